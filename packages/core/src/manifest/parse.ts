@@ -1,0 +1,196 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { CLUSTER_SCOPED_KINDS, KNOWN_KINDS, objectKey } from "./kinds.js";
+import { sourceOf, withSource, type ManifestObject, type SourceInfo } from "./object.js";
+
+export interface ParseOptions {
+  /** The name diagnostics and sources use for this text (a path, or `<stdin>`). */
+  file?: string;
+}
+
+export interface ParseResult {
+  objects: ManifestObject[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses YAML or JSON text holding one or many documents, or Kubernetes `List`s, into objects that
+ * remember where each field came from. Pure: text in, objects and diagnostics out; never throws.
+ */
+export function parseManifests(text: string, options: ParseOptions = {}): ParseResult {
+  const file = options.file ?? "<input>";
+  const diagnostics: Diagnostic[] = [];
+  const objects: ManifestObject[] = [];
+  try {
+    parseInto(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, objects, diagnostics);
+  } catch (e) {
+    diagnostics.push(diag("yaml.syntax", file, 1, 1, "", `cannot parse: ${(e as Error).message}`));
+  }
+  return dedupe(objects, diagnostics);
+}
+
+/** Parses several files as one set: duplicates across files are reported with both locations. */
+export function parseManifestFiles(files: { file: string; text: string }[]): ParseResult {
+  const all: ParseResult = { objects: [], diagnostics: [] };
+  for (const f of files) {
+    const r = parseManifests(f.text, { file: f.file });
+    all.objects.push(...r.objects);
+    all.diagnostics.push(...r.diagnostics);
+  }
+  return dedupe(all.objects, all.diagnostics);
+}
+
+function parseInto(text: string, file: string, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const pos = (offset: number): [number, number] => {
+    const p = lineCounter.linePos(offset);
+    return [p.line, p.col];
+  };
+  list.forEach((doc, docIndex) => {
+    const errors = doc.errors ?? [];
+    if (errors.length > 0) {
+      for (const err of errors) {
+        const [line, col] = pos(err.pos?.[0] ?? 0);
+        diagnostics.push(diag("yaml.syntax", file, line, col, "", yamlMessage(err.message), docIndex));
+      }
+      return;
+    }
+    const root = doc.contents as YamlNode | null;
+    if (root === null || root === undefined) return; // an empty document, e.g. a trailing `---`
+    const [line, col] = pos(root.range?.[0] ?? 0);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      diagnostics.push(diag("yaml.syntax", file, line, col, "", yamlMessage((e as Error).message), docIndex));
+      return;
+    }
+    if (value === null || value === undefined) return;
+    const fields: Record<string, [number, number]> = {};
+    collectPositions(root, "", fields, pos);
+    readDocument(value, { file, line, column: col, doc: docIndex, fields }, objects, diagnostics);
+  });
+}
+
+function readDocument(
+  value: unknown,
+  source: SourceInfo,
+  objects: ManifestObject[],
+  diagnostics: Diagnostic[],
+): void {
+  const { file, line, column, doc } = source;
+  if (!isPlainObject(value)) {
+    const what = Array.isArray(value) ? "a list" : `a ${typeof value}`;
+    diagnostics.push(diag("manifest.not-object", file, line, column, "", `document is ${what}, not a Kubernetes object`, doc));
+    return;
+  }
+  const kind = value.kind;
+  if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => {
+      const prefix = `items[${i}]`;
+      const at = source.fields[prefix] ?? [line, column];
+      const fields: Record<string, [number, number]> = {};
+      for (const [k, v] of Object.entries(source.fields)) {
+        if (k === prefix) fields[""] = v;
+        else if (k.startsWith(`${prefix}.`)) fields[k.slice(prefix.length + 1)] = v;
+      }
+      readDocument(item, { file, line: at[0], column: at[1], doc, item: i, fields }, objects, diagnostics);
+    });
+    return;
+  }
+  const here = (path: string): [number, number] => source.fields[path] ?? [line, column];
+  if (typeof value.apiVersion !== "string" || value.apiVersion === "") {
+    const [l, c] = here("apiVersion");
+    diagnostics.push(diag("manifest.missing-apiversion", file, l, c, "apiVersion", "apiVersion: Required (a string such as gateway.networking.k8s.io/v1)", doc));
+    return;
+  }
+  if (typeof kind !== "string" || kind === "") {
+    const [l, c] = here("kind");
+    diagnostics.push(diag("manifest.missing-kind", file, l, c, "kind", "kind: Required (a string such as HTTPRoute)", doc));
+    return;
+  }
+  const metadata = value.metadata;
+  const name = isPlainObject(metadata) ? metadata.name : undefined;
+  if (!isPlainObject(metadata) || typeof name !== "string" || name === "") {
+    const [l, c] = here(isPlainObject(metadata) ? "metadata" : "");
+    diagnostics.push(diag("manifest.missing-name", file, l, c, "metadata.name", `metadata.name: Required: ${kind} has no name`, doc));
+    return;
+  }
+  if (!KNOWN_KINDS.has(kind)) {
+    diagnostics.push({
+      ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${name}: gwsim does not read this kind`, doc),
+      severity: "info",
+    });
+    return;
+  }
+  if (!CLUSTER_SCOPED_KINDS.has(kind) && (typeof metadata.namespace !== "string" || metadata.namespace === "")) {
+    metadata.namespace = "default";
+  }
+  objects.push(withSource(value as ManifestObject, source));
+}
+
+function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[]): ParseResult {
+  const seen = new Map<string, ManifestObject>();
+  const kept: ManifestObject[] = [];
+  for (const obj of objects) {
+    const key = objectKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, obj);
+      kept.push(obj);
+      continue;
+    }
+    const a = sourceOf(first);
+    const b = sourceOf(obj);
+    const where = (s: SourceInfo | undefined) => (s ? `${s.file}:${s.line}:${s.column}` : "?");
+    diagnostics.push({
+      ...diag("manifest.duplicate", b?.file ?? "<input>", b?.line ?? 1, b?.column ?? 1, "metadata.name",
+        `duplicate ${key.replace(/\//, " ")}: defined at ${where(a)} and again at ${where(b)}; the second is ignored`, b?.doc),
+      object: key,
+    });
+  }
+  return { objects: kept, diagnostics };
+}
+
+/** Records the [line, column] of every value under its field path (`spec.rules[0].matches`). */
+function collectPositions(
+  node: unknown,
+  path: string,
+  out: Record<string, [number, number]>,
+  pos: (offset: number) => [number, number],
+): void {
+  if (!node || typeof node !== "object") return;
+  const range = (node as YamlNode).range;
+  if (range && !(path in out)) out[path] = pos(range[0]);
+  if (isMap(node)) {
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+      const child = path === "" ? key : `${path}.${key}`;
+      const valueNode = item.value as YamlNode | null;
+      const keyRange = (item.key as YamlNode | null)?.range;
+      // A null value (`port:`) has no range of its own: point at its key.
+      if (valueNode && valueNode.range && !(isScalar(valueNode) && valueNode.value === null && valueNode.range[0] === valueNode.range[1])) {
+        collectPositions(valueNode, child, out, pos);
+      } else if (keyRange) {
+        out[child] = pos(keyRange[0]);
+      }
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => collectPositions(item, `${path}[${i}]`, out, pos));
+  }
+}
+
+function yamlMessage(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function diag(code: string, file: string, line: number, column: number, path: string, message: string, doc?: number): Diagnostic {
+  return { code, severity: "error", file, line, column, path, message, ...(doc !== undefined ? { doc } : {}) };
+}
