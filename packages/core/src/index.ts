@@ -7,3 +7,8 @@ export type * from "./resolve/graph.js";
 export { parseManifests, parseManifestFiles } from "./manifest/parse.js";
 export type { ParseOptions, ParseResult } from "./manifest/parse.js";
 export { KNOWN_KINDS } from "./manifest/kinds.js";
+export { GatewayRequestSchema, checkRequest } from "./model/request-schema.js";
+export type { RequestCheck } from "./model/request-schema.js";
+export { compileRegex } from "./model/regex.js";
+export { buildWorld, decide, statusOf } from "./world.js";
+export type { World, BuildOptions } from "./world.js";

@@ -1,0 +1,42 @@
+import type { Diagnostic } from "./model/diagnostic.js";
+import type { GatewayRequest } from "./model/request.js";
+import type { Decision } from "./model/decision.js";
+import type { ManifestObject } from "./manifest/object.js";
+import type { Graph, StatusItem } from "./resolve/graph.js";
+import { validateObjects } from "./schema/validate.js";
+import { resolve } from "./resolve/index.js";
+import { statusList } from "./resolve/index.js";
+import { compile, type RouteTable } from "./compile/index.js";
+import { decide as decideOnTable, type DecideOptions } from "./decide/index.js";
+
+export interface BuildOptions {
+  /** Act only for GatewayClasses whose spec.controllerName is this; all classes when unset. */
+  controllerName?: string;
+}
+
+/** Everything gwsim knows about one set of manifests: resolved, compiled, immutable. */
+export interface World {
+  readonly graph: Graph;
+  readonly table: RouteTable;
+  /** Schema violations of the objects that were dropped or defaulted on the way in. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly options: BuildOptions;
+}
+
+/** CONTRACT's buildWorld: compile(resolve(validate(objects))). Invalid objects are left out. */
+export function buildWorld(objects: readonly ManifestObject[], options: BuildOptions = {}): World {
+  const { resources, diagnostics } = validateObjects([...objects]);
+  const graph = resolve(resources, options);
+  const table = compile(graph);
+  return Object.freeze({ graph, table, diagnostics, options: { ...options } });
+}
+
+/** CONTRACT's decide: pure; the same world, request, seed and index always give the same decision. */
+export function decide(world: World, request: GatewayRequest, options: DecideOptions = {}): Decision {
+  return decideOnTable(world, request, options);
+}
+
+/** The `gwsim status --json` List. */
+export function statusOf(world: World): { apiVersion: "v1"; kind: "List"; items: StatusItem[] } {
+  return statusList(world.graph);
+}

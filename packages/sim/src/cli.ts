@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { main } from "./cli/main.js";
+import { nodeSource } from "./load/manifests.js";
+
+const io = {
+  ...nodeSource(),
+  stdout: (text: string) => void process.stdout.write(text),
+  stderr: (text: string) => void process.stderr.write(text),
+  stdin: process.stdin,
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  env: process.env,
+};
+
+// An EPIPE (output piped into `head`) ends the command quietly instead of with a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+});
+
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`gwsim: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

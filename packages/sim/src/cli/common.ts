@@ -1,0 +1,45 @@
+import { buildWorld, type World } from "@gwsim/core";
+import { formatDiagnostics } from "./diagnostics.js";
+import type { FlagSpec, FlagValues } from "./flags.js";
+import { listFlag } from "./flags.js";
+import { UsageError, type Io } from "./io.js";
+import { loadManifests } from "../load/manifests.js";
+
+export const FILE_FLAG: FlagSpec = {
+  name: "file",
+  short: "f",
+  type: "string",
+  multiple: true,
+  value: "PATH",
+  description: "a YAML/JSON file, a directory (read recursively) or - for stdin",
+};
+
+export const CONTROLLER_FLAG: FlagSpec = {
+  name: "controller-name",
+  type: "string",
+  value: "NAME",
+  description: "act only for GatewayClasses with this spec.controllerName (default: every class)",
+};
+
+export function requireFiles(files: string[]): string[] {
+  if (files.length === 0) throw new UsageError("no manifests given: pass -f PATH (a file, a directory, or - for stdin)");
+  return files;
+}
+
+/**
+ * Loads manifests and builds the world. Unreadable paths end the command (exit 2); problems inside
+ * documents are reported on stderr and the rest still load.
+ */
+export async function loadWorld(values: FlagValues, io: Io): Promise<World | null> {
+  const files = requireFiles(listFlag(values, "file"));
+  const loaded = await loadManifests(files, io);
+  if (loaded.unreadable.length) {
+    io.stderr(formatDiagnostics(loaded.unreadable));
+    return null;
+  }
+  const controllerName = typeof values["controller-name"] === "string" ? values["controller-name"] : undefined;
+  const world = buildWorld(loaded.objects, controllerName ? { controllerName } : {});
+  const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
+  if (problems.length) io.stderr(formatDiagnostics(problems));
+  return world;
+}

@@ -1,0 +1,104 @@
+import { decide, type GatewayRequest } from "@gwsim/core";
+import { CONTROLLER_FLAG, FILE_FLAG, loadWorld } from "./common.js";
+import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
+import { UsageError, type ExitCode, type Io } from "./io.js";
+import { renderExplained } from "./render-decision.js";
+import { entryDefaults, withDefaults } from "./route.js";
+
+export const explainSpec: CommandSpec = {
+  name: "explain",
+  summary: "explain, step by step, where one request goes and why",
+  usage: "gwsim explain -f MANIFESTS '[METHOD] URL' [-H 'name: value' ...] [--gateway NS/NAME] [--json]",
+  description:
+    "The URL's scheme and port pick the listener (http → 80, https → 443 unless the URL names a port); the URL's " +
+    "host is the Host header and, for https, the SNI unless --sni says otherwise. For mesh requests give --service " +
+    "NS/NAME (and --from NAMESPACE) and a URL such as http://svc/path.",
+  positionals: { name: "REQUEST", description: "'GET http://store.example.com/cart' (method defaults to GET)", required: true },
+  flags: [
+    FILE_FLAG,
+    { name: "header", short: "H", type: "string", multiple: true, value: "'NAME: VALUE'", description: "a request header" },
+    { name: "gateway", type: "string", value: "NS/NAME", description: "the Gateway the request enters (default: the only one)" },
+    { name: "service", type: "string", value: "NS/NAME", description: "mesh: the Service the request is addressed to" },
+    { name: "from", type: "string", value: "NAMESPACE", description: "mesh: the namespace the caller runs in" },
+    { name: "sni", type: "string", value: "NAME", description: "TLS server name, when it differs from the URL's host" },
+    { name: "grpc", type: "string", value: "SERVICE/METHOD", description: "a gRPC call (pkg.Service/Method)" },
+    { name: "seed", type: "string", value: "N", description: "seed of the weighted draw (default 1)" },
+    { name: "json", type: "boolean", description: "print the decision as JSON, explanation included" },
+    CONTROLLER_FLAG,
+  ],
+  examples: ["gwsim explain -f examples/world 'GET http://store.example.com/cart' -H 'version: 2'"],
+};
+
+export async function explainCommand(argv: string[], io: Io): Promise<ExitCode> {
+  const { values, positionals } = parseFlags(explainSpec, argv);
+  const request = requestFromArgs(positionals.join(" "), listFlag(values, "header"), {
+    gateway: values.gateway as string | undefined,
+    service: values.service as string | undefined,
+    from: values.from as string | undefined,
+    sni: values.sni as string | undefined,
+    grpc: values.grpc as string | undefined,
+  });
+  const world = await loadWorld(values, io);
+  if (!world) return 2;
+  const full = withDefaults(request, entryDefaults(world, request.gateway));
+  if (!full.gateway && !full.service && !full.address) {
+    const gateways = [...new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`))];
+    throw new UsageError(`the manifests have ${gateways.length} Gateways; say which with --gateway (${gateways.join(", ") || "none"})`);
+  }
+  const d = decide(world, full, { seed: intFlag(values, "seed", 1), index: 0, explain: true });
+  io.stdout(values.json ? `${JSON.stringify(d, null, 2)}\n` : renderExplained(full, d));
+  return 0;
+}
+
+interface RequestExtras {
+  gateway?: string | undefined;
+  service?: string | undefined;
+  from?: string | undefined;
+  sni?: string | undefined;
+  grpc?: string | undefined;
+}
+
+/** `GET https://host:8443/p?q=1` plus `-H` headers → a CONTRACT request. */
+export function requestFromArgs(line: string, headerArgs: string[], extras: RequestExtras): GatewayRequest {
+  const parts = line.trim().split(/\s+/);
+  const [method, target] = parts.length >= 2 ? [parts[0]!.toUpperCase(), parts[1]!] : ["GET", parts[0] ?? ""];
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`);
+  } catch {
+    throw new UsageError(`cannot read ${JSON.stringify(target)} as a URL (expected e.g. http://store.example.com/cart)`);
+  }
+  const scheme = url.protocol.replace(/:$/, "") as GatewayRequest["scheme"];
+  if (!["http", "https", "tls", "tcp", "udp"].includes(scheme!)) throw new UsageError(`unsupported scheme ${url.protocol}`);
+  const headers: Record<string, string | string[]> = {};
+  for (const h of headerArgs) {
+    const at = h.indexOf(":");
+    if (at <= 0) throw new UsageError(`header ${JSON.stringify(h)} is not 'name: value'`);
+    const name = h.slice(0, at).trim().toLowerCase();
+    const value = h.slice(at + 1).trim();
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+  }
+  // The raw path as typed: URL would re-encode it, and gwsim must see it as sent.
+  const rawPath = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "") || "/";
+  const request: GatewayRequest = {
+    scheme,
+    host: url.host,
+    method,
+    path: rawPath.startsWith("/") ? rawPath : `/${rawPath}`,
+    headers,
+  };
+  if (url.port) request.port = Number(url.port);
+  if (extras.gateway) request.gateway = extras.gateway;
+  if (extras.service) request.service = extras.service;
+  if (extras.from) request.from = extras.from;
+  if (extras.sni) request.sni = extras.sni;
+  if (extras.grpc) {
+    const [service, m] = extras.grpc.split("/");
+    if (!service || !m) throw new UsageError(`--grpc takes SERVICE/METHOD, got ${JSON.stringify(extras.grpc)}`);
+    request.grpc = { service, method: m };
+    request.method = "POST";
+    request.protocol = "HTTP/2";
+  }
+  return request;
+}

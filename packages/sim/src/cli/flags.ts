@@ -1,0 +1,79 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "./io.js";
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  type: "string" | "boolean";
+  multiple?: boolean;
+  /** Placeholder for the value in help text, e.g. PATH. */
+  value?: string;
+  description: string;
+  default?: string | boolean;
+}
+
+/** A command as data: the parser, the help text and the generated CLI reference all read it. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: FlagSpec[];
+  /** Names of positional arguments, when the command takes any. */
+  positionals?: { name: string; description: string; required?: boolean };
+  description?: string;
+  examples?: string[];
+}
+
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+export function parseFlags(spec: CommandSpec, argv: string[]): { values: FlagValues; positionals: string[] } {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
+  for (const f of spec.flags) {
+    options[f.name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    for (const f of spec.flags) {
+      if (values[f.name] === undefined && f.default !== undefined) (values as FlagValues)[f.name] = f.default;
+    }
+    if (!spec.positionals && positionals.length > 0) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    }
+    if (spec.positionals?.required && positionals.length === 0) {
+      throw new UsageError(`missing ${spec.positionals.name}`);
+    }
+    return { values: values as FlagValues, positionals };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""));
+  }
+}
+
+export function intFlag(values: FlagValues, name: string, fallback: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== "string" || !/^-?\d+$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--${name} takes a whole number, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function listFlag(values: FlagValues, name: string): string[] {
+  const raw = values[name];
+  return Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
+}
+
+export function helpText(spec: CommandSpec): string {
+  const lines = [`gwsim ${spec.name}: ${spec.summary}`, "", `usage: ${spec.usage}`, ""];
+  if (spec.description) lines.push(spec.description, "");
+  if (spec.flags.length) {
+    lines.push("options:");
+    for (const f of spec.flags) {
+      const head = `  ${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`;
+      lines.push(`${head.padEnd(34)} ${f.description}${f.multiple ? " (repeatable)" : ""}`);
+    }
+  }
+  if (spec.examples?.length) lines.push("", "examples:", ...spec.examples.map((e) => `  ${e}`));
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,18 @@
+import type { Readable } from "node:stream";
+import type { ReadSource } from "../load/manifests.js";
+
+/** What a command may touch; injected so commands are tested without spawning. */
+export interface Io extends ReadSource {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdin: Readable;
+  stderrIsTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+export type ExitCode = 0 | 1 | 2;
+
+/** A usage problem: the command prints it with the usage line and exits 2. */
+export class UsageError extends Error {
+  readonly code = "usage";
+}

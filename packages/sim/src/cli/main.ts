@@ -1,0 +1,73 @@
+import { createRequire } from "node:module";
+import { explainCommand, explainSpec } from "./explain.js";
+import { helpText, type CommandSpec } from "./flags.js";
+import { UsageError, type ExitCode, type Io } from "./io.js";
+import { routeCommand, routeSpec } from "./route.js";
+import { statusCommand, statusSpec } from "./status.js";
+import { validateCommand, validateSpec } from "./validate.js";
+
+export interface Command {
+  spec: CommandSpec;
+  run(argv: string[], io: Io): Promise<ExitCode>;
+}
+
+/** Every gwsim command, in the order `gwsim --help` lists them. */
+export const COMMANDS: Command[] = [
+  { spec: validateSpec, run: validateCommand },
+  { spec: statusSpec, run: statusCommand },
+  { spec: routeSpec, run: routeCommand },
+  { spec: explainSpec, run: explainCommand },
+];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
+  return [
+    "gwsim: simulate Kubernetes Gateway API routing from your manifests",
+    "",
+    "usage: gwsim <command> [options]   (gwsim <command> --help for its options)",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`),
+    "",
+  ].join("\n");
+}
+
+export function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require("../../package.json") as { version: string }).version;
+}
+
+/** Runs one gwsim invocation; returns the exit code. Never throws: bugs are reported, not stack-dumped. */
+export async function main(argv: string[], io: Io): Promise<ExitCode> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    const wanted = name === "help" ? COMMANDS.find((c) => c.spec.name === rest[0]) : undefined;
+    io.stdout(wanted ? helpText(wanted.spec) : usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) {
+    io.stderr(`gwsim: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout(helpText(command.spec));
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`gwsim: ${e.message}\nusage: ${command.spec.usage}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    io.stderr(`gwsim: internal error in ${name}: ${err?.message ?? String(e)} (this is a bug in gwsim; set GWSIM_DEBUG=1 for details)\n`);
+    if (io.env.GWSIM_DEBUG) io.stderr(`${err?.stack ?? ""}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,85 @@
+import { createReadStream } from "node:fs";
+import { join } from "node:path";
+import { decide, type GatewayRequest, type World } from "@gwsim/core";
+import { CONTROLLER_FLAG, FILE_FLAG, loadWorld } from "./common.js";
+import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
+import { UsageError, type ExitCode, type Io } from "./io.js";
+import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
+import { readTrace } from "../trace/index.js";
+
+export const routeSpec: CommandSpec = {
+  name: "route",
+  summary: "decide where each request goes (one decision per request, in order)",
+  usage: "gwsim route -f MANIFESTS --requests FILE|- [--seed N] [--json] [--explain]",
+  description:
+    "Reads requests as JSON Lines (CONTRACT's request shape) and writes one decision per request. A request without " +
+    "an entry point goes to --gateway, or to the only Gateway when there is one. Lines that are not requests are " +
+    "reported on stderr with their line number and skipped.",
+  flags: [
+    FILE_FLAG,
+    { name: "requests", short: "r", type: "string", value: "FILE|-", description: "JSON Lines of requests (- for stdin)" },
+    { name: "seed", type: "string", value: "N", description: "seed of the weighted draw (default 1)" },
+    { name: "json", type: "boolean", description: "JSON Lines of decisions instead of a table" },
+    { name: "explain", type: "boolean", description: "add the explanation of each decision" },
+    { name: "gateway", type: "string", value: "NS/NAME", description: "entry point for requests that name none" },
+    CONTROLLER_FLAG,
+  ],
+  examples: ["gwsim route -f manifests/ --requests requests.jsonl --json", "echo '{\"host\":\"a.example.com\",\"path\":\"/\"}' | gwsim route -f gw.yaml --requests - --explain"],
+};
+
+export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
+  const { values } = parseFlags(routeSpec, argv);
+  const seed = intFlag(values, "seed", 1);
+  if (typeof values.requests !== "string") throw new UsageError("--requests FILE|- is required");
+  const world = await loadWorld(values, io);
+  if (!world) return 2;
+  const defaults = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined);
+  let input: AsyncIterable<string | Uint8Array>;
+  try {
+    input = values.requests === "-" ? io.stdin : await openFile(join(io.cwd, values.requests));
+  } catch (e) {
+    io.stderr(`gwsim: ${values.requests}: cannot read: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const reader = readTrace(input, { format: "jsonl", file: values.requests === "-" ? "<stdin>" : values.requests });
+  let index = 0;
+  for await (const record of reader) {
+    const request = withDefaults(record, defaults);
+    const d = decide(world, request, { seed, index: index++, explain: Boolean(values.explain) });
+    if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
+    else if (values.explain) io.stdout(renderExplained(request, d));
+    else io.stdout(`${String(d.id ?? index).padEnd(6)} ${requestLine(request).padEnd(52)} ${decisionSummary(d)}\n`);
+  }
+  const { stats } = reader;
+  if (stats.bad > 0) {
+    const file = values.requests === "-" ? "<stdin>" : values.requests;
+    for (const s of stats.badSamples) io.stderr(`gwsim: ${file}:${s.line}:1: skipped: ${s.reason}\n`);
+    io.stderr(`gwsim: ${file}: ${stats.bad} line(s) skipped, ${stats.records} request(s) routed\n`);
+  }
+  return 0;
+}
+
+async function openFile(path: string): Promise<AsyncIterable<Uint8Array>> {
+  const stream = createReadStream(path);
+  await new Promise<void>((resolve, reject) => {
+    stream.once("open", () => resolve());
+    stream.once("error", reject);
+  });
+  return stream;
+}
+
+export interface EntryDefaults {
+  gateway?: string;
+}
+
+/** Requests that name no entry point go to --gateway, else to the only Gateway of the world. */
+export function entryDefaults(world: World, gateway: string | undefined): EntryDefaults {
+  if (gateway) return { gateway };
+  const gateways = new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`));
+  return gateways.size === 1 ? { gateway: [...gateways][0]! } : {};
+}
+
+export function withDefaults(request: GatewayRequest, defaults: EntryDefaults): GatewayRequest {
+  if (request.gateway || request.service || request.address || !defaults.gateway) return request;
+  return { ...request, gateway: defaults.gateway };
+}

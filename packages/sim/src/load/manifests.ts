@@ -1,0 +1,81 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { parseManifestFiles, type Diagnostic, type ManifestObject } from "@gwsim/core";
+
+export interface LoadedManifests {
+  objects: ManifestObject[];
+  /** Problems inside readable files: syntax, duplicates, skipped kinds. */
+  diagnostics: Diagnostic[];
+  /** Paths that could not be read at all (exit code 2). */
+  unreadable: Diagnostic[];
+  files: string[];
+}
+
+export interface ReadSource {
+  readFile(path: string): Promise<string>;
+  readStdin(): Promise<string>;
+  cwd: string;
+}
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+export const nodeSource = (cwd = process.cwd()): ReadSource => ({
+  cwd,
+  readFile: (p) => readFile(p, "utf8"),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+});
+
+/** Reads `-f` paths: files, directories (recursively, sorted), or `-` for stdin. */
+export async function loadManifests(paths: string[], source: ReadSource = nodeSource()): Promise<LoadedManifests> {
+  const texts: { file: string; text: string }[] = [];
+  const unreadable: Diagnostic[] = [];
+  for (const p of paths) {
+    if (p === "-") {
+      texts.push({ file: "<stdin>", text: await source.readStdin() });
+      continue;
+    }
+    const abs = join(source.cwd, p);
+    try {
+      for (const file of await expand(abs)) {
+        const shown = displayPath(file, source.cwd);
+        try {
+          texts.push({ file: shown, text: await source.readFile(file) });
+        } catch (e) {
+          unreadable.push(ioDiagnostic(shown, e));
+        }
+      }
+    } catch (e) {
+      unreadable.push(ioDiagnostic(p, e));
+    }
+  }
+  const { objects, diagnostics } = parseManifestFiles(texts);
+  return { objects, diagnostics, unreadable, files: texts.map((t) => t.file) };
+}
+
+async function expand(path: string): Promise<string[]> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return [path];
+  const out: string[] = [];
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const full = join(path, e.name);
+    if (e.isDirectory()) out.push(...(await expand(full)));
+    else if (MANIFEST_FILE.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+function ioDiagnostic(file: string, e: unknown): Diagnostic {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === "ENOENT" ? "no such file or directory" : err.code === "EACCES" ? "permission denied" : err.message;
+  return { code: "io.unreadable", severity: "error", file, line: 1, column: 1, path: "", message: `cannot read ${file}: ${why}` };
+}
