@@ -1,0 +1,29 @@
+import type { Command } from "./main.js";
+
+/** The CLI reference in Markdown, generated from the command definitions so it cannot drift. */
+export function cliReference(commands: readonly Command[]): string {
+  const out = [
+    "# gwsim command reference",
+    "",
+    "<!-- Generated from packages/sim/src/cli by `pnpm docs:cli`; a test fails when it is out of date. -->",
+    "",
+    "Exit codes: 0 success, 1 the command ran and found problems it was asked to check, 2 bad usage or unreadable input.",
+    "Every command that takes manifests accepts `-f PATH` (repeatable): a file, a directory read recursively, or `-` for stdin.",
+    "",
+  ];
+  for (const { spec } of commands) {
+    out.push(`## gwsim ${spec.name}`, "", spec.summary.charAt(0).toUpperCase() + spec.summary.slice(1) + ".", "", "```", spec.usage, "```", "");
+    if (spec.description) out.push(spec.description, "");
+    if (spec.positionals) out.push(`Argument \`${spec.positionals.name}\`: ${spec.positionals.description}.`, "");
+    if (spec.flags.length) {
+      out.push("| option | meaning |", "| --- | --- |");
+      for (const f of spec.flags) {
+        const name = `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`;
+        out.push(`| \`${name}\` | ${f.description.replace(/\|/g, "\\|")}${f.multiple ? " (repeatable)" : ""}${f.default !== undefined ? ` (default: ${String(f.default)})` : ""} |`);
+      }
+      out.push("");
+    }
+    if (spec.examples?.length) out.push("Examples:", "", "```sh", ...spec.examples, "```", "");
+  }
+  return out.join("\n");
+}
