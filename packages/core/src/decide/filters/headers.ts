@@ -1,0 +1,93 @@
+/**
+ * RequestHeaderModifier (applied to the forwarded headers) and ResponseHeaderModifier
+ * (recorded as edits for the response). Names are case-insensitive (RFC 9110 §5.1) and
+ * always written lower-case.
+ */
+import type { HeaderEdits } from "../../model/decision.js";
+import type { HeaderModifier } from "../../resolve/graph.js";
+
+/** Header values by lower-case name, in the order received. */
+export type HeaderMap = Map<string, string[]>;
+
+/**
+ * Applies one modifier: set, then add, then remove. The spec calls a modifier that names one
+ * header in more than one action invalid (resolve marks it); this order is what gwsim does if
+ * one gets through. Within one list only the first entry for a name counts (HTTPHeader doc).
+ * `add` appends to the existing values and sends them as one comma-joined value, which is
+ * what the conformance tests expect (`some-other-value,add-appends-values`).
+ */
+export function modifyHeaders(headers: HeaderMap, modifier: HeaderModifier): { headers: HeaderMap; notes: string[] } {
+  const out: HeaderMap = new Map(headers);
+  const notes: string[] = [];
+  for (const { name, value } of firstPerName(modifier.set ?? [])) {
+    out.set(name, [value]);
+    notes.push(`set ${name}: ${value}`);
+  }
+  for (const { name, value } of firstPerName(modifier.add ?? [])) {
+    const existing = out.get(name);
+    out.set(name, [existing && existing.length ? [...existing, value].join(",") : value]);
+    notes.push(`add ${name}: ${value}`);
+  }
+  for (const raw of modifier.remove ?? []) {
+    const name = raw.toLowerCase();
+    if (out.delete(name)) notes.push(`remove ${name}`);
+    else notes.push(`remove ${name} (absent)`);
+  }
+  return { headers: out, notes };
+}
+
+function firstPerName(list: { name: string; value: string }[]): { name: string; value: string }[] {
+  const seen = new Set<string>();
+  const out: { name: string; value: string }[] = [];
+  for (const h of list) {
+    const name = h.name.toLowerCase();
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push({ name, value: h.value });
+  }
+  return out;
+}
+
+/**
+ * Composes response header edits: `next` happens after `prev`. A later set or add of a name
+ * cancels an earlier remove of it; a later remove cancels earlier sets and adds; a later set
+ * replaces an earlier add; adds of one name join with ",".
+ */
+export function composeHeaderEdits(prev: HeaderEdits | null, modifier: HeaderModifier): HeaderEdits {
+  const set: Record<string, string> = { ...(prev?.set ?? {}) };
+  const add: Record<string, string> = { ...(prev?.add ?? {}) };
+  let remove = [...(prev?.remove ?? [])];
+  for (const { name, value } of firstPerName(modifier.set ?? [])) {
+    set[name] = value;
+    delete add[name];
+    remove = remove.filter((r) => r !== name);
+  }
+  for (const { name, value } of firstPerName(modifier.add ?? [])) {
+    if (name in set) set[name] = `${set[name]},${value}`;
+    else add[name] = name in add ? `${add[name]},${value}` : value;
+    remove = remove.filter((r) => r !== name);
+  }
+  for (const raw of modifier.remove ?? []) {
+    const name = raw.toLowerCase();
+    delete set[name];
+    delete add[name];
+    if (!remove.includes(name)) remove.push(name);
+  }
+  return { set, add, remove };
+}
+
+/** Turns header values into the ForwardedRequest shape: one value as a string, several as a list. */
+export function headersToRecord(headers: HeaderMap): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, values] of headers) out[name] = values.length === 1 ? values[0]! : [...values];
+  return out;
+}
+
+export function headersFromRecord(headers: Record<string, string | string[]>): HeaderMap {
+  const out: HeaderMap = new Map();
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    out.set(key, [...(out.get(key) ?? []), ...(Array.isArray(value) ? value : [value])]);
+  }
+  return out;
+}
