@@ -1,0 +1,80 @@
+// Auto-detection: the format is read off the first lines of a trace.
+import { isObject } from "./common.js";
+import { looksLikeCsvHeader } from "./csv.js";
+import { looksLikeEnvoyJson, parseEnvoyText } from "./envoy.js";
+import { parseHaproxy } from "./haproxy.js";
+import { parseCombined } from "./nginx.js";
+import type { LineResult, ReadTraceOptions, TraceFormat } from "./types.js";
+
+/** How many non-blank lines detection looks at. */
+export const SNIFF_LINES = 20;
+/** How much text detection reads at most before deciding. */
+export const SNIFF_CHARS = 256 * 1024;
+
+const LINE_FORMATS: [TraceFormat, (line: string) => LineResult][] = [
+  ["envoy", parseEnvoyText],
+  ["haproxy", parseHaproxy],
+  ["nginx", parseCombined],
+];
+
+const EXTENSIONS: [RegExp, TraceFormat][] = [
+  [/\.har$/i, "har"],
+  [/\.(csv|tsv)$/i, "csv"],
+  [/\.(jsonl|ndjson)$/i, "jsonl"],
+];
+
+function fromExtension(file: string | undefined): TraceFormat | undefined {
+  return file ? EXTENSIONS.find(([re]) => re.test(file))?.[1] : undefined;
+}
+
+/**
+ * Picks the format of a trace from its head (the first lines; `complete` when the head is the whole input).
+ * Options that only one format takes (logFormat, csvColumns) decide it; then the content; the file
+ * extension only when the content is not recognised.
+ */
+export function detectFormat(head: string, options: ReadTraceOptions = {}, complete = true): TraceFormat | "unknown" {
+  if (options.logFormat !== undefined) return "nginx";
+  if (options.csvColumns !== undefined) return "csv";
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const start = text.trimStart();
+  if (start === "") return fromExtension(options.file) ?? "unknown";
+  // A HAR is one JSON document whose only member is "log"; pretty-printed JSON opens with "{" alone on a line.
+  if (/^\{\s*"log"\s*:\s*\{/.test(start) || start.split("\n", 1)[0]!.trim() === "{") return "har";
+  const all = text.split("\n");
+  if (!complete && all.length > 1) all.pop();
+  const lines = all
+    .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
+    .filter((l) => l.trim() !== "")
+    .slice(0, SNIFF_LINES);
+  if (start.startsWith("{")) {
+    let objects = 0;
+    let envoy = 0;
+    for (const line of lines) {
+      try {
+        const o: unknown = JSON.parse(line);
+        if (isObject(o)) {
+          objects++;
+          if (looksLikeEnvoyJson(o)) envoy++;
+        }
+      } catch {
+        // a bad line among good ones: the reader reports it
+      }
+    }
+    if (objects) return envoy * 2 > objects ? "envoy" : "jsonl";
+  }
+  if (lines[0] !== undefined && looksLikeCsvHeader(lines[0])) return "csv";
+  let best: TraceFormat | undefined;
+  let bestCount = 0;
+  for (const [format, parse] of LINE_FORMATS) {
+    let count = 0;
+    for (const line of lines) {
+      const r = parse(line);
+      if (r !== null && typeof r === "object") count++;
+    }
+    if (count > bestCount) {
+      best = format;
+      bestCount = count;
+    }
+  }
+  return best ?? fromExtension(options.file) ?? "unknown";
+}

@@ -1,0 +1,53 @@
+// HAProxy `option httplog` lines, with or without a syslog prefix:
+//   CLIENT:PORT [ACCEPT_DATE] FRONTEND BACKEND/SERVER TR/Tw/Tc/Tr/Ta STATUS BYTES CC CS TSC
+//   ACT/FE/BE/SRV/RETRIES SRVQ/BQ [{CAPTURED REQ HEADERS}] [{CAPTURED RES HEADERS}] "REQUEST"
+// and the common custom variant that logs the Host between BACKEND/SERVER and the timers.
+import { applyTarget, clfTime, clientKey, httpProtocol, requestLine, statusCode } from "./common.js";
+import type { LineParser, LineResult, TraceObserved, TraceRecord } from "./types.js";
+
+const HTTPLOG_RE = new RegExp(
+  "(?:^|\\s)(\\S+):(\\d+|-) \\[(\\d{1,2}/[A-Za-z]{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)\\] " +
+    "(\\S+) ([^\\s/]+)/(\\S+) (?:(\\S+) )?" +
+    "(-?\\d+)/(-?\\d+)/(-?\\d+)/(-?\\d+)/\\+?(-?\\d+) (-?\\d+) \\+?(\\d+) (\\S+) (\\S+) (\\S{4}) " +
+    "(\\d+)/(\\d+)/(\\d+)/(\\d+)/\\+?(\\d+) (\\d+)/(\\d+)" +
+    '(?: \\{([^}]*)\\})?(?: \\{([^}]*)\\})? "(.*)"$',
+);
+
+const HOSTNAME_RE = /^(?=.*[A-Za-z])[A-Za-z0-9.-]+(?::\d+)?$/;
+
+export function parseHaproxy(line: string): LineResult {
+  const m = HTTPLOG_RE.exec(line);
+  if (!m) return "not an HAProxy httplog line";
+  const [, client, , acceptDate, frontend, backend, server, hostField] = m;
+  const status = m[13];
+  const capturedRequest = m[25];
+  const request = m[27]!;
+  const rl = requestLine(request);
+  if (typeof rl === "string") return request === "<BADREQ>" ? "HAProxy logged <BADREQ>: no valid request" : rl;
+  const rec: TraceRecord = { method: rl.method };
+  const problem = applyTarget(rec, rl.target, rl.method);
+  if (problem) return problem;
+  // "~" after the frontend name is HAProxy's mark for a connection that came in over TLS.
+  if (rec.scheme === undefined) rec.scheme = frontend!.endsWith("~") ? "https" : "http";
+  const protocol = httpProtocol(rl.version, rec.scheme);
+  if (protocol) rec.protocol = protocol;
+  // Host: the variant's own field, else the first captured request header when it looks like a host name
+  // (`capture request header Host` is conventionally the first capture). Chosen because nothing else names it.
+  const capturedHost = capturedRequest?.split("|")[0];
+  const host = hostField ?? (capturedHost && HOSTNAME_RE.test(capturedHost) ? capturedHost : undefined);
+  if (host && rec.host === undefined) rec.host = host;
+  const user = clientKey(client);
+  if (user) rec.user = user;
+  const time = clfTime(acceptDate!);
+  if (!time) return `accept date is not a date: ${JSON.stringify(acceptDate)}`;
+  rec.time = time;
+  const observed: TraceObserved = { backend: `${backend}/${server}` };
+  const code = statusCode(status);
+  if (code !== undefined) observed.status = code;
+  rec.observed = observed;
+  return rec;
+}
+
+export function haproxyParser(): LineParser {
+  return { parse: parseHaproxy };
+}

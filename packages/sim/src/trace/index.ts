@@ -1,0 +1,198 @@
+// Streaming trace sources: a trace is read chunk by chunk and line by line, never whole.
+import { applyDefaults } from "./common.js";
+import { csvParser } from "./csv.js";
+import { detectFormat, SNIFF_CHARS, SNIFF_LINES } from "./detect.js";
+import { envoyParser } from "./envoy.js";
+import { harScanner, recordFromHarEntry } from "./har.js";
+import { haproxyParser } from "./haproxy.js";
+import { jsonlParser } from "./jsonl.js";
+import { nginxParser } from "./nginx.js";
+import {
+  MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
+  type LineParser, type ReadTraceOptions, type TraceFormat, type TraceReader, type TraceRecord, type TraceStats,
+} from "./types.js";
+
+export type {
+  BadSample, LineParser, LineResult, ReadTraceOptions, TraceFormat, TraceObserved, TraceReader, TraceRecord, TraceStats,
+} from "./types.js";
+export { detectFormat } from "./detect.js";
+export { compileLogFormat, logFormatText, NAMED_LOG_FORMATS } from "./nginx.js";
+export type { CompiledLogFormat } from "./nginx.js";
+export { clusterBackend } from "./envoy.js";
+
+export type TraceInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableStream;
+
+/** A line longer than this (no newline for 16 MiB) is reported bad and skipped rather than buffered. */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/** Text chunks of the input, UTF-8 decoded across chunk boundaries, without a leading BOM. */
+async function* decodeText(input: TraceInput): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8");
+  let first = true;
+  for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
+    let s = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    if (first && s.length) {
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      first = false;
+    }
+    if (s) yield s;
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
+}
+
+function recordBad(stats: TraceStats, line: number, text: string, reason: string): void {
+  stats.bad++;
+  if (stats.badSamples.length < MAX_BAD_SAMPLES)
+    stats.badSamples.push({ line, text: text.length > MAX_SAMPLE_CHARS ? `${text.slice(0, MAX_SAMPLE_CHARS)}…` : text, reason });
+}
+
+const PARSERS: Record<TraceFormat | "unknown", ((o: ReadTraceOptions) => LineParser) | undefined> = {
+  jsonl: () => jsonlParser(),
+  envoy: () => envoyParser(),
+  nginx: (o) => nginxParser(o.logFormat),
+  csv: (o) => csvParser(o.csvColumns),
+  haproxy: () => haproxyParser(),
+  har: undefined,
+  unknown: () => ({ parse: () => "trace format not recognised: name it (--format jsonl|envoy|nginx|har|csv|haproxy)" }),
+};
+
+/** Reads the first lines (for detection) and gives back a stream that starts with them again. */
+async function sniff(chunks: AsyncGenerator<string>): Promise<{ head: string; complete: boolean; rest: AsyncGenerator<string> }> {
+  let head = "";
+  let complete = false;
+  let newlines = 0;
+  while (newlines <= SNIFF_LINES && head.length < SNIFF_CHARS) {
+    const r = await chunks.next();
+    if (r.done) {
+      complete = true;
+      break;
+    }
+    head += r.value;
+    newlines += r.value.split("\n").length - 1;
+  }
+  async function* rest(): AsyncGenerator<string> {
+    if (head) yield head;
+    if (!complete) yield* chunks;
+  }
+  return { head, complete, rest: rest() };
+}
+
+async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): AsyncGenerator<TraceRecord> {
+  const ready: TraceRecord[] = [];
+  const scanner = harScanner({
+    entry(text, line) {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(text);
+      } catch (e) {
+        recordBad(stats, line, text, `HAR entry is not valid JSON: ${(e as Error).message}`);
+        return;
+      }
+      const r = recordFromHarEntry(entry);
+      if (typeof r === "string") recordBad(stats, line, text, r);
+      else ready.push(r);
+    },
+    problem: (line, text, reason) => recordBad(stats, line, text, reason),
+  });
+  let sawText = false;
+  for await (const chunk of chunks) {
+    sawText = true;
+    scanner.push(chunk);
+    stats.lines = scanner.lines();
+    while (ready.length) yield ready.shift()!;
+  }
+  scanner.end();
+  stats.lines = sawText ? scanner.lines() : 0;
+  while (ready.length) yield ready.shift()!;
+}
+
+async function* readLines(chunks: AsyncIterable<string>, parser: LineParser, stats: TraceStats): AsyncGenerator<TraceRecord> {
+  let rest = "";
+  let dropping = false; // inside an over-long line, discarding until its newline
+  const handle = (raw: string): TraceRecord | undefined => {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (!parser.keepsBlankLines && (line.length === 0 || !/\S/.test(line))) return undefined;
+    let r;
+    try {
+      r = parser.parse(line);
+    } catch (e) {
+      // A parser bug must not end a replay of millions of lines; it is still reported, with its message.
+      r = `internal error while parsing: ${(e as Error).message}`;
+    }
+    if (r === null) return undefined;
+    if (typeof r === "string") {
+      recordBad(stats, stats.lines, line, r);
+      return undefined;
+    }
+    return r;
+  };
+  for await (const chunk of chunks) {
+    const text = rest + chunk;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl === -1) break;
+      const raw = text.slice(start, nl);
+      start = nl + 1;
+      stats.lines++;
+      if (dropping) {
+        dropping = false;
+        continue;
+      }
+      const r = handle(raw);
+      if (r) yield r;
+    }
+    rest = text.slice(start);
+    if (rest.length > MAX_LINE_CHARS) {
+      if (!dropping) recordBad(stats, stats.lines + 1, rest, `line longer than ${MAX_LINE_CHARS} characters`);
+      dropping = true;
+      rest = "";
+    }
+  }
+  if (rest.length || dropping) {
+    stats.lines++;
+    if (!dropping) {
+      const r = handle(rest);
+      if (r) yield r;
+    }
+  }
+  const left = parser.end?.();
+  if (left) recordBad(stats, stats.lines, "", left);
+}
+
+async function* records(input: TraceInput, options: ReadTraceOptions, stats: TraceStats): AsyncGenerator<TraceRecord> {
+  let chunks = decodeText(input);
+  let format: TraceFormat | "unknown";
+  if (options.format && options.format !== "auto") format = options.format;
+  else {
+    const sniffed = await sniff(chunks);
+    format = detectFormat(sniffed.head, options, sniffed.complete);
+    chunks = sniffed.rest;
+  }
+  stats.format = format;
+  const parser = PARSERS[format];
+  const source = parser ? readLines(chunks, parser(options), stats) : readHar(chunks, stats);
+  for await (const r of source) {
+    stats.records++;
+    yield applyDefaults(r, options);
+  }
+}
+
+/**
+ * Reads a trace as requests, one at a time. Lines that cannot be read are counted and sampled in
+ * `stats` and skipped; reading goes on. It never throws on bad data. Iterate it once.
+ */
+export function readTrace(input: TraceInput, options: ReadTraceOptions = {}): TraceReader {
+  const stats: TraceStats = { format: undefined, lines: 0, records: 0, bad: 0, badSamples: [] };
+  if (options.file !== undefined) stats.file = options.file;
+  let started = false;
+  return {
+    stats,
+    [Symbol.asyncIterator]() {
+      if (started) throw new Error("readTrace: a trace stream can be iterated only once");
+      started = true;
+      return records(input, options, stats)[Symbol.asyncIterator]();
+    },
+  };
+}

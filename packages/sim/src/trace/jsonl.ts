@@ -1,0 +1,92 @@
+// JSON Lines in the CONTRACT request shape, plus `user` and `observed`.
+import { addHeader, isObject, isoTime, type Headers } from "./common.js";
+import type { LineParser, LineResult, TraceRecord } from "./types.js";
+
+type Check = (v: unknown) => boolean;
+
+const isString: Check = (v) => typeof v === "string";
+const isNsName: Check = (v) => typeof v === "string" && /^[^/\s]+\/[^/\s]+$/.test(v);
+const isPort: Check = (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+const oneOf = (...values: string[]): Check => (v) => typeof v === "string" && values.includes(v);
+
+// The same field rules as the CONTRACT's request; checked by hand because this runs per line of traces with millions of lines.
+const FIELDS: [string, Check, string][] = [
+  ["gateway", isNsName, "must be namespace/name"],
+  ["service", isNsName, "must be namespace/name"],
+  ["address", isString, "must be a string"],
+  ["from", isString, "must be a string"],
+  ["port", isPort, "must be an integer from 1 to 65535"],
+  ["scheme", oneOf("http", "https", "tls", "tcp", "udp"), "must be one of http, https, tls, tcp, udp"],
+  ["protocol", oneOf("HTTP/1.1", "HTTP/2", "h2c", "websocket"), "must be one of HTTP/1.1, HTTP/2, h2c, websocket"],
+  ["host", isString, "must be a string"],
+  ["sni", isString, "must be a string"],
+  ["clientCertificate", isString, "must be a string"],
+  ["method", isString, "must be a string"],
+  ["path", isString, "must be a string"],
+  ["user", isString, "must be a string"],
+];
+
+function checkHeaders(v: unknown): Headers | string {
+  if (!isObject(v)) return "headers: must be an object";
+  const out: Headers = {};
+  for (const [name, value] of Object.entries(v)) {
+    if (typeof value === "string") addHeader(out, name, value);
+    else if (Array.isArray(value) && value.every((x) => typeof x === "string")) for (const x of value) addHeader(out, name, x);
+    else return `headers.${name}: must be a string or a list of strings`;
+  }
+  return out;
+}
+
+function checkObserved(v: unknown): string | null {
+  if (!isObject(v)) return "observed: must be an object";
+  for (const k of ["backend", "upstreamHost", "cluster"] as const)
+    if (v[k] !== undefined && v[k] !== null && typeof v[k] !== "string") return `observed.${k}: must be a string`;
+  if (v.status !== undefined && v.status !== null && !Number.isInteger(v.status)) return "observed.status: must be an integer";
+  return null;
+}
+
+/** Checks one parsed JSON value; the object itself becomes the record (unknown fields are kept). */
+export function checkJsonRecord(value: unknown): TraceRecord | string {
+  if (!isObject(value)) return "not a JSON object";
+  for (const [key, check, message] of FIELDS) {
+    const v = value[key];
+    if (v === undefined) continue;
+    // null is taken as absent: many exporters write every field.
+    if (v === null) delete value[key];
+    else if (!check(v)) return `${key}: ${message}`;
+  }
+  if (value.headers !== undefined && value.headers !== null) {
+    const headers = checkHeaders(value.headers);
+    if (typeof headers === "string") return headers;
+    value.headers = headers;
+  } else delete value.headers;
+  if (value.grpc !== undefined && value.grpc !== null) {
+    const g = value.grpc;
+    if (!isObject(g) || typeof g.service !== "string" || typeof g.method !== "string")
+      return "grpc: must be {service, method} strings";
+  } else delete value.grpc;
+  if (value.time !== undefined && value.time !== null) {
+    const t = typeof value.time === "string" || typeof value.time === "number" ? isoTime(value.time) : undefined;
+    if (t === undefined) return "time: must be RFC 3339 or epoch milliseconds";
+    value.time = t;
+  } else delete value.time;
+  if (value.observed !== undefined && value.observed !== null) {
+    const problem = checkObserved(value.observed);
+    if (problem) return problem;
+  } else delete value.observed;
+  return value as TraceRecord;
+}
+
+export function jsonlParser(): LineParser {
+  return {
+    parse(line: string): LineResult {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        return `invalid JSON: ${(e as Error).message}`;
+      }
+      return checkJsonRecord(value);
+    },
+  };
+}

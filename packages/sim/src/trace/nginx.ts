@@ -1,0 +1,203 @@
+// nginx / Apache access logs: the `combined` layout (nginx's default, NGINX Gateway Fabric's, Apache's),
+// and any nginx `log_format` string compiled into a parser for custom layouts.
+import {
+  addHeader, applyTarget, clfTime, clientKey, forwardedClient, httpProtocol, isoTime, present, requestLine, statusCode,
+  unescapeLog, type Headers,
+} from "./common.js";
+import type { LineParser, LineResult, TraceObserved, TraceRecord } from "./types.js";
+
+export const NAMED_LOG_FORMATS: Record<string, string> = {
+  combined: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"',
+  main: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"',
+  common: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent',
+};
+
+/** Values of nginx variables captured from one line (unescaped, "-" already dropped). */
+type Vars = Record<string, string>;
+
+function upstreamLast(list: string): string | undefined {
+  // Retries log "a:1, b:2" and internal redirects "a:1 : b:2"; the last one answered.
+  const parts = list.split(/, | : /);
+  return present(parts[parts.length - 1]?.trim());
+}
+
+/** Builds a record from nginx variables; the same mapping serves `combined` and custom layouts. */
+export function recordFromVars(v: Vars): LineResult {
+  let method = v.request_method;
+  let target = v.request_uri;
+  let version = v.server_protocol;
+  if (v.request !== undefined) {
+    const rl = requestLine(v.request);
+    if (typeof rl === "string") return rl;
+    method ??= rl.method;
+    target ??= rl.target;
+    version ??= rl.version;
+  }
+  if (target === undefined && v.uri !== undefined) {
+    const args = v.args ?? v.query_string;
+    target = args !== undefined ? `${v.uri}?${args}` : v.uri;
+  }
+  if (method === undefined) return "no request method in the line (no $request or $request_method)";
+  const rec: TraceRecord = { method };
+  if (target !== undefined) {
+    const problem = applyTarget(rec, target, method);
+    if (problem) return problem;
+  }
+  const host = v.http_host ?? v.host ?? (v.server_name !== "_" ? v.server_name : undefined);
+  if (host !== undefined && rec.host === undefined) rec.host = host;
+  if (v.scheme === "http" || v.scheme === "https") rec.scheme = v.scheme;
+  else if (v.https === "on") rec.scheme = "https";
+  if (v.server_port !== undefined) {
+    const port = Number(v.server_port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return `$server_port is not a port: ${JSON.stringify(v.server_port)}`;
+    rec.port = port;
+  }
+  const protocol = httpProtocol(version, rec.scheme);
+  if (protocol && rec.protocol === undefined) rec.protocol = protocol;
+  const headers: Headers = {};
+  for (const [name, value] of Object.entries(v)) {
+    if (name.startsWith("http_") && name !== "http_host") addHeader(headers, name.slice(5).replace(/_/g, "-"), value);
+    else if (name.startsWith("cookie_")) addHeader(headers, "cookie", `${name.slice(7)}=${value}`);
+  }
+  if (Object.keys(headers).length) rec.headers = headers;
+  if (v.request_id !== undefined) rec.id = v.request_id;
+  const user = clientKey(v.remote_addr) ?? forwardedClient(v.http_x_forwarded_for);
+  if (user) rec.user = user;
+  const when = v.time_local ?? v.time_iso8601 ?? v.msec;
+  if (when !== undefined) {
+    const time =
+      v.time_local !== undefined ? clfTime(when)
+      : v.time_iso8601 !== undefined ? isoTime(when)
+      : /^\d+(\.\d+)?$/.test(when) ? isoTime(Math.round(Number(when) * 1000))
+      : undefined;
+    if (!time) return `time is not a timestamp: ${JSON.stringify(when)}`;
+    rec.time = time;
+  }
+  const observed: TraceObserved = {};
+  const status = statusCode(v.status);
+  if (status !== undefined) observed.status = status;
+  const upstream = v.upstream_addr !== undefined ? upstreamLast(v.upstream_addr) : undefined;
+  if (upstream) observed.upstreamHost = upstream;
+  if (v.proxy_host !== undefined) observed.backend = v.proxy_host;
+  if (Object.keys(observed).length) rec.observed = observed;
+  return rec;
+}
+
+// `combined` written by hand, not compiled, to accept its relatives: `common` (no referer and agent) and
+// layouts that append fields after the agent (nginx's `main`). A quoted field must close: a line cut
+// inside one is bad, not read as `common` with junk after it.
+const Q = '"((?:[^"\\\\]|\\\\.)*)"';
+const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) \\[([^\\]]+)\\] ${Q} (\\d{3}|-) (\\d+|-)(?: ${Q} ${Q}(?: .*)?)?$`);
+
+export function parseCombined(line: string): LineResult {
+  const m = COMBINED_RE.exec(line);
+  if (!m) return "not in the combined log layout";
+  const v: Vars = {};
+  const set = (k: string, raw: string | undefined) => {
+    const s = present(raw === undefined ? undefined : unescapeLog(raw));
+    if (s !== undefined) v[k] = s;
+  };
+  set("remote_addr", m[1]);
+  set("time_local", m[4]);
+  if (m[5] === undefined || m[5] === "-" || m[5] === "") return "no request line (the client sent no request)";
+  v.request = unescapeLog(m[5]);
+  set("status", m[6]);
+  set("http_referer", m[8]);
+  set("http_user_agent", m[9]);
+  return recordFromVars(v);
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+const ESCAPED_STRING = '((?:[^"\\\\]|\\\\.)*)';
+const TOKEN_PATTERNS: Record<string, string> = {
+  time_local: "(\\d{1,2}/[A-Za-z]{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4})",
+  time_iso8601: "(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:[+-]\\d{2}:\\d{2}|Z))",
+  status: "(\\d{3}|-)",
+  body_bytes_sent: "(\\d+|-)",
+  bytes_sent: "(\\d+|-)",
+  request_length: "(\\d+|-)",
+  msec: "(\\d+(?:\\.\\d+)?)",
+  request_time: "(\\d+(?:\\.\\d+)?|-)",
+  is_args: "(\\??)",
+  uri: '([^?\\s"]*)',
+};
+const LIST_VALUE = "([^\\s,]*(?:(?:, | : )[^\\s,]*)*)";
+
+/** Reads a `log_format` value as written in nginx.conf: `log_format name [escape=..] '...' '...';` or the bare string. */
+export function logFormatText(format: string): string {
+  let s = format.trim();
+  const named = NAMED_LOG_FORMATS[s];
+  if (named) return named;
+  const directive = /^log_format\s+\S+\s+(?:escape=\S+\s+)?([\s\S]*?);?\s*$/.exec(s);
+  if (directive) s = directive[1]!.trim();
+  if (s.startsWith("'") || s.startsWith('"')) {
+    const parts: string[] = [];
+    const segment = /\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*/y;
+    let m: RegExpExecArray | null;
+    while (segment.lastIndex < s.length && (m = segment.exec(s)))
+      parts.push((m[1] ?? m[2]!).replace(/\\(['"\\])/g, "$1"));
+    if (segment.lastIndex === s.length) return parts.join("");
+  }
+  return s;
+}
+
+export type CompiledLogFormat = { parser: LineParser; variables: string[] } | { error: string };
+
+/** Compiles an nginx `log_format` into a line parser: each variable captures up to the literal text after it. */
+export function compileLogFormat(format: string): CompiledLogFormat {
+  const text = logFormatText(format);
+  if (text === NAMED_LOG_FORMATS.combined) return { parser: { parse: parseCombined }, variables: varNames(text) };
+  const pieces = text.split(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/);
+  // split with two capture groups gives: literal, braced?, bare?, literal, ...
+  const literals: string[] = [];
+  const vars: string[] = [];
+  for (let i = 0; i < pieces.length; i += 3) {
+    literals.push(pieces[i] ?? "");
+    if (i + 1 < pieces.length) vars.push((pieces[i + 1] ?? pieces[i + 2])!.toLowerCase());
+  }
+  if (!vars.length) return { error: "the log format has no $variables" };
+  let source = "^" + escapeRegex(literals[0]!);
+  vars.forEach((name, k) => {
+    const before = literals[k]!;
+    const after = literals[k + 1]!;
+    const last = k === vars.length - 1;
+    let pattern: string;
+    if (before.endsWith('"') && after.startsWith('"')) pattern = ESCAPED_STRING;
+    else if (before.endsWith("[") && after.startsWith("]")) pattern = "([^\\]]*)";
+    else if (TOKEN_PATTERNS[name]) pattern = TOKEN_PATTERNS[name];
+    else if (name.startsWith("upstream_")) pattern = LIST_VALUE;
+    else if (/^\s/.test(after) || (after === "" && last)) pattern = "(\\S*)";
+    else pattern = "(.*?)";
+    source += pattern + escapeRegex(after);
+  });
+  const re = new RegExp(source + "$");
+  return {
+    variables: vars,
+    parser: {
+      parse(line: string): LineResult {
+        const m = re.exec(line);
+        if (!m) return "does not match the log format";
+        const v: Vars = {};
+        vars.forEach((name, k) => {
+          const s = present(unescapeLog(m[k + 1]!));
+          if (s !== undefined) v[name] ??= s;
+        });
+        return recordFromVars(v);
+      },
+    },
+  };
+}
+
+function varNames(text: string): string[] {
+  return [...text.matchAll(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g)].map((m) => (m[1] ?? m[2])!.toLowerCase());
+}
+
+export function nginxParser(logFormat?: string): LineParser {
+  if (logFormat === undefined) return { parse: parseCombined };
+  const compiled = compileLogFormat(logFormat);
+  if ("error" in compiled) return { parse: () => `invalid log format: ${compiled.error}` };
+  return compiled.parser;
+}
