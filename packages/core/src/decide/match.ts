@@ -1,0 +1,106 @@
+/**
+ * Evaluating one HTTPRouteMatch against a request, fast (boolean) and slow (with the reason
+ * each condition missed, for `explain`). Both read the same definitions:
+ * - path: on the normalized path (normalize.ts), case-sensitive; Exact is equality; PathPrefix
+ *   is element-wise with one trailing `/` of the value ignored; RegularExpression is a full
+ *   match in gwsim's dialect (model/regex.ts);
+ * - method: equality with the request method (upper-cased);
+ * - headers: names case-insensitive; a header sent several times is matched as its values
+ *   joined with "," in the order sent (RFC 9110 §5.3; normalize.ts headerValue);
+ * - query params: names exact; when a param repeats, the first value counts (the spec's
+ *   recommendation; normalize.ts queryValue).
+ */
+import type { CompiledMatch } from "../compile/table.js";
+import { prefixKey } from "../compile/index.js";
+import { headerValue, parseQuery, queryValue, type Headers, type QueryParams } from "./normalize.js";
+import type { MatchRuntime, ValueTest } from "./runtime.js";
+
+export interface MatchInput {
+  path: string;
+  query: string;
+  method: string;
+  /** Lower-case names; includes `host` when the request named one. */
+  headers: Headers;
+  /** Parsed on first use. */
+  params: QueryParams | null;
+}
+
+export function pathMatches(m: CompiledMatch, rt: MatchRuntime, path: string): boolean {
+  switch (m.path.type) {
+    case "Exact":
+      return path === m.path.value;
+    case "PathPrefix": {
+      const key = prefixKey(m.path.value);
+      return path === key || path.startsWith(key + "/");
+    }
+    case "RegularExpression":
+      return rt.pathRegex !== null && rt.pathRegex.test(path);
+    default:
+      return false;
+  }
+}
+
+function paramsOf(input: MatchInput): QueryParams {
+  return (input.params ??= parseQuery(input.query));
+}
+
+function valuePasses(t: ValueTest, v: string | undefined): boolean {
+  if (v === undefined) return false;
+  return t.regex !== null ? t.regex.test(v) : t.type === "Exact" && v === t.value;
+}
+
+/** Everything but the path (the caller found the match in a path bucket). */
+export function conditionsMatch(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): boolean {
+  if (rt.pathOnly) return true;
+  if (m.method !== null && m.method !== input.method) return false;
+  for (const h of rt.headers) if (!valuePasses(h, headerValue(input.headers, h.name))) return false;
+  if (rt.queryParams.length > 0) {
+    const params = paramsOf(input);
+    for (const q of rt.queryParams) if (!valuePasses(q, queryValue(params, q.name))) return false;
+  }
+  return true;
+}
+
+export function fullMatch(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): boolean {
+  return m.never === null && pathMatches(m, rt, input.path) && conditionsMatch(m, rt, input);
+}
+
+export interface MissReport {
+  pathOk: boolean;
+  /** Conditions that held, out of `total`. */
+  passed: number;
+  total: number;
+  failures: string[];
+}
+
+const show = (v: string): string => JSON.stringify(v);
+
+/** Why a match did not match, condition by condition. */
+export function explainMiss(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): MissReport {
+  const failures: string[] = [];
+  let passed = 0;
+  let total = 0;
+  if (m.never !== null) failures.push(`can never match: ${m.never}`);
+  total++;
+  const pathOk = m.never === null && pathMatches(m, rt, input.path);
+  if (pathOk) passed++;
+  else failures.push(`path ${m.path.type} ${m.path.value} does not match ${input.path}`);
+  if (m.method !== null) {
+    total++;
+    if (m.method === input.method) passed++;
+    else failures.push(`method ${m.method} expected, got ${input.method}`);
+  }
+  for (const h of rt.headers) {
+    total++;
+    const v = headerValue(input.headers, h.name);
+    if (valuePasses(h, v)) passed++;
+    else failures.push(`header ${h.name}${h.regex ? " ~ " : "="}${show(h.value)} expected, got ${v === undefined ? "none" : show(v)}`);
+  }
+  for (const q of rt.queryParams) {
+    total++;
+    const v = queryValue(paramsOf(input), q.name);
+    if (valuePasses(q, v)) passed++;
+    else failures.push(`query param ${q.name}${q.regex ? " ~ " : "="}${show(q.value)} expected, got ${v === undefined ? "none" : show(v)}`);
+  }
+  return { pathOk, passed, total, failures };
+}

@@ -1,0 +1,113 @@
+/**
+ * Reading a request defensively: `decide` accepts whatever a trace line holds, so every field
+ * is checked here and a wrong type becomes a problem to report, never an exception.
+ */
+import type { GatewayRequest } from "../model/request.js";
+import { splitHostPort } from "../compile/hostname.js";
+import { lowerCaseHeaders, type Headers } from "./normalize.js";
+
+export interface RequestView {
+  id: unknown;
+  gateway: string | null;
+  service: string | null;
+  address: string | null;
+  scheme: string;
+  /** The port asked for, or the scheme's default. */
+  port: number;
+  /** Host without port, lower-case; "" when the request named none. */
+  host: string;
+  /** Port carried in the Host header, if any. */
+  hostPort: number | null;
+  hostGiven: boolean;
+  /** TLS server name; defaults to the Host's name. */
+  sni: string;
+  sniGiven: boolean;
+  method: string;
+  /** Path plus query, as sent. */
+  target: string;
+  /** Request headers with lower-case names, as sent (no synthesized `host`). */
+  headers: Headers;
+  protocol: string;
+}
+
+export type RequestRead = { ok: true; request: RequestView } | { ok: false; reason: string; message: string; id: unknown };
+
+const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, tls: 443 };
+const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+export function readRequest(raw: unknown): RequestRead {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return { ok: false, reason: "BadRequest", message: "request must be an object", id: undefined };
+  }
+  const r = raw as Record<string, unknown> & GatewayRequest;
+  const id = r.id;
+  const bad = (message: string): RequestRead => ({ ok: false, reason: "BadRequest", message, id });
+
+  const scheme = r.scheme === undefined ? "http" : str(r.scheme)?.toLowerCase();
+  if (!scheme || !SCHEMES.has(scheme)) return bad(`scheme must be one of http, https, tls, tcp, udp`);
+
+  let port = DEFAULT_PORT[scheme] ?? 0;
+  if (r.port !== undefined) {
+    if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) {
+      return bad("port must be an integer from 1 to 65535");
+    }
+    port = r.port;
+  } else if (port === 0) {
+    return bad(`port is required for scheme ${scheme}`);
+  }
+
+  for (const field of ["gateway", "service", "address", "host", "sni", "method", "path", "protocol"] as const) {
+    if (r[field] !== undefined && typeof r[field] !== "string") return bad(`${field} must be a string`);
+  }
+
+  let headers: Headers = {};
+  if (r.headers !== undefined) {
+    if (r.headers === null || typeof r.headers !== "object" || Array.isArray(r.headers)) {
+      return bad("headers must be an object of strings or string arrays");
+    }
+    for (const v of Object.values(r.headers as Record<string, unknown>)) {
+      const okValue = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+      if (!okValue) return bad("headers must be an object of strings or string arrays");
+    }
+    headers = lowerCaseHeaders(r.headers);
+  }
+
+  // The `host` field is the Host/:authority; a `host` header stands in when the field is absent.
+  const headerHost = headers.host;
+  const rawHost = typeof r.host === "string" ? r.host : Array.isArray(headerHost) ? headerHost[0] : headerHost;
+  const hostGiven = rawHost !== undefined;
+  const { host, port: hostPort } = hostGiven ? splitHostPort(rawHost) : { host: "", port: null };
+  const sniGiven = typeof r.sni === "string";
+  const sni = sniGiven ? r.sni!.trim().toLowerCase() : host;
+
+  return {
+    ok: true,
+    request: {
+      id,
+      gateway: str(r.gateway),
+      service: str(r.service),
+      address: str(r.address),
+      scheme,
+      port,
+      host,
+      hostPort,
+      hostGiven,
+      sni,
+      sniGiven,
+      // Methods are compared upper-cased (gwsim choice: trace files often say "get").
+      method: (str(r.method) ?? "GET").toUpperCase(),
+      target: str(r.path) ?? "/",
+      headers,
+      protocol: str(r.protocol) ?? "HTTP/1.1",
+    },
+  };
+}
+
+/** "namespace/name"; a bare name means the `default` namespace. */
+export function namespacedKey(ref: string): string {
+  return ref.includes("/") ? ref : `default/${ref}`;
+}

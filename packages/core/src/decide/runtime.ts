@@ -1,0 +1,120 @@
+/**
+ * The in-memory form of a RouteTable: its plain-object lookup maps as Maps and its regular
+ * expressions compiled. Built once per table (cached by identity), so a table that arrives
+ * as JSON (a worker, `/config`) works the same as one fresh from `compile`.
+ */
+import { compileRegex } from "../model/regex.js";
+import type { CompiledMatch, HostIndex, RouteTable } from "../compile/table.js";
+
+export interface HostLookup {
+  exact: Map<string, number>;
+  wildcard: Map<string, number>;
+  any: number | null;
+}
+
+export interface GroupRuntime {
+  hostname: string;
+  exactPaths: Map<string, readonly number[]>;
+  prefixes: Map<string, readonly number[]>;
+  regexes: readonly number[];
+  order: readonly number[];
+}
+
+export interface ValueTest {
+  name: string;
+  type: string;
+  value: string;
+  /** null for Exact. */
+  regex: RegExp | null;
+}
+
+export interface MatchRuntime {
+  pathRegex: RegExp | null;
+  headers: ValueTest[];
+  queryParams: ValueTest[];
+  /** Cheap check: no header, query or method condition besides the path. */
+  pathOnly: boolean;
+}
+
+export interface Runtime {
+  table: RouteTable;
+  gateways: Map<string, { ports: Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>; listeners: readonly number[] }>;
+  listeners: { hosts: HostLookup; groups: GroupRuntime[] }[];
+  matches: MatchRuntime[];
+  /** "namespace/service" → indices into table.backendTLSPolicies. */
+  backendTLS: Map<string, number[]>;
+}
+
+const cache = new WeakMap<RouteTable, Runtime>();
+
+export function runtimeOf(table: RouteTable): Runtime {
+  let rt = cache.get(table);
+  if (!rt) {
+    rt = prepare(table);
+    cache.set(table, rt);
+  }
+  return rt;
+}
+
+function toMap<V>(record: Readonly<Record<string, V>> | undefined): Map<string, V> {
+  const m = new Map<string, V>();
+  if (record) for (const k of Object.keys(record)) m.set(k, record[k]!);
+  return m;
+}
+
+function hostLookup(index: HostIndex): HostLookup {
+  return { exact: toMap(index.exact), wildcard: toMap(index.wildcard), any: index.any ?? null };
+}
+
+function prepare(table: RouteTable): Runtime {
+  const gateways: Runtime["gateways"] = new Map();
+  for (const key of Object.keys(table.gateways)) {
+    const gw = table.gateways[key]!;
+    const ports = new Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>();
+    for (const p of Object.keys(gw.ports)) {
+      const port = gw.ports[p]!;
+      const protocols = new Map<string, HostLookup>();
+      for (const proto of Object.keys(port.protocols)) protocols.set(proto, hostLookup(port.protocols[proto]!));
+      ports.set(Number(p), { protocols, listeners: port.listeners });
+    }
+    gateways.set(key, { ports, listeners: gw.listeners });
+  }
+  const listeners = table.listeners.map((l) => ({
+    hosts: hostLookup(l.hosts),
+    groups: l.groups.map((g) => ({
+      hostname: g.hostname,
+      exactPaths: toMap(g.exactPaths),
+      prefixes: toMap(g.prefixes),
+      regexes: g.regexes,
+      order: g.order,
+    })),
+  }));
+  const backendTLS = new Map<string, number[]>();
+  table.backendTLSPolicies.forEach((p, i) => {
+    const k = `${p.namespace}/${p.service}`;
+    let list = backendTLS.get(k);
+    if (!list) backendTLS.set(k, (list = []));
+    list.push(i);
+  });
+  return { table, gateways, listeners, matches: table.matches.map(matchRuntime), backendTLS };
+}
+
+function regexOf(pattern: string): RegExp | null {
+  const r = compileRegex(pattern);
+  return r.ok ? r.regex : null;
+}
+
+function matchRuntime(m: CompiledMatch): MatchRuntime {
+  const test = (h: { name: string; type: string; value: string }): ValueTest => ({
+    name: h.name,
+    type: h.type,
+    value: h.value,
+    regex: h.type === "RegularExpression" ? regexOf(h.value) : null,
+  });
+  return {
+    pathRegex: m.path.type === "RegularExpression" ? regexOf(m.path.value) : null,
+    headers: m.headers.map(test),
+    queryParams: m.queryParams.map(test),
+    pathOnly: m.method === null && m.headers.length === 0 && m.queryParams.length === 0,
+  };
+}
