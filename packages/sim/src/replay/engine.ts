@@ -1,0 +1,685 @@
+/**
+ * The replay engine: one request and its decision in, running aggregates out. Every aggregate is
+ * a count, a set or an exact rational, so states from workers merge to exactly what one pass
+ * would give; memory grows with distinct users, backends, splits and request classes, never
+ * with the number of requests.
+ */
+import type { BackendId, BackendShare, Decision, Outcome, RouteRef } from "@gwsim/core";
+import { addShare, expectedCounts, mergeShareGroups, newShareGroups, shareGroupId, type ShareGroups } from "../stats/exact-share.js";
+import { chiSquareTest } from "../stats/chi-square.js";
+import { wilson } from "../stats/wilson.js";
+import {
+  effectiveWeights,
+  hashKeyOf,
+  murmurHash2,
+  pickByHash,
+  pickByUniform,
+  precisionWarnings,
+  seededUniform,
+  wrrNext,
+  type EffectiveWeights,
+} from "./split.js";
+import { classOf, exampleOf } from "./request-class.js";
+import { formatObservedBackend, parseObservedBackend, sameBackend } from "./observed.js";
+import type {
+  BackendRow,
+  FailingClassRow,
+  MirrorRow,
+  ObservedDifference,
+  Precision,
+  Report,
+  RouteRow,
+  SplitMode,
+  SplitRow,
+  TimelineBucket,
+  TraceRecord,
+} from "./types.js";
+
+export interface EngineConfig {
+  seed: number;
+  split: SplitMode;
+  precision: Precision;
+}
+
+interface BackendAgg {
+  id: BackendId;
+  valid: boolean;
+  count: number;
+  users: Set<string>;
+}
+
+interface SplitAgg {
+  route: RouteRef;
+  backends: (BackendId & { valid: boolean; weight: number })[];
+  effective: number[];
+  counts: number[];
+  n: number;
+  sessionPersistence: boolean;
+  /** user → bitmask of the backend indexes it reached (a rule has at most 16 backendRefs). */
+  users: Map<string, number>;
+}
+
+interface FailingAgg extends FailingClassRow {
+  index: number;
+}
+
+interface MirrorAgg {
+  id: BackendId;
+  count: number;
+  /** percent → requests mirrored at that percent; summed exactly at the end. */
+  percents: Map<number, number>;
+}
+
+interface TimelineAgg {
+  level: number;
+  buckets: Map<number, { requests: number; backends: Map<string, number> }>;
+  untimed: number;
+}
+
+/** Plain, structured-clone-able state: what a worker sends back. */
+export interface AggState {
+  config: EngineConfig;
+  requests: number;
+  backends: Map<string, BackendAgg>;
+  shares: ShareGroups;
+  routes: Map<string, RouteRow>;
+  statuses: Map<string, number>;
+  outcomes: Map<string, number>;
+  splits: Map<string, SplitAgg>;
+  failing: Map<string, FailingAgg>;
+  failingDropped: number;
+  mirrors: Map<string, MirrorAgg>;
+  observed: { records: number; compared: number; agree: number; diffs: Map<string, ObservedDifference>; diffsDropped: number };
+  users: Set<string>;
+  anonymous: number;
+  unkeyed: number;
+  timeline: TimelineAgg;
+  warnings: Set<string>;
+}
+
+interface SplitInfo {
+  key: string;
+  written: number[];
+  effective: EffectiveWeights;
+  keys: string[];
+  names: string[];
+  groupId: string;
+}
+
+export interface Engine {
+  state: AggState;
+  splitInfo: Map<string, SplitInfo>;
+  wrr: Map<string, number[]>;
+}
+
+/** What happened to one request after the split mode had its say. */
+export interface Observation {
+  outcome: Outcome;
+  status: number | null;
+  /** The backend the request went to (or whose invalidity answered it), else null. */
+  backend: (BackendId & { valid: boolean }) | null;
+  /** Exact probabilities of each backend for this request (empty when no weighted pick). */
+  probabilities: { backend: BackendId & { valid: boolean }; key: string; p: number }[];
+}
+
+const MAX_FAILING_CLASSES = 10_000;
+const MAX_DIFF_GROUPS = 1_000;
+const TIMELINE_LADDER = [1, 10, 60, 300, 900, 3600, 21_600, 86_400, 604_800];
+const MAX_BUCKETS = 400;
+
+export function newState(config: EngineConfig): AggState {
+  return {
+    config,
+    requests: 0,
+    backends: new Map(),
+    shares: newShareGroups(),
+    routes: new Map(),
+    statuses: new Map(),
+    outcomes: new Map(),
+    splits: new Map(),
+    failing: new Map(),
+    failingDropped: 0,
+    mirrors: new Map(),
+    observed: { records: 0, compared: 0, agree: 0, diffs: new Map(), diffsDropped: 0 },
+    users: new Set(),
+    anonymous: 0,
+    unkeyed: 0,
+    timeline: { level: 0, buckets: new Map(), untimed: 0 },
+    warnings: new Set(),
+  };
+}
+
+export function newEngine(config: EngineConfig): Engine {
+  return { state: newState(config), splitInfo: new Map(), wrr: new Map() };
+}
+
+export function backendKey(b: BackendId): string {
+  return `${b.group}/${b.kind}/${b.namespace}/${b.name}:${b.port ?? ""}`;
+}
+
+/** `namespace/name:port`, with the kind in front when it is not a Service. */
+export function backendName(b: BackendId): string {
+  const kind = b.kind && b.kind !== "Service" ? `${b.kind}:` : "";
+  return `${kind}${b.namespace}/${b.name}${b.port !== null && b.port !== undefined ? `:${b.port}` : ""}`;
+}
+
+function splitKeyOf(route: RouteRef | null): string {
+  return route ? `${route.kind}/${route.namespace}/${route.name}/${route.rule ?? "-"}` : "-";
+}
+
+function routeLabel(route: RouteRef | null): string {
+  if (!route) return "(no route)";
+  const rule = route.ruleName ?? (route.rule !== null ? String(route.rule) : "-");
+  return `${route.kind} ${route.namespace}/${route.name} rule ${rule}`;
+}
+
+function bump(map: Map<string, number>, key: string, n = 1): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+function sameId(a: BackendId, b: BackendId): boolean {
+  return a.name === b.name && a.namespace === b.namespace && a.port === b.port && a.kind === b.kind && a.group === b.group;
+}
+
+function idOf(b: BackendId): BackendId {
+  return { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port };
+}
+
+function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: readonly BackendShare[], sessionPersistence: boolean): SplitInfo {
+  const cached = engine.splitInfo.get(key);
+  if (cached && cached.written.length === backends.length && cached.written.every((w, i) => w === backends[i]!.weight)) return cached;
+  const { state } = engine;
+  const written = backends.map((b) => b.weight);
+  const effective = effectiveWeights(written, state.config.precision);
+  const keys = backends.map(backendKey);
+  const names = backends.map(backendName);
+  const info: SplitInfo = { key, written, effective, keys, names, groupId: shareGroupId(keys, effective.weights) };
+  engine.splitInfo.set(key, info);
+  if (!effective.sameAsWritten) {
+    for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
+  }
+  backends.forEach((b, i) => {
+    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: new Set() });
+  });
+  if (!state.splits.has(key) && route) {
+    state.splits.set(key, {
+      route: { ...route },
+      backends: backends.map((b) => ({ ...idOf(b), valid: b.valid, weight: b.weight })),
+      effective: [...effective.weights],
+      counts: backends.map(() => 0),
+      n: 0,
+      sessionPersistence,
+      users: new Map(),
+    });
+  }
+  return info;
+}
+
+function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRecord, decidedIdx: number): number {
+  const { seed, split } = engine.state.config;
+  const { weights, total, sameAsWritten } = info.effective;
+  const drawn = (): number =>
+    sameAsWritten && decidedIdx >= 0 ? decidedIdx : pickByUniform(weights, total, seededUniform(seed, index, "split", info.key));
+  if (split === "random") return drawn();
+  if (split === "wrr") {
+    let st = engine.wrr.get(info.key);
+    if (!st) engine.wrr.set(info.key, (st = weights.map(() => 0)));
+    return wrrNext(st, weights);
+  }
+  if (split === "cookie") {
+    // The sticky pick is what this user's first visit would have drawn; modelled as a draw keyed
+    // by (seed, split, user) so it does not depend on which request came first (workers).
+    if (!record.user) {
+      engine.state.unkeyed++;
+      return drawn();
+    }
+    return pickByUniform(weights, total, seededUniform(seed, "cookie", info.key, record.user));
+  }
+  const value = hashKeyOf(split.slice(5), record);
+  if (value === undefined) {
+    engine.state.unkeyed++;
+    return drawn();
+  }
+  return pickByHash(weights, total, murmurHash2(value));
+}
+
+/** Feed one request and its decision; returns what happened to it under the split mode. */
+export function observe(engine: Engine, index: number, record: TraceRecord, decision: Decision): Observation {
+  const s = engine.state;
+  s.requests++;
+  const user = record.user;
+  if (user) s.users.add(user);
+  else s.anonymous++;
+
+  if (decision.route) {
+    const r = decision.route;
+    const key = splitKeyOf(r);
+    const row = s.routes.get(key);
+    if (row) row.count++;
+    else s.routes.set(key, { kind: r.kind, namespace: r.namespace, name: r.name, rule: r.rule, ruleName: r.ruleName, count: 1 });
+  }
+
+  let outcome = decision.outcome;
+  let status = decision.status;
+  let backend: Observation["backend"] = null;
+  let probabilities: Observation["probabilities"] = [];
+
+  let bs = decision.backends ?? [];
+  if (bs.length === 0 && decision.backend && outcome === "forward") {
+    bs = [{ ...decision.backend, weight: 1, probability: 1, valid: true, reason: null }];
+  }
+  const total = bs.reduce((a, b) => a + b.weight, 0);
+  if (bs.length > 0 && total > 0 && (outcome === "forward" || outcome === "error")) {
+    const decidedIdx = decision.backend ? bs.findIndex((b) => sameId(b, decision.backend!)) : -1;
+    const backendCaused = outcome === "error" && decidedIdx >= 0 && !bs[decidedIdx]!.valid;
+    const allInvalid = outcome === "error" && !decision.backend && bs.every((b) => !b.valid);
+    if (outcome === "forward" || backendCaused || allInvalid) {
+      const key = splitKeyOf(decision.route);
+      const info = infoFor(engine, key, decision.route, bs, decision.sessionPersistence != null);
+      const pick = choose(engine, info, index, record, decidedIdx);
+      if (pick >= 0) {
+        const picked = bs[pick]!;
+        if (pick !== decidedIdx) {
+          outcome = picked.valid ? "forward" : "error";
+          status = picked.valid ? null : 500;
+        }
+        backend = { ...idOf(picked), valid: picked.valid };
+        const agg = s.backends.get(info.keys[pick]!)!;
+        agg.count++;
+        if (user) agg.users.add(user);
+        addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
+        const sp = s.splits.get(key);
+        if (sp) {
+          sp.n++;
+          sp.counts[pick]!++;
+          if (user && pick < 31) sp.users.set(user, (sp.users.get(user) ?? 0) | (1 << pick));
+        }
+        const eff = info.effective;
+        probabilities = bs.flatMap((b, i) =>
+          eff.weights[i]! > 0 ? [{ backend: { ...idOf(b), valid: b.valid }, key: info.keys[i]!, p: eff.weights[i]! / eff.total }] : [],
+        );
+      }
+    }
+  }
+
+  bump(s.outcomes, outcome);
+  if (status !== null && status !== undefined) bump(s.statuses, String(status));
+
+  if (outcome === "forward") {
+    (decision.mirrors ?? []).forEach((m, j) => {
+      const key = backendKey(m.backend);
+      let agg = s.mirrors.get(key);
+      if (!agg) s.mirrors.set(key, (agg = { id: idOf(m.backend), count: 0, percents: new Map() }));
+      const pct = m.percent ?? 100;
+      agg.percents.set(pct, (agg.percents.get(pct) ?? 0) + 1);
+      if (pct >= 100 || (pct > 0 && seededUniform(s.config.seed, index, "mirror", j) * 100 < pct)) agg.count++;
+    });
+  }
+
+  if (status === 404 || status === 500) {
+    const c = classOf(record);
+    const key = `${status} ${c.method} ${c.host}${c.path}`;
+    const row = s.failing.get(key);
+    if (row) {
+      row.count++;
+      if (index < row.index) {
+        row.index = index;
+        row.example = exampleOf(record);
+      }
+    } else if (s.failing.size < MAX_FAILING_CLASSES) {
+      s.failing.set(key, { status, ...c, count: 1, example: exampleOf(record), index });
+    } else {
+      s.failingDropped++;
+    }
+  }
+
+  if (record.observed) compareObserved(s, index, record, outcome, status, backend);
+  addToTimeline(s.timeline, record.time, backend ? backendName(backend) : null);
+
+  return { outcome, status, backend, probabilities };
+}
+
+function simulatedLabel(outcome: Outcome, status: number | null, backend: Observation["backend"]): string {
+  if (backend && backend.valid && outcome === "forward") return backendName(backend);
+  if (status !== null) return `status ${status}`;
+  return outcome;
+}
+
+function compareObserved(s: AggState, index: number, record: TraceRecord, outcome: Outcome, status: number | null, backend: Observation["backend"]): void {
+  const obs = record.observed!;
+  const o = s.observed;
+  o.records++;
+  const sent = backend && backend.valid && outcome === "forward" ? backend : null;
+  let observedLabel: string;
+  let agree: boolean;
+  if (obs.backend) {
+    const parsed = parseObservedBackend(obs.backend);
+    if (!parsed) return; // a name from outside Kubernetes (HAProxy backend/server, ...): nothing to compare
+    observedLabel = formatObservedBackend(parsed);
+    agree = sent !== null && sameBackend(parsed, sent);
+  } else if (obs.status !== undefined && obs.status !== null && status !== null) {
+    // Only a status the gateway itself would answer can be compared without a backend name.
+    observedLabel = `status ${obs.status}`;
+    agree = obs.status === status;
+  } else {
+    return;
+  }
+  o.compared++;
+  if (agree) {
+    o.agree++;
+    return;
+  }
+  const simulated = simulatedLabel(outcome, status, backend);
+  const key = `${observedLabel}\u0000${simulated}`;
+  const d = o.diffs.get(key);
+  if (d) {
+    d.count++;
+    if (index < d.index) {
+      d.index = index;
+      d.example = exampleOf(record);
+    }
+  } else if (o.diffs.size < MAX_DIFF_GROUPS) {
+    o.diffs.set(key, { observed: observedLabel, simulated, count: 1, index, example: exampleOf(record) });
+  } else {
+    o.diffsDropped++;
+  }
+}
+
+function timeOf(t: string | number | undefined): number {
+  if (t === undefined || t === null) return Number.NaN;
+  if (typeof t === "number") return t;
+  if (/^\d+$/.test(t)) return Number(t);
+  return Date.parse(t);
+}
+
+function addToTimeline(tl: TimelineAgg, time: string | number | undefined, backend: string | null): void {
+  const ms = timeOf(time);
+  if (!Number.isFinite(ms)) {
+    tl.untimed++;
+    return;
+  }
+  const b = Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000));
+  let bucket = tl.buckets.get(b);
+  if (!bucket) {
+    tl.buckets.set(b, (bucket = { requests: 0, backends: new Map() }));
+    coarsen(tl);
+    bucket = tl.buckets.get(Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000)))!;
+  }
+  bucket.requests++;
+  if (backend) bump(bucket.backends, backend);
+}
+
+function span(tl: TimelineAgg): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const k of tl.buckets.keys()) {
+    if (k < lo) lo = k;
+    if (k > hi) hi = k;
+  }
+  return tl.buckets.size === 0 ? 0 : hi - lo + 1;
+}
+
+/** Widen buckets along the ladder until the span fits; each width divides the next, so merging is exact. */
+function coarsen(tl: TimelineAgg, atLeast = tl.level): void {
+  const regroup = (level: number): void => {
+    const ratio = TIMELINE_LADDER[level]! / TIMELINE_LADDER[tl.level]!;
+    const next = new Map<number, { requests: number; backends: Map<string, number> }>();
+    for (const [k, v] of tl.buckets) {
+      const nk = Math.floor(k / ratio);
+      const t = next.get(nk);
+      if (!t) next.set(nk, v);
+      else {
+        t.requests += v.requests;
+        for (const [bk, n] of v.backends) bump(t.backends, bk, n);
+      }
+    }
+    tl.buckets = next;
+    tl.level = level;
+  };
+  if (atLeast > tl.level) regroup(atLeast);
+  if (tl.buckets.size <= 1) return;
+  while (span(tl) > MAX_BUCKETS && tl.level < TIMELINE_LADDER.length - 1) regroup(tl.level + 1);
+}
+
+// ---------- merging ----------
+
+/** Add `from` into `into` (which is modified and returned). Exact and order-independent. */
+export function mergeStates(into: AggState, from: AggState): AggState {
+  into.requests += from.requests;
+  for (const [k, b] of from.backends) {
+    const t = into.backends.get(k);
+    if (!t) into.backends.set(k, { id: b.id, valid: b.valid, count: b.count, users: new Set(b.users) });
+    else {
+      t.count += b.count;
+      for (const u of b.users) t.users.add(u);
+    }
+  }
+  mergeShareGroups(into.shares, from.shares);
+  for (const [k, r] of from.routes) {
+    const t = into.routes.get(k);
+    if (t) t.count += r.count;
+    else into.routes.set(k, { ...r });
+  }
+  for (const [k, n] of from.statuses) bump(into.statuses, k, n);
+  for (const [k, n] of from.outcomes) bump(into.outcomes, k, n);
+  for (const [k, sp] of from.splits) {
+    const t = into.splits.get(k);
+    if (!t) into.splits.set(k, { ...sp, counts: [...sp.counts], users: new Map(sp.users) });
+    else {
+      t.n += sp.n;
+      sp.counts.forEach((c, i) => (t.counts[i] = (t.counts[i] ?? 0) + c));
+      for (const [u, mask] of sp.users) t.users.set(u, (t.users.get(u) ?? 0) | mask);
+    }
+  }
+  for (const [k, f] of from.failing) {
+    const t = into.failing.get(k);
+    if (!t) {
+      if (into.failing.size < MAX_FAILING_CLASSES) into.failing.set(k, { ...f });
+      else into.failingDropped += f.count;
+    } else {
+      t.count += f.count;
+      if (f.index < t.index) {
+        t.index = f.index;
+        t.example = f.example;
+      }
+    }
+  }
+  into.failingDropped += from.failingDropped;
+  for (const [k, m] of from.mirrors) {
+    const t = into.mirrors.get(k);
+    if (!t) into.mirrors.set(k, { id: m.id, count: m.count, percents: new Map(m.percents) });
+    else {
+      t.count += m.count;
+      for (const [p, n] of m.percents) t.percents.set(p, (t.percents.get(p) ?? 0) + n);
+    }
+  }
+  const o = into.observed;
+  o.records += from.observed.records;
+  o.compared += from.observed.compared;
+  o.agree += from.observed.agree;
+  o.diffsDropped += from.observed.diffsDropped;
+  for (const [k, d] of from.observed.diffs) {
+    const t = o.diffs.get(k);
+    if (!t) {
+      if (o.diffs.size < MAX_DIFF_GROUPS) o.diffs.set(k, { ...d });
+      else o.diffsDropped += d.count;
+    } else {
+      t.count += d.count;
+      if (d.index < t.index) {
+        t.index = d.index;
+        t.example = d.example;
+      }
+    }
+  }
+  for (const u of from.users) into.users.add(u);
+  into.anonymous += from.anonymous;
+  into.unkeyed += from.unkeyed;
+  const tl = into.timeline;
+  const ft = from.timeline;
+  tl.untimed += ft.untimed;
+  coarsen(tl, Math.max(tl.level, ft.level));
+  const other: TimelineAgg = { level: ft.level, buckets: ft.buckets, untimed: 0 };
+  coarsen(other, tl.level);
+  for (const [k, v] of other.buckets) {
+    const t = tl.buckets.get(k);
+    if (!t) tl.buckets.set(k, { requests: v.requests, backends: new Map(v.backends) });
+    else {
+      t.requests += v.requests;
+      for (const [bk, n] of v.backends) bump(t.backends, bk, n);
+    }
+  }
+  coarsen(tl);
+  for (const w of from.warnings) into.warnings.add(w);
+  return into;
+}
+
+// ---------- the report ----------
+
+function byText<T>(key: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+const DEFAULT_TOP = 20;
+
+/** Build the report from one or more states (merged in the order given; the result does not depend on it). */
+export function buildReport(states: AggState[], config: EngineConfig, top = DEFAULT_TOP): Report {
+  const s = states.reduce((acc, st) => mergeStates(acc, st), newState(config));
+  const n = s.requests;
+  const expected = expectedCounts(s.shares);
+
+  const backends: BackendRow[] = [...s.backends.entries()]
+    .map(([key, b]) => {
+      const e = expected.get(key) ?? 0;
+      return {
+        ...b.id,
+        valid: b.valid,
+        count: b.count,
+        share: n ? b.count / n : 0,
+        ci95: wilson(b.count, n),
+        expectedCount: e,
+        expectedShare: n ? e / n : 0,
+        users: b.users.size,
+      };
+    })
+    .sort(byText((b) => `${b.namespace}\u0000${b.name}\u0000${String(b.port ?? "").padStart(6, "0")}\u0000${b.kind}`));
+
+  const routes = [...s.routes.values()].sort(
+    byText((r) => `${r.kind}\u0000${r.namespace}\u0000${r.name}\u0000${String(r.rule ?? -1).padStart(6, "0")}`),
+  );
+
+  const multiUsers = new Set<string>();
+  const splits: SplitRow[] = [...s.splits.values()]
+    .map((sp) => {
+      const effTotal = sp.effective.reduce((a, b) => a + b, 0);
+      let multi = 0;
+      for (const [u, mask] of sp.users) {
+        if (mask & (mask - 1)) {
+          multi++;
+          multiUsers.add(u);
+        }
+      }
+      return {
+        kind: sp.route.kind,
+        namespace: sp.route.namespace,
+        name: sp.route.name,
+        rule: sp.route.rule,
+        ruleName: sp.route.ruleName,
+        count: sp.n,
+        backends: sp.backends.map((b, i) => ({
+          ...idOf(b),
+          valid: b.valid,
+          weight: b.weight,
+          effectiveWeight: sp.effective[i]!,
+          expectedShare: effTotal ? sp.effective[i]! / effTotal : 0,
+          count: sp.counts[i]!,
+          share: sp.n ? sp.counts[i]! / sp.n : 0,
+        })),
+        chiSquare: sp.n ? chiSquareTest(sp.counts, sp.effective.map((w) => (effTotal ? (sp.n * w) / effTotal : 0))) : null,
+        sessionPersistence: sp.sessionPersistence,
+        users: sp.users.size,
+        usersMultiBackend: multi,
+      };
+    })
+    .sort(byText((r) => `${r.kind}\u0000${r.namespace}\u0000${r.name}\u0000${String(r.rule ?? -1).padStart(6, "0")}`));
+
+  const failing = [...s.failing.values()]
+    .sort((a, b) => b.count - a.count || a.index - b.index)
+    .slice(0, top)
+    .map(({ index: _index, ...row }) => row);
+
+  const mirrors: MirrorRow[] = [...s.mirrors.values()]
+    .map((m) => {
+      let exp = 0;
+      for (const [p, c] of [...m.percents.entries()].sort((a, b) => a[0] - b[0])) exp += (c * p) / 100;
+      return { ...m.id, count: m.count, expected: exp };
+    })
+    .sort(byText((m) => `${m.namespace}\u0000${m.name}\u0000${m.port}`));
+
+  const o = s.observed;
+  const observed =
+    o.records === 0
+      ? null
+      : {
+          records: o.records,
+          compared: o.compared,
+          agree: o.agree,
+          disagree: o.compared - o.agree,
+          agreement: o.compared ? o.agree / o.compared : 0,
+          differences: [...o.diffs.values()].sort((a, b) => b.count - a.count || a.index - b.index).slice(0, top),
+        };
+
+  const tl = s.timeline;
+  const width = TIMELINE_LADDER[tl.level]!;
+  const timeline =
+    tl.buckets.size === 0
+      ? null
+      : {
+          bucketSeconds: width,
+          untimed: tl.untimed,
+          buckets: [...tl.buckets.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(
+              ([k, v]): TimelineBucket => ({
+                start: new Date(k * width * 1000).toISOString(),
+                requests: v.requests,
+                backends: Object.fromEntries([...v.backends.entries()].sort(byText((e) => e[0]))),
+              }),
+            ),
+        };
+
+  const warnings = [...s.warnings].sort();
+  if (s.unkeyed > 0) {
+    const what = config.split === "cookie" ? "a user key" : `the key ${config.split.slice(5)}`;
+    warnings.push(`${s.unkeyed} of ${n} requests had no ${what}: their split was decided by the seeded draw`);
+  }
+  if (s.failingDropped > 0) warnings.push(`${s.failingDropped} failing requests fell outside the first ${MAX_FAILING_CLASSES} request classes`);
+  if (o.diffsDropped > 0) warnings.push(`${o.diffsDropped} observed differences fell outside the first ${MAX_DIFF_GROUPS} groups`);
+
+  const statuses = Object.fromEntries([...s.statuses.entries()].sort((a, b) => Number(a[0]) - Number(b[0])));
+  const order: Outcome[] = ["forward", "redirect", "respond", "notFound", "error", "reject"];
+  const outcomes = Object.fromEntries(
+    [...s.outcomes.entries()].sort((a, b) => order.indexOf(a[0] as Outcome) - order.indexOf(b[0] as Outcome)),
+  );
+
+  return {
+    requests: n,
+    seed: config.seed,
+    split: config.split,
+    precision: config.precision,
+    backends,
+    routes,
+    statuses,
+    outcomes,
+    splits,
+    failing,
+    mirrors,
+    observed,
+    exposure: { users: s.users.size, anonymousRequests: s.anonymous, usersMultiBackend: multiUsers.size },
+    timeline,
+    warnings,
+  };
+}

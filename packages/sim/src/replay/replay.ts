@@ -1,0 +1,63 @@
+import type { Decision, GatewayRequest } from "@gwsim/core";
+import { buildReport, newEngine, observe, type EngineConfig } from "./engine.js";
+import type { DecideFn, Precision, Report, ReplayOptions, SplitMode, TraceRecord } from "./types.js";
+
+/** `@gwsim/core`'s decide, loaded on first use so that tests with a fake need none of core's routing. */
+export async function coreDecide<W>(): Promise<DecideFn<W>> {
+  const core = (await import("@gwsim/core")) as unknown as { decide?: DecideFn<W> };
+  if (typeof core.decide !== "function") throw new Error("@gwsim/core does not export decide");
+  return core.decide;
+}
+
+const SPLIT_MODES = /^(random|wrr|cookie|hash:.+)$/;
+
+/** Checks a split mode given as text (a CLI flag); returns it or an error message. */
+export function parseSplitMode(text: string): { ok: true; split: SplitMode } | { ok: false; message: string } {
+  if (SPLIT_MODES.test(text)) return { ok: true, split: text as SplitMode };
+  return { ok: false, message: `unknown split mode ${JSON.stringify(text)}: random, wrr, cookie or hash:<key>` };
+}
+
+export function parsePrecision(text: string): { ok: true; precision: Precision } | { ok: false; message: string } {
+  if (text === "exact" || text === "ngf" || text === "percent") return { ok: true, precision: text };
+  return { ok: false, message: `unknown precision ${JSON.stringify(text)}: exact, ngf or percent` };
+}
+
+export function engineConfig(options: ReplayOptions<unknown>): EngineConfig {
+  return { seed: options.seed ?? 0, split: options.split ?? "random", precision: options.precision ?? "exact" };
+}
+
+/** The request as decide sees it: the trace-only fields (`user` stays: it is part of the request shape). */
+function requestOf(record: TraceRecord): GatewayRequest {
+  if (record.observed === undefined) return record;
+  const { observed: _observed, ...request } = record;
+  return request;
+}
+
+/**
+ * Replay a trace against a world: every request is decided with (seed, index) and aggregated on
+ * the fly, so memory does not grow with the trace. Same world, trace and options → same report.
+ */
+export async function replay<W>(
+  world: W,
+  requests: Iterable<TraceRecord> | AsyncIterable<TraceRecord>,
+  options: ReplayOptions<W> = {},
+): Promise<Report> {
+  const decide = options.decide ?? (await coreDecide<W>());
+  const config = engineConfig(options as ReplayOptions<unknown>);
+  const engine = newEngine(config);
+  let index = options.startIndex ?? 0;
+  const every = options.progressEvery ?? 10_000;
+  let seen = 0;
+  const step = (record: TraceRecord): void => {
+    const decision: Decision = decide(world, requestOf(record), { seed: config.seed, index });
+    observe(engine, index, record, decision);
+    index++;
+    if (options.onProgress && ++seen % every === 0) options.onProgress(seen);
+  };
+  // A plain loop for arrays and other sync iterables: `for await` would add a microtask per request.
+  if (Symbol.asyncIterator in requests) for await (const record of requests) step(record);
+  else for (const record of requests) step(record);
+  return buildReport([engine.state], config);
+}
+
+export { requestOf };
