@@ -1,0 +1,296 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  headerProblem,
+  headerValue,
+  headerValues,
+  lowerCaseHeaders,
+  normalizePath,
+  parseQuery,
+  percentDecode,
+  queryValue,
+  removeDotSegments,
+  splitHostPort,
+  type PathNormalizationOptions,
+} from "./normalize.js";
+
+describe("normalizePath: accepted paths", () => {
+  it.each([
+    { input: "/", path: "/", query: "" },
+    { input: "", path: "/", query: "" },
+    { input: "?x=1", path: "/", query: "x=1" },
+    { input: "/a/b?x=1&y=2", path: "/a/b", query: "x=1&y=2" },
+    // dot segments (RFC 3986 §5.2.4), plain and percent-encoded
+    { input: "/public/../admin", path: "/admin", query: "" },
+    { input: "/public/%2e%2e/admin", path: "/admin", query: "" },
+    { input: "/public/%2E%2E/admin", path: "/admin", query: "" },
+    { input: "/public/.%2e/admin", path: "/admin", query: "" },
+    { input: "/public/%2e/admin", path: "/public/admin", query: "" },
+    { input: "/a/./b", path: "/a/b", query: "" },
+    { input: "/a/b/..", path: "/a/", query: "" },
+    { input: "/a/..", path: "/", query: "" },
+    { input: "/a/b/.", path: "/a/b/", query: "" },
+    { input: "/..", path: "/", query: "" },
+    { input: "/../../x", path: "/x", query: "" },
+    { input: "/a/..b/c", path: "/a/..b/c", query: "" }, // not a dot segment
+    { input: "/a/...", path: "/a/...", query: "" },
+    // repeated slashes are merged before dot segments are removed
+    { input: "/a//b", path: "/a/b", query: "" },
+    { input: "//a///b//", path: "/a/b/", query: "" },
+    { input: "/a//../b", path: "/b", query: "" },
+    // unreserved escapes decode; other escapes keep upper-case hex
+    { input: "/%41%62c", path: "/Abc", query: "" },
+    { input: "/%7euser", path: "/~user", query: "" },
+    { input: "/a%3ab", path: "/a%3Ab", query: "" },
+    { input: "/a%20b", path: "/a%20b", query: "" },
+    { input: "/caf%c3%a9", path: "/caf%C3%A9", query: "" },
+    { input: "/%252e%252e/admin", path: "/%252e%252e/admin", query: "" }, // decoded once only
+    // characters not allowed raw are encoded
+    { input: "/a b", path: "/a%20b", query: "" },
+    { input: "/café", path: "/caf%C3%A9", query: "" },
+    { input: "/a\"<>`{}|^[]", path: "/a%22%3C%3E%60%7B%7D%7C%5E%5B%5D", query: "" },
+    { input: "/\u{1F600}", path: "/%F0%9F%98%80", query: "" },
+    { input: "/\ud800", path: "/%EF%BF%BD", query: "" }, // lone surrogate
+    { input: "/a!$&'()*+,;=:@b", path: "/a!$&'()*+,;=:@b", query: "" },
+    // encoded and back slashes are separators by default
+    { input: "/a%2fb", path: "/a/b", query: "" },
+    { input: "/public%2F..%2Fadmin", path: "/admin", query: "" },
+    { input: "/a\\b", path: "/a/b", query: "" },
+    { input: "/a%5cb", path: "/a/b", query: "" },
+    // fragments are dropped; the query is kept as sent except illegal characters
+    { input: "/a#frag", path: "/a", query: "" },
+    { input: "/a?x=1#f", path: "/a", query: "x=1" },
+    { input: "/a?b=%zz&c=d e", path: "/a", query: "b=%zz&c=d%20e" },
+    { input: "/a?x=1?y/z", path: "/a", query: "x=1?y/z" },
+    { input: "/a?q=a+b%2Fc", path: "/a", query: "q=a+b%2Fc" },
+    { input: "/a/../b?x=/../", path: "/b", query: "x=/../" },
+  ])("$input → $path ? $query", ({ input, path, query }) => {
+    expect(normalizePath(input)).toEqual({ path, query, ok: true });
+  });
+});
+
+describe("normalizePath: 400 Bad Request", () => {
+  it.each([
+    { input: "*", reason: /start with \// },
+    { input: "http://example.com/a", reason: /start with \// },
+    { input: "a/b", reason: /start with \// },
+    { input: "/a%zz", reason: /malformed percent/ },
+    { input: "/a%4", reason: /malformed percent/ },
+    { input: "/a%", reason: /malformed percent/ },
+    { input: "/a%00b", reason: /NUL/ },
+    { input: "/a\u0000b", reason: /control/ },
+    { input: "/a\nb", reason: /control/ },
+    { input: "/a\rb", reason: /control/ },
+    { input: "/a\u007fb", reason: /control/ },
+    { input: "/a?x=\r\nInjected: 1", reason: /control/ },
+  ])("$input", ({ input, reason }) => {
+    const r = normalizePath(input);
+    expect(r.ok).toBe(false);
+    expect(r.path).toBe(""); // matches no rule if a caller forgets to check ok
+    expect(r.reason).toMatch(reason);
+  });
+});
+
+describe("normalizePath options", () => {
+  it.each<{ input: string; options: PathNormalizationOptions; path: string | null }>([
+    { input: "/a//b", options: { mergeSlashes: false }, path: "/a//b" },
+    { input: "/a//../b", options: { mergeSlashes: false }, path: "/a/b" }, // RFC: '..' removes the empty segment
+    { input: "/a%2fb", options: { escapedSlashes: "keep" }, path: "/a%2Fb" },
+    { input: "/public%2F..%2Fadmin", options: { escapedSlashes: "keep" }, path: "/public%2F..%2Fadmin" },
+    { input: "/a\\b", options: { escapedSlashes: "keep" }, path: "/a%5Cb" },
+    { input: "/a%5cb", options: { escapedSlashes: "keep" }, path: "/a%5Cb" },
+    { input: "/a%2Fb", options: { escapedSlashes: "reject" }, path: null },
+    { input: "/a\\b", options: { escapedSlashes: "reject" }, path: null },
+    { input: "/a%2F%2Fb", options: { escapedSlashes: "decode" }, path: "/a/b" },
+  ])("$input with $options → $path", ({ input, options, path }) => {
+    const r = normalizePath(input, options);
+    if (path === null) expect(r.ok).toBe(false);
+    else expect(r).toEqual({ path, query: "", ok: true });
+  });
+});
+
+const OPTIONS: PathNormalizationOptions[] = [
+  {},
+  { mergeSlashes: false },
+  { escapedSlashes: "keep" },
+  { escapedSlashes: "reject" },
+  { mergeSlashes: false, escapedSlashes: "keep" },
+];
+
+/** Strings rich in the pieces that matter: dots, slashes, escapes, controls, surrogates. */
+const trickyTarget = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom("/", ".", "..", "%2e", "%2E", "%2f", "%2F", "%5c", "\\", "%", "%4", "%41", "%00", "?", "#", "&", "=", "+", " ", "é", "\ud800", "\u0000", "\n", "a", "b", "%25", "%zz"),
+      fc.string({ maxLength: 4 }),
+    ),
+    { maxLength: 20 },
+  )
+  .map((parts) => parts.join(""));
+const anyTarget = fc.oneof(trickyTarget, fc.string({ unit: "binary" }), trickyTarget.map((s) => "/" + s));
+
+describe("normalizePath properties", () => {
+  it("never throws, and a rejected path is empty with a reason", () => {
+    fc.assert(
+      fc.property(anyTarget, fc.constantFrom(...OPTIONS), (s, options) => {
+        const r = normalizePath(s, options);
+        if (!r.ok) expect(r.path === "" && typeof r.reason === "string").toBe(true);
+      }),
+    );
+  });
+
+  it("is idempotent", () => {
+    fc.assert(
+      fc.property(anyTarget, fc.constantFrom(...OPTIONS), (s, options) => {
+        const once = normalizePath(s, options);
+        fc.pre(once.ok);
+        const twice = normalizePath(once.path + (once.query ? `?${once.query}` : ""), options);
+        expect(twice).toEqual(once);
+      }),
+    );
+  });
+
+  it("leaves no dot segment, starts with /, uses only canonical escapes", () => {
+    fc.assert(
+      fc.property(anyTarget, fc.constantFrom(...OPTIONS), (s, options) => {
+        const { path, ok } = normalizePath(s, options);
+        fc.pre(ok);
+        expect(path.startsWith("/")).toBe(true);
+        const segments = path.split("/").slice(1);
+        expect(segments).not.toContain(".");
+        expect(segments).not.toContain("..");
+        expect(path).not.toMatch(/\/\.\.?\//);
+        expect(path).toMatch(/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/);
+        // no escape of an unreserved character survives (it would be a second spelling)
+        expect(path).not.toMatch(/%(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)/);
+        if (options.mergeSlashes !== false) expect(path).not.toContain("//");
+        if (options.escapedSlashes !== "keep") expect(path).not.toMatch(/%2F|%5C/);
+      }),
+    );
+  });
+
+  it("removes dot segments as the WHATWG URL parser does (differential, no merging)", () => {
+    const segment = fc.constantFrom("a", "b", "c", ".", "..", "%2e", "%2E", ".%2e", "%2e.", "%2E%2E", "");
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 8 }), (segments) => {
+        const input = "/" + segments.join("/");
+        const ours = normalizePath(input, { mergeSlashes: false });
+        expect(ours.path).toBe(new URL("http://gw.example" + input).pathname);
+      }),
+    );
+  });
+
+  it("a request can only reach /admin through a path that normalizes to /admin", () => {
+    // Whatever precedes it, a traversal after /public/ is resolved before matching: the
+    // normalized path either stays under /public or does not mention it at all.
+    const segment = fc.constantFrom("..", "%2e%2e", ".%2E", "%2F..", "..%2F", "admin", "x", ".", "\\..", "%5C..");
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), (segments) => {
+        const { path, ok } = normalizePath("/public/" + segments.join("/"));
+        fc.pre(ok);
+        const [, first] = path.split("/");
+        expect(path.split("/").slice(1)).not.toContain("..");
+        if (first === "public") expect(path === "/public" || path.startsWith("/public/")).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("removeDotSegments (RFC 3986 §5.2.4 examples)", () => {
+  it.each([
+    ["/a/b/c/./../../g", "/a/g"],
+    ["/mid/content=5/../6", "/mid/6"],
+    ["/./", "/"],
+    ["/a/b/../../..", "/"],
+  ])("%s → %s", (input, want) => expect(removeDotSegments(input)).toBe(want));
+});
+
+describe("parseQuery / queryValue", () => {
+  it.each([
+    { query: "", params: [] },
+    { query: "animal=whale", params: [["animal", "whale"]] },
+    { query: "a=1&&b=2&", params: [["a", "1"], ["b", "2"]] },
+    { query: "flag&x=", params: [["flag", ""], ["x", ""]] },
+    { query: "q=a%20b&q2=a+b", params: [["q", "a b"], ["q2", "a+b"]] }, // `+` is not a space
+    { query: "n%61me=v%C3%A9", params: [["name", "vé"]] },
+    { query: "bad=%zz&half=%E9&x=%", params: [["bad", "%zz"], ["half", "%E9"], ["x", "%"]] },
+    { query: "eq=a=b", params: [["eq", "a=b"]] },
+  ])("$query", ({ query, params }) => {
+    expect(parseQuery(query)).toEqual(params);
+  });
+
+  it.each([
+    // HTTPRouteQueryParamMatching: names are exact (case-sensitive)
+    { query: "animal=whale", name: "animal", want: "whale" },
+    { query: "ANIMAL=Whale", name: "animal", want: undefined },
+    { query: "color=blue", name: "animal", want: undefined },
+    // a param sent more than once: the first value counts (HTTPQueryParamMatch recommendation)
+    { query: "animal=whale&animal=dolphin", name: "animal", want: "whale" },
+    { query: "animal=&animal=dolphin", name: "animal", want: "" },
+  ])("$query: $name → $want", ({ query, name, want }) => {
+    expect(queryValue(parseQuery(query), name)).toBe(want);
+  });
+
+  it("never throws", () => {
+    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => void parseQuery(s)));
+    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => void percentDecode(s)));
+  });
+});
+
+describe("headers", () => {
+  it("lower-cases names, merges case variants in order and trims values", () => {
+    expect(lowerCaseHeaders({ "X-A": " 1 ", "x-a": ["2", "3"], Version: "two", skip: undefined })).toEqual({ "x-a": ["1", "2", "3"], version: "two" });
+    expect(lowerCaseHeaders(undefined)).toEqual({});
+  });
+
+  it.each([
+    { headers: { version: "two" }, name: "Version", want: "two" },
+    { headers: { version: "two" }, name: "other", want: undefined },
+    // a header sent more than once is matched as its values joined with ","
+    { headers: { "x-multi": ["a", "b"] }, name: "X-Multi", want: "a,b" },
+    { headers: { "x-multi": "a, b" }, name: "x-multi", want: "a, b" },
+    { headers: { empty: "" }, name: "empty", want: "" },
+  ])("headerValue $name of $headers → $want", ({ headers, name, want }) => {
+    expect(headerValue(headers, name)).toBe(want);
+  });
+
+  it("headerValues lists every value", () => {
+    expect(headerValues({ a: ["1", "2"] }, "A")).toEqual(["1", "2"]);
+    expect(headerValues({}, "a")).toEqual([]);
+  });
+
+  it.each([
+    { headers: { version: "two" }, want: null },
+    { headers: { "bad name": "x" }, want: /invalid header name/ },
+    { headers: { "": "x" }, want: /invalid header name/ },
+    { headers: { x: "a\r\nInjected: 1" }, want: /invalid character/ },
+    { headers: { x: ["ok", "nul\0"] }, want: /invalid character/ },
+  ])("headerProblem($headers)", ({ headers, want }) => {
+    const p = headerProblem(headers);
+    if (want === null) expect(p).toBeNull();
+    else expect(p).toMatch(want);
+  });
+});
+
+describe("splitHostPort", () => {
+  it.each([
+    { input: "Example.COM", host: "example.com", port: null, ok: true },
+    { input: "example.com:8080", host: "example.com", port: 8080, ok: true },
+    { input: "example.com:", host: "example.com", port: null, ok: true },
+    { input: "[::1]:443", host: "[::1]", port: 443, ok: true },
+    { input: "[::1]", host: "[::1]", port: null, ok: true },
+    { input: "10.0.0.1:80", host: "10.0.0.1", port: 80, ok: true },
+    { input: "example.com:99999", host: "example.com", port: null, ok: false },
+    { input: "example.com:0", host: "example.com", port: null, ok: false },
+    { input: "a:b:c", host: "", port: null, ok: false },
+    { input: "ex ample.com", host: "", port: null, ok: false },
+    { input: "user@example.com", host: "", port: null, ok: false },
+  ])("$input", ({ input, host, port, ok }) => {
+    const r = splitHostPort(input);
+    expect({ host: r.host, port: r.port, ok: r.ok }).toEqual({ host, port, ok });
+  });
+
+  it("never throws", () => {
+    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => void splitHostPort(s)));
+  });
+});
