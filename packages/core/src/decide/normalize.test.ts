@@ -11,6 +11,7 @@ import {
   queryValue,
   removeDotSegments,
   splitHostPort,
+  type Headers,
   type PathNormalizationOptions,
 } from "./normalize.js";
 
@@ -243,7 +244,7 @@ describe("headers", () => {
     expect(lowerCaseHeaders(undefined)).toEqual({});
   });
 
-  it.each([
+  it.each<{ headers: Headers; name: string; want: string | undefined }>([
     { headers: { version: "two" }, name: "Version", want: "two" },
     { headers: { version: "two" }, name: "other", want: undefined },
     // a header sent more than once is matched as its values joined with ","

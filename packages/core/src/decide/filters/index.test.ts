@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HTTPPathMatch, ResolvedBackend, RouteFilter } from "../../resolve/graph.js";
+import type { Headers } from "../normalize.js";
 import { applyFilters, unsupportedFilter, type FilterContext } from "./index.js";
 
 const prefix = (value: string): HTTPPathMatch => ({ type: "PathPrefix", value });
@@ -91,7 +92,7 @@ describe("RequestHeaderModifier (HTTPRouteRequestHeaderModifier)", () => {
       remove: ["X-Header-Remove"],
     }),
   };
-  it.each([
+  it.each<{ rule: string; sent: Headers; want: Headers }>([
     { rule: "/set", sent: { "some-other-header": "val" }, want: { "some-other-header": "val", "x-header-set": "set-overwrites-values" } },
     { rule: "/set", sent: { "some-other-header": "val", "x-header-set": "some-other-value" }, want: { "some-other-header": "val", "x-header-set": "set-overwrites-values" } },
     { rule: "/add", sent: { "some-other-header": "val" }, want: { "some-other-header": "val", "x-header-add": "add-appends-values" } },
@@ -476,7 +477,7 @@ describe("filters gwsim cannot honour answer 500, wherever they are", () => {
 describe("applyFilters never throws", () => {
   const filter: fc.Arbitrary<RouteFilter> = fc.oneof(
     fc.record({ set: fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 3 }), add: fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 3 }), remove: fc.array(fc.string(), { maxLength: 3 }) }).map((m) => headerModifier(m)),
-    fc.record({ set: fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 3 }), add: fc.constant([]), remove: fc.array(fc.string(), { maxLength: 3 }) }).map((m) => responseModifier(m)),
+    fc.record({ set: fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 3 }), add: fc.constant<{ name: string; value: string }[]>([]), remove: fc.array(fc.string(), { maxLength: 3 }) }).map((m) => responseModifier(m)),
     fc.record({ scheme: fc.option(fc.constantFrom("http", "https", "ftp"), { nil: undefined }), hostname: fc.option(fc.string(), { nil: undefined }), port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), statusCode: fc.option(fc.constantFrom(301, 302, 303, 307, 308), { nil: undefined }) }).map((r) => redirect(r)),
     fc.record({ path: fc.oneof(fc.constant(undefined), fc.string().map((s) => ({ type: "ReplacePrefixMatch" as const, replacePrefixMatch: s })), fc.string().map((s) => ({ type: "ReplaceFullPath" as const, replaceFullPath: s }))) }).map((r) => rewrite(r)),
     fc.record({ percent: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) }).map((m) => mirror({ to: "m", ...m })),
