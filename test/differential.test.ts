@@ -1,0 +1,148 @@
+/**
+ * The compiled table (compile + decide) against the naive reference matcher, on generated
+ * worlds that overlap on purpose; plus the invariants of decisions.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compile } from "../packages/core/src/compile/index.js";
+import { decide } from "../packages/core/src/decide/index.js";
+import type { Decision, GatewayRequest } from "@gwsim/core";
+import { buildGraph } from "./http-graph.js";
+import { referenceDecide, type RefDecision } from "./reference-matcher.js";
+import { httpRequest, worldSpec } from "./arbitraries-http.js";
+
+/** The fields both matchers decide, in the reference's shape. */
+function project(d: Decision): RefDecision {
+  const matched = d.route !== null;
+  const probabilities: Record<string, number> = {};
+  for (const b of d.backends) probabilities[b.name] = (probabilities[b.name] ?? 0) + b.probability;
+  return {
+    outcome: matched ? "matched" : (d.outcome as RefDecision["outcome"]),
+    status: matched ? null : d.status,
+    listener: d.listener?.name ?? null,
+    route: matched ? `${d.route!.namespace}/${d.route!.name}` : null,
+    rule: d.route?.rule ?? null,
+    match: d.route?.match ?? null,
+    probabilities: matched ? probabilities : null,
+  };
+}
+
+// Thousands of worlds for the differential check; FC_NUM_RUNS scales every property here.
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
+const WORLDS = NUM_RUNS * 5;
+
+describe("compiled table agrees with the naive reference matcher", () => {
+  for (const hostnameFallthrough of [false, true]) {
+    it(`hostnameFallthrough=${hostnameFallthrough}: same listener, route, rule, match, split`, () => {
+      fc.assert(
+        fc.property(worldSpec, fc.array(httpRequest, { minLength: 1, maxLength: 12 }), (spec, requests) => {
+          const graph = buildGraph(spec);
+          const world = { table: compile(graph) };
+          for (const r of requests) {
+            const got = project(decide(world, r as GatewayRequest, { hostnameFallthrough }));
+            const want = referenceDecide(graph, r, { hostnameFallthrough });
+            expect(got, JSON.stringify(r)).toEqual(want);
+          }
+        }),
+        { numRuns: WORLDS },
+      );
+    });
+  }
+});
+
+describe("decision invariants", () => {
+  it("backends probabilities equal weight/total and sum to 1 when any weight is above 0", () => {
+    fc.assert(
+      fc.property(worldSpec, httpRequest, (spec, r) => {
+        const d = decide({ table: compile(buildGraph(spec)) }, r as GatewayRequest);
+        const total = d.backends.reduce((s, b) => s + b.weight, 0);
+        if (total > 0) {
+          expect(d.backends.reduce((s, b) => s + b.probability, 0)).toBeCloseTo(1, 12);
+          for (const b of d.backends) expect(b.probability).toBe(b.weight / total);
+        } else {
+          for (const b of d.backends) expect(b.probability).toBe(0);
+        }
+        if (d.backend) {
+          const picked = d.backends.filter((b) => b.name === d.backend!.name && b.namespace === d.backend!.namespace);
+          expect(picked.some((b) => b.weight > 0)).toBe(true);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("same (world, request, seed, index) gives the same decision; the table survives JSON", () => {
+    fc.assert(
+      fc.property(worldSpec, httpRequest, fc.integer(), fc.nat(), (spec, r, seed, index) => {
+        const graph = buildGraph(spec);
+        const table = compile(graph);
+        const again = compile(graph);
+        expect(JSON.stringify(again)).toBe(JSON.stringify(table));
+        const fromJson = JSON.parse(JSON.stringify(table)) as typeof table;
+        const opts = { seed, index, explain: true };
+        const d1 = decide({ table }, r as GatewayRequest, opts);
+        expect(decide({ table }, r as GatewayRequest, opts)).toEqual(d1);
+        expect(decide({ table: again }, r as GatewayRequest, opts)).toEqual(d1);
+        expect(decide({ table: fromJson }, r as GatewayRequest, opts)).toEqual(d1);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("shuffling the routes of the graph changes no decision", () => {
+    fc.assert(
+      fc.property(worldSpec, fc.array(httpRequest, { minLength: 1, maxLength: 6 }), fc.integer(), (spec, requests, seed) => {
+        const reversed = { ...spec, routes: [...spec.routes].reverse() };
+        const a = { table: compile(buildGraph(spec)) };
+        const b = { table: compile(buildGraph(reversed)) };
+        for (const r of requests) {
+          const da = decide(a, r as GatewayRequest, { seed });
+          const db = decide(b, r as GatewayRequest, { seed });
+          expect(db).toEqual(da);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("decide never throws, whatever the request holds", () => {
+    const table = compile(
+      buildGraph({
+        gateways: [{ gateway: "infra/gw", listeners: [{ name: "http" }, { name: "https", protocol: "HTTPS", hostname: "*.example.com" }] }],
+        routes: [
+          {
+            route: "infra/r",
+            parents: [{ gateway: "infra/gw" }],
+            rules: [
+              { matches: [{ path: { type: "RegularExpression", value: "/a/.*" }, headers: [{ name: "x", value: "1" }], queryParams: [{ name: "q", value: "1" }] }], backends: [{ name: "a" }, { name: "b", valid: false }] },
+              { backends: [{ name: "c" }] },
+            ],
+          },
+        ],
+      }),
+    );
+    const anyString = fc.string({ unit: "binary", maxLength: 40 });
+    const wild = fc.record(
+      {
+        gateway: fc.oneof(fc.constant("infra/gw"), anyString, fc.anything()),
+        scheme: fc.oneof(fc.constantFrom("http", "https", "tls", "tcp", "udp", "HTTP"), fc.anything()),
+        port: fc.oneof(fc.constantFrom(80, 443), fc.integer(), fc.double(), fc.anything()),
+        host: fc.oneof(anyString, fc.anything()),
+        sni: fc.oneof(anyString, fc.anything()),
+        method: fc.oneof(anyString, fc.anything()),
+        path: fc.oneof(anyString.map((s) => `/${s}`), anyString, fc.anything()),
+        headers: fc.oneof(fc.dictionary(anyString, fc.oneof(anyString, fc.array(anyString))), fc.anything()),
+        service: fc.oneof(anyString, fc.anything()),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(wild, fc.anything()), fc.anything(), (r, seed) => {
+        const d = decide({ table }, r as GatewayRequest, { seed: seed as number, explain: true });
+        expect(["forward", "redirect", "respond", "notFound", "error", "reject"]).toContain(d.outcome);
+        expect(() => JSON.stringify(d)).not.toThrow();
+      }),
+      { numRuns: NUM_RUNS * 3 },
+    );
+  });
+});
