@@ -5,6 +5,7 @@ import {
   headerValue,
   headerValues,
   lowerCaseHeaders,
+  normalizeMatchPath,
   normalizePath,
   parseQuery,
   percentDecode,
@@ -194,6 +195,25 @@ describe("normalizePath properties", () => {
         if (first === "public") expect(path === "/public" || path.startsWith("/public/")).toBe(true);
       }),
     );
+  });
+});
+
+describe("normalizeMatchPath", () => {
+  it.each([
+    ["/foo", "/foo"],
+    ["/foo/", "/foo/"],
+    ["/%41", "/A"],
+    ["/caf%c3%a9", "/caf%C3%A9"],
+    ["/a%3ab", "/a%3Ab"],
+    ["/", "/"],
+    // values the CRD rejects are left alone rather than silently changed
+    ["/a?b", "/a?b"],
+    ["/a#b", "/a#b"],
+    ["/a%zz", "/a%zz"],
+  ])("%s → %s", (value, want) => expect(normalizeMatchPath(value)).toBe(want));
+
+  it("a request for the value as written is matched by the normalized value", () => {
+    for (const v of ["/%41bc", "/caf%c3%a9", "/x/%7euser/"]) expect(normalizePath(v).path).toBe(normalizeMatchPath(v));
   });
 });
 

@@ -100,6 +100,16 @@ export function normalizePath(pathAndQuery: string, options: PathNormalizationOp
   return { path: removeDotSegments(merged === "" ? "/" : merged), query: normalizeQuery(rawQuery), ok: true };
 }
 
+/**
+ * An Exact or PathPrefix match value in the form requests are compared in: `/%41` is `/A`,
+ * `%c3%a9` is `%C3%A9`. The CRD already forbids `//`, dot segments and `%2F` in these values,
+ * so only percent-encoding changes; a trailing `/` stays. Compile should store values this way.
+ */
+export function normalizeMatchPath(value: string): string {
+  const r = normalizePath(value, { mergeSlashes: false, escapedSlashes: "keep" });
+  return r.ok && r.query === "" && !value.includes("#") ? r.path : value;
+}
+
 /** RFC 3986 §5.2.4 on an absolute path, segment by segment. */
 export function removeDotSegments(path: string): string {
   const input = path.split("/").slice(1);
