@@ -1,0 +1,186 @@
+/**
+ * Synthetic traces from a profile. One seeded Alea stream drives every draw in a fixed order
+ * (arrival, class, user, path, query, headers), so the same profile, count and seed give the
+ * same trace byte for byte.
+ */
+import seedrandom from "seedrandom";
+import type { TraceRecord } from "../trace/types.js";
+import type { RequestClassSpec, SynthProfile, ValueSpec } from "./profile.js";
+import { parseTemplate, renderTemplate, type Template } from "./template.js";
+
+export interface SynthOptions {
+  count: number;
+  seed?: number;
+}
+
+type Weighted = { values: string[]; cumulative: number[]; total: number };
+
+function weighted(entries: [string, number][]): Weighted {
+  const values: string[] = [];
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const [v, w] of entries) {
+    if (w <= 0) continue;
+    total += w;
+    values.push(v);
+    cumulative.push(total);
+  }
+  return { values, cumulative, total };
+}
+
+function draw(w: Weighted, u: number): string {
+  return w.values[lowerBound(w.cumulative, u * w.total)]!;
+}
+
+/** First index whose cumulative value exceeds x. */
+function lowerBound(cumulative: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cumulative[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function compile(text: string): Template {
+  const t = parseTemplate(text);
+  if (!t.ok) throw new Error(`synthesize: invalid template ${JSON.stringify(text)} (validate the profile first): ${t.message}`);
+  return t.template;
+}
+
+type CompiledValue = { name: string; probability: number; template?: Template; values?: Weighted };
+
+function compileValues(specs: Record<string, ValueSpec>): CompiledValue[] {
+  return Object.entries(specs).map(([name, spec]) =>
+    typeof spec === "string"
+      ? { name, probability: 1, template: compile(spec) }
+      : {
+          name,
+          probability: spec.probability,
+          ...(spec.value !== undefined ? { template: compile(spec.value) } : { values: weighted(Object.entries(spec.values ?? {})) }),
+        },
+  );
+}
+
+interface CompiledClass {
+  spec: RequestClassSpec;
+  entry: Pick<TraceRecord, "gateway" | "service" | "address" | "from" | "port" | "scheme" | "protocol" | "host">;
+  method: Weighted;
+  path: Template;
+  query: CompiledValue[];
+  headers: CompiledValue[];
+}
+
+function compileClass(c: RequestClassSpec, d: SynthProfile["defaults"]): CompiledClass {
+  const entry: CompiledClass["entry"] = {};
+  for (const k of ["gateway", "service", "address", "from", "port", "scheme", "protocol", "host"] as const) {
+    const v = c[k] ?? d[k];
+    if (v !== undefined) (entry as Record<string, unknown>)[k] = v;
+  }
+  return {
+    spec: c,
+    entry,
+    method: typeof c.method === "string" ? weighted([[c.method, 1]]) : weighted(Object.entries(c.method)),
+    path: compile(c.path),
+    query: compileValues(c.query),
+    headers: compileValues(c.headers),
+  };
+}
+
+/** Cumulative activity of the user population; rank 1 is the most active under zipf and pareto. */
+function userCdf(users: NonNullable<SynthProfile["users"]>, seed: number): Float64Array {
+  const n = users.count;
+  const cdf = new Float64Array(n);
+  const dist = users.distribution;
+  // Pareto activities come from their own stream, so the population does not shift request draws.
+  const rng = seedrandom.alea(`gwsim-synth-users:${seed}`);
+  const activity: number[] = [];
+  if (dist.type === "pareto") {
+    for (let k = 0; k < n; k++) activity.push(Math.pow(1 - rng(), -1 / dist.alpha));
+    activity.sort((a, b) => b - a);
+  }
+  let total = 0;
+  for (let k = 0; k < n; k++) {
+    total += dist.type === "zipf" ? Math.pow(k + 1, -dist.exponent) : dist.type === "pareto" ? activity[k]! : 1;
+    cdf[k] = total;
+  }
+  return cdf;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Arrivals of a Poisson process whose rate is piecewise constant per UTC hour (the daily shape). */
+function arrivals(profile: SynthProfile, rng: () => number): () => number {
+  const shape = profile.daily ?? new Array<number>(24).fill(1);
+  const mean = shape.reduce((a, b) => a + b, 0) / 24;
+  const perMs = shape.map((h) => (profile.rate * h) / mean / 1000);
+  let t = Date.parse(profile.start);
+  return () => {
+    let e = -Math.log(1 - rng());
+    for (;;) {
+      const hour = new Date(t).getUTCHours();
+      const r = perMs[hour]!;
+      const hourEnd = (Math.floor(t / HOUR_MS) + 1) * HOUR_MS;
+      if (r > 0 && e / r < hourEnd - t) {
+        t += e / r;
+        return t;
+      }
+      e -= r * (hourEnd - t);
+      t = hourEnd;
+    }
+  };
+}
+
+function renderValue(v: CompiledValue, rng: () => number, user: string | undefined): string | undefined {
+  if (v.probability < 1 && rng() >= v.probability) return undefined;
+  return v.template ? renderTemplate(v.template, rng, user) : draw(v.values!, rng());
+}
+
+/** Requests drawn from the profile, lazily: `count` of them, in arrival order. */
+export function* synthesize(profile: SynthProfile, options: SynthOptions): Generator<TraceRecord> {
+  const seed = options.seed ?? 0;
+  const rng = seedrandom.alea(`gwsim-synth:${seed}`);
+  const classes = profile.classes.map((c) => compileClass(c, profile.defaults));
+  const classPick = weighted(classes.map((c, i) => [String(i), c.spec.share]));
+  const users = profile.users;
+  const cdf = users ? userCdf(users, seed) : null;
+  const nextTime = arrivals(profile, rng);
+
+  for (let i = 0; i < options.count; i++) {
+    const time = new Date(Math.floor(nextTime())).toISOString();
+    const c = classes[Number(draw(classPick, rng()))]!;
+    let user: string | undefined;
+    if (users && cdf) {
+      const anonymous = users.anonymous > 0 && rng() < users.anonymous;
+      const u = rng();
+      if (!anonymous) user = `${users.prefix}${lowerBound(cdf, u * cdf[cdf.length - 1]!) + 1}`;
+    }
+    const method = draw(c.method, rng());
+    let path = renderTemplate(c.path, rng, user);
+    const query: string[] = [];
+    for (const q of c.query) {
+      const v = renderValue(q, rng, user);
+      if (v !== undefined) query.push(`${encodeURIComponent(q.name)}=${encodeURIComponent(v)}`);
+    }
+    if (query.length) path += (path.includes("?") ? "&" : "?") + query.join("&");
+    const headers: Record<string, string> = {};
+    for (const h of c.headers) {
+      const v = renderValue(h, rng, user);
+      if (v !== undefined) headers[h.name.toLowerCase()] = v;
+    }
+    const record: TraceRecord = { time };
+    if (user !== undefined) record.user = user;
+    Object.assign(record, c.entry);
+    record.method = method;
+    record.path = path;
+    if (Object.keys(headers).length) record.headers = headers;
+    yield record;
+  }
+}
+
+/** The trace as JSON Lines (each line ends with "\n"), as `gwsim synth` prints it. */
+export function* synthesizeJsonl(profile: SynthProfile, options: SynthOptions): Generator<string> {
+  for (const r of synthesize(profile, options)) yield `${JSON.stringify(r)}\n`;
+}
