@@ -12,3 +12,7 @@ export type { RequestCheck } from "./model/request-schema.js";
 export { compileRegex } from "./model/regex.js";
 export { buildWorld, decide, statusOf } from "./world.js";
 export type { World, BuildOptions } from "./world.js";
+export { normalizePath, normalizeMatchPath, parseQuery, queryValue, percentDecode, lowerCaseHeaders, headerValue, headerValues, headerProblem } from "./decide/normalize.js";
+export type { NormalizedPath, PathNormalizationOptions, QueryParams, Headers as RequestHeaders } from "./decide/normalize.js";
+export { applyFilters } from "./decide/filters/index.js";
+export type { FilterContext, FilterResult } from "./decide/filters/index.js";
