@@ -73,7 +73,7 @@ export function httpProtocol(version: string | undefined, scheme?: string): Gate
 }
 
 const METHOD_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const REQUEST_LINE_RE = /^(\S+) (\S(?:.*?\S)?)(?: (HTTP\/\d(?:\.\d)?))?$/;
+const REQUEST_LINE_RE = /^(\S+) (\S(?:.*?\S)??)(?: (HTTP\/\d(?:\.\d)?))?$/;
 
 export interface RequestLine {
   method: string;

@@ -136,8 +136,9 @@ export function parseEnvoyText(line: string): LineResult {
   }
   if (run === -1 || tokens[0]!.quoted) return "fields do not follow Envoy's or Istio's default text layout";
   const v = (i: number) => present(tokens[i]?.value);
+  if (m[2] === "- - -") return "not an HTTP request (TCP connection log)";
   const rl = requestLine(m[2]!);
-  if (typeof rl === "string") return /^- - -$/.test(m[2]!) ? "not an HTTP request (TCP connection log)" : rl;
+  if (typeof rl === "string") return rl;
   const fields: EnvoyFields = {
     time: m[1]!,
     method: rl.method,

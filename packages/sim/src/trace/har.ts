@@ -95,6 +95,11 @@ export function harScanner(events: HarScanEvents) {
         case 125: // }
         case 93: // ]
           stack.pop();
+          // An object or array element ends with its closing bracket; a scalar one at the next "," or "]".
+          if (capturing && stack.length === entriesDepth) {
+            finishCapture(chunk.slice(start, i + 1));
+            start = -1;
+          }
           break;
         case 44: // ,
           expectingKey = stack[depth - 1] === "o";

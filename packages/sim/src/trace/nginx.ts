@@ -123,6 +123,14 @@ const TOKEN_PATTERNS: Record<string, string> = {
   request_time: "(\\d+(?:\\.\\d+)?|-)",
   is_args: "(\\??)",
   uri: '([^?\\s"]*)',
+  request_uri: '([^\\s"]*)',
+  // Host names hold no "/", so `$host$request_uri` splits where the path starts.
+  host: '([^\\s/"]*)',
+  http_host: '([^\\s/"]*)',
+  server_name: '([^\\s/"]*)',
+  server_port: "(\\d+)",
+  scheme: "([a-z]+)",
+  remote_addr: '([^\\s"]*)',
 };
 const LIST_VALUE = "([^\\s,]*(?:(?:, | : )[^\\s,]*)*)";
 

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { fixture, readAll } from "./fixtures/read-all.js";
+
+describe("har trace", () => {
+  it("reads a pretty-printed HAR with a BOM: pseudo-headers, websocket, escapes, bad entries", async () => {
+    const { records, stats } = await readAll(fixture("h2-bom.har"));
+    expect(records).toEqual([
+      {
+        method: "GET", scheme: "https", host: "app.example.com:8443", port: 8443, path: "/search?q=a%20b", protocol: "HTTP/2",
+        headers: { accept: "*/*", cookie: ["a=1", "b=2"] }, time: "2026-11-26T09:00:00.000Z", observed: { status: 200 },
+      },
+      {
+        method: "GET", scheme: "http", host: "plain.example", path: "/socket", protocol: "websocket",
+        headers: { upgrade: "websocket", connection: "Upgrade", "x-note": 'say "hi" \\ {' },
+        time: "2026-11-26T10:00:01.250Z", observed: { status: 101 },
+      },
+      {
+        // status 0: the browser got no response, so nothing was observed.
+        method: "POST", scheme: "https", host: "api.example.com", path: "/v1/items", protocol: "HTTP/1.1",
+        headers: { "content-type": "application/json" }, time: "2026-11-26T10:00:04.000Z",
+      },
+    ]);
+    expect(stats).toMatchObject({ format: "har", lines: 57, records: 3, bad: 2 });
+    expect(stats.badSamples.map((b) => [b.line, b.reason])).toEqual([
+      [42, "HAR request has no url"],
+      [43, 'startedDateTime is not a date: "not a date"'],
+    ]);
+    expect(stats.badSamples[0]!.text).toBe('{ "startedDateTime": "2026-11-26T10:00:02Z", "request": { "method": "GET", "headers": [] } }');
+  });
+
+  it("a HAR cut off inside an entry keeps the entries before it and reports the cut one", async () => {
+    const { records, stats } = await readAll(fixture("truncated.har"), { format: "har" });
+    expect(records.map((r) => r.path)).toEqual(["/one"]);
+    expect(stats).toMatchObject({ format: "har", lines: 3, records: 1, bad: 1 });
+    expect(stats.badSamples).toEqual([
+      {
+        line: 3,
+        text: '{"startedDateTime": "2026-11-26T10:00:01Z", "request": {"method": "GET", "url": "https://a.example/tw\n',
+        reason: "HAR entry is cut off: the input ends inside it",
+      },
+    ]);
+  });
+
+  it("reads a single-line HAR split into one-character chunks", async () => {
+    const text = '{"log":{"entries":[{"request":{"method":"GET","url":"http://x.example/a?b=1"}},{"request":{"method":"HEAD","url":"http://x.example/"}}]}}';
+    const { records, stats } = await readAll([...text]);
+    expect(records).toEqual([
+      { method: "GET", scheme: "http", host: "x.example", path: "/a?b=1" },
+      { method: "HEAD", scheme: "http", host: "x.example", path: "/" },
+    ]);
+    expect(stats).toMatchObject({ format: "har", lines: 1, records: 2, bad: 0 });
+  });
+
+  it.each([
+    ['{"log": {"entries": []}}', 0, []],
+    ['{"something": "else"}', 1, ["no log.entries array: not a HAR document"]],
+    ["", 1, ["empty input: not a HAR document"]],
+    ['{"log": {"entries": [1, "x", {"request": {"url": "/p", "method": "GET"}}', 3, [
+      "HAR entry has no request", "HAR entry has no request", "HAR entries array is cut off: the input ends inside it",
+    ]],
+  ])("explicit har on %j → %i bad", async (text, bad, reasons) => {
+    const { records, stats } = await readAll(text, { format: "har" });
+    expect(stats.bad).toBe(bad);
+    expect(stats.badSamples.map((b) => b.reason)).toEqual(reasons);
+    expect(records.length).toBe(text.includes('"/p"') ? 1 : 0);
+  });
+});

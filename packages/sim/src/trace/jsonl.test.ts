@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { fixture, readAll } from "./fixtures/read-all.js";
+import { checkJsonRecord } from "./jsonl.js";
+
+describe("jsonl trace", () => {
+  it("reads the fixture: valid records exact, bad lines counted with their line numbers", async () => {
+    const { records, stats } = await readAll(fixture("requests.jsonl"), { format: "jsonl" });
+    expect(records).toEqual([
+      {
+        id: 1, gateway: "infra/edge", host: "shop.example.com", method: "GET", path: "/cart?item=7",
+        headers: { "x-canary": "on", accept: ["a/b", "c/d"] }, user: "u-1", time: "2026-11-26T10:00:00.000Z",
+      },
+      {
+        id: "two", service: "store/api", from: "store", method: "POST", path: "/v1/orders", time: "2025-11-26T10:00:00.000Z",
+        observed: { backend: "store/api-v2:8080", upstreamHost: "10.0.0.7:8080", status: 201 },
+      },
+      {
+        gateway: "infra/edge", grpc: { service: "pkg.Svc", method: "Call" }, protocol: "HTTP/2", extra: { kept: true },
+      },
+      { address: "10.96.0.12", from: "web", port: 8080, path: "/ok", headers: { "x-dup": ["1", "2"] } },
+      { gateway: "infra/edge", path: "/crlf", time: "2026-11-26T09:00:05.500Z" },
+    ]);
+    expect(stats).toMatchObject({ format: "jsonl", lines: 13, records: 5, bad: 7 });
+    expect(stats.badSamples.map((b) => [b.line, b.reason])).toEqual([
+      [4, "port: must be an integer from 1 to 65535"],
+      [5, expect.stringMatching(/^invalid JSON: /)],
+      [6, "not a JSON object"],
+      [7, "scheme: must be one of http, https, tls, tcp, udp"],
+      [8, "time: must be RFC 3339 or epoch milliseconds"],
+    ]);
+    expect(stats.badSamples[1]!.text).toBe("not json at all");
+  });
+
+  it("the truncated last line (no newline) is bad, reported on its own line number", async () => {
+    const { stats } = await readAll(fixture("requests.jsonl"), { format: "jsonl" });
+    // Only 5 samples are kept; line 10 (headers) and line 13 (truncated) are counted.
+    expect(stats.bad).toBe(7);
+    const tail = await readAll('{"path":"/a"}\n{"path":"/trunc', { format: "jsonl" });
+    expect(tail.stats.badSamples).toEqual([{ line: 2, text: '{"path":"/trunc', reason: expect.stringMatching(/^invalid JSON/) }]);
+  });
+
+  it.each([
+    [{ headers: { "x-a": 1 } }, "headers.x-a: must be a string or a list of strings"],
+    [{ gateway: "edge" }, "gateway: must be namespace/name"],
+    [{ port: 0 }, "port: must be an integer from 1 to 65535"],
+    [{ port: 8.5 }, "port: must be an integer from 1 to 65535"],
+    [{ protocol: "HTTP/3" }, "protocol: must be one of HTTP/1.1, HTTP/2, h2c, websocket"],
+    [{ grpc: { service: "a" } }, "grpc: must be {service, method} strings"],
+    [{ observed: { status: "200" } }, "observed.status: must be an integer"],
+    [{ observed: { backend: 3 } }, "observed.backend: must be a string"],
+    [{ observed: [] }, "observed: must be an object"],
+    [{ time: true }, "time: must be RFC 3339 or epoch milliseconds"],
+  ])("%j → %s", (value, reason) => {
+    expect(checkJsonRecord(value)).toBe(reason);
+  });
+
+  it("null fields are taken as absent", () => {
+    expect(checkJsonRecord({ path: "/", host: null, headers: null, observed: null, time: null, grpc: null })).toEqual({ path: "/" });
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { fixture, readAll } from "./fixtures/read-all.js";
+import { compileLogFormat, logFormatText, NAMED_LOG_FORMATS, parseCombined } from "./nginx.js";
+
+const defaults = { host: "www.example.com", gateway: "infra/edge", port: 80 };
+
+describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", () => {
+  it("reads the fixture exactly, with --host/--gateway/--port defaults where the log has none", async () => {
+    const { records, stats } = await readAll(fixture("combined.log"), defaults);
+    expect(records).toEqual([
+      {
+        method: "GET", path: "/shop/cart?id=3", protocol: "HTTP/1.1", headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" },
+        user: "192.0.2.1", time: "2026-11-26T10:00:00.000Z", observed: { status: 200 }, ...defaults,
+      },
+      {
+        // nginx escapes bytes as \xHH: the UTF-8 path and the quotes in the agent come back whole.
+        method: "GET", path: "/café", protocol: "HTTP/2",
+        headers: { referer: "https://ref.example/", "user-agent": 'Agent "quoted"/2.0' },
+        user: "192.0.2.2", time: "2026-11-26T10:00:01.000Z", observed: { status: 404 }, ...defaults,
+      },
+      {
+        // Apache escapes quotes as \".
+        method: "POST", path: "/api/submit", protocol: "HTTP/1.1", headers: { "user-agent": 'Apache-HttpClient "x" (Java)' },
+        user: "2001:db8::7", time: "2026-11-26T15:00:02.000Z", observed: { status: 201 }, ...defaults,
+      },
+      { method: "HEAD", path: "/health", user: "198.51.100.3", time: "2026-11-26T10:00:03.000Z", observed: { status: 200 }, ...defaults },
+      {
+        method: "GET", path: "/a", protocol: "HTTP/1.1", headers: { "user-agent": "curl/8.5.0" },
+        user: "198.51.100.4", time: "2026-11-26T10:00:04.000Z", observed: { status: 200 }, ...defaults,
+      },
+      {
+        method: "GET", scheme: "http", host: "proxy.example:8080", path: "/x?y=1", protocol: "HTTP/1.1",
+        user: "198.51.100.5", time: "2026-11-26T10:00:05.000Z", observed: { status: 200 }, gateway: "infra/edge", port: 80,
+      },
+      {
+        method: "CONNECT", host: "upstream.example:443", protocol: "HTTP/1.1",
+        user: "198.51.100.10", time: "2026-11-26T10:00:10.000Z", observed: { status: 200 }, gateway: "infra/edge", port: 80,
+      },
+    ]);
+    expect(stats).toMatchObject({ format: "nginx", lines: 12, records: 7, bad: 4 });
+    expect(stats.badSamples.map((b) => [b.line, b.reason])).toEqual([
+      [7, "no request line (the client sent no request)"],
+      [8, expect.stringMatching(/^request line is not "METHOD TARGET VERSION"/)],
+      [9, "not in the combined log layout"],
+      [10, 'time is not a timestamp: "26/Foo/2026:10:00:09 +0000"'],
+    ]);
+    expect(stats.badSamples[2]!.text).toBe(
+      '198.51.100.8 - - [26/Nov/2026:10:00:08 +0000] "GET /cut HTTP/1.1" 200 235 "-" "Mozilla/5.0 (compatible; Bot/2.1; +http://bot.exam',
+    );
+  });
+
+  it("the combined log_format string compiles to the same parser", () => {
+    const compiled = compileLogFormat(NAMED_LOG_FORMATS.combined!);
+    expect("parser" in compiled && compiled.parser.parse === parseCombined).toBe(true);
+  });
+});
+
+describe("nginx trace: custom log_format", () => {
+  const directive = `log_format gw escape=default '$remote_addr [$time_iso8601] "$request_method $scheme://$host$request_uri" $status $request_time '
+                   '"$http_x_canary" $upstream_addr $proxy_host rid=$request_id';`;
+
+  it("compiles an nginx.conf directive and reads lines in that layout", async () => {
+    const { records, stats } = await readAll(fixture("custom-nginx.log"), { logFormat: directive });
+    expect(records).toEqual([
+      {
+        method: "GET", scheme: "https", host: "shop.example.com", path: "/cart?x=1", headers: { "x-canary": "on" }, id: "abc123",
+        user: "10.1.2.3", time: "2026-11-26T10:00:00.000Z",
+        observed: { status: 200, upstreamHost: "10.244.0.6:8080", backend: "default_shop_80" },
+      },
+      {
+        method: "POST", scheme: "http", host: "api.example.com", path: "/v1", id: "def",
+        user: "10.1.2.4", time: "2026-11-26T10:00:01.000Z", observed: { status: 502 },
+      },
+    ]);
+    expect(stats).toMatchObject({ format: "nginx", lines: 3, records: 2, bad: 1 });
+    expect(stats.badSamples).toEqual([
+      { line: 3, text: "10.1.2.5 2026-11-26T10:00:02+00:00 GET /no-brackets 200", reason: "does not match the log format" },
+    ]);
+  });
+
+  it("reads escape=json layouts, with JSON-escaped quotes and backslashes", async () => {
+    const format = `log_format j escape=json '{"ts":"$msec","m":"$request_method","u":"$request_uri","h":"$http_host","ua":"$http_user_agent"}';`;
+    const line = String.raw`{"ts":"1764151200.250","m":"GET","u":"/q?a=\"b\"","h":"h.example:8080","ua":"x\\y"}`;
+    const { records } = await readAll(line + "\n", { format: "nginx", logFormat: format });
+    expect(records).toEqual([
+      { method: "GET", path: '/q?a="b"', host: "h.example:8080", headers: { "user-agent": "x\\y" }, time: "2025-11-26T10:00:00.250Z" },
+    ]);
+  });
+
+  it.each([
+    ["combined", NAMED_LOG_FORMATS.combined],
+    [`log_format main '$a - $b'\n  '"$c"';`, '$a - $b"$c"'],
+    [`'$a' "$b"`, "$a$b"],
+    ["$remote_addr $status", "$remote_addr $status"],
+  ])("log_format text of %j", (input, text) => {
+    expect(logFormatText(input)).toBe(text);
+  });
+
+  it("a format without variables is an error, and the reader reports every line with it", async () => {
+    expect(compileLogFormat("just text")).toEqual({ error: "the log format has no $variables" });
+    const { records, stats } = await readAll("a\nb\n", { logFormat: "just text" });
+    expect(records).toEqual([]);
+    expect(stats.bad).toBe(2);
+    expect(stats.badSamples[0]!.reason).toBe("invalid log format: the log format has no $variables");
+  });
+
+  it("$uri$is_args$args and ${braced} variables", () => {
+    const compiled = compileLogFormat('${remote_addr} "$request_method $uri$is_args$args" $status');
+    if ("error" in compiled) throw new Error(compiled.error);
+    expect(compiled.variables).toEqual(["remote_addr", "request_method", "uri", "is_args", "args", "status"]);
+    expect(compiled.parser.parse('10.0.0.1 "GET /a/b?c=1&d=2" 204')).toEqual({
+      method: "GET", path: "/a/b?c=1&d=2", user: "10.0.0.1", observed: { status: 204 },
+    });
+    expect(compiled.parser.parse('10.0.0.1 "GET /a/b" 204')).toEqual({
+      method: "GET", path: "/a/b", user: "10.0.0.1", observed: { status: 204 },
+    });
+  });
+});
