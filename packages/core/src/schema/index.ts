@@ -1,0 +1,14 @@
+export * from "./common.js";
+export * from "./core-kinds.js";
+export * from "./filters.js";
+export * from "./gateway.js";
+export * from "./grpcroute.js";
+export * from "./httproute.js";
+export * from "./l4routes.js";
+export * from "./policies.js";
+export { metadataSchema, nameSchema, type NameRule, type ObjectMeta } from "./metadata.js";
+export type { SchemaIssue } from "./issues.js";
+export { KINDS, schemaFor, type SchemaLookup } from "./registry.js";
+export type { Resource, ResourceKind, ResourceOf } from "./resource.js";
+export { isKind } from "./resource.js";
+export { validateObject, validateObjects, type ValidateOptions, type ValidateResult } from "./validate.js";

@@ -1,0 +1,87 @@
+/**
+ * Which apiVersions Gateway API v1.6 serves for each kind, per channel, and the schema for each.
+ * From config/crd/{standard,experimental} of kubernetes-sigs/gateway-api v1.6.1 (`served: true`).
+ */
+import type { z } from "zod";
+import type { Channel } from "./common.js";
+import { ConfigMapSchema, EndpointSliceSchema, NamespaceSchema, SecretSchema, ServiceSchema } from "./core-kinds.js";
+import { gatewayClassSchema, gatewaySchema, listenerSetSchema } from "./gateway.js";
+import { grpcRouteSchema } from "./grpcroute.js";
+import { httpRouteSchema } from "./httproute.js";
+import { tcpRouteSchema, tlsRouteSchema, udpRouteSchema, type L4Version } from "./l4routes.js";
+import { backendTLSPolicySchema, referenceGrantSchema } from "./policies.js";
+
+const GW = "gateway.networking.k8s.io";
+
+interface KindEntry {
+  group: string;
+  /** version → the channels that serve it. */
+  versions: Record<string, readonly Channel[]>;
+  schema: (channel: Channel, version: string) => z.ZodType;
+}
+
+const BOTH: readonly Channel[] = ["standard", "experimental"];
+const EXPERIMENTAL: readonly Channel[] = ["experimental"];
+const same = (schema: z.ZodType) => () => schema;
+
+export const KINDS: Record<string, KindEntry> = {
+  GatewayClass: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => gatewayClassSchema(c) },
+  Gateway: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => gatewaySchema(c) },
+  ListenerSet: { group: GW, versions: { v1: BOTH }, schema: (c) => listenerSetSchema(c) },
+  HTTPRoute: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => httpRouteSchema(c) },
+  GRPCRoute: { group: GW, versions: { v1: BOTH }, schema: (c) => grpcRouteSchema(c) },
+  TLSRoute: {
+    group: GW,
+    versions: { v1: BOTH, v1alpha2: EXPERIMENTAL, v1alpha3: EXPERIMENTAL },
+    schema: (c, v) => tlsRouteSchema(c, v as L4Version),
+  },
+  TCPRoute: { group: GW, versions: { v1: BOTH, v1alpha2: EXPERIMENTAL }, schema: (c, v) => tcpRouteSchema(c, v as L4Version) },
+  UDPRoute: { group: GW, versions: { v1: BOTH, v1alpha2: EXPERIMENTAL }, schema: (c, v) => udpRouteSchema(c, v as L4Version) },
+  ReferenceGrant: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => referenceGrantSchema(c) },
+  BackendTLSPolicy: { group: GW, versions: { v1: BOTH, v1alpha3: EXPERIMENTAL }, schema: (c) => backendTLSPolicySchema(c) },
+  Namespace: { group: "", versions: { v1: BOTH }, schema: same(NamespaceSchema) },
+  Service: { group: "", versions: { v1: BOTH }, schema: same(ServiceSchema) },
+  EndpointSlice: { group: "discovery.k8s.io", versions: { v1: BOTH }, schema: same(EndpointSliceSchema) },
+  Secret: { group: "", versions: { v1: BOTH }, schema: same(SecretSchema) },
+  ConfigMap: { group: "", versions: { v1: BOTH }, schema: same(ConfigMapSchema) },
+};
+
+/** Kinds that older releases served under another name or group, with what replaced them. */
+const RETIRED: Record<string, string> = {
+  XListenerSet: `XListenerSet (gateway.networking.x-k8s.io/v1alpha1) is not served by Gateway API v1.6; it became ListenerSet ${GW}/v1`,
+};
+
+const cache = new Map<string, z.ZodType>();
+
+export type SchemaLookup = { ok: true; schema: z.ZodType } | { ok: false; code: string; message: string };
+
+/** The schema for a kind at an apiVersion in a channel, or why there is none. */
+export function schemaFor(kind: string, apiVersion: string, channel: Channel): SchemaLookup {
+  const retired = RETIRED[kind];
+  if (retired) return { ok: false, code: "schema.unsupported-api-version", message: retired };
+  const entry = KINDS[kind];
+  if (!entry) return { ok: false, code: "schema.unknown-kind", message: `gwsim does not read ${kind} objects` };
+  const slash = apiVersion.lastIndexOf("/");
+  const group = slash >= 0 ? apiVersion.slice(0, slash) : "";
+  const version = apiVersion.slice(slash + 1);
+  const channels = group === entry.group ? entry.versions[version] : undefined;
+  if (!channels || !channels.includes(channel)) {
+    const served = Object.entries(entry.versions)
+      .filter(([, cs]) => cs.includes(channel))
+      .map(([v]) => (entry.group ? `${entry.group}/${v}` : v))
+      .join(", ");
+    const onlyExperimental = channels && !channels.includes(channel) ? " (served by the experimental channel only)" : "";
+    return {
+      ok: false,
+      code: "schema.unsupported-api-version",
+      message: `${kind} ${apiVersion} is not served${onlyExperimental}; ${channel} channel v1.6 serves ${kind} as ${served}`,
+    };
+  }
+  const key = `${channel}/${kind}/${version}`;
+  let schema = cache.get(key);
+  if (!schema) {
+    schema = entry.schema(channel, version);
+    cache.set(key, schema);
+  }
+  return { ok: true, schema };
+}
