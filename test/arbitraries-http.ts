@@ -89,7 +89,10 @@ export const worldSpec: fc.Arbitrary<WorldSpec> = fc
     return { gateways: [{ gateway: "infra/gw", listeners: ls }], routes: rs };
   });
 
-const headerValue = fc.oneof(fc.constantFrom("1", "2"), fc.constantFrom(["1", "2"], ["2"], ["1", "1"]));
+const headerValue: fc.Arbitrary<string | string[]> = fc.oneof(
+  fc.constantFrom("1", "2"),
+  fc.constantFrom(["1", "2"], ["2"], ["1", "1"]).map((v) => [...v]),
+);
 
 export const httpRequest: fc.Arbitrary<RefRequest> = fc.record(
   {

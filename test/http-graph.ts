@@ -14,7 +14,7 @@ import type {
   ResolvedRule,
   ResolvedService,
   RouteFilter,
-} from "@gwsim/core";
+} from "../packages/core/src/resolve/graph.js";
 import { intersectHostname } from "../packages/core/src/compile/hostname.js";
 
 export interface ListenerSpec {

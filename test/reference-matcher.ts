@@ -7,8 +7,8 @@
  * sorts them by the precedence list. Slow on purpose; the differential test compares it with
  * the compiled table.
  */
-import type { Graph, HTTPRouteMatch, ResolvedListener, ResolvedRoute } from "@gwsim/core";
-import { headerValue, lowerCaseHeaders, normalizePath, parseQuery, queryValue } from "../packages/core/src/decide/normalize.js";
+import type { Graph, HTTPRouteMatch, ResolvedListener, ResolvedRoute } from "../packages/core/src/resolve/graph.js";
+import { headerValue, lowerCaseHeaders, normalizeMatchPath, normalizePath, parseQuery, queryValue } from "../packages/core/src/decide/normalize.js";
 
 export interface RefRequest {
   gateway: string;
@@ -83,9 +83,9 @@ function bestListener(listeners: ResolvedListener[], name: string): ResolvedList
 function matchHolds(m: HTTPRouteMatch, path: string, query: string, method: string, headers: Record<string, string | string[]>): boolean {
   const p = m.path ?? { type: "PathPrefix", value: "/" };
   if (p.type === "Exact") {
-    if (path !== p.value) return false;
+    if (path !== normalizeMatchPath(p.value)) return false;
   } else if (p.type === "PathPrefix") {
-    let v = p.value;
+    let v = normalizeMatchPath(p.value);
     if (v.endsWith("/")) v = v.substring(0, v.length - 1);
     if (!(path === v || path.startsWith(v + "/"))) return false;
   } else if (p.type === "RegularExpression") {

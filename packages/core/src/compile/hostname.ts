@@ -56,27 +56,6 @@ export function intersectHostname(route: string, listener: string | null): strin
   return null;
 }
 
-/** Splits a Host header value into lower-case host and port (IPv6 literals keep brackets). */
-export function splitHostPort(raw: string): { host: string; port: number | null } {
-  const s = raw.trim().toLowerCase();
-  if (s.startsWith("[")) {
-    const close = s.indexOf("]");
-    if (close < 0) return { host: s, port: null };
-    const rest = s.slice(close + 1);
-    return { host: s.slice(0, close + 1), port: rest.startsWith(":") ? parsePort(rest.slice(1)) : null };
-  }
-  const colon = s.lastIndexOf(":");
-  if (colon < 0 || s.indexOf(":") !== colon) return { host: s, port: null };
-  const port = parsePort(s.slice(colon + 1));
-  return port === null && s.slice(colon + 1) !== "" ? { host: s, port: null } : { host: s.slice(0, colon), port };
-}
-
-function parsePort(s: string): number | null {
-  if (!/^[0-9]{1,5}$/.test(s)) return null;
-  const n = Number(s);
-  return n <= 65535 ? n : null;
-}
-
 /** Adds `hostname` → `value` to a mutable index being built (first one in wins). */
 export function addToHostIndex(
   index: { exact: Record<string, number>; wildcard: Record<string, number>; any: number | null },

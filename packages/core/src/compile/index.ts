@@ -4,6 +4,7 @@
  * entries, because every sort ends on a total tie-break.
  */
 import { compileRegex } from "../model/regex.js";
+import { normalizeMatchPath } from "../decide/normalize.js";
 import type {
   Graph,
   HTTPHeaderMatch,
@@ -38,7 +39,7 @@ import {
 
 export type * from "./table.js";
 export { comparePrecedence, precedenceReason, PRECEDENCE_STEPS, type PrecedenceKey } from "./precedence.js";
-export { hostMatches, compareHostSpecificity, intersectHostname, splitHostPort } from "./hostname.js";
+export { hostMatches, compareHostSpecificity, intersectHostname } from "./hostname.js";
 
 /** Route kinds this table routes HTTP requests for. */
 const HTTP_ROUTE_KINDS = new Set(["HTTPRoute"]);
@@ -184,7 +185,9 @@ function compileMatch(
   matchIndex: number,
   id: string,
 ): CompiledMatch {
-  const path = m.path ?? { type: "PathPrefix" as const, value: "/" };
+  const written = m.path ?? { type: "PathPrefix" as const, value: "/" };
+  // Exact/PathPrefix values are compared in the form requests are normalized to (normalize.ts).
+  const path = written.type === "RegularExpression" ? written : { type: written.type, value: normalizeMatchPath(written.value) };
   let never: string | null = null;
   if (path.type === "RegularExpression") {
     const r = compileRegex(path.value);

@@ -3,8 +3,7 @@
  * is checked here and a wrong type becomes a problem to report, never an exception.
  */
 import type { GatewayRequest } from "../model/request.js";
-import { splitHostPort } from "../compile/hostname.js";
-import { lowerCaseHeaders, type Headers } from "./normalize.js";
+import { headerProblem, lowerCaseHeaders, splitHostPort, type Headers } from "./normalize.js";
 
 export interface RequestView {
   id: unknown;
@@ -73,6 +72,8 @@ export function readRequest(raw: unknown): RequestRead {
       const okValue = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
       if (!okValue) return bad("headers must be an object of strings or string arrays");
     }
+    const problem = headerProblem(r.headers);
+    if (problem) return bad(problem);
     headers = lowerCaseHeaders(r.headers);
   }
 
@@ -80,7 +81,9 @@ export function readRequest(raw: unknown): RequestRead {
   const headerHost = headers.host;
   const rawHost = typeof r.host === "string" ? r.host : Array.isArray(headerHost) ? headerHost[0] : headerHost;
   const hostGiven = rawHost !== undefined;
-  const { host, port: hostPort } = hostGiven ? splitHostPort(rawHost) : { host: "", port: null };
+  const split = hostGiven ? splitHostPort(rawHost) : { host: "", port: null, ok: true, reason: undefined };
+  if (!split.ok) return bad(split.reason ?? "invalid host");
+  const { host, port: hostPort } = split;
   const sniGiven = typeof r.sni === "string";
   const sni = sniGiven ? r.sni!.trim().toLowerCase() : host;
 
