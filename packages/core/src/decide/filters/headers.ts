@@ -13,8 +13,10 @@ export type HeaderMap = Map<string, string[]>;
  * Applies one modifier: set, then add, then remove. The spec calls a modifier that names one
  * header in more than one action invalid (resolve marks it); this order is what gwsim does if
  * one gets through. Within one list only the first entry for a name counts (HTTPHeader doc).
- * `add` appends to the existing values and sends them as one comma-joined value, which is
- * what the conformance tests expect (`some-other-value,add-appends-values`).
+ * `add` appends the value as one more field line after the existing ones: the HTTP conformance
+ * tests compare the values joined with "," (`some-other-value,add-appends-values`, the spec's
+ * `foo,bar,baz`, equivalent by RFC 9110 §5.3), and GRPCRouteRequestHeaderModifier expects the
+ * metadata as separate entries (`[original, added]`), which only this form satisfies.
  */
 export function modifyHeaders(headers: HeaderMap, modifier: HeaderModifier): { headers: HeaderMap; notes: string[] } {
   const out: HeaderMap = new Map(headers);
@@ -24,8 +26,7 @@ export function modifyHeaders(headers: HeaderMap, modifier: HeaderModifier): { h
     notes.push(`set ${name}: ${value}`);
   }
   for (const { name, value } of firstPerName(modifier.add ?? [])) {
-    const existing = out.get(name);
-    out.set(name, [existing && existing.length ? [...existing, value].join(",") : value]);
+    out.set(name, [...(out.get(name) ?? []), value]);
     notes.push(`add ${name}: ${value}`);
   }
   for (const raw of modifier.remove ?? []) {

@@ -52,7 +52,8 @@ const sharedModifier = headerModifier({
   remove: ["X-Header-Remove"],
 });
 const sharedRequestHeaders = { "x-header-remove": "remove-val", "x-header-add-append": "append-val-1", "x-header-set": "set-val" };
-const sharedExpectedHeaders = { "x-header-add": "header-val-1", "x-header-add-append": "append-val-1,header-val-2", "x-header-set": "set-overwrites-values" };
+/** What the backend receives; the conformance harness compares values joined with ",". */
+const sharedExpectedHeaders = { "x-header-add": "header-val-1", "x-header-add-append": ["append-val-1", "header-val-2"], "x-header-set": "set-overwrites-values" };
 
 describe("no filters", () => {
   it("forwards the request as the gateway sees it, query kept, Host with the client's port", () => {
@@ -96,26 +97,31 @@ describe("RequestHeaderModifier (HTTPRouteRequestHeaderModifier)", () => {
     { rule: "/set", sent: { "some-other-header": "val" }, want: { "some-other-header": "val", "x-header-set": "set-overwrites-values" } },
     { rule: "/set", sent: { "some-other-header": "val", "x-header-set": "some-other-value" }, want: { "some-other-header": "val", "x-header-set": "set-overwrites-values" } },
     { rule: "/add", sent: { "some-other-header": "val" }, want: { "some-other-header": "val", "x-header-add": "add-appends-values" } },
-    { rule: "/add", sent: { "some-other-header": "val", "x-header-add": "some-other-value" }, want: { "some-other-header": "val", "x-header-add": "some-other-value,add-appends-values" } },
+    { rule: "/add", sent: { "some-other-header": "val", "x-header-add": "some-other-value" }, want: { "some-other-header": "val", "x-header-add": ["some-other-value", "add-appends-values"] } },
     { rule: "/remove", sent: { "x-header-remove": "val" }, want: {} },
     {
       rule: "/multiple",
       sent: { "x-header-set-2": "set-val-2", "x-header-add-2": "add-val-2", "x-header-remove-2": "remove-val-2", "another-header": "another-header-val" },
-      want: { "x-header-set-2": "header-set-2", "x-header-add-2": "add-val-2,header-add-2", "another-header": "another-header-val", "x-header-set-1": "header-set-1", "x-header-add-1": "header-add-1", "x-header-add-3": "header-add-3" },
+      want: { "x-header-set-2": "header-set-2", "x-header-add-2": ["add-val-2", "header-add-2"], "another-header": "another-header-val", "x-header-set-1": "header-set-1", "x-header-add-1": "header-add-1", "x-header-add-3": "header-add-3" },
     },
     {
       rule: "/case-insensitivity",
       sent: { "x-header-set": "original-val-set", "x-header-add": "original-val-add", "x-header-remove": "original-val-remove", "another-header": "another-header-val" },
-      want: { "x-header-set": "header-set", "x-header-add": "original-val-add,header-add", "another-header": "another-header-val" },
+      want: { "x-header-set": "header-set", "x-header-add": ["original-val-add", "header-add"], "another-header": "another-header-val" },
     },
-    // a header sent twice: add appends to both values
-    { rule: "/add", sent: { "x-header-add": ["a", "b"] }, want: { "x-header-add": "a,b,add-appends-values" } },
+    // a header sent twice: add appends after both values
+    { rule: "/add", sent: { "x-header-add": ["a", "b"] }, want: { "x-header-add": ["a", "b", "add-appends-values"] } },
     // set replaces every value of a header sent twice
     { rule: "/set", sent: { "x-header-set": ["a", "b"] }, want: { "x-header-set": "set-overwrites-values" } },
   ])("$rule with $sent", ({ rule, sent, want }) => {
     const r = applyFilters([rules[rule]!], ctx({ path: rule, headers: sent }));
     expect(r.forwarded?.headers).toEqual(want);
     expect(r.notes[0]).toMatch(/^RequestHeaderModifier: /);
+  });
+
+  it("GRPCRouteRequestHeaderModifier: add keeps the original and the added value as separate entries", () => {
+    const r = applyFilters([headerModifier({ add: [{ name: "X-Header-Add", value: "add-appends-values" }] })], ctx({ method: "POST", path: "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo", pathMatch: null, headers: { "x-header-add": "this-value-should-be-appended" } }));
+    expect(r.forwarded?.headers["x-header-add"]).toEqual(["this-value-should-be-appended", "add-appends-values"]);
   });
 
   it("only the first entry for a name counts (names differing in case are one name)", () => {
@@ -309,7 +315,7 @@ describe("URLRewrite (HTTPRouteRewritePath, HTTPRouteRewriteHost, HTTPRouteBacke
     const c = ctx({ path: "/prefix/original", pathMatch: prefix("/prefix"), headers: { a: "1" } });
     const rule = applyFilters([headerModifier({ set: [{ name: "x-rule", value: "r" }] }), responseModifier({ set: [{ name: "x-resp", value: "1" }] })], c);
     const out = applyFilters([rewrite({ path: pre("/rewritten-prefix") }), headerModifier({ add: [{ name: "x-rule", value: "b" }] })], c, rule);
-    expect(out.forwarded).toEqual({ method: "GET", scheme: "http", host: "gw.example", path: "/rewritten-prefix/original", headers: { a: "1", "x-rule": "r,b" } });
+    expect(out.forwarded).toEqual({ method: "GET", scheme: "http", host: "gw.example", path: "/rewritten-prefix/original", headers: { a: "1", "x-rule": ["r", "b"] } });
     expect(out.responseHeaders).toEqual({ set: { "x-resp": "1" }, add: {}, remove: [] });
     expect(out.notes).toHaveLength(4);
   });
