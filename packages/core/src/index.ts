@@ -16,3 +16,4 @@ export { normalizePath, normalizeMatchPath, parseQuery, queryValue, percentDecod
 export type { NormalizedPath, PathNormalizationOptions, QueryParams, Headers as RequestHeaders } from "./decide/normalize.js";
 export { applyFilters } from "./decide/filters/index.js";
 export type { FilterContext, FilterResult } from "./decide/filters/index.js";
+export * from "./schema/index.js";

@@ -68,7 +68,7 @@ export const PathModifierSchema = z
     if (p.replacePrefixMatch !== undefined && p.type !== "ReplacePrefixMatch")
       report(ctx, ["replacePrefixMatch"], "cel.path-modifier-type", "type must be 'ReplacePrefixMatch' when replacePrefixMatch is set");
   });
-export type PathModifier = z.infer<typeof PathModifierSchema>;
+export type HTTPPathModifier = z.infer<typeof PathModifierSchema>;
 
 export const RedirectFilterSchema = z.strictObject({
   scheme: z.enum(["http", "https"]).optional(),

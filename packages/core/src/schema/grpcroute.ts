@@ -110,4 +110,3 @@ export function grpcRouteSchema(channel: Channel) {
 export const GRPCRouteSchema = grpcRouteSchema("experimental");
 export type GRPCRoute = z.infer<typeof GRPCRouteSchema>;
 export type GRPCRouteRule = NonNullable<GRPCRoute["spec"]["rules"]>[number];
-export type GRPCRouteMatch = NonNullable<GRPCRouteRule["matches"]>[number];

@@ -66,7 +66,6 @@ export const PathMatchSchema = z
     // The API server evaluates CEL even when the enum check fails; so does this rule.
     { when: () => true } as object,
   );
-export type HTTPPathMatch = z.infer<typeof PathMatchSchema>;
 
 /** Exact or RegularExpression (gwsim's dialect) header and query matches. */
 function valueMatch(name: z.ZodString, value: z.ZodString) {
@@ -201,5 +200,4 @@ export function httpRouteSchema(channel: Channel) {
 export const HTTPRouteSchema = httpRouteSchema("experimental");
 export type HTTPRoute = z.infer<typeof HTTPRouteSchema>;
 export type HTTPRouteRule = HTTPRoute["spec"]["rules"][number];
-export type HTTPRouteMatch = HTTPRouteRule["matches"][number];
 export type HTTPBackendRef = NonNullable<HTTPRouteRule["backendRefs"]>[number];
