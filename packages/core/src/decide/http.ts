@@ -386,7 +386,7 @@ function explainRouting(ctx: DecideContext, listener: CompiledListener, host: st
     const g = listener.groups[gi]!;
     const names = g.routes.map((ri) => `${table.routes[ri]!.namespace}/${table.routes[ri]!.name}`);
     const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
-    return `${g.hostname === "*" ? "any host" : g.hostname}: ${shown}`;
+    return `${shown} (hostname ${g.hostname === "*" ? "any" : g.hostname})`;
   };
   notes.push(`candidate routes for host ${host || "(none)"}: ${competing.map(describeGroup).join("; ")}`);
   if (!ctx.fallthrough && all.length > 1) {
