@@ -12,6 +12,12 @@ import { decide as decideOnTable, type DecideOptions } from "./decide/index.js";
 export interface BuildOptions {
   /** Act only for GatewayClasses whose spec.controllerName is this; all classes when unset. */
   controllerName?: string;
+  /**
+   * Hostname precedence reading: by default only the routes of the most specific matching hostname
+   * compete (Envoy- and nginx-based data planes); true lets less specific hostnames take the paths
+   * the most specific one does not match. See docs/decisions.md.
+   */
+  hostnameFallthrough?: boolean;
 }
 
 /** Everything gwsim knows about one set of manifests: resolved, compiled, immutable. */
