@@ -121,7 +121,7 @@ export function csvParser(columns?: Record<string, string>): LineParser {
   let pending: string | undefined;
   return {
     keepsBlankLines: true,
-    end: () => (pending !== undefined ? "quoted field never closes before the end of input" : null),
+    end: () => (pending !== undefined ? { text: pending, reason: "quoted field never closes before the end of input" } : null),
     parse(line: string): LineResult {
       if (pending === undefined && line.trim() === "") return null;
       const text = pending !== undefined ? `${pending}\n${line}` : line;

@@ -108,7 +108,10 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
 }
 
 async function* readLines(chunks: AsyncIterable<string>, parser: LineParser, stats: TraceStats): AsyncGenerator<TraceRecord> {
-  let rest = "";
+  // The unfinished line, as the pieces it arrived in: joined once when its newline comes, so a long
+  // line costs linear time, not a rescan per chunk.
+  let parts: string[] = [];
+  let partsLength = 0;
   let dropping = false; // inside an over-long line, discarding until its newline
   const handle = (raw: string): TraceRecord | undefined => {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -128,37 +131,52 @@ async function* readLines(chunks: AsyncIterable<string>, parser: LineParser, sta
     return r;
   };
   for await (const chunk of chunks) {
-    const text = rest + chunk;
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", start);
-      if (nl === -1) break;
-      const raw = text.slice(start, nl);
-      start = nl + 1;
-      stats.lines++;
-      if (dropping) {
-        dropping = false;
-        continue;
+    let nl = chunk.indexOf("\n");
+    if (nl === -1) {
+      if (!dropping) {
+        parts.push(chunk);
+        partsLength += chunk.length;
+        if (partsLength > MAX_LINE_CHARS) {
+          recordBad(stats, stats.lines + 1, parts.join(""), `line longer than ${MAX_LINE_CHARS} characters`);
+          dropping = true;
+          parts = [];
+          partsLength = 0;
+        }
       }
-      const r = handle(raw);
-      if (r) yield r;
+      continue;
     }
-    rest = text.slice(start);
-    if (rest.length > MAX_LINE_CHARS) {
-      if (!dropping) recordBad(stats, stats.lines + 1, rest, `line longer than ${MAX_LINE_CHARS} characters`);
-      dropping = true;
-      rest = "";
+    let start = 0;
+    while (nl !== -1) {
+      stats.lines++;
+      if (dropping) dropping = false;
+      else {
+        let raw = chunk.slice(start, nl);
+        if (parts.length) {
+          parts.push(raw);
+          raw = parts.join("");
+          parts = [];
+          partsLength = 0;
+        }
+        const r = handle(raw);
+        if (r) yield r;
+      }
+      start = nl + 1;
+      nl = chunk.indexOf("\n", start);
+    }
+    if (start < chunk.length) {
+      parts.push(chunk.slice(start));
+      partsLength = chunk.length - start;
     }
   }
-  if (rest.length || dropping) {
+  if (partsLength || dropping) {
     stats.lines++;
     if (!dropping) {
-      const r = handle(rest);
+      const r = handle(parts.join(""));
       if (r) yield r;
     }
   }
   const left = parser.end?.();
-  if (left) recordBad(stats, stats.lines, "", left);
+  if (left) recordBad(stats, stats.lines, left.text, left.reason);
 }
 
 async function* records(input: TraceInput, options: ReadTraceOptions, stats: TraceStats): AsyncGenerator<TraceRecord> {

@@ -61,8 +61,8 @@ export type LineResult = TraceRecord | string | null;
 
 export interface LineParser {
   parse(line: string): LineResult;
-  /** At the end of input: a reason when something was left unfinished (a CSV quote never closed). */
-  end?(): string | null;
+  /** At the end of input: what was left unfinished (a CSV quote never closed), if anything. */
+  end?(): { text: string; reason: string } | null;
   /** Blank lines are passed to parse (CSV: they can sit inside a quoted field). */
   keepsBlankLines?: boolean;
 }

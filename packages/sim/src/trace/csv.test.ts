@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { splitCsv } from "./csv.js";
+import { fixture, readAll } from "./fixtures/read-all.js";
+
+describe("csv trace", () => {
+  it("reads the fixture: columns by name, doubled quotes, a quoted newline, bad rows", async () => {
+    const { records, stats } = await readAll(fixture("requests.csv"));
+    expect(records).toEqual([
+      {
+        time: "2026-11-26T10:00:00.000Z", method: "GET", host: "shop.example.com", path: "/cart?id=1", user: "u1", port: 80,
+        headers: { "x-canary": "on" }, observed: { status: 200, backend: "shop/cart:8080" },
+      },
+      {
+        time: "2025-11-26T10:00:00.000Z", method: "POST", host: "shop.example.com", path: '/search?q="quoted",x', user: "u2",
+        observed: { status: 201 },
+      },
+      {
+        time: "2026-11-26T10:00:02.000Z", method: "GET", host: "api.example.com", path: "/multi", user: "u3", port: 443,
+        headers: { "x-canary": "a\nb" },
+      },
+      { method: "DELETE", path: "/items/5" },
+    ]);
+    expect(stats).toMatchObject({ format: "csv", lines: 10, records: 4, bad: 3 });
+    expect(stats.badSamples).toEqual([
+      { line: 6, text: "2026-11-26T10:00:03Z,GET,shop.example.com,/short", reason: "expected 9 fields, got 4" },
+      { line: 7, text: "2026-11-26T10:00:04Z,GET,shop.example.com,/bad-port,u5,,,,http", reason: "port: must be an integer from 1 to 65535" },
+      {
+        line: 10, text: '2026-11-26T10:00:06Z,GET,shop.example.com,"/never-closed,u6,,,,',
+        reason: "quoted field never closes before the end of input",
+      },
+    ]);
+  });
+
+  it("maps columns with csvColumns, reads a url column, and tab-separated files", async () => {
+    const text = "when\tverb\tlink\tclient\tcanary\n2026-11-26T10:00:00Z\tGET\thttps://shop.example.com:8443/a?b=1#f\tc1\tyes\n";
+    const { records, stats } = await readAll(text, {
+      csvColumns: { time: "when", method: "verb", url: "link", user: "client", "headers.x-canary": "canary" },
+    });
+    expect(stats.format).toBe("csv");
+    expect(records).toEqual([
+      {
+        time: "2026-11-26T10:00:00.000Z", method: "GET", scheme: "https", host: "shop.example.com:8443", path: "/a?b=1",
+        user: "c1", headers: { "x-canary": "yes" },
+      },
+    ]);
+  });
+
+  it("explicit columns win over what the url implies", async () => {
+    const { records } = await readAll("url,host\nhttp://a.example/x,b.example\n", { format: "csv" });
+    expect(records).toEqual([{ scheme: "http", host: "b.example", path: "/x" }]);
+  });
+
+  it.each([
+    [{ nope: "a" }, 'header: csvColumns: unknown request field "nope"'],
+    [{ path: "missing" }, 'header: csvColumns: column "missing" (for path) is not in the header'],
+    [undefined, "header: no column gives the request path: name one path or url, or map one with csvColumns"],
+  ])("a header it cannot use (%j) is reported, and so is every row after it", async (csvColumns, reason) => {
+    const { records, stats } = await readAll("a,b\n1,2\n3,4\n", { format: "csv", ...(csvColumns ? { csvColumns } : {}) });
+    expect(records).toEqual([]);
+    expect(stats.bad).toBe(3);
+    expect(stats.badSamples[0]).toEqual({ line: 1, text: "a,b", reason });
+    expect(stats.badSamples[1]!.reason).toMatch(/^no usable header row/);
+  });
+
+  it.each([
+    ["a,b,c", ["a", "b", "c"]],
+    ['"a,1","b""2""",', ["a,1", 'b"2"', ""]],
+    ['"x"y,z', ["xy", "z"]],
+    ['"open,', undefined],
+    ["", [""]],
+  ])("splitCsv(%j)", (line, fields) => {
+    expect(splitCsv(line, ",")).toEqual(fields);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { detectFormat } from "./detect.js";
+import { readAll } from "./fixtures/read-all.js";
+
+const envoyText = '[2026-11-26T10:00:00.000Z] "GET / HTTP/1.1" 200 - 0 1 1 1 "-" "curl/8" "r1" "a.example" "10.0.0.1:80"';
+const istioText =
+  '[2026-11-26T10:00:00.000Z] "GET / HTTP/1.1" 200 - via_upstream - "-" 0 1 1 1 "-" "curl/8" "r1" "a.example" "10.0.0.1:80" ' +
+  "outbound|80||a.ns.svc.cluster.local 10.0.0.2:1 10.0.0.3:80 10.0.0.4:2 - default";
+const egJson = '{"start_time":"2026-11-26T10:00:00.000Z","method":"GET","x-envoy-origin-path":"/",":authority":"a.example","response_code":200}';
+const istioJson = '{"start_time":"2026-11-26T10:00:00.000Z","method":"GET","path":"/","authority":"a.example","upstream_cluster":"x"}';
+const combined = '192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8"';
+const common = '192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1';
+const haproxy =
+  'Nov 26 10:00:00 lb haproxy[1]: 192.0.2.1:1 [26/Nov/2026:10:00:00.000] fe be/s1 0/0/0/1/1 200 1 - - ---- 1/1/0/0/0 0/0 "GET / HTTP/1.1"';
+const jsonl = '{"gateway":"ns/gw","host":"a.example","path":"/"}';
+
+describe("auto-detection from the first lines", () => {
+  it.each([
+    ["jsonl", `${jsonl}\n${jsonl}\n`, {}, "jsonl"],
+    ["jsonl whose first line is broken", `{"path": \n${jsonl}\n`, {}, "jsonl"],
+    ["Envoy Gateway JSON", `${egJson}\n`, {}, "envoy"],
+    ["Istio JSON", `${istioJson}\n`, {}, "envoy"],
+    ["Envoy default text", `${envoyText}\n`, {}, "envoy"],
+    ["Istio default text", `${istioText}\n`, {}, "envoy"],
+    ["combined", `${combined}\n`, {}, "nginx"],
+    ["common", `${common}\n`, {}, "nginx"],
+    ["combined after a garbage first line", `garbage\n${combined}\n${combined}\n`, {}, "nginx"],
+    ["HAProxy behind syslog", `${haproxy}\n`, {}, "haproxy"],
+    ["HAProxy without syslog prefix", `${haproxy.slice(haproxy.indexOf("192."))}\n`, {}, "haproxy"],
+    ["pretty-printed HAR", '{\n  "log": {\n    "version": "1.2",\n', {}, "har"],
+    ["one-line HAR", '{"log":{"version":"1.2","entries":[]}}', {}, "har"],
+    ["HAR with a BOM", '\uFEFF{\n "log": {}}', {}, "har"],
+    ["CSV with a header", "time,method,host,path\n1,GET,a,/\n", {}, "csv"],
+    ["CSV given csvColumns", "a;b\n", { csvColumns: { path: "a" } }, "csv"],
+    ["a custom nginx layout given logFormat", "whatever\n", { logFormat: "$remote_addr $request" }, "nginx"],
+    ["unrecognised text", "hello\nworld\n", {}, "unknown"],
+    ["unrecognised text in a .har file", "hello\n", { file: "x.har" }, "har"],
+    ["empty input", "", {}, "unknown"],
+    ["empty .jsonl file", "", { file: "t.jsonl" }, "jsonl"],
+  ])("%s", (_name, head, options, format) => {
+    expect(detectFormat(head, options)).toBe(format);
+  });
+
+  it("an explicit format overrides detection", async () => {
+    const { records, stats } = await readAll(`${combined}\n`, { format: "jsonl" });
+    expect(stats).toMatchObject({ format: "jsonl", records: 0, bad: 1 });
+    expect(records).toEqual([]);
+  });
+
+  it("an unrecognised trace is read as bad lines, never thrown", async () => {
+    const { records, stats } = await readAll("hello\nworld\n");
+    expect(records).toEqual([]);
+    expect(stats).toMatchObject({ format: "unknown", lines: 2, records: 0, bad: 2 });
+    expect(stats.badSamples[0]).toEqual({
+      line: 1, text: "hello", reason: "trace format not recognised: name it (--format jsonl|envoy|nginx|har|csv|haproxy)",
+    });
+  });
+
+  it("detection sees lines past the first chunk", async () => {
+    const chunks = [...`junk\n${combined}\n${combined}\n`].map((c) => c); // one character per chunk
+    const { stats } = await readAll(chunks);
+    expect(stats).toMatchObject({ format: "nginx", records: 2, bad: 1 });
+  });
+});
