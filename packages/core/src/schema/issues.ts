@@ -60,7 +60,7 @@ function show(v: unknown): string {
 }
 
 const EXPECTED: Record<string, string> = {
-  number: "number",
+  number: "integer", // every numeric field of these APIs is an integer
   int: "integer",
   int32: "integer",
   string: "string",
