@@ -1,1 +1,41 @@
-export {};
+// Simulator library: replay, what-if, synthetic traffic, statistics, report rendering.
+export { replay, parseSplitMode, parsePrecision } from "./replay/replay.js";
+export { replayParallel } from "./replay/parallel.js";
+export type { ParallelOptions } from "./replay/parallel.js";
+export { whatif, moveFlows } from "./replay/whatif.js";
+export type { WhatifOptions, WhatifReport, WhatifBackendRow, MoveRow, NewFailureRow, ShareSnapshot } from "./replay/whatif.js";
+export { parseFailIf, evaluateFailIf, evaluateFailIfValue } from "./replay/fail-if.js";
+export type { FailIfExpr, FailIfParse } from "./replay/fail-if.js";
+export { setWeights, parseSetWeight } from "./replay/set-weights.js";
+export type { SetWeightProblem, SetWeightResult } from "./replay/set-weights.js";
+export { newEngine, observe, buildReport, mergeStates, backendName } from "./replay/engine.js";
+export type { AggState, Engine, EngineConfig, Observation } from "./replay/engine.js";
+export { templatePath, classOf } from "./replay/request-class.js";
+export type {
+  SplitMode,
+  Precision,
+  DecideFn,
+  ReplayOptions,
+  Report,
+  BackendRow,
+  RouteRow,
+  SplitRow,
+  SplitBackendRow,
+  FailingClassRow,
+  MirrorRow,
+  ObservedReport,
+  ObservedDifference,
+  ExposureReport,
+  TimelineReport,
+  TimelineBucket,
+} from "./replay/types.js";
+export { synthesize, synthesizeJsonl } from "./synth/synthesize.js";
+export type { SynthOptions } from "./synth/synthesize.js";
+export { parseSynthProfile, SynthProfileSchema } from "./synth/profile.js";
+export type { SynthProfile, ProfileResult } from "./synth/profile.js";
+export { wilson } from "./stats/wilson.js";
+export { chiSquareTest, chiSquareSurvival } from "./stats/chi-square.js";
+export type { ChiSquareResult } from "./stats/chi-square.js";
+export { regularizedGammaP, regularizedGammaQ, logGamma } from "./stats/gamma.js";
+export { renderText, renderWhatifText } from "./report/text.js";
+export { renderJson } from "./report/json.js";
