@@ -142,6 +142,8 @@ export interface RouteFilter {
     maxAge?: number;
   };
   extensionRef?: { group: string; kind: string; name: string };
+  /** ExternalAuth (experimental): the API fields as written, with the backendRef resolved. */
+  externalAuth?: { protocol: string; backendRef: ResolvedBackend; [field: string]: unknown };
   /** Set by resolve when the filter cannot be honoured: requests it would handle answer 500. */
   invalid?: { reason: string; message: string } | null;
 }
@@ -170,6 +172,11 @@ export interface ResolvedRule {
   timeouts: { request?: string; backendRequest?: string } | null;
   retry: { attempts?: number; backoff?: string; codes?: number[] } | null;
   sessionPersistence: Record<string, unknown> | null;
+  /**
+   * Set by resolve when the rule cannot be programmed (unsupported match or filter value,
+   * incompatible filters): the rule is dropped, compile must skip it. The index stays stable.
+   */
+  invalid?: { reason: string; message: string } | null;
 }
 
 export interface ResolvedRoute {
@@ -222,6 +229,30 @@ export interface ResolvedBackendTLSPolicy extends NamespacedName {
   wellKnownCACertificates: string | null;
   subjectAltNames: unknown[];
   clientCertificate: string | null;
+  /**
+   * False when the policy's CA certificates do not resolve (Accepted=False, NoValidCACertificate,
+   * or wellKnownCACertificates not supported): connections to its targets must fail with a 5xx.
+   * Policies that lost a conflict to an older one are not in the graph at all.
+   */
+  valid?: boolean;
+  reason?: string | null;
+  message?: string | null;
+  /** CA bundles (PEM) of the caCertificateRefs that resolved. */
+  caCertificates?: { kind: string; name: string; pem: string }[];
+}
+
+/** A Gateway gwsim acts for. */
+export interface ResolvedGateway extends NamespacedName {
+  className: string;
+  controllerName: string;
+  accepted: boolean;
+  programmed: boolean;
+  /** status.addresses: spec addresses with a value (gwsim assigns none of its own). */
+  addresses: { type: string; value: string }[];
+  /** spec.tls.backend.clientCertificateRef, resolved: the certificate shown to TLS backends. */
+  backendClientCertificate: { namespace: string; name: string; certPem: string | null; keyPem: string | null; valid: boolean } | null;
+  /** ListenerSets attached to this Gateway, in listener precedence order. */
+  listenerSets: NamespacedName[];
 }
 
 export interface StatusItem {
@@ -232,6 +263,8 @@ export interface StatusItem {
 }
 
 export interface Graph {
+  /** Gateways gwsim acts for, sorted by namespace/name. */
+  gateways?: ResolvedGateway[];
   listeners: ResolvedListener[];
   routes: ResolvedRoute[];
   attachments: Attachment[];
