@@ -20,9 +20,35 @@ export function statusCode(v: unknown): number | undefined {
 const ISO_RE = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 const DATE_ONLY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
+const DAY_MS = 86_400_000;
+const YEAR_10000_MS = 253_402_300_800_000;
+let cachedDay = NaN;
+let cachedDayPrefix = "";
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * Epoch milliseconds as `toISOString()` writes them. Trace times are mostly in order, so the date part
+ * is kept for the last day seen and only the clock is formatted: Date's formatting costs more than
+ * parsing the JSON line itself.
+ */
 function fromEpochMs(ms: number): string | undefined {
-  const d = new Date(ms);
-  return Number.isFinite(d.getTime()) ? d.toISOString() : undefined;
+  if (!Number.isFinite(ms)) return undefined;
+  if (ms < 0 || ms >= YEAR_10000_MS) {
+    const d = new Date(ms);
+    return Number.isFinite(d.getTime()) ? d.toISOString() : undefined;
+  }
+  const t = Math.floor(ms);
+  const day = Math.floor(t / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  const inDay = t - day * DAY_MS;
+  const millis = inDay % 1000;
+  const secs = Math.floor(inDay / 1000);
+  return `${cachedDayPrefix}${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}.${
+    millis < 10 ? `00${millis}` : millis < 100 ? `0${millis}` : millis}Z`;
 }
 
 /**

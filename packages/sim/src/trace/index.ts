@@ -107,15 +107,22 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
   while (ready.length) yield ready.shift()!;
 }
 
-async function* readLines(chunks: AsyncIterable<string>, parser: LineParser, stats: TraceStats): AsyncGenerator<TraceRecord> {
+/**
+ * The line formats' loop: splits lines, parses, fills defaults and counts, all in one generator
+ * (each generator layer costs per record, and traces run to millions of lines).
+ */
+async function* readLines(
+  chunks: AsyncIterable<string>, parser: LineParser, options: ReadTraceOptions, stats: TraceStats,
+): AsyncGenerator<TraceRecord> {
   // The unfinished line, as the pieces it arrived in: joined once when its newline comes, so a long
   // line costs linear time, not a rescan per chunk.
   let parts: string[] = [];
   let partsLength = 0;
   let dropping = false; // inside an over-long line, discarding until its newline
+  const keepsBlankLines = parser.keepsBlankLines === true;
   const handle = (raw: string): TraceRecord | undefined => {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (!parser.keepsBlankLines && (line.length === 0 || !/\S/.test(line))) return undefined;
+    if (!keepsBlankLines && (line.length === 0 || !/\S/.test(line))) return undefined;
     let r;
     try {
       r = parser.parse(line);
@@ -128,7 +135,8 @@ async function* readLines(chunks: AsyncIterable<string>, parser: LineParser, sta
       recordBad(stats, stats.lines, line, r);
       return undefined;
     }
-    return r;
+    stats.records++;
+    return applyDefaults(r, options);
   };
   for await (const chunk of chunks) {
     let nl = chunk.indexOf("\n");
@@ -179,7 +187,15 @@ async function* readLines(chunks: AsyncIterable<string>, parser: LineParser, sta
   if (left) recordBad(stats, stats.lines, left.text, left.reason);
 }
 
-async function* records(input: TraceInput, options: ReadTraceOptions, stats: TraceStats): AsyncGenerator<TraceRecord> {
+async function* readHarRecords(chunks: AsyncIterable<string>, options: ReadTraceOptions, stats: TraceStats): AsyncGenerator<TraceRecord> {
+  for await (const r of readHar(chunks, stats)) {
+    stats.records++;
+    yield applyDefaults(r, options);
+  }
+}
+
+/** Detects the format (unless named) and picks the reader for it. */
+async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats): Promise<AsyncGenerator<TraceRecord>> {
   let chunks = decodeText(input);
   let format: TraceFormat | "unknown";
   if (options.format && options.format !== "auto") format = options.format;
@@ -190,11 +206,7 @@ async function* records(input: TraceInput, options: ReadTraceOptions, stats: Tra
   }
   stats.format = format;
   const parser = PARSERS[format];
-  const source = parser ? readLines(chunks, parser(options), stats) : readHar(chunks, stats);
-  for await (const r of source) {
-    stats.records++;
-    yield applyDefaults(r, options);
-  }
+  return parser ? readLines(chunks, parser(options), options, stats) : readHarRecords(chunks, options, stats);
 }
 
 /**
@@ -207,10 +219,20 @@ export function readTrace(input: TraceInput, options: ReadTraceOptions = {}): Tr
   let started = false;
   return {
     stats,
-    [Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): AsyncIterator<TraceRecord> {
       if (started) throw new Error("readTrace: a trace stream can be iterated only once");
       started = true;
-      return records(input, options, stats)[Symbol.asyncIterator]();
+      // The reader is chosen on the first next(), after detection; from then on calls go straight to it.
+      let inner: Promise<AsyncGenerator<TraceRecord>> | undefined;
+      let ready: AsyncGenerator<TraceRecord> | undefined;
+      const get = () => (inner ??= open(input, options, stats).then((g) => (ready = g)));
+      return {
+        next: () => (ready ? ready.next() : get().then((g) => g.next())),
+        return: async (value?: unknown) => {
+          const g = ready ?? (inner ? await inner : undefined);
+          return g ? g.return(value as undefined) : { done: true, value: undefined };
+        },
+      };
     },
   };
 }
