@@ -39,3 +39,7 @@ export type { ChiSquareResult } from "./stats/chi-square.js";
 export { regularizedGammaP, regularizedGammaQ, logGamma } from "./stats/gamma.js";
 export { renderText, renderWhatifText } from "./report/text.js";
 export { renderJson } from "./report/json.js";
+export { readTrace, detectFormat, compileLogFormat, logFormatText, NAMED_LOG_FORMATS, clusterBackend, MAX_LINE_CHARS } from "./trace/index.js";
+export type {
+  TraceRecord, TraceReader, TraceStats, TraceFormat, TraceObserved, ReadTraceOptions, BadSample, TraceInput, CompiledLogFormat,
+} from "./trace/index.js";
