@@ -1,0 +1,104 @@
+/**
+ * HTTP routing scenarios: each folder under test/scenarios/http is one behaviour, named after
+ * the upstream conformance test it stands for (or `gwsim-...` for gwsim's own corners), with
+ * `world.yaml` (manifests, loaded after `_base.yaml`) and `cases.yaml` (requests and the
+ * decision fields expected). The whole pipeline runs: parse → validate → resolve → compile →
+ * decide.
+ *
+ * cases.yaml:
+ *   upstream: <conformance test name>
+ *   defaults: <request fields merged into every request>
+ *   options: <decide options for every case>   (hostnameFallthrough, seed, ...)
+ *   cases:
+ *     - request: {...}
+ *       options: {...}           # per case
+ *       status: 404              # decision.status (null when forwarded)
+ *       outcome: forward
+ *       backend: ns/name         # the picked backend (or null)
+ *       route: ns/name[/rule/N]  # the matched route (and rule)
+ *       backends: { ns/name: probability }   # the exact split
+ *       expect: {...}            # any part of the decision (toMatchObject)
+ *       explain: [regex, ...]    # each must match one explain line
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseManifestFiles } from "../packages/core/src/manifest/parse.js";
+import { buildWorld } from "../packages/core/src/world.js";
+import { decide } from "../packages/core/src/decide/index.js";
+import type { Decision } from "../packages/core/src/model/decision.js";
+import type { GatewayRequest } from "../packages/core/src/model/request.js";
+
+const ROOT = join(import.meta.dirname, "scenarios", "http");
+// `yaml` is a dependency of @gwsim/core, not of the workspace root: load it from there.
+const { parse } = createRequire(join(import.meta.dirname, "..", "packages", "core", "package.json"))("yaml") as typeof import("yaml");
+
+interface Case {
+  request: GatewayRequest;
+  options?: Record<string, unknown>;
+  status?: number | null;
+  outcome?: string;
+  backend?: string | null;
+  route?: string | null;
+  backends?: Record<string, number>;
+  expect?: Record<string, unknown>;
+  explain?: string[];
+}
+
+interface CaseFile {
+  upstream: string;
+  defaults?: Partial<GatewayRequest>;
+  options?: Record<string, unknown>;
+  cases: Case[];
+}
+
+const base = { file: "_base.yaml", text: readFileSync(join(ROOT, "_base.yaml"), "utf8") };
+const folders = readdirSync(ROOT).filter((f) => !f.startsWith("_") && statSync(join(ROOT, f)).isDirectory());
+
+function title(c: Case, i: number, defaults: Partial<GatewayRequest> = {}): string {
+  const r = { ...defaults, ...c.request };
+  const want =
+    c.backend !== undefined && c.backend !== null ? c.backend : c.status !== undefined ? String(c.status) : (c.outcome ?? "");
+  return `#${i} ${r.method ?? "GET"} ${r.scheme ?? "http"}://${r.host ?? ""}${r.port ? `:${r.port}` : ""}${r.path ?? "/"} → ${want}`;
+}
+
+describe.each(folders)("%s", (folder) => {
+  const dir = join(ROOT, folder);
+  const spec = parse(readFileSync(join(dir, "cases.yaml"), "utf8")) as CaseFile;
+  const parsed = parseManifestFiles([base, { file: `${folder}/world.yaml`, text: readFileSync(join(dir, "world.yaml"), "utf8") }]);
+  const world = buildWorld(parsed.objects);
+
+  it("names its upstream test and loads without parse problems", () => {
+    expect(spec.upstream).toMatch(/^[A-Z]/);
+    expect(parsed.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  });
+
+  it.each(spec.cases.map((c, i) => [title(c, i, spec.defaults), c] as const))("%s", (_title, c) => {
+    const request = { ...spec.defaults, ...c.request } as GatewayRequest;
+    const options = { seed: 0, index: 0, ...spec.options, ...c.options, explain: true };
+    const d: Decision = decide(world, request, options);
+    const context = `decision: ${JSON.stringify(d, null, 1)}`;
+    if (c.status !== undefined) expect(d.status, context).toBe(c.status);
+    if (c.outcome !== undefined) expect(d.outcome, context).toBe(c.outcome);
+    if (c.backend !== undefined) {
+      expect(d.backend ? `${d.backend.namespace}/${d.backend.name}` : null, context).toBe(c.backend);
+      if (c.backend !== null && c.status === undefined) expect(d.outcome, context).toBe("forward");
+    }
+    if (c.route !== undefined) {
+      const got = d.route ? `${d.route.namespace}/${d.route.name}` : null;
+      const [ns, name, , rule] = (c.route ?? "").split("/");
+      expect(got, context).toBe(c.route === null ? null : `${ns}/${name}`);
+      if (rule !== undefined) expect(d.route?.rule, context).toBe(Number(rule));
+    }
+    if (c.backends !== undefined) {
+      const split: Record<string, number> = {};
+      for (const b of d.backends) split[`${b.namespace}/${b.name}`] = (split[`${b.namespace}/${b.name}`] ?? 0) + b.probability;
+      expect(split, context).toEqual(c.backends);
+    }
+    if (c.expect !== undefined) expect(d, context).toMatchObject(c.expect);
+    for (const pattern of c.explain ?? []) {
+      expect(d.explain ?? [], context).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(pattern))]));
+    }
+  });
+});
