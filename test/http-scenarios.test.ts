@@ -32,7 +32,7 @@ import type { GatewayRequest } from "../packages/core/src/model/request.js";
 
 const ROOT = join(import.meta.dirname, "scenarios", "http");
 // `yaml` is a dependency of @gwsim/core, not of the workspace root: load it from there.
-const { parse } = createRequire(join(import.meta.dirname, "..", "packages", "core", "package.json"))("yaml") as typeof import("yaml");
+const { parse } = createRequire(join(import.meta.dirname, "..", "packages", "core", "package.json"))("yaml") as { parse(text: string): unknown };
 
 interface Case {
   request: GatewayRequest;
