@@ -65,6 +65,7 @@ interface FailingAgg extends FailingClassRow {
 
 interface MirrorAgg {
   id: BackendId;
+  valid: boolean;
   count: number;
   /** percent → requests mirrored at that percent; summed exactly at the end. */
   percents: Map<number, number>;
@@ -309,7 +310,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     (decision.mirrors ?? []).forEach((m, j) => {
       const key = backendKey(m.backend);
       let agg = s.mirrors.get(key);
-      if (!agg) s.mirrors.set(key, (agg = { id: idOf(m.backend), count: 0, percents: new Map() }));
+      if (!agg) s.mirrors.set(key, (agg = { id: idOf(m.backend), valid: m.valid !== false, count: 0, percents: new Map() }));
       const pct = m.percent ?? 100;
       agg.percents.set(pct, (agg.percents.get(pct) ?? 0) + 1);
       if (pct >= 100 || (pct > 0 && seededUniform(s.config.seed, index, "mirror", j) * 100 < pct)) agg.count++;
@@ -487,7 +488,7 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   into.failingDropped += from.failingDropped;
   for (const [k, m] of from.mirrors) {
     const t = into.mirrors.get(k);
-    if (!t) into.mirrors.set(k, { id: m.id, count: m.count, percents: new Map(m.percents) });
+    if (!t) into.mirrors.set(k, { id: m.id, valid: m.valid, count: m.count, percents: new Map(m.percents) });
     else {
       t.count += m.count;
       for (const [p, n] of m.percents) t.percents.set(p, (t.percents.get(p) ?? 0) + n);
@@ -615,7 +616,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
     .map((m) => {
       let exp = 0;
       for (const [p, c] of [...m.percents.entries()].sort((a, b) => a[0] - b[0])) exp += (c * p) / 100;
-      return { ...m.id, count: m.count, expected: exp };
+      return { ...m.id, valid: m.valid, count: m.count, expected: exp };
     })
     .sort(byText((m) => `${m.namespace}\u0000${m.name}\u0000${m.port}`));
 

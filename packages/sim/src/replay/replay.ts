@@ -1,12 +1,10 @@
-import type { Decision, GatewayRequest } from "@gwsim/core";
+import { decide as realDecide, type Decision, type GatewayRequest } from "@gwsim/core";
 import { buildReport, newEngine, observe, type EngineConfig } from "./engine.js";
 import type { DecideFn, Precision, Report, ReplayOptions, SplitMode, TraceRecord } from "./types.js";
 
-/** `@gwsim/core`'s decide, loaded on first use so that tests with a fake need none of core's routing. */
-export async function coreDecide<W>(): Promise<DecideFn<W>> {
-  const core = (await import("@gwsim/core")) as unknown as { decide?: DecideFn<W> };
-  if (typeof core.decide !== "function") throw new Error("@gwsim/core does not export decide");
-  return core.decide;
+/** `@gwsim/core`'s decide, typed for any world (the caller's world must be a core World). */
+export function coreDecide<W>(): DecideFn<W> {
+  return realDecide as unknown as DecideFn<W>;
 }
 
 const SPLIT_MODES = /^(random|wrr|cookie|hash:.+)$/;
@@ -42,7 +40,7 @@ export async function replay<W>(
   requests: Iterable<TraceRecord> | AsyncIterable<TraceRecord>,
   options: ReplayOptions<W> = {},
 ): Promise<Report> {
-  const decide = options.decide ?? (await coreDecide<W>());
+  const decide = options.decide ?? coreDecide<W>();
   const config = engineConfig(options as ReplayOptions<unknown>);
   const engine = newEngine(config);
   let index = options.startIndex ?? 0;

@@ -108,6 +108,8 @@ export interface FailingClassRow {
 }
 
 export interface MirrorRow extends BackendId {
+  /** False when the mirror's backendRef cannot be used (the copy goes nowhere). */
+  valid: boolean;
   /** Requests whose mirror fired in the seeded draw (percent < 100 draws per request). */
   count: number;
   /** Σ percent / 100: the exact expectation. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ManifestObject } from "@gwsim/core";
-// The manifest module directly: these tests need only its source helpers, not the routing core.
-import { withSource, sourceOf } from "../../../core/src/manifest/object.js";
+import { withSource, sourceOf } from "@gwsim/core";
 import { moveFlows, whatif, type WhatifReport } from "./whatif.js";
 import { evaluateFailIf, evaluateFailIfValue, parseFailIf } from "./fail-if.js";
 import { parseSetWeight, setWeights } from "./set-weights.js";

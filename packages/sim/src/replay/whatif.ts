@@ -110,7 +110,7 @@ export async function whatif<W>(
   requests: Iterable<TraceRecord> | AsyncIterable<TraceRecord>,
   options: WhatifOptions<W> = {},
 ): Promise<WhatifReport> {
-  const decide = options.decide ?? (await coreDecide<W>());
+  const decide = options.decide ?? coreDecide<W>();
   const config = engineConfig(options as ReplayOptions<unknown>);
   const a = newEngine(config);
   const b = newEngine(config);
