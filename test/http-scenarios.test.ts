@@ -19,6 +19,7 @@
  *       backends: { ns/name: probability }   # the exact split
  *       expect: {...}            # any part of the decision (toMatchObject)
  *       explain: [regex, ...]    # each must match one explain line
+ *       remove: [Kind/ns/name]   # decide in the world without these objects (e.g. a deleted grant)
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -44,6 +45,7 @@ interface Case {
   backends?: Record<string, number>;
   expect?: Record<string, unknown>;
   explain?: string[];
+  remove?: string[];
 }
 
 interface CaseFile {
@@ -67,7 +69,17 @@ describe.each(folders)("%s", (folder) => {
   const dir = join(ROOT, folder);
   const spec = parse(readFileSync(join(dir, "cases.yaml"), "utf8")) as CaseFile;
   const parsed = parseManifestFiles([base, { file: `${folder}/world.yaml`, text: readFileSync(join(dir, "world.yaml"), "utf8") }]);
-  const world = buildWorld(parsed.objects);
+  const worlds = new Map<string, ReturnType<typeof buildWorld>>();
+  const worldWithout = (remove: string[] = []) => {
+    const key = [...remove].sort().join(",");
+    let w = worlds.get(key);
+    if (!w) {
+      const objects = parsed.objects.filter((o) => !remove.includes(`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`));
+      expect(parsed.objects.length - objects.length, `remove ${key}`).toBe(remove.length);
+      worlds.set(key, (w = buildWorld(objects)));
+    }
+    return w;
+  };
 
   it("names its upstream test and loads without parse problems", () => {
     expect(spec.upstream).toMatch(/^[A-Z]/);
@@ -77,7 +89,7 @@ describe.each(folders)("%s", (folder) => {
   it.each(spec.cases.map((c, i) => [title(c, i, spec.defaults), c] as const))("%s", (_title, c) => {
     const request = { ...spec.defaults, ...c.request } as GatewayRequest;
     const options = { seed: 0, index: 0, ...spec.options, ...c.options, explain: true };
-    const d: Decision = decide(world, request, options);
+    const d: Decision = decide(worldWithout(c.remove), request, options);
     const context = `decision: ${JSON.stringify(d, null, 1)}`;
     if (c.status !== undefined) expect(d.status, context).toBe(c.status);
     if (c.outcome !== undefined) expect(d.outcome, context).toBe(c.outcome);
