@@ -1,0 +1,275 @@
+/**
+ * The sockets of one frontend (a Gateway's port): a TCP server that hands each connection to
+ * HTTP/1.1 or HTTP/2 (h2c by its connection preface; over TLS by ALPN), terminating TLS with the
+ * certificate SNI selects. A server with a lifetime, so a class.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http2 from "node:http2";
+import net, { type AddressInfo, type Socket } from "node:net";
+import tls, { type TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
+import type { ResolvedListener } from "@gwsim/core";
+import type { FrontendPlan, BindAddress } from "./listen.js";
+import { handleHttp, type FrontendInfo, type HttpContext } from "./proxy.js";
+import { certificateFor, listenerForServerName, parseClientHello, secureContextFor } from "./tls.js";
+
+export interface Limits {
+  /** Time a client has to send complete request headers (slow clients get 408). */
+  headersTimeoutMs: number;
+  /** Time a client has to send a whole request, body included. */
+  requestTimeoutMs: number;
+  /** Idle time before a kept-alive client connection is closed. */
+  keepAliveTimeoutMs: number;
+  /** Largest request head accepted; larger gets 431. */
+  maxHeaderSize: number;
+  /** Time for a TLS handshake or a ClientHello to arrive. */
+  handshakeTimeoutMs: number;
+  /** How often slow clients are looked for. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderSize: 16 * 1024,
+  handshakeTimeoutMs: 10_000,
+  checkIntervalMs: 1_000,
+};
+
+/** Hooks a frontend needs besides the HTTP context. */
+export interface FrontendHooks {
+  /** The listeners of this frontend in the world now in force (certificates follow reloads). */
+  listeners(): ResolvedListener[];
+  /** A TLS connection to a Passthrough listener: forwarded as bytes, never terminated. */
+  passthrough?(socket: Socket, serverName: string | null, head: Buffer): void;
+  connectionOpened(frontend: string): void;
+  connectionClosed(frontend: string): void;
+  /** A request the HTTP parser refused (400, 408, 431), counted and logged. */
+  refused(frontend: string, status: number, reason: string): void;
+  /** True once draining: responses then close their connection. */
+  draining(): boolean;
+}
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout"],
+  HPE_HEADERS_TIMEOUT: [408, "Request Timeout"],
+};
+
+export class HttpFrontend {
+  readonly info: FrontendInfo;
+  private readonly outer: net.Server;
+  private readonly h1: http.Server;
+  private readonly h2: http2.Http2Server;
+  private readonly tlsServer: tls.Server | null;
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private bound: AddressInfo | null = null;
+
+  constructor(
+    readonly plan: FrontendPlan,
+    private readonly ctx: HttpContext,
+    private readonly hooks: FrontendHooks,
+    private readonly limits: Limits,
+  ) {
+    const secure = plan.kind === "tls";
+    this.info = { key: plan.key, gateway: plan.gateway, port: plan.port, scheme: secure ? "https" : "http" };
+    this.h1 = http.createServer({
+      maxHeaderSize: limits.maxHeaderSize,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    });
+    // This server never listens itself (connections are handed to it), so start its slow-client
+    // checks (headersTimeout, requestTimeout) the way `listen` would.
+    this.h1.emit("listening");
+    this.h1.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (hooks.draining()) res.shouldKeepAlive = false;
+      handleHttp(ctx, this.info, req, res);
+    });
+    this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    this.h2 = http2.createServer({ maxSessionMemory: 64 });
+    this.h2.on("request", (req, res) => handleHttp(ctx, this.info, req, res));
+    this.h2.on("session", (session) => {
+      this.sessions.add(session);
+      session.once("close", () => this.sessions.delete(session));
+      session.on("error", () => undefined);
+      if (hooks.draining()) session.close();
+    });
+    this.h2.on("sessionError", () => undefined);
+    this.h2.setTimeout(Math.max(limits.keepAliveTimeoutMs, 60_000));
+
+    this.tlsServer = secure ? this.createTlsServer() : null;
+    this.outer = net.createServer({ pauseOnConnect: false }, (socket) => this.accept(socket));
+    this.outer.on("error", () => undefined);
+  }
+
+  private createTlsServer(): tls.Server {
+    const needsClientCert = this.plan.listeners.some((l) => l.tls?.frontendValidation);
+    const server = tls.createServer({
+      ALPNProtocols: ["h2", "http/1.1"],
+      handshakeTimeout: this.limits.handshakeTimeoutMs,
+      // Client certificates are asked for where a listener validates them; the core judges them.
+      requestCert: needsClientCert,
+      rejectUnauthorized: false,
+      SNICallback: (serverName, cb) => {
+        const ctx = this.contextFor(serverName);
+        if (ctx) cb(null, ctx);
+        else cb(new Error(`no certificate for ${serverName}`));
+      },
+    });
+    this.refreshDefaultCertificate(server);
+    server.on("secureConnection", (socket: TLSSocket) => {
+      if (socket.alpnProtocol === "h2") this.h2.emit("connection", socket);
+      else this.h1.emit("connection", socket);
+    });
+    server.on("tlsClientError", (_err, socket) => socket.destroy());
+    return server;
+  }
+
+  private terminating(): ResolvedListener[] {
+    return this.hooks.listeners().filter((l) => l.tls?.mode !== "Passthrough");
+  }
+
+  private contextFor(serverName: string | null): tls.SecureContext | null {
+    const listener = listenerForServerName(this.terminating(), serverName);
+    const cert = listener ? certificateFor(listener, serverName) : null;
+    return cert ? secureContextFor(cert) : null;
+  }
+
+  /** Clients that send no SNI get the certificate of the first terminating listener. */
+  refreshDefaultCertificate(server = this.tlsServer): void {
+    if (!server) return;
+    const listener = listenerForServerName(this.terminating(), null);
+    const cert = listener ? certificateFor(listener, null) : null;
+    if (cert?.certPem && cert.keyPem) {
+      try {
+        server.setSecureContext({ cert: cert.certPem, key: cert.keyPem });
+      } catch {
+        // An unusable default certificate leaves SNI clients unaffected.
+      }
+    }
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    this.hooks.connectionOpened(this.plan.key);
+    socket.once("close", () => {
+      this.sockets.delete(socket);
+      this.hooks.connectionClosed(this.plan.key);
+    });
+    socket.on("error", () => undefined);
+    socket.setNoDelay(true);
+    if (this.tlsServer) {
+      const passthrough = this.hooks.listeners().some((l) => l.tls?.mode === "Passthrough");
+      if (!passthrough) return void this.tlsServer.emit("connection", socket);
+      return this.sniff(socket);
+    }
+    this.sniffPreface(socket);
+  }
+
+  /** h2c with prior knowledge starts with the HTTP/2 preface; anything else is HTTP/1.x. */
+  private sniffPreface(socket: Socket): void {
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), this.limits.headersTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2 && head.length < H2_PREFACE.length) return;
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(head);
+      // http2 reads what is already buffered on the socket itself; HTTP/1 needs the flow resumed.
+      if (isH2) this.h2.emit("connection", socket);
+      else {
+        this.h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  /** TLS with Passthrough listeners: read the ClientHello's SNI, then terminate or pass through. */
+  private sniff(socket: Socket): void {
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), this.limits.handshakeTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const hello = parseClientHello(head);
+      if (hello.kind === "incomplete" && head.length < 16 * 1024 + 5) return;
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.pause();
+      const serverName = hello.kind === "hello" ? hello.serverName : null;
+      const listener = listenerForServerName(this.hooks.listeners(), serverName);
+      if (listener?.tls?.mode === "Passthrough" && this.hooks.passthrough) {
+        this.hooks.passthrough(socket, serverName, head);
+        return;
+      }
+      socket.unshift(head);
+      this.tlsServer!.emit("connection", socket);
+      socket.resume();
+    };
+    socket.on("data", onData);
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (err.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, text] = CLIENT_ERROR_STATUS[err.code ?? ""] ?? [400, "Bad Request"];
+    this.hooks.refused(this.plan.key, status, `${err.code ?? "error"}: ${err.message}`);
+    const body = `gwsim: ${text.toLowerCase()}\n`;
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.outer.once("error", onError);
+      this.outer.listen({ host: this.plan.bind.host, port: this.plan.bind.port }, () => {
+        this.outer.off("error", onError);
+        this.bound = this.outer.address() as AddressInfo;
+        resolve(this.bound);
+      });
+    });
+  }
+
+  address(): BindAddress | null {
+    return this.bound ? { host: this.bound.address, port: this.bound.port } : null;
+  }
+
+  /** Stops accepting; idle connections close now, busy ones after their response. */
+  stopAccepting(): void {
+    this.outer.close();
+    this.h1.closeIdleConnections();
+    for (const s of this.sessions) s.close();
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Closes idle keep-alive connections (called while draining). */
+  closeIdle(): void {
+    this.h1.closeIdleConnections();
+  }
+
+  /** Ends every connection at once (after the drain period). */
+  destroy(): void {
+    this.outer.close();
+    this.h1.close();
+    this.h2.close();
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+  }
+}

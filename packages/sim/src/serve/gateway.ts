@@ -1,0 +1,297 @@
+/**
+ * The live adapter: frontends for the world's listeners, the world in force (swapped whole on
+ * reload), the shared upstream pools, and the observers (metrics, access log, record).
+ */
+import type http from "node:http";
+import type { ManifestObject, World } from "@gwsim/core";
+import { startAdmin } from "./admin.js";
+import { endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProblem, type EndpointTable } from "./endpoints.js";
+import { DEFAULT_LIMITS, HttpFrontend, type FrontendHooks, type Limits } from "./frontend.js";
+import { planFrontends, type BindAddress, type FrontendPlan, type ListenMap } from "./listen.js";
+import { accessLogLine, recordLine } from "./log.js";
+import { createMetrics, observeExchange, type ServeMetrics } from "./metrics.js";
+import type { HttpContext } from "./proxy.js";
+import type { DecideFn, Exchange, Snapshot } from "./types.js";
+import { Upstreams, type UpstreamOptions } from "./upstream.js";
+
+export interface ServeOptions {
+  world: World;
+  /** The loaded manifests: EndpointSlices among them give backends their addresses. */
+  objects?: readonly ManifestObject[];
+  /** Endpoints from `--endpoints`; they win over EndpointSlices for the same backend. */
+  endpoints?: EndpointTable;
+  listen?: ListenMap;
+  decide: DecideFn;
+  /** Seed of the core's weighted draws; each request's index is its arrival order. */
+  seed?: number;
+  admin?: BindAddress | null;
+  /** Diagnostics and notes (stderr). */
+  log?: (text: string) => void;
+  /** JSON access log lines; none when null. */
+  accessLog?: ((line: string) => void) | null;
+  /** `--record` lines; none when null. */
+  record?: ((line: string) => void) | null;
+  limits?: Partial<Limits>;
+  upstream?: UpstreamOptions;
+}
+
+export interface BoundFrontend {
+  key: string;
+  gateway: string;
+  /** The listener port, as in the manifests. */
+  port: number;
+  kind: FrontendPlan["kind"];
+  /** Where it actually listens. */
+  address: BindAddress;
+}
+
+/** A listener that could not be opened (start fails; a reload logs it and goes on). */
+export class ListenError extends Error {
+  readonly code = "serve.listen";
+}
+
+interface Installed extends Snapshot {
+  readonly plans: ReadonlyMap<string, FrontendPlan>;
+  readonly notes: readonly string[];
+}
+
+type Frontend = HttpFrontend;
+
+function signature(plan: FrontendPlan): string {
+  const mtls = plan.listeners.some((l) => l.tls?.frontendValidation) ? "mtls" : "";
+  return `${plan.kind}|${plan.bind.host}|${plan.bind.port}|${mtls}`;
+}
+
+export class LiveGateway {
+  readonly metrics: ServeMetrics = createMetrics();
+  private current: Installed;
+  private readonly frontends = new Map<string, { frontend: Frontend; signature: string }>();
+  private readonly upstreams: Upstreams;
+  private readonly balancer = new RoundRobin();
+  private readonly limits: Limits;
+  private readonly log: (text: string) => void;
+  private index = 0;
+  private inflight = 0;
+  private draining = false;
+  private started = false;
+  private admin: { server: http.Server; address: BindAddress } | null = null;
+  private readonly ctx: HttpContext;
+
+  constructor(private readonly options: ServeOptions) {
+    this.log = options.log ?? (() => undefined);
+    this.limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
+    this.upstreams = new Upstreams(options.upstream);
+    this.current = this.install(options.world, options.objects ?? [], options.endpoints ?? new Map(), 1);
+    this.ctx = {
+      snapshot: () => this.current,
+      decide: options.decide,
+      seed: options.seed ?? 1,
+      nextIndex: () => this.index++,
+      upstreams: this.upstreams,
+      balancer: this.balancer,
+      done: (x) => this.finished(x),
+      track: (delta) => {
+        this.inflight += delta;
+        this.metrics.inflight.inc(delta);
+      },
+      log: this.log,
+      mirrored: (backend) => this.metrics.mirrors.inc({ backend }),
+    };
+  }
+
+  private install(world: World, objects: readonly ManifestObject[], fileEndpoints: EndpointTable, generation: number): Installed {
+    const fromSlices = endpointsFromManifests(objects, world.graph.services);
+    for (const p of fromSlices.problems) this.log(`gwsim: ${describe(p)}\n`);
+    const { plans, notes } = planFrontends(world, this.options.listen ?? new Map());
+    for (const n of notes) this.log(`gwsim: ${n}\n`);
+    return Object.freeze({
+      world,
+      endpoints: mergeEndpoints(fromSlices.table, fileEndpoints),
+      generation,
+      loadedAt: new Date().toISOString(),
+      plans: new Map(plans.map((p) => [p.key, p])),
+      notes,
+    });
+  }
+
+  /** The configuration in force. */
+  snapshot(): Snapshot {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.options.admin) {
+      try {
+        this.admin = await startAdmin(this.options.admin, {
+          ready: () => this.isReady(),
+          metrics: this.metrics,
+          config: () => this.config(),
+        });
+      } catch (e) {
+        throw new ListenError(`admin ${this.options.admin.host}:${this.options.admin.port}: ${(e as Error).message}`);
+      }
+    }
+    const problems = await this.reconcile();
+    this.metrics.generation.set(this.current.generation);
+    if (problems.length) {
+      await this.close({ drainMs: 0 });
+      throw new ListenError(problems.join("; "));
+    }
+  }
+
+  private hooks(key: string): FrontendHooks {
+    return {
+      listeners: () => this.current.plans.get(key)?.listeners ?? [],
+      connectionOpened: (frontend) => this.metrics.openConnections.inc({ frontend }),
+      connectionClosed: (frontend) => this.metrics.openConnections.dec({ frontend }),
+      refused: (frontend, status, reason) => {
+        this.metrics.refused.inc({ frontend, status: String(status) });
+        this.options.accessLog?.(`${JSON.stringify({ time: new Date().toISOString(), frontend, status, reason })}\n`);
+      },
+      draining: () => this.draining,
+    };
+  }
+
+  /** Opens frontends the world now has, closes the ones it lost; returns what failed to open. */
+  private async reconcile(): Promise<string[]> {
+    const problems: string[] = [];
+    const wanted = this.current.plans;
+    for (const [key, entry] of [...this.frontends]) {
+      const plan = wanted.get(key);
+      if (plan && signature(plan) === entry.signature) {
+        entry.frontend.refreshDefaultCertificate();
+        continue;
+      }
+      this.frontends.delete(key);
+      this.retire(entry.frontend);
+    }
+    for (const [key, plan] of wanted) {
+      if (this.frontends.has(key)) continue;
+      const frontend = new HttpFrontend(plan, this.ctx, this.hooks(key), this.limits);
+      try {
+        await frontend.listen();
+        this.frontends.set(key, { frontend, signature: signature(plan) });
+      } catch (e) {
+        frontend.destroy();
+        problems.push(`cannot listen on ${plan.bind.host}:${plan.bind.port} for ${plan.gateway} port ${plan.port}: ${(e as Error).message}`);
+      }
+    }
+    return problems;
+  }
+
+  /** A frontend the new world no longer has: stop accepting, let its requests finish, then close it. */
+  private retire(frontend: Frontend): void {
+    frontend.stopAccepting();
+    const deadline = Date.now() + 30_000;
+    const check = setInterval(() => {
+      frontend.closeIdle();
+      if (frontend.openConnections === 0 || Date.now() > deadline) {
+        clearInterval(check);
+        frontend.destroy();
+      }
+    }, 100);
+    check.unref();
+  }
+
+  /**
+   * Swaps in a new world atomically: requests already decided finish on the world they started
+   * with; new requests see the new one. Listeners follow the new world.
+   */
+  async reload(world: World, objects: readonly ManifestObject[], endpoints: EndpointTable = new Map()): Promise<{ problems: string[] }> {
+    this.current = this.install(world, objects, endpoints, this.current.generation + 1);
+    const problems = await this.reconcile();
+    for (const p of problems) this.log(`gwsim: reload: ${p}\n`);
+    const live = new Set<string>();
+    for (const list of this.current.endpoints.values()) for (const a of list) live.add(a);
+    this.upstreams.retainOnly(live);
+    this.metrics.reloads.inc();
+    this.metrics.generation.set(this.current.generation);
+    return { problems };
+  }
+
+  /** A reload that did not load: counted; the world in force stays. */
+  reloadFailed(): void {
+    this.metrics.reloadFailures.inc();
+  }
+
+  addresses(): BoundFrontend[] {
+    const out: BoundFrontend[] = [];
+    for (const { frontend } of this.frontends.values()) {
+      const address = frontend.address();
+      if (address) out.push({ key: frontend.plan.key, gateway: frontend.plan.gateway, port: frontend.plan.port, kind: frontend.plan.kind, address });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  adminAddress(): BindAddress | null {
+    return this.admin?.address ?? null;
+  }
+
+  isReady(): boolean {
+    return this.started && !this.draining && this.current.plans.size === this.frontends.size;
+  }
+
+  get requestsInFlight(): number {
+    return this.inflight;
+  }
+
+  /** The `/config` document: the route table in force and where it is served. */
+  config(): unknown {
+    const c = this.current;
+    return {
+      generation: c.generation,
+      loadedAt: c.loadedAt,
+      frontends: this.addresses(),
+      listeners: [...c.plans.values()].flatMap((p) => p.listeners.map((l) => ({ id: l.id, port: l.port, protocol: l.protocol, hostname: l.hostname }))),
+      endpoints: Object.fromEntries(c.endpoints),
+      notes: c.notes,
+      table: c.world.table,
+    };
+  }
+
+  private finished(x: Exchange): void {
+    observeExchange(this.metrics, x);
+    try {
+      this.options.accessLog?.(accessLogLine(x));
+      this.options.record?.(recordLine(x));
+    } catch (e) {
+      this.log(`gwsim: cannot write log: ${(e as Error).message}\n`);
+    }
+  }
+
+  /**
+   * Stops accepting, lets requests in flight finish (up to `drainMs`), then closes everything.
+   */
+  async close(options: { drainMs?: number } = {}): Promise<void> {
+    this.draining = true;
+    const drainMs = options.drainMs ?? 30_000;
+    for (const { frontend } of this.frontends.values()) frontend.stopAccepting();
+    const deadline = Date.now() + drainMs;
+    while (this.inflight > 0 && Date.now() < deadline) {
+      for (const { frontend } of this.frontends.values()) frontend.closeIdle();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    for (const { frontend } of this.frontends.values()) frontend.destroy();
+    this.frontends.clear();
+    if (this.admin) {
+      const server = this.admin.server;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+    }
+    this.admin = null;
+    await (drainMs === 0 ? this.upstreams.destroy() : this.upstreams.close());
+  }
+}
+
+function describe(p: EndpointProblem): string {
+  return p.file ? `${p.file}: ${p.message}` : p.message;
+}
+
+export async function startServe(options: ServeOptions): Promise<LiveGateway> {
+  const gateway = new LiveGateway(options);
+  await gateway.start();
+  return gateway;
+}

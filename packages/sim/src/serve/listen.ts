@@ -1,0 +1,74 @@
+/**
+ * Which sockets to open: one frontend per Gateway, port and transport, holding the ready
+ * listeners that share it. `--listen` moves a listener port to a local address.
+ */
+import type { ResolvedListener, World } from "@gwsim/core";
+
+export interface BindAddress {
+  host: string;
+  port: number;
+}
+
+/** `--listen` entries: key `PORT` (every Gateway) or `NAMESPACE/GATEWAY:PORT` (one Gateway). */
+export type ListenMap = ReadonlyMap<string, BindAddress>;
+
+export type FrontendKind = "http" | "tls" | "tcp" | "udp";
+
+export interface FrontendPlan {
+  /** `namespace/gateway:port/kind`: stable across reloads while the Gateway keeps the port. */
+  key: string;
+  gateway: string;
+  port: number;
+  kind: FrontendKind;
+  listeners: ResolvedListener[];
+  bind: BindAddress;
+}
+
+const KIND_BY_PROTOCOL: Record<string, FrontendKind> = { HTTP: "http", HTTPS: "tls", TLS: "tls", TCP: "tcp", UDP: "udp" };
+/** Transport per kind: an HTTP and a TLS listener on one port conflict; TCP and UDP do not. */
+const TRANSPORT: Record<FrontendKind, "tcp" | "udp"> = { http: "tcp", tls: "tcp", tcp: "tcp", udp: "udp" };
+
+/** Parses `PORT=ADDR:PORT` or `NS/GW:PORT=ADDR:PORT` (ADDR may be `[::1]`); returns an error text when malformed. */
+export function parseListen(values: readonly string[]): { map: Map<string, BindAddress>; error: string | null } {
+  const map = new Map<string, BindAddress>();
+  for (const v of values) {
+    const m = /^((?:[^/\s=]+\/[^/\s:=]+:)?\d{1,5})=(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(v);
+    const listenerPort = m ? Number(m[1]!.slice(m[1]!.lastIndexOf(":") + 1)) : NaN;
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || !(listenerPort >= 1 && listenerPort <= 65535) || !(port >= 0 && port <= 65535)) {
+      return { map, error: `--listen ${JSON.stringify(v)}: expected PORT=ADDR:PORT or NAMESPACE/GATEWAY:PORT=ADDR:PORT` };
+    }
+    const host = m[2]!.replace(/^\[(.*)\]$/, "$1") || "0.0.0.0";
+    map.set(m[1]!, { host, port });
+  }
+  return { map, error: null };
+}
+
+/** Frontends for the world's ready listeners, in a stable order. */
+export function planFrontends(world: World, listen: ListenMap): { plans: FrontendPlan[]; notes: string[] } {
+  const notes: string[] = [];
+  const groups = new Map<string, FrontendPlan>();
+  for (const l of world.graph.listeners) {
+    if (!l.ready) continue;
+    const kind = KIND_BY_PROTOCOL[l.protocol];
+    if (!kind) {
+      notes.push(`listener ${l.id}: protocol ${l.protocol} is not served`);
+      continue;
+    }
+    const gateway = `${l.gateway.namespace}/${l.gateway.name}`;
+    const groupKey = `${gateway}:${l.port}/${TRANSPORT[kind]}`;
+    const existing = groups.get(groupKey);
+    if (existing) {
+      if (existing.kind !== kind) {
+        notes.push(`listener ${l.id}: ${l.protocol} on port ${l.port} conflicts with a ${existing.kind} listener, not served`);
+        continue;
+      }
+      existing.listeners.push(l);
+      continue;
+    }
+    const bind = listen.get(`${gateway}:${l.port}`) ?? listen.get(String(l.port)) ?? { host: "0.0.0.0", port: l.port };
+    groups.set(groupKey, { key: `${gateway}:${l.port}/${kind}`, gateway, port: l.port, kind, listeners: [l], bind });
+  }
+  const plans = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { plans, notes };
+}

@@ -1,0 +1,76 @@
+/**
+ * Prometheus metrics of the live adapter, in a registry of its own (several adapters can live in
+ * one process, as in tests).
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Exchange } from "./types.js";
+
+export interface ServeMetrics {
+  registry: Registry;
+  requests: Counter<"listener" | "route" | "rule" | "backend" | "status">;
+  duration: Histogram<"listener" | "route">;
+  upstreamDuration: Histogram<"backend">;
+  openConnections: Gauge<"frontend">;
+  inflight: Gauge;
+  reloads: Counter;
+  reloadFailures: Counter;
+  refused: Counter<"frontend" | "status">;
+  mirrors: Counter<"backend">;
+  generation: Gauge;
+}
+
+export function createMetrics(): ServeMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: "gwsim_requests_total",
+      help: "Requests served, by listener, route, rule, backend and status sent to the client",
+      labelNames: ["listener", "route", "rule", "backend", "status"],
+      registers,
+    }),
+    duration: new Histogram({
+      name: "gwsim_request_duration_seconds",
+      help: "Time from request arrival to the end of the response",
+      labelNames: ["listener", "route"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: "gwsim_upstream_response_seconds",
+      help: "Time from sending a request to a backend to its response headers",
+      labelNames: ["backend"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    openConnections: new Gauge({ name: "gwsim_open_connections", help: "Client connections open, by frontend", labelNames: ["frontend"], registers }),
+    inflight: new Gauge({ name: "gwsim_requests_in_flight", help: "Requests being served", registers }),
+    reloads: new Counter({ name: "gwsim_reloads_total", help: "Successful configuration reloads", registers }),
+    reloadFailures: new Counter({ name: "gwsim_reload_failures_total", help: "Reloads refused (the previous configuration stayed in force)", registers }),
+    refused: new Counter({
+      name: "gwsim_refused_requests_total",
+      help: "Requests refused before routing: malformed (400), too slow (408), headers too large (431)",
+      labelNames: ["frontend", "status"],
+      registers,
+    }),
+    mirrors: new Counter({ name: "gwsim_mirrored_requests_total", help: "Copies sent to mirror backends", labelNames: ["backend"], registers }),
+    generation: new Gauge({ name: "gwsim_config_generation", help: "Generation of the configuration in force", registers }),
+  };
+}
+
+/** Label values for one finished request. */
+export function exchangeLabels(x: Exchange): { listener: string; route: string; rule: string; backend: string; status: string } {
+  const d = x.decision;
+  const listener = d?.listener ? `${d.listener.gateway}/${d.listener.name}` : x.frontend;
+  const route = d?.route ? `${d.route.kind}/${d.route.namespace}/${d.route.name}` : "";
+  const rule = d?.route?.rule === null || d?.route?.rule === undefined ? "" : String(d.route.ruleName ?? d.route.rule);
+  return { listener, route, rule, backend: x.backend ?? "", status: String(x.status) };
+}
+
+export function observeExchange(m: ServeMetrics, x: Exchange): void {
+  const labels = exchangeLabels(x);
+  m.requests.inc(labels);
+  m.duration.observe({ listener: labels.listener, route: labels.route }, x.durationMs / 1000);
+  if (x.upstreamMs !== null && x.backend) m.upstreamDuration.observe({ backend: x.backend }, x.upstreamMs / 1000);
+}

@@ -1,0 +1,75 @@
+/**
+ * A request read off a socket, as the core's GatewayRequest. No routing happens here: the
+ * request is described as sent (raw path, Host, headers) and `decide` normalizes and matches.
+ */
+import type { GatewayRequest } from "@gwsim/core";
+import { requestHeaders, type HeaderRecord } from "./headers.js";
+
+export interface SocketFacts {
+  /** `namespace/name` of the Gateway whose listener took the connection. */
+  gateway: string;
+  /** The listener port (not the local port it is bound to). */
+  port: number;
+  scheme: "http" | "https";
+  /** TLS server name the client asked for, when TLS. */
+  sni?: string | null;
+  /** PEM of the client's certificate, when it presented one. */
+  clientCertificate?: string | null;
+  /** Client address, for X-Forwarded-For. */
+  remoteAddress?: string | undefined;
+}
+
+export interface IncomingLike {
+  method?: string | undefined;
+  url?: string | undefined;
+  httpVersion: string;
+  rawHeaders: string[];
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The GatewayRequest for one HTTP request. X-Forwarded-For gets the client address appended and
+ * X-Forwarded-Proto is set to the scheme before the core sees the request, as Envoy does, so a
+ * RequestHeaderModifier can still change or remove them and the decision's forwarded headers
+ * are exactly what the backend receives.
+ */
+export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options: { websocket?: boolean } = {}): GatewayRequest {
+  const keep = options.websocket ? new Set(["upgrade", "connection"]) : undefined;
+  const headers: HeaderRecord = requestHeaders(req.rawHeaders, keep);
+  const h2 = req.httpVersion === "2.0";
+  // HTTP/2 carries the authority as a pseudo-header; the core reads it as the Host.
+  const authority = h2 ? (req.headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) : undefined;
+  const host = authority ?? (Array.isArray(headers.host) ? headers.host[0] : headers.host);
+  delete headers.host;
+  if (facts.remoteAddress) {
+    const prior = headers["x-forwarded-for"];
+    const list = prior === undefined ? [] : Array.isArray(prior) ? prior : [prior];
+    headers["x-forwarded-for"] = [...list, facts.remoteAddress.replace(/^::ffff:/, "")].join(", ");
+  }
+  headers["x-forwarded-proto"] = facts.scheme;
+  const path = req.url ?? "/";
+  const request: GatewayRequest = {
+    gateway: facts.gateway,
+    port: facts.port,
+    scheme: facts.scheme,
+    protocol: options.websocket ? "websocket" : h2 ? "HTTP/2" : "HTTP/1.1",
+    method: (req.method ?? "GET").toUpperCase(),
+    path,
+    headers,
+  };
+  if (host !== undefined) request.host = host;
+  if (facts.sni) request.sni = facts.sni;
+  if (facts.clientCertificate) request.clientCertificate = facts.clientCertificate;
+  const grpc = grpcCall(headers, path, request.method!);
+  if (grpc) request.grpc = grpc;
+  return request;
+}
+
+/** A gRPC call is a POST with content-type application/grpc[+proto|...] to /package.Service/Method. */
+function grpcCall(headers: HeaderRecord, path: string, method: string): { service: string; method: string } | null {
+  const ct = headers["content-type"];
+  const type = (Array.isArray(ct) ? ct[0] : ct) ?? "";
+  if (method !== "POST" || !/^application\/grpc(?:[+;]|$)/i.test(type)) return null;
+  const m = /^\/([^/?]+)\/([^/?]+)$/.exec(path.split("?")[0]!);
+  return m ? { service: m[1]!, method: m[2]! } : null;
+}
