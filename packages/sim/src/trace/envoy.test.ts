@@ -15,7 +15,7 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
       { method: "POST", path: "/upload", host: "shop.example.com:8443", protocol: "HTTP/2", time: "2026-11-26T10:00:01.000Z", observed: { status: 404 } },
       {
         method: "GET", path: "/reviews/1", host: "reviews.bookinfo:9080", protocol: "HTTP/1.1",
-        headers: { "user-agent": 'Agent "x"/1.0', "x-request-id": "7d1e0b6a-0000-4000-8000-000000000002" },
+        headers: { "user-agent": 'Agent "x"/1.0 (zoë)', "x-request-id": "7d1e0b6a-0000-4000-8000-000000000002" },
         id: "7d1e0b6a-0000-4000-8000-000000000002", user: "10.244.2.4", time: "2026-11-26T10:00:02.500Z",
         observed: {
           status: 200, upstreamHost: "10.244.2.5:9080", backend: "bookinfo/reviews:9080",

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, createReadStream } from "node:fs";
+import { existsSync, readdirSync, readFileSync, createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readAll } from "./fixtures/read-all.js";
+import { fixture, readAll } from "./fixtures/read-all.js";
 import { MAX_LINE_CHARS, readTrace } from "./index.js";
 import type { TraceFormat } from "./types.js";
 
@@ -105,6 +105,27 @@ describe("readTrace: streaming", () => {
   });
 });
 
+describe("chunking does not change what is read (property)", () => {
+  const fixtures: [string, { logFormat?: string }][] = [
+    ["requests.jsonl", {}], ["envoy.log", {}], ["combined.log", {}], ["haproxy.log", {}], ["h2-bom.har", {}],
+    ["truncated.har", {}], ["requests.csv", {}],
+    ["custom-nginx.log", { logFormat: '$remote_addr [$time_iso8601] "$request_method $scheme://$host$request_uri" $status $request_time "$http_x_canary" $upstream_addr $proxy_host rid=$request_id' }],
+  ];
+  it.each(fixtures)("%s split at arbitrary byte offsets reads the same as whole", async (name, options) => {
+    const bytes = new Uint8Array(readFileSync(fixture(name)));
+    const whole = await readAll([bytes], options);
+    expect(whole.stats.records + whole.stats.bad).toBeGreaterThan(0);
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }), async (cuts) => {
+        const at = [0, ...cuts.sort((a, b) => a - b), bytes.length];
+        const chunks = at.slice(1).map((end, i) => bytes.subarray(at[i], end));
+        expect(await readAll(chunks, options)).toEqual(whole);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("readTrace never throws on bad data (property)", () => {
   const seeds = [
     '{"gateway":"ns/gw","path":"/a","headers":{"x":"1"}}',
@@ -148,10 +169,16 @@ describe("recorded traces in ../shared/traces", () => {
       for await (const r of reader) records.push(r);
       return { records, stats: reader.stats };
     };
+    // Every file there is a trace some format must read (a file added later included).
     const files = readdirSync(sharedTraces).filter((f) => f !== "SOURCE.md").sort();
-    expect(files).toEqual([
+    expect(files).toEqual(expect.arrayContaining([
       "apache-combined.elastic-examples.log", "chrome.mitmproxy-fixture.har", "firefox.mitmproxy-fixture.har", "haproxy-httplog.beats-fixture.log",
-    ]);
+    ]));
+    for (const file of files) {
+      const { stats } = await read(file);
+      expect(stats.format, file).not.toBe("unknown");
+      expect(stats.records, file).toBeGreaterThan(stats.bad);
+    }
 
     // 10,000 lines; the one truncated line (no closing quote on its User-Agent) is counted bad: a cut
     // line is not read as a shorter layout, so its request is not guessed at.

@@ -211,7 +211,8 @@ async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceSt
 
 /**
  * Reads a trace as requests, one at a time. Lines that cannot be read are counted and sampled in
- * `stats` and skipped; reading goes on. It never throws on bad data. Iterate it once.
+ * `stats` and skipped; reading goes on. It never throws on bad data; an error of the input stream
+ * itself (a file that cannot be opened) rejects the iteration. Iterate it once.
  */
 export function readTrace(input: TraceInput, options: ReadTraceOptions = {}): TraceReader {
   const stats: TraceStats = { format: undefined, lines: 0, records: 0, bad: 0, badSamples: [] };
