@@ -84,7 +84,7 @@ describe("readTrace: streaming", () => {
 
   it("reading 200k generated jsonl lines keeps the heap bounded (records are not retained)", async () => {
     const lines = 200_000;
-    const pad = "p".repeat(400); // ~500 bytes a line: ~100 MB of text in all
+    const pad = "p".repeat(800); // ~900 bytes a line: ~180 MB of text in all
     async function* generate() {
       for (let i = 0; i < lines; i += 1000) {
         let chunk = "";
@@ -100,8 +100,8 @@ describe("readTrace: streaming", () => {
       if (count % 5000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
     }
     expect(count).toBe(lines);
-    // Holding the trace (or its records) would take well over 100 MB; streaming stays far below.
-    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+    // Holding the records takes ~170 MB of heap; streaming peaks near 40 MB (young-generation garbage).
+    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
   });
 });
 
