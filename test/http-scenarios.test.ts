@@ -17,9 +17,13 @@
  *       backend: ns/name         # the picked backend (or null)
  *       route: ns/name[/rule/N]  # the matched route (and rule)
  *       backends: { ns/name: probability }   # the exact split
- *       expect: {...}            # any part of the decision (toMatchObject)
+ *       expect: {...}            # any part of the decision (toMatchObject; forwarded header values compared comma-joined)
  *       explain: [regex, ...]    # each must match one explain line
  *       remove: [Kind/ns/name]   # decide in the world without these objects (e.g. a deleted grant)
+ *       absent: [header, ...]    # headers the backend must not receive
+ *       repeat: N                # decide for indices 0..N-1 (checks below apply to each)
+ *       headerNamesBackend: h    # forwarded header h equals the picked backend's name
+ *       shares: { ns/name: [min, max] }   # with repeat: the observed share of picks
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -46,6 +50,10 @@ interface Case {
   expect?: Record<string, unknown>;
   explain?: string[];
   remove?: string[];
+  absent?: string[];
+  repeat?: number;
+  headerNamesBackend?: string;
+  shares?: Record<string, [number, number]>;
 }
 
 interface CaseFile {
@@ -88,29 +96,55 @@ describe.each(folders)("%s", (folder) => {
 
   it.each(spec.cases.map((c, i) => [title(c, i, spec.defaults), c] as const))("%s", (_title, c) => {
     const request = { ...spec.defaults, ...c.request } as GatewayRequest;
-    const options = { seed: 0, index: 0, ...spec.options, ...c.options, explain: true };
-    const d: Decision = decide(worldWithout(c.remove), request, options);
-    const context = `decision: ${JSON.stringify(d, null, 1)}`;
-    if (c.status !== undefined) expect(d.status, context).toBe(c.status);
-    if (c.outcome !== undefined) expect(d.outcome, context).toBe(c.outcome);
-    if (c.backend !== undefined) {
-      expect(d.backend ? `${d.backend.namespace}/${d.backend.name}` : null, context).toBe(c.backend);
-      if (c.backend !== null && c.status === undefined) expect(d.outcome, context).toBe("forward");
+    const world = worldWithout(c.remove);
+    const picks: Record<string, number> = {};
+    const runs = c.repeat ?? 1;
+    for (let index = 0; index < runs; index++) {
+      const options = { seed: 0, index, ...spec.options, ...c.options, explain: true };
+      if (c.repeat !== undefined) options.index = index;
+      const d: Decision = decide(world, request, options);
+      check(c, d);
+      if (d.backend) picks[`${d.backend.namespace}/${d.backend.name}`] = (picks[`${d.backend.namespace}/${d.backend.name}`] ?? 0) + 1;
     }
-    if (c.route !== undefined) {
-      const got = d.route ? `${d.route.namespace}/${d.route.name}` : null;
-      const [ns, name, , rule] = (c.route ?? "").split("/");
-      expect(got, context).toBe(c.route === null ? null : `${ns}/${name}`);
-      if (rule !== undefined) expect(d.route?.rule, context).toBe(Number(rule));
+    for (const [backend, [min, max]] of Object.entries(c.shares ?? {})) {
+      const share = (picks[backend] ?? 0) / runs;
+      expect(share, `share of ${backend}: ${JSON.stringify(picks)}`).toBeGreaterThanOrEqual(min);
+      expect(share, `share of ${backend}: ${JSON.stringify(picks)}`).toBeLessThanOrEqual(max);
     }
-    if (c.backends !== undefined) {
-      const split: Record<string, number> = {};
-      for (const b of d.backends) split[`${b.namespace}/${b.name}`] = (split[`${b.namespace}/${b.name}`] ?? 0) + b.probability;
-      expect(split, context).toEqual(c.backends);
-    }
-    if (c.expect !== undefined) expect(d, context).toMatchObject(c.expect);
-    for (const pattern of c.explain ?? []) {
-      expect(d.explain ?? [], context).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(pattern))]));
-    }
+    if (c.shares) expect(Object.keys(picks).sort()).toEqual(Object.keys(c.shares).sort());
   });
 });
+
+function check(c: Case, d: Decision): void {
+  const context = `decision: ${JSON.stringify(d, null, 1)}`;
+  if (c.status !== undefined) expect(d.status, context).toBe(c.status);
+  if (c.outcome !== undefined) expect(d.outcome, context).toBe(c.outcome);
+  if (c.backend !== undefined) {
+    expect(d.backend ? `${d.backend.namespace}/${d.backend.name}` : null, context).toBe(c.backend);
+    if (c.backend !== null && c.status === undefined) expect(d.outcome, context).toBe("forward");
+  }
+  if (c.route !== undefined) {
+    const got = d.route ? `${d.route.namespace}/${d.route.name}` : null;
+    const [ns, name, , rule] = (c.route ?? "").split("/");
+    expect(got, context).toBe(c.route === null ? null : `${ns}/${name}`);
+    if (rule !== undefined) expect(d.route?.rule, context).toBe(Number(rule));
+  }
+  if (c.backends !== undefined) {
+    const split: Record<string, number> = {};
+    for (const b of d.backends) split[`${b.namespace}/${b.name}`] = (split[`${b.namespace}/${b.name}`] ?? 0) + b.probability;
+    expect(split, context).toEqual(c.backends);
+  }
+  // A header sent as several lines equals one comma-joined line (RFC 9110 §5.3): compare joined.
+  const joined = d.forwarded
+    ? { ...d, forwarded: { ...d.forwarded, headers: Object.fromEntries(Object.entries(d.forwarded.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v])) } }
+    : d;
+  if (c.expect !== undefined) expect(joined, context).toMatchObject(c.expect);
+  for (const name of c.absent ?? []) {
+    expect(d.forwarded, context).not.toBeNull();
+    expect(Object.keys(d.forwarded!.headers), context).not.toContain(name);
+  }
+  if (c.headerNamesBackend !== undefined) expect(d.forwarded?.headers[c.headerNamesBackend], context).toBe(d.backend?.name);
+  for (const pattern of c.explain ?? []) {
+    expect(d.explain ?? [], context).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(pattern))]));
+  }
+}
