@@ -16,7 +16,7 @@ describe("gwsim validate", () => {
     // The Service backendRef without a port: CEL rule, reported at the backendRef.
     expect(lines.some((l) => l.startsWith("gwsim: broken.yaml:11:7: spec.rules[0].backendRefs[0]"))).toBe(true);
     // The YAML syntax error in another file is reported too.
-    expect(lines.some((l) => l.startsWith("gwsim: syntax.yaml:4:"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("gwsim: syntax.yaml:5:"))).toBe(true);
     expect(r.stdout).toContain("Gateway infra/gw");
     expect(r.stdout).toContain("HTTPRoute infra/ok");
   });
@@ -49,7 +49,7 @@ describe("the gwsim binary", () => {
   it.runIf(existsSync(cli))("prints errors as `gwsim: file:line:col: ...` on stderr, no stack trace", () => {
     const r = spawnSync(process.execPath, [cli, "validate", "-f", "syntax.yaml"], { cwd: fixtures, encoding: "utf8" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^gwsim: syntax\.yaml:4:\d+: /);
+    expect(r.stderr).toMatch(/^gwsim: syntax\.yaml:5:\d+: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(execFileSync(process.execPath, [cli, "--help"], { encoding: "utf8" })).toContain("validate");
   });
