@@ -21,6 +21,12 @@ export const CONTROLLER_FLAG: FlagSpec = {
   description: "act only for GatewayClasses with this spec.controllerName (default: every class)",
 };
 
+export const FALLTHROUGH_FLAG: FlagSpec = {
+  name: "hostname-fallthrough",
+  type: "boolean",
+  description: "let less specific route hostnames take requests the most specific one does not match (default: exclusive, as Envoy and nginx data planes)",
+};
+
 export function requireFiles(files: string[]): string[] {
   if (files.length === 0) throw new UsageError("no manifests given: pass -f PATH (a file, a directory, or - for stdin)");
   return files;
@@ -38,7 +44,10 @@ export async function loadWorld(values: FlagValues, io: Io): Promise<World | nul
     return null;
   }
   const controllerName = typeof values["controller-name"] === "string" ? values["controller-name"] : undefined;
-  const world = buildWorld(loaded.objects, controllerName ? { controllerName } : {});
+  const world = buildWorld(loaded.objects, {
+    ...(controllerName ? { controllerName } : {}),
+    ...(values["hostname-fallthrough"] ? { hostnameFallthrough: true } : {}),
+  });
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));
   return world;

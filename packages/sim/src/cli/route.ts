@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { decide, type GatewayRequest, type World } from "@gwsim/core";
-import { CONTROLLER_FLAG, FILE_FLAG, loadWorld } from "./common.js";
+import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
@@ -23,6 +23,7 @@ export const routeSpec: CommandSpec = {
     { name: "explain", type: "boolean", description: "add the explanation of each decision" },
     { name: "gateway", type: "string", value: "NS/NAME", description: "entry point for requests that name none" },
     CONTROLLER_FLAG,
+    FALLTHROUGH_FLAG,
   ],
   examples: ["gwsim route -f manifests/ --requests requests.jsonl --json", "echo '{\"host\":\"a.example.com\",\"path\":\"/\"}' | gwsim route -f gw.yaml --requests - --explain"],
 };
@@ -48,7 +49,7 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
     const d = decide(world, request, { seed, index: index++, explain: Boolean(values.explain) });
     if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
     else if (values.explain) io.stdout(renderExplained(request, d));
-    else io.stdout(`${String(d.id ?? index).padEnd(6)} ${requestLine(request).padEnd(52)} ${decisionSummary(d)}\n`);
+    else io.stdout(`${String(d.id ?? index).padEnd(16)} ${requestLine(request).padEnd(48)} ${decisionSummary(d)}\n`);
   }
   const { stats } = reader;
   if (stats.bad > 0) {
