@@ -63,8 +63,8 @@ export const PathMatchSchema = z
         if (!re.ok) report(ctx, ["value"], "schema.regex", re.message);
       }
     },
-    // The API server evaluates CEL even when the enum check fails; so does this rule.
-    { when: () => true } as object,
+    // The API server evaluates CEL even when the enum check fails; so does this rule (on objects).
+    { when: (payload: { value: unknown }) => typeof payload.value === "object" && payload.value !== null } as object,
   );
 
 /** Exact or RegularExpression (gwsim's dialect) header and query matches. */

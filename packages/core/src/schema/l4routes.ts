@@ -54,7 +54,7 @@ function tlsHostnames(version: L4Version) {
   if (version === "v1alpha2") return list.optional();
   // Typed as optional so every version shares one TLSRoute type; required for v1/v1alpha3 below.
   // The API server runs these CEL rules even when an item fails the pattern, so both are reported.
-  return list.min(1).superRefine(checkTLSHostnames, { when: () => true } as object).optional();
+  return list.min(1).superRefine(checkTLSHostnames, { when: (payload: { value: unknown }) => Array.isArray(payload.value) } as object).optional();
 }
 
 export function tlsRouteSchema(channel: Channel, version: L4Version = "v1") {

@@ -61,3 +61,40 @@ describe("valid manifests", () => {
     );
   });
 });
+
+describe("arbitrary input", () => {
+  const KINDS = ["Gateway", "GatewayClass", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant", "BackendTLSPolicy", "Namespace", "Service", "EndpointSlice", "Secret", "ConfigMap"];
+  const apiVersion = (kind: string) =>
+    ["Namespace", "Service", "Secret", "ConfigMap"].includes(kind) ? "v1" : kind === "EndpointSlice" ? "discovery.k8s.io/v1" : "gateway.networking.k8s.io/v1";
+
+  it("never throws: any JSON under a known kind is a result, valid or with issues", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...KINDS), fc.jsonValue(), fc.jsonValue(), (kind, spec, extra) => {
+        const obj = { apiVersion: apiVersion(kind), kind, metadata: { name: "x", namespace: "ns" }, spec, data: extra, endpoints: extra };
+        const { resource, issues } = validateObject(obj as ManifestObject);
+        expect(resource === null ? issues.some((i) => i.severity === "error") : true).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never throws on valid manifests with one field replaced by junk", () => {
+    fc.assert(
+      fc.property(manifestArb, fc.nat(), fc.jsonValue(), (m, pick, junk) => {
+        const obj = clone(m) as Record<string, unknown>;
+        const paths: (string | number)[][] = [];
+        const walk = (v: unknown, at: (string | number)[]) => {
+          if (at.length > 0 && at[0] !== "apiVersion" && at[0] !== "kind" && !(at[0] === "metadata" && at[1] === "name")) paths.push(at);
+          if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+          else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+        };
+        walk(obj, []);
+        const path = paths[pick % paths.length]!;
+        const parent = path.slice(0, -1).reduce<any>((v, k) => v[k], obj);
+        parent[path[path.length - 1]!] = junk;
+        expect(() => validateObject(obj as ManifestObject)).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
