@@ -112,7 +112,6 @@ export const NEGATIVE_POLARITY_CONDITIONS: ReadonlySet<string> = new Set([
 ]);
 
 export const GATEWAY_GROUP = "gateway.networking.k8s.io";
-export const GATEWAY_X_GROUP = "gateway.networking.x-k8s.io";
 
 /** The controller name gwsim writes when no GatewayClass names one (absent class, mesh routes). */
 export const DEFAULT_CONTROLLER_NAME = "gwsim.dev/simulator";

@@ -1,4 +1,4 @@
-import { ConditionType, DEFAULT_CONTROLLER_NAME, GATEWAY_GROUP, GATEWAY_X_GROUP, RouteReason } from "../model/conditions.js";
+import { ConditionType, DEFAULT_CONTROLLER_NAME, GATEWAY_GROUP, RouteReason } from "../model/conditions.js";
 import { condFalse, condTrue, listWords, type Cond } from "./conditions.js";
 import type { GatewayResolution } from "./gateways.js";
 import { routeHostnamesOnListener } from "./hostnames.js";
@@ -121,7 +121,7 @@ function resolveParentRef(ctx: AttachContext, route: RouteModel, ref: ParentRefI
     return o;
   }
 
-  if ((group === GATEWAY_GROUP && kind === "ListenerSet") || (group === GATEWAY_X_GROUP && kind === "XListenerSet")) {
+  if (group === GATEWAY_GROUP && kind === "ListenerSet") {
     const text = `ListenerSet ${key}`;
     const ls = ctx.gateways.listenerSetByKey.get(key);
     if (!ls) {

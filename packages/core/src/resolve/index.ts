@@ -9,10 +9,11 @@ import { stamp } from "./conditions.js";
 import { resolveGatewayClasses, type ClassModel } from "./gateway-classes.js";
 import { resolveGateways, type GatewayModel, type GatewayResolution, type ListenerSetModel } from "./gateways.js";
 import type { Attachment, Graph, MeshAttachment, ResolvedGateway, ResolvedListener, StatusItem } from "./graph.js";
+import type { Resource } from "../schema/index.js";
 import type { InputObject } from "./input.js";
 import { generationOf, namespaceOf } from "./input.js";
 import { listenerConditions, toResolvedListener, type ListenerModel } from "./listeners.js";
-import { canonicalKind, indexObjects, STATUS_KIND_ORDER, type ObjectIndex } from "./objects.js";
+import { indexObjects, STATUS_KIND_ORDER, type ObjectIndex } from "./objects.js";
 import { resolveRoutes, type RouteModel } from "./routes.js";
 
 export type { InputObject } from "./input.js";
@@ -27,7 +28,9 @@ export interface ResolveOptions {
  * graph the router compiles, with every object's status in `graph.status`.
  * The result does not depend on the order of `resources`.
  */
-export function resolve(resources: readonly object[], options: ResolveOptions = {}): Graph {
+export function resolve(resources: readonly Resource[], options: ResolveOptions = {}): Graph {
+  // resolve reads objects through the looser InputObject shapes (input.ts), which re-apply API
+  // defaults; input-compat.ts proves at compile time that every Resource fits them.
   const index = indexObjects(resources as readonly InputObject[]);
   const restricted = options.controllerName !== undefined;
   const classes = resolveGatewayClasses(index, options.controllerName);
@@ -157,8 +160,7 @@ function buildStatus(
   }
   // Objects of these kinds that gwsim does not act for are listed with an empty status.
   for (const obj of index.all) {
-    const kind = canonicalKind(obj.kind);
-    if (emitted.has(obj) || !(STATUS_KIND_ORDER as readonly string[]).includes(kind)) continue;
+    if (emitted.has(obj) || !(STATUS_KIND_ORDER as readonly string[]).includes(obj.kind)) continue;
     push(obj, {});
   }
   return items.sort(compareItems);
@@ -173,8 +175,8 @@ function listenerSetStatus(ls: ListenerSetModel): Record<string, unknown> {
 
 function compareItems(a: StatusItem, b: StatusItem): number {
   const order = STATUS_KIND_ORDER as readonly string[];
-  const ka = order.indexOf(canonicalKind(a.kind));
-  const kb = order.indexOf(canonicalKind(b.kind));
+  const ka = order.indexOf(a.kind);
+  const kb = order.indexOf(b.kind);
   if (ka !== kb) return ka - kb;
   const na = `${a.metadata.namespace ?? ""}/${a.metadata.name}`;
   const nb = `${b.metadata.namespace ?? ""}/${b.metadata.name}`;

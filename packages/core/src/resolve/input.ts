@@ -142,7 +142,8 @@ export interface GRPCMatchIn {
 
 export interface RouteRuleIn {
   name?: string;
-  matches?: (HTTPMatchIn & GRPCMatchIn)[];
+  /** HTTPMatchIn for HTTPRoute, GRPCMatchIn for GRPCRoute. */
+  matches?: (HTTPMatchIn | GRPCMatchIn)[];
   filters?: FilterIn[];
   backendRefs?: BackendRefIn[];
   timeouts?: { request?: string; backendRequest?: string };

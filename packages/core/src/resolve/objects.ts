@@ -17,15 +17,8 @@ export interface ObjectIndex {
   grants: ReferenceGrants;
 }
 
-/** XListenerSet is the experimental-channel name of ListenerSet; both are read as ListenerSet. */
-export function canonicalKind(kind: string): string {
-  return kind === "XListenerSet" ? "ListenerSet" : kind;
-}
-
 export function compareObjects(a: InputObject, b: InputObject): number {
-  const ka = canonicalKind(a.kind);
-  const kb = canonicalKind(b.kind);
-  if (ka !== kb) return ka < kb ? -1 : 1;
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
   const na = nn(namespaceOf(a), a.metadata.name);
   const nb = nn(namespaceOf(b), b.metadata.name);
   return na < nb ? -1 : na > nb ? 1 : 0;
@@ -36,7 +29,7 @@ export function indexObjects(objects: readonly InputObject[]): ObjectIndex {
   const byKind = new Map<string, InputObject[]>();
   const byKey = new Map<string, InputObject>();
   for (const o of all) {
-    const kind = canonicalKind(o.kind);
+    const kind = o.kind;
     const list = byKind.get(kind) ?? [];
     list.push(o);
     byKind.set(kind, list);

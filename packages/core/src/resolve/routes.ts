@@ -124,15 +124,15 @@ function resolveRule(ctx: BackendContext, kind: RouteKind, rule: RouteRuleIn, i:
 
 type Drop = (reason: string, message: string) => void;
 
-function resolveMatches(kind: RouteKind, matches: readonly (HTTPMatchIn & GRPCMatchIn)[], drop: Drop): (HTTPRouteMatch | GRPCRouteMatch)[] {
+function resolveMatches(kind: RouteKind, matches: readonly (HTTPMatchIn | GRPCMatchIn)[], drop: Drop): (HTTPRouteMatch | GRPCRouteMatch)[] {
   if (kind === "HTTPRoute") {
     // Defaults from the CRD: no matches means one PathPrefix "/" match; a match without path gets it too.
-    const list = matches.length ? matches : [{}];
+    const list = (matches.length ? matches : [{}]) as readonly HTTPMatchIn[];
     return list.map((m, k) => resolveHTTPMatch(m, `match ${k}`, drop));
   }
   if (kind === "GRPCRoute") {
     // "If no matches are specified, the implementation MUST match every gRPC request."
-    const list = matches.length ? matches : [{}];
+    const list = (matches.length ? matches : [{}]) as readonly GRPCMatchIn[];
     return list.map((m, k) => resolveGRPCMatch(m, `match ${k}`, drop));
   }
   return [];
