@@ -37,8 +37,8 @@ export const MirrorFilterSchema = z
     percent: z.int().min(0).max(100).optional(),
     fraction: z
       .strictObject({
-        numerator: z.int().min(0),
-        denominator: z.int().min(1).default(100),
+        numerator: z.int32().min(0),
+        denominator: z.int32().min(1).default(100),
       })
       .superRefine((f, ctx) => {
         if (f.numerator > f.denominator) report(ctx, [], "cel.mirror-fraction", "numerator must be less than or equal to denominator");
@@ -105,7 +105,7 @@ export const CorsFilterSchema = z.strictObject({
     .superRefine(wildcardAlone("AllowHeaders cannot contain '*' alongside other methods"))
     .optional(),
   exposeHeaders: listSet(CorsHeaderSchema, 64).optional(),
-  maxAge: z.int().min(1).default(5),
+  maxAge: z.int32().min(1).default(5),
 });
 
 export const ExternalAuthFilterSchema = z
