@@ -45,7 +45,8 @@ interface BackendAgg {
   id: BackendId;
   valid: boolean;
   count: number;
-  users: Set<string>;
+  /** Ids into AggState.userNames. */
+  users: Set<number>;
 }
 
 interface SplitAgg {
@@ -55,8 +56,8 @@ interface SplitAgg {
   counts: number[];
   n: number;
   sessionPersistence: boolean;
-  /** user → bitmask of the backend indexes it reached (a rule has at most 16 backendRefs). */
-  users: Map<string, number>;
+  /** user id → bitmask of the backend indexes it reached (a rule has at most 16 backendRefs). */
+  users: Map<number, number>;
 }
 
 interface FailingAgg extends FailingClassRow {
@@ -91,7 +92,9 @@ export interface AggState {
   failingDropped: number;
   mirrors: Map<string, MirrorAgg>;
   observed: { records: number; compared: number; agree: number; diffs: Map<string, ObservedDifference>; diffsDropped: number };
-  users: Set<string>;
+  /** Users are interned: one string lookup per request, then integer sets. */
+  userIds: Map<string, number>;
+  userNames: string[];
   anonymous: number;
   unkeyed: number;
   timeline: TimelineAgg;
@@ -104,6 +107,7 @@ interface SplitInfo {
   effective: EffectiveWeights;
   keys: string[];
   names: string[];
+  backends: (BackendId & { valid: boolean })[];
   groupId: string;
 }
 
@@ -111,6 +115,9 @@ export interface Engine {
   state: AggState;
   splitInfo: Map<string, SplitInfo>;
   wrr: Map<string, number[]>;
+  /** Fill Observation.probabilities (what-if needs them; a plain replay does not). */
+  probabilities: boolean;
+  routeKeys: Map<string, { kind: string; namespace: string; rule: number | null; key: string }[]>;
 }
 
 /** What happened to one request after the split mode had its say. */
@@ -123,6 +130,7 @@ export interface Observation {
   probabilities: { backend: BackendId & { valid: boolean }; key: string; p: number }[];
 }
 
+const NO_PROBABILITIES: Observation["probabilities"] = [];
 const MAX_FAILING_CLASSES = 10_000;
 const MAX_DIFF_GROUPS = 1_000;
 const TIMELINE_LADDER = [1, 10, 60, 300, 900, 3600, 21_600, 86_400, 604_800];
@@ -142,7 +150,8 @@ export function newState(config: EngineConfig): AggState {
     failingDropped: 0,
     mirrors: new Map(),
     observed: { records: 0, compared: 0, agree: 0, diffs: new Map(), diffsDropped: 0 },
-    users: new Set(),
+    userIds: new Map(),
+    userNames: [],
     anonymous: 0,
     unkeyed: 0,
     timeline: { level: 0, buckets: new Map(), untimed: 0 },
@@ -150,8 +159,8 @@ export function newState(config: EngineConfig): AggState {
   };
 }
 
-export function newEngine(config: EngineConfig): Engine {
-  return { state: newState(config), splitInfo: new Map(), wrr: new Map() };
+export function newEngine(config: EngineConfig, options: { probabilities?: boolean } = {}): Engine {
+  return { state: newState(config), splitInfo: new Map(), wrr: new Map(), probabilities: options.probabilities ?? false, routeKeys: new Map() };
 }
 
 export function backendKey(b: BackendId): string {
@@ -166,6 +175,20 @@ export function backendName(b: BackendId): string {
 
 function splitKeyOf(route: RouteRef | null): string {
   return route ? `${route.kind}/${route.namespace}/${route.name}/${route.rule ?? "-"}` : "-";
+}
+
+/**
+ * The key of a route rule, without building a string per request: decisions carry the route
+ * table's own name strings, so a lookup by name and a few comparisons find the cached key.
+ */
+function cachedRouteKey(engine: Engine, route: RouteRef | null): string {
+  if (!route) return "-";
+  let list = engine.routeKeys.get(route.name);
+  if (!list) engine.routeKeys.set(route.name, (list = []));
+  for (const e of list) if (e.rule === route.rule && e.namespace === route.namespace && e.kind === route.kind) return e.key;
+  const key = splitKeyOf(route);
+  list.push({ kind: route.kind, namespace: route.namespace, rule: route.rule, key });
+  return key;
 }
 
 function routeLabel(route: RouteRef | null): string {
@@ -188,13 +211,18 @@ function idOf(b: BackendId): BackendId {
 
 function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: readonly BackendShare[], sessionPersistence: boolean): SplitInfo {
   const cached = engine.splitInfo.get(key);
-  if (cached && cached.written.length === backends.length && cached.written.every((w, i) => w === backends[i]!.weight)) return cached;
+  if (cached && cached.written.length === backends.length) {
+    let same = true;
+    for (let i = 0; i < backends.length && same; i++) same = cached.written[i] === backends[i]!.weight;
+    if (same) return cached;
+  }
   const { state } = engine;
   const written = backends.map((b) => b.weight);
   const effective = effectiveWeights(written, state.config.precision);
   const keys = backends.map(backendKey);
   const names = backends.map(backendName);
-  const info: SplitInfo = { key, written, effective, keys, names, groupId: shareGroupId(keys, effective.weights) };
+  const ids = backends.map((b) => ({ ...idOf(b), valid: b.valid }));
+  const info: SplitInfo = { key, written, effective, keys, names, backends: ids, groupId: shareGroupId(keys, effective.weights) };
   engine.splitInfo.set(key, info);
   if (!effective.sameAsWritten) {
     for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
@@ -248,57 +276,70 @@ function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRec
 export function observe(engine: Engine, index: number, record: TraceRecord, decision: Decision): Observation {
   const s = engine.state;
   s.requests++;
-  const user = record.user;
-  if (user) s.users.add(user);
-  else s.anonymous++;
+  let user = -1;
+  if (record.user) {
+    const known = s.userIds.get(record.user);
+    if (known !== undefined) user = known;
+    else {
+      user = s.userNames.length;
+      s.userIds.set(record.user, user);
+      s.userNames.push(record.user);
+    }
+  } else s.anonymous++;
 
+  const routeKey = cachedRouteKey(engine, decision.route);
   if (decision.route) {
     const r = decision.route;
-    const key = splitKeyOf(r);
-    const row = s.routes.get(key);
+    const row = s.routes.get(routeKey);
     if (row) row.count++;
-    else s.routes.set(key, { kind: r.kind, namespace: r.namespace, name: r.name, rule: r.rule, ruleName: r.ruleName, count: 1 });
+    else s.routes.set(routeKey, { kind: r.kind, namespace: r.namespace, name: r.name, rule: r.rule, ruleName: r.ruleName, count: 1 });
   }
 
   let outcome = decision.outcome;
   let status = decision.status;
   let backend: Observation["backend"] = null;
-  let probabilities: Observation["probabilities"] = [];
+  let backendLabel: string | null = null;
+  let probabilities: Observation["probabilities"] = NO_PROBABILITIES;
 
   let bs = decision.backends ?? [];
   if (bs.length === 0 && decision.backend && outcome === "forward") {
     bs = [{ ...decision.backend, weight: 1, probability: 1, valid: true, reason: null }];
   }
-  const total = bs.reduce((a, b) => a + b.weight, 0);
-  if (bs.length > 0 && total > 0 && (outcome === "forward" || outcome === "error")) {
-    const decidedIdx = decision.backend ? bs.findIndex((b) => sameId(b, decision.backend!)) : -1;
+  let total = 0;
+  for (let i = 0; i < bs.length; i++) total += bs[i]!.weight;
+  if (total > 0 && (outcome === "forward" || outcome === "error")) {
+    let decidedIdx = -1;
+    if (decision.backend) for (let i = 0; i < bs.length && decidedIdx < 0; i++) if (sameId(bs[i]!, decision.backend)) decidedIdx = i;
     const backendCaused = outcome === "error" && decidedIdx >= 0 && !bs[decidedIdx]!.valid;
     const allInvalid = outcome === "error" && !decision.backend && bs.every((b) => !b.valid);
     if (outcome === "forward" || backendCaused || allInvalid) {
-      const key = splitKeyOf(decision.route);
-      const info = infoFor(engine, key, decision.route, bs, decision.sessionPersistence != null);
+      const info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
       const pick = choose(engine, info, index, record, decidedIdx);
       if (pick >= 0) {
-        const picked = bs[pick]!;
+        const picked = info.backends[pick]!;
         if (pick !== decidedIdx) {
           outcome = picked.valid ? "forward" : "error";
           status = picked.valid ? null : 500;
         }
-        backend = { ...idOf(picked), valid: picked.valid };
+        backend = picked;
+        backendLabel = info.names[pick]!;
         const agg = s.backends.get(info.keys[pick]!)!;
         agg.count++;
-        if (user) agg.users.add(user);
+        if (user >= 0) agg.users.add(user);
         addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
-        const sp = s.splits.get(key);
+        const sp = s.splits.get(routeKey);
         if (sp) {
           sp.n++;
           sp.counts[pick]!++;
-          if (user && pick < 31) sp.users.set(user, (sp.users.get(user) ?? 0) | (1 << pick));
+          if (user >= 0 && pick < 31) sp.users.set(user, (sp.users.get(user) ?? 0) | (1 << pick));
         }
-        const eff = info.effective;
-        probabilities = bs.flatMap((b, i) =>
-          eff.weights[i]! > 0 ? [{ backend: { ...idOf(b), valid: b.valid }, key: info.keys[i]!, p: eff.weights[i]! / eff.total }] : [],
-        );
+        if (engine.probabilities) {
+          const eff = info.effective;
+          probabilities = [];
+          for (let i = 0; i < bs.length; i++) {
+            if (eff.weights[i]! > 0) probabilities.push({ backend: info.backends[i]!, key: info.keys[i]!, p: eff.weights[i]! / eff.total });
+          }
+        }
       }
     }
   }
@@ -306,15 +347,17 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   bump(s.outcomes, outcome);
   if (status !== null && status !== undefined) bump(s.statuses, String(status));
 
-  if (outcome === "forward") {
-    (decision.mirrors ?? []).forEach((m, j) => {
+  const mirrors = decision.mirrors;
+  if (outcome === "forward" && mirrors && mirrors.length > 0) {
+    for (let j = 0; j < mirrors.length; j++) {
+      const m = mirrors[j]!;
       const key = backendKey(m.backend);
       let agg = s.mirrors.get(key);
       if (!agg) s.mirrors.set(key, (agg = { id: idOf(m.backend), valid: m.valid !== false, count: 0, percents: new Map() }));
       const pct = m.percent ?? 100;
       agg.percents.set(pct, (agg.percents.get(pct) ?? 0) + 1);
       if (pct >= 100 || (pct > 0 && seededUniform(s.config.seed, index, "mirror", j) * 100 < pct)) agg.count++;
-    });
+    }
   }
 
   if (status === 404 || status === 500) {
@@ -335,7 +378,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   }
 
   if (record.observed) compareObserved(s, index, record, outcome, status, backend);
-  addToTimeline(s.timeline, record.time, backend ? backendName(backend) : null);
+  addToTimeline(s.timeline, record.time, backendLabel);
 
   return { outcome, status, backend, probabilities };
 }
@@ -386,9 +429,43 @@ function compareObserved(s: AggState, index: number, record: TraceRecord, outcom
   }
 }
 
-function timeOf(t: string | number | undefined): number {
+let minuteText = "\u0000";
+let minuteMs = Number.NaN;
+
+/** Milliseconds of `SS` or `SS.f`, `SS.ff`, `SS.fff` between position 17 and the final Z; -1 otherwise. */
+function secondsMs(t: string): number {
+  const end = t.length - 1;
+  const s1 = t.charCodeAt(17) - 48;
+  const s2 = t.charCodeAt(18) - 48;
+  if (!(s1 >= 0 && s1 <= 9 && s2 >= 0 && s2 <= 9)) return -1;
+  let ms = (s1 * 10 + s2) * 1000;
+  if (end === 19) return ms;
+  if (t.charCodeAt(19) !== 46 /* . */ || end - 20 > 3 || end - 20 < 1) return -1;
+  let scale = 100;
+  for (let i = 20; i < end; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    ms += d * scale;
+    scale /= 10;
+  }
+  return ms;
+}
+
+/**
+ * Epoch milliseconds of a trace time. Traces are in time order, so the common
+ * `YYYY-MM-DDTHH:MM:SS[.fff]Z` form reuses the parse of its minute and adds the seconds.
+ */
+export function timeOf(t: string | number | undefined): number {
   if (t === undefined || t === null) return Number.NaN;
   if (typeof t === "number") return t;
+  if (t.length >= 20 && t.length <= 24 && t.charCodeAt(t.length - 1) === 90 /* Z */ && t.charCodeAt(16) === 58 /* : */) {
+    if (!t.startsWith(minuteText)) {
+      minuteText = t.slice(0, 16);
+      minuteMs = Date.parse(`${minuteText}:00Z`);
+    }
+    const ms = secondsMs(t);
+    if (ms >= 0) return minuteMs + ms;
+  }
   if (/^\d+$/.test(t)) return Number(t);
   return Date.parse(t);
 }
@@ -447,12 +524,22 @@ function coarsen(tl: TimelineAgg, atLeast = tl.level): void {
 /** Add `from` into `into` (which is modified and returned). Exact and order-independent. */
 export function mergeStates(into: AggState, from: AggState): AggState {
   into.requests += from.requests;
+  // Re-number `from`'s users in `into`'s table.
+  const remap = from.userNames.map((name) => {
+    let id = into.userIds.get(name);
+    if (id === undefined) {
+      id = into.userNames.length;
+      into.userIds.set(name, id);
+      into.userNames.push(name);
+    }
+    return id;
+  });
   for (const [k, b] of from.backends) {
     const t = into.backends.get(k);
-    if (!t) into.backends.set(k, { id: b.id, valid: b.valid, count: b.count, users: new Set(b.users) });
+    if (!t) into.backends.set(k, { id: b.id, valid: b.valid, count: b.count, users: new Set([...b.users].map((u) => remap[u]!)) });
     else {
       t.count += b.count;
-      for (const u of b.users) t.users.add(u);
+      for (const u of b.users) t.users.add(remap[u]!);
     }
   }
   mergeShareGroups(into.shares, from.shares);
@@ -465,11 +552,11 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   for (const [k, n] of from.outcomes) bump(into.outcomes, k, n);
   for (const [k, sp] of from.splits) {
     const t = into.splits.get(k);
-    if (!t) into.splits.set(k, { ...sp, counts: [...sp.counts], users: new Map(sp.users) });
+    if (!t) into.splits.set(k, { ...sp, counts: [...sp.counts], users: new Map([...sp.users].map(([u, mask]) => [remap[u]!, mask])) });
     else {
       t.n += sp.n;
       sp.counts.forEach((c, i) => (t.counts[i] = (t.counts[i] ?? 0) + c));
-      for (const [u, mask] of sp.users) t.users.set(u, (t.users.get(u) ?? 0) | mask);
+      for (const [u, mask] of sp.users) t.users.set(remap[u]!, (t.users.get(remap[u]!) ?? 0) | mask);
     }
   }
   for (const [k, f] of from.failing) {
@@ -512,7 +599,6 @@ export function mergeStates(into: AggState, from: AggState): AggState {
       }
     }
   }
-  for (const u of from.users) into.users.add(u);
   into.anonymous += from.anonymous;
   into.unkeyed += from.unkeyed;
   const tl = into.timeline;
@@ -572,7 +658,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
     byText((r) => `${r.kind}\u0000${r.namespace}\u0000${r.name}\u0000${String(r.rule ?? -1).padStart(6, "0")}`),
   );
 
-  const multiUsers = new Set<string>();
+  const multiUsers = new Set<number>();
   const splits: SplitRow[] = [...s.splits.values()]
     .map((sp) => {
       const effTotal = sp.effective.reduce((a, b) => a + b, 0);
@@ -679,7 +765,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
     failing,
     mirrors,
     observed,
-    exposure: { users: s.users.size, anonymousRequests: s.anonymous, usersMultiBackend: multiUsers.size },
+    exposure: { users: s.userNames.length, anonymousRequests: s.anonymous, usersMultiBackend: multiUsers.size },
     timeline,
     warnings,
   };

@@ -229,3 +229,22 @@ describe("statistical agreement on a large trace (fixed seeds)", () => {
     expect(r.splits[0]!.chiSquare!.pValue).toBeLessThan(1e-6);
   });
 });
+
+describe("trace times", () => {
+  it("the fast path agrees with Date.parse", async () => {
+    const { timeOf } = await import("./engine.js");
+    const fc = (await import("fast-check")).default;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.constantFrom(0, 1, 2, 3), (ms, digits) => {
+        const iso = new Date(ms).toISOString(); // always .fff
+        const text = digits === 3 ? iso : digits === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 20 + digits)}Z`;
+        return timeOf(text) === Date.parse(text) && timeOf(iso) === ms;
+      }),
+    );
+    expect(timeOf("2026-11-26T10:00:00+01:00")).toBe(Date.parse("2026-11-26T09:00:00Z"));
+    expect(timeOf("2026-11-26T10:00:0xZ")).toBeNaN();
+    expect(timeOf("1764151200000")).toBe(1764151200000);
+    expect(timeOf(1764151200000)).toBe(1764151200000);
+    expect(timeOf("yesterday")).toBeNaN();
+  });
+});

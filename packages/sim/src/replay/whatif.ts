@@ -112,8 +112,8 @@ export async function whatif<W>(
 ): Promise<WhatifReport> {
   const decide = options.decide ?? coreDecide<W>();
   const config = engineConfig(options as ReplayOptions<unknown>);
-  const a = newEngine(config);
-  const b = newEngine(config);
+  const a = newEngine(config, { probabilities: true });
+  const b = newEngine(config, { probabilities: true });
   const moves = new Map<string, MoveRow>();
   const failures = new Map<string, NewFailureRow & { index: number }>();
   let moved = 0;
