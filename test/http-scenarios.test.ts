@@ -21,6 +21,7 @@
  *       explain: [regex, ...]    # each must match one explain line
  *       remove: [Kind/ns/name]   # decide in the world without these objects (e.g. a deleted grant)
  *       absent: [header, ...]    # headers the backend must not receive
+ *       absentResponse: [header] # headers the client's response must not get (responseHeaders set/add)
  *       repeat: N                # decide for indices 0..N-1 (checks below apply to each)
  *       headerNamesBackend: h    # forwarded header h equals the picked backend's name
  *       shares: { ns/name: [min, max] }   # with repeat: the observed share of picks
@@ -51,6 +52,7 @@ interface Case {
   explain?: string[];
   remove?: string[];
   absent?: string[];
+  absentResponse?: string[];
   repeat?: number;
   headerNamesBackend?: string;
   shares?: Record<string, [number, number]>;
@@ -142,6 +144,10 @@ function check(c: Case, d: Decision): void {
   for (const name of c.absent ?? []) {
     expect(d.forwarded, context).not.toBeNull();
     expect(Object.keys(d.forwarded!.headers), context).not.toContain(name);
+  }
+  for (const name of c.absentResponse ?? []) {
+    expect(Object.keys(d.responseHeaders?.set ?? {}), context).not.toContain(name);
+    expect(Object.keys(d.responseHeaders?.add ?? {}), context).not.toContain(name);
   }
   if (c.headerNamesBackend !== undefined) expect(d.forwarded?.headers[c.headerNamesBackend], context).toBe(d.backend?.name);
   for (const pattern of c.explain ?? []) {

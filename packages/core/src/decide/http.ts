@@ -287,7 +287,11 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
   }
   if (r.respond) {
     ctx.notes?.push(`the gateway answers ${r.respond.status} itself`);
-    return { ...withFilterEffects(d, r), outcome: "respond", status: r.respond.status, respond: r.respond };
+    // The gateway's own response: its headers show as `set` edits, so CONTRACT readers see them;
+    // ResponseHeaderModifier edits still apply on top.
+    const edits = r.responseHeaders ?? { set: {}, add: {}, remove: [] };
+    const responseHeaders = { set: { ...r.respond.headers, ...edits.set }, add: { ...edits.add }, remove: [...edits.remove] };
+    return { ...withFilterEffects(d, r), responseHeaders, outcome: "respond", status: r.respond.status, respond: r.respond };
   }
   return null;
 }
