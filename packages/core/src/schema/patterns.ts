@@ -56,36 +56,30 @@ export const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]?[a-z0-9])*$/;
 export const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** The CRD spelling of a pattern, for messages (kubectl prints the OpenAPI pattern). */
-export function patternText(re: RegExp): string {
-  return re.source;
-}
-
 export function isIPv4(s: string): boolean {
   const parts = s.split(".");
   return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
 }
 
+/** RFC 4291 text form, with `::` compression and an optional dotted IPv4 tail; no zone. */
 export function isIPv6(s: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || s.length < 2) return false;
-  let head = s;
-  let v4Groups = 0;
-  const lastColon = s.lastIndexOf(":");
+  if (!/^[0-9A-Fa-f:.]+$/.test(s)) return false;
+  let text = s;
   if (s.includes(".")) {
-    if (!isIPv4(s.slice(lastColon + 1))) return false;
-    head = s.slice(0, lastColon + 1) + "0:0";
-    v4Groups = 0;
+    // An IPv4 tail stands for the last two groups.
+    const lastColon = s.lastIndexOf(":");
+    if (lastColon < 0 || !isIPv4(s.slice(lastColon + 1))) return false;
+    text = `${s.slice(0, lastColon + 1)}0:0`;
   }
-  const double = head.split("::");
-  if (double.length > 2) return false;
-  const groups = (part: string) => (part === "" ? [] : part.split(":"));
   const hex = /^[0-9A-Fa-f]{1,4}$/;
-  if (double.length === 2) {
-    const left = groups(double[0]!);
-    const right = groups(double[1]!);
-    return [...left, ...right].every((g) => hex.test(g)) && left.length + right.length + v4Groups <= 7;
+  const groups = (part: string) => (part === "" ? [] : part.split(":"));
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  if (halves.length === 2) {
+    const all = [...groups(halves[0]!), ...groups(halves[1]!)];
+    return all.length <= 7 && all.every((g) => hex.test(g));
   }
-  const all = groups(head);
+  const all = groups(text);
   return all.length === 8 && all.every((g) => hex.test(g));
 }
 
