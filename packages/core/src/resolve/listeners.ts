@@ -288,44 +288,57 @@ const transportOf = (f: Family): "udp" | "tcp" => (f === "udp" ? "udp" : "tcp");
  * Extended feature TLSRouteModeMixed, which gwsim does not claim). Listeners of one kind on a
  * port must differ in hostname (TCP and UDP have none), else a HostnameConflict.
  *
- * Who loses: within one Gateway or ListenerSet, every conflicted listener (the spec forbids
- * picking a winner); across resources, the listener of the later resource in precedence order
- * (Gateway, then ListenerSets oldest first, then by namespace/name).
+ * Who loses: resources are taken in precedence order (the Gateway, then its ListenerSets oldest
+ * first, then by namespace/name). A listener that conflicts with one already accepted from an
+ * earlier resource loses to it; then, within the resource, listeners that conflict with each other
+ * all lose (the spec forbids picking a winner among one resource's indistinct listeners).
+ * Listeners that lost, or are not accepted for another reason, hold no port.
  */
 export function detectConflicts(listeners: readonly ListenerModel[]): void {
-  const live = listeners.filter((l) => SUPPORTED_PROTOCOLS.includes(l.protocol));
-  for (const l of live) l.conflict = null;
-  for (const a of live) {
-    let protocolWith: ListenerModel | null = null;
-    let hostnameWith: ListenerModel | null = null;
-    for (const b of live) {
-      if (a === b || a.port !== b.port) continue;
-      if (b.ownerRank > a.ownerRank) continue; // a lower-precedence listener never displaces a
-      const fa = familyOf(a);
-      const fb = familyOf(b);
-      if (transportOf(fa) !== transportOf(fb)) continue;
-      if (fa !== fb) protocolWith ??= b;
-      else if ((a.hostname ?? "") === (b.hostname ?? "")) hostnameWith ??= b;
+  const live = listeners.filter((l) => SUPPORTED_PROTOCOLS.includes(l.protocol) && l.acceptedProblem === null);
+  for (const l of listeners) l.conflict = null;
+  const ranks = [...new Set(live.map((l) => l.ownerRank))].sort((a, b) => a - b);
+  const accepted: ListenerModel[] = [];
+  for (const rank of ranks) {
+    const group = live.filter((l) => l.ownerRank === rank);
+    for (const a of group) {
+      const earlier = firstConflict(a, accepted);
+      if (earlier) a.conflict = conflictProblem(a, earlier.with, earlier.kind, true);
     }
-    if (protocolWith) {
-      const b = protocolWith;
-      a.conflict = {
-        reason: ListenerReason.ProtocolConflict,
-        message:
-          `port ${a.port}: ${describeProtocol(a)} cannot share the port with ${describeProtocol(b)} listener ${b.name} of ${ownerText(b.owner)}` +
-          `${b.ownerRank < a.ownerRank ? ", which takes precedence" : ""}; move one of them to another port`,
-      };
-    } else if (hostnameWith) {
-      const b = hostnameWith;
-      const host = a.hostname ? `hostname ${a.hostname}` : "no hostname";
-      a.conflict = {
-        reason: ListenerReason.HostnameConflict,
-        message:
-          `port ${a.port}: ${host} is also used by ${b.protocol} listener ${b.name} of ${ownerText(b.owner)}` +
-          `${b.ownerRank < a.ownerRank ? ", which takes precedence" : ""}; give this listener another hostname or port`,
-      };
+    const candidates = group.filter((l) => l.conflict === null);
+    for (const a of candidates) {
+      const peer = firstConflict(a, candidates.filter((b) => b !== a));
+      if (peer) a.conflict = conflictProblem(a, peer.with, peer.kind, false);
     }
+    accepted.push(...candidates.filter((l) => l.conflict === null));
   }
+}
+
+function firstConflict(a: ListenerModel, others: readonly ListenerModel[]): { with: ListenerModel; kind: "protocol" | "hostname" } | null {
+  let hostname: ListenerModel | null = null;
+  for (const b of others) {
+    if (a.port !== b.port) continue;
+    const fa = familyOf(a);
+    const fb = familyOf(b);
+    if (transportOf(fa) !== transportOf(fb)) continue;
+    if (fa !== fb) return { with: b, kind: "protocol" }; // a protocol conflict is named first
+    if ((a.hostname ?? "") === (b.hostname ?? "")) hostname ??= b;
+  }
+  return hostname ? { with: hostname, kind: "hostname" } : null;
+}
+
+function conflictProblem(a: ListenerModel, b: ListenerModel, kind: "protocol" | "hostname", precedes: boolean): Problem {
+  const other = `${kind === "protocol" ? describeProtocol(b) : b.protocol} listener ${b.name} of ${ownerText(b.owner)}${precedes ? ", which takes precedence" : ""}`;
+  if (kind === "protocol") {
+    return {
+      reason: ListenerReason.ProtocolConflict,
+      message: `port ${a.port}: ${describeProtocol(a)} cannot share the port with ${other}; move one of them to another port`,
+    };
+  }
+  return {
+    reason: ListenerReason.HostnameConflict,
+    message: `port ${a.port}: ${a.hostname ? `hostname ${a.hostname}` : "no hostname"} is also used by ${other}; give this listener another hostname or port`,
+  };
 }
 
 function describeProtocol(l: ListenerModel): string {
