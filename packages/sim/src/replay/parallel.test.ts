@@ -77,3 +77,23 @@ describe("replayParallel", () => {
     ).rejects.toThrow(/failed to start/);
   });
 });
+
+describe("replayParallel from a file", () => {
+  it("reads a JSON Lines trace by path, skips bad lines and says so", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-replay-"));
+    const file = join(dir, "trace.jsonl");
+    const lines = [...trace(3000)].map((r) => JSON.stringify(r));
+    lines.splice(10, 0, "{not json");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const opts = { seed: 3, coreModule: fakeCore, batchSize: 400 };
+    const one = await replayParallel(worldObjects(world), file, { ...opts, workers: 1 });
+    const two = await replayParallel(worldObjects(world), file, { ...opts, workers: 2 });
+    expect(one.requests).toBe(3000);
+    expect(two).toEqual(one);
+    expect(one.warnings.some((w) => w.includes("1 of 3001 lines could not be read") && w.includes("line 11"))).toBe(true);
+    expect(one).toEqual({ ...(await replay(world, trace(3000), { seed: 3, decide: fakeDecide })), warnings: one.warnings });
+  }, 60_000);
+});

@@ -8,12 +8,16 @@
  * replayed in one thread, in trace order, whatever `workers` says; the report says so.
  */
 import { Worker } from "node:worker_threads";
+import { createReadStream } from "node:fs";
+import { readTrace } from "../trace/index.js";
+import type { ReadTraceOptions, TraceReader } from "../trace/types.js";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 import { buildReport, newEngine, observe, type AggState } from "./engine.js";
-import { engineConfig, requestOf } from "./replay.js";
+import { engineConfig } from "./replay.js";
+import { requestOf } from "./request-class.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker.js";
 import type { DecideFn, Report, ReplayOptions, TraceRecord } from "./types.js";
 
@@ -26,6 +30,8 @@ export interface ParallelOptions extends Omit<ReplayOptions<unknown>, "decide" |
   buildOptions?: Record<string, unknown>;
   /** Requests per batch sent to a worker. */
   batchSize?: number;
+  /** How to read `trace` when it is a file path (format, defaults for nginx logs, ...). */
+  traceOptions?: ReadTraceOptions;
 }
 
 type CoreModule = { buildWorld: (objects: unknown[], options?: Record<string, unknown>) => unknown; decide: DecideFn<unknown> };
@@ -36,11 +42,38 @@ async function loadCore(specifier: string): Promise<CoreModule> {
   return (await import(specifier)) as CoreModule;
 }
 
-/** Replay the given manifest objects over a trace on `workers` threads. */
+/**
+ * Replay the given manifest objects over a trace on `workers` threads. `trace` is a file path
+ * (read with readTrace; unreadable lines are skipped and summed up in the warnings) or records.
+ */
 export async function replayParallel(
   objects: readonly unknown[],
-  trace: Iterable<TraceRecord> | AsyncIterable<TraceRecord>,
+  trace: string | Iterable<TraceRecord> | AsyncIterable<TraceRecord>,
   options: ParallelOptions = {},
+): Promise<Report> {
+  if (typeof trace === "string") {
+    const reader = readTrace(createReadStream(trace), { file: trace, ...options.traceOptions });
+    const report = await replayRecords(objects, reader, options);
+    report.warnings.push(...badLineWarnings(reader));
+    return report;
+  }
+  return replayRecords(objects, trace, options);
+}
+
+function badLineWarnings(reader: TraceReader): string[] {
+  const { stats } = reader;
+  if (stats.bad === 0) return [];
+  const first = stats.badSamples[0];
+  return [
+    `${stats.file ?? "trace"}: ${stats.bad} of ${stats.lines} lines could not be read and were skipped` +
+      (first ? ` (first at line ${first.line}: ${first.reason})` : ""),
+  ];
+}
+
+async function replayRecords(
+  objects: readonly unknown[],
+  trace: Iterable<TraceRecord> | AsyncIterable<TraceRecord>,
+  options: ParallelOptions,
 ): Promise<Report> {
   const config = engineConfig(options);
   const coreModule = options.coreModule ?? "@gwsim/core";

@@ -1,5 +1,6 @@
-import { decide as realDecide, type Decision, type GatewayRequest } from "@gwsim/core";
+import { decide as realDecide, type Decision } from "@gwsim/core";
 import { buildReport, newEngine, observe, type EngineConfig } from "./engine.js";
+import { requestOf } from "./request-class.js";
 import type { DecideFn, Precision, Report, ReplayOptions, SplitMode, TraceRecord } from "./types.js";
 
 /** `@gwsim/core`'s decide, typed for any world (the caller's world must be a core World). */
@@ -22,13 +23,6 @@ export function parsePrecision(text: string): { ok: true; precision: Precision }
 
 export function engineConfig(options: ReplayOptions<unknown>): EngineConfig {
   return { seed: options.seed ?? 0, split: options.split ?? "random", precision: options.precision ?? "exact" };
-}
-
-/** The request as decide sees it: the trace-only fields (`user` stays: it is part of the request shape). */
-function requestOf(record: TraceRecord): GatewayRequest {
-  if (record.observed === undefined) return record;
-  const { observed: _observed, ...request } = record;
-  return request;
 }
 
 /**
@@ -58,4 +52,3 @@ export async function replay<W>(
   return buildReport([engine.state], config);
 }
 
-export { requestOf };

@@ -1,4 +1,12 @@
 import type { GatewayRequest } from "@gwsim/core";
+import type { TraceRecord } from "../trace/types.js";
+
+/** The request as decide sees it: without the trace-only `observed` (`user` is part of the request shape). */
+export function requestOf(record: TraceRecord): GatewayRequest {
+  if (record.observed === undefined) return record;
+  const { observed: _observed, ...request } = record;
+  return request;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT = /^\d+$/;

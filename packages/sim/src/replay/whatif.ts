@@ -6,7 +6,8 @@
 import type { BackendId } from "@gwsim/core";
 import { backendName, buildReport, newEngine, observe, type Observation } from "./engine.js";
 import { classOf, exampleOf } from "./request-class.js";
-import { coreDecide, engineConfig, requestOf } from "./replay.js";
+import { coreDecide, engineConfig } from "./replay.js";
+import { requestOf } from "./request-class.js";
 import type { Report, ReplayOptions, TraceRecord } from "./types.js";
 
 export interface WhatifOptions<W> extends Omit<ReplayOptions<W>, "startIndex"> {

@@ -1,7 +1,7 @@
 /** A replay worker thread: builds the world once, replays the batches it is sent, returns its state. */
 import { parentPort, workerData } from "node:worker_threads";
 import { newEngine, observe, type AggState, type EngineConfig } from "./engine.js";
-import { requestOf } from "./replay.js";
+import { requestOf } from "./request-class.js";
 import type { DecideFn, TraceRecord } from "./types.js";
 
 export type ToWorker =
