@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { constants as h2, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { PassThrough, type Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import seedrandom from "seedrandom";
 import type { Dispatcher } from "undici";
 import type { BackendId, Decision, GatewayRequest, World } from "@gwsim/core";
 import { timeoutMs, parseDuration } from "./duration.js";
@@ -143,7 +144,7 @@ async function carryOut(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: 
       return;
     }
     case "notFound":
-      answer(res, x, d.status ?? 404, "no route");
+      answer(res, x, d.status ?? 404, errorReason(d) === "error" ? "no route" : errorReason(d));
       return;
     case "error":
       answer(res, x, d.status ?? 500, errorReason(d));
@@ -161,6 +162,9 @@ async function carryOut(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: 
 }
 
 function errorReason(d: Decision): string {
+  // The core explains itself in `message` (prose) and `reason` (a stable code).
+  const message = (d as { message?: unknown }).message;
+  if (typeof message === "string" && message) return message;
   const extra = (d as { reason?: unknown }).reason;
   if (typeof extra === "string" && extra) return extra;
   const b = d.backend;
@@ -303,7 +307,7 @@ async function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: A
 
   const policy = retryPolicy(d.retry);
   const info = bodyOf(req);
-  const mirrors = d.mirrors.filter((m) => mirrorFires(m));
+  const mirrors = d.mirrors.filter((m, i) => mirrorFires(m, ctx.seed, x.index, i));
   let body: Buffer | Readable | null = null;
   let mirrorBodies: (Buffer | Readable | null)[] = mirrors.map(() => null);
   let replayable = true;
@@ -439,15 +443,18 @@ function relay(req: AnyRequest, res: AnyResponse, x: Exchange, d: Decision, r: E
 }
 
 /**
- * Whether a mirror fires for this request. The core decides it: a mirror whose `percent` is
- * below 100 carries the core's draw for this request as `fire` (or `sampled`); without one the
- * mirror fires only at 100%, so the adapter never invents a draw of its own.
+ * Whether a mirror fires for this request. When the decision carries the core's draw for the
+ * mirror (`fire` or `sampled`), that is final. Otherwise the percent is honoured with a draw
+ * seeded by (seed, request index, mirror position), so a run with the same seed mirrors the
+ * same requests.
  */
-export function mirrorFires(m: Decision["mirrors"][number]): boolean {
+export function mirrorFires(m: Decision["mirrors"][number], seed: number, index: number, position: number): boolean {
   if (m.valid === false) return false;
-  const drawn = (m as { fire?: unknown; sampled?: unknown }).fire ?? (m as { sampled?: unknown }).sampled;
+  const drawn = (m as { fire?: unknown }).fire ?? (m as { sampled?: unknown }).sampled;
   if (typeof drawn === "boolean") return drawn;
-  return m.percent >= 100;
+  if (m.percent >= 100) return true;
+  if (m.percent <= 0) return false;
+  return seedrandom.alea(`${seed}\u0000${index}\u0000mirror\u0000${position}`)() * 100 < m.percent;
 }
 
 function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method: string, path: string, headers: HeaderRecord, body: Buffer | Readable | null, x: Exchange): void {

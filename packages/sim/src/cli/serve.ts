@@ -1,0 +1,190 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import type { EventEmitter } from "node:events";
+import { buildWorld, decide, type Diagnostic, type ManifestObject, type World } from "@gwsim/core";
+import { CONTROLLER_FLAG, FILE_FLAG, requireFiles } from "./common.js";
+import { formatDiagnostics } from "./diagnostics.js";
+import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
+import { UsageError, type ExitCode, type Io } from "./io.js";
+import { loadManifests } from "../load/manifests.js";
+import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
+import { watchPaths } from "../serve/reload.js";
+
+export const serveSpec: CommandSpec = {
+  name: "serve",
+  summary: "serve real traffic for the Gateways in the manifests (the live adapter)",
+  usage: "gwsim serve -f MANIFESTS [--listen PORT=ADDR:PORT ...] [--endpoints FILE] [--admin ADDR:PORT] [--record FILE]",
+  description:
+    "Opens a socket for each ready listener (HTTP/1.1 and h2c; HTTPS with the certificates of its Secrets, " +
+    "SNI selecting one and ALPN offering h2), decides every request with the same core as `gwsim route`, and " +
+    "forwards it to an endpoint of the backend the decision picked. Endpoints come from EndpointSlices in the " +
+    "manifests or --endpoints (a YAML/JSON map from namespace/service:port to a list of host:port). Prints " +
+    "`gwsim: ready` on stdout once every listener accepts connections. Reloads when a manifest file changes or " +
+    "on SIGHUP (a configuration that does not load leaves the old one in force); SIGTERM drains and exits.",
+  flags: [
+    FILE_FLAG,
+    { name: "listen", short: "l", type: "string", multiple: true, value: "PORT=ADDR:PORT", description: "bind the listeners of PORT (or NS/GATEWAY:PORT) to ADDR:PORT instead of 0.0.0.0:PORT" },
+    { name: "endpoints", short: "e", type: "string", value: "FILE", description: "backend addresses: namespace/service:port → [host:port, ...] (wins over EndpointSlices)" },
+    { name: "admin", type: "string", value: "ADDR:PORT", description: "serve /healthz, /readyz, /metrics and /config there" },
+    { name: "record", type: "string", value: "FILE", description: "append each request, its decision and what was observed as JSON Lines (a trace replay reads)" },
+    { name: "access-log", type: "string", value: "FILE", description: "write the JSON access log there instead of stderr" },
+    { name: "no-access-log", type: "boolean", description: "write no access log" },
+    { name: "seed", type: "string", value: "N", description: "seed of the weighted draws (default 1); each request's index is its arrival order" },
+    { name: "drain-timeout", type: "string", value: "DURATION", description: "how long SIGTERM waits for requests in flight (default 30s)" },
+    { name: "no-watch", type: "boolean", description: "reload on SIGHUP only, not when manifest files change" },
+    CONTROLLER_FLAG,
+  ],
+  examples: [
+    "gwsim serve -f packages/examples/world --listen 80=127.0.0.1:8080 --listen 443=127.0.0.1:8443 --endpoints endpoints.yaml",
+    "gwsim serve -f manifests/ --admin 127.0.0.1:9901 --record live.jsonl   # then: gwsim replay -f manifests/ --trace live.jsonl",
+  ],
+};
+
+interface Loaded {
+  world: World;
+  objects: ManifestObject[];
+  endpoints: EndpointTable;
+  /** Problems that make a reload refuse the new configuration. */
+  errors: Diagnostic[];
+  /** Everything worth printing. */
+  shown: Diagnostic[];
+  unreadable: boolean;
+}
+
+function parseAddress(flag: string, value: string): BindAddress {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`--${flag} ${JSON.stringify(value)}: expected ADDR:PORT`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, "$1") || "0.0.0.0", port: Number(m[2]) };
+}
+
+async function load(files: string[], endpointsFile: string | null, values: FlagValues, io: Io): Promise<Loaded> {
+  const loaded = await loadManifests(files, io);
+  const controllerName = typeof values["controller-name"] === "string" ? values["controller-name"] : undefined;
+  const world = buildWorld(loaded.objects, controllerName ? { controllerName } : {});
+  let endpoints: EndpointTable = new Map();
+  const endpointProblems: Diagnostic[] = [];
+  if (endpointsFile) {
+    try {
+      const parsed = parseEndpointsFile(await io.readFile(join(io.cwd, endpointsFile)), endpointsFile);
+      endpoints = parsed.table;
+      for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: p.message });
+    } catch (e) {
+      loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: `cannot read ${endpointsFile}: ${(e as Error).message}` });
+    }
+  }
+  const all = [...loaded.unreadable, ...loaded.diagnostics, ...world.diagnostics, ...endpointProblems];
+  return {
+    world,
+    objects: loaded.objects,
+    endpoints,
+    errors: all.filter((d) => d.severity === "error"),
+    shown: all.filter((d) => d.severity !== "info"),
+    unreadable: loaded.unreadable.length > 0,
+  };
+}
+
+function openLog(path: string, io: Io): { write: (line: string) => void; close: () => Promise<void> } {
+  const stream: WriteStream = createWriteStream(join(io.cwd, path), { flags: "a" });
+  stream.on("error", (e) => io.stderr(`gwsim: ${path}: ${e.message}\n`));
+  return { write: (line) => void stream.write(line), close: () => new Promise((r) => stream.end(() => r())) };
+}
+
+export async function serveCommand(argv: string[], io: Io, options: { signals?: EventEmitter } = {}): Promise<ExitCode> {
+  const { values } = parseFlags(serveSpec, argv);
+  const files = requireFiles(listFlag(values, "file"));
+  const listen = parseListen(listFlag(values, "listen"));
+  if (listen.error) throw new UsageError(listen.error);
+  const admin = typeof values.admin === "string" ? parseAddress("admin", values.admin) : null;
+  const seed = intFlag(values, "seed", 1);
+  const drainMs = typeof values["drain-timeout"] === "string" ? parseDuration(values["drain-timeout"]) : 30_000;
+  if (drainMs === null) throw new UsageError(`--drain-timeout ${JSON.stringify(values["drain-timeout"])}: expected a duration such as 30s or 500ms`);
+  const endpointsFile = typeof values.endpoints === "string" ? values.endpoints : null;
+
+  const first = await load(files, endpointsFile, values, io);
+  if (first.shown.length) io.stderr(formatDiagnostics(first.shown));
+  if (first.unreadable || first.errors.some((d) => d.code === "serve.endpoints")) return 2;
+
+  const record = typeof values.record === "string" ? openLog(values.record, io) : null;
+  const accessFile = typeof values["access-log"] === "string" && !values["no-access-log"] ? openLog(values["access-log"], io) : null;
+  const accessLog = values["no-access-log"] ? null : accessFile ? accessFile.write : (line: string) => io.stderr(line);
+
+  let gw: LiveGateway;
+  try {
+    gw = await startServe({
+      world: first.world,
+      objects: first.objects,
+      endpoints: first.endpoints,
+      listen: listen.map,
+      decide,
+      seed,
+      admin,
+      log: (t) => io.stderr(t),
+      accessLog,
+      record: record ? record.write : null,
+    });
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    io.stderr(`gwsim: ${e.message}\n`);
+    await record?.close();
+    await accessFile?.close();
+    return 2;
+  }
+  const bound = gw.addresses();
+  if (bound.length === 0) io.stderr("gwsim: no ready listener to serve (see `gwsim status`)\n");
+  for (const b of bound) io.stderr(`gwsim: listening ${b.gateway} port ${b.port} (${b.kind}) on ${formatAddress(b.address)}\n`);
+  const adminAddress = gw.adminAddress();
+  if (adminAddress) io.stderr(`gwsim: admin on http://${formatAddress(adminAddress)}/\n`);
+  io.stdout("gwsim: ready\n");
+
+  // Reloads run one at a time; a trigger during a reload runs once more after it.
+  let reloading: Promise<void> = Promise.resolve();
+  let pending = false;
+  const reload = (why: string) => {
+    if (pending) return;
+    pending = true;
+    reloading = reloading.then(async () => {
+      pending = false;
+      const next = await load(files, endpointsFile, values, io);
+      if (next.errors.length) {
+        io.stderr(formatDiagnostics(next.shown));
+        io.stderr(`gwsim: reload (${why}) refused: ${next.errors.length} problem(s); generation ${gw.snapshot().generation} stays in force\n`);
+        gw.reloadFailed();
+        return;
+      }
+      if (next.shown.length) io.stderr(formatDiagnostics(next.shown));
+      await gw.reload(next.world, next.objects, next.endpoints);
+      io.stderr(`gwsim: reloaded (${why}): generation ${gw.snapshot().generation}\n`);
+    }).catch((e: unknown) => {
+      gw.reloadFailed();
+      io.stderr(`gwsim: reload (${why}) failed: ${(e as Error)?.message ?? String(e)}\n`);
+    });
+  };
+  const watched = values["no-watch"] ? [] : files.filter((f) => f !== "-").map((f) => join(io.cwd, f));
+  if (endpointsFile && !values["no-watch"]) watched.push(join(io.cwd, endpointsFile));
+  const unwatch = await watchPaths(watched, () => reload("files changed"));
+
+  const signals = options.signals ?? process;
+  const onHup = () => reload("SIGHUP");
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onTerm = () => stop();
+  signals.on("SIGHUP", onHup);
+  signals.on("SIGTERM", onTerm);
+  signals.on("SIGINT", onTerm);
+  await stopped;
+  signals.off("SIGHUP", onHup);
+  signals.off("SIGTERM", onTerm);
+  signals.off("SIGINT", onTerm);
+  unwatch();
+  io.stderr(`gwsim: draining ${gw.requestsInFlight} request(s) in flight\n`);
+  await reloading;
+  await gw.close({ drainMs });
+  await record?.close();
+  await accessFile?.close();
+  io.stderr("gwsim: stopped\n");
+  return 0;
+}
+
+function formatAddress(a: BindAddress): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
