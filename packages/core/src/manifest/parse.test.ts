@@ -40,7 +40,7 @@ describe("parseManifests", () => {
     { name: "a scalar document", text: "just text\n", code: "manifest.not-object", line: 1 },
     { name: "missing kind", text: "apiVersion: v1\nmetadata: {name: a}\n", code: "manifest.missing-kind", line: 1 },
     { name: "missing apiVersion", text: "kind: Service\nmetadata: {name: a}\n", code: "manifest.missing-apiversion", line: 1 },
-    { name: "missing name", text: "apiVersion: v1\nkind: Service\nmetadata:\n  namespace: x\n", code: "manifest.missing-name", line: 4 },
+    { name: "missing name", text: "apiVersion: v1\nkind: Service\nmetadata:\n  namespace: x\n", code: "manifest.missing-name", line: 3 },
     { name: "duplicate key", text: "apiVersion: v1\nkind: Service\nkind: Service\nmetadata: {name: a}\n", code: "yaml.syntax", line: 3 },
   ])("reports $name as $code at line $line and keeps the other documents", ({ text, code, line }) => {
     const r = parseManifests(`${text}---\n${svc("survivor")}`, { file: "bad.yaml" });

@@ -172,11 +172,11 @@ function collectPositions(
       const valueNode = item.value as YamlNode | null;
       const keyRange = (item.key as YamlNode | null)?.range;
       // A null value (`port:`) has no range of its own: point at its key.
-      if (valueNode && valueNode.range && !(isScalar(valueNode) && valueNode.value === null && valueNode.range[0] === valueNode.range[1])) {
-        collectPositions(valueNode, child, out, pos);
-      } else if (keyRange) {
-        out[child] = pos(keyRange[0]);
-      }
+      const emptyValue = !valueNode || !valueNode.range || (isScalar(valueNode) && valueNode.value === null && valueNode.range[0] === valueNode.range[1]);
+      // A block map or list starts on the line after its key; point at the key (`tls:`), as a person reads it.
+      const blockCollection = !emptyValue && (isMap(valueNode) || isSeq(valueNode)) && !(valueNode as { flow?: boolean }).flow;
+      if (keyRange && (emptyValue || blockCollection)) out[child] = pos(keyRange[0]);
+      if (!emptyValue) collectPositions(valueNode, child, out, pos);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => collectPositions(item, `${path}[${i}]`, out, pos));

@@ -19,7 +19,7 @@ export interface InvalidCase {
 
 const GW = "apiVersion: gateway.networking.k8s.io/v1";
 
-const manyListeners = Array.from({ length: 65 }, (_, i) => `    - {name: l${i}, port: ${1000 + i}, protocol: HTTP}${i === 0 ? " #<" : ""}`).join("\n");
+const manyListeners = Array.from({ length: 65 }, (_, i) => `    - {name: l${i}, port: ${1000 + i}, protocol: HTTP}`).join("\n");
 const manyMatches = (n: number) => Array.from({ length: n }, (_, i) => `        - path: {value: /m${i}}`).join("\n");
 
 export const invalidCases: InvalidCase[] = [
@@ -91,8 +91,8 @@ export const invalidCases: InvalidCase[] = [
         - name: web
           port: 80
           protocol: HTTP
-          tls:
-            certificateRefs: [{name: cert}] #<
+          tls: #<
+            certificateRefs: [{name: cert}]
     `,
     path: "spec.listeners[0].tls",
     code: "cel.listener-tls-forbidden",
@@ -128,8 +128,8 @@ export const invalidCases: InvalidCase[] = [
         - name: https
           port: 443
           protocol: HTTPS
-          tls:
-            mode: Terminate #<
+          tls: #<
+            mode: Terminate
     `,
     path: "spec.listeners[0].tls",
     code: "cel.listener-tls-certificates",
@@ -223,8 +223,8 @@ export const invalidCases: InvalidCase[] = [
       ${GW}
       kind: Gateway
       metadata: {name: gw}
-      spec:
-        gatewayClassName: gwsim #<
+      spec: #<
+        gatewayClassName: gwsim
     `,
     path: "spec.listeners",
     code: "schema.required",
@@ -258,7 +258,7 @@ export const invalidCases: InvalidCase[] = [
       metadata: {name: gw}
       spec:
         gatewayClassName: gwsim
-        listeners:
+        listeners: #<
     ${manyListeners}
     `,
     path: "spec.listeners",
@@ -349,8 +349,8 @@ export const invalidCases: InvalidCase[] = [
           filters:
           - type: URLRewrite
             urlRewrite:
-              path:
-                type: ReplacePrefixMatch #<
+              path: #<
+                type: ReplacePrefixMatch
                 replacePrefixMatch: /v2
           backendRefs: [{name: svc, port: 80}]
     `,
@@ -629,8 +629,8 @@ export const invalidCases: InvalidCase[] = [
       kind: HTTPRoute
       metadata: {name: r}
       spec:
-        rules:
-        - matches: #<
+        rules: #<
+        - matches:
     ${manyMatches(64)}
         - matches:
     ${manyMatches(64)}
@@ -647,8 +647,8 @@ export const invalidCases: InvalidCase[] = [
       kind: HTTPRoute
       metadata: {name: r}
       spec:
-        rules:
-    ${Array.from({ length: 17 }, (_, i) => `    - {}${i === 0 ? " #<" : ""}`).join("\n")}
+        rules: #<
+    ${Array.from({ length: 17 }, () => "    - {}").join("\n")}
     `,
     path: "spec.rules",
     code: "schema.max-items",
@@ -745,8 +745,8 @@ export const invalidCases: InvalidCase[] = [
           - type: RequestMirror
             requestMirror:
               backendRef: {name: shadow, port: 80}
-              fraction:
-                numerator: 5 #<
+              fraction: #<
+                numerator: 5
                 denominator: 4
     `,
     path: "spec.rules[0].filters[0].requestMirror.fraction",
@@ -816,8 +816,8 @@ export const invalidCases: InvalidCase[] = [
       spec:
         rules:
         - matches:
-          - method:
-              type: Exact #<
+          - method: #<
+              type: Exact
     `,
     path: "spec.rules[0].matches[0].method",
     code: "cel.grpc-method-required",
@@ -861,8 +861,8 @@ export const invalidCases: InvalidCase[] = [
       ${GW}
       kind: TLSRoute
       metadata: {name: t}
-      spec:
-        rules: #<
+      spec: #<
+        rules:
         - backendRefs: [{name: svc, port: 443}]
     `,
     path: "spec.hostnames",
@@ -875,8 +875,8 @@ export const invalidCases: InvalidCase[] = [
       kind: TCPRoute
       metadata: {name: t}
       spec:
-        rules:
-        - backendRefs: [{name: a, port: 5432}] #<
+        rules: #<
+        - backendRefs: [{name: a, port: 5432}]
         - backendRefs: [{name: b, port: 5432}]
     `,
     path: "spec.rules",
@@ -902,8 +902,8 @@ export const invalidCases: InvalidCase[] = [
       ${GW}
       kind: UDPRoute
       metadata: {name: u}
-      spec:
-        parentRefs: [{name: gw}] #<
+      spec: #<
+        parentRefs: [{name: gw}]
     `,
     path: "spec.rules",
     code: "schema.required",
@@ -995,8 +995,8 @@ export const invalidCases: InvalidCase[] = [
       kind: ListenerSet
       metadata: {name: ls}
       spec:
-        parentRef:
-          kind: Gateway #<
+        parentRef: #<
+          kind: Gateway
         listeners:
         - {name: web, port: 80, protocol: HTTP}
     `,
@@ -1083,8 +1083,8 @@ export const invalidCases: InvalidCase[] = [
       kind: Secret
       metadata: {name: cert}
       type: kubernetes.io/tls
-      data:
-        tls.crt: Y2VydA== #<
+      data: #<
+        tls.crt: Y2VydA==
     `,
     path: "data.tls.key",
     code: "schema.required",
