@@ -6,14 +6,15 @@ export interface ObservedBackend {
 }
 
 /**
- * A backend named by a log, when it names a Kubernetes Service: `ns/name:port`, `ns/name`,
+ * A backend named by a log, when it names a Kubernetes Service: `ns/name:port` (the port is
+ * required: HAProxy's `backend/server` has the same shape without it),
  * Envoy/Istio `outbound|port||name.ns.svc.cluster.local`, `name.ns.svc[.cluster.local][:port]`,
  * NGINX Gateway Fabric upstreams `ns_name_port`. Anything else is not comparable: null.
  */
 export function parseObservedBackend(text: string): ObservedBackend | null {
   const t = text.trim();
-  let m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)(?::(\d+))?$/.exec(t);
-  if (m) return { namespace: m[1]!, name: m[3]!, port: m[5] ? Number(m[5]) : null };
+  let m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?):(\d+)$/.exec(t);
+  if (m) return { namespace: m[1]!, name: m[3]!, port: Number(m[5]) };
   m = /^outbound\|(\d*)\|[^|]*\|([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.[a-z0-9.-]+)?$/.exec(t);
   if (m) return { namespace: m[3]!, name: m[2]!, port: m[1] ? Number(m[1]) : null };
   m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?::(\d+))?$/.exec(t);

@@ -248,3 +248,20 @@ describe("trace times", () => {
     expect(timeOf("yesterday")).toBeNaN();
   });
 });
+
+describe("observed backend names", () => {
+  it.each([
+    ["store/checkout-v1:8080", { namespace: "store", name: "checkout-v1", port: 8080 }],
+    ["outbound|8080||checkout-v1.store.svc.cluster.local", { namespace: "store", name: "checkout-v1", port: 8080 }],
+    ["checkout-v1.store.svc.cluster.local:8080", { namespace: "store", name: "checkout-v1", port: 8080 }],
+    ["checkout-v1.store.svc", { namespace: "store", name: "checkout-v1", port: null }],
+    ["store_checkout-v1_8080", { namespace: "store", name: "checkout-v1", port: 8080 }],
+    ["app/app-node2", null], // HAProxy backend/server
+    ["docs_microservice/docs", null],
+    ["10.0.0.7:8080", null],
+    ["httproute/store/checkout/rule/0", null], // Envoy Gateway route cluster: not a Service
+  ])("%s", async (text, want) => {
+    const { parseObservedBackend } = await import("./observed.js");
+    expect(parseObservedBackend(text)).toEqual(want);
+  });
+});
