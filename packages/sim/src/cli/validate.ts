@@ -1,7 +1,7 @@
 import { validateObjects } from "@gwsim/core";
 import { formatDiagnostics } from "./diagnostics.js";
 import { listFlag, parseFlags, type CommandSpec } from "./flags.js";
-import type { ExitCode, Io } from "./io.js";
+import { UsageError, type ExitCode, type Io } from "./io.js";
 import { loadManifests } from "../load/manifests.js";
 import { summarize } from "./summary.js";
 import { FILE_FLAG, requireFiles } from "./common.js";
@@ -17,6 +17,7 @@ export const validateSpec: CommandSpec = {
     FILE_FLAG,
     { name: "json", type: "boolean", description: "print the diagnostics as JSON on stdout" },
     { name: "quiet", short: "q", type: "boolean", description: "do not print the summary of Gateways and routes" },
+    { name: "channel", type: "string", value: "standard|experimental", description: "the Gateway API release channel whose CRDs apply", default: "experimental" },
   ],
   examples: ["gwsim validate -f manifests/", "kubectl get gateways,httproutes -A -o yaml | gwsim validate -f -"],
 };
@@ -29,7 +30,9 @@ export async function validateCommand(argv: string[], io: Io): Promise<ExitCode>
     io.stderr(formatDiagnostics(loaded.unreadable));
     return 2;
   }
-  const schema = validateObjects(loaded.objects);
+  const channel = values.channel;
+  if (channel !== "standard" && channel !== "experimental") throw new UsageError(`--channel takes standard or experimental, got ${JSON.stringify(channel)}`);
+  const schema = validateObjects(loaded.objects, { channel });
   const all = [...loaded.diagnostics, ...schema.diagnostics];
   const errors = all.filter((d) => d.severity === "error");
   if (values.json) {
