@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,12 +52,13 @@ async function start(extra: string[] = []): Promise<RunningServe> {
 
 function httpsGet(port: number, servername: string, path: string): Promise<{ status: number; body: string; cert: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: "127.0.0.1", port, path, servername, headers: { host: servername }, rejectUnauthorized: false, agent: false, ALPNProtocols: ["http/1.1"] }, (res) => {
+    const options: https.RequestOptions & { ALPNProtocols: string[] } = { host: "127.0.0.1", port, path, servername, headers: { host: servername }, rejectUnauthorized: false, agent: false, ALPNProtocols: ["http/1.1"] };
+    const req = https.request(options, (res) => {
       const socket = res.socket as TLSSocket;
       const cert = socket.getPeerCertificate().subjectaltname ?? "";
       let body = "";
       res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, cert, alpn: socket.alpnProtocol }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, cert, alpn: socket.alpnProtocol ?? false }));
     });
     req.on("error", reject);
     req.end();
@@ -136,7 +138,7 @@ describe("gwsim serve on the bundled example (real core)", () => {
     running = [];
     const text = readFileSync(join(dir, "live.jsonl"), "utf8");
     const records = [];
-    for await (const rec of readTrace([text], { format: "jsonl" })) records.push(rec);
+    for await (const rec of readTrace(Readable.from([text]), { format: "jsonl" })) records.push(rec);
     expect(records).toHaveLength(41);
     const loaded = await loadManifests(["world"], nodeSource(dir));
     const world = buildWorld(loaded.objects);
