@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { replayParallel } from "./parallel.js";
 import { replay } from "./replay.js";
-import { decide as fakeDecide, route, worldObjects, type FakeWorld } from "./testing/fake-core.js";
+import { decide as fakeDecide, route, worldObjects, type FakeWorld } from "./__tests__/fake-core.js";
 import type { TraceRecord } from "./types.js";
 
-const fakeCore = new URL("./testing/fake-core.ts", import.meta.url).href;
+const fakeCore = new URL("./__tests__/fake-core.ts", import.meta.url).href;
 
 const world: FakeWorld = {
   "/c": { route: route("checkout"), backends: [{ name: "v1", weight: 90 }, { name: "v2", weight: 10 }] },

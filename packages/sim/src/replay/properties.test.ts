@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import fc from "fast-check";
 import { buildReport, newEngine, observe } from "./engine.js";
-import { decide as fakeDecide, route, type FakeWorld } from "./testing/fake-core.js";
+import { decide as fakeDecide, route, type FakeWorld } from "./__tests__/fake-core.js";
 import type { Precision, SplitMode, TraceRecord } from "./types.js";
 
 const weights = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 6 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { replay } from "./replay.js";
 import { buildReport, newEngine, observe } from "./engine.js";
-import { decide as fakeDecide, route, type FakeWorld } from "./testing/fake-core.js";
+import { decide as fakeDecide, route, type FakeWorld } from "./__tests__/fake-core.js";
 import type { Report, ReplayOptions, TraceRecord } from "./types.js";
 
 const world: FakeWorld = {

@@ -4,7 +4,7 @@ import { withSource, sourceOf } from "@gwsim/core";
 import { moveFlows, whatif, type WhatifReport } from "./whatif.js";
 import { evaluateFailIf, evaluateFailIfValue, parseFailIf } from "./fail-if.js";
 import { parseSetWeight, setWeights } from "./set-weights.js";
-import { decide as fakeDecide, route, type FakeWorld } from "./testing/fake-core.js";
+import { decide as fakeDecide, route, type FakeWorld } from "./__tests__/fake-core.js";
 import type { TraceRecord } from "./types.js";
 
 const current: FakeWorld = {

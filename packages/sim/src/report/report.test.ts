@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { replay } from "../replay/replay.js";
 import { whatif } from "../replay/whatif.js";
-import { decide as fakeDecide, route, type FakeWorld } from "../replay/testing/fake-core.js";
+import { decide as fakeDecide, route, type FakeWorld } from "../replay/__tests__/fake-core.js";
 import type { TraceRecord } from "../replay/types.js";
 import { renderJson } from "./json.js";
 import { renderText, renderWhatifText } from "./text.js";
