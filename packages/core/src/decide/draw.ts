@@ -5,8 +5,9 @@
  */
 import seedrandom from "seedrandom";
 
-export function draw(seed: number, index: number, purpose = "backend"): number {
-  return seedrandom.alea(`${seed}:${index}:${purpose}`)();
+export function draw(seed: number, index: number, purpose = ""): number {
+  // Short seed strings: Alea hashes its seed three times, and this runs once per decision.
+  return seedrandom.alea(purpose === "" ? `${seed}:${index}` : `${seed}:${index}:${purpose}`)();
 }
 
 /**

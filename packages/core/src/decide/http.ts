@@ -18,9 +18,10 @@ import type { DecideContext } from "./index.js";
 
 type Fail = Pick<Decision, "outcome" | "status"> & { reason: string; message: string };
 
-function fail(base: Decision, ctx: DecideContext, f: Fail): Decision {
+// The decision under construction is this call's own object: steps fill it in place.
+function fail(d: Decision, ctx: DecideContext, f: Fail): Decision {
   ctx.notes?.push(f.message);
-  return { ...base, ...f };
+  return Object.assign(d, f);
 }
 
 export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: Decision): Decision {
@@ -65,11 +66,13 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
     const byHost = selectListener(hosts, host);
     const listenerRef = refOf(sniListener);
     if (byHost === undefined) {
-      return fail({ ...base, listener: listenerRef }, ctx, { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no listener on port ${req.port}: 404` });
+      base.listener = listenerRef;
+      return fail(base, ctx, { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no listener on port ${req.port}: 404` });
     }
     if (byHost !== bySni) {
       const other = rt.table.listeners[byHost]!;
-      return fail({ ...base, listener: listenerRef }, ctx, {
+      base.listener = listenerRef;
+      return fail(base, ctx, {
         outcome: "error",
         status: 421,
         reason: "MisdirectedRequest",
@@ -87,7 +90,8 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
     notes?.push(`listener ${label(l)} (port ${l.port}, HTTP, hostname ${l.hostname ?? "any"}) accepts host ${host || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} HTTP listeners on port ${req.port}` : ""}`);
   }
   const listener = rt.table.listeners[li]!;
-  const withListener: Decision = { ...base, listener: refOf(listener) };
+  const withListener = base;
+  withListener.listener = refOf(listener);
 
   const norm = normalizePath(req.target);
   if (!norm.ok) {
@@ -120,7 +124,7 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
   }
   if (notes) explainRouting(ctx, listener, host, input, winner, winnerGroup);
   if (winner < 0) {
-    return { ...withListener, outcome: "notFound", status: 404, reason: "NoMatchingRoute", message: `no rule of the routes on listener ${label(listener)} matches ${req.method} ${host || "(no host)"}${norm.path}` };
+    return Object.assign(withListener, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the routes on listener ${label(listener)} matches ${req.method} ${host || "(no host)"}${norm.path}` });
   }
   return act(ctx, req, withListener, listener, rt.table.matches[winner]!, host, norm);
 }
@@ -207,16 +211,18 @@ function act(
   const { rt, notes } = ctx;
   const rule = rt.table.rules[match.rule]!;
   const route = rt.table.routes[match.route]!;
-  const out: Decision = {
-    ...d,
-    route: { kind: route.kind, namespace: route.namespace, name: route.name, rule: rule.index, ruleName: rule.name, match: match.matchIndex },
-    backends: rule.backends.map(shareOf),
-    timeouts: rule.timeouts ? { ...rule.timeouts } : null,
-    retry: rule.retry ? { ...rule.retry, ...(rule.retry.codes ? { codes: [...rule.retry.codes] } : {}) } : null,
-    sessionPersistence: rule.sessionPersistence ? structuredClone(rule.sessionPersistence) : null,
-  };
-  const headers: Headers = { ...req.headers };
-  delete headers.host;
+  const out = d;
+  out.route = { kind: route.kind, namespace: route.namespace, name: route.name, rule: rule.index, ruleName: rule.name, match: match.matchIndex };
+  out.backends = rule.backends.map(shareOf);
+  out.timeouts = rule.timeouts ? { ...rule.timeouts } : null;
+  out.retry = rule.retry ? { ...rule.retry, ...(rule.retry.codes ? { codes: [...rule.retry.codes] } : {}) } : null;
+  out.sessionPersistence = rule.sessionPersistence ? structuredClone(rule.sessionPersistence) : null;
+  // forwarded.host carries the Host; the header map does not repeat it.
+  let headers: Headers = req.headers;
+  if (Object.hasOwn(headers, "host")) {
+    headers = {};
+    for (const k of Object.keys(req.headers)) if (k !== "host") headers[k] = req.headers[k]!;
+  }
   const fctx: FilterContext = {
     method: req.method,
     scheme: req.scheme,
@@ -274,7 +280,9 @@ function act(
 }
 
 function withFilterEffects(d: Decision, r: FilterResult): Decision {
-  return { ...d, responseHeaders: r.responseHeaders, mirrors: r.mirrors };
+  d.responseHeaders = r.responseHeaders;
+  d.mirrors = r.mirrors;
+  return d;
 }
 
 function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decision | null {
@@ -283,7 +291,7 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
   }
   if (r.redirect) {
     ctx.notes?.push(`redirect ${r.redirect.status} to ${r.redirect.location}`);
-    return { ...withFilterEffects(d, r), outcome: "redirect", status: r.redirect.status, redirect: r.redirect };
+    return Object.assign(withFilterEffects(d, r), { outcome: "redirect" as const, status: r.redirect.status, redirect: r.redirect });
   }
   if (r.respond) {
     ctx.notes?.push(`the gateway answers ${r.respond.status} itself`);
@@ -291,7 +299,7 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
     // ResponseHeaderModifier edits still apply on top.
     const edits = r.responseHeaders ?? { set: {}, add: {}, remove: [] };
     const responseHeaders = { set: { ...r.respond.headers, ...edits.set }, add: { ...edits.add }, remove: [...edits.remove] };
-    return { ...withFilterEffects(d, r), responseHeaders, outcome: "respond", status: r.respond.status, respond: r.respond };
+    return Object.assign(withFilterEffects(d, r), { responseHeaders, outcome: "respond" as const, status: r.respond.status, respond: r.respond });
   }
   return null;
 }
