@@ -180,7 +180,7 @@ function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
     accepted = condTrue(
       ConditionType.Accepted,
       GatewayReason.ListenersNotValid,
-      `listener(s) ${listWords(invalid.map((l) => l.name))} are not valid and get no traffic (${describeInvalid(invalid)}); ${listWords(valid.map((l) => l.name))} are`,
+      `not valid, so they get no traffic: ${describeInvalid(invalid)}; valid: ${listWords(valid.map((l) => l.name))}`,
     );
   } else {
     accepted = condTrue(ConditionType.Accepted, GatewayReason.Accepted, `accepted by ${gw.cls.controllerName}`);
@@ -191,7 +191,7 @@ function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
 }
 
 function describeInvalid(listeners: readonly ListenerModel[]): string {
-  return listeners.map((l) => `${l.name}: ${l.invalidBecause}`).join("; ");
+  return `${listeners.map((l) => `${l.name} (${l.invalidShort})`).join(", ")}; see the listener conditions`;
 }
 
 function gatewayConditions(gw: GatewayModel): Cond[] {
@@ -305,7 +305,7 @@ function acceptListenerSet(ls: ListenerSetModel): void {
     ? condTrue(
         ConditionType.Accepted,
         ListenerSetReason.ListenersNotValid,
-        `attached to ${gwText}; listener(s) ${listWords(invalid.map((l) => l.name))} are not valid (${describeInvalid(invalid)})`,
+        `attached to ${gwText}; not valid, so they get no traffic: ${describeInvalid(invalid)}`,
       )
     : condTrue(ConditionType.Accepted, ListenerSetReason.Accepted, `attached to ${gwText}`);
   const ready = ls.listeners.filter((l) => l.ready);

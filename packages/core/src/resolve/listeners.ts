@@ -47,8 +47,9 @@ export interface ListenerModel {
   insecureFallback: boolean;
   /** Valid on its own: accepted, not conflicted, with what it needs to carry traffic. */
   valid: boolean;
-  /** Why it is not valid (for Programmed and the owner's messages). */
+  /** Why it is not valid, as a sentence (Programmed) and as a few words (the owner's conditions). */
   invalidBecause: string | null;
+  invalidShort: string | null;
   /** Valid and its Gateway (and ListenerSet) accepted: takes traffic. */
   ready: boolean;
   attachedRoutes: number;
@@ -105,6 +106,7 @@ function buildListener(
     insecureFallback: false,
     valid: false,
     invalidBecause: null,
+    invalidShort: null,
     ready: false,
     attachedRoutes: 0,
   };
@@ -346,26 +348,23 @@ function describeProtocol(l: ListenerModel): string {
   return l.protocol;
 }
 
-/** Sets `valid` and `invalidBecause` from what the listener alone tells. */
+/** Sets `valid` and why not from what the listener alone tells. */
 export function settleValidity(l: ListenerModel): void {
   const problem = l.acceptedProblem ?? l.conflict;
-  if (problem) {
+  const invalid = (because: string, short: string) => {
     l.valid = false;
-    l.invalidBecause = problem.message;
-    return;
+    l.invalidBecause = because;
+    l.invalidShort = short;
+  };
+  if (problem) invalid(problem.message, problem.reason);
+  else if (l.tlsMode === "Terminate" && !l.certificates.some((c) => c.valid)) {
+    invalid("it has no usable TLS certificate (see ResolvedRefs)", "no usable TLS certificate");
+  } else if (l.supportedKinds.length === 0) invalid("no route kind can attach to it (see ResolvedRefs)", "no route kind can attach");
+  else {
+    l.valid = true;
+    l.invalidBecause = null;
+    l.invalidShort = null;
   }
-  if (l.tlsMode === "Terminate" && !l.certificates.some((c) => c.valid)) {
-    l.valid = false;
-    l.invalidBecause = "it has no usable TLS certificate";
-    return;
-  }
-  if (l.supportedKinds.length === 0) {
-    l.valid = false;
-    l.invalidBecause = "no route kind can attach to it";
-    return;
-  }
-  l.valid = true;
-  l.invalidBecause = null;
 }
 
 /** The listener's conditions in a fixed order: Accepted, Programmed, ResolvedRefs, Conflicted. */
