@@ -9,7 +9,6 @@ import { constants as h2, type Http2ServerRequest, type Http2ServerResponse } fr
 import { PassThrough, type Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import seedrandom from "seedrandom";
-import type { Dispatcher } from "undici";
 import type { BackendId, Decision, GatewayRequest, World } from "@gwsim/core";
 import { timeoutMs, parseDuration } from "./duration.js";
 import { backendKey, type RoundRobin } from "./endpoints.js";
@@ -17,7 +16,7 @@ import { applyHeaderEdits, responseHeaders, type HeaderRecord } from "./headers.
 import { toGatewayRequest, type SocketFacts } from "./request.js";
 import { derToPem } from "./tls.js";
 import type { DecideFn, Exchange, Snapshot } from "./types.js";
-import type { UpstreamProtocol, Upstreams, UpstreamTls } from "./upstream.js";
+import { discardBody, type Upstream, type UpstreamProtocol, type UpstreamResponse, type Upstreams, type UpstreamTls } from "./upstream.js";
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 export type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -194,8 +193,8 @@ export function backoffFor(policy: Pick<RetryPolicy, "backoffMs">, retry: number
 }
 
 /** The wire protocol to a backend: TLS when a BackendTLSPolicy applies, h2c when the Service port says so. */
-export function upstreamProtocol(world: World, backend: BackendId, d: Decision): { protocol: UpstreamProtocol; tls?: UpstreamTls } {
-  if (d.backendTLS) return { protocol: "https", tls: { servername: d.backendTLS.sni } };
+export function upstreamProtocol(world: World, backend: BackendId, d: Decision | null): { protocol: UpstreamProtocol; tls?: UpstreamTls } {
+  if (d?.backendTLS) return { protocol: "https", tls: { servername: d.backendTLS.sni } };
   const service = world.graph.services.find((s) => s.namespace === backend.namespace && s.name === backend.name);
   const appProtocol = service?.ports.find((p) => p.port === backend.port)?.appProtocol ?? null;
   return { protocol: appProtocol === "kubernetes.io/h2c" ? "h2c" : "http" };
@@ -271,7 +270,7 @@ function hostHeader(forwardedHost: string, sent: string | undefined): string | u
 }
 
 type Attempt =
-  | { kind: "response"; response: Dispatcher.ResponseData; timer: NodeJS.Timeout | null; timedOut: () => boolean }
+  | { kind: "response"; response: UpstreamResponse; timer: NodeJS.Timeout | null; timedOut: () => boolean }
   | { kind: "error"; status: number; reason: string };
 
 async function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: AnyResponse, x: Exchange, d: Decision): Promise<void> {
@@ -335,14 +334,16 @@ async function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: A
   const headers: HeaderRecord = { ...fwd.headers };
   const host = hostHeader(fwd.host, x.request.host);
   if (host) headers.host = host;
+  // `te: trailers` is the one TE an HTTP/2 hop carries, and gRPC servers expect it (RFC 9113 §8.2.2).
+  if (protocol === "h2c" && /(?:^|,)\s*trailers\s*(?:,|$)/i.test(String(req.headers.te ?? ""))) headers.te = "trailers";
   mirrors.forEach((m, i) => fireMirror(ctx, snap, m.backend, fwd.method, fwd.path, headers, mirrorBodies[i] ?? null, x));
 
   for (let attempt = 1; ; attempt++) {
     const address = ctx.balancer.pick(key, addresses)!;
     x.endpoint = address;
     x.attempts = attempt;
-    const dispatcher = ctx.upstreams.get(address, protocol, tls);
-    const r = await sendOnce(dispatcher, fwd.method, fwd.path, headers, body, stop, backendMs, x);
+    const upstream = ctx.upstreams.get(address, protocol, tls);
+    const r = await sendOnce(upstream, fwd.method, fwd.path, headers, body, stop, backendMs, x);
     if (stop.aborted) {
       if (r.kind === "response") discard(r);
       if (clientGone.signal.aborted) x.reason ??= "client aborted";
@@ -366,7 +367,7 @@ async function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: A
 }
 
 async function sendOnce(
-  dispatcher: Dispatcher,
+  upstream: Upstream,
   method: string,
   path: string,
   headers: HeaderRecord,
@@ -385,7 +386,7 @@ async function sendOnce(
   }, backendMs);
   const t = performance.now();
   try {
-    const response = await dispatcher.request({ method: method as Dispatcher.HttpMethod, path, headers, body, signal: ac.signal });
+    const response = await upstream.request({ method, path, headers, body, signal: ac.signal });
     x.upstreamMs = performance.now() - t;
     response.body.once("close", () => stop.removeEventListener("abort", onStop));
     return { kind: "response", response, timer, timedOut: () => timedOut };
@@ -402,7 +403,7 @@ async function sendOnce(
 
 function discard(r: Extract<Attempt, { kind: "response" }>): void {
   if (r.timer) clearTimeout(r.timer);
-  r.response.body.dump().catch(() => undefined);
+  discardBody(r.response.body);
 }
 
 /** Streams the backend's answer to the client with the decision's response header edits. */
@@ -468,10 +469,10 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   }
   x.mirrors++;
   ctx.mirrored?.(key);
-  const dispatcher = ctx.upstreams.get(address, "http");
-  dispatcher
-    .request({ method: method as Dispatcher.HttpMethod, path, headers, body, signal: AbortSignal.timeout(MIRROR_TIMEOUT_MS) })
-    .then((r) => r.body.dump())
+  ctx.upstreams
+    .get(address, upstreamProtocol(snap.world, backend, null).protocol)
+    .request({ method, path, headers, body, signal: AbortSignal.timeout(MIRROR_TIMEOUT_MS) })
+    .then((r) => discardBody(r.body))
     .catch(() => undefined);
 }
 
