@@ -1,4 +1,4 @@
-import { buildWorld, type World } from "@gwsim/core";
+import { buildWorld, type ManifestObject, type World } from "@gwsim/core";
 import { formatDiagnostics } from "./diagnostics.js";
 import type { FlagSpec, FlagValues } from "./flags.js";
 import { listFlag } from "./flags.js";
@@ -37,7 +37,16 @@ export function requireFiles(files: string[]): string[] {
  * documents are reported on stderr and the rest still load.
  */
 export async function loadWorld(values: FlagValues, io: Io): Promise<World | null> {
-  const files = requireFiles(listFlag(values, "file"));
+  return (await loadWorldAndObjects(values, io, "file"))?.world ?? null;
+}
+
+/** As loadWorld, also returning the objects (worker threads rebuild the world from them). */
+export async function loadWorldAndObjects(
+  values: FlagValues,
+  io: Io,
+  flag = "file",
+): Promise<{ world: World; objects: ManifestObject[] } | null> {
+  const files = requireFiles(listFlag(values, flag));
   const loaded = await loadManifests(files, io);
   if (loaded.unreadable.length) {
     io.stderr(formatDiagnostics(loaded.unreadable));
@@ -50,5 +59,5 @@ export async function loadWorld(values: FlagValues, io: Io): Promise<World | nul
   });
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));
-  return world;
+  return { world, objects: loaded.objects };
 }

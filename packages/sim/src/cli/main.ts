@@ -5,6 +5,9 @@ import { UsageError, type ExitCode, type Io } from "./io.js";
 import { routeCommand, routeSpec } from "./route.js";
 import { statusCommand, statusSpec } from "./status.js";
 import { validateCommand, validateSpec } from "./validate.js";
+import { replayCommand, replaySpec } from "./replay.js";
+import { synthCommand, synthSpec } from "./synth.js";
+import { whatifCommand, whatifSpec } from "./whatif.js";
 
 export interface Command {
   spec: CommandSpec;
@@ -17,6 +20,9 @@ export const COMMANDS: Command[] = [
   { spec: statusSpec, run: statusCommand },
   { spec: routeSpec, run: routeCommand },
   { spec: explainSpec, run: explainCommand },
+  { spec: replaySpec, run: replayCommand },
+  { spec: whatifSpec, run: whatifCommand },
+  { spec: synthSpec, run: synthCommand },
 ];
 
 export function usage(): string {

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { decide, type GatewayRequest, type World } from "@gwsim/core";
 import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
@@ -37,7 +37,7 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   const defaults = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined);
   let input: AsyncIterable<string | Uint8Array>;
   try {
-    input = values.requests === "-" ? io.stdin : await openFile(join(io.cwd, values.requests));
+    input = values.requests === "-" ? io.stdin : await openFile(resolve(io.cwd, values.requests));
   } catch (e) {
     io.stderr(`gwsim: ${values.requests}: cannot read: ${(e as Error).message}\n`);
     return 2;

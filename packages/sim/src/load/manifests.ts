@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseManifestFiles, type Diagnostic, type ManifestObject } from "@gwsim/core";
 
 export interface LoadedManifests {
@@ -38,7 +38,7 @@ export async function loadManifests(paths: string[], source: ReadSource = nodeSo
       texts.push({ file: "<stdin>", text: await source.readStdin() });
       continue;
     }
-    const abs = join(source.cwd, p);
+    const abs = resolve(source.cwd, p);
     try {
       for (const file of await expand(abs)) {
         const shown = displayPath(file, source.cwd);

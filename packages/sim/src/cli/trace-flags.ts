@@ -1,0 +1,78 @@
+import { createReadStream } from "node:fs";
+import { join, resolve } from "node:path";
+import type { World } from "@gwsim/core";
+import { readTrace, type ReadTraceOptions, type TraceReader, type TraceFormat } from "../trace/index.js";
+import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
+import { UsageError, type Io } from "./io.js";
+import { entryDefaults } from "./route.js";
+
+const FORMATS: (TraceFormat | "auto")[] = ["auto", "jsonl", "envoy", "nginx", "har", "csv", "haproxy"];
+
+/** Flags shared by the commands that read a trace. */
+export const TRACE_FLAGS: FlagSpec[] = [
+  { name: "trace", short: "t", type: "string", value: "FILE|-", description: "the trace to replay (- for stdin)" },
+  { name: "format", type: "string", value: "FORMAT", description: `trace format: ${FORMATS.join(", ")}`, default: "auto" },
+  { name: "log-format", type: "string", value: "FORMAT", description: "nginx log_format string (or combined, main, common) for custom access-log layouts" },
+  { name: "csv-columns", type: "string", value: "FIELD=COL,...", description: "csv: which column holds each request field (e.g. host=Host,path=uri)" },
+  { name: "host", type: "string", value: "HOST", description: "Host for trace lines that have none (nginx combined, Apache)" },
+  { name: "gateway", type: "string", value: "NS/NAME", description: "entry point for requests that name none (default: the only Gateway)" },
+  { name: "port", type: "string", value: "PORT", description: "listener port for requests that name none" },
+  { name: "scheme", type: "string", value: "SCHEME", description: "scheme for requests that name none (http, https)" },
+];
+
+export interface OpenedTrace {
+  reader: TraceReader;
+  file: string;
+}
+
+export async function openTrace(values: FlagValues, io: Io, world: World): Promise<OpenedTrace> {
+  const trace = values.trace;
+  if (typeof trace !== "string") throw new UsageError("--trace FILE|- is required");
+  const format = String(values.format ?? "auto") as TraceFormat | "auto";
+  if (!FORMATS.includes(format)) throw new UsageError(`--format takes one of ${FORMATS.join(", ")}, got ${JSON.stringify(format)}`);
+  const options: ReadTraceOptions = { format, file: trace === "-" ? "<stdin>" : trace };
+  if (typeof values["log-format"] === "string") options.logFormat = values["log-format"];
+  if (typeof values["csv-columns"] === "string") options.csvColumns = parseColumns(values["csv-columns"]);
+  if (typeof values.host === "string") options.host = values.host;
+  if (typeof values.scheme === "string") options.scheme = values.scheme;
+  if (values.port !== undefined) options.port = intFlag(values, "port", 0);
+  const gateway = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined).gateway;
+  if (gateway) options.gateway = gateway;
+  const input = trace === "-" ? io.stdin : await openFile(resolve(io.cwd, trace));
+  return { reader: readTrace(input, options), file: options.file! };
+}
+
+/** Bad trace lines: the first few verbatim with their line numbers, then the count. */
+export function reportBadLines(opened: OpenedTrace, io: Io): void {
+  const { stats } = opened.reader;
+  if (stats.bad === 0) return;
+  for (const s of stats.badSamples) io.stderr(`gwsim: ${opened.file}:${s.line}:1: skipped: ${s.reason}: ${truncate(s.text)}\n`);
+  io.stderr(`gwsim: ${opened.file}: ${stats.bad} of ${stats.lines} line(s) could not be read and were skipped (format ${stats.format})\n`);
+}
+
+/** A progress line on stderr, only when stderr is a terminal. */
+export function progress(io: Io): ((n: number) => void) | undefined {
+  if (!io.stderrIsTTY) return undefined;
+  return (n) => io.stderr(`\r  ${n.toLocaleString("en-US")} requests…`);
+}
+
+function parseColumns(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(",")) {
+    const [field, column] = part.split("=");
+    if (!field || !column) throw new UsageError(`--csv-columns takes FIELD=COLUMN pairs, got ${JSON.stringify(part)}`);
+    out[field.trim()] = column.trim();
+  }
+  return out;
+}
+
+async function openFile(path: string) {
+  const stream = createReadStream(path);
+  await new Promise<void>((resolve, reject) => {
+    stream.once("open", () => resolve());
+    stream.once("error", (e) => reject(new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : e.message}`)));
+  });
+  return stream;
+}
+
+const truncate = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
