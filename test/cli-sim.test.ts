@@ -1,0 +1,128 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+
+const root = join(import.meta.dirname, "..");
+const world = "packages/examples/world";
+const trace = "test/fixtures/traces/small.jsonl";
+
+describe("gwsim route", () => {
+  it("writes one JSON decision per request, in order, and reports a bad line with its number", async () => {
+    const r = await runCli(["route", "-f", world, "--requests", trace, "--json"], { cwd: root });
+    expect(r.code).toBe(0);
+    const decisions = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(decisions.map((d) => d.outcome)).toEqual(["forward", "forward", "forward", "forward", "notFound", "forward"]);
+    expect(decisions[0].backend).toMatchObject({ namespace: "store", name: "catalog-svc", port: 8080 });
+    expect(decisions[3].backend.name).toBe("checkout-v2");
+    expect(decisions[4].status).toBe(404);
+    expect(decisions[5].backend).toMatchObject({ namespace: "payments", name: "payments-api" });
+    expect(r.stderr).toMatch(/^gwsim: test\/fixtures\/traces\/small\.jsonl:3:1: skipped/m);
+  });
+
+  it("reads requests from stdin and explains each", async () => {
+    const r = await runCli(["route", "-f", world, "--requests", "-", "--explain"], {
+      cwd: root,
+      stdin: '{"host":"store.example.com","path":"/catalogue"}\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("404");
+    expect(r.stdout).toContain("/catalog");
+  });
+
+  it("is reproducible: the same seed gives the same picks", async () => {
+    const a = await runCli(["route", "-f", world, "--requests", trace, "--json", "--seed", "9"], { cwd: root });
+    const b = await runCli(["route", "-f", world, "--requests", trace, "--json", "--seed", "9"], { cwd: root });
+    expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe("gwsim explain", () => {
+  it("explains a forced canary in words", async () => {
+    const r = await runCli(["explain", "-f", world, "POST http://store.example.com/checkout", "-H", "x-canary: always"], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("store/checkout-v2:8080");
+    expect(r.stdout).toMatch(/forced-canary/);
+    expect(r.stdout).toMatch(/beat rule 1/);
+  });
+
+  it("is a usage error without a request", async () => {
+    const r = await runCli(["explain", "-f", world], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("missing REQUEST");
+  });
+});
+
+describe("gwsim status", () => {
+  it("prints the List with --json and a healthy summary without", async () => {
+    const json = await runCli(["status", "-f", world, "--json"], { cwd: root });
+    expect(json.code).toBe(0);
+    const list = JSON.parse(json.stdout) as { kind: string; items: { kind: string; metadata: { name: string }; status: { listeners?: { name: string; attachedRoutes: number }[] } }[] };
+    expect(list.kind).toBe("List");
+    const gw = list.items.find((i) => i.kind === "Gateway")!;
+    expect(gw.status.listeners?.map((l) => [l.name, l.attachedRoutes])).toEqual([["http", 2], ["https", 3]]);
+    const text = await runCli(["status", "-f", world], { cwd: root });
+    expect(text.stdout).toMatch(/^all conditions healthy/);
+  });
+
+  it("leads with what is unhealthy", async () => {
+    const broken = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: orphan, namespace: store}
+spec:
+  parentRefs: [{name: edge, namespace: infra, sectionName: admin}]
+  rules: [{backendRefs: [{name: catalog-svc, port: 8080}]}]
+`;
+    const r = await runCli(["status", "-f", world, "-f", "-"], { cwd: root, stdin: broken });
+    expect(r.stdout.split("\n")[0]).toMatch(/unhealthy/);
+    expect(r.stdout).toContain("HTTPRoute store/orphan");
+    expect(r.stdout).toMatch(/admin/);
+  });
+});
+
+describe("gwsim synth / replay / whatif", () => {
+  it("synth is byte-identical for the same seed", async () => {
+    const args = ["synth", "--profile", "packages/examples/profiles/store.yaml", "--count", "300", "--seed", "5"];
+    const a = await runCli(args, { cwd: root });
+    const b = await runCli(args, { cwd: root });
+    expect(a.code).toBe(0);
+    expect(a.stdout.trim().split("\n")).toHaveLength(300);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it("replay --json has the CONTRACT fields with exact counts on a small trace", async () => {
+    const r = await runCli(["replay", "-f", world, "--trace", trace, "--json"], { cwd: root });
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.requests).toBe(6);
+    const byName = Object.fromEntries(rep.backends.map((b: { name: string; count: number }) => [b.name, b]));
+    expect(byName["catalog-svc"]).toMatchObject({ namespace: "store", port: 8080, count: 1, expectedShare: 1 / 6 });
+    expect(byName["checkout-v1"].expectedShare + byName["checkout-v2"].expectedShare).toBeCloseTo(2 / 6, 12);
+    expect(byName["checkout-v2"].expectedShare).toBeCloseTo((1 + 0.1) / 6, 12);
+    expect(rep.statuses).toEqual({ "404": 1 });
+    expect(rep.routes).toContainEqual(expect.objectContaining({ kind: "HTTPRoute", namespace: "store", name: "checkout", rule: 0, count: 1 }));
+    expect(r.stderr).toContain("small.jsonl:3:1: skipped");
+  });
+
+  it("replays an nginx access log with --host", async () => {
+    const r = await runCli(["replay", "-f", world, "--trace", "test/fixtures/traces/access.log", "--host", "store.example.com", "--json"], { cwd: root });
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.requests).toBe(3);
+    expect(rep.statuses).toEqual({ "404": 1 });
+  });
+
+  it("whatif --fail-if exits 1 when the condition holds, 0 when not", async () => {
+    const base = ["whatif", "-f", world, "--set-weight", "store/checkout/split/checkout-v2=90", "--trace", trace];
+    const held = await runCli([...base, "--fail-if", "expectedShare(store/checkout-v2) > 0.2"], { cwd: root });
+    expect(held.code).toBe(1);
+    expect(held.stderr).toContain("--fail-if holds");
+    const not = await runCli([...base, "--fail-if", "new404 > 0"], { cwd: root });
+    expect(not.code).toBe(0);
+  });
+
+  it("whatif reports a bad --set-weight reference", async () => {
+    const r = await runCli(["whatif", "-f", world, "--set-weight", "store/nope/x=1", "--trace", trace], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--set-weight store/nope/x=1");
+  });
+});
