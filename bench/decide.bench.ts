@@ -76,7 +76,7 @@ function world(n: number, rng: () => number): { spec: WorldSpec; requests: Gatew
     const kind = rng();
     const path =
       kind < 0.6 ? `/api/v${version}/${resource}/${Math.floor(rng() * 1000)}` : kind < 0.8 ? `/health/${resource}-${version}` : kind < 0.9 ? `/api/v${version}/${resource}` : `/missing/${k}`;
-    const headers = rng() < 0.1 ? { "x-canary": "true", accept: "*/*" } : { accept: "*/*" };
+    const headers: Record<string, string> = rng() < 0.1 ? { "x-canary": "true", accept: "*/*" } : { accept: "*/*" };
     requests.push({ gateway: "infra/gw", host, method: "GET", path, headers });
   }
   const spec: WorldSpec = { gateways: [{ gateway: "infra/gw", listeners: [{ name: "http" }] }], routes };

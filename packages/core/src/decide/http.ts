@@ -2,14 +2,15 @@
  * HTTP and HTTPS requests that enter through a Gateway: listener selection, route selection
  * by hostname and match precedence, then the matched rule's filters and backend split.
  */
-import type { CompiledBackend, CompiledListener, CompiledMatch, CompiledRule } from "../compile/table.js";
+import type { CompiledBackend, CompiledListener, CompiledMatch } from "../compile/table.js";
 import { precedenceKeyOf } from "../compile/index.js";
 import { precedenceReason } from "../compile/precedence.js";
 import { hostCandidates } from "../compile/hostname.js";
 import type { BackendId, BackendShare, BackendTLS, Decision } from "../model/decision.js";
 import type { RouteFilter } from "../resolve/graph.js";
 import { applyFilters, type FilterContext, type FilterResult } from "./filters/index.js";
-import { normalizePath, type Headers } from "./normalize.js";
+import { normalizeTarget } from "./fast-path.js";
+import type { Headers } from "./normalize.js";
 import { conditionsMatch, explainMiss, fullMatch, type MatchInput } from "./match.js";
 import { draw, pickWeighted } from "./draw.js";
 import { namespacedKey, type RequestView } from "./request.js";
@@ -93,7 +94,7 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
   const withListener = base;
   withListener.listener = refOf(listener);
 
-  const norm = normalizePath(req.target);
+  const norm = normalizeTarget(req.target);
   if (!norm.ok) {
     return fail(withListener, ctx, { outcome: "error", status: 400, reason: "BadRequest", message: `path ${JSON.stringify(req.target)} is not valid: ${norm.reason ?? "rejected"}` });
   }
@@ -101,12 +102,12 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
     notes.push(`path ${req.target} is matched as ${norm.path}${norm.query ? ` (query ${norm.query})` : ""}`);
   }
 
-  const hostHeader = req.hostGiven ? (req.hostPort !== null ? `${host}:${req.hostPort}` : host) : undefined;
   const input: MatchInput = {
     path: norm.path,
     query: norm.query,
     method: req.method,
-    headers: hostHeader !== undefined ? { ...req.headers, host: hostHeader } : req.headers,
+    headers: req.headers,
+    host: req.hostGiven ? (req.hostPort !== null ? `${host}:${req.hostPort}` : host) : undefined,
     params: null,
   };
 
@@ -247,7 +248,7 @@ function act(
         : `every backendRef of rule ${rule.index} of ${route.namespace}/${route.name} has weight 0: 500`;
     return fail(withFilterEffects(out, ruleResult), ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
-  const picked = pickBackend(ctx, rule);
+  const picked = pickBackend(ctx, match.rule);
   const backend = rule.backends[picked.index]!;
   out.backend = idOf(backend);
   notes?.push(
@@ -304,11 +305,11 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
   return null;
 }
 
-function pickBackend(ctx: DecideContext, rule: CompiledRule): { index: number; u: number | null } {
-  const weighted = rule.backends.filter((b) => b.weight > 0).length;
-  if (weighted === 1) return { index: rule.backends.findIndex((b) => b.weight > 0), u: null };
+function pickBackend(ctx: DecideContext, ruleIndex: number): { index: number; u: number | null } {
+  const r = ctx.rt.rules[ruleIndex]!;
+  if (r.weighted === 1) return { index: r.firstWeighted, u: null };
   const u = draw(ctx.seed, ctx.index);
-  return { index: pickWeighted(rule.backends.map((b) => b.weight), u), u };
+  return { index: pickWeighted(r.weights, u), u };
 }
 
 function shareOf(b: CompiledBackend): BackendShare {

@@ -19,8 +19,10 @@ export interface MatchInput {
   path: string;
   query: string;
   method: string;
-  /** Lower-case names; includes `host` when the request named one. */
+  /** Lower-case names, as sent. */
   headers: Headers;
+  /** The Host as sent (a header match on `host` sees it), or undefined. */
+  host: string | undefined;
   /** Parsed on first use. */
   params: QueryParams | null;
 }
@@ -44,6 +46,11 @@ function paramsOf(input: MatchInput): QueryParams {
   return (input.params ??= parseQuery(input.query));
 }
 
+/** A header's value for matching; `host` is the request's Host/:authority. */
+function headerFor(input: MatchInput, name: string): string | undefined {
+  return name === "host" && input.host !== undefined ? input.host : headerValue(input.headers, name);
+}
+
 function valuePasses(t: ValueTest, v: string | undefined): boolean {
   if (v === undefined) return false;
   return t.regex !== null ? t.regex.test(v) : t.type === "Exact" && v === t.value;
@@ -53,7 +60,7 @@ function valuePasses(t: ValueTest, v: string | undefined): boolean {
 export function conditionsMatch(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): boolean {
   if (rt.pathOnly) return true;
   if (m.method !== null && m.method !== input.method) return false;
-  for (const h of rt.headers) if (!valuePasses(h, headerValue(input.headers, h.name))) return false;
+  for (const h of rt.headers) if (!valuePasses(h, headerFor(input, h.name))) return false;
   if (rt.queryParams.length > 0) {
     const params = paramsOf(input);
     for (const q of rt.queryParams) if (!valuePasses(q, queryValue(params, q.name))) return false;
@@ -92,7 +99,7 @@ export function explainMiss(m: CompiledMatch, rt: MatchRuntime, input: MatchInpu
   }
   for (const h of rt.headers) {
     total++;
-    const v = headerValue(input.headers, h.name);
+    const v = headerFor(input, h.name);
     if (valuePasses(h, v)) passed++;
     else failures.push(`header ${h.name}${h.regex ? " ~ " : "="}${show(h.value)} expected, got ${v === undefined ? "none" : show(v)}`);
   }

@@ -3,7 +3,8 @@
  * is checked here and a wrong type becomes a problem to report, never an exception.
  */
 import type { GatewayRequest } from "../model/request.js";
-import { headerProblem, lowerCaseHeaders, splitHostPort, type Headers } from "./normalize.js";
+import { splitHostPort, type Headers } from "./normalize.js";
+import { readHeaders } from "./fast-path.js";
 
 export interface RequestView {
   id: unknown;
@@ -33,6 +34,11 @@ export type RequestRead = { ok: true; request: RequestView } | { ok: false; reas
 
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, tls: 443 };
 const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
+const STRING_FIELDS = ["gateway", "service", "address", "host", "sni", "method", "path", "protocol"] as const;
+
+function bad(id: unknown, message: string): RequestRead {
+  return { ok: false, reason: "BadRequest", message, id };
+}
 
 function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
@@ -44,37 +50,36 @@ export function readRequest(raw: unknown): RequestRead {
   }
   const r = raw as Record<string, unknown> & GatewayRequest;
   const id = r.id;
-  const bad = (message: string): RequestRead => ({ ok: false, reason: "BadRequest", message, id });
 
   const scheme = r.scheme === undefined ? "http" : str(r.scheme)?.toLowerCase();
-  if (!scheme || !SCHEMES.has(scheme)) return bad(`scheme must be one of http, https, tls, tcp, udp`);
+  if (!scheme || !SCHEMES.has(scheme)) return bad(id, `scheme must be one of http, https, tls, tcp, udp`);
 
   let port = DEFAULT_PORT[scheme] ?? 0;
   if (r.port !== undefined) {
     if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) {
-      return bad("port must be an integer from 1 to 65535");
+      return bad(id, "port must be an integer from 1 to 65535");
     }
     port = r.port;
   } else if (port === 0) {
-    return bad(`port is required for scheme ${scheme}`);
+    return bad(id, `port is required for scheme ${scheme}`);
   }
 
-  for (const field of ["gateway", "service", "address", "host", "sni", "method", "path", "protocol"] as const) {
-    if (r[field] !== undefined && typeof r[field] !== "string") return bad(`${field} must be a string`);
+  for (const field of STRING_FIELDS) {
+    if (r[field] !== undefined && typeof r[field] !== "string") return bad(id, `${field} must be a string`);
   }
 
   let headers: Headers = {};
   if (r.headers !== undefined) {
     if (r.headers === null || typeof r.headers !== "object" || Array.isArray(r.headers)) {
-      return bad("headers must be an object of strings or string arrays");
+      return bad(id, "headers must be an object of strings or string arrays");
     }
     for (const v of Object.values(r.headers as Record<string, unknown>)) {
       const okValue = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
-      if (!okValue) return bad("headers must be an object of strings or string arrays");
+      if (!okValue) return bad(id, "headers must be an object of strings or string arrays");
     }
-    const problem = headerProblem(r.headers);
-    if (problem) return bad(problem);
-    headers = lowerCaseHeaders(r.headers);
+    const read = readHeaders(r.headers as Record<string, string | string[]>);
+    if ("problem" in read) return bad(id, read.problem);
+    headers = read.headers;
   }
 
   // The `host` field is the Host/:authority; a `host` header stands in when the field is absent.
@@ -82,7 +87,7 @@ export function readRequest(raw: unknown): RequestRead {
   const rawHost = typeof r.host === "string" ? r.host : Array.isArray(headerHost) ? headerHost[0] : headerHost;
   const hostGiven = rawHost !== undefined;
   const split = hostGiven ? splitHostPort(rawHost) : { host: "", port: null, ok: true, reason: undefined };
-  if (!split.ok) return bad(split.reason ?? "invalid host");
+  if (!split.ok) return bad(id, split.reason ?? "invalid host");
   const { host, port: hostPort } = split;
   const sniGiven = typeof r.sni === "string";
   const sni = sniGiven ? r.sni!.trim().toLowerCase() : host;

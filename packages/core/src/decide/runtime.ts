@@ -36,8 +36,16 @@ export interface MatchRuntime {
   pathOnly: boolean;
 }
 
+export interface RuleRuntime {
+  weights: number[];
+  /** How many backends have weight above 0, and the first of them. */
+  weighted: number;
+  firstWeighted: number;
+}
+
 export interface Runtime {
   table: RouteTable;
+  rules: RuleRuntime[];
   gateways: Map<string, { ports: Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>; listeners: readonly number[] }>;
   listeners: { hosts: HostLookup; groups: GroupRuntime[] }[];
   matches: MatchRuntime[];
@@ -96,7 +104,11 @@ function prepare(table: RouteTable): Runtime {
     if (!list) backendTLS.set(k, (list = []));
     list.push(i);
   });
-  return { table, gateways, listeners, matches: table.matches.map(matchRuntime), backendTLS };
+  const rules = table.rules.map((r) => {
+    const weights = r.backends.map((b) => b.weight);
+    return { weights, weighted: weights.filter((w) => w > 0).length, firstWeighted: weights.findIndex((w) => w > 0) };
+  });
+  return { table, rules, gateways, listeners, matches: table.matches.map(matchRuntime), backendTLS };
 }
 
 function regexOf(pattern: string): RegExp | null {
