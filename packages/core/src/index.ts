@@ -17,3 +17,7 @@ export type { NormalizedPath, PathNormalizationOptions, QueryParams, Headers as 
 export { applyFilters } from "./decide/filters/index.js";
 export type { FilterContext, FilterResult } from "./decide/filters/index.js";
 export * from "./schema/index.js";
+export { compile, comparePrecedence, precedenceReason, PRECEDENCE_STEPS } from "./compile/index.js";
+export type { RouteTable, CompiledListener, CompiledGroup, CompiledRoute, CompiledRule, CompiledMatch, CompiledBackend, PrecedenceKey, PrecedenceStep } from "./compile/index.js";
+export { decide as decideOnTable } from "./decide/index.js";
+export type { DecideOptions, DecideWorld } from "./decide/index.js";

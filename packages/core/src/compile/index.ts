@@ -38,7 +38,7 @@ import {
 } from "./table.js";
 
 export type * from "./table.js";
-export { comparePrecedence, precedenceReason, PRECEDENCE_STEPS, type PrecedenceKey } from "./precedence.js";
+export { comparePrecedence, precedenceReason, PRECEDENCE_STEPS, type PrecedenceKey, type PrecedenceStep } from "./precedence.js";
 export { hostMatches, compareHostSpecificity, intersectHostname } from "./hostname.js";
 
 /** Route kinds this table routes HTTP requests for. */
