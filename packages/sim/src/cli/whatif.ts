@@ -72,6 +72,25 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   reportBadLines(trace, io);
   io.stdout(values.json ? renderJson(report) : renderWhatifText(report));
   const held = conditions.filter((c) => evaluateFailIf(c.expr, report));
-  for (const c of held) io.stderr(`gwsim: --fail-if holds: ${c.text} (value ${String(evaluateFailIfValue(c.expr, report))})\n`);
+  for (const c of held) io.stderr(`gwsim: --fail-if holds: ${c.text}${valuesOf(c.expr, report)}\n`);
   return held.length ? 1 : 0;
 }
+
+/** The measured side of each comparison, so a failed gate says what it saw: ` (expectedShare(x) = 0.0524)`. */
+function valuesOf(expr: FailIfExpr, report: Parameters<typeof evaluateFailIfValue>[1]): string {
+  const seen: string[] = [];
+  const walk = (e: FailIfExpr): void => {
+    if (e.type === "binary" && (e.op === "&&" || e.op === "||")) return void (walk(e.left), walk(e.right));
+    if (e.type === "binary") {
+      for (const side of [e.left, e.right]) {
+        if (side.type === "call") seen.push(`${side.name}(${side.arg}) = ${fmt(evaluateFailIfValue(side, report))}`);
+        if (side.type === "name") seen.push(`${side.name} = ${fmt(evaluateFailIfValue(side, report))}`);
+      }
+    }
+    if (e.type === "not") walk(e.expr);
+  };
+  walk(expr);
+  return seen.length ? ` (${seen.join(", ")})` : "";
+}
+
+const fmt = (v: number | boolean) => (typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v));
