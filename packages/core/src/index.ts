@@ -21,3 +21,5 @@ export { compile, comparePrecedence, precedenceReason, PRECEDENCE_STEPS } from "
 export type { RouteTable, CompiledListener, CompiledGroup, CompiledRoute, CompiledRule, CompiledMatch, CompiledBackend, PrecedenceKey, PrecedenceStep } from "./compile/index.js";
 export { decide as decideOnTable } from "./decide/index.js";
 export type { DecideOptions, DecideWorld } from "./decide/index.js";
+export { lint, compareFindings, LINT_RULES, LINT_RULE_IDS } from "./lint/index.js";
+export type { Finding, LintOptions, LintRuleId, LintRuleInfo, LintObjectRef, RelatedLocation } from "./lint/index.js";

@@ -1,0 +1,183 @@
+/**
+ * Routes and parentRefs that attach to nothing, and route hostnames no listener takes. Read from
+ * what resolve decided (graph attachments and the routes' status), never re-derived, so lint and
+ * `gwsim status` always agree.
+ */
+import { intersectHostname } from "../compile/index.js";
+import { RouteReason } from "../model/conditions.js";
+import type { Condition, ResolvedListener, ResolvedRoute, StatusItem } from "../resolve/graph.js";
+import type { LintContext } from "./context.js";
+import type { Finding } from "./finding.js";
+import { refOf } from "./shadowing.js";
+
+const GATEWAY_GROUP = "gateway.networking.k8s.io";
+
+interface ParentRefLike {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  sectionName?: string;
+  port?: number;
+}
+
+interface StatusParent {
+  parentRef: ParentRefLike;
+  conditions?: Condition[];
+}
+
+export function attachmentFindings(ctx: LintContext): Finding[] {
+  const { graph } = ctx.world;
+  const findings: Finding[] = [];
+  const statusByKey = new Map<string, StatusItem>();
+  for (const item of graph.status) statusByKey.set(`${item.kind}/${item.metadata.namespace ?? ""}/${item.metadata.name}`, item);
+  const listenerById = new Map(graph.listeners.map((l) => [l.id, l]));
+
+  graph.routes.forEach((route, gi) => {
+    const ref = refOf(route);
+    const obj = ctx.get(route.kind, route.namespace, route.name);
+    const status = statusByKey.get(`${route.kind}/${route.namespace}/${route.name}`);
+    const parents = ((status?.status as { parents?: StatusParent[] } | undefined)?.parents ?? []).map((p) => ({ ...p, ref: normalizeRef(p.parentRef, route.namespace) }));
+    const attachedRefs = new Set<number>();
+    const listeners: ResolvedListener[] = [];
+    for (const a of graph.attachments) {
+      if (a.route !== gi) continue;
+      attachedRefs.add(a.parentRefIndex);
+      const l = listenerById.get(a.listener);
+      if (l) listeners.push(l);
+    }
+    for (const a of graph.meshAttachments) if (a.route === gi) attachedRefs.add(a.parentRefIndex);
+    const attached = attachedRefs.size > 0;
+
+    const specRefs = obj ? arrayOf<ParentRefLike>((obj.spec as { parentRefs?: unknown } | undefined)?.parentRefs) : null;
+    if (specRefs !== null && specRefs.length === 0) {
+      findings.push(
+        ctx.finding({
+          rule: "route-not-attached",
+          severity: "error",
+          object: ref,
+          path: "spec",
+          fallback: route.source,
+          message: `${routeText(route)} has no parentRefs, so it attaches to nothing and serves no traffic`,
+          fix: "add a parentRef naming the Gateway (or ListenerSet, or Service for mesh routing) the route is meant for",
+        }),
+      );
+      return;
+    }
+
+    // One entry per parentRef that did not attach: [index or null when unknown, status parent].
+    const failed: { index: number | null; parent: (typeof parents)[number]; accepted: Condition | undefined }[] = [];
+    if (specRefs) {
+      specRefs.forEach((r, i) => {
+        if (attachedRefs.has(i)) return;
+        const want = normalizeRef(r, route.namespace);
+        const parent = parents.find((p) => sameRef(p.ref, want));
+        if (!parent) return; // a parent gwsim does not act for (another controller's Gateway)
+        failed.push({ index: i, parent, accepted: parent.conditions?.find((c) => c.type === "Accepted") });
+      });
+    } else {
+      for (const parent of parents) {
+        const accepted = parent.conditions?.find((c) => c.type === "Accepted");
+        if (accepted?.status === "False") failed.push({ index: null, parent, accepted });
+      }
+    }
+
+    for (const f of failed) {
+      const reason = f.accepted?.reason ?? "Unknown";
+      const why = f.accepted?.message ?? "not accepted";
+      const parentText = `${f.parent.ref.kind} ${f.parent.ref.namespace}/${f.parent.ref.name}${f.parent.ref.sectionName ? `/${f.parent.ref.sectionName}` : ""}${f.parent.ref.port !== undefined ? `:${f.parent.ref.port}` : ""}`;
+      const path = f.index === null ? "spec.parentRefs" : `spec.parentRefs[${f.index}]`;
+      const missing = reason === RouteReason.NoMatchingParent && !parentDeclared(ctx, statusByKey, f.parent.ref);
+      if (reason === RouteReason.NoMatchingListenerHostname) {
+        findings.push(
+          ctx.finding({
+            rule: "hostname-matches-no-listener",
+            severity: attached ? "warning" : "error",
+            object: ref,
+            path: "spec.hostnames",
+            fallback: route.source,
+            message: `no hostname of ${routeText(route)} (${route.hostnames.join(", ") || "none"}) intersects a listener of ${parentText}${attached ? "" : ", so the route attaches to nothing"}: ${why}`,
+            fix: `add a hostname the listeners of ${parentText} accept, or fix the listener hostname (or point the parentRef's sectionName at a listener that takes these hostnames)`,
+            related: [ctx.related(refOf(route), path, `the parentRef to ${parentText}`, route.source)],
+          }),
+        );
+        continue;
+      }
+      findings.push(
+        ctx.finding({
+          rule: attached ? "parent-ref-not-attached" : "route-not-attached",
+          severity: attached || missing ? "warning" : "error",
+          object: ref,
+          path,
+          fallback: route.source,
+          message:
+            `${attached ? `parentRef to ${parentText} of ${routeText(route)} attaches to nothing` : `${routeText(route)} attaches to nothing: its parentRef to ${parentText} is not accepted`} (${reason}: ${why})` +
+            (missing ? `; ${parentText} is not in the manifests linted` : ""),
+          fix: fixFor(reason, parentText, missing),
+        }),
+      );
+    }
+
+    if (!attached || listeners.length === 0) return;
+    route.hostnames.forEach((h, k) => {
+      if (listeners.some((l) => intersectHostname(h, l.hostname ? l.hostname.toLowerCase() : null) !== null)) return;
+      const names = [...new Set(listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}/${l.name} (${l.hostname ?? "any hostname"})`))];
+      findings.push(
+        ctx.finding({
+          rule: "hostname-matches-no-listener",
+          severity: "warning",
+          object: ref,
+          path: `spec.hostnames[${k}]`,
+          fallback: route.source,
+          message: `hostname ${h} of ${routeText(route)} intersects none of the listeners it attaches to (${names.join(", ")}); requests for ${h} never reach it`,
+          fix: `remove ${h}, or attach the route (parentRefs) to a listener whose hostname covers it`,
+        }),
+      );
+    });
+  });
+  return findings;
+}
+
+function fixFor(reason: string, parentText: string, missing: boolean): string {
+  if (missing) return `lint the manifests of ${parentText} together with the route, or fix the parentRef's name and namespace`;
+  switch (reason) {
+    case RouteReason.NotAllowedByListeners:
+      return `allow the route on ${parentText}: its listeners' allowedRoutes (namespaces from/selector, kinds) must admit this route's namespace and kind`;
+    case RouteReason.NoMatchingParent:
+      return `fix the parentRef (name, namespace, sectionName, port) so it names an existing parent and listener`;
+    case RouteReason.UnsupportedValue:
+      return "fix the values the route's status names (an unsupported rule, match or filter value drops it)";
+    default:
+      return `see the route's status for ${parentText} (gwsim status) and fix what the Accepted condition names`;
+  }
+}
+
+/** Whether the parent object is among the objects given (a Gateway/ListenerSet in status, a Service in the graph). */
+function parentDeclared(ctx: LintContext, statusByKey: Map<string, StatusItem>, ref: Required<Pick<ParentRefLike, "kind" | "namespace" | "name">>): boolean {
+  if (ctx.get(ref.kind, ref.namespace, ref.name)) return true;
+  if (ref.kind === "Service") return ctx.world.graph.services.some((s) => s.namespace === ref.namespace && s.name === ref.name);
+  return statusByKey.has(`${ref.kind}/${ref.namespace}/${ref.name}`);
+}
+
+function normalizeRef(r: ParentRefLike, routeNamespace: string) {
+  return {
+    group: r.group ?? GATEWAY_GROUP,
+    kind: r.kind ?? "Gateway",
+    namespace: r.namespace ?? routeNamespace,
+    name: r.name ?? "",
+    ...(r.sectionName !== undefined ? { sectionName: r.sectionName } : {}),
+    ...(r.port !== undefined ? { port: r.port } : {}),
+  };
+}
+
+function sameRef(a: ReturnType<typeof normalizeRef>, b: ReturnType<typeof normalizeRef>): boolean {
+  return a.group === b.group && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.sectionName === b.sectionName && a.port === b.port;
+}
+
+function arrayOf<T>(v: unknown): T[] {
+  return Array.isArray(v) ? (v as T[]) : [];
+}
+
+function routeText(route: ResolvedRoute): string {
+  return `${route.kind} ${route.namespace}/${route.name}`;
+}

@@ -1,0 +1,157 @@
+/**
+ * What `lint` reports: a configuration that is valid but likely wrong, with where it is and
+ * how to fix it. Rule ids are stable (tests, SARIF and suppressions key on them); messages are prose.
+ */
+import type { Severity } from "../model/diagnostic.js";
+
+export type LintRuleId =
+  | "unreachable-rule"
+  | "unreachable-match"
+  | "conflict-by-age"
+  | "conflict-by-name"
+  | "route-not-attached"
+  | "parent-ref-not-attached"
+  | "hostname-matches-no-listener"
+  | "weight-rounds-to-zero"
+  | "backend-port-not-found"
+  | "grant-unused"
+  | "grant-target-not-found"
+  | "regex-shadows-prefix";
+
+/** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
+export interface LintObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** Another place that explains the finding (the rule that wins, the listener that does not match...). */
+export interface RelatedLocation {
+  object: LintObjectRef;
+  /** Field path inside the object, e.g. `spec.rules[0].matches[1]`; "" for the whole object. */
+  path: string;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  message: string;
+}
+
+export interface Finding {
+  rule: LintRuleId;
+  severity: Severity;
+  object: LintObjectRef;
+  /** Field path inside the object; "" for the whole object. */
+  path: string;
+  /** Where the field is written (1-based), when the objects carry their source. */
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  message: string;
+  /** What to change, in words. */
+  fix: string;
+  related: RelatedLocation[];
+}
+
+export interface LintRuleInfo {
+  id: LintRuleId;
+  /** The severity findings of this rule usually have (a few downgrade, see each rule). */
+  severity: Severity;
+  summary: string;
+  /** Longer explanation for documentation and SARIF `help`. */
+  help: string;
+}
+
+/** Every rule, in the order the docs list them. */
+export const LINT_RULES: readonly LintRuleInfo[] = [
+  {
+    id: "unreachable-rule",
+    severity: "error",
+    summary: "a route rule no request can ever reach",
+    help:
+      "Every match of the rule is covered by a match that takes precedence on every hostname the rule serves: " +
+      "an earlier match whose path covers this one's and whose method, header and query conditions are a subset. " +
+      "Found from the compiled precedence order, not by sampling requests.",
+  },
+  {
+    id: "unreachable-match",
+    severity: "warning",
+    summary: "a match no request can reach (the rule is still reached through its other matches)",
+    help: "As unreachable-rule, for one match of a rule that has others. A match covered by another match of the same rule is redundant (info).",
+  },
+  {
+    id: "conflict-by-age",
+    severity: "warning",
+    summary: "two routes with identical matches: the older route wins, only because it is older",
+    help:
+      "Precedence ties between identical matches fall to the oldest creationTimestamp. Deleting and re-creating the " +
+      "older route (a redeploy, a restore, a new cluster) hands its traffic to the other one.",
+  },
+  {
+    id: "conflict-by-name",
+    severity: "warning",
+    summary: "two routes with identical matches and the same age: the alphabetically first namespace/name wins",
+    help: "Precedence ties between identical matches of routes with the same (or no) creationTimestamp fall to namespace/name order.",
+  },
+  {
+    id: "route-not-attached",
+    severity: "error",
+    summary: "a route that attaches to no Gateway, ListenerSet or Service",
+    help: "None of the route's parentRefs is accepted (see the route's status), so the route serves no traffic at all.",
+  },
+  {
+    id: "parent-ref-not-attached",
+    severity: "warning",
+    summary: "a parentRef that attaches to nothing while the route's other parentRefs do",
+    help: "The parentRef's Accepted condition is False; the route serves traffic only through its other parents.",
+  },
+  {
+    id: "hostname-matches-no-listener",
+    severity: "warning",
+    summary: "a route hostname that intersects no listener the route attaches to",
+    help:
+      "Requests for that hostname never reach the route. When no hostname of the route intersects a listener, the " +
+      "route does not attach (error).",
+  },
+  {
+    id: "weight-rounds-to-zero",
+    severity: "warning",
+    summary: "a backend weight that common data planes round to zero",
+    help:
+      "NGINX Gateway Fabric turns weights into split_clients percentages floored to 0.01% (the last backendRef takes " +
+      "the remainder), so a non-last backend with less than 0.01% of the weight gets nothing (warning). Data planes " +
+      "that take whole percentages send nothing to a backend below 0.5% (info).",
+  },
+  {
+    id: "backend-port-not-found",
+    severity: "error",
+    summary: "a backendRef to a port the Service does not have",
+    help: "The backend is invalid (ResolvedRefs False, BackendNotFound) and its share of requests answers 500.",
+  },
+  {
+    id: "grant-unused",
+    severity: "warning",
+    summary: "a ReferenceGrant (or one of its from/to entries) that no reference uses",
+    help:
+      "No object of the granted kind in the granted namespace refers to an object the grant exposes, so the grant " +
+      "grants nothing: a typo in a kind or namespace, a grant in the wrong namespace, or a leftover.",
+  },
+  {
+    id: "grant-target-not-found",
+    severity: "warning",
+    summary: "a ReferenceGrant `to` entry that names an object that does not exist",
+    help:
+      "Reported when the manifests declare objects of that kind in the grant's namespace but none with that name " +
+      "(so a grant for Secrets kept out of the manifests is not reported).",
+  },
+  {
+    id: "regex-shadows-prefix",
+    severity: "warning",
+    summary: "a RegularExpression path that takes requests a more specific PathPrefix was written for",
+    help:
+      "gwsim ranks RegularExpression paths above every PathPrefix (the spec leaves regex precedence to the " +
+      "implementation), so a broad regex takes requests under a prefix it was not written for; other data planes " +
+      "may order them differently. Reported with a path that both match.",
+  },
+];
+
+export const LINT_RULE_IDS: readonly LintRuleId[] = LINT_RULES.map((r) => r.id);

@@ -1,0 +1,305 @@
+/**
+ * Precedence findings, by construction over the compiled table: in each hostname group of each
+ * programmed listener the matches are already in precedence order, so a match is dead there when
+ * an earlier one covers it (cover.ts). A match is unreachable when it is dead in every group it
+ * is in; a rule when all its matches are. Ties settled only by age or name are reported as
+ * conflicts, and broad regexes that take requests from a prefix as regex-shadows-prefix.
+ */
+import { precedenceKeyOf } from "../compile/index.js";
+import { precedenceReason } from "../compile/precedence.js";
+import type { CompiledMatch, CompiledRoute, RouteTable } from "../compile/table.js";
+import { prefixKey } from "../compile/index.js";
+import { compileRegex } from "../model/regex.js";
+import type { ResolvedRoute } from "../resolve/graph.js";
+import type { LintContext } from "./context.js";
+import { describeMatch, matchCovers, conditionsCover, sameConditions } from "./cover.js";
+import type { Finding, LintObjectRef } from "./finding.js";
+
+interface Shadow {
+  /** The covering match (index into table.matches). */
+  by: number;
+  /** The step of the precedence comparator that puts `by` first. */
+  step: string;
+  because: string;
+  hostname: string;
+}
+
+export function precedenceFindings(ctx: LintContext): Finding[] {
+  const { table } = ctx.world;
+  const invalidRule = invalidRules(ctx);
+  /** match index → one Shadow per group it is dead in, or "live" once it is reachable somewhere. */
+  const state = new Map<number, Shadow[] | "live">();
+
+  for (const listener of table.listeners) {
+    if (!listener.ready) continue;
+    for (const group of listener.groups) {
+      const live: number[] = [];
+      for (const mi of group.order) {
+        const m = table.matches[mi]!;
+        if (m.never !== null || invalidRule.has(m.rule)) continue;
+        const by = live.find((ai) => matchCovers(table.matches[ai]!, m));
+        if (by === undefined) {
+          state.set(mi, "live");
+          live.push(mi);
+          continue;
+        }
+        const prior = state.get(mi);
+        if (prior === "live") continue;
+        const a = table.matches[by]!;
+        const why = precedenceReason(keyOf(table, a, group.hostname), keyOf(table, m, group.hostname));
+        const shadow: Shadow = { by, step: why?.step ?? "rule order", because: why?.because ?? "", hostname: group.hostname };
+        state.set(mi, [...(prior ?? []), shadow]);
+      }
+    }
+  }
+
+  const findings: Finding[] = [];
+  // Group dead matches by rule, so a rule whose every match is dead is one finding.
+  const deadByRule = new Map<number, { mi: number; shadows: Shadow[] }[]>();
+  const liveRules = new Set<number>();
+  for (const [mi, s] of state) {
+    const rule = table.matches[mi]!.rule;
+    if (s === "live") liveRules.add(rule);
+    else {
+      const list = deadByRule.get(rule) ?? [];
+      list.push({ mi, shadows: s });
+      deadByRule.set(rule, list);
+    }
+  }
+  for (const [ruleIdx, dead] of [...deadByRule].sort((x, y) => x[0] - y[0])) {
+    dead.sort((x, y) => x.mi - y.mi);
+    const rule = table.rules[ruleIdx]!;
+    const route = table.routes[rule.route]!;
+    const ref = refOf(route);
+    const graphRoute = graphRouteOf(ctx, route);
+    // Conflicts first: a dead match whose only reason is age or name order.
+    const remaining: { mi: number; shadows: Shadow[] }[] = [];
+    for (const d of dead) {
+      const tie = d.shadows.find((s) => (s.step === "age" || s.step === "namespace/name") && sameConditions(table.matches[s.by]!, table.matches[d.mi]!));
+      if (tie) findings.push(conflictFinding(ctx, table, d.mi, tie, graphRoute));
+      else remaining.push(d);
+    }
+    if (remaining.length === 0) continue;
+    const wholeRule = !liveRules.has(ruleIdx) && remaining.length === dead.length && dead.length === rule.matches.length;
+    if (wholeRule) {
+      const first = remaining[0]!;
+      const by = first.shadows[0]!;
+      const winner = table.matches[by.by]!;
+      const path = `spec.rules[${rule.index}]`;
+      findings.push(
+        ctx.finding({
+          rule: "unreachable-rule",
+          severity: "error",
+          object: ref,
+          path,
+          fallback: graphRoute?.source ?? route.source,
+          message:
+            `rule ${ruleLabel(table, ruleIdx)} of ${routeText(route)} can never be reached: ` +
+            remaining.map((d) => `${describeMatch(table.matches[d.mi]!)} is covered by ${matchLabel(table, d.shadows[0]!.by)} (${describeMatch(table.matches[d.shadows[0]!.by]!)})`).join("; "),
+          fix:
+            winner.route === rule.route
+              ? `remove the rule, or move it above rule ${table.rules[winner.rule]!.index} of the same route, or make its match more specific than the earlier one`
+              : `remove the rule, or make its match more specific than ${matchLabel(table, by.by)} (a longer path, or a method, header or query condition), or narrow that match`,
+          related: remaining.map((d) => shadowRelated(ctx, table, d.shadows[0]!)),
+        }),
+      );
+      continue;
+    }
+    for (const d of remaining) {
+      const m = table.matches[d.mi]!;
+      const by = d.shadows[0]!;
+      const sameRule = table.matches[by.by]!.rule === m.rule;
+      findings.push(
+        ctx.finding({
+          rule: "unreachable-match",
+          severity: sameRule ? "info" : "warning",
+          object: ref,
+          path: `spec.rules[${rule.index}].matches[${m.matchIndex}]`,
+          fallback: graphRoute?.source ?? route.source,
+          message: sameRule
+            ? `match ${m.matchIndex} (${describeMatch(m)}) of rule ${ruleLabel(table, ruleIdx)} of ${routeText(route)} is redundant: match ${table.matches[by.by]!.matchIndex} of the same rule covers it`
+            : `match ${m.matchIndex} (${describeMatch(m)}) of rule ${ruleLabel(table, ruleIdx)} of ${routeText(route)} can never be reached: ${matchLabel(table, by.by)} (${describeMatch(table.matches[by.by]!)}) covers it and takes precedence${by.because ? ` (${by.because})` : ""}`,
+          fix: sameRule ? "remove the redundant match" : `remove the match or make it more specific than ${matchLabel(table, by.by)}`,
+          related: [shadowRelated(ctx, table, by)],
+        }),
+      );
+    }
+  }
+  findings.push(...regexShadowFindings(ctx, invalidRule));
+  return findings;
+}
+
+function conflictFinding(ctx: LintContext, table: RouteTable, mi: number, tie: Shadow, graphRoute: ResolvedRoute | undefined): Finding {
+  const m = table.matches[mi]!;
+  const w = table.matches[tie.by]!;
+  const loser = table.routes[m.route]!;
+  const winner = table.routes[w.route]!;
+  const byAge = tie.step === "age";
+  return ctx.finding({
+    rule: byAge ? "conflict-by-age" : "conflict-by-name",
+    severity: "warning",
+    object: refOf(loser),
+    path: `spec.rules[${table.rules[m.rule]!.index}].matches[${m.matchIndex}]`,
+    fallback: graphRoute?.source ?? loser.source,
+    message:
+      `${routeText(loser)} and ${routeText(winner)} both match ${describeMatch(m)}${tie.hostname !== "*" ? ` on ${tie.hostname}` : ""}; ` +
+      (byAge
+        ? `${routeText(winner)} wins only because it is older (${tie.because}); re-creating it would hand its requests to ${routeText(loser)}`
+        : `${routeText(winner)} wins only because ${winner.namespace}/${winner.name} sorts first (${loser.creationTimestamp === null && winner.creationTimestamp === null ? "neither has a creationTimestamp" : "same creationTimestamp"})`),
+    fix: `keep the match in one route, or make one of them more specific (a header, query or method condition, or a longer path) so precedence does not depend on ${byAge ? "creation time" : "names"}`,
+    related: [shadowRelated(ctx, table, tie)],
+  });
+}
+
+/**
+ * A RegularExpression that is broader than a PathPrefix (its literal start is shorter) yet
+ * matches paths under it: those requests go to the regex. Proven with a witness path that both
+ * match; without a witness nothing is reported.
+ */
+function regexShadowFindings(ctx: LintContext, invalidRule: Set<number>): Finding[] {
+  const { table } = ctx.world;
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const listener of table.listeners) {
+    if (!listener.ready) continue;
+    for (const group of listener.groups) {
+      const prefixes = group.order.filter((mi) => table.matches[mi]!.path.type === "PathPrefix" && !invalidRule.has(table.matches[mi]!.rule));
+      for (const ri of group.regexes) {
+        const r = table.matches[ri]!;
+        if (invalidRule.has(r.rule)) continue;
+        const compiled = compileRegex(r.path.value);
+        if (!compiled.ok) continue;
+        const literal = literalStart(r.path.value);
+        for (const pi of prefixes) {
+          const p = table.matches[pi]!;
+          if (p.rule === r.rule) continue;
+          const key = prefixKey(p.path.value);
+          // The catch-all, and prefixes the regex is written under, are what a regex refines.
+          if (key === "" || literal.startsWith(`${key}/`) || literal === key) continue;
+          const witness = witnessPaths(key, r.path.value).find((path) => compiled.regex.test(path));
+          if (witness === undefined) continue;
+          const id = `${ri}/${pi}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const regexRoute = table.routes[r.route]!;
+          const prefixRoute = table.routes[p.route]!;
+          const partial = !conditionsCover(r, p);
+          out.push(
+            ctx.finding({
+              rule: "regex-shadows-prefix",
+              severity: "warning",
+              object: refOf(regexRoute),
+              path: `spec.rules[${table.rules[r.rule]!.index}].matches[${r.matchIndex}].path`,
+              fallback: regexRoute.source,
+              message:
+                `RegularExpression ${r.path.value} (${matchLabel(table, ri)}) takes ${witness}${partial ? ` when ${describeMatch(r).split(", ").slice(1).join(", ")} also hold` : ""}, ` +
+                `which PathPrefix ${p.path.value} (${matchLabel(table, pi)}) was written for: gwsim ranks regular expressions above every prefix, and other data planes may not (the spec leaves it implementation-specific)`,
+              fix: `start the regex with a literal prefix of its own, or make it exclude ${key}/, so that the two rules match disjoint paths`,
+              related: [ctx.related(refOf(prefixRoute), `spec.rules[${table.rules[p.rule]!.index}].matches[${p.matchIndex}].path`, `the PathPrefix ${p.path.value} it shadows`, prefixRoute.source)],
+            }),
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Characters of the regex before its first metacharacter (escapes of punctuation unescaped). */
+export function literalStart(pattern: string): string {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      const n = pattern[i + 1];
+      if (n !== undefined && /[^A-Za-z0-9]/.test(n)) {
+        out += n;
+        i++;
+        continue;
+      }
+      break;
+    }
+    if ("^$.*+?()[]{}|".includes(c)) {
+      // A quantifier applies to the previous character, which is then not certain.
+      if ("*?{".includes(c)) out = out.slice(0, -1);
+      break;
+    }
+    out += c;
+  }
+  return out.startsWith("^") ? out.slice(1) : out;
+}
+
+/** Paths under `key` to try against a regex: the prefix itself, children, and children with the regex's literal tail. */
+function witnessPaths(key: string, pattern: string): string[] {
+  const tail = literalTail(pattern);
+  const out = [key, `${key}/`, `${key}/a`, `${key}/a/b`, `${key}/index.html`];
+  if (tail) out.push(`${key}/a${tail}`, `${key}/${tail.replace(/^\//, "")}`, `${key}${tail.startsWith("/") ? tail : `/${tail}`}`);
+  return out;
+}
+
+/** The literal characters at the end of a regex (`\.png$` → `.png`). */
+function literalTail(pattern: string): string {
+  const p = pattern.endsWith("$") ? pattern.slice(0, -1) : pattern;
+  let out = "";
+  for (let i = p.length - 1; i >= 0; i--) {
+    const c = p[i]!;
+    const escaped = i > 0 && p[i - 1] === "\\";
+    if (escaped) {
+      out = c + out;
+      i--;
+      continue;
+    }
+    if ("^$.*+?()[]{}|\\".includes(c)) break;
+    out = c + out;
+  }
+  return out;
+}
+
+function keyOf(table: RouteTable, m: CompiledMatch, hostname: string) {
+  return precedenceKeyOf(m, table.routes[m.route]!, hostname);
+}
+
+function invalidRules(ctx: LintContext): Set<number> {
+  const { table, graph } = ctx.world;
+  const out = new Set<number>();
+  table.rules.forEach((rule, i) => {
+    const route = table.routes[rule.route]!;
+    const gr = graph.routes.find((r) => r.kind === route.kind && r.namespace === route.namespace && r.name === route.name);
+    if (gr?.rules.find((r) => r.index === rule.index)?.invalid) out.add(i);
+  });
+  return out;
+}
+
+function graphRouteOf(ctx: LintContext, route: CompiledRoute): ResolvedRoute | undefined {
+  return ctx.world.graph.routes.find((r) => r.kind === route.kind && r.namespace === route.namespace && r.name === route.name);
+}
+
+export function refOf(route: { kind: string; namespace: string; name: string }): LintObjectRef {
+  return { kind: route.kind, namespace: route.namespace, name: route.name };
+}
+
+function routeText(route: CompiledRoute): string {
+  return `${route.kind} ${route.namespace}/${route.name}`;
+}
+
+function ruleLabel(table: RouteTable, ruleIdx: number): string {
+  const rule = table.rules[ruleIdx]!;
+  return `${rule.index}${rule.name ? ` (${rule.name})` : ""}`;
+}
+
+function matchLabel(table: RouteTable, mi: number): string {
+  const m = table.matches[mi]!;
+  const route = table.routes[m.route]!;
+  return `match ${m.matchIndex} of rule ${ruleLabel(table, m.rule)} of ${routeText(route)}`;
+}
+
+function shadowRelated(ctx: LintContext, table: RouteTable, s: Shadow) {
+  const m = table.matches[s.by]!;
+  const route = table.routes[m.route]!;
+  return ctx.related(
+    refOf(route),
+    `spec.rules[${table.rules[m.rule]!.index}].matches[${m.matchIndex}]`,
+    `${matchLabel(table, s.by)} takes precedence${s.because ? `: ${s.because}` : ""}${s.hostname !== "*" ? ` (hostname ${s.hostname})` : ""}`,
+    route.source,
+  );
+}
