@@ -310,6 +310,12 @@ function compileListener(
             dnsNames: [...c.dnsNames],
             valid: c.valid,
           })),
+          frontendValidation: l.tls.frontendValidation
+            ? {
+                mode: l.tls.frontendValidation.mode,
+                caCertificates: l.tls.frontendValidation.caCertificates.map((c) => ({ ref: `${c.namespace}/${c.name}`, pem: c.pem })),
+              }
+            : null,
         }
       : null,
     groups,

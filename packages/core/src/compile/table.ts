@@ -60,7 +60,15 @@ export interface CompiledListener {
   /** null matches every host. */
   readonly hostname: string | null;
   readonly ready: boolean;
-  readonly tls: { readonly mode: string; readonly certificates: readonly CompiledCertificate[] } | null;
+  readonly tls: {
+    readonly mode: string;
+    readonly certificates: readonly CompiledCertificate[];
+    /** Client certificate validation (Gateway spec.tls.frontend), with the CA bundles' PEM. */
+    readonly frontendValidation: {
+      readonly mode: "AllowValidOnly" | "AllowInsecureFallback";
+      readonly caCertificates: readonly { readonly ref: string; readonly pem: string | null }[];
+    } | null;
+  } | null;
   /** Route hostname groups on this listener, most specific first. */
   readonly groups: readonly CompiledGroup[];
   /** Request host → index into `groups`. */

@@ -13,6 +13,7 @@ import { normalizeTarget } from "./fast-path.js";
 import type { Headers } from "./normalize.js";
 import { conditionsMatch, explainMiss, fullMatch, type MatchInput } from "./match.js";
 import { draw, pickWeighted } from "./draw.js";
+import { verifyClientCertificate } from "./client-cert.js";
 import { namespacedKey, type RequestView } from "./request.js";
 import type { HostLookup, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
@@ -64,6 +65,8 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
     const sniListener = rt.table.listeners[bySni]!;
     notes?.push(`listener ${label(sniListener)} (port ${sniListener.port}, HTTPS, hostname ${sniListener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} HTTPS listeners on port ${req.port}` : ""}`);
     certificateNote(ctx, sniListener, req.sni);
+    const refused = clientCertificateCheck(ctx, sniListener, req);
+    if (refused) return fail(base, ctx, refused);
     const byHost = selectListener(hosts, host);
     const listenerRef = refOf(sniListener);
     if (byHost === undefined) {
@@ -168,6 +171,31 @@ function certificateNote(ctx: DecideContext, l: CompiledListener, sni: string): 
   const any = certs.some((c) => c.dnsNames.some((n) => covers(n.toLowerCase())));
   const known = certs.some((c) => c.dnsNames.length > 0);
   if (known && !any) ctx.notes.push(`certificate ${certs.map((c) => c.ref).join(", ")} does not name ${sni}; a client that verifies the server name would refuse it`);
+}
+
+/**
+ * Frontend validation at the handshake: AllowValidOnly refuses a connection without a client
+ * certificate or with one that does not chain to the listener's CAs; AllowInsecureFallback lets
+ * it through (the backend decides), which `explain` says.
+ */
+function clientCertificateCheck(ctx: DecideContext, l: CompiledListener, req: RequestView): Fail | null {
+  const fv = l.tls?.frontendValidation;
+  if (!fv) return null;
+  const strict = fv.mode === "AllowValidOnly";
+  if (req.clientCertificate === null) {
+    const message = `listener ${label(l)} requires a client certificate and none was presented`;
+    if (strict) return { outcome: "reject", status: null, reason: "ClientCertificateRequired", message: `${message}; TLS handshake fails` };
+    ctx.notes?.push(`${message}; AllowInsecureFallback lets the connection through`);
+    return null;
+  }
+  const check = verifyClientCertificate(req.clientCertificate, fv.caCertificates, req.timeMs);
+  if (check.ok) {
+    ctx.notes?.push(`client certificate chains to CA ${check.ca}${req.timeMs === null ? " (validity period not checked: the request has no time)" : ""}`);
+    return null;
+  }
+  if (strict) return { outcome: "reject", status: null, reason: check.reason, message: `${check.message}; TLS handshake fails` };
+  ctx.notes?.push(`${check.message}; AllowInsecureFallback lets the connection through`);
+  return null;
 }
 
 /**

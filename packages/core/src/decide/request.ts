@@ -28,13 +28,17 @@ export interface RequestView {
   /** Request headers with lower-case names, as sent (no synthesized `host`). */
   headers: Headers;
   protocol: string;
+  /** PEM the client presents (mTLS), or null. */
+  clientCertificate: string | null;
+  /** The request's `time` in epoch ms, or null (decide has no clock of its own). */
+  timeMs: number | null;
 }
 
 export type RequestRead = { ok: true; request: RequestView } | { ok: false; reason: string; message: string; id: unknown };
 
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, tls: 443 };
 const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
-const STRING_FIELDS = ["gateway", "service", "address", "host", "sni", "method", "path", "protocol"] as const;
+const STRING_FIELDS = ["gateway", "service", "address", "host", "sni", "method", "path", "protocol", "clientCertificate"] as const;
 
 function bad(id: unknown, message: string): RequestRead {
   return { ok: false, reason: "BadRequest", message, id };
@@ -92,6 +96,12 @@ export function readRequest(raw: unknown): RequestRead {
   const sniGiven = typeof r.sni === "string";
   const sni = sniGiven ? r.sni!.trim().toLowerCase() : host;
 
+  let timeMs: number | null = null;
+  if (r.time !== undefined) {
+    timeMs = typeof r.time === "number" ? r.time : typeof r.time === "string" ? Date.parse(r.time) : Number.NaN;
+    if (!Number.isFinite(timeMs)) return bad(id, "time must be RFC 3339 or epoch milliseconds");
+  }
+
   return {
     ok: true,
     request: {
@@ -111,6 +121,8 @@ export function readRequest(raw: unknown): RequestRead {
       target: str(r.path) ?? "/",
       headers,
       protocol: str(r.protocol) ?? "HTTP/1.1",
+      clientCertificate: str(r.clientCertificate),
+      timeMs,
     },
   };
 }
