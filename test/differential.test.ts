@@ -109,7 +109,16 @@ describe("decision invariants", () => {
   it("decide never throws, whatever the request holds", () => {
     const table = compile(
       buildGraph({
-        gateways: [{ gateway: "infra/gw", listeners: [{ name: "http" }, { name: "https", protocol: "HTTPS", hostname: "*.example.com" }] }],
+        gateways: [
+          {
+            gateway: "infra/gw",
+            listeners: [
+              { name: "http" },
+              { name: "https", protocol: "HTTPS", hostname: "*.example.com" },
+              { name: "mtls", protocol: "HTTPS", port: 8443, frontendCAs: ["-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----"] },
+            ],
+          },
+        ],
         routes: [
           {
             route: "infra/r",
@@ -127,13 +136,16 @@ describe("decision invariants", () => {
       {
         gateway: fc.oneof(fc.constant("infra/gw"), anyString, fc.anything()),
         scheme: fc.oneof(fc.constantFrom("http", "https", "tls", "tcp", "udp", "HTTP"), fc.anything()),
-        port: fc.oneof(fc.constantFrom(80, 443), fc.integer(), fc.double(), fc.anything()),
+        port: fc.oneof(fc.constantFrom(80, 443, 8443), fc.integer(), fc.double(), fc.anything()),
         host: fc.oneof(anyString, fc.anything()),
         sni: fc.oneof(anyString, fc.anything()),
         method: fc.oneof(anyString, fc.anything()),
         path: fc.oneof(anyString.map((s) => `/${s}`), anyString, fc.anything()),
         headers: fc.oneof(fc.dictionary(anyString, fc.oneof(anyString, fc.array(anyString))), fc.anything()),
         service: fc.oneof(anyString, fc.anything()),
+        clientCertificate: fc.oneof(anyString, fc.constant("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"), fc.anything()),
+        time: fc.oneof(fc.integer(), fc.double(), anyString, fc.constant("2026-01-01T00:00:00Z"), fc.anything()),
+        protocol: fc.oneof(fc.constantFrom("HTTP/1.1", "HTTP/2", "h2c", "websocket"), fc.anything()),
       },
       { requiredKeys: [] },
     );

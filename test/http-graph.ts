@@ -25,6 +25,9 @@ export interface ListenerSpec {
   ready?: boolean;
   listenerSet?: string;
   certNames?: string[];
+  /** PEM CA bundles for client-certificate validation (HTTPS only). */
+  frontendCAs?: string[];
+  frontendMode?: "AllowValidOnly" | "AllowInsecureFallback";
 }
 
 export interface GatewaySpec {
@@ -131,7 +134,12 @@ export function buildGraph(spec: WorldSpec): Graph {
             ? {
                 mode: "Terminate",
                 certificates: [{ namespace: gateway.namespace, name: "cert", certPem: null, keyPem: null, dnsNames: l.certNames ?? [], valid: true, reason: null }],
-                frontendValidation: null,
+                frontendValidation: l.frontendCAs
+                  ? {
+                      caCertificates: l.frontendCAs.map((pem, i) => ({ namespace: gateway.namespace, name: `ca-${i}`, kind: "ConfigMap", pem })),
+                      mode: l.frontendMode ?? "AllowValidOnly",
+                    }
+                  : null,
                 options: {},
               }
             : null,
