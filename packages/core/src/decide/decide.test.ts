@@ -356,6 +356,7 @@ describe("requests that are not routable", () => {
     { r: { gateway: undefined, service: "infra/svc" }, outcome: "error", status: null, reason: "UnsupportedEntryPoint" },
     { r: { gateway: undefined }, outcome: "error", status: null, reason: "NoEntryPoint" },
     { r: { scheme: "tcp" as const, port: 9000 }, outcome: "error", status: null, reason: "UnsupportedScheme" },
+    { r: { grpc: { service: "pkg.Svc", method: "Call" } }, outcome: "error", status: null, reason: "UnsupportedProtocol" },
   ])("$r → $outcome $status $reason", ({ r, outcome, status, reason }) => {
     const d = decide(w, req(r));
     expect([d.outcome, d.status, d.reason]).toEqual([outcome, status, reason]);

@@ -72,6 +72,13 @@ export function decide(world: DecideWorld, request: GatewayRequest, opts: Decide
     notes?.push(message);
     return finish({ ...base, outcome: "error", reason: req.service !== null || req.address !== null ? "UnsupportedEntryPoint" : "NoEntryPoint", message }, notes);
   }
+  if ((request as { grpc?: unknown }).grpc !== undefined) {
+    // GRPCRoute matching and gRPC status answers are not part of this table (HTTPRoute only):
+    // say so rather than route a gRPC call as plain HTTP.
+    const message = "gRPC calls (GRPCRoute) are not decided by this version of gwsim";
+    notes?.push(message);
+    return finish({ ...base, outcome: "error", reason: "UnsupportedProtocol", message }, notes);
+  }
   const handler = BY_SCHEME[req.scheme];
   if (!handler) {
     const message = `scheme ${req.scheme} is not decided by this version of gwsim`;
