@@ -19,7 +19,7 @@ export function cliReference(commands: readonly Command[]): string {
       out.push("| option | meaning |", "| --- | --- |");
       for (const f of spec.flags) {
         const name = `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`;
-        out.push(`| \`${name}\` | ${f.description.replace(/\|/g, "\\|")}${f.multiple ? " (repeatable)" : ""}${f.default !== undefined ? ` (default: ${String(f.default)})` : ""} |`);
+        out.push(`| \`${name.replace(/\|/g, "\\|")}\` | ${f.description.replace(/\|/g, "\\|")}${f.multiple ? " (repeatable)" : ""}${f.default !== undefined ? ` (default: ${String(f.default)})` : ""} |`);
       }
       out.push("");
     }
