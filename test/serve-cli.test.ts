@@ -156,7 +156,7 @@ describe("gwsim serve on the bundled example (real core)", () => {
   });
 
   it("writes a JSON access log line per request to --access-log", async () => {
-    const r = await runServe(["-f", "world", "--listen", "80=127.0.0.1:0", "--endpoints", "endpoints.yaml", "--access-log", "access.jsonl"], dir);
+    const r = await runServe(["-f", "world", "--listen", "80=127.0.0.1:0", "--listen", "443=127.0.0.1:0", "--endpoints", "endpoints.yaml", "--access-log", "access.jsonl"], dir);
     running.push(r);
     await request(r.ports.get(80)!, { path: "/cart/1", host: "store.example.com" });
     await r.stop();

@@ -33,7 +33,9 @@ export async function runServe(argv: string[], cwd = process.cwd(), readyMs = 10
     stderrIsTTY: false,
     env: {},
   };
-  const exit = serveCommand(argv, io, { signals }).then((c) => c as number);
+  // Tests never wait the default 30 s for a drain.
+  const args = argv.includes("--drain-timeout") ? argv : [...argv, "--drain-timeout", "5s"];
+  const exit = serveCommand(args, io, { signals }).then((c) => c as number);
   let exited: number | null = null;
   let failed: unknown = null;
   exit.then(

@@ -7,10 +7,11 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
 import tls, { type TLSSocket } from "node:tls";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 import type { ResolvedListener } from "@gwsim/core";
 import type { FrontendPlan, BindAddress } from "./listen.js";
 import { handleHttp, type FrontendInfo, type HttpContext } from "./proxy.js";
+import { handleWebSocket } from "./websocket.js";
 import { certificateFor, listenerForServerName, parseClientHello, secureContextFor } from "./tls.js";
 
 export interface Limits {
@@ -51,6 +52,46 @@ export interface FrontendHooks {
   draining(): boolean;
 }
 
+/** What the gateway needs of any frontend, whatever its protocol. */
+export interface Frontend {
+  readonly plan: FrontendPlan;
+  listen(): Promise<AddressInfo>;
+  address(): BindAddress | null;
+  readonly openConnections: number;
+  stopAccepting(): void;
+  closeIdle(): void;
+  refreshDefaultCertificate(): void;
+  destroy(): void;
+}
+
+/** A duplex over `socket` whose readable side starts with `head` (bytes already read). */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  stream.push(head);
+  socket.on("data", (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.once("end", () => stream.push(null));
+  socket.once("close", () => stream.destroy());
+  Object.defineProperty(stream, "remoteAddress", { get: () => socket.remoteAddress });
+  return stream;
+}
+
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
@@ -59,7 +100,7 @@ const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
   HPE_HEADERS_TIMEOUT: [408, "Request Timeout"],
 };
 
-export class HttpFrontend {
+export class HttpFrontend implements Frontend {
   readonly info: FrontendInfo;
   private readonly outer: net.Server;
   private readonly h1: http.Server;
@@ -92,6 +133,19 @@ export class HttpFrontend {
       handleHttp(ctx, this.info, req, res);
     });
     this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    this.h1.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (/^websocket$/i.test(String(req.headers.upgrade ?? ""))) return handleWebSocket(ctx, this.info, req, socket, head);
+      // Other upgrades (h2c over HTTP/1.1) are ignored, as RFC 9110 §7.8 allows: a plain answer.
+      const res = new http.ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket as Socket);
+      res.once("finish", () => {
+        res.detachSocket(socket as Socket);
+        socket.end();
+      });
+      if (head.length) socket.unshift(head);
+      handleHttp(ctx, this.info, req, res);
+    });
     this.h2 = http2.createServer({ maxSessionMemory: 64 });
     this.h2.on("request", (req, res) => handleHttp(ctx, this.info, req, res));
     this.h2.on("session", (session) => {
@@ -213,9 +267,9 @@ export class HttpFrontend {
         this.hooks.passthrough(socket, serverName, head);
         return;
       }
-      socket.unshift(head);
-      this.tlsServer!.emit("connection", socket);
-      socket.resume();
+      // TLS reads the socket's handle directly, past anything unshifted: hand it a stream that
+      // replays the ClientHello first.
+      this.tlsServer!.emit("connection", replaying(socket, head));
     };
     socket.on("data", onData);
     socket.once("close", () => clearTimeout(timer));

@@ -3,10 +3,11 @@
  * reload), the shared upstream pools, and the observers (metrics, access log, record).
  */
 import type http from "node:http";
-import type { ManifestObject, World } from "@gwsim/core";
+import type { GatewayRequest, ManifestObject, World } from "@gwsim/core";
 import { startAdmin } from "./admin.js";
 import { endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProblem, type EndpointTable } from "./endpoints.js";
-import { DEFAULT_LIMITS, HttpFrontend, type FrontendHooks, type Limits } from "./frontend.js";
+import { DEFAULT_LIMITS, HttpFrontend, type Frontend, type FrontendHooks, type Limits } from "./frontend.js";
+import { relayStream, TcpFrontend, UdpFrontend } from "./l4.js";
 import { planFrontends, type BindAddress, type FrontendPlan, type ListenMap } from "./listen.js";
 import { accessLogLine, recordLine } from "./log.js";
 import { createMetrics, observeExchange, type ServeMetrics } from "./metrics.js";
@@ -55,7 +56,6 @@ interface Installed extends Snapshot {
   readonly notes: readonly string[];
 }
 
-type Frontend = HttpFrontend;
 
 function signature(plan: FrontendPlan): string {
   const mtls = plan.listeners.some((l) => l.tls?.frontendValidation) ? "mtls" : "";
@@ -151,6 +151,13 @@ export class LiveGateway {
         this.options.accessLog?.(`${JSON.stringify({ time: new Date().toISOString(), frontend, status, reason })}\n`);
       },
       draining: () => this.draining,
+      passthrough: (socket, serverName, head) => {
+        const plan = this.current.plans.get(key);
+        if (!plan) return void socket.destroy();
+        const request: GatewayRequest = { gateway: plan.gateway, port: plan.port, scheme: "tls" };
+        if (serverName) request.sni = serverName;
+        relayStream(this.ctx, key, socket, head, request);
+      },
     };
   }
 
@@ -169,7 +176,7 @@ export class LiveGateway {
     }
     for (const [key, plan] of wanted) {
       if (this.frontends.has(key)) continue;
-      const frontend = new HttpFrontend(plan, this.ctx, this.hooks(key), this.limits);
+      const frontend = this.createFrontend(plan);
       try {
         await frontend.listen();
         this.frontends.set(key, { frontend, signature: signature(plan) });
@@ -179,6 +186,18 @@ export class LiveGateway {
       }
     }
     return problems;
+  }
+
+  private createFrontend(plan: FrontendPlan): Frontend {
+    const hooks = this.hooks(plan.key);
+    switch (plan.kind) {
+      case "tcp":
+        return new TcpFrontend(plan, this.ctx, hooks);
+      case "udp":
+        return new UdpFrontend(plan, this.ctx, hooks);
+      default:
+        return new HttpFrontend(plan, this.ctx, hooks, this.limits);
+    }
   }
 
   /** A frontend the new world no longer has: stop accepting, let its requests finish, then close it. */
