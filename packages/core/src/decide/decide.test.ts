@@ -60,7 +60,7 @@ describe("precedence steps, one table row each", () => {
     { path: "/r?x=2", headers: {}, method: "GET", want: "r-none" },
     { path: "/age", headers: {}, method: "GET", want: "b-age" }, // 7. oldest route
   ])("$method $path $headers → $want", ({ path, headers, method, want }) => {
-    const d = decide(w, req({ path, headers, method }), { seed: 0, index: 0 });
+    const d = decide(w, req({ path, headers: headers as Record<string, string>, method }), { seed: 0, index: 0 });
     expect(d.backend?.name).toBe(want);
     if (want === undefined) expect(d.status).toBe(404);
   });
