@@ -473,7 +473,8 @@ function explainRouting(ctx: DecideContext, listener: CompiledListener, host: st
   }
   notes.push(`no rule matches ${input.method} ${input.path}${input.query ? `?${input.query}` : ""}`);
   const nearest = [...missed]
-    .sort((a, b) => Number(b.report.pathOk) - Number(a.report.pathOk) || b.report.passed / b.report.total - a.report.passed / a.report.total)
+    // Nearest first: the path matched, then the fewest failed conditions; else precedence order.
+    .sort((a, b) => Number(b.report.pathOk) - Number(a.report.pathOk) || a.report.failures.length - b.report.failures.length)
     .slice(0, 5);
   for (const x of nearest) {
     const m = table.matches[x.mi]!;
