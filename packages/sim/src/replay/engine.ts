@@ -47,6 +47,14 @@ interface BackendAgg {
   count: number;
   /** Ids into AggState.userNames. */
   users: Set<number>;
+  /** Distinct probabilities this backend was offered with, interned (state-local numbering). */
+  ps: number[];
+  /**
+   * (p index, user) → requests of that user offered this backend with that probability, keyed
+   * `pIndex * 2^32 + user`. Kept as counts, not running products, so merged states give the
+   * exact same expectation whatever the order.
+   */
+  offers: Map<number, number>;
 }
 
 interface SplitAgg {
@@ -109,6 +117,9 @@ interface SplitInfo {
   names: string[];
   backends: (BackendId & { valid: boolean })[];
   groupId: string;
+  /** The state's aggregate of each backend, and the index of its probability in `ps` (-1: weight 0). */
+  aggs: BackendAgg[];
+  pIndexes: number[];
 }
 
 export interface Engine {
@@ -131,6 +142,8 @@ export interface Observation {
 }
 
 const NO_PROBABILITIES: Observation["probabilities"] = [];
+/** 2^32: the user part of an offer key (users are numbered from 0, far below this). */
+const USER_SPAN = 4294967296;
 const MAX_FAILING_CLASSES = 10_000;
 const MAX_DIFF_GROUPS = 1_000;
 const TIMELINE_LADDER = [1, 10, 60, 300, 900, 3600, 21_600, 86_400, 604_800];
@@ -222,14 +235,16 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
   const keys = backends.map(backendKey);
   const names = backends.map(backendName);
   const ids = backends.map((b) => ({ ...idOf(b), valid: b.valid }));
-  const info: SplitInfo = { key, written, effective, keys, names, backends: ids, groupId: shareGroupId(keys, effective.weights) };
-  engine.splitInfo.set(key, info);
   if (!effective.sameAsWritten) {
     for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
   }
   backends.forEach((b, i) => {
-    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: new Set() });
+    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: new Set(), ps: [], offers: new Map() });
   });
+  const aggs = keys.map((k) => state.backends.get(k)!);
+  const pIndexes = effective.weights.map((w, i) => (w > 0 ? internP(aggs[i]!, w / effective.total) : -1));
+  const info: SplitInfo = { key, written, effective, keys, names, backends: ids, groupId: shareGroupId(keys, effective.weights), aggs, pIndexes };
+  engine.splitInfo.set(key, info);
   if (!state.splits.has(key) && route) {
     state.splits.set(key, {
       route: { ...route },
@@ -242,6 +257,13 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
     });
   }
   return info;
+}
+
+function internP(agg: BackendAgg, p: number): number {
+  const i = agg.ps.indexOf(p);
+  if (i >= 0) return i;
+  agg.ps.push(p);
+  return agg.ps.length - 1;
 }
 
 function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRecord, decidedIdx: number): number {
@@ -323,9 +345,19 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
         }
         backend = picked;
         backendLabel = info.names[pick]!;
-        const agg = s.backends.get(info.keys[pick]!)!;
+        const agg = info.aggs[pick]!;
         agg.count++;
-        if (user >= 0) agg.users.add(user);
+        if (user >= 0) {
+          agg.users.add(user);
+          const pIndexes = info.pIndexes;
+          for (let i = 0; i < pIndexes.length; i++) {
+            const pi = pIndexes[i]!;
+            if (pi < 0) continue;
+            const offers = info.aggs[i]!.offers;
+            const k = pi * USER_SPAN + user;
+            offers.set(k, (offers.get(k) ?? 0) + 1);
+          }
+        }
         addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
         const sp = s.splits.get(routeKey);
         if (sp) {
@@ -535,11 +567,14 @@ export function mergeStates(into: AggState, from: AggState): AggState {
     return id;
   });
   for (const [k, b] of from.backends) {
-    const t = into.backends.get(k);
-    if (!t) into.backends.set(k, { id: b.id, valid: b.valid, count: b.count, users: new Set([...b.users].map((u) => remap[u]!)) });
-    else {
-      t.count += b.count;
-      for (const u of b.users) t.users.add(remap[u]!);
+    let t = into.backends.get(k);
+    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, users: new Set(), ps: [], offers: new Map() }));
+    t.count += b.count;
+    for (const u of b.users) t.users.add(remap[u]!);
+    const pRemap = b.ps.map((p) => internP(t, p));
+    for (const [key, n] of b.offers) {
+      const nk = pRemap[Math.floor(key / USER_SPAN)]! * USER_SPAN + remap[key % USER_SPAN]!;
+      t.offers.set(nk, (t.offers.get(nk) ?? 0) + n);
     }
   }
   mergeShareGroups(into.shares, from.shares);
@@ -632,6 +667,35 @@ function byText<T>(key: (x: T) => string): (a: T, b: T) => number {
 
 const DEFAULT_TOP = 20;
 
+/**
+ * Σ over users of 1 − Π (1 − p)^count: the users expected to reach this backend at least once
+ * if every request were drawn independently (the `random` split). Each user's factors are taken
+ * in order of p and the per-user values summed in sorted order, so the figure does not depend
+ * on how states were numbered or merged.
+ */
+function expectedUsersOf(b: BackendAgg): number {
+  if (b.offers.size === 0) return 0;
+  const perUser = new Map<number, [number, number][]>();
+  for (const [key, n] of b.offers) {
+    const user = key % USER_SPAN;
+    const pair: [number, number] = [b.ps[Math.floor(key / USER_SPAN)]!, n];
+    const list = perUser.get(user);
+    if (list) list.push(pair);
+    else perUser.set(user, [pair]);
+  }
+  const exposed: number[] = [];
+  for (const pairs of perUser.values()) {
+    pairs.sort((x, y) => x[0] - y[0]);
+    let never = 1;
+    for (const [p, n] of pairs) never *= p >= 1 ? 0 : Math.pow(1 - p, n);
+    exposed.push(1 - never);
+  }
+  exposed.sort((x, y) => x - y);
+  let sum = 0;
+  for (const x of exposed) sum += x;
+  return sum;
+}
+
 /** Build the report from one or more states (merged in the order given; the result does not depend on it). */
 export function buildReport(states: AggState[], config: EngineConfig, top = DEFAULT_TOP): Report {
   const s = states.reduce((acc, st) => mergeStates(acc, st), newState(config));
@@ -650,6 +714,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
         expectedCount: e,
         expectedShare: n ? e / n : 0,
         users: b.users.size,
+        expectedUsers: expectedUsersOf(b),
       };
     })
     .sort(byText((b) => `${b.namespace}\u0000${b.name}\u0000${String(b.port ?? "").padStart(6, "0")}\u0000${b.kind}`));

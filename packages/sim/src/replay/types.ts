@@ -53,6 +53,12 @@ export interface BackendRow extends BackendId {
   expectedShare: number;
   /** Distinct users (the trace's `user`) sent here. */
   users: number;
+  /**
+   * Users expected to reach this backend at least once: Σ over users of 1 − Π (1 − pᵢ) over
+   * their requests' probabilities for it. Exact for the `random` split (independent draws);
+   * sticky modes (cookie, hash) expose fewer users than this.
+   */
+  expectedUsers: number;
 }
 
 export interface RouteRow {

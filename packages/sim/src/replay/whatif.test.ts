@@ -48,7 +48,7 @@ describe("whatif on hand-computed cases", () => {
     expect(row("v1").before.expectedShare).toBeCloseTo(90 / 115, 12);
     expect(row("v1").after.expectedShare).toBeCloseTo(50 / 115, 12);
     expect(row("v2").delta).toBeCloseTo(40 / 115, 12);
-    expect(row("old").after).toEqual({ count: 0, share: 0, expectedShare: 0, users: 0 });
+    expect(row("old").after).toEqual({ count: 0, share: 0, expectedShare: 0, users: 0, expectedUsers: 0 });
     expect(row("cart").after.expectedShare).toBeCloseTo(10 / 115, 12); // still sent there, but invalid
   });
 

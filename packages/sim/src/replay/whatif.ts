@@ -20,6 +20,8 @@ export interface ShareSnapshot {
   share: number;
   expectedShare: number;
   users: number;
+  /** Users expected to reach the backend at least once (see BackendRow.expectedUsers). */
+  expectedUsers: number;
 }
 
 export interface WhatifBackendRow extends BackendId {
@@ -193,9 +195,15 @@ function idKey(b: BackendId): string {
 }
 
 function compareBackends(a: Report, b: Report): WhatifBackendRow[] {
-  const empty: ShareSnapshot = { count: 0, share: 0, expectedShare: 0, users: 0 };
+  const empty: ShareSnapshot = { count: 0, share: 0, expectedShare: 0, users: 0, expectedUsers: 0 };
   const rows = new Map<string, WhatifBackendRow>();
-  const snap = (r: Report["backends"][number]): ShareSnapshot => ({ count: r.count, share: r.share, expectedShare: r.expectedShare, users: r.users });
+  const snap = (r: Report["backends"][number]): ShareSnapshot => ({
+    count: r.count,
+    share: r.share,
+    expectedShare: r.expectedShare,
+    users: r.users,
+    expectedUsers: r.expectedUsers,
+  });
   for (const r of a.backends) {
     rows.set(idKey(r), { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, port: r.port, before: snap(r), after: empty, delta: 0 });
   }
