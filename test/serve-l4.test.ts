@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import { join } from "node:path";
 import tls from "node:tls";
@@ -238,5 +239,43 @@ describe("serve: WebSocket, TLS passthrough, TCP, UDP, client certificates (fake
     const res = await request(ports.get(80)!, { path: "/u", headers: { connection: "Upgrade, HTTP2-Settings", upgrade: "h2c", "http2-settings": "AAMAAABkAARAAAAAAAIAAAAA" } });
     expect(res.status).toBe(200);
     expect(res.json().path).toBe("/u");
+  });
+});
+
+describe("serve: BackendTLSPolicy re-encryption (fake decide)", () => {
+  async function httpsBackend(): Promise<{ address: string; servernames: (string | false)[] }> {
+    const servernames: (string | false)[] = [];
+    const server = https.createServer({ cert: CERT, key: KEY }, (req, res) => {
+      servernames.push((req.socket as tls.TLSSocket).servername);
+      res.end(`tls ${req.url}`);
+    });
+    const port = await listening(server as unknown as tls.Server);
+    cleanups.push(() => server.closeAllConnections());
+    return { address: `127.0.0.1:${port}`, servernames };
+  }
+
+  const caMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ca", namespace: "app" }, data: { "ca.crt": CERT } };
+
+  it.each([
+    { sni: "store.example.com", refs: ["app/ca"], sans: [], want: 200 },
+    { sni: "other.example.com", refs: ["app/ca"], sans: [], want: 502 },
+    { sni: "other.example.com", refs: ["app/ca"], sans: [{ type: "Hostname", hostname: "store.example.com" }], want: 200 },
+    { sni: "store.example.com", refs: ["app/missing"], sans: [], want: 503 },
+  ])("SNI $sni, CA $refs, SANs $sans → $want", async ({ sni, refs, sans, want }) => {
+    const up = await httpsBackend();
+    const ports = await serve([httpListener(80)], {
+      objects: [caMap],
+      endpoints: new Map([["app/secure:443", [up.address]]]),
+      decide: (_w, r) =>
+        forwardTo(r, backend("app", "secure", 443), {
+          backendTLS: { policy: "app/p", sni, caCertificateRefs: refs, wellKnownCACertificates: null, subjectAltNames: sans, clientCertificate: null },
+        }),
+    });
+    const res = await request(ports.get(80)!, { path: "/s" });
+    expect(res.status).toBe(want);
+    if (want === 200) {
+      expect(res.body).toBe("tls /s");
+      expect(up.servernames).toEqual([sni]);
+    }
   });
 });

@@ -5,6 +5,7 @@
 import type http from "node:http";
 import type { GatewayRequest, ManifestObject, World } from "@gwsim/core";
 import { startAdmin } from "./admin.js";
+import { tlsMaterial } from "./backend-tls.js";
 import { endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProblem, type EndpointTable } from "./endpoints.js";
 import { DEFAULT_LIMITS, HttpFrontend, type Frontend, type FrontendHooks, type Limits } from "./frontend.js";
 import { relayStream, TcpFrontend, UdpFrontend } from "./l4.js";
@@ -107,6 +108,7 @@ export class LiveGateway {
     return Object.freeze({
       world,
       endpoints: mergeEndpoints(fromSlices.table, fileEndpoints),
+      tls: tlsMaterial(objects),
       generation,
       loadedAt: new Date().toISOString(),
       plans: new Map(plans.map((p) => [p.key, p])),

@@ -9,8 +9,9 @@ import { constants as h2, type Http2ServerRequest, type Http2ServerResponse } fr
 import { PassThrough, type Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import seedrandom from "seedrandom";
-import type { BackendId, Decision, GatewayRequest, World } from "@gwsim/core";
+import type { BackendId, Decision, GatewayRequest } from "@gwsim/core";
 import { timeoutMs, parseDuration } from "./duration.js";
+import { upstreamTls } from "./backend-tls.js";
 import { backendKey, type RoundRobin } from "./endpoints.js";
 import { applyHeaderEdits, responseHeaders, type HeaderRecord } from "./headers.js";
 import { toGatewayRequest, type SocketFacts } from "./request.js";
@@ -193,8 +194,12 @@ export function backoffFor(policy: Pick<RetryPolicy, "backoffMs">, retry: number
 }
 
 /** The wire protocol to a backend: TLS when a BackendTLSPolicy applies, h2c when the Service port says so. */
-export function upstreamProtocol(world: World, backend: BackendId, d: Decision | null): { protocol: UpstreamProtocol; tls?: UpstreamTls } {
-  if (d?.backendTLS) return { protocol: "https", tls: { servername: d.backendTLS.sni } };
+export function upstreamProtocol(snap: Pick<Snapshot, "world" | "tls">, backend: BackendId, d: Decision | null): { protocol: UpstreamProtocol; tls?: UpstreamTls; problem?: string } {
+  const world = snap.world;
+  if (d?.backendTLS) {
+    const r = upstreamTls(d.backendTLS, snap.tls);
+    return "problem" in r ? { protocol: "https", problem: r.problem } : { protocol: "https", tls: r.tls };
+  }
   const service = world.graph.services.find((s) => s.namespace === backend.namespace && s.name === backend.name);
   const appProtocol = service?.ports.find((p) => p.port === backend.port)?.appProtocol ?? null;
   return { protocol: appProtocol === "kubernetes.io/h2c" ? "h2c" : "http" };
@@ -281,7 +286,8 @@ async function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: A
   x.backend = key;
   const addresses = snap.endpoints.get(key) ?? [];
   if (addresses.length === 0) return answer(res, x, 503, `no endpoints for ${key}`);
-  const { protocol, tls } = upstreamProtocol(snap.world, backend, d);
+  const { protocol, tls, problem } = upstreamProtocol(snap, backend, d);
+  if (problem) return answer(res, x, 503, problem);
 
   const clientGone = new AbortController();
   res.once("close", () => {
@@ -470,7 +476,7 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   x.mirrors++;
   ctx.mirrored?.(key);
   ctx.upstreams
-    .get(address, upstreamProtocol(snap.world, backend, null).protocol)
+    .get(address, upstreamProtocol(snap, backend, null).protocol)
     .request({ method, path, headers, body, signal: AbortSignal.timeout(MIRROR_TIMEOUT_MS) })
     .then((r) => discardBody(r.body))
     .catch(() => undefined);

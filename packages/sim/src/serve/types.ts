@@ -1,4 +1,5 @@
 import type { Decision, GatewayRequest, World } from "@gwsim/core";
+import type { TlsMaterial } from "./backend-tls.js";
 import type { EndpointTable } from "./endpoints.js";
 
 /** The core's decide, injectable so the socket layer can be tested with hand-written decisions. */
@@ -8,6 +9,8 @@ export type DecideFn = (world: World, request: GatewayRequest, options: { seed?:
 export interface Snapshot {
   readonly world: World;
   readonly endpoints: EndpointTable;
+  /** CA bundles and key pairs from the manifests, for BackendTLSPolicy. */
+  readonly tls: TlsMaterial;
   /** 1 for the first world, +1 per successful reload. */
   readonly generation: number;
   readonly loadedAt: string;

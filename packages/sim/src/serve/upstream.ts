@@ -8,6 +8,7 @@
 import http2 from "node:http2";
 import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
+import { identityCheck } from "./backend-tls.js";
 import type { HeaderRecord } from "./headers.js";
 
 export type UpstreamProtocol = "http" | "h2c" | "https";
@@ -19,6 +20,8 @@ export interface UpstreamTls {
   /** A client certificate to present (BackendTLSPolicy clientCertificate). */
   cert?: string;
   key?: string;
+  /** `DNS:name` / `URI:uri` the backend certificate must carry instead of the SNI name. */
+  subjectAltNames?: string[];
 }
 
 export interface UpstreamOptions {
@@ -137,7 +140,7 @@ export class Upstreams {
   constructor(private readonly options: UpstreamOptions = {}) {}
 
   get(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls): Upstream {
-    const id = `${protocol}|${address}|${tls ? `${tls.servername}|${(tls.ca ?? []).join("")}|${tls.cert ?? ""}` : ""}`;
+    const id = `${protocol}|${address}|${tls ? JSON.stringify(tls) : ""}`;
     let u = this.upstreams.get(id);
     if (!u) {
       u = this.create(address, protocol, tls);
@@ -164,6 +167,7 @@ export class Upstreams {
             servername: tls?.servername,
             ...(tls?.ca?.length ? { ca: tls.ca } : {}),
             ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+            checkServerIdentity: identityCheck(tls?.subjectAltNames ?? []),
             rejectUnauthorized: true,
           },
         }),
