@@ -49,50 +49,12 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
         : `port ${req.port} of ${gwKey} serves ${[...new Set(onPort.map((l) => l.protocol))].join("/")}, not ${protocol}; connection refused`;
     return fail(base, ctx, { outcome: "reject", status: null, reason: sameProtocol.length > 0 ? "ListenerNotReady" : "ProtocolMismatch", message });
   }
-  const candidates = countListeners(hosts);
-
-  // Listener selection. HTTPS: SNI picks the listener at the handshake; then the Host must
-  // belong to it (Gateway Listener.hostname doc: 421 when another listener on the same port
-  // and protocol is the better match for the Host, 404 when none matches).
-  let li: number;
-  let host = req.host;
-  if (protocol === "HTTPS") {
-    if (!req.hostGiven) host = req.sni;
-    const bySni = selectListener(hosts, req.sni);
-    if (bySni === undefined) {
-      return fail(base, ctx, { outcome: "reject", status: null, reason: "NoListenerForSNI", message: `no HTTPS listener on port ${req.port} of ${gwKey} accepts SNI ${req.sni || "(none)"}; TLS handshake fails` });
-    }
-    const sniListener = rt.table.listeners[bySni]!;
-    notes?.push(`listener ${label(sniListener)} (port ${sniListener.port}, HTTPS, hostname ${sniListener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} HTTPS listeners on port ${req.port}` : ""}`);
-    certificateNote(ctx, sniListener, req.sni);
-    const refused = clientCertificateCheck(ctx, sniListener, req);
-    if (refused) return fail(base, ctx, refused);
-    const byHost = selectListener(hosts, host);
-    const listenerRef = refOf(sniListener);
-    if (byHost === undefined) {
-      base.listener = listenerRef;
-      return fail(base, ctx, { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no listener on port ${req.port}: 404` });
-    }
-    if (byHost !== bySni) {
-      const other = rt.table.listeners[byHost]!;
-      base.listener = listenerRef;
-      return fail(base, ctx, {
-        outcome: "error",
-        status: 421,
-        reason: "MisdirectedRequest",
-        message: `Host ${host} belongs to listener ${label(other)} (hostname ${other.hostname ?? "any"}), not to ${label(sniListener)} chosen by SNI ${req.sni}: 421 Misdirected Request`,
-      });
-    }
-    li = bySni;
-  } else {
-    const byHost = selectListener(hosts, host);
-    if (byHost === undefined) {
-      return fail(base, ctx, { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no HTTP listener on port ${req.port} of ${gwKey}: 404` });
-    }
-    li = byHost;
-    const l = rt.table.listeners[li]!;
-    notes?.push(`listener ${label(l)} (port ${l.port}, HTTP, hostname ${l.hostname ?? "any"}) accepts host ${host || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} HTTP listeners on port ${req.port}` : ""}`);
+  const selected = protocol === "HTTPS" ? selectHttpsListener(ctx, req, hosts, gwKey) : selectHttpListener(ctx, req, hosts, gwKey);
+  if ("fail" in selected) {
+    if (selected.listener !== null) base.listener = refOf(rt.table.listeners[selected.listener]!);
+    return fail(base, ctx, selected.fail);
   }
+  const { li, host } = selected;
   const listener = rt.table.listeners[li]!;
   const withListener = base;
   withListener.listener = refOf(listener);
@@ -131,6 +93,61 @@ export function decideGatewayHttp(ctx: DecideContext, req: RequestView, base: De
     return Object.assign(withListener, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the routes on listener ${label(listener)} matches ${req.method} ${host || "(no host)"}${norm.path}` });
   }
   return act(ctx, req, withListener, listener, rt.table.matches[winner]!, host, norm);
+}
+
+type Selected = { li: number; host: string } | { fail: Fail; listener: number | null };
+
+/** HTTP: the most specific listener for the Host; none → 404 (the port is open, the virtual host is missing). */
+function selectHttpListener(ctx: DecideContext, req: RequestView, hosts: HostLookup, gwKey: string): Selected {
+  const li = selectListener(hosts, req.host);
+  if (li === undefined) {
+    return { listener: null, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${req.host || "(none)"} matches no HTTP listener on port ${req.port} of ${gwKey}: 404` } };
+  }
+  if (ctx.notes) {
+    const l = ctx.rt.table.listeners[li]!;
+    const n = countListeners(hosts);
+    ctx.notes.push(`listener ${label(l)} (port ${l.port}, HTTP, hostname ${l.hostname ?? "any"}) accepts host ${req.host || "(none)"}${n > 1 ? `: the most specific of ${n} HTTP listeners on port ${req.port}` : ""}`);
+  }
+  return { li, host: req.host };
+}
+
+/**
+ * HTTPS: the SNI picks the listener at the handshake (where client certificates are checked);
+ * then the Host must belong to it. Gateway Listener.hostname doc: 421 when another listener on
+ * the same port and protocol is the better match for the Host, 404 when none matches.
+ */
+function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts: HostLookup, gwKey: string): Selected {
+  const { rt, notes } = ctx;
+  const host = req.hostGiven ? req.host : req.sni;
+  const bySni = selectListener(hosts, req.sni);
+  if (bySni === undefined) {
+    return { listener: null, fail: { outcome: "reject", status: null, reason: "NoListenerForSNI", message: `no HTTPS listener on port ${req.port} of ${gwKey} accepts SNI ${req.sni || "(none)"}; TLS handshake fails` } };
+  }
+  const sniListener = rt.table.listeners[bySni]!;
+  if (notes) {
+    const n = countListeners(hosts);
+    notes.push(`listener ${label(sniListener)} (port ${sniListener.port}, HTTPS, hostname ${sniListener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${n > 1 ? `: the most specific of ${n} HTTPS listeners on port ${req.port}` : ""}`);
+    certificateNote(ctx, sniListener, req.sni);
+  }
+  const refused = clientCertificateCheck(ctx, sniListener, req);
+  if (refused) return { listener: null, fail: refused };
+  const byHost = selectListener(hosts, host);
+  if (byHost === undefined) {
+    return { listener: bySni, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no listener on port ${req.port}: 404` } };
+  }
+  if (byHost !== bySni) {
+    const other = rt.table.listeners[byHost]!;
+    return {
+      listener: bySni,
+      fail: {
+        outcome: "error",
+        status: 421,
+        reason: "MisdirectedRequest",
+        message: `Host ${host} belongs to listener ${label(other)} (hostname ${other.hostname ?? "any"}), not to ${label(sniListener)} chosen by SNI ${req.sni}: 421 Misdirected Request`,
+      },
+    };
+  }
+  return { li: bySni, host };
 }
 
 function isEmpty(h: HostLookup): boolean {
