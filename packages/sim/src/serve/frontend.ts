@@ -124,6 +124,8 @@ export class HttpFrontend implements Frontend {
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: limits.checkIntervalMs,
+      // A request without Host is the core's to judge (as in `gwsim route`), not the parser's.
+      requireHostHeader: false,
     });
     // This server never listens itself (connections are handed to it), so start its slow-client
     // checks (headersTimeout, requestTimeout) the way `listen` would.

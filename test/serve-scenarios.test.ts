@@ -1,0 +1,184 @@
+/**
+ * The HTTP routing scenarios (test/scenarios/http, the cases `http-scenarios.test.ts` checks
+ * offline) run a second time through the live adapter: each request goes over a real socket to
+ * `serve`, which decides it with the real core and forwards it to echo backends. Checked per
+ * case: the live decision meets the case's expectations (so the socket request describes the
+ * same request), and what the client and the echo backend saw agrees with that decision.
+ *
+ * Skipped, with the reason in the title: cases that decide in a world with objects removed,
+ * that present a client certificate (the case has no private key to handshake with), or whose
+ * connection has no listener to reach.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorld, decide, parseManifestFiles, type Decision, type GatewayRequest } from "../packages/core/src/index.js";
+import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
+import { startEcho, type EchoReply, type EchoServer } from "./helpers/echo.js";
+
+const ROOT = join(import.meta.dirname, "scenarios", "http");
+const { parse } = createRequire(join(import.meta.dirname, "..", "packages", "core", "package.json"))("yaml") as { parse(text: string): unknown };
+
+interface Case {
+  request: GatewayRequest;
+  options?: Record<string, unknown>;
+  status?: number | null;
+  outcome?: string;
+  backend?: string | null;
+  route?: string | null;
+  remove?: string[];
+  repeat?: number;
+}
+interface CaseFile {
+  defaults?: Partial<GatewayRequest>;
+  options?: Record<string, unknown>;
+  cases: Case[];
+}
+
+const base = { file: "_base.yaml", text: readFileSync(join(ROOT, "_base.yaml"), "utf8") };
+const folders = readdirSync(ROOT).filter((f) => !f.startsWith("_") && statSync(join(ROOT, f)).isDirectory());
+
+interface Live {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function send(port: number, r: GatewayRequest): Promise<Live> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = { ...(r.headers ?? {}) };
+    if (r.host !== undefined) headers.host = r.host;
+    const secure = r.scheme === "https";
+    const servername = r.sni ?? (r.host ?? "").replace(/:\d+$/, "");
+    const options: https.RequestOptions = { host: "127.0.0.1", port, method: r.method ?? "GET", path: r.path ?? "/", headers, agent: false, setHost: false, timeout: 5000 };
+    const onResponse = (res: http.IncomingMessage) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    };
+    const req = secure
+      ? https.request({ ...options, rejectUnauthorized: false, ...(servername && !/^[\d.]+$/.test(servername) ? { servername } : {}) }, onResponse)
+      : http.request(options, onResponse);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A field sent as several lines equals one comma-joined line (RFC 9110 §5.3): compare the lists. */
+const joined = (v: string | string[] | undefined) => (v === undefined ? v : (Array.isArray(v) ? v : [v]).join(",").split(/\s*,\s*/).join(","));
+
+describe.each(folders)("%s (live)", (folder) => {
+  const dir = join(ROOT, folder);
+  const spec = parse(readFileSync(join(dir, "cases.yaml"), "utf8")) as CaseFile;
+  const parsed = parseManifestFiles([base, { file: `${folder}/world.yaml`, text: readFileSync(join(dir, "world.yaml"), "utf8") }]);
+  const world = buildWorld(parsed.objects);
+  let gw: LiveGateway;
+  const echoes: EchoServer[] = [];
+  const ports = new Map<string, number>();
+  const decisions: Decision[] = [];
+  let caseOptions: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    const endpoints = new Map<string, string[]>();
+    for (const s of world.graph.services) {
+      for (const p of s.ports) {
+        const e = await startEcho({ service: `${s.namespace}/${s.name}` });
+        echoes.push(e);
+        endpoints.set(`${s.namespace}/${s.name}:${p.port}`, [e.address]);
+      }
+    }
+    const listen = new Map(world.graph.listeners.map((l) => [`${l.gateway.namespace}/${l.gateway.name}:${l.port}`, { host: "127.0.0.1", port: 0 }]));
+    gw = await startServe({
+      world,
+      objects: parsed.objects,
+      endpoints,
+      listen,
+      // Align the live draw with the case's (seed, index) so a weighted pick can be compared.
+      decide: (w, r, o) => {
+        const d = decide(w, r, { ...o, seed: 0, index: 0, ...spec.options, ...caseOptions });
+        decisions.push(d);
+        return d;
+      },
+    });
+    for (const a of gw.addresses()) ports.set(`${a.gateway}:${a.port}`, a.address.port);
+  });
+
+  afterAll(async () => {
+    await gw?.close({ drainMs: 0 });
+    await Promise.all(echoes.map((e) => e.close()));
+  });
+
+  const rows = spec.cases.map((c, i) => {
+    const request = { ...spec.defaults, ...c.request } as GatewayRequest;
+    const scheme = request.scheme ?? "http";
+    const port = request.port ?? (scheme === "https" ? 443 : 80);
+    const skip = c.remove ? "decides in a world with objects removed" : request.clientCertificate ? "presents a client certificate" : scheme !== "http" && scheme !== "https" ? `scheme ${scheme}` : null;
+    return { i, c, request: { ...request, scheme, port }, skip };
+  });
+
+  it.each(rows.map((r) => [`#${r.i} ${r.request.method ?? "GET"} ${r.request.scheme}://${r.request.host ?? ""}:${r.request.port}${r.request.path ?? "/"}${r.skip ? ` (not live: ${r.skip})` : ""}`, r] as const))("%s", async (_t, row) => {
+    const { c, request } = row;
+    const local = ports.get(`${request.gateway}:${request.port}`);
+    if (row.skip || local === undefined) {
+      // Nothing reachable to send to: the offline decision must then refuse the connection.
+      if (!row.skip) expect(decide(world, request, { seed: 0, index: 0 }).outcome).toBe("reject");
+      return;
+    }
+    caseOptions = { ...(c.options ?? {}) };
+    decisions.length = 0;
+    let live: Live | Error;
+    try {
+      live = await send(local, request);
+    } catch (e) {
+      live = e as Error;
+    }
+    const d = decisions[0];
+    if (d === undefined) {
+      // The connection was refused before any request (TLS with no certificate for the SNI).
+      expect(live).toBeInstanceOf(Error);
+      expect(decide(world, request, { seed: 0, index: 0, ...spec.options, ...caseOptions }).outcome).toBe("reject");
+      return;
+    }
+    const context = `live decision: ${JSON.stringify(d, null, 1)}`;
+    // 1. The request as serve read it off the socket decides as the case expects.
+    if (c.status !== undefined && !c.repeat) expect(d.status, context).toBe(c.status);
+    if (c.outcome !== undefined) expect(d.outcome, context).toBe(c.outcome);
+    if (c.backend !== undefined && !c.repeat) expect(d.backend ? `${d.backend.namespace}/${d.backend.name}` : null, context).toBe(c.backend);
+    if (c.route !== undefined) expect(d.route ? `${d.route.namespace}/${d.route.name}` : null, context).toBe(c.route === null ? null : c.route.split("/").slice(0, 2).join("/"));
+    // 2. What happened on the wire is what the decision says.
+    if (d.outcome === "reject" && !d.status) {
+      expect(live, context).toBeInstanceOf(Error);
+      return;
+    }
+    expect(live, context).not.toBeInstanceOf(Error);
+    const res = live as Live;
+    if (d.outcome === "forward") {
+      expect(res.status, `${context}\n${res.body}`).toBe(200);
+      const echo = JSON.parse(res.body) as EchoReply;
+      expect(echo.service).toBe(`${d.backend!.namespace}/${d.backend!.name}`);
+      expect(echo.method).toBe(d.forwarded!.method);
+      expect(echo.path).toBe(d.forwarded!.path);
+      // A request sent without Host reaches the backend with the endpoint's address as Host.
+      // The client's port stays on the Host unless a filter rewrote the host.
+      if (d.forwarded!.host) expect([echo.host, echo.host.replace(/:\d+$/, "")]).toContain(d.forwarded!.host);
+      for (const [name, value] of Object.entries(d.forwarded!.headers)) expect(joined(echo.headers[name]), `header ${name}`).toBe(joined(value));
+      for (const name of Object.keys(echo.headers)) {
+        if (["host", "content-length", "transfer-encoding", "connection"].includes(name)) continue;
+        expect(d.forwarded!.headers, `backend got ${name} the decision did not forward`).toHaveProperty(name);
+      }
+      for (const [name, value] of Object.entries(d.responseHeaders?.set ?? {})) expect(res.headers[name]).toBe(value);
+      for (const name of d.responseHeaders?.remove ?? []) if (!(name in (d.responseHeaders?.set ?? {})) && !(name in (d.responseHeaders?.add ?? {}))) expect(res.headers[name]).toBeUndefined();
+    } else if (d.outcome === "redirect") {
+      expect(res.status).toBe(d.redirect!.status);
+      expect(res.headers.location).toBe(d.redirect!.location);
+    } else {
+      expect(res.status, context).toBe(d.status);
+      const respond = (d as { respond?: { headers?: Record<string, string> } }).respond;
+      for (const [name, value] of Object.entries(respond?.headers ?? {})) expect(res.headers[name.toLowerCase()]).toBe(value);
+    }
+  });
+});
