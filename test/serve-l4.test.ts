@@ -246,7 +246,7 @@ describe("serve: BackendTLSPolicy re-encryption (fake decide)", () => {
   async function httpsBackend(): Promise<{ address: string; servernames: (string | false)[] }> {
     const servernames: (string | false)[] = [];
     const server = https.createServer({ cert: CERT, key: KEY }, (req, res) => {
-      servernames.push((req.socket as tls.TLSSocket).servername);
+      servernames.push((req.socket as tls.TLSSocket).servername ?? false);
       res.end(`tls ${req.url}`);
     });
     const port = await listening(server as unknown as tls.Server);
