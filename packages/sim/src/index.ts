@@ -43,3 +43,5 @@ export { readTrace, detectFormat, compileLogFormat, logFormatText, NAMED_LOG_FOR
 export type {
   TraceRecord, TraceReader, TraceStats, TraceFormat, TraceObserved, ReadTraceOptions, BadSample, TraceInput, CompiledLogFormat,
 } from "./trace/index.js";
+export { startServe, LiveGateway, ListenError, parseListen, planFrontends, endpointsFromManifests, parseEndpointsFile, backendKey } from "./serve/index.js";
+export type { ServeOptions, BoundFrontend, BindAddress, ListenMap, FrontendPlan, FrontendKind, EndpointTable, DecideFn as ServeDecideFn, Exchange, Snapshot, Limits } from "./serve/index.js";
