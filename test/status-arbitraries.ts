@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 
-export type Doc = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string } };
+export type Doc = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string } };
 
 const GW = "gateway.networking.k8s.io/v1";
 export const NAMESPACES = ["edge", "shop", "web"] as const;

@@ -23,3 +23,6 @@ export { decide as decideOnTable } from "./decide/index.js";
 export type { DecideOptions, DecideWorld } from "./decide/index.js";
 export { lint, compareFindings, LINT_RULES, LINT_RULE_IDS } from "./lint/index.js";
 export type { Finding, LintOptions, LintRuleId, LintRuleInfo, LintObjectRef, RelatedLocation } from "./lint/index.js";
+export { resolve, statusList } from "./resolve/index.js";
+export type { ResolveOptions } from "./resolve/index.js";
+export { ConditionType, GatewayClassReason, GatewayReason, ListenerReason, ListenerSetReason, RouteReason, PolicyReason, NEGATIVE_POLARITY_CONDITIONS, DEFAULT_CONTROLLER_NAME } from "./model/conditions.js";

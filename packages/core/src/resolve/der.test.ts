@@ -70,7 +70,7 @@ describe("readTlsSecret", () => {
     expect(r.dnsNames).toEqual(["ec.example.com"]);
     expect(r.certPem).toContain("BEGIN CERTIFICATE");
   });
-  it.each([
+  it.each<{ name: string; data: Record<string, string>; want: string }>([
     { name: "missing key", data: { "tls.crt": b64(fixture("rsa.crt")) }, want: "no tls.key" },
     { name: "missing cert", data: { "tls.key": b64(fixture("rsa.key")) }, want: "no tls.crt" },
     { name: "not PEM", data: { "tls.crt": b64("Hello world\n"), "tls.key": b64("Hello world\n") }, want: "no PEM CERTIFICATE" },

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { LabelSelectorIn } from "./input.js";
 import { describeSelector, namespaceLabels, NAMESPACE_NAME_LABEL, selectorMatches } from "./selector.js";
 
 const labels = { team: "shop", env: "prod" };
 
 describe("selectorMatches (metav1.LabelSelector)", () => {
-  it.each([
+  it.each<{ name: string; sel: LabelSelectorIn | undefined; want: boolean }>([
     { name: "no selector", sel: undefined, want: true },
     { name: "empty selector", sel: {}, want: true },
     { name: "matchLabels hit", sel: { matchLabels: { team: "shop" } }, want: true },
