@@ -13,6 +13,7 @@ import { compileRegex } from "../model/regex.js";
 import type { ResolvedRoute } from "../resolve/graph.js";
 import type { LintContext } from "./context.js";
 import { describeMatch, matchCovers, conditionsCover, sameConditions } from "./cover.js";
+import { literalStart, literalTail } from "./regex-literals.js";
 import type { Finding, LintObjectRef } from "./finding.js";
 
 interface Shadow {
@@ -205,53 +206,11 @@ function regexShadowFindings(ctx: LintContext, invalidRule: Set<number>): Findin
   return out;
 }
 
-/** Characters of the regex before its first metacharacter (escapes of punctuation unescaped). */
-export function literalStart(pattern: string): string {
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "\\") {
-      const n = pattern[i + 1];
-      if (n !== undefined && /[^A-Za-z0-9]/.test(n)) {
-        out += n;
-        i++;
-        continue;
-      }
-      break;
-    }
-    if ("^$.*+?()[]{}|".includes(c)) {
-      // A quantifier applies to the previous character, which is then not certain.
-      if ("*?{".includes(c)) out = out.slice(0, -1);
-      break;
-    }
-    out += c;
-  }
-  return out.startsWith("^") ? out.slice(1) : out;
-}
-
 /** Paths under `key` to try against a regex: the prefix itself, children, and children with the regex's literal tail. */
 function witnessPaths(key: string, pattern: string): string[] {
   const tail = literalTail(pattern);
   const out = [key, `${key}/`, `${key}/a`, `${key}/a/b`, `${key}/index.html`];
   if (tail) out.push(`${key}/a${tail}`, `${key}/${tail.replace(/^\//, "")}`, `${key}${tail.startsWith("/") ? tail : `/${tail}`}`);
-  return out;
-}
-
-/** The literal characters at the end of a regex (`\.png$` → `.png`). */
-function literalTail(pattern: string): string {
-  const p = pattern.endsWith("$") ? pattern.slice(0, -1) : pattern;
-  let out = "";
-  for (let i = p.length - 1; i >= 0; i--) {
-    const c = p[i]!;
-    const escaped = i > 0 && p[i - 1] === "\\";
-    if (escaped) {
-      out = c + out;
-      i--;
-      continue;
-    }
-    if ("^$.*+?()[]{}|\\".includes(c)) break;
-    out = c + out;
-  }
   return out;
 }
 

@@ -1,0 +1,130 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { normalizePath } from "../decide/normalize.js";
+import { decide } from "../world.js";
+import { validateObjects } from "../schema/validate.js";
+import { lint } from "../lint/index.js";
+import { matchesPattern, type RequestPattern } from "./targets.js";
+import { mutatePath, PATH_MUTATIONS, requests } from "./requests.js";
+import { worlds } from "./worlds.js";
+import { worldFrom } from "./world-from.js";
+
+const WORLD = worldFrom(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: x-version, value: "2"}], queryParams: [{name: debug, value: "1"}]}]
+    backendRefs: [{name: svc, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/img/[a-z]+\\\\.png"}}]
+    backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: app}
+spec: {ports: [{port: 80}]}
+`);
+
+const sample = (pattern: RequestPattern = {}) => fc.sample(requests(WORLD, pattern), { numRuns: 3000, seed: 7 });
+
+describe("requests(world)", () => {
+  it("reach the boundaries of the world's matches", () => {
+    const rs = sample();
+    const norm = rs.map((r) => normalizePath(r.path ?? "/").path);
+    const hosts = new Set(rs.map((r) => r.host!.toLowerCase().replace(/:\d+$/, "")));
+    const raw = rs.map((r) => r.path ?? "");
+    // hosts: the route's, the wildcard's expansions and its bare suffix (a near miss)
+    expect([...hosts]).toEqual(expect.arrayContaining(["shop.example.com", "a.example.com", "example.com"]));
+    expect(rs.some((r) => /[A-Z]/.test(r.host!))).toBe(true);
+    // paths: exact boundary, trailing slash, segment near miss, child, case, encoding, dot segments
+    for (const p of ["/api", "/api/", "/apix", "/ap", "/API"]) expect(norm).toContain(p);
+    expect(norm.some((p) => p.startsWith("/api/"))).toBe(true);
+    expect(raw.some((p) => /%[0-9A-F]{2}/.test(p))).toBe(true);
+    expect(raw.some((p) => /%([0-9][a-f]|[a-f][0-9a-f])/.test(p))).toBe(true);
+    expect(raw.some((p) => p.includes("/../"))).toBe(true);
+    expect(raw.some((p) => p.includes("/./"))).toBe(true);
+    expect(raw.some((p) => p.includes("//"))).toBe(true);
+    // regex paths: a sample that matches the regex
+    expect(norm.some((p) => /^\/img\/[a-z]+\.png$/.test(p))).toBe(true);
+    // header and query values that just match and just miss; query names in the other case
+    const headerValues = rs.flatMap((r) => Object.entries(r.headers ?? {}).filter(([k]) => k.toLowerCase() === "x-version").flatMap(([, v]) => v));
+    expect(headerValues).toEqual(expect.arrayContaining(["2", "2x", ""]));
+    const queries = raw.filter((p) => p.includes("?")).map((p) => p.split("?")[1]);
+    expect(queries.some((q) => q!.includes("debug=1"))).toBe(true);
+    expect(queries.some((q) => q!.includes("debug=1x"))).toBe(true);
+    expect(queries.some((q) => q!.includes("DEBUG=1"))).toBe(true);
+  });
+
+  it("land on every outcome: the rule, a 404 by path and by host", () => {
+    const outcomes = new Set(sample().map((r) => `${decide(WORLD, r).outcome}`));
+    expect([...outcomes]).toEqual(expect.arrayContaining(["forward", "notFound"]));
+  });
+
+  it("with a pattern, every request belongs to it", () => {
+    const pattern: RequestPattern = { host: "shop.example.com", path: "/api", method: "POST", headers: { "x-version": "2" } };
+    const rs = sample(pattern);
+    expect(rs.every((r) => matchesPattern(pattern, r))).toBe(true);
+    // and they still vary below the prefix
+    expect(new Set(rs.map((r) => normalizePath(r.path!).path)).size).toBeGreaterThan(5);
+  });
+
+  it("a wildcard host pattern gives hosts under it, never the bare suffix", () => {
+    const rs = sample({ host: "*.example.com" });
+    expect(rs.every((r) => r.host!.toLowerCase().replace(/:\d+$/, "").endsWith(".example.com"))).toBe(true);
+  });
+
+  it("decide never throws on them, and says something for each", () => {
+    fc.assert(
+      fc.property(requests(WORLD), (r) => {
+        const d = decide(WORLD, r);
+        expect(["forward", "redirect", "respond", "notFound", "error", "reject"]).toContain(d.outcome);
+      }),
+    );
+  });
+
+  it("each path mutation keeps the path absolute", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("/", "/a", "/a/", "/a/b", "/ab/c/"), fc.constantFrom(...PATH_MUTATIONS), (p, m) => {
+        expect(mutatePath(p, m).startsWith("/")).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("worlds()", () => {
+  it("are valid (schema and CEL), build, and lint without throwing", () => {
+    fc.assert(
+      fc.property(worlds(), (objects) => {
+        const { diagnostics } = validateObjects(objects);
+        expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+        const w = worldFrom(objects);
+        expect(w.graph.routes.length).toBeGreaterThan(0);
+        lint(w);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("route requests somewhere at least some of the time", () => {
+    let forwarded = 0;
+    fc.assert(
+      fc.property(worlds(), (objects) => {
+        const w = worldFrom(objects);
+        for (const r of fc.sample(requests(w), { numRuns: 20, seed: 1 })) if (decide(w, r).outcome === "forward") forwarded++;
+      }),
+      { numRuns: 50, seed: 3 },
+    );
+    expect(forwarded).toBeGreaterThan(50);
+  });
+});

@@ -1,0 +1,28 @@
+import type { BuildOptions, World } from "../world.js";
+import { buildWorld } from "../world.js";
+import type { ManifestObject } from "../manifest/object.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { parseManifestFiles } from "../manifest/parse.js";
+
+/** A World that keeps the objects it was built from (lint and isolated read ReferenceGrants from them). */
+export type TestWorld = World & { readonly objects: readonly ManifestObject[]; readonly problems: readonly Diagnostic[] };
+
+/**
+ * A world from manifest text (one file's content, or `{ file, text }` per file) or objects, in
+ * one call. `problems` lists parse and schema problems; invalid objects are left out, as
+ * buildWorld does. Pure: reading the files is the caller's (`readFileSync`).
+ */
+export function worldFrom(input: string | readonly { file: string; text: string }[] | readonly ManifestObject[], options: BuildOptions = {}): TestWorld {
+  let objects: readonly ManifestObject[];
+  let parseProblems: Diagnostic[] = [];
+  if (typeof input === "string" || (input.length > 0 && "text" in (input[0] as object))) {
+    const files = typeof input === "string" ? [{ file: "manifests.yaml", text: input }] : (input as readonly { file: string; text: string }[]);
+    const parsed = parseManifestFiles([...files]);
+    objects = parsed.objects;
+    parseProblems = parsed.diagnostics;
+  } else {
+    objects = input as readonly ManifestObject[];
+  }
+  const world = buildWorld(objects, options);
+  return Object.freeze({ ...world, objects, problems: [...parseProblems, ...world.diagnostics] });
+}
