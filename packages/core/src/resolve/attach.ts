@@ -54,7 +54,6 @@ export function attachRoutes(ctx: AttachContext, routes: readonly RouteModel[]):
       if (o) outcomes.push(o);
     });
   }
-  enforceHTTPGRPCHostnameExclusivity(outcomes);
   for (const o of outcomes) {
     const rules = o.route.resolved.rules;
     if (!o.rejection && rules.length > 0 && o.route.droppedRules.length === rules.length) {
@@ -63,6 +62,8 @@ export function attachRoutes(ctx: AttachContext, routes: readonly RouteModel[]):
     }
     if (o.rejection) o.listeners = [];
   }
+  // After the rejections above: a route that attaches nowhere does not hold a hostname.
+  enforceHTTPGRPCHostnameExclusivity(outcomes);
   countAttachedRoutes(outcomes);
   return outcomes;
 }
