@@ -45,8 +45,6 @@ const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
 const PATH_TYPES = new Set(["Exact", "PathPrefix", "RegularExpression"]);
 const VALUE_MATCH_TYPES = new Set(["Exact", "RegularExpression"]);
 
-export const isRouteKind = (kind: string): kind is RouteKind => (ROUTE_KINDS as readonly string[]).includes(kind);
-
 export function resolveRoutes(index: ObjectIndex): RouteModel[] {
   const out: RouteModel[] = [];
   const seen = new Set<string>();
