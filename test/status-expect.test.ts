@@ -49,6 +49,8 @@ describe("compareStatus", () => {
     { name: "listener set", e: { ...gw, listeners: [{ name: "http" }, { name: "https" }] } },
     { name: "attachedRoutes", e: { ...gw, listeners: [{ name: "http", attachedRoutes: 1 }] } },
     { name: "supportedKinds", e: { ...gw, listeners: [{ name: "http", supportedKinds: ["HTTPRoute", "GRPCRoute"] }] } },
+    { name: "absent listener condition", e: { ...gw, listeners: [{ name: "http", absentConditions: ["Programmed"] }] } },
+    { name: "absent parent condition", e: { ...route, parents: [{ parentRef: { name: "gw" }, absentConditions: ["Accepted"] }] } },
     { name: "listener condition", e: { ...gw, listeners: [{ name: "http", conditions: [{ type: "Programmed", status: "False" }] }] } },
     { name: "attachedListenerSets", e: { ...gw, attachedListenerSets: 1 } },
     { name: "parent count", e: { ...route, parents: [] } },

@@ -23,12 +23,16 @@ export interface ExpectedListener {
   /** Route kinds, exact as a set. */
   supportedKinds?: string[];
   conditions?: ExpectedCondition[];
+  /** Condition types that must not be present. */
+  absentConditions?: string[];
 }
 
 export interface ExpectedParent {
   parentRef: Record<string, unknown>;
   controllerName?: string;
   conditions?: ExpectedCondition[];
+  /** Condition types that must not be present. */
+  absentConditions?: string[];
 }
 
 export interface ExpectedObject {
@@ -83,6 +87,10 @@ function conditionMismatch(where: string, expected: readonly ExpectedCondition[]
   return out;
 }
 
+function absentMismatch(where: string, absent: readonly string[] | undefined, actual: readonly Cond[] | undefined): string[] {
+  return (absent ?? []).filter((t) => (actual ?? []).some((c) => c.type === t)).map((t) => `${where}: condition ${t} must not be present`);
+}
+
 function refMatches(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
   return Object.entries(expected).every(([k, v]) => actual[k] === v);
 }
@@ -110,9 +118,7 @@ export function compareStatus(items: readonly StatusItem[], expected: readonly E
     };
     if (e.emptyStatus && Object.keys(status).length > 0) out.push(`${id}: expected an empty status, got ${JSON.stringify(status)}`);
     out.push(...conditionMismatch(id, e.conditions, status.conditions));
-    for (const t of e.absentConditions ?? []) {
-      if ((status.conditions ?? []).some((c) => c.type === t)) out.push(`${id}: condition ${t} must not be present`);
-    }
+    out.push(...absentMismatch(id, e.absentConditions, status.conditions));
     if (e.attachedListenerSets !== undefined && (status.attachedListenerSets ?? 0) !== e.attachedListenerSets) {
       out.push(`${id}: attachedListenerSets ${status.attachedListenerSets ?? 0}, want ${e.attachedListenerSets}`);
     }
@@ -129,7 +135,7 @@ export function compareStatus(items: readonly StatusItem[], expected: readonly E
           const have = al.supportedKinds.map((k) => k.kind).sort();
           if (JSON.stringify(have) !== JSON.stringify([...el.supportedKinds].sort())) out.push(`${lid}: supportedKinds [${have.join(", ")}], want [${el.supportedKinds.join(", ")}]`);
         }
-        out.push(...conditionMismatch(lid, el.conditions, al.conditions));
+        out.push(...conditionMismatch(lid, el.conditions, al.conditions), ...absentMismatch(lid, el.absentConditions, al.conditions));
       }
     }
     if (e.parents) {
@@ -143,7 +149,8 @@ export function compareStatus(items: readonly StatusItem[], expected: readonly E
           out.push(`${id}: no parent matches ${JSON.stringify(ep.parentRef)}; have ${JSON.stringify(actual.map((p) => p.parentRef))}`);
           continue;
         }
-        const problems = candidates.map((p) => conditionMismatch(`${id} parent ${JSON.stringify(ep.parentRef)}`, ep.conditions, p.conditions));
+        const where = `${id} parent ${JSON.stringify(ep.parentRef)}`;
+        const problems = candidates.map((p) => [...conditionMismatch(where, ep.conditions, p.conditions), ...absentMismatch(where, ep.absentConditions, p.conditions)]);
         if (!problems.some((p) => p.length === 0)) out.push(...(problems[0] as string[]));
       }
     }

@@ -4,7 +4,7 @@ import type { ClassModel } from "./gateway-classes.js";
 import { parametersProblem } from "./gateway-classes.js";
 import type { GatewaySpecIn, InputObject, ListenerSetSpecIn } from "./input.js";
 import { arr, generationOf, namespaceOf, nn, specOf } from "./input.js";
-import { buildListeners, detectConflicts, ownerOf, settleValidity, type ListenerModel } from "./listeners.js";
+import { buildListeners, detectConflicts, detectOverlappingTLS, ownerOf, settleValidity, type ListenerModel } from "./listeners.js";
 import { compareAge, type ObjectIndex } from "./objects.js";
 import { describeSelector, selectorMatches } from "./selector.js";
 import { readTlsSecret } from "./tls-secret.js";
@@ -143,6 +143,7 @@ export function resolveGateways(index: ObjectIndex, classes: Map<string, ClassMo
     gw.listenerSets = attached;
     gw.merged = [...gw.listeners, ...attached.flatMap((ls) => ls.listeners)];
     detectConflicts(gw.merged);
+    detectOverlappingTLS(gw.merged);
     gw.merged.forEach(settleValidity);
     for (const l of gw.merged) l.ready = l.valid && gw.accepted;
     for (const ls of attached) acceptListenerSet(ls);

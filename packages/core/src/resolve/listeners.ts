@@ -3,6 +3,7 @@ import { condFalse, condTrue, listWords, summarize, type Cond, type Problem } fr
 import type { NamespacedName, ResolvedCertificate, ResolvedListener } from "./graph.js";
 import type { FrontendValidationIn, GatewaySpecIn, InputObject, ListenerIn } from "./input.js";
 import { arr, nn } from "./input.js";
+import { intersectHostname } from "./hostnames.js";
 import type { ObjectIndex } from "./objects.js";
 import { readCaBundle, readTlsSecret } from "./tls-secret.js";
 
@@ -41,6 +42,8 @@ export interface ListenerModel {
   /** Why the listener is not Accepted, apart from conflicts. */
   acceptedProblem: Problem | null;
   conflict: Problem | null;
+  /** Other TLS-terminating listeners on the port whose hostnames overlap this one's. */
+  overlappingTLS: ListenerModel[];
   refProblems: Problem[];
   certificates: ResolvedCertificate[];
   frontendValidation: NonNullable<ResolvedListener["tls"]>["frontendValidation"];
@@ -100,6 +103,7 @@ function buildListener(
     supportedKinds: [],
     acceptedProblem: null,
     conflict: null,
+    overlappingTLS: [],
     refProblems: [],
     certificates: [],
     frontendValidation: null,
@@ -343,6 +347,23 @@ function conflictProblem(a: ListenerModel, b: ListenerModel, kind: "protocol" | 
   };
 }
 
+/**
+ * OverlappingTLSConfig (gateway_types.go, GEP-3567): TLS-terminating listeners on one port whose
+ * hostnames overlap without being equal (`*.example.com` and `foo.example.com`, or one without a
+ * hostname), so that a client may reuse a connection for the other (HTTP/2 coalescing).
+ * Detected among listeners that are accepted and not conflicted.
+ */
+export function detectOverlappingTLS(listeners: readonly ListenerModel[]): void {
+  const live = listeners.filter((l) => l.tlsMode === "Terminate" && l.acceptedProblem === null && l.conflict === null);
+  for (const l of listeners) l.overlappingTLS = [];
+  for (const a of live) {
+    for (const b of live) {
+      if (a === b || a.port !== b.port || a.hostname === b.hostname) continue;
+      if (a.hostname === null || b.hostname === null || intersectHostname(a.hostname, b.hostname) !== null) a.overlappingTLS.push(b);
+    }
+  }
+}
+
 function describeProtocol(l: ListenerModel): string {
   if (l.protocol === "TLS") return `TLS (${l.tlsMode})`;
   return l.protocol;
@@ -367,7 +388,7 @@ export function settleValidity(l: ListenerModel): void {
   }
 }
 
-/** The listener's conditions in a fixed order: Accepted, Programmed, ResolvedRefs, Conflicted. */
+/** The listener's conditions in a fixed order: Accepted, Programmed, ResolvedRefs, Conflicted, then OverlappingTLSConfig when true. */
 export function listenerConditions(l: ListenerModel, parentProblem: string | null): Cond[] {
   const what = `${l.protocol} listener ${l.name} on port ${l.port}`;
   const conds: Cond[] = [];
@@ -392,6 +413,17 @@ export function listenerConditions(l: ListenerModel, parentProblem: string | nul
       ? condTrue(ConditionType.Conflicted, l.conflict.reason, l.conflict.message)
       : condFalse(ConditionType.Conflicted, ListenerReason.NoConflicts, "no conflicts"),
   );
+  if (l.overlappingTLS.length) {
+    // Negative polarity: written only when true.
+    const others = l.overlappingTLS.map((o) => `${o.name} (${o.hostname ?? "any hostname"}) of ${ownerText(o.owner)}`);
+    conds.push(
+      condTrue(
+        ConditionType.OverlappingTLSConfig,
+        ListenerReason.OverlappingHostnames,
+        `hostname ${l.hostname ?? "(any)"} on port ${l.port} overlaps listener(s) ${listWords(others)}: a client may reuse one TLS connection for both (HTTP/2 connection coalescing)`,
+      ),
+    );
+  }
   return conds;
 }
 
