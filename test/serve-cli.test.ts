@@ -203,6 +203,7 @@ describe("gwsim serve on the bundled example (real core)", () => {
       const inflight = request(port, { path: "/cart/1", host: "store.example.com" });
       await new Promise((res) => setTimeout(res, 100));
       const code = r.stop();
+      await r.waitFor("gwsim: draining");
       await new Promise((res) => setTimeout(res, 20));
       await expect(request(port, { path: "/cart/2", host: "store.example.com" })).rejects.toThrow();
       const done = await inflight;

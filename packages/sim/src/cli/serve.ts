@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import type { EventEmitter } from "node:events";
 import { buildWorld, decide, type Diagnostic, type ManifestObject, type World } from "@gwsim/core";
 import { CONTROLLER_FLAG, FILE_FLAG, requireFiles } from "./common.js";
@@ -65,7 +65,7 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
   const endpointProblems: Diagnostic[] = [];
   if (endpointsFile) {
     try {
-      const parsed = parseEndpointsFile(await io.readFile(join(io.cwd, endpointsFile)), endpointsFile);
+      const parsed = parseEndpointsFile(await io.readFile(resolve(io.cwd, endpointsFile)), endpointsFile);
       endpoints = parsed.table;
       for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: p.message });
     } catch (e) {
@@ -84,7 +84,7 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
 }
 
 function openLog(path: string, io: Io): { write: (line: string) => void; close: () => Promise<void> } {
-  const stream: WriteStream = createWriteStream(join(io.cwd, path), { flags: "a" });
+  const stream: WriteStream = createWriteStream(resolve(io.cwd, path), { flags: "a" });
   stream.on("error", (e) => io.stderr(`gwsim: ${path}: ${e.message}\n`));
   return { write: (line) => void stream.write(line), close: () => new Promise((r) => stream.end(() => r())) };
 }
@@ -159,8 +159,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
       io.stderr(`gwsim: reload (${why}) failed: ${(e as Error)?.message ?? String(e)}\n`);
     });
   };
-  const watched = values["no-watch"] ? [] : files.filter((f) => f !== "-").map((f) => join(io.cwd, f));
-  if (endpointsFile && !values["no-watch"]) watched.push(join(io.cwd, endpointsFile));
+  const watched = values["no-watch"] ? [] : files.filter((f) => f !== "-").map((f) => resolve(io.cwd, f));
+  if (endpointsFile && !values["no-watch"]) watched.push(resolve(io.cwd, endpointsFile));
   const unwatch = await watchPaths(watched, () => reload("files changed"));
 
   const signals = options.signals ?? process;
