@@ -175,6 +175,8 @@ function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
       GatewayReason.UnsupportedAddress,
       `address type ${JSON.stringify(badAddress.type)} is not supported; use IPAddress or Hostname`,
     );
+  } else if (gw.listeners.length === 0) {
+    accepted = condFalse(ConditionType.Accepted, GatewayReason.ListenersNotValid, "the Gateway has no listeners");
   } else if (valid.length === 0) {
     accepted = condFalse(ConditionType.Accepted, GatewayReason.ListenersNotValid, `no listener is valid: ${describeInvalid(invalid)}`);
   } else if (invalid.length) {
