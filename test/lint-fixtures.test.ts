@@ -1,6 +1,7 @@
 /**
  * One folder per lint finding under test/fixtures/lint/<rule>/ (plus clean/): the manifests and
- * expect.json, the complete list of findings (rule, severity, object, field path, position).
+ * expected-findings.jsonl, the complete list of findings (rule, severity, object, field path,
+ * position), one per line. (Not .json: `gwsim lint -f <folder>` reads every .json file.)
  * A fixture must find its own rule, and every rule has a fixture.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -21,7 +22,7 @@ function load(name: string) {
     .map((f) => ({ file: f, text: readFileSync(join(dir, f), "utf8") }));
   const { objects, diagnostics } = parseManifestFiles(files);
   const world = buildWorld(objects);
-  return { objects, world, problems: [...diagnostics, ...world.diagnostics], expected: JSON.parse(readFileSync(join(dir, "expect.json"), "utf8")) as unknown[] };
+  return { objects, world, problems: [...diagnostics, ...world.diagnostics], expected: readFileSync(join(dir, "expected-findings.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as unknown) };
 }
 
 describe("lint fixtures", () => {

@@ -36,6 +36,7 @@ describe("gwsim lint", () => {
     for (const name of readdirSync(fixtures)) {
       const r = await run(["-f", fixture(name), "--json"]);
       const out = JSON.parse(r.stdout) as { findings: { rule: string; severity: string }[]; counts: { error: number } };
+      expect(r.stderr, name).toBe("");
       if (name === "clean") expect(out.findings).toEqual([]);
       else expect(out.findings.map((f) => f.rule), name).toContain(name);
       expect(r.code, name).toBe(out.findings.some((f) => f.severity === "error") ? 1 : 0);
