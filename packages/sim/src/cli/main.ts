@@ -8,6 +8,7 @@ import { validateCommand, validateSpec } from "./validate.js";
 import { replayCommand, replaySpec } from "./replay.js";
 import { synthCommand, synthSpec } from "./synth.js";
 import { whatifCommand, whatifSpec } from "./whatif.js";
+import { serveCommand, serveSpec } from "./serve.js";
 
 export interface Command {
   spec: CommandSpec;
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   { spec: replaySpec, run: replayCommand },
   { spec: whatifSpec, run: whatifCommand },
   { spec: synthSpec, run: synthCommand },
+  { spec: serveSpec, run: serveCommand },
 ];
 
 export function usage(): string {
