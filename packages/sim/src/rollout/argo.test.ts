@@ -1,0 +1,310 @@
+import { describe, expect, it } from "vitest";
+import { buildWorld, decide, parseManifests, type ManifestObject } from "@gwsim/core";
+import { parseRolloutFile } from "./parse.js";
+import { rolloutSteps } from "./steps.js";
+import { rulesOf } from "./working.js";
+import type { RolloutPlan, RolloutStep } from "./types.js";
+
+const WORLD = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: example.com/gc}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gc
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop, labels: {team: web}}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [shop.test]
+  rules:
+  - name: main
+    matches:
+    - path: {type: PathPrefix, value: /app}
+      headers: [{name: x-tier, value: gold}]
+    - path: {type: PathPrefix, value: /app}
+      method: POST
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {set: [{name: x-via, value: gw}]}
+    backendRefs:
+    - {name: web-v1, port: 80, weight: 100}
+    - {name: web-v2, port: 8080, weight: 0}
+  - name: api
+    matches: [{path: {type: PathPrefix, value: /api}}]
+    backendRefs:
+    - {name: web-v1, port: 80}
+    - {name: web-v2, port: 8080}
+  - name: pinned
+    matches: [{path: {type: PathPrefix, value: /}, headers: [{name: x-pin, value: v2}]}]
+    backendRefs: [{name: web-v2, port: 8080}]
+  - name: other
+    matches: [{path: {type: PathPrefix, value: /other}}]
+    backendRefs: [{name: other, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-v1, namespace: shop}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-v2, namespace: shop}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: other, namespace: shop}
+spec: {ports: [{port: 80}]}
+`;
+
+const world = (): ManifestObject[] => {
+  const r = parseManifests(WORLD, { file: "world.yaml" });
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return r.objects;
+};
+
+function rollout(steps: string, extra = "", plugin = "httpRoute: web"): ManifestObject {
+  const text = `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: shop}
+spec:
+  strategy:
+    canary:
+      canaryService: web-v2
+      stableService: web-v1
+      trafficRouting:
+        managedRoutes: [{name: beta}, {name: shadow}]
+        plugins:
+          argoproj-labs/gatewayAPI:
+            ${plugin}
+${extra}      steps:
+${steps}`;
+  const { doc, problems } = parseRolloutFile(text, { file: "rollout.yaml" });
+  expect(problems).toEqual([]);
+  return doc!;
+}
+
+const plan = (steps: string, extra = "", plugin?: string, objects = world()): RolloutPlan => rolloutSteps(objects, rollout(steps, extra, plugin));
+
+function route(step: RolloutStep | { objects: ManifestObject[] }, name = "web"): ManifestObject {
+  return step.objects.find((o) => o.kind === "HTTPRoute" && o.metadata.name === name)!;
+}
+
+/** Each rule as `name: backend=weight,...`. */
+function weights(step: RolloutStep | { objects: ManifestObject[] }): string[] {
+  return rulesOf(route(step)).map((r) => `${r.name ?? "-"}: ${(r.backendRefs ?? []).map((b) => `${b.name}=${b.weight ?? "-"}`).join(",")}`);
+}
+
+const codes = (p: RolloutPlan) => p.problems.map((x) => `${x.severity} ${x.code}`);
+
+describe("Argo Rollouts: steps become route snapshots", () => {
+  it.each([
+    {
+      title: "setWeight and timed pauses",
+      steps: ["- setWeight: 10", "- pause: {duration: 1h}", "- setWeight: 40", "- pause: {duration: 90}"],
+      want: [
+        { name: "steps 1–2: setWeight 10, pause 1h", weight: 10, hold: "timed", duration: 3_600_000 },
+        { name: "steps 3–4: setWeight 40, pause 1m30s", weight: 40, hold: "timed", duration: 90_000 },
+        { name: "all steps done: setWeight 100, promoted: web-v1 now serves the new version", weight: 0, hold: "end", duration: null },
+      ],
+    },
+    {
+      title: "a pause without duration waits for a person",
+      steps: ["- pause: {}", "- setWeight: 50", "- pause: {duration: 10m}"],
+      want: [
+        { name: "step 1: pause", weight: 0, hold: "manual", duration: null },
+        { name: "steps 2–3: setWeight 50, pause 10m", weight: 50, hold: "timed", duration: 600_000 },
+        { name: "all steps done: setWeight 100, promoted: web-v1 now serves the new version", weight: 0, hold: "end", duration: null },
+      ],
+    },
+    {
+      title: "instant steps fold into the next pause; a trailing setWeight folds into the promotion",
+      steps: ["- setWeight: 5", "- setCanaryScale: {replicas: 2}", "- pause: {duration: 30s}", "- setWeight: 100"],
+      want: [
+        { name: "steps 1–3: setWeight 5, setCanaryScale, pause 30s", weight: 5, hold: "timed", duration: 30_000 },
+        { name: "setWeight 100, all steps done: setWeight 100, promoted: web-v1 now serves the new version", weight: 0, hold: "end", duration: null },
+      ],
+    },
+  ])("$title", ({ steps, want }) => {
+    const p = plan(steps.map((s) => `      ${s}`).join("\n"));
+    expect(p.steps.map(({ name, weight, hold, duration }) => ({ name, weight, hold, duration }))).toEqual(want);
+    expect(p.kind).toBe("Rollout");
+    expect(p.name).toBe("shop/web");
+  });
+
+  it("sets the weight on every rule with the canary or stable Service, skipping the canary-only rule", () => {
+    const p = plan("      - setWeight: 30\n      - pause: {duration: 1m}");
+    expect(weights(p.steps[0]!)).toEqual(["main: web-v1=70,web-v2=30", "api: web-v1=70,web-v2=30", "other: other=-"]);
+    // The final state: everything back on the stable Service, which now runs the new version.
+    expect(weights(p.steps[1]!)).toEqual(["main: web-v1=100,web-v2=0", "api: web-v1=100,web-v2=0", "other: other=-"]);
+    expect(p.steps[0]!.canary).toEqual(["shop/web-v2"]);
+    expect(p.steps[0]!.stable).toEqual(["shop/web-v1"]);
+    expect(p.steps[1]!.canary).toEqual(["shop/web-v2", "shop/web-v1"]);
+    expect(p.steps[1]!.stable).toEqual([]);
+  });
+
+  it("the plugin takes a user's canary-only rule for its own and removes it at the start: a warning with its line", () => {
+    const p = plan("      - setWeight: 30\n      - pause: {duration: 1m}");
+    expect(p.ok).toBe(true);
+    const w = p.problems.find((x) => x.code === "argo.user-rule-removed")!;
+    expect(w.severity).toBe("warning");
+    expect(w.message).toContain("rule 2 (pinned) of HTTPRoute shop/web");
+    expect(w).toMatchObject({ file: "rollout.yaml", line: 9 });
+    // The world as given still has it.
+    expect(rulesOf(route({ objects: p.before })).map((r) => r.name)).toContain("pinned");
+  });
+
+  it("labels the route while the canary has weight and removes the label at 0", () => {
+    const p = plan("      - setWeight: 30\n      - pause: {duration: 1m}");
+    expect(route(p.steps[0]!).metadata.labels).toEqual({ team: "web", "rollouts.argoproj.io/gatewayapi-canary": "in-progress" });
+    expect(route(p.steps[1]!).metadata.labels).toEqual({ team: "web" });
+    const off = plan("      - setWeight: 30\n      - pause: {duration: 1m}", "", "httpRoute: web\n            disableInProgressLabel: true");
+    expect(route(off.steps[0]!).metadata.labels).toEqual({ team: "web" });
+  });
+
+  it("setHeaderRoute adds one rule per weighted rule, with merged matches, copied filters and the canary's port", () => {
+    const p = plan(
+      [
+        "      - setWeight: 10",
+        "      - setHeaderRoute:",
+        "          name: beta",
+        "          match:",
+        "          - {headerName: x-beta, headerValue: {exact: 'yes'}}",
+        "          - {headerName: x-group, headerValue: {prefix: internal}}",
+        "      - pause: {duration: 1m}",
+      ].join("\n"),
+    );
+    const rules = rulesOf(route(p.steps[0]!));
+    expect(rules.map((r) => r.name)).toEqual(["main", "api", "other", "beta", "beta-1"]);
+    const beta = rules[3]!;
+    expect(beta.backendRefs).toEqual([{ group: "", kind: "Service", name: "web-v2", port: 8080 }]);
+    expect(beta.filters).toEqual(rules[0]!.filters);
+    expect(beta.matches).toEqual([
+      {
+        path: { type: "PathPrefix", value: "/app" },
+        headers: [
+          { name: "x-tier", value: "gold" },
+          { name: "x-beta", type: "Exact", value: "yes" },
+          { name: "x-group", type: "RegularExpression", value: "internal.*" },
+        ],
+      },
+      {
+        path: { type: "PathPrefix", value: "/app" },
+        method: "POST",
+        headers: [
+          { name: "x-beta", type: "Exact", value: "yes" },
+          { name: "x-group", type: "RegularExpression", value: "internal.*" },
+        ],
+      },
+    ]);
+    expect(rules[4]!.matches).toEqual([
+      { path: { type: "PathPrefix", value: "/api" }, headers: [{ name: "x-beta", type: "Exact", value: "yes" }, { name: "x-group", type: "RegularExpression", value: "internal.*" }] },
+    ]);
+    // SetWeight leaves the header rules alone; they go at the promotion.
+    expect(weights(p.steps[0]!)).toContain("beta: web-v2=-");
+    expect(rulesOf(route(p.steps[1]!)).map((r) => r.name)).toEqual(["main", "api", "other"]);
+  });
+
+  it("routes beta users to the canary and the rest by weight, in the real core", () => {
+    const p = plan("      - setWeight: 0\n      - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: 'yes'}}]}\n      - pause: {}");
+    const w = buildWorld(p.steps[0]!.objects);
+    const req = (headers: Record<string, string>) => ({ gateway: "infra/gw", host: "shop.test", path: "/api/x", headers });
+    expect(decide(w, req({ "x-beta": "yes" }), { seed: 1, index: 0 }).backend?.name).toBe("web-v2");
+    for (let i = 0; i < 50; i++) expect(decide(w, req({}), { seed: 1, index: i }).backend?.name).toBe("web-v1");
+  });
+
+  it("a second setHeaderRoute of the same name replaces the first; one without match removes every managed route", () => {
+    const p = plan(
+      [
+        "      - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: a}}]}",
+        "      - pause: {duration: 1m}",
+        "      - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {regex: 'b|c'}}]}",
+        "      - pause: {duration: 1m}",
+        "      - setHeaderRoute: {name: beta}",
+        "      - pause: {duration: 1m}",
+      ].join("\n"),
+    );
+    const names = (i: number) => rulesOf(route(p.steps[i]!)).map((r) => r.name);
+    expect(names(0)).toEqual(["main", "api", "other", "beta", "beta-1"]);
+    expect(names(1)).toEqual(["main", "api", "other", "beta", "beta-1"]);
+    expect((rulesOf(route(p.steps[1]!))[3]!.matches![0]!.headers as unknown[]).at(-1)).toEqual({ name: "x-beta", type: "RegularExpression", value: "b|c" });
+    expect(names(2)).toEqual(["main", "api", "other"]);
+  });
+
+  it("setMirrorRoute: the branch's added rule by default (with a warning), nothing when told to ignore it", () => {
+    const steps = "      - setWeight: 20\n      - setMirrorRoute: {name: shadow, percentage: 50, match: [{method: {exact: GET}, path: {prefix: /api}, headers: {x-b: {exact: '1'}, x-a: {regex: 'z.*'}}}]}\n      - pause: {duration: 1m}";
+    const p = plan(steps);
+    expect(codes(p)).toContain("warning argo.mirror-unreleased");
+    const rules = rulesOf(route(p.steps[0]!));
+    const mirror = rules[rules.length - 1]!;
+    expect(mirror).toEqual({
+      matches: [{ path: { type: "PathPrefix", value: "/api" }, method: "GET", headers: [{ name: "x-a", type: "RegularExpression", value: "z.*" }, { name: "x-b", type: "Exact", value: "1" }] }],
+      filters: [{ type: "RequestMirror", requestMirror: { backendRef: { group: "", kind: "Service", name: "web-v2", port: 8080 }, percent: 50 } }],
+      backendRefs: [{ name: "web-v1", port: 80, weight: 80 }, { name: "web-v2", port: 8080, weight: 20 }],
+    });
+    // Gone once promoted.
+    expect(rulesOf(route(p.steps[1]!)).some((r) => r.filters?.some((f) => f.type === "RequestMirror"))).toBe(false);
+    const ignored = rolloutSteps(world(), rollout(steps), { argoMirror: "ignore" });
+    expect(codes(ignored)).toContain("warning argo.mirror-ignored");
+    expect(rulesOf(route(ignored.steps[0]!))).toHaveLength(3);
+  });
+
+  it("discovers routes by label selector (no header routes on them)", () => {
+    const p = plan("      - setWeight: 25\n      - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: 'y'}}]}\n      - pause: {duration: 1m}", "", "httpRouteSelector: {matchLabels: {team: web}}");
+    expect(weights(p.steps[0]!)).toEqual(["main: web-v1=75,web-v2=25", "api: web-v1=75,web-v2=25", "pinned: web-v2=-", "other: other=-"]);
+  });
+
+  it.each([
+    {
+      title: "a route without the stable Service: SetWeight fails",
+      plugin: "httpRoute: lonely",
+      extraWorld: "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: lonely, namespace: shop}\nspec:\n  rules: [{backendRefs: [{name: web-v2, port: 8080}, {name: other, port: 80}]}]\n",
+      want: "error argo.backend-not-found",
+      message: "HTTPRoute shop/lonely has no backendRef to the stable web-v1 Service",
+    },
+    { title: "a route that does not exist", plugin: "httpRoute: nowhere", extraWorld: "", want: "error argo.route-not-found", message: "HTTPRoute shop/nowhere not found" },
+  ])("$title", ({ plugin, extraWorld, want, message }) => {
+    const objects = parseManifests(WORLD + extraWorld).objects;
+    const p = plan("      - setWeight: 10\n      - pause: {duration: 1m}", "", plugin, objects);
+    expect(p.ok).toBe(false);
+    expect(codes(p)).toContain(want);
+    expect(p.problems.find((x) => x.code === want.split(" ")[1])!.message).toContain(message);
+  });
+
+  it("reports Rollouts it cannot simulate, and bad durations with their line", () => {
+    const notPlugin = parseRolloutFile(
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  strategy:\n    canary:\n      canaryService: a\n      stableService: b\n      trafficRouting:\n        istio: {virtualService: {name: vs}}\n",
+    ).doc!;
+    const p1 = rolloutSteps(world(), notPlugin);
+    expect(p1).toMatchObject({ ok: false, steps: [] });
+    expect(p1.problems[0]).toMatchObject({ code: "argo.no-plugin", line: 9 });
+    expect(p1.problems[0]!.message).toContain("found istio");
+    const blueGreen = parseRolloutFile("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  strategy:\n    blueGreen: {activeService: a}\n").doc!;
+    expect(rolloutSteps(world(), blueGreen).problems[0]!.code).toBe("argo.not-canary");
+    const bad = plan("      - setWeight: 10\n      - pause: {duration: soon}");
+    expect(bad.problems.find((x) => x.code === "argo.bad-duration")).toMatchObject({ severity: "error", line: 16 });
+    const unmanaged = plan("      - setHeaderRoute: {name: gamma, match: [{headerName: x, headerValue: {exact: y}}]}");
+    expect(codes(unmanaged)).toContain("error argo.unmanaged-route");
+  });
+
+  it("snapshots are independent: editing one step's route leaves the others and the input alone", () => {
+    const objects = world();
+    const before = JSON.stringify(objects);
+    const p = plan("      - setWeight: 10\n      - pause: {duration: 1m}\n      - setWeight: 20\n      - pause: {duration: 1m}", "", undefined, objects);
+    expect(JSON.stringify(objects)).toBe(before);
+    expect(weights(p.steps[0]!)[0]).toBe("main: web-v1=90,web-v2=10");
+    expect(weights(p.steps[1]!)[0]).toBe("main: web-v1=80,web-v2=20");
+    // Objects no controller touches are shared, not copied.
+    const svc = (s: RolloutStep) => s.objects.find((o) => o.kind === "Service" && o.metadata.name === "other");
+    expect(svc(p.steps[0]!)).toBe(svc(p.steps[1]!));
+  });
+});

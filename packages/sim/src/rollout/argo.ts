@@ -1,0 +1,573 @@
+/**
+ * Argo Rollouts with the Gateway API traffic-router plugin (argoproj-labs/gatewayAPI, 0.15.0):
+ * the canary `steps` become route snapshots, each edit being the one the plugin makes.
+ *
+ * The controller (rollout/trafficrouting.go) reconciles at each step index: it applies the
+ * step's setHeaderRoute / setMirrorRoute, then SetWeight(the last setWeight at or before the
+ * index, 0 if none). While the new ReplicaSet has no available pod (the very start) it calls
+ * RemoveManagedRoutes and SetWeight(0); after the last step SetWeight(maxTrafficWeight); once
+ * fully promoted RemoveManagedRoutes and SetWeight(0), the stable Service now selecting the new
+ * pods. Pauses and experiments take time; every other step is instantaneous.
+ *
+ * The plugin's HTTPRoute edits (pkg/plugin/httproute.go):
+ * - SetWeight: on every rule that is not a managed one (named after a managedRoutes entry, or
+ *   "structurally" managed: exactly one backendRef, the canary), backendRefs named after the
+ *   canary Service get the weight and those named after the stable one 100 − weight; an error
+ *   when the route has no canary or no stable backendRef at all.
+ * - SetHeaderRoute with a match: one rule per rule holding both Services, named after the
+ *   step (then `name-1`, `name-2`, ...), with that rule's filters, its matches each with the
+ *   step's headers appended (exact → Exact, prefix → RegularExpression `prefix.*`, regex →
+ *   RegularExpression) and a single backendRef to the canary on its port; earlier rules of the
+ *   same name, and rules that send only to the canary and match the same header names, are
+ *   removed first; the new rules go last.
+ * - SetHeaderRoute without a match, and RemoveManagedRoutes: every rule named after a
+ *   managedRoutes entry, and every rule whose only backendRef is the canary, is removed.
+ * TCPRoute and TLSRoute: SetWeight only, on every rule. GRPCRoute: as HTTPRoute.
+ */
+import type { Diagnostic, ManifestObject } from "@gwsim/core";
+import { argoPauseMs, formatDuration } from "./duration.js";
+import { problemAt } from "./parse.js";
+import type { RolloutOptions, RolloutPlan, RolloutStep } from "./types.js";
+import { edit, find, rulesOf, setRules, snapshot, working, type BackendRef, type Rule, type Working } from "./working.js";
+
+export const ARGO_PLUGIN = "argoproj-labs/gatewayAPI";
+export const IN_PROGRESS_LABEL = "rollouts.argoproj.io/gatewayapi-canary";
+const IN_PROGRESS_VALUE = "in-progress";
+
+type RouteKind = "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute";
+
+interface RouteConfig {
+  kind: RouteKind;
+  name: string;
+  useHeaderRoutes: boolean;
+}
+
+interface Ctx {
+  rollout: ManifestObject;
+  w: Working;
+  namespace: string;
+  canary: string;
+  stable: string;
+  managed: Set<string>;
+  routes: RouteConfig[];
+  label: { key: string; value: string } | null;
+  mirror: "rule" | "ignore";
+  problems: Diagnostic[];
+  seen: Set<string>;
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+function problem(ctx: Ctx, path: string, code: string, severity: Diagnostic["severity"], message: string): void {
+  const key = `${code}\u0000${message}`;
+  if (ctx.seen.has(key)) return;
+  ctx.seen.add(key);
+  ctx.problems.push(problemAt(ctx.rollout, path, code, severity, message));
+}
+
+/** The plugin's own check: the bare managed name (first rule) or `name-N` (later rules). */
+function isManagedRuleName(ruleName: string | undefined, names: Set<string>): boolean {
+  if (!ruleName) return false;
+  if (names.has(ruleName)) return true;
+  for (const base of names) {
+    if (ruleName.startsWith(`${base}-`) && /^\d+$/.test(ruleName.slice(base.length + 1))) return true;
+  }
+  return false;
+}
+
+/** Exactly one backendRef, the canary (and, when headers are given, a match naming them all). */
+function isStructurallyManaged(rule: Rule, canary: string, headerNames: string[] | null): boolean {
+  const refs = rule.backendRefs ?? [];
+  if (refs.length !== 1 || refs[0]!.name !== canary) return false;
+  if (headerNames === null) return true;
+  return (rule.matches ?? []).some((m) => {
+    const hs = (Array.isArray(m.headers) ? m.headers : []) as Obj[];
+    return headerNames.every((n) => hs.some((h) => h.name === n));
+  });
+}
+
+function routeLabel(ctx: Ctx, r: RouteConfig): string {
+  return `${r.kind} ${ctx.namespace}/${r.name}`;
+}
+
+function ruleLabel(rule: Rule, index: number): string {
+  return rule.name ? `rule ${index} (${rule.name})` : `rule ${index}`;
+}
+
+function setLabel(ctx: Ctx, o: ManifestObject, weight: number): void {
+  if (!ctx.label) return;
+  const labels = o.metadata.labels;
+  if (weight === 0) {
+    if (labels && ctx.label.key in labels) delete labels[ctx.label.key];
+    return;
+  }
+  o.metadata.labels = { ...(labels ?? {}), [ctx.label.key]: ctx.label.value };
+}
+
+function setWeight(ctx: Ctx, weight: number, path: string): void {
+  const rest = 100 - weight;
+  for (const r of ctx.routes) {
+    const current = find(ctx.w, r.kind, ctx.namespace, r.name);
+    if (!current) {
+      problem(ctx, path, "argo.route-not-found", "error", `${routeLabel(ctx, r)} not found: the plugin cannot set weights on it`);
+      continue;
+    }
+    const weighted = r.kind === "HTTPRoute" || r.kind === "GRPCRoute";
+    const refs: { ref: BackendRef; weight: number }[] = [];
+    let canaryFound = false;
+    let stableFound = false;
+    for (const rule of rulesOf(current)) {
+      if (weighted && (isManagedRuleName(rule.name, ctx.managed) || isStructurallyManaged(rule, ctx.canary, null))) continue;
+      for (const ref of rule.backendRefs ?? []) {
+        if (ref.name === ctx.canary) {
+          refs.push({ ref, weight });
+          canaryFound = true;
+        } else if (ref.name === ctx.stable) {
+          refs.push({ ref, weight: rest });
+          stableFound = true;
+        }
+      }
+    }
+    if (!canaryFound || !stableFound) {
+      const missing = [!canaryFound ? `canary ${ctx.canary}` : "", !stableFound ? `stable ${ctx.stable}` : ""].filter(Boolean).join(" and ");
+      problem(ctx, path, "argo.backend-not-found", "error", `${routeLabel(ctx, r)} has no backendRef to the ${missing} Service: the plugin fails to set weight ${weight}`);
+      continue;
+    }
+    // Edit the clone: find the same refs by position.
+    const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
+    const rules = rulesOf(o);
+    const original = rulesOf(current);
+    original.forEach((rule, i) => {
+      (rule.backendRefs ?? []).forEach((ref, j) => {
+        const hit = refs.find((x) => x.ref === ref);
+        if (hit) rules[i]!.backendRefs![j]!.weight = hit.weight;
+      });
+    });
+    setLabel(ctx, o, weight);
+  }
+}
+
+/** A setHeaderRoute `match` list as Gateway API header matches, or a problem. */
+function headerMatches(ctx: Ctx, match: unknown[], path: string): Obj[] | null {
+  const out: Obj[] = [];
+  for (const [i, m] of match.entries()) {
+    const name = isObj(m) ? str(m.headerName) : undefined;
+    const value = isObj(m) && isObj(m.headerValue) ? m.headerValue : {};
+    const exact = str(value.exact);
+    const prefix = str(value.prefix);
+    const regex = str(value.regex);
+    if (!name || (!exact && !prefix && !regex)) {
+      problem(ctx, `${path}.match[${i}]`, "argo.invalid-header-match", "error", "a header route match needs headerName and one of headerValue.exact, prefix or regex");
+      return null;
+    }
+    if (exact) out.push({ name, type: "Exact", value: exact });
+    else if (prefix) out.push({ name, type: "RegularExpression", value: `${prefix}.*` });
+    else out.push({ name, type: "RegularExpression", value: regex });
+  }
+  return out;
+}
+
+function copyDefined(src: Obj, keys: string[]): Obj {
+  const out: Obj = {};
+  for (const k of keys) if (src[k] !== undefined && src[k] !== null) out[k] = structuredClone(src[k]);
+  return out;
+}
+
+/** Remove rules the plugin takes for its own; a rule it did not add is a user's rule lost: warn. */
+function removeRules(ctx: Ctx, r: RouteConfig, o: ManifestObject, drop: (rule: Rule) => boolean, why: string, path: string): void {
+  const rules = rulesOf(o);
+  const kept: Rule[] = [];
+  rules.forEach((rule, i) => {
+    if (!drop(rule)) {
+      kept.push(rule);
+      return;
+    }
+    const mark = ctx.w.marks.get(rule);
+    if (mark === undefined) {
+      problem(
+        ctx,
+        path,
+        "argo.user-rule-removed",
+        "warning",
+        `${why} removes ${ruleLabel(rule, i)} of ${routeLabel(ctx, r)}: its only backendRef is the canary ${ctx.canary}, so the plugin takes it for one of its own header routes`,
+      );
+    }
+  });
+  if (kept.length !== rules.length) setRules(o, kept);
+}
+
+function removeManagedRoutes(ctx: Ctx, names: Set<string>, why: string, path: string, withMirrors: boolean): void {
+  for (const r of ctx.routes) {
+    if (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute") continue;
+    if (!find(ctx.w, r.kind, ctx.namespace, r.name)) continue;
+    if (r.useHeaderRoutes) {
+      const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
+      removeRules(ctx, r, o, (rule) => isManagedRuleName(rule.name, names) || isStructurallyManaged(rule, ctx.canary, null), why, path);
+    }
+    if (withMirrors && r.kind === "HTTPRoute") removeMirrorRules(ctx, r, names);
+  }
+}
+
+function removeMirrorRules(ctx: Ctx, r: RouteConfig, names: Set<string>): void {
+  const o = edit(ctx.w, r.kind, ctx.namespace, r.name);
+  if (!o) return;
+  const rules = rulesOf(o);
+  const kept = rules.filter((rule) => {
+    const mark = ctx.w.marks.get(rule);
+    return !(mark?.startsWith("mirror:") && names.has(mark.slice(7)));
+  });
+  if (kept.length !== rules.length) setRules(o, kept);
+}
+
+function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
+  const name = str(step.name);
+  if (!name) {
+    problem(ctx, `${path}.name`, "argo.invalid-step", "error", "setHeaderRoute needs a name");
+    return;
+  }
+  if (!ctx.managed.has(name)) {
+    problem(ctx, `${path}.name`, "argo.unmanaged-route", "error", `setHeaderRoute ${name} is not listed in trafficRouting.managedRoutes (Argo Rollouts rejects the Rollout)`);
+  }
+  if (step.match === undefined || step.match === null) {
+    // The plugin removes every managed route here, not only this one.
+    removeManagedRoutes(ctx, ctx.managed, `setHeaderRoute ${name} without a match`, path, false);
+    return;
+  }
+  const match = Array.isArray(step.match) ? step.match : [];
+  const headers = headerMatches(ctx, match, path);
+  if (!headers) return;
+  const headerNames = headers.map((h) => h.name as string);
+  for (const r of ctx.routes) {
+    if (!r.useHeaderRoutes || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute")) continue;
+    const current = find(ctx.w, r.kind, ctx.namespace, r.name);
+    if (!current) {
+      problem(ctx, path, "argo.route-not-found", "error", `${routeLabel(ctx, r)} not found: the plugin cannot add header route ${name}`);
+      continue;
+    }
+    const sources = rulesOf(current).filter((rule) => {
+      const names = (rule.backendRefs ?? []).map((b) => b.name);
+      return names.includes(ctx.canary) && names.includes(ctx.stable);
+    });
+    if (sources.length === 0) {
+      problem(ctx, path, "argo.backend-not-found", "error", `${routeLabel(ctx, r)} has no rule with both ${ctx.stable} and ${ctx.canary}: the plugin fails to add header route ${name}`);
+      continue;
+    }
+    const added: Rule[] = sources.map((src, idx) => {
+      const canaryRef = (src.backendRefs ?? []).find((b) => b.name === ctx.canary)!;
+      const ref: BackendRef = { group: "", kind: "Service", name: ctx.canary };
+      if (canaryRef.port !== undefined) ref.port = canaryRef.port;
+      const fields = r.kind === "HTTPRoute" ? ["path", "queryParams", "method"] : ["method"];
+      const matches = (src.matches ?? []).length
+        ? src.matches!.map((m) => ({ ...copyDefined(m, fields), headers: [...((Array.isArray(m.headers) ? structuredClone(m.headers) : []) as Obj[]), ...structuredClone(headers)] }))
+        : [{ headers: structuredClone(headers) }];
+      return {
+        name: idx === 0 ? name : `${name}-${idx}`,
+        matches,
+        filters: structuredClone(src.filters ?? []),
+        backendRefs: [ref],
+      };
+    });
+    const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
+    removeRules(ctx, r, o, (rule) => isManagedRuleName(rule.name, new Set([name])) || isStructurallyManaged(rule, ctx.canary, headerNames), `setHeaderRoute ${name}`, path);
+    for (const rule of added) ctx.w.marks.set(rule, `header:${name}`);
+    setRules(o, [...rulesOf(o), ...added]);
+  }
+}
+
+const PATH_TYPES: Record<string, string> = { exact: "Exact", prefix: "PathPrefix", regex: "RegularExpression" };
+
+function mirrorMatches(ctx: Ctx, match: unknown[], path: string): Obj[] | null {
+  const out: Obj[] = [];
+  for (const [i, m] of match.entries()) {
+    if (!isObj(m)) return null;
+    const hm: Obj = {};
+    const bad = () => {
+      problem(ctx, `${path}.match[${i}]`, "argo.invalid-mirror-match", "error", "a mirror route match takes path exact|prefix|regex, method exact, headers exact|prefix|regex");
+      return null;
+    };
+    if (m.path !== undefined) {
+      const p = isObj(m.path) ? m.path : {};
+      const t = ["exact", "prefix", "regex"].find((k) => str(p[k]));
+      if (!t) return bad();
+      hm.path = { type: PATH_TYPES[t], value: p[t] };
+    }
+    if (m.method !== undefined) {
+      const exact = isObj(m.method) ? str(m.method.exact) : undefined;
+      if (!exact) return bad();
+      hm.method = exact;
+    }
+    if (isObj(m.headers)) {
+      // Go ranges over a map in random order; sorted here so snapshots are reproducible.
+      const headers: Obj[] = [];
+      for (const h of Object.keys(m.headers).sort()) {
+        const v = isObj(m.headers[h]) ? (m.headers[h] as Obj) : {};
+        if (str(v.exact)) headers.push({ name: h, type: "Exact", value: v.exact });
+        else if (str(v.prefix)) headers.push({ name: h, type: "RegularExpression", value: `${v.prefix as string}.*` });
+        else if (str(v.regex)) headers.push({ name: h, type: "RegularExpression", value: v.regex });
+        else return bad();
+      }
+      hm.headers = headers;
+    }
+    out.push(hm);
+  }
+  return out;
+}
+
+function setMirrorRoute(ctx: Ctx, step: Obj, path: string): void {
+  const name = str(step.name);
+  if (!name) {
+    problem(ctx, `${path}.name`, "argo.invalid-step", "error", "setMirrorRoute needs a name");
+    return;
+  }
+  if (ctx.mirror === "ignore") {
+    problem(ctx, path, "argo.mirror-ignored", "warning", `setMirrorRoute ${name}: the released Gateway API plugin (0.15.0) does nothing for this step; no mirror is simulated`);
+    return;
+  }
+  problem(
+    ctx,
+    path,
+    "argo.mirror-unreleased",
+    "warning",
+    `setMirrorRoute ${name}: modelled as the plugin's traffic-mirroring branch does it (an added rule with a RequestMirror filter); the released plugin (0.15.0) ignores the step`,
+  );
+  if (!ctx.managed.has(name)) {
+    problem(ctx, `${path}.name`, "argo.unmanaged-route", "error", `setMirrorRoute ${name} is not listed in trafficRouting.managedRoutes (Argo Rollouts rejects the Rollout)`);
+  }
+  const httpRoutes = ctx.routes.filter((r) => r.kind === "HTTPRoute");
+  if (step.match === undefined || step.match === null) {
+    for (const r of httpRoutes) removeMirrorRules(ctx, r, new Set([name]));
+    return;
+  }
+  const matches = mirrorMatches(ctx, Array.isArray(step.match) ? step.match : [], path);
+  if (!matches) return;
+  const percentage = typeof step.percentage === "number" ? step.percentage : undefined;
+  for (const r of httpRoutes) {
+    const current = find(ctx.w, r.kind, ctx.namespace, r.name);
+    if (!current) continue;
+    const source = rulesOf(current).find((rule) => {
+      const names = (rule.backendRefs ?? []).map((b) => b.name);
+      return names.includes(ctx.canary) && names.includes(ctx.stable);
+    });
+    if (!source) {
+      problem(ctx, path, "argo.backend-not-found", "error", `${routeLabel(ctx, r)} has no rule with both ${ctx.stable} and ${ctx.canary}: no mirror route ${name}`);
+      continue;
+    }
+    const canaryRef = (source.backendRefs ?? []).find((b) => b.name === ctx.canary)!;
+    const mirrorRef: Obj = { group: "", kind: "Service", name: ctx.canary };
+    if (canaryRef.port !== undefined) mirrorRef.port = canaryRef.port;
+    const rule: Rule = {
+      matches,
+      filters: [{ type: "RequestMirror", requestMirror: { backendRef: mirrorRef, ...(percentage !== undefined ? { percent: percentage } : {}) } }],
+      backendRefs: structuredClone(source.backendRefs ?? []),
+    };
+    const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
+    ctx.w.marks.set(rule, `mirror:${name}`);
+    setRules(o, [...rulesOf(o), rule]);
+  }
+}
+
+function routeConfigs(ctx: Omit<Ctx, "routes" | "label">, config: Obj, path: string): RouteConfig[] {
+  const out: RouteConfig[] = [];
+  const lists: [RouteKind, string, string][] = [
+    ["HTTPRoute", "httpRoutes", "httpRoute"],
+    ["GRPCRoute", "grpcRoutes", "grpcRoute"],
+    ["TCPRoute", "tcpRoutes", "tcpRoute"],
+    ["TLSRoute", "tlsRoutes", "tlsRoute"],
+  ];
+  for (const [kind, plural, single] of lists) {
+    const list = Array.isArray(config[plural]) ? (config[plural] as unknown[]) : [];
+    for (const item of list) {
+      const name = isObj(item) ? str(item.name) : undefined;
+      if (name) out.push({ kind, name, useHeaderRoutes: isObj(item) && item.useHeaderRoutes === true });
+    }
+    // The plugin appends the single-route field to the list, with header routes on.
+    const one = str(config[single]);
+    if (one) out.push({ kind, name: one, useHeaderRoutes: true });
+  }
+  // Selectors discover routes by label; discovered routes take no header routes.
+  const selectors: [RouteKind, string][] = [
+    ["HTTPRoute", "httpRouteSelector"],
+    ["GRPCRoute", "grpcRouteSelector"],
+    ["TCPRoute", "tcpRouteSelector"],
+    ["TLSRoute", "tlsRouteSelector"],
+  ];
+  for (const [kind, key] of selectors) {
+    if (!isObj(config[key])) continue;
+    for (const o of ctx.w.objects) {
+      if (o.kind !== kind || (o.metadata.namespace ?? "default") !== ctx.namespace) continue;
+      if (selects(config[key] as Obj, o.metadata.labels ?? {})) out.push({ kind, name: o.metadata.name, useHeaderRoutes: false });
+    }
+  }
+  if (out.length === 0) {
+    (ctx.problems as Diagnostic[]).push(
+      problemAt(ctx.rollout, path, "argo.no-routes", "error", `the ${ARGO_PLUGIN} plugin config names no route (httpRoute, httpRoutes, grpcRoute(s), tcpRoute(s), tlsRoute(s) or a selector)`),
+    );
+  }
+  return out;
+}
+
+/** A Kubernetes label selector (matchLabels and matchExpressions). */
+export function selects(selector: Obj, labels: Record<string, string>): boolean {
+  const ml = isObj(selector.matchLabels) ? selector.matchLabels : {};
+  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+  for (const e of exprs) {
+    if (!isObj(e)) return false;
+    const key = String(e.key);
+    const values = Array.isArray(e.values) ? e.values.map(String) : [];
+    const has = key in labels;
+    switch (e.operator) {
+      case "In":
+        if (!has || !values.includes(labels[key]!)) return false;
+        break;
+      case "NotIn":
+        if (has && values.includes(labels[key]!)) return false;
+        break;
+      case "Exists":
+        if (!has) return false;
+        break;
+      case "DoesNotExist":
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function describeStep(step: Obj): string {
+  if (typeof step.setWeight === "number") return `setWeight ${step.setWeight}`;
+  if (isObj(step.pause) || step.pause === null) {
+    const ms = isObj(step.pause) ? argoPauseMs(step.pause.duration) : null;
+    return ms === null ? "pause" : `pause ${formatDuration(ms)}`;
+  }
+  if (isObj(step.setHeaderRoute)) return `setHeaderRoute ${String(step.setHeaderRoute.name ?? "")}${step.setHeaderRoute.match ? "" : " (remove)"}`;
+  if (isObj(step.setMirrorRoute)) return `setMirrorRoute ${String(step.setMirrorRoute.name ?? "")}${step.setMirrorRoute.match ? "" : " (remove)"}`;
+  const key = Object.keys(step)[0];
+  return key ?? "empty step";
+}
+
+export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: ManifestObject, options: RolloutOptions = {}): RolloutPlan {
+  const problems: Diagnostic[] = [];
+  const name = `${rollout.metadata.namespace ?? "default"}/${rollout.metadata.name}`;
+  const fail = (path: string, code: string, message: string): RolloutPlan => {
+    problems.push(problemAt(rollout, path, code, "error", message));
+    return { ok: false, kind: "Rollout", name, before: [...objects], steps: [], problems };
+  };
+  const spec = isObj(rollout.spec) ? rollout.spec : {};
+  const strategy = isObj(spec.strategy) ? spec.strategy : {};
+  if (!isObj(strategy.canary)) {
+    return fail("spec.strategy", "argo.not-canary", "only the canary strategy routes traffic through the Gateway API plugin (blueGreen switches Services, not routes)");
+  }
+  const canary = strategy.canary;
+  const tr = isObj(canary.trafficRouting) ? canary.trafficRouting : null;
+  const plugins = tr && isObj(tr.plugins) ? tr.plugins : null;
+  const config = plugins && isObj(plugins[ARGO_PLUGIN]) ? (plugins[ARGO_PLUGIN] as Obj) : null;
+  if (!config) {
+    const others = tr ? Object.keys(tr).filter((k) => k !== "managedRoutes" && k !== "maxTrafficWeight") : [];
+    return fail(
+      "spec.strategy.canary.trafficRouting",
+      "argo.no-plugin",
+      `no trafficRouting.plugins["${ARGO_PLUGIN}"]${others.length ? ` (found ${others.join(", ")})` : ""}: only the Gateway API plugin's route edits are simulated`,
+    );
+  }
+  const canarySvc = str(canary.canaryService);
+  const stableSvc = str(canary.stableService);
+  if (!canarySvc || !stableSvc) {
+    return fail("spec.strategy.canary", "argo.no-services", "the Gateway API plugin needs both canaryService and stableService");
+  }
+  const namespace = str(config.namespace) ?? rollout.metadata.namespace ?? "default";
+  const managed = new Set<string>(
+    (Array.isArray(tr!.managedRoutes) ? tr!.managedRoutes : []).map((m) => (isObj(m) ? str(m.name) : undefined)).filter((x): x is string => !!x),
+  );
+  const base = {
+    rollout,
+    w: working(objects),
+    namespace,
+    canary: canarySvc,
+    stable: stableSvc,
+    managed,
+    mirror: options.argoMirror ?? "rule",
+    problems,
+    seen: new Set<string>(),
+  };
+  const routes = routeConfigs(base, config, `spec.strategy.canary.trafficRouting.plugins.${ARGO_PLUGIN}`);
+  const ctx: Ctx = {
+    ...base,
+    routes,
+    label: config.disableInProgressLabel === true ? null : { key: str(config.inProgressLabelKey) ?? IN_PROGRESS_LABEL, value: str(config.inProgressLabelValue) ?? IN_PROGRESS_VALUE },
+  };
+  const maxTrafficWeight = typeof tr!.maxTrafficWeight === "number" ? tr!.maxTrafficWeight : 100;
+  const rawSteps = Array.isArray(canary.steps) ? canary.steps : [];
+  const newVersion = [`${namespace}/${canarySvc}`];
+  const oldVersion = [`${namespace}/${stableSvc}`];
+  const out: RolloutStep[] = [];
+  let pending: string[] = [];
+  let first = 0;
+  let weight = 0;
+
+  const emit = (last: number, duration: number | null, hold: RolloutStep["hold"], canaryNow = newVersion, stableNow = oldVersion): void => {
+    const span = last < 0 ? "" : first === last ? `step ${first + 1}: ` : `steps ${first + 1}–${last + 1}: `;
+    out.push({ name: `${span}${pending.join(", ")}`, actions: pending, weight, duration, hold, objects: snapshot(ctx.w), canary: canaryNow, stable: stableNow });
+    pending = [];
+    first = last + 1;
+  };
+
+  // The new ReplicaSet has no available pod yet: managed routes go, the canary gets nothing.
+  removeManagedRoutes(ctx, managed, "the rollout's start (new ReplicaSet not yet available)", "spec.strategy.canary.trafficRouting", true);
+  setWeight(ctx, 0, "spec.strategy.canary.trafficRouting");
+
+  rawSteps.forEach((raw, i) => {
+    const path = `spec.strategy.canary.steps[${i}]`;
+    const step = isObj(raw) ? raw : {};
+    if (isObj(step.setHeaderRoute)) setHeaderRoute(ctx, step.setHeaderRoute, `${path}.setHeaderRoute`);
+    if (isObj(step.setMirrorRoute)) setMirrorRoute(ctx, step.setMirrorRoute, `${path}.setMirrorRoute`);
+    if (typeof step.setWeight === "number") weight = step.setWeight;
+    setWeight(ctx, weight, typeof step.setWeight === "number" ? `${path}.setWeight` : path);
+    pending.push(describeStep(step));
+    let dwell: number | null = 0;
+    if ("pause" in step) {
+      const d = isObj(step.pause) ? step.pause.duration : undefined;
+      if (d === undefined || d === null) dwell = null;
+      else {
+        dwell = argoPauseMs(d);
+        if (dwell === null || dwell < 0) {
+          problem(ctx, `${path}.pause.duration`, "argo.bad-duration", "error", `pause duration ${JSON.stringify(d)} is neither seconds nor a Go duration`);
+          dwell = 0;
+        }
+      }
+    } else if (isObj(step.experiment)) {
+      const d = argoPauseMs(step.experiment.duration);
+      problem(ctx, `${path}.experiment`, "argo.experiment", "warning", "experiment steps run extra ReplicaSets; their traffic (weight on experiment Services) is not simulated");
+      dwell = d ?? 0;
+    } else if (isObj(step.analysis)) {
+      dwell = options.analysisDuration ?? 0;
+      if (!options.analysisDuration) {
+        problem(ctx, `${path}.analysis`, "argo.analysis-instant", "info", "an analysis step lasts as long as its AnalysisTemplates run; taken as instantaneous");
+      }
+    } else if (!("setWeight" in step) && !("setHeaderRoute" in step) && !("setMirrorRoute" in step) && !("setCanaryScale" in step)) {
+      problem(ctx, path, "argo.unknown-step", "warning", `step ${describeStep(step)} changes no route here; taken as instantaneous`);
+    }
+    if (dwell === null) emit(i, null, "manual");
+    else if (dwell > 0) emit(i, dwell, "timed");
+  });
+
+  // Every step done: all traffic to the canary until the promotion, which is immediate here.
+  weight = maxTrafficWeight;
+  setWeight(ctx, weight, "spec.strategy.canary.steps");
+  pending.push(`all steps done: setWeight ${weight}`);
+  removeManagedRoutes(ctx, managed, "the promotion (RemoveManagedRoutes)", "spec.strategy.canary.trafficRouting", true);
+  weight = 0;
+  setWeight(ctx, 0, "spec.strategy.canary.trafficRouting");
+  pending.push(`promoted: ${stableSvc} now serves the new version`);
+  // Both Services now select the new pods.
+  emit(-1, null, "end", [...newVersion, ...oldVersion], []);
+  const last = out[out.length - 1]!;
+  last.name = last.actions.join(", ");
+
+  return { ok: !problems.some((p) => p.severity === "error"), kind: "Rollout", name, before: [...objects], steps: out, problems };
+}

@@ -1,0 +1,370 @@
+/**
+ * Flagger `Canary` with the Gateway API provider: Flagger writes the whole HTTPRoute named after
+ * the apex Service itself (pkg/router/gateway_api.go), so each snapshot is that generated route
+ * at the weights the scheduler (pkg/controller/scheduler.go) sets, one analysis interval apart.
+ *
+ * The route: parentRefs from service.gatewayRefs, hostnames from service.hosts, one rule with
+ * service.match (default PathPrefix /), the service's header, rewrite and mirror filters and
+ * timeouts, backendRefs `<apex>-primary` and `<apex>-canary` on service.port. With A/B testing
+ * (analysis.match), rule 0's matches take the analysis headers and query params and a second
+ * rule with the service matches sends everything else to the primary.
+ *
+ * The schedule, every analysis passing and every gate open:
+ * - canary: the weight grows by stepWeight (or along stepWeights) each interval while below
+ *   maxWeight (it may overshoot: only 100 caps it); at or above it, one more interval to
+ *   promote (the primary Deployment gets the new spec), then all traffic back to the primary
+ *   (at once, or stepWeightPromotion per interval);
+ * - A/B testing (match and iterations): `iterations` intervals with the matching requests on
+ *   the canary, one to promote, then the primary;
+ * - Blue/Green (iterations, no match): `iterations` intervals with nothing on the canary (a
+ *   mirror with analysis.mirror), one interval with everything on it, one to promote.
+ */
+import type { Diagnostic, ManifestObject } from "@gwsim/core";
+import { formatDuration, parseGoDuration } from "./duration.js";
+import { problemAt } from "./parse.js";
+import type { RolloutPlan, RolloutStep } from "./types.js";
+import { cloneObject, find, put, snapshot, working } from "./working.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+const DEFAULT_INTERVAL = 60_000;
+const MIN_INTERVAL = 10_000;
+const TOTAL = 100;
+
+interface Names {
+  namespace: string;
+  apex: string;
+  primary: string;
+  canary: string;
+}
+
+interface Analysis {
+  interval: number;
+  iterations: number;
+  mirror: boolean;
+  maxWeight: number;
+  stepWeight: number;
+  stepWeights: number[];
+  stepWeightPromotion: number;
+  match: unknown[];
+}
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+/** Flagger's maxWeight(): the last stepWeights entry (at most 100), else maxWeight, else 100. */
+export function flaggerMaxWeight(a: Pick<Analysis, "maxWeight" | "stepWeights">): number {
+  if (a.stepWeights.length) return Math.min(TOTAL, a.stepWeights[a.stepWeights.length - 1]!);
+  return a.maxWeight > 0 ? a.maxWeight : TOTAL;
+}
+
+/** Flagger's nextStepWeight(): how much the canary weight grows from `w`. */
+export function flaggerNextStep(a: Pick<Analysis, "stepWeight" | "stepWeights">, w: number): number {
+  if (a.stepWeight > 0 || a.stepWeights.length === 0) return a.stepWeight;
+  const maxStep = TOTAL - w;
+  if (maxStep === 0) return 1;
+  if (w === 0) return Math.min(maxStep, a.stepWeights[0]!);
+  for (let i = 0; i < a.stepWeights.length - 1; i++) {
+    if (a.stepWeights[i] === w) return Math.min(maxStep, a.stepWeights[i + 1]! - w);
+  }
+  return maxStep;
+}
+
+/** The canary weights the scheduler sets, one per interval, until it promotes. */
+export function flaggerWeights(a: Pick<Analysis, "stepWeight" | "stepWeights" | "maxWeight">): number[] {
+  const max = flaggerMaxWeight(a);
+  const out: number[] = [];
+  let canary = 0;
+  while (canary < max && out.length < 1000) {
+    const step = flaggerNextStep(a, canary);
+    if (step <= 0) break;
+    canary = Math.min(TOTAL, canary + step);
+    out.push(canary);
+  }
+  return out;
+}
+
+type MatchProblem = (message: string) => void;
+
+/** Istio-style HTTPMatchRequest list → Gateway API matches (mapRouteMatches). */
+function mapMatches(list: unknown[], bad: MatchProblem): Obj[] {
+  const out: Obj[] = [];
+  for (const m of list) {
+    if (!isObj(m)) continue;
+    const hm: Obj = {};
+    if (isObj(m.uri)) {
+      if (str(m.uri.regex)) hm.path = { type: "RegularExpression", value: m.uri.regex };
+      else if (str(m.uri.exact)) hm.path = { type: "Exact", value: m.uri.exact };
+      else if (str(m.uri.prefix)) hm.path = { type: "PathPrefix", value: m.uri.prefix };
+      else bad("uri: Gateway API takes exact, prefix or regex");
+    }
+    if (isObj(m.method)) {
+      if (str(m.method.exact)) hm.method = m.method.exact;
+      else bad("method: Gateway API takes exact only");
+    }
+    // Go ranges over these maps in random order; sorted here so snapshots are reproducible.
+    for (const [field, key] of [["headers", "headers"], ["queryParams", "queryParams"]] as const) {
+      if (!isObj(m[field])) continue;
+      const items: Obj[] = [];
+      for (const name of Object.keys(m[field]).sort()) {
+        const v = (m[field] as Obj)[name];
+        if (isObj(v) && str(v.exact)) items.push({ name, type: "Exact", value: v.exact });
+        else if (isObj(v) && str(v.regex)) items.push({ name, type: "RegularExpression", value: v.regex });
+        else bad(`${field}.${name}: Gateway API takes exact or regex`);
+      }
+      if (items.length) hm[key] = items;
+    }
+    if (Object.keys(hm).length) out.push(hm);
+  }
+  return out;
+}
+
+/** mergeMatchConditions: each analysis match over each service match, headers and query replaced. */
+function mergeMatches(analysis: Obj[], service: Obj[]): Obj[] {
+  if (analysis.length === 0) return service;
+  if (service.length === 0) return analysis;
+  const out: Obj[] = [];
+  for (const a of analysis) {
+    for (const s of service) {
+      const m = structuredClone(s);
+      if (Array.isArray(a.headers) && a.headers.length) m.headers = structuredClone(a.headers);
+      if (Array.isArray(a.queryParams) && a.queryParams.length) m.queryParams = structuredClone(a.queryParams);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+function headerFilter(spec: unknown): Obj | null {
+  if (!isObj(spec)) return null;
+  const pairs = (m: unknown) =>
+    isObj(m)
+      ? Object.entries(m)
+          .map(([name, value]) => ({ name, value: String(value) }))
+          .sort((a, b) => (a.name === b.name ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : a.name < b.name ? -1 : 1))
+      : [];
+  const f: Obj = {};
+  const add = pairs(spec.add);
+  const set = pairs(spec.set);
+  if (add.length) f.add = add;
+  if (set.length) f.set = set;
+  if (Array.isArray(spec.remove) && spec.remove.length) f.remove = spec.remove.map(String);
+  return f;
+}
+
+function makeFilters(service: Obj, warn: (path: string, message: string) => void): Obj[] {
+  const filters: Obj[] = [];
+  if (isObj(service.headers)) {
+    const req = headerFilter(service.headers.request);
+    if (req) filters.push({ type: "RequestHeaderModifier", requestHeaderModifier: req });
+    const res = headerFilter(service.headers.response);
+    if (res) filters.push({ type: "ResponseHeaderModifier", responseHeaderModifier: res });
+  }
+  if (isObj(service.rewrite)) {
+    const rw: Obj = {};
+    if (str(service.rewrite.authority)) rw.hostname = service.rewrite.authority;
+    if (str(service.rewrite.uri)) {
+      rw.path =
+        service.rewrite.type === "ReplacePrefixMatch"
+          ? { type: "ReplacePrefixMatch", replacePrefixMatch: service.rewrite.uri }
+          : { type: "ReplaceFullPath", replaceFullPath: service.rewrite.uri };
+    }
+    filters.push({ type: "URLRewrite", urlRewrite: rw });
+  }
+  if (Array.isArray(service.mirror)) {
+    for (const m of service.mirror) {
+      // Flagger copies only the backendRef: a percent or fraction on it is dropped.
+      const ref = isObj(m) && isObj(m.backendRef) ? m.backendRef : {};
+      const backendRef: Obj = {};
+      for (const k of ["group", "kind", "namespace", "name", "port"]) if (ref[k] !== undefined) backendRef[k] = ref[k];
+      filters.push({ type: "RequestMirror", requestMirror: { backendRef } });
+    }
+  }
+  if (service.corsPolicy !== undefined) warn("spec.service.corsPolicy", "corsPolicy becomes a CORS filter on the generated route; not simulated here");
+  return filters;
+}
+
+export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc: ManifestObject): RolloutPlan {
+  const problems: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const add = (path: string, code: string, severity: Diagnostic["severity"], message: string): void => {
+    if (seen.has(`${code}\u0000${message}`)) return;
+    seen.add(`${code}\u0000${message}`);
+    problems.push(problemAt(canaryDoc, path, code, severity, message));
+  };
+  const namespace = canaryDoc.metadata.namespace ?? "default";
+  const name = `${namespace}/${canaryDoc.metadata.name}`;
+  const fail = (path: string, code: string, message: string): RolloutPlan => {
+    add(path, code, "error", message);
+    return { ok: false, kind: "Canary", name, before: [...objects], steps: [], problems };
+  };
+  const spec = isObj(canaryDoc.spec) ? canaryDoc.spec : {};
+  const provider = str(spec.provider);
+  if (provider && !provider.startsWith("gatewayapi")) {
+    return fail("spec.provider", "flagger.provider", `provider ${provider}: only the Gateway API provider's HTTPRoute is simulated`);
+  }
+  const target = isObj(spec.targetRef) ? str(spec.targetRef.name) : undefined;
+  if (!target) return fail("spec.targetRef", "flagger.no-target", "spec.targetRef.name is required");
+  const service = isObj(spec.service) ? spec.service : null;
+  if (!service || typeof service.port !== "number") return fail("spec.service", "flagger.no-port", "spec.service.port is required");
+  const gatewayRefs = Array.isArray(service.gatewayRefs) ? service.gatewayRefs.filter(isObj) : [];
+  if (gatewayRefs.length === 0) return fail("spec.service", "flagger.no-gateway-refs", "GatewayRefs must be specified when using Gateway API as a provider.");
+  const apex = str(service.name) ?? target;
+  const names: Names = { namespace, apex, primary: `${apex}-primary`, canary: `${apex}-canary` };
+  const port = service.port;
+
+  const raw = isObj(spec.analysis) ? spec.analysis : isObj(spec.canaryAnalysis) ? spec.canaryAnalysis : null;
+  let interval = DEFAULT_INTERVAL;
+  if (raw && raw.interval !== undefined) {
+    const ms = typeof raw.interval === "string" ? parseGoDuration(raw.interval) : null;
+    if (ms === null) add("spec.analysis.interval", "flagger.bad-interval", "warning", `interval ${JSON.stringify(raw.interval)} is not a Go duration: Flagger uses 60s`);
+    else interval = Math.max(MIN_INTERVAL, ms);
+  }
+  const a: Analysis = {
+    interval,
+    iterations: num(raw?.iterations),
+    mirror: raw?.mirror === true,
+    maxWeight: num(raw?.maxWeight),
+    stepWeight: num(raw?.stepWeight),
+    stepWeights: Array.isArray(raw?.stepWeights) ? (raw!.stepWeights as unknown[]).map(num) : [],
+    stepWeightPromotion: num(raw?.stepWeightPromotion),
+    match: Array.isArray(raw?.match) ? (raw!.match as unknown[]) : [],
+  };
+  if (raw && isObj(raw.sessionAffinity)) {
+    add("spec.analysis.sessionAffinity", "flagger.session-affinity", "warning", "sessionAffinity adds cookie rules that pin users to the canary; not simulated (each request is split by weight)");
+  }
+  if (raw && raw.mirrorWeight !== undefined) add("spec.analysis.mirrorWeight", "flagger.mirror-weight", "info", "the Gateway API router ignores mirrorWeight: it mirrors every request");
+  const gates = (Array.isArray(raw?.webhooks) ? (raw!.webhooks as unknown[]) : []).filter((h) => isObj(h) && /^confirm-/.test(String(h.type ?? "")));
+  if (gates.length) add("spec.analysis.webhooks", "flagger.gates", "info", "confirm-* webhooks are taken as approving at once");
+
+  const serviceMatches = mapMatches(Array.isArray(service.match) ? service.match : [], (m) => add("spec.service.match", "flagger.bad-match", "error", `Invalid request matching selectors: ${m}`));
+  const matches = serviceMatches.length ? serviceMatches : [{ path: { type: "PathPrefix", value: "/" } }];
+  const abMatches = mapMatches(a.match, (m) => add("spec.analysis.match", "flagger.bad-match", "error", `Invalid request matching selectors: ${m}`));
+  const filters = makeFilters(service, (path, message) => add(path, "flagger.unsupported", "warning", message));
+  const timeouts: Obj = {};
+  if (str(service.timeout)) timeouts.request = service.timeout;
+  if (str(service.backendTimeout)) timeouts.backendRequest = service.backendTimeout;
+  const backendRef = (svc: string, weight: number): Obj => ({ group: "", kind: "Service", name: svc, port, weight });
+  const parentRefs = gatewayRefs.map((g) => {
+    const ref: Obj = {};
+    for (const k of ["group", "kind", "namespace", "name", "sectionName", "port"]) if (g[k] !== undefined) ref[k] = g[k];
+    return ref;
+  });
+  const hostnames = Array.isArray(service.hosts) ? service.hosts.map(String) : [];
+
+  const routeSpec = (primaryWeight: number, canaryWeight: number, mirrored: boolean): Obj => {
+    const rule: Obj = { matches: structuredClone(matches), backendRefs: [backendRef(names.primary, primaryWeight), backendRef(names.canary, canaryWeight)] };
+    const f = structuredClone(filters);
+    // SetRoutes adds the mirror only for Blue/Green (iterations > 0).
+    if (mirrored && a.iterations > 0) f.push({ type: "RequestMirror", requestMirror: { backendRef: { group: "", kind: "Service", name: names.canary, port } } });
+    if (f.length) rule.filters = f;
+    if (Object.keys(timeouts).length) rule.timeouts = { ...timeouts };
+    const rules: Obj[] = [rule];
+    if (a.match.length) {
+      rule.matches = mergeMatches(abMatches, matches);
+      const rest: Obj = { matches: structuredClone(matches), backendRefs: [backendRef(names.primary, TOTAL)] };
+      if (filters.length) rest.filters = structuredClone(filters);
+      if (Object.keys(timeouts).length) rest.timeouts = { ...timeouts };
+      rules.push(rest);
+    }
+    return { parentRefs: structuredClone(parentRefs), ...(hostnames.length ? { hostnames: [...hostnames] } : {}), rules };
+  };
+
+  const w = working(objects);
+  const apiVersion = provider === "gatewayapi:v1beta1" ? "gateway.networking.k8s.io/v1beta1" : "gateway.networking.k8s.io/v1";
+  const existing = find(w, "HTTPRoute", namespace, apex);
+  const apexMeta = isObj(service.apex) ? service.apex : {};
+  const setRoute = (p: number, c: number, mirrored: boolean): void => {
+    const base: ManifestObject = existing
+      ? cloneObject(existing)
+      : { apiVersion, kind: "HTTPRoute", metadata: { name: apex, namespace } };
+    base.apiVersion = apiVersion;
+    if (isObj(apexMeta.labels)) base.metadata.labels = { ...(apexMeta.labels as Record<string, string>) };
+    if (isObj(apexMeta.annotations)) base.metadata.annotations = { ...(base.metadata.annotations ?? {}), ...(apexMeta.annotations as Record<string, string>) };
+    base.spec = routeSpec(p, c, mirrored);
+    put(w, base);
+  };
+  if (existing) {
+    add("spec.service", "flagger.route-replaced", "info", `Flagger owns HTTPRoute ${namespace}/${apex}: its spec is replaced by the generated one`);
+  }
+  // The Services Flagger creates, unless they are already given.
+  for (const [svc, app] of [[names.apex, `${target}-primary`], [names.primary, `${target}-primary`], [names.canary, target]] as const) {
+    if (find(w, "Service", namespace, svc)) continue;
+    const ports = [{ name: str(service.portName) ?? "http", port, targetPort: service.targetPort ?? port, protocol: "TCP" }];
+    put(w, { apiVersion: "v1", kind: "Service", metadata: { name: svc, namespace }, spec: { selector: { app }, ports } });
+  }
+  setRoute(TOTAL, 0, false);
+  const before = snapshot(w);
+
+  const steps: RolloutStep[] = [];
+  const oldV = [`${namespace}/${names.primary}`];
+  const newV = [`${namespace}/${names.canary}`];
+  const bothNew = [...newV, ...oldV];
+  const every = formatDuration(interval);
+  const emit = (label: string, weight: number, intervals: number, hold: RolloutStep["hold"], promoted = false): void => {
+    steps.push({
+      name: label,
+      actions: [label],
+      weight,
+      duration: hold === "timed" ? intervals * interval : null,
+      hold,
+      objects: snapshot(w),
+      canary: promoted ? bothNew : newV,
+      stable: promoted ? [] : oldV,
+    });
+  };
+  const promote = (p: number, c: number): void => {
+    emit(`promoting: ${names.primary} gets the new version (${every})`, c, 1, "timed", true);
+    if (a.stepWeightPromotion > 0) {
+      while (p < TOTAL) {
+        p = Math.min(TOTAL, p + a.stepWeightPromotion);
+        c = Math.max(0, c - a.stepWeightPromotion);
+        setRoute(p, c, false);
+        if (p < TOTAL) emit(`promotion: primary weight ${p} (${every})`, c, 1, "timed", true);
+      }
+    } else setRoute(TOTAL, 0, false);
+    emit("promoted: all traffic to the primary, now the new version", 0, 0, "end", true);
+  };
+
+  const skip = !raw || spec.skipAnalysis === true;
+  if (skip) {
+    add(raw ? "spec.skipAnalysis" : "spec", "flagger.skip-analysis", "info", "no analysis: Flagger promotes the new version at once");
+    emit("promoted at once (analysis skipped)", 0, 0, "end", true);
+  } else if (a.match.length && a.iterations > 0) {
+    setRoute(0, TOTAL, false);
+    emit(`A/B testing: matching requests to ${names.canary}, ${a.iterations} × ${every}`, TOTAL, a.iterations, "timed");
+    promote(0, TOTAL);
+  } else if (a.iterations > 0) {
+    setRoute(TOTAL, 0, a.mirror);
+    emit(`Blue/Green: ${a.iterations} × ${every} on the primary${a.mirror ? `, mirrored to ${names.canary}` : ""}`, 0, a.iterations, "timed");
+    setRoute(0, TOTAL, false);
+    emit(`Blue/Green: all traffic to ${names.canary} (${every})`, TOTAL, 1, "timed");
+    promote(0, TOTAL);
+  } else if (a.mirror) {
+    // The router adds the mirror filter only when iterations > 0, so GetRoutes never reads the
+    // canary as mirrored and runCanary takes its mirror step again at every interval.
+    add(
+      "spec.analysis.mirror",
+      "flagger.mirror-loop",
+      "error",
+      "mirror with progressive weights: the Gateway API router adds the mirror filter only for Blue/Green (iterations), so Flagger repeats its mirror step and never shifts traffic",
+    );
+    emit("mirror step, repeated: no traffic shift", 0, 0, "manual");
+  } else {
+    const weights = flaggerWeights(a);
+    if (weights.length === 0) {
+      return fail("spec.analysis", "flagger.no-steps", "the analysis has no stepWeight, stepWeights or iterations: Flagger never shifts traffic");
+    }
+    for (const c of weights) {
+      setRoute(TOTAL - c, c, false);
+      emit(`weight ${c} (${every})`, c, 1, "timed");
+    }
+    const last = weights[weights.length - 1]!;
+    promote(TOTAL - last, last);
+  }
+  return { ok: !problems.some((p) => p.severity === "error"), kind: "Canary", name, before, steps, problems };
+}
+

@@ -1,0 +1,424 @@
+/**
+ * A timed trace replayed across a rollout's snapshots: each request's time picks the step whose
+ * routes it meets; it is decided against that step's world with its index in the whole trace,
+ * so draws are the same as in a plain replay. Per step and overall: the replay report, the share
+ * of the canary, users exposed to it (drawn, and expected from the decision probabilities) and
+ * users who saw both versions, and failed requests expected from per-backend error rates.
+ *
+ * Schedule (a choice; see docs/decisions.md): the rollout starts at `start` (default: the first
+ * timed request). A timed step lasts its duration, the last (promoted) state until the end. A
+ * pause without a duration waits for someone to promote by hand: it lasts `pauseMs` when given;
+ * otherwise, when the trace's end is known (an array, a trace factory read twice, or `end`),
+ * the time the timed steps leave is shared equally between such pauses; otherwise the first such
+ * pause holds until the end of the trace and a warning says so. Requests before the start meet
+ * the world as it was; requests without a time are counted and skipped.
+ */
+import { buildWorld as coreBuildWorld, type BackendId, type BuildOptions, type ManifestObject } from "@gwsim/core";
+import { buildReport, newEngine, observe, timeOf, type AggState, type Engine, type Observation } from "../replay/engine.js";
+import { coreDecide, engineConfig } from "../replay/replay.js";
+import { requestOf } from "../replay/request-class.js";
+import { seededUniform } from "../replay/split.js";
+import type { DecideFn, Precision, Report, SplitMode, TraceRecord } from "../replay/types.js";
+import { formatDuration } from "./duration.js";
+import type { RolloutPlan, RolloutStep, StepHold } from "./types.js";
+
+export interface RolloutReplayOptions<W> {
+  seed?: number;
+  split?: SplitMode;
+  precision?: Precision;
+  /**
+   * Probability that a request fails once it reaches a backend: by Service (`namespace/name`,
+   * any port, or `namespace/name:port`), whatever version it runs, or by version (`new`, `old`:
+   * the Services of the new and the old version at the request's step). A Service's own rate wins.
+   */
+  errorRates?: Record<string, number>;
+  /** When the rollout starts (RFC 3339 or epoch ms); default the first timed request. */
+  start?: string | number;
+  /** When the trace ends, if known without reading it (to share out manual pauses). */
+  end?: string | number;
+  /** How long a pause without a duration holds, in milliseconds. */
+  pauseMs?: number;
+  decide?: DecideFn<W>;
+  /** Turns a step's objects into a world; default `@gwsim/core`'s buildWorld with `buildOptions`. */
+  buildWorld?: (objects: ManifestObject[]) => W;
+  buildOptions?: BuildOptions;
+  onProgress?: (requests: number) => void;
+  progressEvery?: number;
+}
+
+export interface FailedRequests {
+  /** Σ over requests of the probability to fail: a gateway 5xx, or the chosen backend's error rate. */
+  expected: number;
+  /** In the seeded replay: gateway 5xx plus a seeded draw against the error rate of the backend used. */
+  drawn: number;
+  /** 5xx the gateway answered itself (no valid backend), in the seeded replay. */
+  gateway: number;
+}
+
+export interface CanaryExposure {
+  /** Services (`namespace/name`) counted as the new version, and as the old one. */
+  canary: string[];
+  stable: string[];
+  requests: number;
+  /** Distinct users with at least one request. */
+  users: number;
+  /** Requests the seeded replay sent to the new version, and their share. */
+  canaryRequests: number;
+  canaryShare: number;
+  /** Σ probability of the new version over requests (no sampling noise), and its share. */
+  expectedCanaryRequests: number;
+  expectedCanaryShare: number;
+  /** Users with at least one request on the new version in the seeded replay. */
+  usersExposed: number;
+  /** Σ over users of 1 − Π (1 − p_new): users expected to meet the new version (independent draws). */
+  expectedUsersExposed: number;
+  /** Users who met both versions in the seeded replay. */
+  usersBoth: number;
+  /** Σ over users of P(met both) = 1 − Π(1 − p_new) − Π(1 − p_old) + Π(1 − p_new − p_old) … as probabilities of never. */
+  expectedUsersBoth: number;
+  failed: FailedRequests;
+}
+
+export interface RolloutStepReport {
+  /** Index into the plan's steps; -1 for the requests before the rollout started. */
+  index: number;
+  name: string;
+  weight: number | null;
+  hold: StepHold | "before";
+  /** RFC 3339; null for an end that never comes (the last state) or a start before any request. */
+  start: string | null;
+  end: string | null;
+  /** Milliseconds the step held in this replay (null: open-ended). */
+  duration: number | null;
+  report: Report;
+  exposure: CanaryExposure;
+}
+
+export interface RolloutReport {
+  kind: RolloutPlan["kind"];
+  name: string | null;
+  requests: number;
+  seed: number;
+  split: SplitMode;
+  precision: Precision;
+  /** Requests without a usable time (skipped). */
+  untimed: number;
+  start: string | null;
+  /** Steps in order (with `before` first when requests came before the start). */
+  steps: RolloutStepReport[];
+  overall: { report: Report; exposure: CanaryExposure };
+  errorRates: Record<string, number>;
+  warnings: string[];
+}
+
+type TraceInput = Iterable<TraceRecord> | AsyncIterable<TraceRecord>;
+
+interface UserExposure {
+  /** Probabilities of never meeting the new version, the old one, and neither. */
+  qNew: number;
+  qOld: number;
+  qNone: number;
+  /** Bit 1: met the new version in the seeded replay; bit 2: the old one. */
+  seen: number;
+}
+
+interface ExposureAgg {
+  canary: Set<string>;
+  stable: Set<string>;
+  requests: number;
+  canaryRequests: number;
+  expectedCanary: number;
+  users: Map<string, UserExposure>;
+  failed: FailedRequests;
+}
+
+function newExposure(canary: readonly string[], stable: readonly string[]): ExposureAgg {
+  return { canary: new Set(canary), stable: new Set(stable), requests: 0, canaryRequests: 0, expectedCanary: 0, users: new Map(), failed: { expected: 0, drawn: 0, gateway: 0 } };
+}
+
+function serviceOf(b: BackendId): string {
+  return `${b.namespace}/${b.name}`;
+}
+
+/** Parse `ns/svc=0.02`, `ns/svc:8080=2%`, `new=1%`: a CLI `--error-rate`. */
+export function parseErrorRate(spec: string): { ok: true; key: string; rate: number } | { ok: false; message: string } {
+  const eq = spec.lastIndexOf("=");
+  if (eq < 0) return { ok: false, message: "expected namespace/service[:port]=RATE, new=RATE or old=RATE (RATE: 0.02 or 2%)" };
+  const key = spec.slice(0, eq).trim();
+  if (key !== "new" && key !== "old" && !/^[^/\s]+\/[^/:\s]+(:\d+)?$/.test(key)) {
+    return { ok: false, message: `${JSON.stringify(key)}: expected namespace/service[:port], new or old` };
+  }
+  const text = spec.slice(eq + 1).trim();
+  const pct = text.endsWith("%");
+  const value = Number(pct ? text.slice(0, -1) : text);
+  const rate = pct ? value / 100 : value;
+  if (text === "" || !Number.isFinite(rate) || rate < 0 || rate > 1) return { ok: false, message: `rate ${JSON.stringify(text)}: expected a number from 0 to 1, or a percentage` };
+  return { ok: true, key, rate };
+}
+
+function rateOf(rates: Record<string, number>, b: BackendId, versions: ExposureAgg): number {
+  const svc = serviceOf(b);
+  const own = rates[`${svc}:${b.port ?? ""}`] ?? rates[svc];
+  if (own !== undefined) return own;
+  if (versions.canary.has(svc)) return rates.new ?? 0;
+  if (versions.stable.has(svc)) return rates.old ?? 0;
+  return 0;
+}
+
+/** Count one request; `versions` says which Services are the new and the old version at its time. */
+function account(agg: ExposureAgg, versions: ExposureAgg, user: string | undefined, o: Observation, rates: Record<string, number>, seed: number, index: number): void {
+  agg.requests++;
+  let pNew = 0;
+  let pOld = 0;
+  let pFail = 0;
+  if (o.probabilities.length) {
+    for (const { backend, p } of o.probabilities) {
+      const svc = serviceOf(backend);
+      if (versions.canary.has(svc)) pNew += p;
+      else if (versions.stable.has(svc)) pOld += p;
+      pFail += backend.valid ? p * rateOf(rates, backend, versions) : p;
+    }
+  } else if (o.status !== null && o.status >= 500) pFail = 1;
+  agg.expectedCanary += pNew;
+  agg.failed.expected += pFail;
+  let seen = 0;
+  if (o.status !== null && o.status >= 500) {
+    agg.failed.gateway++;
+    agg.failed.drawn++;
+  } else if (o.backend && o.backend.valid && o.outcome === "forward") {
+    const svc = serviceOf(o.backend);
+    if (versions.canary.has(svc)) {
+      seen = 1;
+      agg.canaryRequests++;
+    } else if (versions.stable.has(svc)) seen = 2;
+    const rate = rateOf(rates, o.backend, versions);
+    if (rate > 0 && seededUniform(seed, index, "error-rate") < rate) agg.failed.drawn++;
+  }
+  if (!user) return;
+  let u = agg.users.get(user);
+  if (!u) agg.users.set(user, (u = { qNew: 1, qOld: 1, qNone: 1, seen: 0 }));
+  u.qNew *= 1 - pNew;
+  u.qOld *= 1 - pOld;
+  u.qNone *= Math.max(0, 1 - pNew - pOld);
+  u.seen |= seen;
+}
+
+function exposureOf(agg: ExposureAgg): CanaryExposure {
+  let exposed = 0;
+  let both = 0;
+  let expExposed = 0;
+  let expBoth = 0;
+  for (const u of agg.users.values()) {
+    if (u.seen & 1) exposed++;
+    if (u.seen === 3) both++;
+    expExposed += 1 - u.qNew;
+    // P(new and old) = 1 − P(no new) − P(no old) + P(neither).
+    expBoth += Math.max(0, 1 - u.qNew - u.qOld + u.qNone);
+  }
+  return {
+    canary: [...agg.canary].sort(),
+    stable: [...agg.stable].sort(),
+    requests: agg.requests,
+    users: agg.users.size,
+    canaryRequests: agg.canaryRequests,
+    canaryShare: agg.requests ? agg.canaryRequests / agg.requests : 0,
+    expectedCanaryRequests: agg.expectedCanary,
+    expectedCanaryShare: agg.requests ? agg.expectedCanary / agg.requests : 0,
+    usersExposed: exposed,
+    expectedUsersExposed: expExposed,
+    usersBoth: both,
+    expectedUsersBoth: expBoth,
+    failed: { ...agg.failed },
+  };
+}
+
+interface Window {
+  index: number;
+  step: RolloutStep | null;
+  start: number;
+  end: number;
+}
+
+/** Start and end of every step, given the rollout's start and (if known) the trace's end. */
+export function schedule(steps: readonly RolloutStep[], start: number, end: number | null, pauseMs: number | undefined, warnings: string[]): Window[] {
+  const manual = steps.filter((s) => s.hold === "manual").length;
+  const timed = steps.reduce((a, s) => a + (s.hold === "timed" ? s.duration ?? 0 : 0), 0);
+  let manualMs: number;
+  if (pauseMs !== undefined) manualMs = pauseMs;
+  else if (manual === 0) manualMs = 0;
+  else if (end !== null) {
+    manualMs = Math.max(0, (end - start - timed) / manual);
+    warnings.push(
+      `${manual} pause${manual > 1 ? "s" : ""} without a duration: each taken to last ${formatDuration(Math.round(manualMs))}, an equal part of the trace the timed steps leave (set pauseMs to choose)`,
+    );
+  } else {
+    manualMs = Infinity;
+    warnings.push("a pause without a duration holds until the end of the trace: later steps get no requests (set pauseMs, or pass the trace's end)");
+  }
+  const out: Window[] = [];
+  let t = start;
+  steps.forEach((s, index) => {
+    const d = s.hold === "timed" ? s.duration ?? 0 : s.hold === "manual" ? manualMs : Infinity;
+    out.push({ index, step: s, start: t, end: t + d });
+    t += d;
+  });
+  return out;
+}
+
+async function bounds(trace: TraceInput): Promise<{ first: number | null; last: number | null }> {
+  let first: number | null = null;
+  let last: number | null = null;
+  const see = (r: TraceRecord): void => {
+    const t = timeOf(r.time);
+    if (!Number.isFinite(t)) return;
+    if (first === null) first = t;
+    if (last === null || t > last) last = t;
+  };
+  if (Symbol.asyncIterator in trace) for await (const r of trace) see(r);
+  else for (const r of trace) see(r);
+  return { first, last };
+}
+
+function iso(ms: number): string | null {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+function toMs(t: string | number | undefined): number | null {
+  if (t === undefined) return null;
+  const ms = timeOf(t);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * Replay a timed trace across a rollout plan. `trace` may be a function returning the trace:
+ * it is then read twice, once for its time span (to share out pauses without a duration).
+ */
+export async function replayRollout<W = unknown>(
+  plan: RolloutPlan,
+  trace: TraceInput | (() => TraceInput),
+  options: RolloutReplayOptions<W> = {},
+): Promise<RolloutReport> {
+  const config = engineConfig({ seed: options.seed, split: options.split, precision: options.precision });
+  const decide = options.decide ?? coreDecide<W>();
+  const build = options.buildWorld ?? ((objects: ManifestObject[]) => coreBuildWorld(objects, options.buildOptions ?? {}) as unknown as W);
+  const rates = options.errorRates ?? {};
+  const warnings: string[] = [];
+  for (const [k, r] of Object.entries(rates)) if (!(r >= 0 && r <= 1)) warnings.push(`error rate ${k}=${r} is outside [0, 1]`);
+
+  let start = toMs(options.start);
+  let end = toMs(options.end);
+  let input: TraceInput;
+  if (typeof trace === "function") {
+    const b = await bounds(trace());
+    start ??= b.first;
+    end ??= b.last === null ? null : b.last + 1;
+    input = trace();
+  } else {
+    input = trace;
+    if (Array.isArray(trace)) {
+      const b = await bounds(trace);
+      start ??= b.first;
+      end ??= b.last === null ? null : b.last + 1;
+    }
+  }
+
+  let windows: Window[] | null = null;
+  const lanes = new Map<number, { engine: Engine; world: W | null; exposure: ExposureAgg; window: Window }>();
+  const overall = newExposure([], []);
+  let untimed = 0;
+  let index = 0;
+  const every = options.progressEvery ?? 10_000;
+
+  const beforeWindow = (): Window => ({ index: -1, step: null, start: -Infinity, end: start ?? -Infinity });
+  const laneFor = (w: Window) => {
+    let lane = lanes.get(w.index);
+    if (!lane) {
+      const canary = w.step ? w.step.canary : [];
+      const stable = w.step ? w.step.stable : plan.steps[0]?.stable ?? [];
+      lane = { engine: newEngine(config, { probabilities: true }), world: null, exposure: newExposure(canary, stable), window: w };
+      lanes.set(w.index, lane);
+    }
+    lane.world ??= build([...(w.step ? w.step.objects : plan.before)]);
+    return lane;
+  };
+  let cursor = 0;
+  const windowAt = (t: number): Window => {
+    if (start === null || t < start) return beforeWindow();
+    windows ??= schedule(plan.steps, start, end, options.pauseMs, warnings);
+    if (windows.length === 0) return beforeWindow();
+    // Traces run forward in time: start from the last window used.
+    if (cursor >= windows.length || t < windows[cursor]!.start) cursor = 0;
+    while (cursor < windows.length - 1 && t >= windows[cursor]!.end) cursor++;
+    return windows[cursor]!;
+  };
+
+  const step = (record: TraceRecord): void => {
+    const t = timeOf(record.time);
+    if (!Number.isFinite(t)) {
+      untimed++;
+      index++;
+      return;
+    }
+    start ??= t;
+    const lane = laneFor(windowAt(t));
+    const o = observe(lane.engine, index, record, decide(lane.world!, requestOf(record), { seed: config.seed, index }));
+    account(lane.exposure, lane.exposure, record.user, o, rates, config.seed, index);
+    // The overall view counts each request against its own step's versions.
+    account(overall, lane.exposure, record.user, o, rates, config.seed, index);
+    index++;
+    if (options.onProgress && index % every === 0) options.onProgress(index);
+  };
+  if (Symbol.asyncIterator in input) for await (const r of input) step(r);
+  else for (const r of input) step(r);
+
+  if (untimed) warnings.push(`${untimed} request${untimed > 1 ? "s" : ""} without a time could not be placed in a step and were skipped`);
+  if (plan.steps.length === 0) warnings.push("the plan has no steps: every request met the world before the rollout");
+  windows ??= start === null ? [] : schedule(plan.steps, start, end, options.pauseMs, warnings);
+
+  const states: AggState[] = [];
+  const steps: RolloutStepReport[] = [];
+  const before = lanes.get(-1);
+  const all = before ? [before.window, ...windows] : windows;
+  const canaryAll = new Set<string>();
+  const stableAll = new Set<string>();
+  for (const w of all) {
+    const lane = lanes.get(w.index);
+    const state = lane?.engine.state;
+    if (state) states.push(state);
+    const exposure = lane?.exposure ?? newExposure(w.step?.canary ?? [], w.step?.stable ?? []);
+    for (const c of exposure.canary) canaryAll.add(c);
+    for (const s of exposure.stable) stableAll.add(s);
+    steps.push({
+      index: w.index,
+      name: w.step ? w.step.name : "before the rollout",
+      weight: w.step ? w.step.weight : null,
+      hold: w.step ? w.step.hold : "before",
+      start: iso(w.start),
+      end: iso(w.end),
+      duration: Number.isFinite(w.end - w.start) ? w.end - w.start : null,
+      report: buildReport(state ? [state] : [], config),
+      exposure: exposureOf(exposure),
+    });
+  }
+  const overallReport = buildReport(states, config);
+  // Splits change weights from step to step: their rows only make sense per step.
+  overallReport.splits = [];
+  overall.canary = canaryAll;
+  overall.stable = stableAll;
+  const exposure = exposureOf(overall);
+  return {
+    kind: plan.kind,
+    name: plan.name,
+    requests: index,
+    seed: config.seed,
+    split: config.split,
+    precision: config.precision,
+    untimed,
+    start: start === null ? null : iso(start),
+    steps,
+    overall: { report: overallReport, exposure },
+    errorRates: { ...rates },
+    warnings: [...warnings, ...overallReport.warnings.filter((w) => !warnings.includes(w))],
+  };
+}
+
