@@ -45,3 +45,12 @@ export type {
 } from "./trace/index.js";
 export { startServe, LiveGateway, ListenError, parseListen, planFrontends, endpointsFromManifests, parseEndpointsFile, backendKey } from "./serve/index.js";
 export type { ServeOptions, BoundFrontend, BindAddress, ListenMap, FrontendPlan, FrontendKind, EndpointTable, DecideFn as ServeDecideFn, Exchange, Snapshot, Limits } from "./serve/index.js";
+export { rolloutSteps } from "./rollout/steps.js";
+export { argoRolloutSteps, ARGO_PLUGIN } from "./rollout/argo.js";
+export { flaggerCanarySteps, flaggerWeights, flaggerMaxWeight, flaggerNextStep } from "./rollout/flagger.js";
+export { parseRolloutFile, ROLLOUT_KINDS } from "./rollout/parse.js";
+export type { RolloutFile } from "./rollout/parse.js";
+export { replayRollout, parseErrorRate, schedule as rolloutSchedule } from "./rollout/replay-rollout.js";
+export type { RolloutReplayOptions, RolloutReport, RolloutStepReport, CanaryExposure, FailedRequests } from "./rollout/replay-rollout.js";
+export type { RolloutPlan, RolloutStep, RolloutOptions, StepHold } from "./rollout/types.js";
+export { parseGoDuration, formatDuration } from "./rollout/duration.js";

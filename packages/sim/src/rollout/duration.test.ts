@@ -42,6 +42,8 @@ describe("formatDuration", () => {
     [1500, "1.5s"],
     [5_400_000, "1h30m"],
     [3_661_000, "1h1m1s"],
+    [89_001, "1m29.001s"],
+    [7_200_000, "2h"],
   ])("%s → %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });

@@ -41,11 +41,9 @@ export function argoPauseMs(value: unknown): number | null {
 export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
   if (ms < 1000) return `${ms}ms`;
-  if (ms % 1000 !== 0) return `${ms / 1000}s`;
-  let s = ms / 1000;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms - h * 3_600_000) / 60_000);
+  const rest = (ms - h * 3_600_000 - m * 60_000) / 1000;
+  const sec = rest ? `${Number.isInteger(rest) ? rest : rest.toFixed(3).replace(/0+$/, "")}s` : "";
+  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${sec}`;
 }

@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import type { ManifestObject } from "@gwsim/core";
+import { buildWorld as fakeBuildWorld, decide as fakeDecide, route, worldObjects, type FakeWorld } from "../replay/__tests__/fake-core.js";
+import type { TraceRecord } from "../replay/types.js";
+import { parseRolloutFile } from "./parse.js";
+import { parseErrorRate, replayRollout, schedule, type RolloutReplayOptions } from "./replay-rollout.js";
+import { rolloutSteps } from "./steps.js";
+import type { RolloutPlan, RolloutStep } from "./types.js";
+
+const T0 = Date.parse("2026-11-26T10:00:00Z");
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+const splitWorld = (v1: number, v2: number): ManifestObject[] =>
+  worldObjects({
+    "/c": { route: route("checkout"), backends: [{ name: "v1", weight: v1 }, { name: "v2", weight: v2 }] },
+    "/bad": { route: route("bad"), backends: [{ name: "gone", valid: false }] },
+  } satisfies FakeWorld) as unknown as ManifestObject[];
+
+const step = (name: string, objects: ManifestObject[], hold: RolloutStep["hold"], duration: number | null, promoted = false): RolloutStep => ({
+  name,
+  actions: [name],
+  weight: null,
+  duration,
+  hold,
+  objects,
+  canary: promoted ? ["ns/v2", "ns/v1"] : ["ns/v2"],
+  stable: promoted ? [] : ["ns/v1"],
+});
+
+const plan: RolloutPlan = {
+  ok: true,
+  kind: "Rollout",
+  name: "ns/checkout",
+  before: splitWorld(100, 0),
+  steps: [step("25%", splitWorld(75, 25), "timed", 10_000), step("50%", splitWorld(50, 50), "manual", null), step("done", splitWorld(1, 0), "end", null, true)],
+  problems: [],
+};
+
+const opts = (o: Partial<RolloutReplayOptions<FakeWorld>> = {}): RolloutReplayOptions<FakeWorld> => ({
+  seed: 4,
+  decide: fakeDecide,
+  buildWorld: (objects) => fakeBuildWorld(objects as never),
+  ...o,
+});
+
+const req = (s: number, user?: string, path = "/c"): TraceRecord => ({ gateway: "ns/gw", host: "h", path, time: at(s), ...(user ? { user } : {}) });
+
+describe("replayRollout", () => {
+  it("places each request in its step and computes exposure by hand", async () => {
+    const trace = [req(0, "u1"), req(5, "u1"), req(12, "u1"), req(3, "u2"), req(40, "u2"), req(41), req(42, "u3", "/bad")];
+    const r = await replayRollout(plan, trace, opts({ pauseMs: 20_000, errorRates: { "ns/v2": 0.1, old: 0.01 } }));
+    expect(r.requests).toBe(7);
+    expect(r.steps.map((s) => [s.name, s.start, s.end, s.report.requests])).toEqual([
+      ["25%", at(0), at(10), 3],
+      ["50%", at(10), at(30), 1],
+      ["done", at(30), null, 3],
+    ]);
+    const [s0, s1, s2] = r.steps.map((s) => s.exposure);
+    // Step 0: u1 twice and u2 once at 25 %.
+    expect(s0!.expectedCanaryRequests).toBeCloseTo(0.75, 12);
+    expect(s0!.expectedUsersExposed).toBeCloseTo(1 - 0.75 * 0.75 + 0.25, 12);
+    expect(s0!.expectedUsersBoth).toBeCloseTo(1 - 0.75 ** 2 - 0.25 ** 2 + 0, 12);
+    expect(s0!.failed.expected).toBeCloseTo(3 * (0.25 * 0.1 + 0.75 * 0.01), 12);
+    expect(s1!.expectedUsersExposed).toBeCloseTo(0.5, 12);
+    // After promotion v1 is the new version too: every request meets it; u3's request fails at the gateway.
+    expect(s2!.expectedCanaryRequests).toBe(2);
+    expect(s2!.failed).toMatchObject({ gateway: 1 });
+    expect(s2!.failed.expected).toBeCloseTo(1, 12);
+    // Overall, u1: never new with (3/4)²(1/2), never old with (1/4)²(1/2), never either: 0.
+    // u2 meets the new version for sure once promoted, and the old one with 3/4 at 25 %.
+    // u3 only meets the gateway's 500.
+    const o = r.overall.exposure;
+    expect(o.users).toBe(3);
+    expect(o.expectedUsersExposed).toBeCloseTo(1 - 0.28125 + 1 + 0, 12);
+    expect(o.expectedUsersBoth).toBeCloseTo(1 - 0.28125 - 0.03125 + (1 - 0 - 0.25 + 0) + 0, 12);
+    expect(o.canary).toEqual(["ns/v1", "ns/v2"]);
+    // Drawn figures agree with the per-step reports.
+    const v2 = (s: (typeof r.steps)[number]) => s.report.backends.find((b) => b.name === "v2")?.count ?? 0;
+    expect(s0!.canaryRequests).toBe(v2(r.steps[0]!));
+    expect(o.canaryRequests).toBe(v2(r.steps[0]!) + v2(r.steps[1]!) + 2);
+    expect(r.overall.report.requests).toBe(7);
+    expect(r.overall.report.splits).toEqual([]);
+  });
+
+  it("uses the same draws as a plain replay: the request index in the whole trace", async () => {
+    const trace = Array.from({ length: 400 }, (_, i) => req(i / 100, `u${i % 37}`));
+    const r = await replayRollout(plan, trace, opts({ pauseMs: 1000 }));
+    const drawn = trace.filter((t, i) => fakeDecide(fakeBuildWorld(plan.steps[0]!.objects as never), t, { seed: 4, index: i }).backend!.name === "v2").length;
+    expect(r.steps[0]!.report.requests).toBe(400);
+    expect(r.steps[0]!.exposure.canaryRequests).toBe(drawn);
+  });
+
+  it("shares the trace the timed steps leave between pauses without a duration, when the end is known", async () => {
+    const trace = [req(0, "a"), req(50, "b"), req(99, "c")];
+    const r = await replayRollout(plan, trace, opts());
+    expect(r.steps.map((s) => s.report.requests)).toEqual([1, 2, 0]);
+    expect(r.steps[1]!.duration).toBe(89_001);
+    expect(r.warnings[0]).toContain("1 pause without a duration: each taken to last 1m29.001s");
+    // A stream read once cannot know its end: the pause holds to the end, with a warning.
+    async function* stream(): AsyncGenerator<TraceRecord> {
+      yield* trace;
+    }
+    const s = await replayRollout(plan, stream(), opts());
+    expect(s.steps.map((x) => x.report.requests)).toEqual([1, 2, 0]);
+    expect(s.warnings.some((w) => w.includes("holds until the end of the trace"))).toBe(true);
+    // A trace factory is read twice: first for its span.
+    const f = await replayRollout(plan, () => stream(), opts());
+    expect(f.steps[1]!.duration).toBe(89_001);
+  });
+
+  it("requests before the start meet the world before; untimed requests are counted and skipped", async () => {
+    const trace: TraceRecord[] = [req(0, "a"), { gateway: "ns/gw", host: "h", path: "/c", user: "x" }, req(20, "b")];
+    const r = await replayRollout(plan, trace, opts({ start: at(15), pauseMs: 60_000 }));
+    expect(r.untimed).toBe(1);
+    expect(r.steps[0]).toMatchObject({ index: -1, name: "before the rollout", hold: "before" });
+    expect(r.steps[0]!.report.backends.map((b) => [b.name, b.count])).toEqual([["v1", 1], ["v2", 0]]);
+    expect(r.steps[1]!.report.requests).toBe(1);
+    expect(r.warnings.some((w) => w.startsWith("1 request without a time"))).toBe(true);
+  });
+
+  it("schedule: timed steps, manual pauses at pauseMs, zero-length steps", () => {
+    const steps = [step("a", [], "timed", 0), step("b", [], "timed", 5), step("c", [], "manual", null), step("d", [], "end", null)];
+    expect(schedule(steps, 100, null, 7, []).map((w) => [w.start, w.end])).toEqual([
+      [100, 100],
+      [100, 105],
+      [105, 112],
+      [112, Infinity],
+    ]);
+  });
+
+  it.each([
+    ["store/checkout-v2=0.02", { ok: true, key: "store/checkout-v2", rate: 0.02 }],
+    ["store/checkout-v2:8080=2.5%", { ok: true, key: "store/checkout-v2:8080", rate: 0.025 }],
+    ["new=1%", { ok: true, key: "new", rate: 0.01 }],
+    ["checkout=0.1", { ok: false }],
+    ["store/x=1.5", { ok: false }],
+    ["store/x", { ok: false }],
+    ["store/x=", { ok: false }],
+  ])("parseErrorRate(%s)", (spec, want) => {
+    expect(parseErrorRate(spec)).toMatchObject(want);
+  });
+
+  it("the bundled Argo example over a synthetic day: exposure grows with the weights, figures agree within noise", async () => {
+    const { loadManifests } = await import("../load/manifests.js");
+    const { parseSynthProfile } = await import("../synth/profile.js");
+    const { synthesize } = await import("../synth/synthesize.js");
+    const loaded = await loadManifests(["packages/examples/world"]);
+    const file = "packages/examples/rollouts/argo-checkout.yaml";
+    const p = rolloutSteps(loaded.objects, parseRolloutFile(readFileSync(file, "utf8"), { file }).doc!);
+    const profile = parseSynthProfile(readFileSync("packages/examples/profiles/store.yaml", "utf8").replace("rate: 25 ", "rate: 1 "));
+    if (!profile.ok) throw new Error("profile");
+    const trace = [...synthesize(profile.profile, { count: 30_000, seed: 3 })];
+    const r = await replayRollout(p, trace, { seed: 3, pauseMs: 3 * 3_600_000, errorRates: { new: 0.02, old: 0.005 } });
+    const share = r.steps.map((s) => s.exposure.expectedCanaryShare);
+    // /checkout is a tenth of the traffic: its canary weight 5 %, 20 %, 50 %, 100 %, then everything new.
+    expect(share[0]).toBeCloseTo(0.1 * 0.05, 2);
+    expect(share[1]).toBeCloseTo(0.1 * 0.2, 2);
+    expect(share[2]).toBeCloseTo(0.1 * 0.5, 2);
+    expect(share[3]).toBeCloseTo(0.1, 2);
+    for (const s of r.steps.filter((x) => x.exposure.requests > 1000)) {
+      const e = s.exposure;
+      const sd = Math.sqrt(e.expectedCanaryRequests);
+      expect(Math.abs(e.canaryRequests - e.expectedCanaryRequests)).toBeLessThan(5 * sd + 1);
+      expect(e.usersExposed).toBeLessThanOrEqual(e.users);
+    }
+    const o = r.overall.exposure;
+    expect(Math.abs(o.usersExposed - o.expectedUsersExposed)).toBeLessThan(5 * Math.sqrt(o.expectedUsersExposed) + 1);
+    expect(o.failed.expected).toBeGreaterThan(0);
+  }, 60_000);
+});
