@@ -122,7 +122,7 @@ describe("Flagger: Canary becomes route snapshots", () => {
     const services = p.steps[0]!.objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
     expect(services).toEqual(["podinfo", "podinfo-primary", "podinfo-canary"]);
     // The generated route is accepted by the Gateway.
-    const status = statusOf(buildWorld(p.steps[0]!.objects)) as { items: { kind: string; status: { parents: { conditions: { type: string; status: string }[] }[] } }[] };
+    const status = statusOf(buildWorld(p.steps[0]!.objects)) as unknown as { items: { kind: string; status: { parents: { conditions: { type: string; status: string }[] }[] } }[] };
     const accepted = status.items.find((i) => i.kind === "HTTPRoute")!.status.parents[0]!.conditions.find((c) => c.type === "Accepted")!;
     expect(accepted.status).toBe("True");
   });
