@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifestFiles } from "../packages/core/src/manifest/parse.js";
 import { buildWorld } from "../packages/core/src/world.js";
-import { lint, LINT_RULE_IDS } from "../packages/core/src/lint/index.js";
+import { lint, LINT_RULE_IDS, LINT_RULES } from "../packages/core/src/lint/index.js";
 
 const root = join(import.meta.dirname, "fixtures/lint");
 const fixtures = readdirSync(root).sort();
@@ -64,6 +64,14 @@ describe("lint fixtures", () => {
     const files = readdirSync(dir).map((f) => ({ file: f, text: readFileSync(join(dir, f), "utf8") }));
     const { objects } = parseManifestFiles(files);
     expect(lint(buildWorld(objects), { objects })).toEqual([]);
+  });
+
+  it("docs/lint.md documents every rule, with its default severity", () => {
+    const doc = readFileSync(join(import.meta.dirname, "../docs/lint.md"), "utf8");
+    for (const r of LINT_RULES) {
+      expect(doc, r.id).toContain(`### ${r.id}\n`);
+      expect(doc, r.id).toMatch(new RegExp(`\\| \\[\`${r.id}\`\\]\\(#${r.id}\\) \\| ${r.severity}`));
+    }
   });
 
   it("disable leaves a rule out", () => {

@@ -41,6 +41,13 @@ describe("@gwsim/core entry points", () => {
     expect([...packages]).not.toContain("vitest");
   });
 
+  it("docs/testing.md covers every function the testing entry exports", async () => {
+    const doc = readFileSync(join(src, "../../../docs/testing.md"), "utf8");
+    const api = await import("./index.js");
+    const missing = Object.keys(api).filter((name) => typeof (api as Record<string, unknown>)[name] === "function" && !doc.includes(name));
+    expect(missing).toEqual([]);
+  });
+
   it("package.json exports ./testing with fast-check and vitest as optional peers", () => {
     const pkg = JSON.parse(readFileSync(join(src, "../package.json"), "utf8"));
     expect(pkg.exports["./testing"]).toEqual({ development: "./src/testing/index.ts", types: "./dist/testing/index.d.ts", import: "./dist/testing/index.js" });
