@@ -52,6 +52,16 @@ describe("packages/examples", () => {
     expect(r.stdout).toMatch(/POST store\.example\.com\/checkout +store\/checkout-v1:8080 +store\/checkout-v2:8080/);
   });
 
+  it("argo-rollout: five route snapshots, canary exposure growing step by step", async () => {
+    const r = await example("argo-rollout.ts");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Rollout store/checkout: 20000 requests over 5 steps");
+    const shares = [...r.stdout.matchAll(/canary +([\d.]+)%/g)].map((m) => Number(m[1]));
+    expect(shares).toHaveLength(5);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThan(shares[i - 1]!);
+    expect(r.stdout).toMatch(/^overall: [\d.]+% of requests met v2, \d+ users, [\d.]+ failed requests expected$/m);
+  });
+
   it("nginx-replay: every line replayed; the HTTPS-only /pay lines come out 404", async () => {
     const r = await example("nginx-replay.ts");
     expect(r.code).toBe(0);
