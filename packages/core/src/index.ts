@@ -1,3 +1,10 @@
+/**
+ * Kubernetes Gateway API routing exactly as the specification defines it: manifests in,
+ * status and decisions out. Pure functions: no I/O, no clocks, no `Math.random`.
+ *
+ * `parseManifests` → `buildWorld` → `decide` / `statusOf`.
+ * @module @gwsim/core
+ */
 export type { GatewayRequest } from "./model/request.js";
 export type * from "./model/decision.js";
 export type * from "./model/diagnostic.js";

@@ -1,4 +1,8 @@
-// Simulator library: replay, what-if, synthetic traffic, statistics, report rendering.
+/**
+ * The gwsim simulator: trace sources, seeded replay, reports, what-if, synthetic traffic,
+ * statistics, and the live adapter (`startServe`). The `gwsim` CLI is a thin layer over it.
+ * @module @gwsim/sim
+ */
 export { replay, parseSplitMode, parsePrecision } from "./replay/replay.js";
 export { replayParallel } from "./replay/parallel.js";
 export type { ParallelOptions } from "./replay/parallel.js";
