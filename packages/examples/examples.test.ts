@@ -62,6 +62,19 @@ describe("packages/examples", () => {
     expect(r.stdout).toMatch(/^overall: [\d.]+% of requests met v2, \d+ users, [\d.]+ failed requests expected$/m);
   });
 
+  it("serve-live: real requests through the live adapter reach the echo backends the decisions name", async () => {
+    const r = await example("serve-live.ts");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/GET \/catalog\/shoes +→ 200 catalog-svc got GET \/catalog\/shoes/);
+    expect(r.stdout).toMatch(/POST \/cart\/items +→ 200 cart-svc got POST \/cart\/items/);
+    expect(r.stdout).toMatch(/x-canary: always\) → 200 checkout-v2 got POST \/checkout/);
+    expect(r.stdout).toMatch(/GET \/catalogue +→ 404/);
+    const split = /10 × POST \/checkout +→ (.*)$/m.exec(r.stdout)?.[1] ?? "";
+    const total = [...split.matchAll(/×(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(total).toBe(10);
+    expect(split).toMatch(/checkout-v1 ×\d/);
+  });
+
   it("nginx-replay: every line replayed; the HTTPS-only /pay lines come out 404", async () => {
     const r = await example("nginx-replay.ts");
     expect(r.code).toBe(0);
