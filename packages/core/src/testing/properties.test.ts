@@ -2,7 +2,9 @@
  * Each property helper finds a counterexample planted in a world built to contain one, returns
  * it shrunk, and passes on the same world without the plant.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { GatewayRequest } from "../model/request.js";
 import { compile } from "../compile/index.js";
 import type { Graph } from "../resolve/graph.js";
 import type { World } from "../world.js";
@@ -188,5 +190,24 @@ spec:
   - backendRefs: [{name: api, port: 8080, weight: ${100 - w}}, {name: web, port: 8080, weight: ${w}}]`));
     expect(sameRouting(canary(10), canary(10), [], OPTS)).toBeNull();
     expect(sameRouting(canary(10), canary(20), [], OPTS)?.reason).toMatch(/split/);
+  });
+});
+
+describe("patterns and custom requests", () => {
+  const world = worldFrom(BASE + route(ADMIN_RULES));
+
+  it("a pattern path is compared normalized; a relative one is a usage error", () => {
+    expect(alwaysRoutes(world, { host: "api.example.com", path: "/%61dmin" }, "api/admin", OPTS)).toBeNull();
+    expect(() => alwaysRoutes(world, { path: "admin" }, "api/admin", OPTS)).toThrow(/must be an absolute path/);
+  });
+
+  it("the caller's requests are used, those outside the pattern skipped", () => {
+    const mine = fc.constantFrom<GatewayRequest>(
+      { gateway: "infra/edge", host: "api.example.com", path: "/admin/users" },
+      { gateway: "infra/edge", host: "api.example.com", path: "/other" },
+    );
+    expect(alwaysRoutes(world, { path: "/admin" }, "api/admin", { ...OPTS, requests: mine })).toBeNull();
+    const c = neverRoutes(world, {}, "api/api", { ...OPTS, requests: mine });
+    expect(c?.request.path).toBe("/other");
   });
 });

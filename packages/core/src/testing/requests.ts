@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import type { GatewayRequest } from "../model/request.js";
 import type { World } from "../world.js";
-import { matchesPattern, underPrefix, type RequestPattern } from "./targets.js";
+import { matchesPattern, normalizedPrefix, underPrefix, type RequestPattern } from "./targets.js";
 import { expandHost, vocabularyOf, type EntryPoint, type Vocabulary } from "./vocabulary.js";
 
 /** Ways a path is bent; "none" first so shrinking returns to the plain path. */
@@ -108,8 +108,9 @@ function hostArb(vocab: Vocabulary, p: RequestPattern): fc.Arbitrary<string> {
 function pathArb(vocab: Vocabulary, p: RequestPattern): fc.Arbitrary<string> {
   let bases = vocab.paths;
   if (p.path !== undefined) {
-    const under = vocab.paths.filter((x) => underPrefix(x, p.path!));
-    bases = [...new Set([p.path, ...under])];
+    const prefix = normalizedPrefix(p.path);
+    const under = vocab.paths.filter((x) => underPrefix(x, prefix));
+    bases = [...new Set([prefix, ...under])];
   }
   return fc
     .record({

@@ -80,13 +80,20 @@ export function matchesPattern(pattern: RequestPattern, r: GatewayRequest): bool
   }
   if (pattern.path !== undefined) {
     const norm = normalizePath(r.path ?? "/");
-    if (!norm.ok || !underPrefix(norm.path, pattern.path)) return false;
+    if (!norm.ok || !underPrefix(norm.path, normalizedPrefix(pattern.path))) return false;
   }
   if (pattern.headers) {
     const headers = lowerCaseHeaders(r.headers);
     for (const [name, value] of Object.entries(pattern.headers)) if (headerValue(headers, name) !== value) return false;
   }
   return true;
+}
+
+/** A pattern's path in the form request paths are compared in (`/%41` is `/A`); it must start with `/`. */
+export function normalizedPrefix(prefix: string): string {
+  const norm = normalizePath(prefix);
+  if (!prefix.startsWith("/") || !norm.ok) throw new TypeError(`request pattern path ${JSON.stringify(prefix)} must be an absolute path such as "/admin"`);
+  return norm.path;
 }
 
 /** Element-wise prefix, as PathPrefix matches (a trailing `/` of the prefix is ignored). */
