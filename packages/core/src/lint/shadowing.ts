@@ -30,6 +30,8 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
   const invalidRule = invalidRules(ctx);
   /** match index → one Shadow per group it is dead in, or "live" once it is reachable somewhere. */
   const state = new Map<number, Shadow[] | "live">();
+  /** Matches that lose to an identical match only by age or name, on some hostname (first such). */
+  const ties = new Map<number, Shadow>();
 
   for (const listener of table.listeners) {
     if (!listener.ready) continue;
@@ -45,10 +47,11 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
           continue;
         }
         const prior = state.get(mi);
-        if (prior === "live") continue;
         const a = table.matches[by]!;
         const why = precedenceReason(keyOf(table, a, group.hostname), keyOf(table, m, group.hostname));
         const shadow: Shadow = { by, step: why?.step ?? "rule order", because: why?.because ?? "", hostname: group.hostname };
+        if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && sameConditions(a, m)) ties.set(mi, shadow);
+        if (prior === "live") continue;
         state.set(mi, [...(prior ?? []), shadow]);
       }
     }
@@ -73,13 +76,8 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
     const route = table.routes[rule.route]!;
     const ref = refOf(route);
     const graphRoute = graphRouteOf(ctx, route);
-    // Conflicts first: a dead match whose only reason is age or name order.
-    const remaining: { mi: number; shadows: Shadow[] }[] = [];
-    for (const d of dead) {
-      const tie = d.shadows.find((s) => (s.step === "age" || s.step === "namespace/name") && sameConditions(table.matches[s.by]!, table.matches[d.mi]!));
-      if (tie) findings.push(conflictFinding(ctx, table, d.mi, tie, graphRoute));
-      else remaining.push(d);
-    }
+    // A dead match that loses to an identical one only by age or name is a conflict (below).
+    const remaining = dead.filter((d) => !ties.has(d.mi));
     if (remaining.length === 0) continue;
     const wholeRule = !liveRules.has(ruleIdx) && remaining.length === dead.length && dead.length === rule.matches.length;
     if (wholeRule) {
@@ -125,6 +123,11 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
         }),
       );
     }
+  }
+  // Conflicts, whether or not the match still gets requests on another hostname or listener.
+  for (const [mi, tie] of [...ties].sort((x, y) => x[0] - y[0])) {
+    const m = table.matches[mi]!;
+    findings.push(conflictFinding(ctx, table, mi, tie, graphRouteOf(ctx, table.routes[m.route]!)));
   }
   findings.push(...regexShadowFindings(ctx, invalidRule));
   return findings;
@@ -173,7 +176,8 @@ function regexShadowFindings(ctx: LintContext, invalidRule: Set<number>): Findin
         const literal = literalStart(r.path.value);
         for (const pi of prefixes) {
           const p = table.matches[pi]!;
-          if (p.rule === r.rule) continue;
+          // A prefix the regex covers entirely is unreachable, reported as such.
+          if (p.rule === r.rule || matchCovers(r, p)) continue;
           const key = prefixKey(p.path.value);
           // The catch-all, and prefixes the regex is written under, are what a regex refines.
           if (key === "" || literal.startsWith(`${key}/`) || literal === key) continue;

@@ -1,0 +1,108 @@
+/** Cases around the edges of each finding, beyond the one-per-rule fixtures in test/fixtures/lint. */
+import { describe, expect, it } from "vitest";
+import { worldFrom } from "../testing/world-from.js";
+import { lint } from "./index.js";
+
+const GATEWAY = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: com, protocol: HTTP, port: 80, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+  - {name: org, protocol: HTTP, port: 80, hostname: "*.example.org", allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: ns}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: ns}
+spec: {ports: [{port: 80}]}
+`;
+
+const route = (name: string, hostnames: string[], rules: string, extra = "") => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: ns${extra}}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [${hostnames.join(", ")}]
+  rules:
+${rules}`;
+
+const rulesOf = (findings: ReturnType<typeof lint>) => findings.map((f) => `${f.rule} ${f.object.name} ${f.path}`);
+
+describe("lint edges", () => {
+  it("a conflict on one hostname is reported even when the loser is reached on another", () => {
+    const w = worldFrom(
+      GATEWAY +
+        route("old", ["shop.example.com"], "  - backendRefs: [{name: a, port: 80}]", ", creationTimestamp: '2026-01-01T00:00:00Z'") +
+        route("new", ["shop.example.com", "shop.example.org"], "  - backendRefs: [{name: b, port: 80}]", ", creationTimestamp: '2026-02-01T00:00:00Z'"),
+    );
+    expect(rulesOf(lint(w))).toEqual(["conflict-by-age new spec.rules[0].matches[0]"]);
+  });
+
+  it("a rule covered on one hostname but alone on another is reachable", () => {
+    const w = worldFrom(
+      GATEWAY +
+        route("catch-all", ["shop.example.com"], "  - backendRefs: [{name: a, port: 80}]") +
+        route("api", ["shop.example.com", "api.example.org"], "  - matches: [{path: {type: PathPrefix, value: /api}}]\n    backendRefs: [{name: b, port: 80}]"),
+    );
+    expect(lint(w)).toEqual([]);
+  });
+
+  it("a more specific rule after a broad one in the same route is reachable (precedence, not list order)", () => {
+    const w = worldFrom(
+      GATEWAY +
+        route("r", ["shop.example.com"], `  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{name: a, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /api}, method: GET}]
+    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(lint(w)).toEqual([]);
+  });
+
+  it("a regex catch-all above every prefix makes them unreachable", () => {
+    const w = worldFrom(
+      GATEWAY +
+        route("r", ["shop.example.com"], `  - matches: [{path: {type: RegularExpression, value: "/.*"}}]
+    backendRefs: [{name: a, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(rulesOf(lint(w))).toEqual(["unreachable-rule r spec.rules[1]"]);
+  });
+
+  it("a regex written under its prefix is a refinement, not a shadow", () => {
+    const w = worldFrom(
+      GATEWAY +
+        route("r", ["shop.example.com"], `  - matches: [{path: {type: RegularExpression, value: "/api/v[0-9]+/.*"}}]
+    backendRefs: [{name: a, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(lint(w)).toEqual([]);
+  });
+
+  it.each([
+    { weights: [9999, 1], want: ["info"] }, // 0.01% on the last backend: NGF gives it the remainder; whole percents round it away
+    { weights: [10000, 1, 1], want: ["warning", "info"] }, // 0.009998% not last: NGF floors it to 0.00%
+    { weights: [995, 5], want: [] }, // 0.5% rounds to 1%
+    { weights: [996, 4], want: ["info"] },
+    { weights: [100, 0], want: [] }, // weight 0 is meant
+  ])("weights $weights → $want", ({ weights, want }) => {
+    const refs = weights.map((w, i) => `{name: ${i % 2 ? "b" : "a"}, port: 80, weight: ${w}}`).join(", ");
+    const w = worldFrom(GATEWAY + route("r", ["shop.example.com"], `  - backendRefs: [${refs}]`));
+    expect(lint(w).filter((f) => f.rule === "weight-rounds-to-zero").map((f) => f.severity)).toEqual(want);
+  });
+
+  it("a backendRef port missing from an existing Service is an error; a Service missing from the manifests is not", () => {
+    const w = worldFrom(GATEWAY + route("r", ["shop.example.com"], "  - backendRefs: [{name: a, port: 81}, {name: elsewhere, port: 80}]"));
+    expect(rulesOf(lint(w))).toEqual(["backend-port-not-found r spec.rules[0].backendRefs[0].port"]);
+  });
+});
