@@ -33,6 +33,7 @@ export function fakeWorld(listeners: ResolvedListener[], services: ResolvedServi
     table: { fake: true } as unknown as World["table"],
     diagnostics: [],
     options: {},
+    objects: [],
   };
 }
 

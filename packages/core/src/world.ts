@@ -27,6 +27,8 @@ export interface World {
   /** Schema violations of the objects that were dropped or defaulted on the way in. */
   readonly diagnostics: readonly Diagnostic[];
   readonly options: BuildOptions;
+  /** The objects the world was built from (lint and the testing kit read positions and grants from them). */
+  readonly objects: readonly ManifestObject[];
 }
 
 /** CONTRACT's buildWorld: compile(resolve(validate(objects))). Invalid objects are left out. */
@@ -34,7 +36,7 @@ export function buildWorld(objects: readonly ManifestObject[], options: BuildOpt
   const { resources, diagnostics } = validateObjects([...objects]);
   const graph = resolve(resources, options);
   const table = compile(graph);
-  return Object.freeze({ graph, table, diagnostics, options: { ...options } });
+  return Object.freeze({ graph, table, diagnostics, options: { ...options }, objects: Object.freeze([...objects]) });
 }
 
 /** CONTRACT's decide: pure; the same world, request, seed and index always give the same decision. */

@@ -133,7 +133,7 @@ describe("isolated", () => {
     const honest = worldFrom(BASE + route(ADMIN_RULES + DEBUG_RULE));
     const graph = structuredClone(honest.graph) as Graph;
     for (const r of graph.routes) for (const rule of r.rules) for (const b of rule.backends) if (b.reason === "RefNotPermitted") Object.assign(b, { valid: true, reason: null, message: null });
-    const leaky: World = { graph, table: compile(graph), diagnostics: [], options: {} };
+    const leaky: World = { graph, table: compile(graph), diagnostics: [], options: {}, objects: [] };
     const c = isolated(leaky, { ...OPTS, objects: honest.objects });
     expect(c).not.toBeNull();
     expect(c!.reason).toContain("no ReferenceGrant in legacy");
@@ -142,7 +142,7 @@ describe("isolated", () => {
 
   it("without objects every cross-namespace backend is a violation", () => {
     const world = worldFrom(BASE + route(ADMIN_RULES + DEBUG_RULE) + GRANT);
-    const bare: World = { graph: world.graph, table: world.table, diagnostics: [], options: {} };
+    const bare: World = { graph: world.graph, table: world.table, diagnostics: [], options: {}, objects: [] };
     expect(isolated(bare, OPTS)).not.toBeNull();
   });
 });

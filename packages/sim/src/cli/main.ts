@@ -9,6 +9,7 @@ import { replayCommand, replaySpec } from "./replay.js";
 import { synthCommand, synthSpec } from "./synth.js";
 import { whatifCommand, whatifSpec } from "./whatif.js";
 import { serveCommand, serveSpec } from "./serve.js";
+import { lintCommand, lintSpec } from "./lint.js";
 
 export interface Command {
   spec: CommandSpec;
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   { spec: statusSpec, run: statusCommand },
   { spec: routeSpec, run: routeCommand },
   { spec: explainSpec, run: explainCommand },
+  { spec: lintSpec, run: lintCommand },
   { spec: replaySpec, run: replayCommand },
   { spec: whatifSpec, run: whatifCommand },
   { spec: synthSpec, run: synthCommand },
