@@ -3,6 +3,7 @@
  * that exercise a world and of random valid worlds; routing properties that return a shrunk
  * counterexample; vitest matchers. Needs fast-check (and vitest for the matchers), which the
  * core's main entry does not.
+ * @module @gwsim/core/testing
  */
 export { requests, mutatePath, PATH_MUTATIONS } from "./requests.js";
 export type { RequestArbitraryOptions, PathMutation } from "./requests.js";
