@@ -330,7 +330,9 @@ async function orchestrate(opts: Options): Promise<void> {
     const mix = [...EXAMPLE_REQUESTS, ...generated.requests];
     const requestsFile = join(dir, "requests.json");
     writeFileSync(requestsFile, JSON.stringify(mix));
-    await checkMix(world, mix);
+    // The workspace packages resolve to their sources only under the "development" condition.
+    const check = spawnSync(process.execPath, ["--conditions=development", ...process.execArgv, self, "--role", "check", world, requestsFile], { cwd: root, encoding: "utf8" });
+    if (check.status !== 0) throw new Error(`the bench's requests do not all route in gwsim:\n${check.stderr}`);
 
     // gwsim serve as a user runs it (from source, as the rest of the workspace's tools do);
     // access log off: the bench measures routing and forwarding, not writing to a terminal.
@@ -387,7 +389,8 @@ async function orchestrate(opts: Options): Promise<void> {
 }
 
 /** Every request of the mix must route (forward) in gwsim, or the comparison would be unfair. */
-async function checkMix(world: string, mix: BenchRequest[]): Promise<void> {
+async function checkRole(world: string, requestsFile: string): Promise<void> {
+  const mix = JSON.parse(readFileSync(requestsFile, "utf8")) as BenchRequest[];
   const { buildWorld, decide } = await import("../packages/core/src/index.js");
   const { loadManifests } = await import("../packages/sim/src/load/manifests.js");
   const loaded = await loadManifests([world]);
@@ -455,6 +458,7 @@ if (roleIndex >= 0) {
   if (name === "backend") await backendRole();
   else if (name === "http-proxy") await httpProxyRole(rest[0]!);
   else if (name === "fastify") await fastifyRole(rest[0]!);
+  else if (name === "check") await checkRole(rest[0]!, rest[1]!);
   else if (name === "load") {
     await loadRole(Number(rest[0]), Number(rest[1]), Number(rest[2]), rest[3]!);
     process.exit(0);
