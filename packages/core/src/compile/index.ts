@@ -2,78 +2,81 @@
  * compile: resolved Graph → RouteTable (the IR `decide` reads). Pure and deterministic:
  * the same graph gives the same table, whatever the order of its arrays' equal-precedence
  * entries, because every sort ends on a total tie-break.
+ *
+ * Each route kind keeps its own arrays (HTTPRoutes in routes/rules/matches, GRPCRoutes in
+ * grpcRoutes/..., TLS/TCP/UDP routes in streamRoutes/...), and each listener its own hostname
+ * groups per kind, so the HTTP hot path and the HTTP-only readers of the table are unchanged.
  */
-import { compileRegex } from "../model/regex.js";
-import { normalizeMatchPath } from "../decide/normalize.js";
-import type {
-  Graph,
-  HTTPHeaderMatch,
-  HTTPRouteMatch,
-  ResolvedListener,
-  ResolvedRoute,
-  ResolvedRule,
-} from "../resolve/graph.js";
-import {
-  ANY_HOST,
-  addToHostIndex,
-  compareHostSpecificity,
-  emptyHostIndex,
-  intersectHostname,
-} from "./hostname.js";
-import { comparePrecedence, type PrecedenceKey } from "./precedence.js";
+import type { Graph, ResolvedListener } from "../resolve/graph.js";
+import { addAttachment, byHostname, deepFreeze, effectiveHostnames, hostIndexOf, type AttachedByListener } from "./common.js";
+import { compileGrpcRoute, grpcGroup, type GrpcArrays } from "./grpc.js";
+import { ANY_HOST, addToHostIndex, emptyHostIndex } from "./hostname.js";
+import { compileHttpRoute, httpGroup, type HttpArrays } from "./http.js";
+import { compileMesh } from "./mesh.js";
+import { compileStreamRoute, STREAM_KINDS, streamGroup, type StreamArrays } from "./streams.js";
 import {
   ROUTE_TABLE_VERSION,
-  type CompiledBackend,
   type CompiledBackendTLSPolicy,
   type CompiledGateway,
   type CompiledGatewayPort,
-  type CompiledGroup,
   type CompiledListener,
-  type CompiledMatch,
-  type CompiledRoute,
-  type CompiledRule,
   type CompiledService,
   type HostIndex,
   type RouteTable,
 } from "./table.js";
 
 export type * from "./table.js";
-export { comparePrecedence, precedenceReason, PRECEDENCE_STEPS, type PrecedenceKey, type PrecedenceStep } from "./precedence.js";
+export {
+  comparePrecedence,
+  precedenceReason,
+  PRECEDENCE_STEPS,
+  compareGrpcPrecedence,
+  grpcPrecedenceReason,
+  GRPC_PRECEDENCE_STEPS,
+  compareStreamPrecedence,
+  streamPrecedenceReason,
+  STREAM_PRECEDENCE_STEPS,
+  type PrecedenceKey,
+  type PrecedenceStep,
+  type GrpcPrecedenceKey,
+  type StreamPrecedenceKey,
+} from "./precedence.js";
 export { hostMatches, compareHostSpecificity, intersectHostname } from "./hostname.js";
-
-/** Route kinds this table routes HTTP requests for. */
-const HTTP_ROUTE_KINDS = new Set(["HTTPRoute"]);
+export { precedenceKeyOf, prefixKey } from "./http.js";
+export { grpcKeyOf } from "./grpc.js";
+export { streamKeyOf, streamRuleOf } from "./streams.js";
+export { MESH_KIND_ORDER } from "./mesh.js";
 
 export function compile(graph: Graph): RouteTable {
-  const routes: CompiledRoute[] = [];
-  const rules: CompiledRule[] = [];
-  const matches: CompiledMatch[] = [];
-  /** Graph route index → table route index (HTTP kinds only). */
-  const routeIndex = new Map<number, number>();
+  const http: HttpArrays = { routes: [], rules: [], matches: [], keys: [] };
+  const grpc: GrpcArrays = { routes: [], rules: [], matches: [] };
+  const streams: StreamArrays = { routes: [], rules: [] };
+  /** Graph route index → (kind, index in that kind's arrays). */
+  const where = new Map<number, { kind: string; index: number }>();
 
   graph.routes.forEach((route, gi) => {
-    if (!HTTP_ROUTE_KINDS.has(route.kind)) return;
-    routeIndex.set(gi, compileRoute(route, routes, rules, matches));
+    if (route.kind === "HTTPRoute") where.set(gi, { kind: route.kind, index: compileHttpRoute(route, http) });
+    else if (route.kind === "GRPCRoute") where.set(gi, { kind: route.kind, index: compileGrpcRoute(route, grpc) });
+    else if (STREAM_KINDS.has(route.kind)) where.set(gi, { kind: route.kind, index: compileStreamRoute(route, streams) });
   });
 
-  const keys = matches.map((m) => precedenceKeyOf(m, routes[m.route]!, ANY_HOST));
-
-  // Attachments per listener id: table route index → hostnames (union over parentRefs).
-  const attached = new Map<string, Map<number, Set<string>>>();
+  // Attachments per kind and listener id: table route index → hostnames (union over parentRefs).
+  const attachedHttp: AttachedByListener = new Map();
+  const attachedGrpc: AttachedByListener = new Map();
+  const attachedStreams: AttachedByListener = new Map();
   const listenerById = new Map(graph.listeners.map((l) => [l.id, l]));
   for (const a of graph.attachments) {
-    const ri = routeIndex.get(a.route);
+    const w = where.get(a.route);
     const listener = listenerById.get(a.listener);
-    if (ri === undefined || listener === undefined) continue;
-    let perRoute = attached.get(a.listener);
-    if (!perRoute) attached.set(a.listener, (perRoute = new Map()));
-    let hosts = perRoute.get(ri);
-    if (!hosts) perRoute.set(ri, (hosts = new Set()));
-    for (const h of effectiveHostnames(a.hostnames, listener.hostname)) hosts.add(h);
+    if (w === undefined || listener === undefined) continue;
+    const into = w.kind === "HTTPRoute" ? attachedHttp : w.kind === "GRPCRoute" ? attachedGrpc : attachedStreams;
+    // TCP and UDP routes have no hostnames: they serve every connection of the listener.
+    const hosts = w.kind === "TCPRoute" || w.kind === "UDPRoute" ? [ANY_HOST] : effectiveHostnames(a.hostnames, listener.hostname);
+    addAttachment(into, a.listener, w.index, hosts);
   }
 
   const listeners: CompiledListener[] = graph.listeners.map((l) =>
-    compileListener(l, attached.get(l.id) ?? new Map(), routes, rules, matches, keys),
+    compileListener(l, attachedHttp.get(l.id) ?? new Map(), attachedGrpc.get(l.id) ?? new Map(), attachedStreams.get(l.id) ?? new Map(), http, grpc, streams),
   );
 
   return deepFreeze({
@@ -81,218 +84,32 @@ export function compile(graph: Graph): RouteTable {
     version: ROUTE_TABLE_VERSION,
     gateways: indexGateways(listeners),
     listeners,
-    routes,
-    rules,
-    matches,
+    routes: http.routes,
+    rules: http.rules,
+    matches: http.matches,
     backendTLSPolicies: compileBackendTLSPolicies(graph),
     services: compileServices(graph),
+    grpcRoutes: grpc.routes,
+    grpcRules: grpc.rules,
+    grpcMatches: grpc.matches,
+    streamRoutes: streams.routes,
+    streamRules: streams.rules,
+    mesh: compileMesh(graph, (gi) => where.get(gi), http, grpc, streams),
   } satisfies RouteTable);
-}
-
-/** The hostnames a route serves on a listener; defensive re-intersection keeps the table exact. */
-function effectiveHostnames(attachmentHosts: readonly string[], listenerHost: string | null): string[] {
-  if (attachmentHosts.length === 0) return [listenerHost ?? ANY_HOST];
-  const out: string[] = [];
-  for (const h of attachmentHosts) {
-    const i = intersectHostname(h.toLowerCase(), listenerHost);
-    if (i !== null) out.push(i);
-  }
-  return out;
-}
-
-function compileRoute(
-  route: ResolvedRoute,
-  routes: CompiledRoute[],
-  rules: CompiledRule[],
-  matches: CompiledMatch[],
-): number {
-  const ri = routes.length;
-  const id = `${route.kind.toLowerCase()}/${route.namespace}/${route.name}`;
-  const ruleIndices: number[] = [];
-  route.rules.forEach((rule, position) => {
-    const ruleIdx = rules.length;
-    ruleIndices.push(ruleIdx);
-    const index = Number.isInteger(rule.index) ? rule.index : position;
-    const ruleMatches = rule.matches.length > 0 ? rule.matches : [DEFAULT_MATCH];
-    const matchIndices = ruleMatches.map((m, mi) => {
-      matches.push(compileMatch(m as HTTPRouteMatch, ri, ruleIdx, index, mi, `${id}/rule/${index}/match/${mi}`));
-      return matches.length - 1;
-    });
-    rules.push(compileRule(rule, ri, index, `${id}/rule/${index}`, matchIndices));
-  });
-  const createdMs = parseTimestamp(route.creationTimestamp);
-  routes.push({
-    id,
-    kind: route.kind,
-    namespace: route.namespace,
-    name: route.name,
-    creationTimestamp: route.creationTimestamp,
-    createdMs,
-    hostnames: [...route.hostnames],
-    rules: ruleIndices,
-    source: route.source ?? null,
-  });
-  return ri;
-}
-
-const DEFAULT_MATCH: HTTPRouteMatch = { path: { type: "PathPrefix", value: "/" }, headers: [], queryParams: [], method: null };
-
-function parseTimestamp(ts: string | null): number | null {
-  if (ts === null || ts === undefined) return null;
-  const ms = Date.parse(ts);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-function compileRule(rule: ResolvedRule, route: number, index: number, id: string, matchIndices: number[]): CompiledRule {
-  const totalWeight = rule.backends.reduce((sum, b) => sum + Math.max(0, b.weight), 0);
-  const backends: CompiledBackend[] = rule.backends.map((b) => {
-    const weight = Math.max(0, b.weight);
-    return {
-      group: b.group,
-      kind: b.kind,
-      namespace: b.namespace,
-      name: b.name,
-      port: b.port,
-      weight,
-      probability: totalWeight > 0 ? weight / totalWeight : 0,
-      valid: b.valid,
-      reason: b.reason,
-      message: b.message,
-      filters: clone(b.filters ?? []),
-      appProtocol: b.appProtocol,
-    };
-  });
-  return {
-    id,
-    route,
-    index,
-    name: rule.name ?? null,
-    matches: matchIndices,
-    filters: clone(rule.filters ?? []),
-    backends,
-    totalWeight,
-    timeouts: clone(rule.timeouts ?? null),
-    retry: clone(rule.retry ?? null),
-    sessionPersistence: clone(rule.sessionPersistence ?? null),
-  };
-}
-
-function compileMatch(
-  m: HTTPRouteMatch,
-  route: number,
-  rule: number,
-  ruleIndex: number,
-  matchIndex: number,
-  id: string,
-): CompiledMatch {
-  const written = m.path ?? { type: "PathPrefix" as const, value: "/" };
-  // Exact/PathPrefix values are compared in the form requests are normalized to (normalize.ts).
-  const path = written.type === "RegularExpression" ? written : { type: written.type, value: normalizeMatchPath(written.value) };
-  let never: string | null = null;
-  if (path.type === "RegularExpression") {
-    const r = compileRegex(path.value);
-    if (!r.ok) never = r.message;
-  } else if (path.type !== "Exact" && path.type !== "PathPrefix") {
-    never = `unsupported path match type ${String(path.type)}`;
-  }
-  // Spec: of entries with equivalent names only the first counts (header names case-insensitive).
-  const headers = firstByName(m.headers ?? [], (n) => n.toLowerCase());
-  const queryParams = firstByName(m.queryParams ?? [], (n) => n);
-  for (const h of [...headers, ...queryParams]) {
-    if (h.type === "RegularExpression") {
-      const r = compileRegex(h.value);
-      if (!r.ok && never === null) never = r.message;
-    } else if (h.type !== "Exact" && never === null) {
-      never = `unsupported match type ${String(h.type)}`;
-    }
-  }
-  return {
-    id,
-    route,
-    rule,
-    ruleIndex,
-    matchIndex,
-    path: { type: path.type, value: path.value },
-    method: m.method ? m.method.toUpperCase() : null,
-    headers,
-    queryParams,
-    never,
-  };
-}
-
-function firstByName(list: readonly HTTPHeaderMatch[], key: (name: string) => string): HTTPHeaderMatch[] {
-  const seen = new Set<string>();
-  const out: HTTPHeaderMatch[] = [];
-  for (const h of list) {
-    const k = key(h.name);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push({ type: h.type ?? "Exact", name: k, value: h.value });
-  }
-  return out;
-}
-
-export function precedenceKeyOf(m: CompiledMatch, route: CompiledRoute, hostname: string): PrecedenceKey {
-  return {
-    hostname,
-    pathType: m.path.type,
-    pathValue: m.path.value,
-    method: m.method,
-    headers: m.headers.length,
-    queryParams: m.queryParams.length,
-    createdMs: route.createdMs,
-    creationTimestamp: route.creationTimestamp,
-    nsName: `${route.namespace}/${route.name}`,
-    ruleIndex: m.ruleIndex,
-    matchIndex: m.matchIndex,
-  };
-}
-
-/** The bucket key of a PathPrefix value: the value without one trailing `/` (`/` → ""). */
-export function prefixKey(value: string): string {
-  return value.endsWith("/") ? value.slice(0, -1) : value;
 }
 
 function compileListener(
   l: ResolvedListener,
-  attached: Map<number, Set<string>>,
-  routes: CompiledRoute[],
-  rules: CompiledRule[],
-  matches: CompiledMatch[],
-  keys: PrecedenceKey[],
+  attachedHttp: Map<number, Set<string>>,
+  attachedGrpc: Map<number, Set<string>>,
+  attachedStreams: Map<number, Set<string>>,
+  http: HttpArrays,
+  grpc: GrpcArrays,
+  streams: StreamArrays,
 ): CompiledListener {
-  // hostname → routes serving it on this listener
-  const byHost = new Map<string, number[]>();
-  for (const [ri, hosts] of attached) {
-    for (const h of hosts) {
-      let list = byHost.get(h);
-      if (!list) byHost.set(h, (list = []));
-      list.push(ri);
-    }
-  }
-  const hostnames = [...byHost.keys()].sort(compareHostSpecificity);
-  const groups: CompiledGroup[] = hostnames.map((hostname) => {
-    const routeList = [...byHost.get(hostname)!].sort((a, b) => a - b);
-    const entries: number[] = [];
-    for (const ri of routeList) {
-      for (const rule of routes[ri]!.rules) entries.push(...rules[rule]!.matches);
-    }
-    // Within a group every entry shares the hostname, so the key's hostname can stay `*`.
-    entries.sort((a, b) => comparePrecedence(keys[a]!, keys[b]!) || a - b);
-    const exactPaths: Record<string, number[]> = Object.create(null);
-    const prefixes: Record<string, number[]> = Object.create(null);
-    const regexes: number[] = [];
-    for (const mi of entries) {
-      const m = matches[mi]!;
-      if (m.never !== null) continue;
-      if (m.path.type === "Exact") (exactPaths[m.path.value] ??= []).push(mi);
-      else if (m.path.type === "PathPrefix") (prefixes[prefixKey(m.path.value)] ??= []).push(mi);
-      else if (m.path.type === "RegularExpression") regexes.push(mi);
-    }
-    return { id: `${l.id}/host/${hostname}`, hostname, order: entries, exactPaths, prefixes, regexes, routes: routeList };
-  });
-  const hosts = emptyHostIndex();
-  groups.forEach((g, gi) => addToHostIndex(hosts, g.hostname, gi));
+  const groups = byHostname(attachedHttp).map(({ hostname, routes }) => httpGroup(`${l.id}/host/${hostname}`, hostname, routes, http));
+  const grpcGroups = byHostname(attachedGrpc).map(({ hostname, routes }) => grpcGroup(`${l.id}/grpc/host/${hostname}`, hostname, routes, grpc));
+  const streamGroups = byHostname(attachedStreams).map(({ hostname, routes }) => streamGroup(`${l.id}/streams/host/${hostname}`, hostname, routes, streams.routes));
   return {
     id: l.id,
     gateway: `${l.gateway.namespace}/${l.gateway.name}`,
@@ -319,8 +136,10 @@ function compileListener(
         }
       : null,
     groups,
-    hosts,
-    routes: [...attached.keys()].sort((a, b) => a - b),
+    hosts: hostIndexOf(groups),
+    routes: [...attachedHttp.keys()].sort((a, b) => a - b),
+    grpc: { groups: grpcGroups, hosts: hostIndexOf(grpcGroups), routes: [...attachedGrpc.keys()].sort((a, b) => a - b) },
+    streams: { groups: streamGroups, hosts: hostIndexOf(streamGroups), routes: [...attachedStreams.keys()].sort((a, b) => a - b) },
     source: l.source ?? null,
   };
 }
@@ -385,17 +204,4 @@ function compileServices(graph: Graph): Record<string, CompiledService> {
     };
   }
   return out;
-}
-
-/** The table owns its copies: freezing it must not freeze the caller's graph. */
-function clone<T>(value: T): T {
-  return value === null || value === undefined ? value : structuredClone(value);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
 }

@@ -9,7 +9,7 @@
  * them into Maps once per table (decide/runtime.ts).
  */
 import type { SourcePosition } from "../model/diagnostic.js";
-import type { HTTPHeaderMatch, HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
+import type { GRPCRouteMatch, HTTPHeaderMatch, HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 
 export const ROUTE_TABLE_VERSION = 1;
 
@@ -75,7 +75,61 @@ export interface CompiledListener {
   readonly hosts: HostIndex;
   /** Indices into RouteTable.routes of the HTTPRoutes attached here. */
   readonly routes: readonly number[];
+  /** The GRPCRoutes attached here, by hostname (HTTP and HTTPS listeners). */
+  readonly grpc: CompiledGrpcRoutes;
+  /** The TLSRoutes (by SNI hostname), TCPRoutes or UDPRoutes attached here. */
+  readonly streams: CompiledStreamRoutes;
   readonly source: SourcePosition | null;
+}
+
+/** GRPCRoutes that serve one set of hosts: hostname groups like `groups`, with their own index. */
+export interface CompiledGrpcRoutes {
+  readonly groups: readonly CompiledGrpcGroup[];
+  readonly hosts: HostIndex;
+  /** Indices into RouteTable.grpcRoutes. */
+  readonly routes: readonly number[];
+}
+
+/** Every GRPCRoute match that serves one hostname, in GRPCRoute precedence order. */
+export interface CompiledGrpcGroup {
+  /** `<owner id>/grpc/host/<hostname>` */
+  readonly id: string;
+  readonly hostname: string;
+  /** Indices into RouteTable.grpcMatches, in precedence order. */
+  readonly order: readonly number[];
+  /** Indices into RouteTable.grpcRoutes. */
+  readonly routes: readonly number[];
+}
+
+/** Stream routes (no matches) by hostname: TLSRoutes by SNI; TCP and UDP routes all under `*`. */
+export interface CompiledStreamRoutes {
+  readonly groups: readonly CompiledStreamGroup[];
+  readonly hosts: HostIndex;
+  /** Indices into RouteTable.streamRoutes. */
+  readonly routes: readonly number[];
+}
+
+export interface CompiledStreamGroup {
+  readonly id: string;
+  readonly hostname: string;
+  /** Indices into RouteTable.streamRoutes, in precedence order: the first one takes the traffic. */
+  readonly routes: readonly number[];
+}
+
+export interface CompiledGrpcMatch {
+  /** `grpcroute/<ns>/<name>/rule/<i>/match/<j>` */
+  readonly id: string;
+  /** Index into RouteTable.grpcRoutes. */
+  readonly route: number;
+  /** Index into RouteTable.grpcRules. */
+  readonly rule: number;
+  readonly ruleIndex: number;
+  readonly matchIndex: number;
+  /** null matches every service and method. */
+  readonly method: NonNullable<GRPCRouteMatch["method"]> | null;
+  /** Header matches after dropping repeated names; names lower-case. */
+  readonly headers: readonly HTTPHeaderMatch[];
+  readonly never: string | null;
 }
 
 /**
@@ -143,6 +197,11 @@ export interface CompiledRule {
   readonly timeouts: { request?: string; backendRequest?: string } | null;
   readonly retry: { attempts?: number; backoff?: string; codes?: number[] } | null;
   readonly sessionPersistence: Readonly<Record<string, unknown>> | null;
+  /**
+   * Set when resolve dropped the rule (it cannot be programmed): its matches never match and a
+   * stream route passes over it. The rule keeps its index.
+   */
+  readonly dropped: string | null;
 }
 
 export interface CompiledMatch {
@@ -185,6 +244,49 @@ export interface CompiledService {
   readonly ports: readonly { name: string | null; port: number }[];
 }
 
+/** A Service as a mesh frontend (GAMMA, GEP-1294): the routes that apply per port and caller. */
+export interface CompiledMeshService {
+  /** `service/<ns>/<name>` */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly clusterIP: string | null;
+  readonly ports: readonly { name: string | null; port: number; protocol: string; appProtocol: string | null }[];
+  /** Service port (as a string key) → the route sets bound to it. */
+  readonly bindings: Readonly<Record<string, CompiledMeshPort>>;
+}
+
+export interface CompiledMeshPort {
+  /** Routes in the Service's own namespace: they apply to every caller without consumer routes. */
+  readonly producer: CompiledMeshRoutes | null;
+  /** Caller namespace → the routes of that namespace bound to this Service port. */
+  readonly consumers: Readonly<Record<string, CompiledMeshRoutes>>;
+}
+
+/**
+ * One set of mesh routes (producer, or one namespace's consumers) for one Service port. Only
+ * one route kind applies to a Service port (GEP-1294 "Route types": GRPCRoute, then HTTPRoute,
+ * TLSRoute, TCPRoute); routes of the other kinds are listed in `ignored`.
+ */
+export interface CompiledMeshRoutes {
+  readonly id: string;
+  readonly kind: "GRPCRoute" | "HTTPRoute" | "TLSRoute" | "TCPRoute";
+  readonly ignored: readonly { kind: string; namespace: string; name: string }[];
+  /** HTTPRoute matches (into RouteTable.matches), hostnames ignored (GEP-1294). */
+  readonly http: CompiledGroup | null;
+  readonly grpc: CompiledGrpcGroup | null;
+  /** Indices into RouteTable.streamRoutes, in precedence order. */
+  readonly streams: readonly number[];
+}
+
+export interface CompiledMesh {
+  /** "namespace/name" → Service. */
+  readonly services: Readonly<Record<string, CompiledMeshService>>;
+  /** clusterIP → "namespace/name". */
+  readonly addresses: Readonly<Record<string, string>>;
+}
+
 export interface RouteTable {
   readonly kind: "RouteTable";
   readonly version: typeof ROUTE_TABLE_VERSION;
@@ -197,4 +299,13 @@ export interface RouteTable {
   readonly backendTLSPolicies: readonly CompiledBackendTLSPolicy[];
   /** "namespace/name" → Service (for port names that BackendTLSPolicy sectionNames refer to). */
   readonly services: Readonly<Record<string, CompiledService>>;
+  /** GRPCRoutes, their rules and matches (the HTTP arrays above hold HTTPRoutes only). */
+  readonly grpcRoutes: readonly CompiledRoute[];
+  readonly grpcRules: readonly CompiledRule[];
+  readonly grpcMatches: readonly CompiledGrpcMatch[];
+  /** TLSRoutes, TCPRoutes and UDPRoutes and their rules (no matches). */
+  readonly streamRoutes: readonly CompiledRoute[];
+  readonly streamRules: readonly CompiledRule[];
+  /** East-west (GAMMA) routing by Service. */
+  readonly mesh: CompiledMesh;
 }

@@ -353,10 +353,12 @@ describe("requests that are not routable", () => {
     { r: { path: "/%zz" }, outcome: "error", status: 400, reason: "BadRequest" },
     { r: { headers: { "bad name": "x" } }, outcome: "error", status: 400, reason: "BadRequest" },
     { r: { port: "80" as unknown as number }, outcome: "error", status: 400, reason: "BadRequest" },
-    { r: { gateway: undefined, service: "infra/svc" }, outcome: "error", status: null, reason: "UnsupportedEntryPoint" },
+    { r: { gateway: undefined, service: "infra/svc" }, outcome: "reject", status: null, reason: "ServiceNotFound" },
     { r: { gateway: undefined }, outcome: "error", status: null, reason: "NoEntryPoint" },
-    { r: { scheme: "tcp" as const, port: 9000 }, outcome: "error", status: null, reason: "UnsupportedScheme" },
-    { r: { grpc: { service: "pkg.Svc", method: "Call" } }, outcome: "error", status: null, reason: "UnsupportedProtocol" },
+    { r: { scheme: "tcp" as const, port: 9000 }, outcome: "reject", status: null, reason: "NoListener" },
+    { r: { scheme: "tcp" as const, port: 80 }, outcome: "reject", status: null, reason: "ProtocolMismatch" },
+    { r: { scheme: "tcp" as const }, outcome: "error", status: 400, reason: "BadRequest" }, // no default port
+    { r: { grpc: { service: 1 } as unknown as { service: string; method: string } }, outcome: "error", status: 400, reason: "BadRequest" },
   ])("$r → $outcome $status $reason", ({ r, outcome, status, reason }) => {
     const d = decide(w, req(r));
     expect([d.outcome, d.status, d.reason]).toEqual([outcome, status, reason]);

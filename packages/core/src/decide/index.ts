@@ -6,7 +6,9 @@
 import type { RouteTable } from "../compile/table.js";
 import type { Decision } from "../model/decision.js";
 import type { GatewayRequest } from "../model/request.js";
-import { decideGatewayHttp } from "./http.js";
+import { decideGateway } from "./gateway.js";
+import { grpcStatusOf } from "./grpc.js";
+import { decideMesh } from "./mesh.js";
 import { emptyDecision } from "./decision.js";
 import { readRequest, type RequestView } from "./request.js";
 import { runtimeOf, type Runtime } from "./runtime.js";
@@ -40,12 +42,14 @@ export interface DecideContext {
   notes: string[] | null;
 }
 
-/** How each kind of entry point is decided; mesh and L4 entry points plug in here. */
+/** How each kind of entry point is decided. */
 type EntryHandler = (ctx: DecideContext, req: RequestView, base: Decision) => Decision;
 
-const BY_SCHEME: Record<string, EntryHandler> = {
-  http: decideGatewayHttp,
-  https: decideGatewayHttp,
+const BY_ENTRY: Record<"gateway" | "mesh", EntryHandler> = {
+  // North-south: the Gateway's listeners by scheme (gateway.ts).
+  gateway: decideGateway,
+  // East-west (GAMMA): a Service, or its clusterIP, from a caller's namespace (mesh.ts).
+  mesh: decideMesh,
 };
 
 export function decide(world: DecideWorld, request: GatewayRequest, opts: DecideOptions = {}): Decision {
@@ -64,35 +68,27 @@ export function decide(world: DecideWorld, request: GatewayRequest, opts: Decide
     notes,
   };
   const base = emptyDecision(req.id);
-  if (req.gateway === null) {
-    const message =
-      req.service !== null || req.address !== null
-        ? "mesh (service/address) entry points are not decided by this version of gwsim"
-        : "request names no entry point (gateway, service or address)";
+  const entry = req.gateway !== null ? "gateway" : req.service !== null || req.address !== null ? "mesh" : null;
+  if (entry === null) {
+    const message = "request names no entry point (gateway, service or address)";
     notes?.push(message);
-    return finish({ ...base, outcome: "error", reason: req.service !== null || req.address !== null ? "UnsupportedEntryPoint" : "NoEntryPoint", message }, notes);
+    return finish({ ...base, outcome: "error", reason: "NoEntryPoint", message }, notes, req);
   }
-  if ((request as { grpc?: unknown }).grpc !== undefined) {
-    // GRPCRoute matching and gRPC status answers are not part of this table (HTTPRoute only):
-    // say so rather than route a gRPC call as plain HTTP.
-    const message = "gRPC calls (GRPCRoute) are not decided by this version of gwsim";
-    notes?.push(message);
-    return finish({ ...base, outcome: "error", reason: "UnsupportedProtocol", message }, notes);
-  }
-  const handler = BY_SCHEME[req.scheme];
-  if (!handler) {
-    const message = `scheme ${req.scheme} is not decided by this version of gwsim`;
-    notes?.push(message);
-    return finish({ ...base, outcome: "error", reason: "UnsupportedScheme", message }, notes);
-  }
-  return finish(handler(ctx, req, base), notes);
+  return finish(BY_ENTRY[entry](ctx, req, base), notes, req);
 }
 
 function finiteOr(v: unknown, fallback: number): number {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 
-function finish(d: Decision, notes: string[] | null): Decision {
+function finish(d: Decision, notes: string[] | null, req?: RequestView): Decision {
+  if (req?.grpc) {
+    // A gRPC call the gateway answers itself gets a gRPC status (grpc.ts grpcStatusOf).
+    d.grpcStatus = grpcStatusOf(d);
+    if (notes && d.grpcStatus !== null) notes.push(`gRPC call: the client gets grpc-status ${d.grpcStatus} (${GRPC_NAMES[d.grpcStatus] ?? "?"}) for HTTP ${d.status}`);
+  }
   if (notes) d.explain = notes;
   return d;
 }
+
+const GRPC_NAMES: Record<number, string> = { 2: "UNKNOWN", 7: "PERMISSION_DENIED", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED" };

@@ -47,11 +47,11 @@ function paramsOf(input: MatchInput): QueryParams {
 }
 
 /** A header's value for matching; `host` is the request's Host/:authority. */
-function headerFor(input: MatchInput, name: string): string | undefined {
+export function headerFor(input: MatchInput, name: string): string | undefined {
   return name === "host" && input.host !== undefined ? input.host : headerValue(input.headers, name);
 }
 
-function valuePasses(t: ValueTest, v: string | undefined): boolean {
+export function valuePasses(t: ValueTest, v: string | undefined): boolean {
   if (v === undefined) return false;
   return t.regex !== null ? t.regex.test(v) : t.type === "Exact" && v === t.value;
 }

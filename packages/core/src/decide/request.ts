@@ -30,6 +30,13 @@ export interface RequestView {
   protocol: string;
   /** PEM the client presents (mTLS), or null. */
   clientCertificate: string | null;
+  /**
+   * A gRPC call: from `grpc`, or a POST whose content-type is application/grpc[+...] and whose
+   * path is /package.Service/Method. null for every other request.
+   */
+  grpc: { service: string; method: string } | null;
+  /** Mesh: the caller's namespace, or null when the request does not say. */
+  from: string | null;
   /** The request's `time` in epoch ms, or null (decide has no clock of its own). */
   timeMs: number | null;
 }
@@ -38,7 +45,7 @@ export type RequestRead = { ok: true; request: RequestView } | { ok: false; reas
 
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, tls: 443 };
 const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
-const STRING_FIELDS = ["gateway", "service", "address", "host", "sni", "method", "path", "protocol", "clientCertificate"] as const;
+const STRING_FIELDS = ["gateway", "service", "address", "from", "host", "sni", "method", "path", "protocol", "clientCertificate"] as const;
 
 function bad(id: unknown, message: string): RequestRead {
   return { ok: false, reason: "BadRequest", message, id };
@@ -96,6 +103,19 @@ export function readRequest(raw: unknown): RequestRead {
   const sniGiven = typeof r.sni === "string";
   const sni = sniGiven ? r.sni!.trim().toLowerCase() : host;
 
+  let grpc: RequestView["grpc"] = null;
+  if (r.grpc !== undefined) {
+    const g = r.grpc as unknown;
+    if (g === null || typeof g !== "object" || typeof (g as { service?: unknown }).service !== "string" || typeof (g as { method?: unknown }).method !== "string") {
+      return bad(id, "grpc must be {service, method} strings");
+    }
+    grpc = { service: (g as { service: string }).service, method: (g as { method: string }).method };
+    // A gRPC call is a POST of content-type application/grpc to /service/method (PROTOCOL-HTTP2).
+    if (headers["content-type"] === undefined) headers = { ...headers, "content-type": "application/grpc" };
+  } else {
+    grpc = grpcCallOf(str(r.method), str(r.path), headers);
+  }
+
   let timeMs: number | null = null;
   if (r.time !== undefined) {
     timeMs = typeof r.time === "number" ? r.time : typeof r.time === "string" ? Date.parse(r.time) : Number.NaN;
@@ -117,14 +137,32 @@ export function readRequest(raw: unknown): RequestRead {
       sni,
       sniGiven,
       // Methods are compared upper-cased (gwsim choice: trace files often say "get").
-      method: (str(r.method) ?? "GET").toUpperCase(),
-      target: str(r.path) ?? "/",
+      method: grpc && r.grpc !== undefined ? "POST" : (str(r.method) ?? "GET").toUpperCase(),
+      // The `grpc` field names the call; it is sent as POST /service/method whatever `path` says.
+      target: grpc && r.grpc !== undefined ? `/${grpc.service}/${grpc.method}` : (str(r.path) ?? "/"),
       headers,
-      protocol: str(r.protocol) ?? "HTTP/1.1",
+      protocol: str(r.protocol) ?? (grpc ? "HTTP/2" : "HTTP/1.1"),
       clientCertificate: str(r.clientCertificate),
       timeMs,
+      grpc,
+      from: str(r.from),
     },
   };
+}
+
+/**
+ * A request that is a gRPC call without saying so in `grpc`: POST, content-type
+ * application/grpc (or application/grpc+proto, ...), path /Service/Method with no query.
+ * A gRPC POST whose path has another shape is still a call, of service "" and method "" (it
+ * matches only GRPCRoute matches without a method match).
+ */
+function grpcCallOf(method: string | null, path: string | null, headers: Headers): RequestView["grpc"] {
+  if ((method ?? "GET").toUpperCase() !== "POST") return null;
+  const ct = headers["content-type"];
+  const type = (Array.isArray(ct) ? ct[0] : ct)?.trim().toLowerCase();
+  if (type === undefined || !(type === "application/grpc" || type.startsWith("application/grpc+") || type.startsWith("application/grpc;"))) return null;
+  const m = /^\/([^/?#]+)\/([^/?#]+)$/.exec(path ?? "/");
+  return m ? { service: m[1]!, method: m[2]! } : { service: "", method: "" };
 }
 
 /** "namespace/name"; a bare name means the `default` namespace. */

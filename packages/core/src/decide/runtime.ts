@@ -4,7 +4,7 @@
  * as JSON (a worker, `/config`) works the same as one fresh from `compile`.
  */
 import { compileRegex } from "../model/regex.js";
-import type { CompiledMatch, HostIndex, RouteTable } from "../compile/table.js";
+import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
 
 export interface HostLookup {
   exact: Map<string, number>;
@@ -36,6 +36,13 @@ export interface MatchRuntime {
   pathOnly: boolean;
 }
 
+/** A GRPCRoute match: service and method tests (null = any), header tests. */
+export interface GrpcMatchRuntime {
+  service: { value: string; regex: RegExp | null } | null;
+  method: { value: string; regex: RegExp | null } | null;
+  headers: ValueTest[];
+}
+
 export interface RuleRuntime {
   weights: number[];
   /** How many backends have weight above 0, and the first of them. */
@@ -47,10 +54,18 @@ export interface Runtime {
   table: RouteTable;
   rules: RuleRuntime[];
   gateways: Map<string, { ports: Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>; listeners: readonly number[] }>;
-  listeners: { hosts: HostLookup; groups: GroupRuntime[] }[];
+  listeners: { hosts: HostLookup; groups: GroupRuntime[]; grpcHosts: HostLookup; streamHosts: HostLookup }[];
   matches: MatchRuntime[];
   /** "namespace/service" → indices into table.backendTLSPolicies. */
   backendTLS: Map<string, number[]>;
+  grpcRules: RuleRuntime[];
+  grpcMatches: GrpcMatchRuntime[];
+  streamRules: RuleRuntime[];
+  /** Mesh: "namespace/name" → Service, clusterIP → "namespace/name". */
+  meshServices: Map<string, CompiledMeshService>;
+  meshAddresses: Map<string, string>;
+  /** Mesh HTTPRoute groups by their id. */
+  meshGroups: Map<string, GroupRuntime>;
 }
 
 const cache = new WeakMap<RouteTable, Runtime>();
@@ -89,14 +104,17 @@ function prepare(table: RouteTable): Runtime {
   }
   const listeners = table.listeners.map((l) => ({
     hosts: hostLookup(l.hosts),
-    groups: l.groups.map((g) => ({
-      hostname: g.hostname,
-      exactPaths: toMap(g.exactPaths),
-      prefixes: toMap(g.prefixes),
-      regexes: g.regexes,
-      order: g.order,
-    })),
+    groups: l.groups.map(groupRuntime),
+    grpcHosts: hostLookup(l.grpc?.hosts ?? EMPTY_INDEX),
+    streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
   }));
+  const meshServices = toMap(table.mesh?.services);
+  const meshGroups = new Map<string, GroupRuntime>();
+  for (const svc of meshServices.values()) {
+    for (const port of Object.values(svc.bindings)) {
+      for (const set of [port.producer, ...Object.values(port.consumers)]) if (set?.http) meshGroups.set(set.id, groupRuntime(set.http));
+    }
+  }
   const backendTLS = new Map<string, number[]>();
   table.backendTLSPolicies.forEach((p, i) => {
     const k = `${p.namespace}/${p.service}`;
@@ -104,11 +122,41 @@ function prepare(table: RouteTable): Runtime {
     if (!list) backendTLS.set(k, (list = []));
     list.push(i);
   });
-  const rules = table.rules.map((r) => {
-    const weights = r.backends.map((b) => b.weight);
-    return { weights, weighted: weights.filter((w) => w > 0).length, firstWeighted: weights.findIndex((w) => w > 0) };
-  });
-  return { table, rules, gateways, listeners, matches: table.matches.map(matchRuntime), backendTLS };
+  return {
+    table,
+    rules: table.rules.map(ruleRuntime),
+    gateways,
+    listeners,
+    matches: table.matches.map(matchRuntime),
+    backendTLS,
+    grpcRules: (table.grpcRules ?? []).map(ruleRuntime),
+    grpcMatches: (table.grpcMatches ?? []).map(grpcMatchRuntime),
+    streamRules: (table.streamRules ?? []).map(ruleRuntime),
+    meshServices,
+    meshAddresses: toMap(table.mesh?.addresses),
+    meshGroups,
+  };
+}
+
+const EMPTY_INDEX: HostIndex = { exact: {}, wildcard: {}, any: null };
+
+function groupRuntime(g: CompiledGroup): GroupRuntime {
+  return { hostname: g.hostname, exactPaths: toMap(g.exactPaths), prefixes: toMap(g.prefixes), regexes: g.regexes, order: g.order };
+}
+
+function ruleRuntime(r: CompiledRule): RuleRuntime {
+  const weights = r.backends.map((b) => b.weight);
+  return { weights, weighted: weights.filter((w) => w > 0).length, firstWeighted: weights.findIndex((w) => w > 0) };
+}
+
+function grpcMatchRuntime(m: CompiledGrpcMatch): GrpcMatchRuntime {
+  const regex = m.method?.type === "RegularExpression";
+  const test = (v: string | null) => (v === null ? null : { value: v, regex: regex ? regexOf(v) : null });
+  return {
+    service: test(m.method?.service ?? null),
+    method: test(m.method?.method ?? null),
+    headers: m.headers.map((h) => ({ name: h.name, type: h.type, value: h.value, regex: h.type === "RegularExpression" ? regexOf(h.value) : null })),
+  };
 }
 
 function regexOf(pattern: string): RegExp | null {

@@ -1,0 +1,78 @@
+/**
+ * Streams: connections routed by TLSRoute (on the SNI), TCPRoute and UDPRoute (by listener).
+ * The routes that serve the most specific matching hostname are ordered oldest first, then by
+ * namespace/name (compiled), and the first takes every connection: TCPRouteMultipleRoutesAttachment
+ * and UDPRouteMultipleRoutesAttachment accept both routes and expect traffic only on the older.
+ */
+import { streamKeyOf, streamRuleOf } from "../compile/streams.js";
+import { streamPrecedenceReason } from "../compile/precedence.js";
+import type { Decision } from "../model/decision.js";
+import { forwardStream } from "./forward.js";
+import { fail, hostGroups, label, refOf } from "./listener.js";
+import type { RequestView } from "./request.js";
+import type { DecideContext } from "./index.js";
+
+/** A TLS, TCP or UDP listener takes the connection: the route by SNI (TLS) or the listener's route. */
+export function decideStreamListener(ctx: DecideContext, req: RequestView, d: Decision, li: number): Decision {
+  const { rt, notes } = ctx;
+  const listener = rt.table.listeners[li]!;
+  d.listener = refOf(listener);
+  const isTls = listener.protocol === "TLS";
+  const sni = isTls ? req.sni : "";
+  if (isTls) {
+    const mode = listener.tls?.mode ?? "Terminate";
+    d.tls = { mode, sni: req.sni || null };
+    notes?.push(
+      mode === "Passthrough"
+        ? `listener ${label(listener)} passes TLS through: the gateway reads only the SNI and forwards the encrypted stream`
+        : `listener ${label(listener)} terminates TLS and forwards the decrypted stream`,
+    );
+  }
+  const groups = hostGroups(rt.listeners[li]!.streamHosts, sni, !ctx.fallthrough);
+  const kind = isTls ? "TLSRoute" : listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute";
+  if (listener.streams.routes.length === 0) {
+    return fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `no ${kind} is attached to listener ${label(listener)}: ${refusal(kind)}` });
+  }
+  if (groups.length === 0) {
+    const served = listener.streams.groups.map((g) => g.hostname).join(", ");
+    return fail(d, ctx, {
+      outcome: "reject",
+      status: null,
+      reason: "NoMatchingRoute",
+      message: `no TLSRoute on listener ${label(listener)} serves SNI ${sni || "(none)"} (hostnames served: ${served}): the connection is rejected`,
+    });
+  }
+  const group = listener.streams.groups[groups[0]!]!;
+  if (notes && isTls) notes.push(`SNI ${sni || "(none)"} selects TLSRoute hostname ${group.hostname === "*" ? "any" : group.hostname}`);
+  return forwardOrdered(ctx, d, group.routes, group.hostname, listener.tls?.mode === "Terminate" && isTls, `on listener ${label(listener)}`);
+}
+
+/**
+ * The first of `ordered` (stream route indices in precedence order) takes the stream; the
+ * explanation names the others and why they lost.
+ */
+export function forwardOrdered(ctx: DecideContext, d: Decision, ordered: readonly number[], hostname: string, reencrypt: boolean, where: string): Decision {
+  const { rt, notes } = ctx;
+  const routes = rt.table.streamRoutes;
+  const winner = routes[ordered[0]!]!;
+  if (notes) {
+    notes.push(`${winner.kind} ${winner.namespace}/${winner.name} takes the stream ${where}`);
+    for (const other of ordered.slice(1)) {
+      const r = routes[other]!;
+      const why = streamPrecedenceReason(streamKeyOf(winner, hostname), streamKeyOf(r, hostname));
+      notes.push(`${r.kind} ${r.namespace}/${r.name} is attached too but gets no traffic: ${why ? why.because : "equal precedence"}`);
+    }
+  }
+  const ruleIdx = streamRuleOf(winner, rt.table.streamRules);
+  if (ruleIdx === null) {
+    return fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `every rule of ${winner.kind} ${winner.namespace}/${winner.name} was dropped: ${refusal(winner.kind)}` });
+  }
+  const rule = rt.table.streamRules[ruleIdx]!;
+  if (notes && winner.rules.length > 1) notes.push(`rule ${rule.index} carries the traffic: rules without matches cannot be told apart, the first usable one takes everything`);
+  return forwardStream(ctx, d, { route: winner, rule, weights: rt.streamRules[ruleIdx]!, matchIndex: null, pathMatch: null }, reencrypt);
+}
+
+function refusal(kind: string): string {
+  return kind === "UDPRoute" ? "its datagrams are dropped" : "the connection is rejected";
+}
+
