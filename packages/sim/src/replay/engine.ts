@@ -50,11 +50,11 @@ interface BackendAgg {
   /** Distinct probabilities this backend was offered with, interned (state-local numbering). */
   ps: number[];
   /**
-   * (p index, user) → requests of that user offered this backend with that probability, keyed
-   * `pIndex * 2^32 + user`. Kept as counts, not running products, so merged states give the
-   * exact same expectation whatever the order.
+   * Per probability (same index as `ps`): user → requests of that user offered this backend
+   * with it. Counts, not running products, so merged states give the exact same expectation
+   * whatever the order; keyed by small integers, so updates allocate nothing.
    */
-  offers: Map<number, number>;
+  offers: Map<number, number>[];
 }
 
 interface SplitAgg {
@@ -142,8 +142,6 @@ export interface Observation {
 }
 
 const NO_PROBABILITIES: Observation["probabilities"] = [];
-/** 2^32: the user part of an offer key (users are numbered from 0, far below this). */
-const USER_SPAN = 4294967296;
 const MAX_FAILING_CLASSES = 10_000;
 const MAX_DIFF_GROUPS = 1_000;
 const TIMELINE_LADDER = [1, 10, 60, 300, 900, 3600, 21_600, 86_400, 604_800];
@@ -239,7 +237,7 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
     for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
   }
   backends.forEach((b, i) => {
-    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: new Set(), ps: [], offers: new Map() });
+    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: new Set(), ps: [], offers: [] });
   });
   const aggs = keys.map((k) => state.backends.get(k)!);
   const pIndexes = effective.weights.map((w, i) => (w > 0 ? internP(aggs[i]!, w / effective.total) : -1));
@@ -263,15 +261,20 @@ function internP(agg: BackendAgg, p: number): number {
   const i = agg.ps.indexOf(p);
   if (i >= 0) return i;
   agg.ps.push(p);
+  agg.offers.push(new Map());
   return agg.ps.length - 1;
+}
+
+/** The seeded weighted draw: decide's own pick when the data plane uses the written weights. */
+function drawnPick(engine: Engine, info: SplitInfo, index: number, decidedIdx: number): number {
+  const { weights, total, sameAsWritten } = info.effective;
+  return sameAsWritten && decidedIdx >= 0 ? decidedIdx : pickByUniform(weights, total, seededUniform(engine.state.config.seed, index, "split", info.key));
 }
 
 function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRecord, decidedIdx: number): number {
   const { seed, split } = engine.state.config;
-  const { weights, total, sameAsWritten } = info.effective;
-  const drawn = (): number =>
-    sameAsWritten && decidedIdx >= 0 ? decidedIdx : pickByUniform(weights, total, seededUniform(seed, index, "split", info.key));
-  if (split === "random") return drawn();
+  const { weights, total } = info.effective;
+  if (split === "random") return drawnPick(engine, info, index, decidedIdx);
   if (split === "wrr") {
     let st = engine.wrr.get(info.key);
     if (!st) engine.wrr.set(info.key, (st = weights.map(() => 0)));
@@ -282,14 +285,14 @@ function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRec
     // by (seed, split, user) so it does not depend on which request came first (workers).
     if (!record.user) {
       engine.state.unkeyed++;
-      return drawn();
+      return drawnPick(engine, info, index, decidedIdx);
     }
     return pickByUniform(weights, total, seededUniform(seed, "cookie", info.key, record.user));
   }
   const value = hashKeyOf(split.slice(5), record);
   if (value === undefined) {
     engine.state.unkeyed++;
-    return drawn();
+    return drawnPick(engine, info, index, decidedIdx);
   }
   return pickByHash(weights, total, murmurHash2(value));
 }
@@ -353,9 +356,8 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
           for (let i = 0; i < pIndexes.length; i++) {
             const pi = pIndexes[i]!;
             if (pi < 0) continue;
-            const offers = info.aggs[i]!.offers;
-            const k = pi * USER_SPAN + user;
-            offers.set(k, (offers.get(k) ?? 0) + 1);
+            const offers = info.aggs[i]!.offers[pi]!;
+            offers.set(user, (offers.get(user) ?? 0) + 1);
           }
         }
         addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
@@ -568,14 +570,13 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   });
   for (const [k, b] of from.backends) {
     let t = into.backends.get(k);
-    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, users: new Set(), ps: [], offers: new Map() }));
+    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, users: new Set(), ps: [], offers: [] }));
     t.count += b.count;
     for (const u of b.users) t.users.add(remap[u]!);
-    const pRemap = b.ps.map((p) => internP(t, p));
-    for (const [key, n] of b.offers) {
-      const nk = pRemap[Math.floor(key / USER_SPAN)]! * USER_SPAN + remap[key % USER_SPAN]!;
-      t.offers.set(nk, (t.offers.get(nk) ?? 0) + n);
-    }
+    b.ps.forEach((p, pi) => {
+      const into = t.offers[internP(t, p)]!;
+      for (const [u, n] of b.offers[pi]!) into.set(remap[u]!, (into.get(remap[u]!) ?? 0) + n);
+    });
   }
   mergeShareGroups(into.shares, from.shares);
   for (const [k, r] of from.routes) {
@@ -674,22 +675,15 @@ const DEFAULT_TOP = 20;
  * on how states were numbered or merged.
  */
 function expectedUsersOf(b: BackendAgg): number {
-  if (b.offers.size === 0) return 0;
-  const perUser = new Map<number, [number, number][]>();
-  for (const [key, n] of b.offers) {
-    const user = key % USER_SPAN;
-    const pair: [number, number] = [b.ps[Math.floor(key / USER_SPAN)]!, n];
-    const list = perUser.get(user);
-    if (list) list.push(pair);
-    else perUser.set(user, [pair]);
+  if (b.ps.length === 0) return 0;
+  // Probabilities in increasing order, so each user's product is taken in the same order always.
+  const order = b.ps.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
+  const never = new Map<number, number>();
+  for (const [p, i] of order) {
+    for (const [u, n] of b.offers[i]!) never.set(u, (never.get(u) ?? 1) * (p >= 1 ? 0 : Math.pow(1 - p, n)));
   }
   const exposed: number[] = [];
-  for (const pairs of perUser.values()) {
-    pairs.sort((x, y) => x[0] - y[0]);
-    let never = 1;
-    for (const [p, n] of pairs) never *= p >= 1 ? 0 : Math.pow(1 - p, n);
-    exposed.push(1 - never);
-  }
+  for (const q of never.values()) exposed.push(1 - q);
   exposed.sort((x, y) => x - y);
   let sum = 0;
   for (const x of exposed) sum += x;
@@ -698,7 +692,8 @@ function expectedUsersOf(b: BackendAgg): number {
 
 /** Build the report from one or more states (merged in the order given; the result does not depend on it). */
 export function buildReport(states: AggState[], config: EngineConfig, top = DEFAULT_TOP): Report {
-  const s = states.reduce((acc, st) => mergeStates(acc, st), newState(config));
+  // One state is read as it is: copying it (users, offers) would cost as much as the replay's tail.
+  const s = states.length === 1 ? states[0]! : states.reduce((acc, st) => mergeStates(acc, st), newState(config));
   const n = s.requests;
   const expected = expectedCounts(s.shares);
 
@@ -786,6 +781,22 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
 
   const tl = s.timeline;
   const width = TIMELINE_LADDER[tl.level]!;
+  // Backend labels sorted once, not per bucket (a wide world has thousands in each).
+  const labelSet = new Set<string>();
+  for (const v of tl.buckets.values()) for (const k of v.backends.keys()) labelSet.add(k);
+  const labels = [...labelSet].sort();
+  const inOrder = (m: Map<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    if (m.size * 8 < labels.length) {
+      for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+      return out;
+    }
+    for (const k of labels) {
+      const n = m.get(k);
+      if (n !== undefined) out[k] = n;
+    }
+    return out;
+  };
   const timeline =
     tl.buckets.size === 0
       ? null
@@ -798,7 +809,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
               ([k, v]): TimelineBucket => ({
                 start: new Date(k * width * 1000).toISOString(),
                 requests: v.requests,
-                backends: Object.fromEntries([...v.backends.entries()].sort(byText((e) => e[0]))),
+                backends: inOrder(v.backends),
               }),
             ),
         };

@@ -68,6 +68,15 @@ export interface CanaryExposure {
   /** Σ probability of the new version over requests (no sampling noise), and its share. */
   expectedCanaryRequests: number;
   expectedCanaryShare: number;
+  /** Requests on the old version: in the seeded replay and expected. */
+  stableRequests: number;
+  expectedStableRequests: number;
+  /**
+   * Of the requests that reached either version, the share on the new one: drawn, and expected
+   * (what to hold against the canary weight; header routes and sticky rules move it off the weight).
+   */
+  newVersionShare: number;
+  expectedNewVersionShare: number;
   /** Users with at least one request on the new version in the seeded replay. */
   usersExposed: number;
   /** Σ over users of 1 − Π (1 − p_new): users expected to meet the new version (independent draws). */
@@ -128,12 +137,24 @@ interface ExposureAgg {
   requests: number;
   canaryRequests: number;
   expectedCanary: number;
+  stableRequests: number;
+  expectedStable: number;
   users: Map<string, UserExposure>;
   failed: FailedRequests;
 }
 
 function newExposure(canary: readonly string[], stable: readonly string[]): ExposureAgg {
-  return { canary: new Set(canary), stable: new Set(stable), requests: 0, canaryRequests: 0, expectedCanary: 0, users: new Map(), failed: { expected: 0, drawn: 0, gateway: 0 } };
+  return {
+    canary: new Set(canary),
+    stable: new Set(stable),
+    requests: 0,
+    canaryRequests: 0,
+    expectedCanary: 0,
+    stableRequests: 0,
+    expectedStable: 0,
+    users: new Map(),
+    failed: { expected: 0, drawn: 0, gateway: 0 },
+  };
 }
 
 function serviceOf(b: BackendId): string {
@@ -180,6 +201,7 @@ function account(agg: ExposureAgg, versions: ExposureAgg, user: string | undefin
     }
   } else if (o.status !== null && o.status >= 500) pFail = 1;
   agg.expectedCanary += pNew;
+  agg.expectedStable += pOld;
   agg.failed.expected += pFail;
   let seen = 0;
   if (o.status !== null && o.status >= 500) {
@@ -190,7 +212,10 @@ function account(agg: ExposureAgg, versions: ExposureAgg, user: string | undefin
     if (versions.canary.has(svc)) {
       seen = 1;
       agg.canaryRequests++;
-    } else if (versions.stable.has(svc)) seen = 2;
+    } else if (versions.stable.has(svc)) {
+      seen = 2;
+      agg.stableRequests++;
+    }
     const rate = rateOf(rates, o.backend, versions);
     if (rate > 0 && seededUniform(seed, index, "error-rate") < rate) agg.failed.drawn++;
   }
@@ -224,6 +249,10 @@ function exposureOf(agg: ExposureAgg): CanaryExposure {
     canaryShare: agg.requests ? agg.canaryRequests / agg.requests : 0,
     expectedCanaryRequests: agg.expectedCanary,
     expectedCanaryShare: agg.requests ? agg.expectedCanary / agg.requests : 0,
+    stableRequests: agg.stableRequests,
+    expectedStableRequests: agg.expectedStable,
+    newVersionShare: agg.canaryRequests + agg.stableRequests ? agg.canaryRequests / (agg.canaryRequests + agg.stableRequests) : 0,
+    expectedNewVersionShare: agg.expectedCanary + agg.expectedStable > 0 ? agg.expectedCanary / (agg.expectedCanary + agg.expectedStable) : 0,
     usersExposed: exposed,
     expectedUsersExposed: expExposed,
     usersBoth: both,
