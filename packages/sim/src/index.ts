@@ -58,3 +58,5 @@ export { replayRollout, parseErrorRate, schedule as rolloutSchedule } from "./ro
 export type { RolloutReplayOptions, RolloutReport, RolloutStepReport, CanaryExposure, FailedRequests } from "./rollout/replay-rollout.js";
 export type { RolloutPlan, RolloutStep, RolloutOptions, StepHold } from "./rollout/types.js";
 export { parseGoDuration, formatDuration } from "./rollout/duration.js";
+export { renderHtml } from "./report/html.js";
+export type { HtmlOptions } from "./report/html.js";
