@@ -41,21 +41,71 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
  * Request headers from Node's raw list (name/value pairs, as received): names lower-cased, a
  * field sent more than once keeps each value, HTTP/2 pseudo-headers and hop-by-hop fields
  * dropped. `keep` lists hop-by-hop fields to keep anyway (a WebSocket upgrade keeps `upgrade`).
+ * One pass, no intermediate map: this runs for every request.
  */
-export function requestHeaders(rawHeaders: readonly string[], keep: ReadonlySet<string> = new Set()): HeaderRecord {
-  const values = new Map<string, string[]>();
+export function requestHeaders(rawHeaders: readonly string[], keep?: ReadonlySet<string>): HeaderRecord {
+  const out: HeaderRecord = {};
+  let connection: string[] | null = null;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    if (name.startsWith(":")) continue;
-    const list = values.get(name);
-    if (list) list.push(rawHeaders[i + 1]!);
-    else values.set(name, [rawHeaders[i + 1]!]);
+    // Pseudo-headers are HTTP/2's own; `__proto__` cannot be a plain object key.
+    if (name.charCodeAt(0) === 58 || name === "__proto__") continue;
+    const value = rawHeaders[i + 1]!;
+    if (HOP_BY_HOP.has(name)) {
+      if (name === "connection") (connection ??= []).push(value);
+      if (!keep?.has(name)) continue;
+    }
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (Array.isArray(prior)) prior.push(value);
+    else out[name] = [prior, value];
   }
-  const listed = connectionTokens(values.get("connection"));
-  const out: HeaderRecord = {};
-  for (const [name, list] of values) {
-    if ((HOP_BY_HOP.has(name) || listed.has(name)) && !keep.has(name)) continue;
-    out[name] = list.length === 1 ? list[0]! : list;
+  if (connection) for (const token of connectionTokens(connection)) if (!keep?.has(token)) delete out[token];
+  return out;
+}
+
+/**
+ * A backend's response head (flat name/value list, names lower-case) as the client receives it:
+ * hop-by-hop fields out (and those its `Connection` names), then the decision's
+ * ResponseHeaderModifier edits. Flat, because Node writes a flat list without copying it.
+ */
+export function responseHeaderList(flat: readonly string[], edits: HeaderEdits | null | undefined): string[] {
+  let listed: Set<string> | null = null;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    if (flat[i] !== "connection") continue;
+    const v = flat[i + 1]!.toLowerCase();
+    // `keep-alive` and `close` name nothing beyond the hop-by-hop fields already dropped.
+    if (v !== "keep-alive" && v !== "close") for (const t of connectionTokens(v)) (listed ??= new Set()).add(t);
+  }
+  const out: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!;
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    out.push(name, flat[i + 1]!);
+  }
+  if (!edits) return out;
+  const record: HeaderRecord = {};
+  for (let i = 0; i < out.length; i += 2) {
+    const prior = record[out[i]!];
+    record[out[i]!] = prior === undefined ? out[i + 1]! : ([] as string[]).concat(prior, out[i + 1]!);
+  }
+  const edited = applyHeaderEdits(record, edits);
+  const result: string[] = [];
+  for (const name in edited) {
+    const v = edited[name]!;
+    if (Array.isArray(v)) for (const one of v) result.push(name, one);
+    else result.push(name, v);
+  }
+  return result;
+}
+
+/** Response trailers (flat list) for an HTTP/2 client, hop-by-hop fields out; null when none remain. */
+export function trailerRecord(flat: readonly string[]): Record<string, string> | null {
+  let out: Record<string, string> | null = null;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!;
+    if (HOP_BY_HOP.has(name) || name === "__proto__") continue;
+    (out ??= {})[name] = out[name] === undefined ? flat[i + 1]! : `${out[name]}, ${flat[i + 1]}`;
   }
   return out;
 }

@@ -33,9 +33,10 @@ export interface IncomingLike {
  * RequestHeaderModifier can still change or remove them and the decision's forwarded headers
  * are exactly what the backend receives.
  */
+const WEBSOCKET_KEEP: ReadonlySet<string> = new Set(["upgrade", "connection"]);
+
 export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options: { websocket?: boolean } = {}): GatewayRequest {
-  const keep = options.websocket ? new Set(["upgrade", "connection"]) : undefined;
-  const headers: HeaderRecord = requestHeaders(req.rawHeaders, keep);
+  const headers: HeaderRecord = requestHeaders(req.rawHeaders, options.websocket ? WEBSOCKET_KEEP : undefined);
   const h2 = req.httpVersion === "2.0";
   // HTTP/2 carries the authority as a pseudo-header; the core reads it as the Host.
   const authority = h2 ? (req.headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) : undefined;
@@ -43,8 +44,8 @@ export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options:
   delete headers.host;
   if (facts.remoteAddress) {
     const prior = headers["x-forwarded-for"];
-    const list = prior === undefined ? [] : Array.isArray(prior) ? prior : [prior];
-    headers["x-forwarded-for"] = [...list, facts.remoteAddress.replace(/^::ffff:/, "")].join(", ");
+    const client = facts.remoteAddress.startsWith("::ffff:") ? facts.remoteAddress.slice(7) : facts.remoteAddress;
+    headers["x-forwarded-for"] = prior === undefined ? client : `${Array.isArray(prior) ? prior.join(", ") : prior}, ${client}`;
   }
   headers["x-forwarded-proto"] = facts.scheme;
   const path = req.url ?? "/";
@@ -67,6 +68,7 @@ export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options:
 
 /** A gRPC call is a POST with content-type application/grpc[+proto|...] to /package.Service/Method. */
 function grpcCall(headers: HeaderRecord, path: string, method: string): { service: string; method: string } | null {
+  if (method !== "POST") return null;
   const ct = headers["content-type"];
   const type = (Array.isArray(ct) ? ct[0] : ct) ?? "";
   if (method !== "POST" || !/^application\/grpc(?:[+;]|$)/i.test(type)) return null;

@@ -6,7 +6,7 @@ import { parseDuration, timeoutMs } from "./duration.js";
 import { endpointsFromManifests, parseEndpointsFile, RoundRobin } from "./endpoints.js";
 import { applyHeaderEdits, requestHeaders, responseHeaders } from "./headers.js";
 import { parseListen } from "./listen.js";
-import { backoffFor, mirrorFires } from "./proxy.js";
+import { backoffFor, mirrorFires } from "./forward.js";
 import { hostnameScore, listenerForServerName, parseClientHello } from "./tls.js";
 
 describe("parseDuration (GEP-2257)", () => {

@@ -4,12 +4,15 @@
  * kubernetes.io/h2c, gRPC) through one multiplexed node:http2 session (undici's HTTP/2 client
  * drops response trailers, which gRPC's status lives in); TLS to a backend (BackendTLSPolicy)
  * through a Pool whose connector verifies the backend's certificate.
+ *
+ * A request is dispatched with callbacks rather than awaited as a promise of a stream: the
+ * response's head and chunks go straight to the client's response, with no Readable, promise
+ * or AbortSignal per request (undici's `dispatch`, the API its own `request` is built on).
  */
 import http2 from "node:http2";
 import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import { identityCheck } from "./backend-tls.js";
-import type { HeaderRecord } from "./headers.js";
 
 export type UpstreamProtocol = "http" | "h2c" | "https";
 
@@ -34,45 +37,120 @@ export interface UpstreamOptions {
 export interface UpstreamRequest {
   method: string;
   path: string;
-  /** Includes `host`, which HTTP/2 sends as :authority. */
-  headers: HeaderRecord;
+  /** Flat name/value list with lower-case names; includes `host`, which HTTP/2 sends as :authority. */
+  headers: (string | string[])[];
   body: Buffer | Readable | null;
-  signal: AbortSignal;
 }
 
-export interface UpstreamResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable;
-  /** Filled once the body has ended. */
-  trailers: Record<string, string | string[] | undefined>;
+/** What the caller can do with a request in flight. */
+export interface UpstreamCall {
+  /** Ends the request; `onError` follows with the error unless the response already completed. */
+  abort(error: Error): void;
+  /** Resumes a body paused by `onData` returning false. */
+  resume(): void;
+}
+
+/** Callbacks of one upstream request, in order: start, head, data*, complete, or error at any point. */
+export interface ResponseHandler {
+  onStart(call: UpstreamCall): void;
+  /** Status and headers as a flat name/value list, names lower-case. */
+  onHead(status: number, headers: string[]): void;
+  /** A body chunk; false pauses the body until `call.resume()`. */
+  onData(chunk: Buffer): boolean;
+  /** Trailers as a flat list (empty when none). */
+  onComplete(trailers: string[]): void;
+  onError(error: Error): void;
 }
 
 export interface Upstream {
-  request(r: UpstreamRequest): Promise<UpstreamResponse>;
+  dispatch(r: UpstreamRequest, handler: ResponseHandler): void;
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
 
-/** Reads the rest of a response and throws it away (keeps an HTTP/1.1 connection reusable). */
-export function discardBody(body: Readable): void {
-  const dump = (body as { dump?: () => Promise<void> }).dump;
-  if (typeof dump === "function") dump.call(body).catch(() => undefined);
-  else body.destroy();
+/** Buffer name/value pairs from undici → strings, names lower-case. */
+function rawToFlat(raw: Buffer[] | string[] | null | undefined): string[] {
+  if (!raw) return [];
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    out[i] = raw[i]!.toString("latin1").toLowerCase();
+    out[i + 1] = raw[i + 1]!.toString("latin1");
+  }
+  return out;
 }
 
-function undiciUpstream(dispatcher: Dispatcher): Upstream {
+/** undici's dispatch handler (its core interface) in front of a ResponseHandler. */
+class UndiciBridge implements Dispatcher.DispatchHandler {
+  private resumeFn: (() => void) | null = null;
+  private abortFn: ((e: Error) => void) | null = null;
+  private pendingAbort: Error | null = null;
+
+  constructor(private readonly handler: ResponseHandler) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.pendingAbort) abort(this.pendingAbort);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.resumeFn = resume;
+    this.handler.onHead(statusCode, rawToFlat(rawHeaders));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.handler.onData(chunk);
+  }
+
+  onComplete(trailers: string[] | null): void {
+    this.handler.onComplete(rawToFlat(trailers));
+  }
+
+  onError(err: Error): void {
+    this.handler.onError(err);
+  }
+
+  /** The UpstreamCall side. */
+  abort(error: Error): void {
+    if (this.abortFn) this.abortFn(error);
+    else this.pendingAbort = error;
+  }
+
+  resume(): void {
+    this.resumeFn?.();
+  }
+}
+
+function undiciUpstream(pool: Pool): Upstream {
   return {
-    async request(r) {
-      const res = await dispatcher.request({ method: r.method as Dispatcher.HttpMethod, path: r.path, headers: r.headers, body: r.body, signal: r.signal });
-      return { statusCode: res.statusCode, headers: res.headers, body: res.body, trailers: res.trailers };
+    dispatch(r, handler) {
+      const bridge = new UndiciBridge(handler);
+      handler.onStart(bridge);
+      try {
+        pool.dispatch({ method: r.method as Dispatcher.HttpMethod, path: r.path, headers: r.headers as string[], body: r.body }, bridge);
+      } catch (e) {
+        // Invalid options (a header value the backend protocol cannot carry): answered as an error.
+        handler.onError(e as Error);
+      }
     },
-    close: () => dispatcher.close(),
-    destroy: () => dispatcher.destroy(),
+    close: () => pool.close(),
+    destroy: () => pool.destroy(),
   };
 }
 
-const { HTTP2_HEADER_STATUS } = http2.constants;
+const { HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = http2.constants;
+
+function objectToFlat(headers: http2.IncomingHttpHeaders, skip: string | null): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    if (name === skip) continue;
+    const v = headers[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const one of v) out.push(name, one);
+    else out.push(name, String(v));
+  }
+  return out;
+}
 
 /** One HTTP/2 cleartext session per endpoint, reopened when it closes. */
 function h2cUpstream(address: string, options: UpstreamOptions): Upstream {
@@ -89,38 +167,58 @@ function h2cUpstream(address: string, options: UpstreamOptions): Upstream {
     return s;
   };
   return {
-    request(r) {
-      return new Promise((resolve, reject) => {
-        const { host, ...rest } = r.headers;
-        const headers: http2.OutgoingHttpHeaders = { ...rest, ":method": r.method, ":path": r.path, ":scheme": "http" };
-        if (host) headers[":authority"] = Array.isArray(host) ? host[0] : host;
-        let stream: http2.ClientHttp2Stream;
-        try {
-          stream = connect().request(headers, { endStream: r.body === null, signal: r.signal });
-        } catch (e) {
-          reject(e);
-          return;
+    dispatch(r, handler) {
+      const headers: http2.OutgoingHttpHeaders = { ":method": r.method, ":path": r.path, ":scheme": "http" };
+      for (let i = 0; i + 1 < r.headers.length; i += 2) {
+        const name = r.headers[i] as string;
+        const value = r.headers[i + 1]!;
+        if (name === "host") headers[":authority"] = Array.isArray(value) ? value[0] : value;
+        else {
+          const prior = headers[name];
+          headers[name] = prior === undefined ? value : ([] as string[]).concat(prior as string | string[], value);
         }
-        let answered = false;
-        const trailers: Record<string, string | string[] | undefined> = {};
-        stream.once("trailers", (t) => Object.assign(trailers, t));
-        stream.once("response", (h) => {
-          answered = true;
-          const { [HTTP2_HEADER_STATUS]: status, ...headers } = h;
-          resolve({ statusCode: Number(status), headers, body: stream, trailers });
-        });
-        stream.once("error", (e) => {
-          if (!answered) reject(e);
-        });
-        stream.once("close", () => {
-          if (!answered) reject(Object.assign(new Error("stream closed before a response"), { code: "ECONNRESET" }));
-        });
-        if (Buffer.isBuffer(r.body)) stream.end(r.body);
-        else if (r.body) {
-          r.body.pipe(stream);
-          r.body.once("error", () => stream.close(http2.constants.NGHTTP2_CANCEL));
-        }
+      }
+      let stream: http2.ClientHttp2Stream;
+      let settled = false;
+      const fail = (e: Error) => {
+        if (settled) return;
+        settled = true;
+        handler.onError(e);
+      };
+      try {
+        stream = connect().request(headers, { endStream: r.body === null });
+      } catch (e) {
+        handler.onStart({ abort: () => undefined, resume: () => undefined });
+        fail(e as Error);
+        return;
+      }
+      handler.onStart({
+        abort: (e) => {
+          if (!stream.destroyed) stream.close(NGHTTP2_CANCEL);
+          fail(e);
+        },
+        resume: () => stream.resume(),
       });
+      let trailers: string[] = [];
+      stream.once("trailers", (t) => (trailers = objectToFlat(t, null)));
+      stream.once("response", (h) => {
+        handler.onHead(Number(h[HTTP2_HEADER_STATUS]), objectToFlat(h, HTTP2_HEADER_STATUS));
+        stream.on("data", (chunk: Buffer) => {
+          if (!settled && !handler.onData(chunk)) stream.pause();
+        });
+        stream.once("end", () => {
+          if (settled) return;
+          settled = true;
+          handler.onComplete(trailers);
+        });
+      });
+      stream.once("error", fail);
+      stream.once("close", () => fail(Object.assign(new Error("stream closed before the response ended"), { code: "ECONNRESET" })));
+      if (Buffer.isBuffer(r.body)) stream.end(r.body);
+      else if (r.body) {
+        r.body.pipe(stream);
+        r.body.once("error", () => stream.close(NGHTTP2_CANCEL));
+      }
     },
     async close() {
       const s = session;
@@ -134,13 +232,39 @@ function h2cUpstream(address: string, options: UpstreamOptions): Upstream {
   };
 }
 
+/** A handler that reads a response to its end and drops it (mirrors: the answer is ignored). */
+export class DiscardHandler implements ResponseHandler {
+  private call: UpstreamCall | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(timeoutMs: number) {
+    this.timer = setTimeout(() => this.call?.abort(new Error("mirror timeout")), timeoutMs);
+    this.timer.unref();
+  }
+
+  onStart(call: UpstreamCall): void {
+    this.call = call;
+  }
+  onHead(): void {}
+  onData(): boolean {
+    return true;
+  }
+  onComplete(): void {
+    clearTimeout(this.timer);
+  }
+  onError(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 export class Upstreams {
   private readonly upstreams = new Map<string, Upstream>();
 
   constructor(private readonly options: UpstreamOptions = {}) {}
 
-  get(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls): Upstream {
-    const id = `${protocol}|${address}|${tls ? JSON.stringify(tls) : ""}`;
+  /** `tlsId` names the TLS settings (the same id for the same settings); "" without TLS. */
+  get(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls, tlsId = tls ? JSON.stringify(tls) : ""): Upstream {
+    const id = `${protocol}|${address}|${tlsId}`;
     let u = this.upstreams.get(id);
     if (!u) {
       u = this.create(address, protocol, tls);
