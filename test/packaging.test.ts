@@ -5,6 +5,26 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
+
+const WORLD = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: api, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec: {ports: [{port: 80}]}
+`;
 const pnpm = ["-y", "pnpm@10.34.9"];
 
 // Packs both packages as a registry would publish them and installs them into a project outside the
@@ -27,13 +47,24 @@ describe("published packages", () => {
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs.map((t) => join(scratch, t))], { cwd: app, stdio: "pipe" });
+    writeFileSync(join(app, "world.yaml"), WORLD);
     writeFileSync(
       join(app, "main.js"),
-      `import { parseManifests } from "@gwsim/core";
-const { objects, diagnostics } = parseManifests("apiVersion: v1\\nkind: Namespace\\nmetadata: {name: x}\\n", { file: "x.yaml" });
-console.log(JSON.stringify({ n: objects.length, d: diagnostics.length }));`,
+      `import { readFileSync } from "node:fs";
+import { parseManifests, buildWorld, decide, statusOf } from "@gwsim/core";
+import { replay } from "@gwsim/sim";
+const { objects, diagnostics } = parseManifests(readFileSync("world.yaml", "utf8"), { file: "world.yaml" });
+const world = buildWorld(objects);
+const d = decide(world, { gateway: "default/gw", host: "a.example.com", path: "/api/x" }, { seed: 1, index: 0 });
+const report = await replay(world, [{ gateway: "default/gw", host: "a.example.com", path: "/api" }, { gateway: "default/gw", host: "a.example.com", path: "/nope" }], { seed: 1 });
+const accepted = statusOf(world).items.find((i) => i.kind === "HTTPRoute").status.parents[0].conditions.find((c) => c.type === "Accepted").status;
+console.log(JSON.stringify({ n: objects.length, d: diagnostics.length, backend: d.backend.name, requests: report.requests, statuses: report.statuses, accepted }));`,
     );
-    expect(execFileSync("node", ["main.js"], { cwd: app, encoding: "utf8" }).trim()).toBe('{"n":1,"d":0}');
+    expect(JSON.parse(execFileSync("node", ["main.js"], { cwd: app, encoding: "utf8" }))).toEqual({
+      n: 3, d: 0, backend: "api", requests: 2, statuses: { "404": 1 }, accepted: "True",
+    });
+    const cliOut = execFileSync(join(app, "node_modules/.bin/gwsim"), ["explain", "-f", "world.yaml", "GET http://a.example.com/api"], { cwd: app, encoding: "utf8" });
+    expect(cliOut).toContain("default/api:80");
     const help = execFileSync(join(app, "node_modules/.bin/gwsim"), ["--help"], { encoding: "utf8" });
     expect(help).toContain("usage: gwsim <command>");
     expect(existsSync(join(app, "node_modules/@gwsim/core/dist/index.d.ts"))).toBe(true);
