@@ -36,7 +36,8 @@ export function compileMesh(graph: Graph, tableIndexOf: TableIndexOf, http: Http
 
   // service key → port → role ("" for producer, else the consumer namespace) → routes by kind
   const bound = new Map<string, Map<number, Map<string, Collected>>>();
-  const portsOf = new Map(sorted.map((s) => [`${s.namespace}/${s.name}`, s.ports.map((p) => p.port)]));
+  // Mesh route kinds all run over TCP (UDPRoute cannot bind a Service): UDP ports get none.
+  const portsOf = new Map(sorted.map((s) => [`${s.namespace}/${s.name}`, s.ports.filter((p) => (p.protocol || "TCP").toUpperCase() === "TCP").map((p) => p.port)]));
   for (const a of graph.meshAttachments) {
     const key = `${a.service.namespace}/${a.service.name}`;
     const ports = portsOf.get(key);

@@ -41,16 +41,19 @@ export function decideMesh(ctx: DecideContext, req: RequestView, base: Decision)
   if (!svc) {
     return fail(base, ctx, { outcome: "reject", status: null, reason: "ServiceNotFound", message: `Service ${key} not found; the connection fails` });
   }
-  const port = svc.ports.find((p) => p.port === req.port);
+  // A Service port is a port number and a transport: UDP datagrams need a UDP port.
+  const transport = req.scheme === "udp" ? "UDP" : "TCP";
+  const port = svc.ports.find((p) => p.port === req.port && (p.protocol || "TCP").toUpperCase() === transport);
   if (!port) {
+    const listed = svc.ports.map((p) => `${p.port}${(p.protocol || "TCP").toUpperCase() === "TCP" ? "" : `/${p.protocol}`}`).join(", ") || "none";
     return fail(base, ctx, {
       outcome: "reject",
       status: null,
       reason: "NoServicePort",
-      message: `Service ${key} has no port ${req.port} (ports: ${svc.ports.map((p) => p.port).join(", ") || "none"}); the connection is refused`,
+      message: `Service ${key} has no ${transport} port ${req.port} (ports: ${listed}); the ${transport === "UDP" ? "datagrams are dropped" : "connection is refused"}`,
     });
   }
-  const binding = svc.bindings[String(req.port)];
+  const binding = transport === "TCP" ? svc.bindings[String(req.port)] : undefined;
   const from = req.from;
   const consumers = from !== null && binding ? binding.consumers[from] : undefined;
   const set = consumers ?? binding?.producer ?? null;
