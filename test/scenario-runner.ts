@@ -10,7 +10,7 @@
  *   upstream: <conformance test name>, or null for gwsim's own corners (then `about:` says what)
  *   defaults: <request fields merged into every request>
  *   options: <decide options for every case>   (hostnameFallthrough, seed, ...)
- *   build: <buildWorld options>                 (controllerName, ...)
+ *   build: <buildWorld options>                 (controllerName, tlsRouteModeMixed, ...)
  *   cases:
  *     - request: {...}
  *       options: {...}           # per case
@@ -37,6 +37,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifestFiles } from "../packages/core/src/manifest/parse.js";
 import { buildWorld, type BuildOptions } from "../packages/core/src/world.js";
+import type { ResolveOptions } from "../packages/core/src/resolve/index.js";
 import { decide } from "../packages/core/src/decide/index.js";
 import type { Decision } from "../packages/core/src/model/decision.js";
 import type { GatewayRequest } from "../packages/core/src/model/request.js";
@@ -70,7 +71,7 @@ export interface CaseFile {
   about?: string;
   defaults?: Partial<GatewayRequest>;
   options?: Record<string, unknown>;
-  build?: BuildOptions;
+  build?: BuildOptions & ResolveOptions;
   cases: Case[];
 }
 

@@ -54,7 +54,7 @@ export interface GatewayResolution {
   listenerSetByKey: Map<string, ListenerSetModel>;
 }
 
-export function resolveGateways(index: ObjectIndex, classes: Map<string, ClassModel>, restricted: boolean): GatewayResolution {
+export function resolveGateways(index: ObjectIndex, classes: Map<string, ClassModel>, restricted: boolean, options: { tlsMixed?: boolean } = {}): GatewayResolution {
   const gateways: GatewayModel[] = [];
   const gatewayByKey = new Map<string, GatewayModel>();
   for (const obj of index.byKind("Gateway")) {
@@ -82,7 +82,7 @@ export function resolveGateways(index: ObjectIndex, classes: Map<string, ClassMo
       clientCertificate: null,
       clientCertificateProblem: null,
     };
-    detectConflicts(gw.listeners);
+    detectConflicts(gw.listeners, options);
     gw.listeners.forEach(settleValidity);
     acceptGateway(index, gw);
     gateways.push(gw);
@@ -142,7 +142,7 @@ export function resolveGateways(index: ObjectIndex, classes: Map<string, ClassMo
     });
     gw.listenerSets = attached;
     gw.merged = [...gw.listeners, ...attached.flatMap((ls) => ls.listeners)];
-    detectConflicts(gw.merged);
+    detectConflicts(gw.merged, options);
     detectOverlappingTLS(gw.merged);
     gw.merged.forEach(settleValidity);
     for (const l of gw.merged) l.ready = l.valid && gw.accepted;

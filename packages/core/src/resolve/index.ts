@@ -21,6 +21,11 @@ export type { InputObject } from "./input.js";
 export interface ResolveOptions {
   /** Act only for GatewayClasses whose spec.controllerName is this; every class when unset. */
   controllerName?: string;
+  /**
+   * Claim the Extended feature TLSRouteModeMixed: TLS listeners of both modes (and HTTPS) may
+   * share a port, told apart by SNI. Off by default (such listeners have a ProtocolConflict).
+   */
+  tlsRouteModeMixed?: boolean;
 }
 
 /**
@@ -34,7 +39,7 @@ export function resolve(resources: readonly Resource[], options: ResolveOptions 
   const index = indexObjects(resources as readonly InputObject[]);
   const restricted = options.controllerName !== undefined;
   const classes = resolveGatewayClasses(index, options.controllerName);
-  const gateways = resolveGateways(index, classes, restricted);
+  const gateways = resolveGateways(index, classes, restricted, { tlsMixed: options.tlsRouteModeMixed === true });
   const routes = resolveRoutes(index);
   const outcomes = attachRoutes({ index, gateways, restricted, controllerName: options.controllerName }, routes);
   const policies = resolveBackendTLSPolicies(index, outcomes, restricted, options.controllerName);

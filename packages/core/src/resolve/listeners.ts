@@ -271,7 +271,9 @@ function resolveFrontendValidation(index: ObjectIndex, model: ListenerModel, gat
 
 type Family = "http" | "tls-terminate" | "tls-passthrough" | "tcp" | "udp";
 
-function familyOf(l: ListenerModel): Family {
+function familyOf(l: ListenerModel, tlsMixed = false): Family {
+  // With TLSRouteModeMixed (opt-in), every listener that reads TLS is told apart by SNI alone.
+  if (tlsMixed && (l.protocol === "HTTPS" || l.protocol === "TLS")) return "tls-terminate";
   switch (l.protocol) {
     case "HTTP":
       return "http";
@@ -300,7 +302,7 @@ const transportOf = (f: Family): "udp" | "tcp" => (f === "udp" ? "udp" : "tcp");
  * all lose (the spec forbids picking a winner among one resource's indistinct listeners).
  * Listeners that lost, or are not accepted for another reason, hold no port.
  */
-export function detectConflicts(listeners: readonly ListenerModel[]): void {
+export function detectConflicts(listeners: readonly ListenerModel[], options: { tlsMixed?: boolean } = {}): void {
   const live = listeners.filter((l) => SUPPORTED_PROTOCOLS.includes(l.protocol) && l.acceptedProblem === null);
   for (const l of listeners) l.conflict = null;
   const ranks = [...new Set(live.map((l) => l.ownerRank))].sort((a, b) => a - b);
@@ -308,24 +310,24 @@ export function detectConflicts(listeners: readonly ListenerModel[]): void {
   for (const rank of ranks) {
     const group = live.filter((l) => l.ownerRank === rank);
     for (const a of group) {
-      const earlier = firstConflict(a, accepted);
+      const earlier = firstConflict(a, accepted, options.tlsMixed);
       if (earlier) a.conflict = conflictProblem(a, earlier.with, earlier.kind, true);
     }
     const candidates = group.filter((l) => l.conflict === null);
     for (const a of candidates) {
-      const peer = firstConflict(a, candidates.filter((b) => b !== a));
+      const peer = firstConflict(a, candidates.filter((b) => b !== a), options.tlsMixed);
       if (peer) a.conflict = conflictProblem(a, peer.with, peer.kind, false);
     }
     accepted.push(...candidates.filter((l) => l.conflict === null));
   }
 }
 
-function firstConflict(a: ListenerModel, others: readonly ListenerModel[]): { with: ListenerModel; kind: "protocol" | "hostname" } | null {
+function firstConflict(a: ListenerModel, others: readonly ListenerModel[], tlsMixed = false): { with: ListenerModel; kind: "protocol" | "hostname" } | null {
   let hostname: ListenerModel | null = null;
   for (const b of others) {
     if (a.port !== b.port) continue;
-    const fa = familyOf(a);
-    const fb = familyOf(b);
+    const fa = familyOf(a, tlsMixed);
+    const fb = familyOf(b, tlsMixed);
     if (transportOf(fa) !== transportOf(fb)) continue;
     if (fa !== fb) return { with: b, kind: "protocol" }; // a protocol conflict is named first
     if ((a.hostname ?? "") === (b.hostname ?? "")) hostname ??= b;
