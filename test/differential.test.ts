@@ -11,6 +11,8 @@ import type { GatewayRequest } from "../packages/core/src/model/request.js";
 import { buildGraph } from "./http-graph.js";
 import { referenceDecide, type RefDecision } from "./reference-matcher.js";
 import { httpRequest, worldSpec } from "./arbitraries-http.js";
+import { buildGrpcGraph, buildTlsGraph, grpcRequest, grpcWorldSpec, tlsRequest, tlsWorldSpec } from "./arbitraries-grpc-tls.js";
+import { referenceGrpc, referenceTls, type KindRefDecision } from "./reference-matcher-grpc-tls.js";
 
 /** The fields both matchers decide, in the reference's shape. */
 function project(d: Decision): RefDecision {
@@ -49,6 +51,48 @@ describe("compiled table agrees with the naive reference matcher", () => {
       );
     });
   }
+});
+
+/** The GRPCRoute/TLSRoute fields both sides decide; an HTTPS listener picked by SNI shows as "https". */
+function projectKind(d: Decision): KindRefDecision {
+  const viaHttps = d.route === null && d.listener !== null && d.listener.name.startsWith("https");
+  const base = project(d);
+  return { ...base, outcome: viaHttps ? "https" : base.outcome === "error" && d.status === null ? "reject" : (base.outcome as KindRefDecision["outcome"]), status: viaHttps ? null : base.status };
+}
+
+describe("GRPCRoute precedence: compiled table agrees with the naive reference", () => {
+  it("same listener, route, rule, match, split", () => {
+    fc.assert(
+      fc.property(grpcWorldSpec, fc.array(grpcRequest, { minLength: 1, maxLength: 12 }), (spec, requests) => {
+        const graph = buildGrpcGraph(spec);
+        const world = { table: compile(graph) };
+        for (const r of requests) {
+          const d = decide(world, r as GatewayRequest);
+          expect(projectKind(d), JSON.stringify(r)).toEqual(referenceGrpc(graph, r));
+          // every gRPC call the gateway answers itself carries a gRPC status
+          if (d.outcome === "notFound") expect(d.grpcStatus).toBe(12);
+        }
+      }),
+      { numRuns: WORLDS },
+    );
+  });
+});
+
+describe("TLS SNI selection: compiled table agrees with the naive reference", () => {
+  it("same listener (TLS or HTTPS), TLSRoute and split", () => {
+    fc.assert(
+      fc.property(tlsWorldSpec, fc.array(tlsRequest, { minLength: 1, maxLength: 12 }), (spec, requests) => {
+        const graph = buildTlsGraph(spec);
+        const world = { table: compile(graph) };
+        for (const r of requests) {
+          const d = decide(world, r as GatewayRequest);
+          expect(projectKind(d), JSON.stringify(r)).toEqual(referenceTls(graph, r));
+          if (d.route !== null) expect(d.forwarded).toBeNull();
+        }
+      }),
+      { numRuns: WORLDS },
+    );
+  });
 });
 
 describe("decision invariants", () => {
