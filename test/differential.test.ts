@@ -2,9 +2,13 @@
  * The compiled table (compile + decide) against the naive reference matcher, on generated
  * worlds that overlap on purpose; plus the invariants of decisions.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../packages/core/src/compile/index.js";
+import { parseManifestFiles } from "../packages/core/src/manifest/parse.js";
+import { buildWorld } from "../packages/core/src/world.js";
 import { decide } from "../packages/core/src/decide/index.js";
 import type { Decision } from "../packages/core/src/model/decision.js";
 import type { GatewayRequest } from "../packages/core/src/model/request.js";
@@ -198,6 +202,44 @@ describe("decision invariants", () => {
         const d = decide({ table }, r as GatewayRequest, { seed: seed as number, explain: true });
         expect(["forward", "redirect", "respond", "notFound", "error", "reject"]).toContain(d.outcome);
         expect(() => JSON.stringify(d)).not.toThrow();
+      }),
+      { numRuns: NUM_RUNS * 3 },
+    );
+  });
+  it("decide never throws for gRPC, TLS, TCP, UDP and mesh requests either", () => {
+    const scenario = (kind: string, folder: string) =>
+      [`${kind}/_base.yaml`, `${kind}/${folder}/world.yaml`].map((f) => ({ file: f, text: readFileSync(join(import.meta.dirname, "scenarios", f), "utf8") }));
+    const parsed = parseManifestFiles([
+      ...scenario("mesh", "gwsim-mesh-route-kinds"),
+      ...scenario("tls", "gwsim-tls-https-same-port"),
+      ...scenario("grpc", "gwsim-grpc-answers"),
+      ...scenario("tcp", "gwsim-tcp-any-client"),
+    ]);
+    const world = buildWorld(parsed.objects);
+    const anyString = fc.string({ unit: "binary", maxLength: 30 });
+    const wild = fc.record(
+      {
+        gateway: fc.oneof(fc.constantFrom("infra/gw", "infra/edge", "infra/tcp-gw"), anyString, fc.anything()),
+        service: fc.oneof(fc.constantFrom("mesh/echo", "mesh/echo-v1", "mesh/none", "echo"), anyString, fc.anything()),
+        address: fc.oneof(fc.constantFrom("10.96.0.10", "10.96.0.11", "10.0.0.1"), anyString, fc.anything()),
+        from: fc.oneof(fc.constantFrom("mesh", "mesh-consumer", "elsewhere"), anyString, fc.anything()),
+        scheme: fc.oneof(fc.constantFrom("http", "https", "tls", "tcp", "udp"), fc.anything()),
+        port: fc.oneof(fc.constantFrom(80, 443, 7070, 8080, 9090, 9100, 53), fc.integer(), fc.anything()),
+        host: fc.oneof(fc.constantFrom("rpc.example.com", "web.example.com", "db.example.org", "www.example.org"), anyString, fc.anything()),
+        sni: fc.oneof(fc.constantFrom("db.example.org", "www.example.org", "anything.example"), anyString, fc.anything()),
+        method: fc.oneof(fc.constantFrom("GET", "POST"), anyString, fc.anything()),
+        path: fc.oneof(fc.constantFrom("/", "/site/a", "/gwsim.echo.Echo/Say"), anyString, fc.anything()),
+        headers: fc.oneof(fc.constant({ "content-type": "application/grpc" }), fc.dictionary(anyString, fc.oneof(anyString, fc.array(anyString))), fc.anything()),
+        grpc: fc.oneof(fc.record({ service: fc.constantFrom("gwsim.echo.Echo", ""), method: fc.constantFrom("Say", "Broken", "Ext", "") }), fc.record({ service: anyString, method: anyString }), fc.anything()),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(wild, fc.integer(), (r, seed) => {
+        const d = decide(world, r as GatewayRequest, { seed, explain: true });
+        expect(["forward", "redirect", "respond", "notFound", "error", "reject"]).toContain(d.outcome);
+        expect(() => JSON.stringify(d)).not.toThrow();
+        if (d.grpcStatus !== undefined && d.grpcStatus !== null) expect(d.status).not.toBeNull();
       }),
       { numRuns: NUM_RUNS * 3 },
     );
