@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildGraph } from "../../../../test/http-graph.js";
+import { buildGrpcGraph, buildTlsGraph } from "../../../../test/arbitraries-grpc-tls.js";
 import { compareHostSpecificity, hostMatches, intersectHostname } from "./hostname.js";
 import { compile, prefixKey } from "./index.js";
-import { comparePrecedence, precedenceReason, PRECEDENCE_STEPS, type PrecedenceKey } from "./precedence.js";
+import { comparePrecedence, precedenceReason, PRECEDENCE_STEPS, GRPC_PRECEDENCE_STEPS, STREAM_PRECEDENCE_STEPS, type PrecedenceKey } from "./precedence.js";
 
 const key = fc.record({
   hostname: fc.constantFrom("*", "*.example.com", "*.a.example.com", "a.example.com", "example.com"),
@@ -136,5 +137,112 @@ describe("compile", () => {
   it("indexes only programmed listeners for traffic", () => {
     expect(table.gateways["infra/gw"]!.ports["81"]!.protocols.HTTP).toEqual({ exact: {}, wildcard: {}, any: null });
     expect(table.gateways["infra/gw"]!.ports["81"]!.listeners).toEqual([1]);
+  });
+});
+
+describe("compile: GRPCRoutes, stream routes and mesh bindings", () => {
+  const grpcGraph = buildGrpcGraph({
+    listeners: [{ name: "l0", hostname: null }],
+    routes: [
+      {
+        route: "ns/g",
+        created: "2024-01-01T00:00:00Z",
+        hostnames: ["a.example.com"],
+        rules: [
+          { matches: [{ method: { type: "Exact", service: "pkg.Svc", method: null }, headers: [] }], backends: [{ name: "v1", weight: 1, valid: true }] },
+          { matches: [{ method: { type: "Exact", service: "pkg.Svc", method: "Get" }, headers: [] }, { method: null, headers: [{ type: "Exact", name: "X", value: "1" }, { type: "Exact", name: "x", value: "2" }] }], backends: [{ name: "v2", weight: 1, valid: true }] },
+        ],
+      },
+    ],
+  });
+  const table = compile(grpcGraph);
+
+  it("keeps GRPCRoutes in their own arrays with stable ids", () => {
+    expect(table.routes).toEqual([]);
+    expect(table.grpcRoutes.map((r) => r.id)).toEqual(["grpcroute/ns/g"]);
+    expect(table.grpcMatches.map((m) => m.id)).toEqual(["grpcroute/ns/g/rule/0/match/0", "grpcroute/ns/g/rule/1/match/0", "grpcroute/ns/g/rule/1/match/1"]);
+  });
+  it("drops repeated header names (case-insensitively) and orders a hostname's matches by GRPCRoute precedence", () => {
+    expect(table.grpcMatches[2]!.headers).toEqual([{ type: "Exact", name: "x", value: "1" }]);
+    const l = table.listeners[0]!;
+    expect(l.grpc.groups.map((g) => g.hostname)).toEqual(["a.example.com"]);
+    // service+method (7+3) before service only (7+0) before headers only (0+0, 1 header)
+    expect(l.grpc.groups[0]!.order.map((mi) => table.grpcMatches[mi]!.id)).toEqual(["grpcroute/ns/g/rule/1/match/0", "grpcroute/ns/g/rule/0/match/0", "grpcroute/ns/g/rule/1/match/1"]);
+    expect(l.grpc.hosts).toEqual({ exact: { "a.example.com": 0 }, wildcard: {}, any: null });
+  });
+  it("lists the GRPCRoute steps in the GRPCRouteRule doc comment's order", () => {
+    expect(GRPC_PRECEDENCE_STEPS.map((s) => s.name)).toEqual(["hostname", "service", "method", "headers", "age", "namespace/name", "rule order", "match order"]);
+  });
+
+  it("orders stream routes of one SNI hostname oldest first, then by namespace/name", () => {
+    const t = compile(
+      buildTlsGraph({
+        listeners: [{ name: "tls0", protocol: "TLS", hostname: null }],
+        routes: [
+          { route: "b/r", created: null, hostnames: ["db.example.com"], backends: [{ name: "v1", weight: 1, valid: true }] },
+          { route: "a/r", created: null, hostnames: ["db.example.com"], backends: [{ name: "v1", weight: 1, valid: true }] },
+          { route: "c/r", created: "2020-01-01T00:00:00Z", hostnames: ["db.example.com", "*.example.com"], backends: [{ name: "v1", weight: 1, valid: true }] },
+        ],
+      }),
+    );
+    const l = t.listeners[0]!;
+    expect(l.streams.groups.map((g) => [g.hostname, g.routes.map((ri) => `${t.streamRoutes[ri]!.namespace}/${t.streamRoutes[ri]!.name}`)])).toEqual([
+      ["db.example.com", ["c/r", "a/r", "b/r"]],
+      ["*.example.com", ["c/r"]],
+    ]);
+    expect(STREAM_PRECEDENCE_STEPS.map((s) => s.name)).toEqual(["hostname", "age", "namespace/name"]);
+  });
+
+  it("binds mesh routes per Service port and caller role, one route kind per port", () => {
+    const svc = { namespace: "mesh", name: "echo", clusterIP: "10.0.0.1", type: "ClusterIP", externalName: null, ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP", appProtocol: null }, { name: "dns", port: 53, targetPort: 53, protocol: "UDP", appProtocol: null }] };
+    const route = (kind: "HTTPRoute" | "GRPCRoute" | "TCPRoute", namespace: string, name: string) => ({
+      kind,
+      namespace,
+      name,
+      creationTimestamp: null,
+      generation: 1,
+      hostnames: ["ignored.example"],
+      rules: [{ index: 0, name: null, matches: [], filters: [], backends: [], timeouts: null, retry: null, sessionPersistence: null }],
+    });
+    const t = compile({
+      listeners: [],
+      routes: [route("HTTPRoute", "mesh", "web"), route("GRPCRoute", "mesh", "rpc"), route("HTTPRoute", "consumer", "mine"), route("TCPRoute", "mesh", "raw")],
+      attachments: [],
+      meshAttachments: [
+        { route: 0, service: { namespace: "mesh", name: "echo" }, port: null, parentRefIndex: 0 },
+        { route: 1, service: { namespace: "mesh", name: "echo" }, port: 80, parentRefIndex: 0 },
+        { route: 2, service: { namespace: "mesh", name: "echo" }, port: 80, parentRefIndex: 0 },
+        { route: 3, service: { namespace: "mesh", name: "echo" }, port: null, parentRefIndex: 0 },
+      ],
+      services: [svc],
+      backendTLSPolicies: [],
+      status: [],
+    });
+    const m = t.mesh.services["mesh/echo"]!;
+    expect(t.mesh.addresses).toEqual({ "10.0.0.1": "mesh/echo" });
+    // UDP ports take no mesh route
+    expect(Object.keys(m.bindings)).toEqual(["80"]);
+    const producer = m.bindings["80"]!.producer!;
+    expect(producer.kind).toBe("GRPCRoute");
+    expect(producer.ignored).toEqual([
+      { kind: "HTTPRoute", namespace: "mesh", name: "web" },
+      { kind: "TCPRoute", namespace: "mesh", name: "raw" },
+    ]);
+    // hostnames are not used: everything under `*`
+    expect(producer.grpc!.hostname).toBe("*");
+    expect(m.bindings["80"]!.consumers["consumer"]!.kind).toBe("HTTPRoute");
+    expect(m.bindings["80"]!.consumers["consumer"]!.http!.hostname).toBe("*");
+  });
+
+  it("never matches the matches of a rule resolve dropped", () => {
+    const g = buildGraph({
+      gateways: [{ gateway: "infra/gw", listeners: [{ name: "http" }] }],
+      routes: [{ route: "ns/r", parents: [{ gateway: "infra/gw" }], rules: [{ matches: [{ path: { value: "/a" } }] }, { matches: [{ path: { value: "/b" } }] }] }],
+    });
+    (g.routes[0]!.rules[0] as { invalid?: unknown }).invalid = { reason: "UnsupportedValue", message: "rule 0: bad" };
+    const t = compile(g);
+    expect(t.matches[0]!.never).toBe("rule dropped: rule 0: bad");
+    expect(t.rules[0]!.dropped).toBe("rule 0: bad");
+    expect(t.listeners[0]!.groups[0]!.prefixes).toEqual({ "/b": [1] });
   });
 });
