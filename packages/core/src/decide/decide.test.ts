@@ -3,6 +3,10 @@ import { compile } from "../compile/index.js";
 import { decide } from "./index.js";
 import { buildGraph, type WorldSpec } from "../../../../test/http-graph.js";
 import type { GatewayRequest } from "../model/request.js";
+import type { Decision } from "../model/decision.js";
+import { readRequest } from "./request.js";
+import { grpcStatusOf } from "./grpc.js";
+import { emptyDecision } from "./decision.js";
 
 const world = (spec: WorldSpec) => ({ table: compile(buildGraph(spec)) });
 const req = (r: Partial<GatewayRequest>): GatewayRequest => ({ gateway: "infra/gw", ...r });
@@ -365,5 +369,51 @@ describe("requests that are not routable", () => {
   });
   it("echoes the request id", () => {
     expect(decide(w, req({ id: 42 })).id).toBe(42);
+  });
+});
+
+describe("gRPC calls", () => {
+  it.each([
+    { r: { grpc: { service: "a.B", method: "C" } }, want: { service: "a.B", method: "C" }, target: "/a.B/C", method: "POST" },
+    { r: { method: "POST", path: "/a.B/C", headers: { "content-type": "application/grpc" } }, want: { service: "a.B", method: "C" }, target: "/a.B/C", method: "POST" },
+    { r: { method: "post", path: "/a.B/C", headers: { "Content-Type": "application/grpc+proto" } }, want: { service: "a.B", method: "C" }, target: "/a.B/C", method: "POST" },
+    { r: { method: "POST", path: "/a.B/C", headers: { "content-type": "application/grpc; charset=utf-8" } }, want: { service: "a.B", method: "C" }, target: "/a.B/C", method: "POST" },
+    { r: { method: "POST", path: "/not-grpc", headers: { "content-type": "application/grpc" } }, want: { service: "", method: "" }, target: "/not-grpc", method: "POST" },
+    { r: { method: "POST", path: "/a.B/C", headers: { "content-type": "application/grpc-web" } }, want: null, target: "/a.B/C", method: "POST" },
+    { r: { method: "GET", path: "/a.B/C", headers: { "content-type": "application/grpc" } }, want: null, target: "/a.B/C", method: "GET" },
+    // `grpc` names the call: the path it is sent to follows from it
+    { r: { grpc: { service: "a.B", method: "C" }, path: "/elsewhere", method: "GET" }, want: { service: "a.B", method: "C" }, target: "/a.B/C", method: "POST" },
+  ])("$r is a gRPC call $want", ({ r, want, target, method }) => {
+    const read = readRequest(req(r as Partial<GatewayRequest>));
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.request.grpc).toEqual(want);
+    expect(read.request.target).toBe(target);
+    expect(read.request.method).toBe(method);
+  });
+  it("a `grpc` call gets content-type application/grpc and HTTP/2 unless it says otherwise", () => {
+    const read = readRequest(req({ grpc: { service: "a.B", method: "C" } }));
+    expect(read.ok && read.request.headers["content-type"]).toBe("application/grpc");
+    expect(read.ok && read.request.protocol).toBe("HTTP/2");
+    const own = readRequest(req({ grpc: { service: "a.B", method: "C" }, headers: { "content-type": "application/grpc+json" }, protocol: "h2c" }));
+    expect(own.ok && own.request.headers["content-type"]).toBe("application/grpc+json");
+    expect(own.ok && own.request.protocol).toBe("h2c");
+  });
+  const d = (over: Partial<Decision>): Decision => ({ ...emptyDecision(undefined), ...over });
+  const backend = { group: "", kind: "Service", namespace: "ns", name: "svc", port: 80 };
+  it.each([
+    { over: { outcome: "forward" as const, status: null }, want: null },
+    { over: { outcome: "reject" as const, status: null }, want: null },
+    { over: { outcome: "notFound" as const, status: 404 }, want: 12 },
+    { over: { outcome: "error" as const, status: 400 }, want: 13 },
+    { over: { outcome: "error" as const, status: 500, reason: "NoBackends" }, want: 14 },
+    { over: { outcome: "error" as const, status: 500, reason: "NoBackendWeight" }, want: 14 },
+    { over: { outcome: "error" as const, status: 500, reason: "BackendNotFound", backend, backends: [{ ...backend, weight: 1, probability: 1, valid: false, reason: "BackendNotFound" }] }, want: 14 },
+    { over: { outcome: "error" as const, status: 500, reason: "InvalidKind" }, want: 2 },
+    { over: { outcome: "error" as const, status: 421 }, want: 2 },
+    { over: { outcome: "redirect" as const, status: 302 }, want: 2 },
+    { over: { outcome: "error" as const, status: 503 }, want: 14 },
+  ])("grpc-status of $over.outcome $over.status $over.reason → $want", ({ over, want }) => {
+    expect(grpcStatusOf(d(over))).toBe(want);
   });
 });
