@@ -293,11 +293,33 @@ function role(name: string, ...args: string[]): string[] {
 interface Target {
   name: string;
   port: number;
+  /** The proxy's process (none for direct: the backend's CPU is not the proxy's). */
+  pid: number | null;
+}
+
+/**
+ * CPU time (user + system) a process has used, in microseconds, from /proc (Linux); null
+ * elsewhere. Per request served, it is what a proxy costs, whatever else shares the machine.
+ */
+function cpuMicros(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the name), in clock ticks.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const hz = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+    return (ticks / hz) * 1e6;
+  } catch {
+    return null;
+  }
 }
 
 interface Row extends LoadResult {
   round: number;
   target: string;
+  /** The proxy's CPU time per request served, in microseconds (null for direct). */
+  cpuUsPerRequest: number | null;
 }
 
 function median(values: number[]): number {
@@ -343,13 +365,13 @@ async function orchestrate(opts: Options): Promise<void> {
     await waitLine(gwsim, /^gwsim: ready$/, 60_000, "gwsim serve");
     const gwsimPort = Number(/gwsim: listening \S+ port 80 \(http\) on [^\s]+:(\d+)/.exec(gwsim.stderr())![1]);
 
-    const targets: Target[] = [{ name: "direct", port: backendPort }, { name: "gwsim serve", port: gwsimPort }];
+    const targets: Target[] = [{ name: "direct", port: backendPort, pid: null }, { name: "gwsim serve", port: gwsimPort, pid: gwsim.proc.pid ?? null }];
     if (!opts.cpuProf) {
       const hp = start([...pin(0), ...role("http-proxy", backendUrl)]);
       const fp = start([...pin(0), ...role("fastify", backendUrl)]);
       children.push(hp, fp);
-      targets.push({ name: "http-proxy", port: Number((await waitLine(hp, /^PORT (\d+)$/, 30_000, "http-proxy"))[1]) });
-      targets.push({ name: "@fastify/http-proxy", port: Number((await waitLine(fp, /^PORT (\d+)$/, 30_000, "@fastify/http-proxy"))[1]) });
+      targets.push({ name: "http-proxy", port: Number((await waitLine(hp, /^PORT (\d+)$/, 30_000, "http-proxy"))[1]), pid: hp.proc.pid ?? null });
+      targets.push({ name: "@fastify/http-proxy", port: Number((await waitLine(fp, /^PORT (\d+)$/, 30_000, "@fastify/http-proxy"))[1]), pid: fp.proc.pid ?? null });
     }
 
     const measure = async (t: Target, seconds: number): Promise<LoadResult> => {
@@ -370,9 +392,13 @@ async function orchestrate(opts: Options): Promise<void> {
       // Rotate the order each round, so no target always runs first or last.
       const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
       for (const t of order) {
+        const cpuBefore = cpuMicros(t.pid);
         const r = await measure(t, opts.seconds);
-        rows.push({ round, target: t.name, ...r });
-        process.stdout.write(`  round ${round} ${t.name.padEnd(20)} ${Math.round(r.rps).toString().padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms\n`);
+        const cpuAfter = cpuMicros(t.pid);
+        const cpuUsPerRequest = cpuBefore === null || cpuAfter === null || r.requests === 0 ? null : (cpuAfter - cpuBefore) / r.requests;
+        rows.push({ round, target: t.name, ...r, cpuUsPerRequest });
+        const cpu = cpuUsPerRequest === null ? "" : `  proxy CPU ${cpuUsPerRequest.toFixed(1)} µs/req`;
+        process.stdout.write(`  round ${round} ${t.name.padEnd(20)} ${Math.round(r.rps).toString().padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms${cpu}\n`);
       }
     }
     if (opts.cpuProf) {
@@ -410,17 +436,23 @@ function report(opts: Options, note: string, targets: Target[], rows: Row[], dis
       p50ms: round2(median(mine.map((r) => r.p50))),
       p99ms: round2(median(mine.map((r) => r.p99))),
       p999ms: round2(median(mine.map((r) => r.p999))),
+      cpuUsPerRequest: mine.every((r) => r.cpuUsPerRequest !== null) ? round2(median(mine.map((r) => r.cpuUsPerRequest!))) : null,
       errors: mine.reduce((s, r) => s + r.errors + r.timeouts, 0),
       non2xx: mine.reduce((s, r) => s + r.non2xx, 0),
     };
   });
   const base = summary.find((s) => s.target === "http-proxy")!;
-  const withRatios = summary.map((s) => ({ ...s, rpsVsHttpProxy: round2(s.rps / base.rps), p99VsHttpProxy: round2(s.p99ms / base.p99ms) }));
+  const withRatios = summary.map((s) => ({
+    ...s,
+    rpsVsHttpProxy: round2(s.rps / base.rps),
+    p99VsHttpProxy: round2(s.p99ms / base.p99ms),
+    cpuVsHttpProxy: s.cpuUsPerRequest === null || base.cpuUsPerRequest === null ? null : round2(s.cpuUsPerRequest / base.cpuUsPerRequest),
+  }));
   const pad = (s: string | number, w: number) => String(s).padStart(w);
-  console.log(`\n${"target".padEnd(20)} ${pad("req/s", 8)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("p99.9", 7)} ${pad("errors", 6)} ${pad("non2xx", 6)} ${pad("req/s vs http-proxy", 20)} ${pad("p99 vs http-proxy", 18)}`);
+  console.log(`\n${"target".padEnd(20)} ${pad("req/s", 8)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("p99.9", 7)} ${pad("CPU µs/req", 11)} ${pad("errors", 6)} ${pad("non2xx", 6)} ${pad("req/s vs http-proxy", 20)} ${pad("p99 vs http-proxy", 18)} ${pad("CPU vs http-proxy", 18)}`);
   for (const s of withRatios) {
     console.log(
-      `${s.target.padEnd(20)} ${pad(s.rps, 8)} ${pad(s.p50ms.toFixed(2), 7)} ${pad(s.p99ms.toFixed(2), 7)} ${pad(s.p999ms.toFixed(2), 7)} ${pad(s.errors, 6)} ${pad(s.non2xx, 6)} ${pad(`${s.rpsVsHttpProxy.toFixed(2)}x`, 20)} ${pad(`${s.p99VsHttpProxy.toFixed(2)}x`, 18)}`,
+      `${s.target.padEnd(20)} ${pad(s.rps, 8)} ${pad(s.p50ms.toFixed(2), 7)} ${pad(s.p99ms.toFixed(2), 7)} ${pad(s.p999ms.toFixed(2), 7)} ${pad(s.cpuUsPerRequest === null ? "-" : s.cpuUsPerRequest.toFixed(1), 11)} ${pad(s.errors, 6)} ${pad(s.non2xx, 6)} ${pad(`${s.rpsVsHttpProxy.toFixed(2)}x`, 20)} ${pad(`${s.p99VsHttpProxy.toFixed(2)}x`, 18)} ${pad(s.cpuVsHttpProxy === null ? "-" : `${s.cpuVsHttpProxy.toFixed(2)}x`, 18)}`,
     );
   }
   const gw = withRatios.find((s) => s.target === "gwsim serve")!;
@@ -443,7 +475,7 @@ function report(opts: Options, note: string, targets: Target[], rows: Row[], dis
         world: { base: "packages/examples/world", generatedHTTPRoutes: opts.routes, generatedRules: opts.routes * 3 },
         summary: withRatios,
         targets: targetsMet,
-        rows: rows.map((r) => ({ ...r, rps: Math.round(r.rps), p50: round2(r.p50), p90: round2(r.p90), p99: round2(r.p99), p999: round2(r.p999), max: round2(r.max) })),
+        rows: rows.map((r) => ({ ...r, rps: Math.round(r.rps), cpuUsPerRequest: r.cpuUsPerRequest === null ? null : round2(r.cpuUsPerRequest), p50: round2(r.p50), p90: round2(r.p90), p99: round2(r.p99), p999: round2(r.p999), max: round2(r.max) })),
       },
       null,
       2,

@@ -7,6 +7,7 @@
  * One `Flight` per request, driven by the upstream's callbacks (no promise, stream or
  * AbortSignal per request): this is the adapter's hot path.
  */
+import type { ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { PassThrough, type Readable } from "node:stream";
 import seedrandom from "seedrandom";
@@ -210,6 +211,10 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   ctx.upstreams.get(address, target.protocol, target.tls, target.tlsId).dispatch({ method, path, headers, body }, new DiscardHandler(MIRROR_TIMEOUT_MS));
 }
 
+function uncork(res: ServerResponse): void {
+  res.uncork();
+}
+
 type Phase = "idle" | "waiting" | "relaying" | "discarding" | "done";
 
 /** One forwarded request: its attempts, timers and the relay of the answer. */
@@ -320,6 +325,12 @@ class Flight implements ResponseHandler {
     this.x.status = status;
     try {
       res.writeHead(status, responseHeaderList(headers, this.d.responseHeaders) as unknown as Record<string, string>);
+      // Head, first chunk and end usually arrive in one read from the backend: cork so they
+      // leave in one write instead of one per piece.
+      if (this.req.httpVersion !== "2.0") {
+        (res as ServerResponse).cork();
+        process.nextTick(uncork, res);
+      }
     } catch (e) {
       this.phase = "done";
       this.call?.abort(new Error("invalid response head"));

@@ -64,7 +64,7 @@ function signature(plan: FrontendPlan): string {
 }
 
 export class LiveGateway {
-  readonly metrics: ServeMetrics = createMetrics();
+  readonly metrics: ServeMetrics = createMetrics(() => this.inflight);
   private current: Installed;
   private readonly frontends = new Map<string, { frontend: Frontend; signature: string }>();
   private readonly upstreams: Upstreams;
@@ -93,7 +93,6 @@ export class LiveGateway {
       done: (x) => this.finished(x),
       track: (delta) => {
         this.inflight += delta;
-        this.metrics.inflight.inc(delta);
       },
       log: this.log,
       mirrored: (backend) => this.metrics.mirrors.inc({ backend }),

@@ -19,7 +19,8 @@ export interface ServeMetrics {
   generation: Gauge;
 }
 
-export function createMetrics(): ServeMetrics {
+/** `inflight` reads the requests in flight when scraped (no gauge update per request). */
+export function createMetrics(inflight?: () => number): ServeMetrics {
   const registry = new Registry();
   const registers = [registry];
   return {
@@ -45,7 +46,12 @@ export function createMetrics(): ServeMetrics {
       registers,
     }),
     openConnections: new Gauge({ name: "gwsim_open_connections", help: "Client connections open, by frontend", labelNames: ["frontend"], registers }),
-    inflight: new Gauge({ name: "gwsim_requests_in_flight", help: "Requests being served", registers }),
+    inflight: new Gauge({
+      name: "gwsim_requests_in_flight",
+      help: "Requests being served",
+      registers,
+      ...(inflight ? { collect(this: Gauge) { this.set(inflight()); } } : {}),
+    }),
     reloads: new Counter({ name: "gwsim_reloads_total", help: "Successful configuration reloads", registers }),
     reloadFailures: new Counter({ name: "gwsim_reload_failures_total", help: "Reloads refused (the previous configuration stayed in force)", registers }),
     refused: new Counter({
