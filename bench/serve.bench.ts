@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/serve.bench.ts [--quick] [--seconds N] [--rounds N] [--connections N] [--routes N]
  *   node --import tsx bench/serve.bench.ts --cpu-prof DIR   # gwsim serve only, with a V8 CPU profile
+ *   node --import tsx bench/serve.bench.ts --access-log     # gwsim writes its JSON access log (to a file)
  *
  * gwsim serves the bundled example world plus a generated table of HTTPRoutes (Gateway API
  * routing of every request: listener, hostname, path, headers, weighted split); the other two
@@ -36,6 +37,8 @@ interface Options {
   connections: number;
   routes: number;
   cpuProf: string | null;
+  /** gwsim writes its JSON access log (to a file) instead of none. */
+  accessLog: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -57,6 +60,7 @@ function options(argv: string[]): Options {
     connections: num("connections", 50),
     routes: num("routes", 300),
     cpuProf: value("cpu-prof") ?? null,
+    accessLog: argv.includes("--access-log"),
   };
 }
 
@@ -357,8 +361,10 @@ async function orchestrate(opts: Options): Promise<void> {
     if (check.status !== 0) throw new Error(`the bench's requests do not all route in gwsim:\n${check.stderr}`);
 
     // gwsim serve as a user runs it (from source, as the rest of the workspace's tools do);
-    // access log off: the bench measures routing and forwarding, not writing to a terminal.
-    const gwsimArgs = ["serve", "-f", world, "--endpoints", join(dir, "endpoints.json"), "--listen", "80=127.0.0.1:0", "--listen", "443=127.0.0.1:0", "--no-access-log", "--no-watch"];
+    // access log off unless --access-log (then to a file): by default the bench measures routing
+    // and forwarding, not logging.
+    const gwsimArgs = ["serve", "-f", world, "--endpoints", join(dir, "endpoints.json"), "--listen", "80=127.0.0.1:0", "--listen", "443=127.0.0.1:0", "--no-watch"];
+    gwsimArgs.push(...(opts.accessLog ? ["--access-log", join(dir, "access.log")] : ["--no-access-log"]));
     const profile = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProf] : [];
     const gwsim = start([...pin(0), process.execPath, ...profile, "--conditions=development", "--import", "tsx", join(root, "packages/sim/src/cli.ts"), ...gwsimArgs]);
     children.push(gwsim);
@@ -384,7 +390,7 @@ async function orchestrate(opts: Options): Promise<void> {
     console.log(`gwsim serve bench: ${note}`);
     console.log(
       `world: bundled example + ${opts.routes} generated HTTPRoutes (${opts.routes * 3} rules); ${mix.length} distinct requests cycled; ` +
-        `${opts.connections} connections; ${opts.rounds} rounds of ${opts.seconds}s per target, alternating; gwsim access log off`,
+        `${opts.connections} connections; ${opts.rounds} rounds of ${opts.seconds}s per target, alternating; gwsim access log ${opts.accessLog ? "on (to a file)" : "off"}`,
     );
     for (const t of targets) await measure(t, opts.warmupSeconds);
     const rows: Row[] = [];
@@ -471,7 +477,7 @@ function report(opts: Options, note: string, targets: Target[], rows: Row[], dis
         benchmark: "serve",
         node: process.version,
         layout: note,
-        settings: { ...opts, distinctRequests: distinct, loadGenerator: "autocannon", accessLog: "off" },
+        settings: { ...opts, distinctRequests: distinct, loadGenerator: "autocannon", accessLog: opts.accessLog ? "on (JSON lines to a file)" : "off" },
         world: { base: "packages/examples/world", generatedHTTPRoutes: opts.routes, generatedRules: opts.routes * 3 },
         summary: withRatios,
         targets: targetsMet,

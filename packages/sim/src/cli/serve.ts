@@ -83,10 +83,52 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
   };
 }
 
+/** Buffered text beyond this is written at once rather than after BATCH_MS. */
+const BATCH_LIMIT = 64 * 1024;
+/** How long a log line may wait to be written with others (nginx's access_log `flush=` idea). */
+const BATCH_MS = 50;
+
+/**
+ * Lines collected and written together at most BATCH_MS later: one write for many requests
+ * instead of one write (a system call, for stderr) per request.
+ */
+function batched(write: (text: string) => void): { write: (line: string) => void; flush: () => void } {
+  let pending: string[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    size = 0;
+    write(text);
+  };
+  return {
+    write(line) {
+      pending.push(line);
+      size += line.length;
+      if (size >= BATCH_LIMIT) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setTimeout(flush, BATCH_MS).unref();
+      }
+    },
+    flush,
+  };
+}
+
 function openLog(path: string, io: Io): { write: (line: string) => void; close: () => Promise<void> } {
   const stream: WriteStream = createWriteStream(resolve(io.cwd, path), { flags: "a" });
   stream.on("error", (e) => io.stderr(`gwsim: ${path}: ${e.message}\n`));
-  return { write: (line) => void stream.write(line), close: () => new Promise((r) => stream.end(() => r())) };
+  const lines = batched((text) => void stream.write(text));
+  return {
+    write: lines.write,
+    close: () => {
+      lines.flush();
+      return new Promise((r) => stream.end(() => r()));
+    },
+  };
 }
 
 export async function serveCommand(argv: string[], io: Io, options: { signals?: EventEmitter } = {}): Promise<ExitCode> {
@@ -106,7 +148,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
 
   const record = typeof values.record === "string" ? openLog(values.record, io) : null;
   const accessFile = typeof values["access-log"] === "string" && !values["no-access-log"] ? openLog(values["access-log"], io) : null;
-  const accessLog = values["no-access-log"] ? null : accessFile ? accessFile.write : (line: string) => io.stderr(line);
+  const stderrLog = values["no-access-log"] || accessFile ? null : batched((text) => io.stderr(text));
+  const accessLog = values["no-access-log"] ? null : accessFile ? accessFile.write : stderrLog!.write;
 
   let gw: LiveGateway;
   try {
@@ -181,6 +224,7 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   await gw.close({ drainMs });
   await record?.close();
   await accessFile?.close();
+  stderrLog?.flush();
   io.stderr("gwsim: stopped\n");
   return 0;
 }

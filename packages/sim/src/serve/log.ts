@@ -5,11 +5,12 @@
  */
 import type { Exchange } from "./types.js";
 
-export function accessLogLine(x: Exchange): string {
+/** The access log line as an object (what `accessLogLine` writes; kept for tests and tools). */
+export function accessLogRecord(x: Exchange): Record<string, unknown> {
   const d = x.decision;
   const r = x.request;
-  return `${JSON.stringify({
-    time: new Date(x.started).toISOString(),
+  return {
+    time: isoTime(x.started),
     index: x.index,
     frontend: x.frontend,
     listener: d?.listener ? `${d.listener.gateway}/${d.listener.name}` : null,
@@ -30,7 +31,41 @@ export function accessLogLine(x: Exchange): string {
     reason: x.reason,
     aborted: x.aborted || undefined,
     generation: x.generation,
-  })}\n`;
+  };
+}
+
+const str = (v: string | null | undefined): string => (v === null || v === undefined ? "null" : JSON.stringify(v));
+
+/**
+ * One JSON line per request, written field by field (the same text JSON.stringify of
+ * `accessLogRecord` gives, at a fraction of the cost: this runs for every request).
+ */
+export function accessLogLine(x: Exchange): string {
+  const d = x.decision;
+  const r = x.request;
+  const listener = d?.listener ? str(`${d.listener.gateway}/${d.listener.name}`) : "null";
+  const route = d?.route ? str(`${d.route.kind}/${d.route.namespace}/${d.route.name}`) : "null";
+  const rule = d?.route?.rule ?? null;
+  return (
+    `{"time":"${isoTime(x.started)}","index":${x.index},"frontend":${str(x.frontend)},"listener":${listener},` +
+    `"method":${str(r.method)},"host":${str(r.host)},"path":${str(r.path)},"protocol":${str(r.protocol)},` +
+    `"status":${x.status},"outcome":${str(d?.outcome)},"route":${route},"rule":${rule === null ? "null" : JSON.stringify(rule)},` +
+    `"backend":${str(x.backend)},"endpoint":${str(x.endpoint)},"attempts":${x.attempts},"mirrors":${x.mirrors},` +
+    `"durationMs":${round(x.durationMs)},"upstreamMs":${x.upstreamMs === null ? "null" : round(x.upstreamMs)},"reason":${str(x.reason)},` +
+    `${x.aborted ? '"aborted":true,' : ""}"generation":${x.generation}}\n`
+  );
+}
+
+let lastMs = NaN;
+let lastIso = "";
+
+/** ISO time of an epoch millisecond, reused while requests arrive within the same millisecond. */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** A trace line: the request as decided, `time`, the `decision`, and `observed` {backend, upstreamHost, status}. */
@@ -40,7 +75,7 @@ export function recordLine(x: Exchange): string {
     observed.backend = x.backend;
     observed.upstreamHost = x.endpoint;
   }
-  return `${JSON.stringify({ ...x.request, id: x.request.id ?? x.index, time: new Date(x.started).toISOString(), decision: x.decision, observed })}\n`;
+  return `${JSON.stringify({ ...x.request, id: x.request.id ?? x.index, time: isoTime(x.started), decision: x.decision, observed })}\n`;
 }
 
 function round(ms: number): number {

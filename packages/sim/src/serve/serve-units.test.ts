@@ -6,6 +6,8 @@ import { parseDuration, timeoutMs } from "./duration.js";
 import { endpointsFromManifests, parseEndpointsFile, RoundRobin } from "./endpoints.js";
 import { applyHeaderEdits, requestHeaders, responseHeaders } from "./headers.js";
 import { parseListen } from "./listen.js";
+import { accessLogLine, accessLogRecord } from "./log.js";
+import type { Exchange } from "./types.js";
 import { backoffFor, mirrorFires } from "./forward.js";
 import { hostnameScore, listenerForServerName, parseClientHello } from "./tls.js";
 
@@ -172,5 +174,44 @@ describe("TLS helpers", () => {
     expect(parseClientHello(bytes)).toEqual({ kind: "hello", serverName: "shop.example.com" });
     expect(parseClientHello(bytes.subarray(0, 20))).toEqual({ kind: "incomplete" });
     expect(parseClientHello(Buffer.from("GET / HTTP/1.1\r\n"))).toEqual({ kind: "notTls" });
+  });
+});
+
+describe("access log line", () => {
+  const text = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom('"', "\\", "\n", "\u0000", "\u2028", "é/ü"));
+  const exchange = fc.record({
+    index: fc.nat(),
+    started: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+    frontend: text,
+    generation: fc.nat(),
+    request: fc.record({ method: text, host: fc.option(text, { nil: undefined }), path: text, protocol: fc.constantFrom("HTTP/1.1", "HTTP/2", "websocket") }),
+    decision: fc.option(
+      fc.record({
+        outcome: fc.constantFrom("forward", "notFound", "error"),
+        listener: fc.option(fc.record({ gateway: text, name: text, port: fc.nat() }), { nil: null }),
+        route: fc.option(fc.record({ kind: fc.constantFrom("HTTPRoute", "GRPCRoute"), namespace: text, name: text, rule: fc.option(fc.nat(), { nil: null }) }), { nil: null }),
+      }),
+      { nil: null },
+    ),
+    status: fc.nat({ max: 599 }),
+    backend: fc.option(text, { nil: null }),
+    endpoint: fc.option(text, { nil: null }),
+    attempts: fc.nat({ max: 5 }),
+    durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    upstreamMs: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
+    reason: fc.option(text, { nil: null }),
+    mirrors: fc.nat({ max: 3 }),
+    aborted: fc.boolean(),
+  });
+
+  it("is exactly JSON.stringify of the access log record, whatever the strings hold", () => {
+    fc.assert(
+      fc.property(exchange, (x) => {
+        const line = accessLogLine(x as unknown as Exchange);
+        expect(line).toBe(`${JSON.stringify(accessLogRecord(x as unknown as Exchange))}\n`);
+        expect(JSON.parse(line).time).toBe(new Date(x.started).toISOString());
+      }),
+      { numRuns: 300 },
+    );
   });
 });
