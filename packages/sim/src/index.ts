@@ -60,3 +60,4 @@ export type { RolloutPlan, RolloutStep, RolloutOptions, StepHold } from "./rollo
 export { parseGoDuration, formatDuration } from "./rollout/duration.js";
 export { renderHtml } from "./report/html.js";
 export type { HtmlOptions } from "./report/html.js";
+export { renderRolloutText, renderRolloutPlanText, renderRolloutJson } from "./rollout/text.js";
