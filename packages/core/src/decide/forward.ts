@@ -107,7 +107,7 @@ export function applyRule(
   final.outcome = "forward";
   final.status = null;
   final.forwarded = result.forwarded;
-  final.backendTLS = backendTLSFor(rt, backend);
+  final.backendTLS = backendTLSFor(rt, target.weights, picked.index);
   if (notes && final.backendTLS) notes.push(`BackendTLSPolicy ${final.backendTLS.policy} applies: TLS to the backend with SNI ${final.backendTLS.sni}`);
   return final;
 }
@@ -148,7 +148,7 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   out.outcome = "forward";
   out.status = null;
   out.forwarded = null;
-  out.backendTLS = reencrypt ? backendTLSFor(ctx.rt, backend) : null;
+  out.backendTLS = reencrypt ? backendTLSFor(ctx.rt, target.weights, picked.index) : null;
   if (ctx.notes && out.backendTLS) ctx.notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: the stream is re-encrypted to the backend with SNI ${out.backendTLS.sni}`);
   return out;
 }
@@ -206,27 +206,10 @@ export function backendLabel(b: { group: string; kind: string; namespace: string
 
 export const round = (x: number): string => String(Math.round(x * 10_000) / 10_000);
 
-/**
- * The BackendTLSPolicy for a Service backend: one naming the port's sectionName wins over one
- * for the whole Service (gwsim choice: the more specific target), else the first in graph order.
- */
-export function backendTLSFor(rt: Runtime, b: { group: string; kind: string; namespace: string; name: string; port: number | null }): BackendTLS | null {
-  if (b.group !== "" || b.kind !== "Service") return null;
-  const list = rt.backendTLS.get(`${b.namespace}/${b.name}`);
-  if (!list) return null;
-  const key = `${b.namespace}/${b.name}`;
-  const svc = Object.hasOwn(rt.table.services, key) ? rt.table.services[key] : undefined;
-  const portName = svc?.ports.find((p) => p.port === b.port)?.name ?? null;
-  let whole: number | null = null;
-  for (const i of list) {
-    const p = rt.table.backendTLSPolicies[i]!;
-    if (p.sectionName !== null) {
-      if (p.sectionName === portName) return tlsOf(rt, i);
-    } else if (whole === null) {
-      whole = i;
-    }
-  }
-  return whole === null ? null : tlsOf(rt, whole);
+/** The BackendTLSPolicy that applies to backend `i` of the rule (runtime.ts policyFor), or null. */
+export function backendTLSFor(rt: Runtime, weights: RuleRuntime, i: number): BackendTLS | null {
+  const p = weights.tlsPolicy[i] ?? -1;
+  return p < 0 ? null : tlsOf(rt, p);
 }
 
 function tlsOf(rt: Runtime, i: number): BackendTLS {

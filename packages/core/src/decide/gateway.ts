@@ -40,25 +40,21 @@ export function decideGateway(ctx: DecideContext, req: RequestView, base: Decisi
     const ports = [...gw.ports.keys()].sort((a, b) => a - b).join(", ") || "none";
     return fail(base, ctx, { outcome: "reject", status: null, reason: "NoListener", message: `gateway ${gwKey} has no listener on port ${req.port} (ports: ${ports}); connection refused` });
   }
-  const index = (protocol: string): HostLookup | undefined => {
-    const h = port.protocols.get(protocol);
-    return h && !isEmpty(h) ? h : undefined;
-  };
   const readers = READERS[req.scheme] ?? [];
 
   if (req.scheme === "http") {
-    const hosts = index("HTTP");
+    const hosts = usable(port.protocols.get("HTTP"));
     if (hosts) return routeSelected(ctx, req, base, selectHttpListener(ctx, req, hosts, gwKey));
   } else if (req.scheme === "https" || req.scheme === "tls") {
-    const https = index("HTTPS");
-    const tls = index("TLS");
+    const https = usable(port.protocols.get("HTTPS"));
+    const tls = usable(port.protocols.get("TLS"));
     if (https || tls) return decideBySni(ctx, req, base, https, tls, gwKey);
   } else {
-    const only = index(readers[0]!);
+    const only = usable(port.protocols.get(readers[0]!));
     if (only) return streamOn(ctx, req, base, only);
   }
   // A TCP listener proxies whatever arrives on its port: HTTP and TLS clients included.
-  const tcp = req.scheme !== "tcp" && req.scheme !== "udp" ? index("TCP") : undefined;
+  const tcp = req.scheme !== "tcp" && req.scheme !== "udp" ? usable(port.protocols.get("TCP")) : undefined;
   if (tcp) {
     ctx.notes?.push(`port ${req.port} of ${gwKey} is served by a TCP listener: the ${req.scheme.toUpperCase()} connection is proxied as a TCP stream`);
     return streamOn(ctx, req, base, tcp);
@@ -71,6 +67,11 @@ export function decideGateway(ctx: DecideContext, req: RequestView, base: Decisi
       ? `no programmed ${wanted} listener on port ${req.port} of ${gwKey} (${sameProtocol.map((l) => l.name).join(", ")} not ready); connection refused`
       : `port ${req.port} of ${gwKey} serves ${[...new Set(onPort.map((l) => l.protocol))].join("/")}, not ${wanted}; connection refused`;
   return fail(base, ctx, { outcome: "reject", status: null, reason: sameProtocol.length > 0 ? "ListenerNotReady" : "ProtocolMismatch", message });
+}
+
+/** A protocol's hostname index on a port, when it has a programmed listener. */
+function usable(h: HostLookup | undefined): HostLookup | undefined {
+  return h && !isEmpty(h) ? h : undefined;
 }
 
 /** TCP and UDP listeners have no hostname: the port's one listener. */

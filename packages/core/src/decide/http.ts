@@ -19,6 +19,14 @@ import type { DecideContext } from "./index.js";
 
 export type Selected = { li: number; host: string } | { fail: Fail; listener: number | null };
 
+const NONE: readonly number[] = Object.freeze([]);
+const ONE: number[][] = [];
+/** A one-entry list without allocating per request (read-only by its callers). */
+function oneOrNone(i: number | undefined): readonly number[] {
+  if (i === undefined) return NONE;
+  return (ONE[i] ??= Object.freeze([i]) as number[]);
+}
+
 /** HTTP: the most specific listener for the Host; none → 404 (the port is open, the virtual host is missing). */
 export function selectHttpListener(ctx: DecideContext, req: RequestView, hosts: HostLookup, gwKey: string): Selected {
   const li = selectListener(hosts, req.host);
@@ -119,8 +127,8 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   // older), so the most specific hostname matching the Host belongs to one kind, whose routes
   // decide. A gRPC call on an HTTPRoute hostname is routed as the HTTP/2 POST it is (GEP-1016
   // "Cross Serving": HTTPRoute can serve gRPC); other requests never match a GRPCRoute.
-  const httpGroups = hostGroups(lrt.hosts, host, !ctx.fallthrough);
-  const grpcGroups = hostGroups(lrt.grpcHosts, host, !ctx.fallthrough);
+  const grpcGroups = listener.grpc.routes.length > 0 ? hostGroups(lrt.grpcHosts, host, !ctx.fallthrough) : NONE;
+  const httpGroups = ctx.fallthrough ? hostGroups(lrt.hosts, host, false) : oneOrNone(selectListener(lrt.hosts, host));
   if (grpcGroups.length > 0) {
     const grpcHost = listener.grpc.groups[grpcGroups[0]!]!.hostname;
     const httpHost = httpGroups.length > 0 ? listener.groups[httpGroups[0]!]!.hostname : null;

@@ -26,8 +26,20 @@ export function countListeners(h: HostLookup): number {
   return (h.any === null ? 0 : 1) + h.exact.size + h.wildcard.size;
 }
 
+/** The most specific entry of a hostname index for `name` (hostCandidates' first, without allocating). */
 export function selectListener(h: HostLookup, name: string): number | undefined {
-  return hostGroups(h, name, true)[0];
+  if (name !== "") {
+    const e = h.exact.get(name);
+    if (e !== undefined) return e;
+  }
+  if (h.wildcard.size > 0) {
+    // Wildcards need at least one character before the suffix's leading dot.
+    for (let i = name.indexOf(".", 1); i > 0; i = name.indexOf(".", i + 1)) {
+      const w = h.wildcard.get(name.slice(i));
+      if (w !== undefined) return w;
+    }
+  }
+  return h.any ?? undefined;
 }
 
 /** Entries of a hostname index that match `host`, most specific first. */

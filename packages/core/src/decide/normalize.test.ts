@@ -12,6 +12,7 @@ import {
   queryValue,
   removeDotSegments,
   splitHostPort,
+  splitHostPortChecked,
   type Headers,
   type PathNormalizationOptions,
 } from "./normalize.js";
@@ -313,5 +314,11 @@ describe("splitHostPort", () => {
 
   it("never throws", () => {
     fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => void splitHostPort(s)));
+  });
+  it("its fast path agrees with the checked definition", () => {
+    const unit = fc.constantFrom(..."abcXYZ09.-:[]@ /\t".split(""));
+    fc.assert(fc.property(fc.string({ unit, maxLength: 12 }), (s) => {
+      expect(splitHostPort(s)).toEqual(splitHostPortChecked(s));
+    }), { numRuns: 5000 });
   });
 });

@@ -268,7 +268,20 @@ export interface HostPort {
 }
 
 /** Splits a Host / :authority value into host and port (`example.com:8080`, `[::1]:80`). */
+/** Already lower-case, nothing to trim or refuse: the common Host, split without the checks. */
+const PLAIN_AUTHORITY = /^([a-z0-9.-]*)(?::([0-9]{1,5}))?$/;
+
 export function splitHostPort(authority: string): HostPort {
+  const plain = PLAIN_AUTHORITY.exec(authority);
+  if (plain) {
+    const port = plain[2] === undefined ? null : Number(plain[2]);
+    if (port === null || (port >= 1 && port <= 65535)) return { host: plain[1]!, port, ok: true };
+  }
+  return splitHostPortChecked(authority);
+}
+
+/** splitHostPort for any input (the definition; the fast path above must agree with it). */
+export function splitHostPortChecked(authority: string): HostPort {
   const a = authority.trim().toLowerCase();
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]]*)(?::(\d*))?$/.exec(a);
   if (!m || CONTROL.test(a) || /[\s/?#@]/.test(a)) return { host: "", port: null, ok: false, reason: `invalid host ${JSON.stringify(authority)}` };

@@ -44,6 +44,8 @@ export interface GrpcMatchRuntime {
 }
 
 export interface RuleRuntime {
+  /** Per backend: the index of the BackendTLSPolicy that applies to it (table.backendTLSPolicies), or -1. */
+  tlsPolicy: number[];
   weights: number[];
   /** How many backends have weight above 0, and the first of them. */
   weighted: number;
@@ -122,6 +124,15 @@ function prepare(table: RouteTable): Runtime {
     if (!list) backendTLS.set(k, (list = []));
     list.push(i);
   });
+  const ruleRuntime = (r: CompiledRule): RuleRuntime => {
+    const weights = r.backends.map((b) => b.weight);
+    return {
+      tlsPolicy: r.backends.map((b) => policyFor(table, backendTLS, b)),
+      weights,
+      weighted: weights.filter((w) => w > 0).length,
+      firstWeighted: weights.findIndex((w) => w > 0),
+    };
+  };
   return {
     table,
     rules: table.rules.map(ruleRuntime),
@@ -144,9 +155,27 @@ function groupRuntime(g: CompiledGroup): GroupRuntime {
   return { hostname: g.hostname, exactPaths: toMap(g.exactPaths), prefixes: toMap(g.prefixes), regexes: g.regexes, order: g.order };
 }
 
-function ruleRuntime(r: CompiledRule): RuleRuntime {
-  const weights = r.backends.map((b) => b.weight);
-  return { weights, weighted: weights.filter((w) => w > 0).length, firstWeighted: weights.findIndex((w) => w > 0) };
+/**
+ * The BackendTLSPolicy for a Service backend: one naming the port's sectionName wins over one
+ * for the whole Service (gwsim choice: the more specific target), else the first in graph order.
+ */
+function policyFor(table: RouteTable, byService: Map<string, number[]>, b: { group: string; kind: string; namespace: string; name: string; port: number | null }): number {
+  if (b.group !== "" || b.kind !== "Service") return -1;
+  const key = `${b.namespace}/${b.name}`;
+  const list = byService.get(key);
+  if (!list) return -1;
+  const svc = Object.hasOwn(table.services, key) ? table.services[key] : undefined;
+  const portName = svc?.ports.find((p) => p.port === b.port)?.name ?? null;
+  let whole = -1;
+  for (const i of list) {
+    const p = table.backendTLSPolicies[i]!;
+    if (p.sectionName !== null) {
+      if (p.sectionName === portName) return i;
+    } else if (whole === -1) {
+      whole = i;
+    }
+  }
+  return whole;
 }
 
 function grpcMatchRuntime(m: CompiledGrpcMatch): GrpcMatchRuntime {

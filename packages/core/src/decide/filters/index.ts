@@ -185,6 +185,8 @@ export function unsupportedFilter(filter: RouteFilter): { reason: string; messag
  */
 export function applyFilters(filters: RouteFilter[], ctx: FilterContext, prior?: FilterResult): FilterResult {
   if (prior && (prior.forwarded === null || prior.redirect || prior.respond || prior.error)) return prior;
+  // Most rules have no filters: the request goes on as it came (the same shapes the loop makes).
+  if (filters.length === 0) return prior ?? unfiltered(ctx);
   const start = prior ? stateFromResult(prior) : stateFromContext(ctx);
 
   for (const filter of filters) {
@@ -216,6 +218,24 @@ export function applyFilters(filters: RouteFilter[], ctx: FilterContext, prior?:
     mirrors: state.mirrors,
     error: null,
     notes: state.notes,
+  };
+}
+
+function unfiltered(ctx: FilterContext): FilterResult {
+  const headers: Record<string, string | string[]> = {};
+  for (const name in ctx.headers) {
+    if (name === "host") continue; // carried as `host`
+    const v = ctx.headers[name]!;
+    headers[name.toLowerCase()] = typeof v === "string" ? v : v.length === 1 ? v[0]! : [...v];
+  }
+  return {
+    forwarded: { method: ctx.method, scheme: ctx.scheme, host: ctx.port !== null ? `${ctx.host}:${ctx.port}` : ctx.host, path: ctx.query ? `${ctx.path}?${ctx.query}` : ctx.path, headers },
+    redirect: null,
+    respond: null,
+    responseHeaders: null,
+    mirrors: [],
+    error: null,
+    notes: [],
   };
 }
 
