@@ -33,17 +33,19 @@ const PLAIN_VALUE = /^(?:[^\0\r\n \t](?:[^\0\r\n]*[^\0\r\n \t])?)?$/;
  * already lower-case and every value a single plain string; otherwise the two functions.
  */
 export function readHeaders(raw: Record<string, string | string[]>): { headers: Headers } | { problem: string } {
-  const out: Headers = {};
-  let plain = true;
-  for (const name in raw) {
-    const v = raw[name];
-    if (typeof v !== "string" || !PLAIN_NAME.test(name) || !PLAIN_VALUE.test(v)) {
-      plain = false;
-      break;
-    }
-    out[name] = v;
-  }
-  if (plain) return { headers: out };
+  const plain = readPlainHeaders(raw);
+  if (plain) return plain;
   const problem = headerProblem(raw);
   return problem ? { problem } : { headers: lowerCaseHeaders(raw) };
+}
+
+/** The one-pass case of readHeaders (every name lower-case, every value one plain string), else null. */
+export function readPlainHeaders(raw: Record<string, unknown>): { headers: Headers } | null {
+  const out: Headers = {};
+  for (const name in raw) {
+    const v = raw[name];
+    if (typeof v !== "string" || !PLAIN_NAME.test(name) || !PLAIN_VALUE.test(v)) return null;
+    out[name] = v;
+  }
+  return { headers: out };
 }

@@ -45,7 +45,7 @@ export function applyRule(
   host: string,
   norm: { path: string; query: string },
 ): Decision {
-  const { rt, notes } = ctx;
+  const { notes } = ctx;
   const { rule, route } = target;
   const out = d;
   out.route = routeRefOf(target);
@@ -53,13 +53,61 @@ export function applyRule(
   out.timeouts = rule.timeouts ? { ...rule.timeouts } : null;
   out.retry = rule.retry ? { ...rule.retry, ...(rule.retry.codes ? { codes: [...rule.retry.codes] } : {}) } : null;
   out.sessionPersistence = rule.sessionPersistence ? structuredClone(rule.sessionPersistence) : null;
-  // forwarded.host carries the Host; the header map does not repeat it.
-  let headers: Headers = req.headers;
-  if (Object.hasOwn(headers, "host")) {
-    headers = {};
-    for (const k of Object.keys(req.headers)) if (k !== "host") headers[k] = req.headers[k]!;
+  // Most rules have no filters: then nothing below needs the filter machinery.
+  let fctx: FilterContext | null = null;
+  let ruleResult: FilterResult | null = null;
+  if (rule.filters.length > 0) {
+    fctx = filterContext(req, frontend, target, host, norm);
+    ruleResult = applyFilters(rule.filters as RouteFilter[], fctx);
+    if (notes) for (const n of ruleResult.notes) notes.push(`rule filter: ${n}`);
+    const early = filterOutcome(ctx, out, ruleResult);
+    if (early) return early;
+    withFilterEffects(out, ruleResult);
   }
-  const fctx: FilterContext = {
+
+  if (rule.backends.length === 0 || rule.totalWeight <= 0) {
+    const message =
+      rule.backends.length === 0
+        ? `rule ${rule.index} of ${route.namespace}/${route.name} has no backendRefs: 500`
+        : `every backendRef of rule ${rule.index} of ${route.namespace}/${route.name} has weight 0: 500`;
+    return fail(out, ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
+  }
+  const index = pickBackend(ctx, target.weights);
+  const backend = rule.backends[index]!;
+  out.backend = idOf(backend);
+  notes?.push(pickNote(ctx, rule, backend, target.weights));
+  if (!backend.valid) {
+    const reason = backend.reason ?? "InvalidBackend";
+    return fail(out, ctx, {
+      outcome: "error",
+      status: 500,
+      reason,
+      message: `backend ${backendLabel(backend)} is invalid (${reason}${backend.message ? `: ${backend.message}` : ""}); its share of traffic answers 500`,
+    });
+  }
+  let forwarded: Decision["forwarded"];
+  if (backend.filters.length > 0) {
+    fctx ??= filterContext(req, frontend, target, host, norm);
+    const prior = ruleResult ?? applyFilters([], fctx);
+    const result = applyFilters(backend.filters as RouteFilter[], fctx, prior);
+    if (notes) for (const n of result.notes.slice(prior.notes.length)) notes.push(`backendRef filter: ${n}`);
+    const late = filterOutcome(ctx, out, result);
+    if (late) return late;
+    withFilterEffects(out, result);
+    forwarded = result.forwarded;
+  } else {
+    forwarded = ruleResult ? ruleResult.forwarded : forwardedAsSent(req, host, norm);
+  }
+  out.outcome = "forward";
+  out.status = null;
+  out.forwarded = forwarded;
+  out.backendTLS = backendTLSFor(ctx.rt, target.weights, index);
+  if (notes && out.backendTLS) notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: TLS to the backend with SNI ${out.backendTLS.sni}`);
+  return out;
+}
+
+function filterContext(req: RequestView, frontend: Frontend, target: RuleTarget, host: string, norm: { path: string; query: string }): FilterContext {
+  return {
     method: req.method,
     scheme: req.scheme,
     host,
@@ -68,48 +116,30 @@ export function applyRule(
     listenerProtocol: frontend.protocol,
     path: norm.path,
     query: norm.query,
-    headers,
+    headers: req.headers,
     pathMatch: target.pathMatch ? { ...target.pathMatch } : null,
   };
-  const ruleResult = applyFilters(rule.filters as RouteFilter[], fctx);
-  if (notes) for (const n of ruleResult.notes) notes.push(`rule filter: ${n}`);
-  const early = filterOutcome(ctx, out, ruleResult);
-  if (early) return early;
+}
 
-  if (rule.backends.length === 0 || rule.totalWeight <= 0) {
-    const message =
-      rule.backends.length === 0
-        ? `rule ${rule.index} of ${route.namespace}/${route.name} has no backendRefs: 500`
-        : `every backendRef of rule ${rule.index} of ${route.namespace}/${route.name} has weight 0: 500`;
-    return fail(withFilterEffects(out, ruleResult), ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
+/**
+ * The request as the backend receives it when no filter changes it: what applyFilters gives
+ * for an empty list (filters/index.ts `unfiltered`), built directly. The Host travels as
+ * `host`, not among the headers; a header sent once is a string.
+ */
+function forwardedAsSent(req: RequestView, host: string, norm: { path: string; query: string }): NonNullable<Decision["forwarded"]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const name in req.headers) {
+    if (name === "host") continue;
+    const v = req.headers[name]!;
+    headers[name] = typeof v === "string" ? v : v.length === 1 ? v[0]! : [...v];
   }
-  const picked = pickBackend(ctx, target.weights);
-  const backend = rule.backends[picked.index]!;
-  out.backend = idOf(backend);
-  notes?.push(pickNote(ctx, rule, backend, picked.u));
-  if (!backend.valid) {
-    const reason = backend.reason ?? "InvalidBackend";
-    return fail(withFilterEffects(out, ruleResult), ctx, {
-      outcome: "error",
-      status: 500,
-      reason,
-      message: `backend ${backendLabel(backend)} is invalid (${reason}${backend.message ? `: ${backend.message}` : ""}); its share of traffic answers 500`,
-    });
-  }
-  let result = ruleResult;
-  if (backend.filters.length > 0) {
-    result = applyFilters(backend.filters as RouteFilter[], fctx, ruleResult);
-    if (notes) for (const n of result.notes.slice(ruleResult.notes.length)) notes.push(`backendRef filter: ${n}`);
-    const late = filterOutcome(ctx, out, result);
-    if (late) return late;
-  }
-  const final = withFilterEffects(out, result);
-  final.outcome = "forward";
-  final.status = null;
-  final.forwarded = result.forwarded;
-  final.backendTLS = backendTLSFor(rt, target.weights, picked.index);
-  if (notes && final.backendTLS) notes.push(`BackendTLSPolicy ${final.backendTLS.policy} applies: TLS to the backend with SNI ${final.backendTLS.sni}`);
-  return final;
+  return {
+    method: req.method,
+    scheme: req.scheme,
+    host: req.hostPort !== null ? `${host}:${req.hostPort}` : host,
+    path: norm.query ? `${norm.path}?${norm.query}` : norm.path,
+    headers,
+  };
 }
 
 /**
@@ -132,10 +162,10 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
         : `every backendRef of ${route.kind} ${route.namespace}/${route.name} has weight 0: ${refuse}`;
     return fail(out, ctx, { outcome: "reject", status: null, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
-  const picked = pickBackend(ctx, target.weights);
-  const backend = rule.backends[picked.index]!;
+  const index = pickBackend(ctx, target.weights);
+  const backend = rule.backends[index]!;
   out.backend = idOf(backend);
-  ctx.notes?.push(pickNote(ctx, rule, backend, picked.u));
+  ctx.notes?.push(pickNote(ctx, rule, backend, target.weights));
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
@@ -148,12 +178,13 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   out.outcome = "forward";
   out.status = null;
   out.forwarded = null;
-  out.backendTLS = reencrypt ? backendTLSFor(ctx.rt, target.weights, picked.index) : null;
+  out.backendTLS = reencrypt ? backendTLSFor(ctx.rt, target.weights, index) : null;
   if (ctx.notes && out.backendTLS) ctx.notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: the stream is re-encrypted to the backend with SNI ${out.backendTLS.sni}`);
   return out;
 }
 
-function pickNote(ctx: DecideContext, rule: CompiledRule, backend: CompiledBackend, u: number | null): string {
+function pickNote(ctx: DecideContext, rule: CompiledRule, backend: CompiledBackend, r: RuleRuntime): string {
+  const u = r.weighted === 1 ? null : draw(ctx.seed, ctx.index);
   return (
     `backend ${backendLabel(backend)}: weight ${backend.weight} of ${rule.totalWeight}, probability ${round(backend.probability)}` +
     (u === null ? " (the only backend with weight)" : `, picked by seeded draw ${round(u)} (seed ${ctx.seed}, index ${ctx.index})`)
@@ -185,10 +216,10 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
   return null;
 }
 
-function pickBackend(ctx: DecideContext, r: RuleRuntime): { index: number; u: number | null } {
-  if (r.weighted === 1) return { index: r.firstWeighted, u: null };
-  const u = draw(ctx.seed, ctx.index);
-  return { index: pickWeighted(r.weights, u), u };
+/** The backend of this decision: the only one with weight, else the seeded draw's. */
+function pickBackend(ctx: DecideContext, r: RuleRuntime): number {
+  if (r.weighted === 1) return r.firstWeighted;
+  return pickWeighted(r.weights, draw(ctx.seed, ctx.index));
 }
 
 export function shareOf(b: CompiledBackend): BackendShare {

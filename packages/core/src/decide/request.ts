@@ -4,7 +4,7 @@
  */
 import type { GatewayRequest } from "../model/request.js";
 import { splitHostPort, type Headers } from "./normalize.js";
-import { readHeaders } from "./fast-path.js";
+import { readHeaders, readPlainHeaders } from "./fast-path.js";
 
 export interface RequestView {
   id: unknown;
@@ -46,6 +46,7 @@ export type RequestRead = { ok: true; request: RequestView } | { ok: false; reas
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, tls: 443 };
 const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
 const STRING_FIELDS = ["gateway", "service", "address", "from", "host", "sni", "method", "path", "protocol", "clientCertificate"] as const;
+const STRING_FIELD_SET: ReadonlySet<string> = new Set(STRING_FIELDS);
 
 function bad(id: unknown, message: string): RequestRead {
   return { ok: false, reason: "BadRequest", message, id };
@@ -75,8 +76,15 @@ export function readRequest(raw: unknown): RequestRead {
     return bad(id, `port is required for scheme ${scheme}`);
   }
 
-  for (const field of STRING_FIELDS) {
-    if (r[field] !== undefined && typeof r[field] !== "string") return bad(id, `${field} must be a string`);
+  // One pass over the fields present; the ordered check below only names the first bad one.
+  let badField = false;
+  for (const key in r) {
+    if (STRING_FIELD_SET.has(key) && r[key] !== undefined && typeof r[key] !== "string") badField = true;
+  }
+  if (badField) {
+    for (const field of STRING_FIELDS) {
+      if (r[field] !== undefined && typeof r[field] !== "string") return bad(id, `${field} must be a string`);
+    }
   }
 
   let headers: Headers = {};
@@ -84,11 +92,15 @@ export function readRequest(raw: unknown): RequestRead {
     if (r.headers === null || typeof r.headers !== "object" || Array.isArray(r.headers)) {
       return bad(id, "headers must be an object of strings or string arrays");
     }
-    for (const v of Object.values(r.headers as Record<string, unknown>)) {
-      const okValue = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
-      if (!okValue) return bad(id, "headers must be an object of strings or string arrays");
+    // readHeaders takes plain string values in one pass; anything else is checked here first.
+    let read: { headers: Headers } | { problem: string } | null = readPlainHeaders(r.headers as Record<string, unknown>);
+    if (read === null) {
+      for (const v of Object.values(r.headers as Record<string, unknown>)) {
+        const okValue = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+        if (!okValue) return bad(id, "headers must be an object of strings or string arrays");
+      }
+      read = readHeaders(r.headers as Record<string, string | string[]>);
     }
-    const read = readHeaders(r.headers as Record<string, string | string[]>);
     if ("problem" in read) return bad(id, read.problem);
     headers = read.headers;
   }
