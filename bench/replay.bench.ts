@@ -3,6 +3,8 @@
  *
  *   node --conditions=development --import tsx bench/replay.bench.ts [--quick] [--keep] [--rounds N]
  *   pnpm bench replay
+ *   ... --keep --generate-only    # only write the traces (and wide.yaml) to a temp dir, for profiling
+ * BENCH_N overrides the number of requests per trace.
  *
  * Generates, with `gwsim synth`'s library, a 1,000,000-request JSONL trace of the store profile
  * for the bundled example world (packages/examples/world) and one of a 1,000-route world made up
@@ -242,7 +244,7 @@ async function main(argv: string[]): Promise<void> {
   const keep = argv.includes("--keep");
   const roundsArg = argv.indexOf("--rounds");
   const rounds = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : quick ? 1 : 3;
-  const N = quick ? 200_000 : 1_000_000;
+  const N = Number(process.env.BENCH_N ?? 0) || (quick ? 200_000 : 1_000_000);
   const RSS_COUNTS = quick ? [200_000, 1_000_000] : [1_000_000, 5_000_000];
   const dir = mkdtempSync(join(tmpdir(), "gwsim-bench-replay-"));
   try {
@@ -257,8 +259,9 @@ async function main(argv: string[]): Promise<void> {
     };
     console.log(`generated 2 × ${N.toLocaleString("en")} requests (${((sizes.example + sizes.wide) / 2 ** 20).toFixed(0)} MiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const worlds = { example: await loadWorld("example"), wide: await loadWorld("wide") };
     if (keep) writeFileSync(join(dir, "wide.yaml"), wideWorld());
+    if (argv.includes("--generate-only")) return;
+    const worlds = { example: await loadWorld("example"), wide: await loadWorld("wide") };
     const routes = (k: "example" | "wide") => worlds[k].objects.filter((o) => o.kind.endsWith("Route")).length;
 
     const bundled = await bundle(dir);
