@@ -109,10 +109,7 @@ export function routeGrpc(
     });
   }
   const m = rt.table.grpcMatches[winner]!;
-  return applyRule(ctx, req, d, frontend, { route: rt.table.grpcRoutes[m.route]!, rule: rt.table.grpcRules[m.rule]!, weights: rt.grpcRules[m.rule]!, matchIndex: m.matchIndex, pathMatch: null }, host, {
-    path: input.path,
-    query: input.query,
-  });
+  return applyRule(ctx, req, d, frontend, { route: rt.table.grpcRoutes[m.route]!, rule: rt.table.grpcRules[m.rule]!, weights: rt.grpcRules[m.rule]!, matchIndex: m.matchIndex, pathMatch: null }, host, input);
 }
 
 function explainGrpc(ctx: DecideContext, groups: readonly CompiledGrpcGroup[], input: GrpcInput, winner: number, winnerGroup: CompiledGrpcGroup | null, where: string): void {

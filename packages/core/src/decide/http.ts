@@ -85,20 +85,20 @@ export function routeSelected(ctx: DecideContext, req: RequestView, base: Decisi
 }
 
 /** The request as matching sees it, or a 400. */
-export function matchInputOf(
-  ctx: DecideContext,
-  req: RequestView,
-  d: Decision,
-  host: string,
-): { ok: true; input: MatchInput; norm: { path: string; query: string } } | { ok: false; decision: Decision } {
+/**
+ * The request as matching sees it (its path and query are the normalized ones filters and the
+ * forwarded request use too), or null after answering 400 in `d`.
+ */
+export function matchInputOf(ctx: DecideContext, req: RequestView, d: Decision, host: string): MatchInput | null {
   const norm = normalizeTarget(req.target);
   if (!norm.ok) {
-    return { ok: false, decision: fail(d, ctx, { outcome: "error", status: 400, reason: "BadRequest", message: `path ${JSON.stringify(req.target)} is not valid: ${norm.reason ?? "rejected"}` }) };
+    fail(d, ctx, { outcome: "error", status: 400, reason: "BadRequest", message: `path ${JSON.stringify(req.target)} is not valid: ${norm.reason ?? "rejected"}` });
+    return null;
   }
   if (ctx.notes && norm.path + (norm.query ? `?${norm.query}` : "") !== req.target) {
     ctx.notes.push(`path ${req.target} is matched as ${norm.path}${norm.query ? ` (query ${norm.query})` : ""}`);
   }
-  const input: MatchInput = {
+  return {
     path: norm.path,
     query: norm.query,
     method: req.method,
@@ -106,7 +106,6 @@ export function matchInputOf(
     host: req.hostGiven ? (req.hostPort !== null ? `${host}:${req.hostPort}` : host) : undefined,
     params: null,
   };
-  return { ok: true, input, norm };
 }
 
 export function grpcInputOf(req: RequestView, input: MatchInput): GrpcInput {
@@ -117,9 +116,9 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   const { rt } = ctx;
   const listener = rt.table.listeners[li]!;
   base.listener = refOf(listener);
-  const prepared = matchInputOf(ctx, req, base, host);
-  if (!prepared.ok) return prepared.decision;
-  const { input, norm } = prepared;
+  const input = matchInputOf(ctx, req, base, host);
+  if (input === null) return base;
+  const norm = input;
   const lrt = rt.listeners[li]!;
   const frontend: Frontend = { port: listener.port, protocol: listener.protocol };
 
@@ -169,12 +168,11 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   if (winner < 0) {
     return Object.assign(base, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the routes on listener ${label(listener)} matches ${req.method} ${host || "(no host)"}${norm.path}` });
   }
-  return applyHttpMatch(ctx, req, base, frontend, rt.table.matches[winner]!, host, norm);
+  return applyHttpMatch(ctx, req, base, frontend, winner, host, norm);
 }
 
-export function applyHttpMatch(ctx: DecideContext, req: RequestView, d: Decision, frontend: Frontend, m: CompiledMatch, host: string, norm: { path: string; query: string }): Decision {
-  const { rt } = ctx;
-  return applyRule(ctx, req, d, frontend, { route: rt.table.routes[m.route]!, rule: rt.table.rules[m.rule]!, weights: rt.rules[m.rule]!, matchIndex: m.matchIndex, pathMatch: m.path }, host, norm);
+export function applyHttpMatch(ctx: DecideContext, req: RequestView, d: Decision, frontend: Frontend, mi: number, host: string, norm: { path: string; query: string }): Decision {
+  return applyRule(ctx, req, d, frontend, ctx.rt.targets[mi]!, host, norm);
 }
 
 /**

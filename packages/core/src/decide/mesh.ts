@@ -79,9 +79,9 @@ function routeSet(ctx: DecideContext, req: RequestView, d: Decision, set: Compil
     if (!http) {
       return fail(d, ctx, { outcome: "reject", status: null, reason: "ProtocolMismatch", message: `${where} is routed by ${set.kind}s (HTTP); a ${req.scheme} connection cannot be read as HTTP and fails` });
     }
-    const prepared = matchInputOf(ctx, req, d, host);
-    if (!prepared.ok) return prepared.decision;
-    const { input, norm } = prepared;
+    const input = matchInputOf(ctx, req, d, host);
+    if (input === null) return d;
+    const norm = input;
     if (set.kind === "GRPCRoute") {
       if (req.grpc === null) {
         return fail(d, ctx, { outcome: "notFound", status: 404, reason: "NoMatchingRoute", message: `${where} is routed by GRPCRoutes, which match gRPC calls only; ${req.method} ${norm.path} is not one: 404` });
@@ -94,7 +94,7 @@ function routeSet(ctx: DecideContext, req: RequestView, d: Decision, set: Compil
     if (winner < 0) {
       return Object.assign(d, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the mesh routes for ${where} matches ${req.method} ${norm.path}` });
     }
-    return applyHttpMatch(ctx, req, d, frontend, rt.table.matches[winner]!, host, norm);
+    return applyHttpMatch(ctx, req, d, frontend, winner, host, norm);
   }
   if (set.kind === "TLSRoute" && req.scheme !== "tls" && req.scheme !== "https") {
     return fail(d, ctx, { outcome: "reject", status: null, reason: "ProtocolMismatch", message: `${where} is routed by TLSRoutes; a ${req.scheme} connection carries no TLS handshake and fails` });

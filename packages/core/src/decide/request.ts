@@ -169,8 +169,8 @@ export function readRequest(raw: unknown): RequestRead {
  * matches only GRPCRoute matches without a method match).
  */
 function grpcCallOf(method: string | null, path: string | null, headers: Headers): RequestView["grpc"] {
-  if ((method ?? "GET").toUpperCase() !== "POST") return null;
   const ct = headers["content-type"];
+  if (ct === undefined || method === null || method.toUpperCase() !== "POST") return null;
   const type = (Array.isArray(ct) ? ct[0] : ct)?.trim().toLowerCase();
   if (type === undefined || !(type === "application/grpc" || type.startsWith("application/grpc+") || type.startsWith("application/grpc;"))) return null;
   const m = /^\/([^/?#]+)\/([^/?#]+)$/.exec(path ?? "/");

@@ -4,6 +4,7 @@
  * as JSON (a worker, `/config`) works the same as one fresh from `compile`.
  */
 import { compileRegex } from "../model/regex.js";
+import type { RuleTarget } from "./forward.js";
 import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
 
 export interface HostLookup {
@@ -68,6 +69,8 @@ export interface Runtime {
   meshAddresses: Map<string, string>;
   /** Mesh HTTPRoute groups by their id. */
   meshGroups: Map<string, GroupRuntime>;
+  /** Per HTTPRoute match (table.matches): what applyRule needs, built once. */
+  targets: RuleTarget[];
 }
 
 const cache = new WeakMap<RouteTable, Runtime>();
@@ -133,9 +136,11 @@ function prepare(table: RouteTable): Runtime {
       firstWeighted: weights.findIndex((w) => w > 0),
     };
   };
+  const rules = table.rules.map(ruleRuntime);
   return {
     table,
-    rules: table.rules.map(ruleRuntime),
+    rules,
+    targets: table.matches.map((m) => ({ route: table.routes[m.route]!, rule: table.rules[m.rule]!, weights: rules[m.rule]!, matchIndex: m.matchIndex, pathMatch: m.path })),
     gateways,
     listeners,
     matches: table.matches.map(matchRuntime),
