@@ -9,7 +9,6 @@ import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 import { applyFilters, type FilterContext, type FilterResult } from "./filters/index.js";
 import { draw, pickWeighted } from "./draw.js";
 import { fail } from "./listener.js";
-import type { Headers } from "./normalize.js";
 import type { RequestView } from "./request.js";
 import type { RuleRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
