@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
@@ -124,5 +126,43 @@ describe("gwsim synth / replay / whatif", () => {
     const r = await runCli(["whatif", "-f", world, "--set-weight", "store/nope/x=1", "--trace", trace], { cwd: root });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--set-weight store/nope/x=1");
+  });
+});
+
+describe("reports and rollouts from the CLI", () => {
+  it("replay --html writes a self-contained report beside the text table", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-html-"));
+    try {
+      const out = join(dir, "r.html");
+      const r = await runCli(["replay", "-f", world, "--trace", trace, "--html", out], { cwd: root });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Backends");
+      const html = readFileSync(out, "utf8");
+      expect(html).toMatch(/^<!doctype html>/i);
+      expect(html).toContain("catalog-svc");
+      expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("whatif --rollout replays a timed trace across an Argo rollout's steps", async () => {
+    const r = await runCli(
+      ["whatif", "-f", world, "--rollout", "packages/examples/rollouts/argo-checkout.yaml", "--trace", "test/fixtures/traces/timed.jsonl", "--error-rate", "new=2%", "--json"],
+      { cwd: root },
+    );
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.stdout) as { steps: { report: { requests: number } }[]; requests: number; untimed: number };
+    expect(rep.requests).toBe(12);
+    expect(rep.untimed).toBe(0);
+    // 2h at 5%, 4h at 20%, ...: the 8 hours of requests fall into more than one step.
+    expect(rep.steps.filter((s) => s.report.requests > 0).length).toBeGreaterThan(1);
+  });
+
+  it("whatif refuses --fail-if with --rollout, and two kinds of change at once", async () => {
+    const both = await runCli(["whatif", "-f", world, "--rollout", "x.yaml", "--set-weight", "a/b/c=1", "--trace", trace], { cwd: root });
+    expect(both.code).toBe(2);
+    const gate = await runCli(["whatif", "-f", world, "--rollout", "x.yaml", "--fail-if", "new404 > 0", "--trace", trace], { cwd: root });
+    expect(gate.code).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { buildWorld, type ManifestObject, type World } from "@gwsim/core";
+import { buildWorld, type GatewayRequest, type ManifestObject, type World } from "@gwsim/core";
 import { formatDiagnostics } from "./diagnostics.js";
 import type { FlagSpec, FlagValues } from "./flags.js";
 import { listFlag } from "./flags.js";
@@ -60,4 +60,20 @@ export async function loadWorldAndObjects(
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));
   return { world, objects: loaded.objects };
+}
+
+export interface EntryDefaults {
+  gateway?: string;
+}
+
+/** Requests that name no entry point go to --gateway, else to the only Gateway of the world. */
+export function entryDefaults(world: World, gateway: string | undefined): EntryDefaults {
+  if (gateway) return { gateway };
+  const gateways = new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`));
+  return gateways.size === 1 ? { gateway: [...gateways][0]! } : {};
+}
+
+export function withDefaults(request: GatewayRequest, defaults: EntryDefaults): GatewayRequest {
+  if (request.gateway || request.service || request.address || !defaults.gateway) return request;
+  return { ...request, gateway: defaults.gateway };
 }

@@ -1,9 +1,8 @@
 import { decide, type GatewayRequest } from "@gwsim/core";
-import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld } from "./common.js";
+import { CONTROLLER_FLAG, entryDefaults, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld, withDefaults } from "./common.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { renderExplained } from "./render-decision.js";
-import { entryDefaults, withDefaults } from "./route.js";
 
 export const explainSpec: CommandSpec = {
   name: "explain",

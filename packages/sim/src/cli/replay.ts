@@ -1,12 +1,11 @@
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { replayParallel } from "../replay/parallel.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
+import { renderHtml } from "../report/html.js";
 import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorldAndObjects } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
-import { SPLIT_FLAGS, splitOptions } from "./sim-flags.js";
+import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
 import { openTrace, progress, reportBadLines, TRACE_FLAGS } from "./trace-flags.js";
 
 export const replaySpec: CommandSpec = {
@@ -23,6 +22,7 @@ export const replaySpec: CommandSpec = {
     ...TRACE_FLAGS,
     ...SPLIT_FLAGS,
     { name: "json", type: "boolean", description: "print the report as JSON" },
+    HTML_FLAG,
     { name: "workers", type: "string", value: "N", description: "worker threads (same result for any N with the same seed)", default: "1" },
     CONTROLLER_FLAG,
     FALLTHROUGH_FLAG,
@@ -50,9 +50,6 @@ export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(trace, io);
   io.stdout(values.json ? renderJson(report) : renderText(report));
+  await writeHtml(values, io, () => renderHtml(report, { title: "gwsim replay", subtitle: trace.file }));
   return 0;
-}
-
-export async function writeOutput(io: Io, path: string, text: string): Promise<void> {
-  await writeFile(resolve(io.cwd, path), text);
 }

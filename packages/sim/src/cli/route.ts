@@ -1,11 +1,11 @@
-import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
-import { decide, type GatewayRequest, type World } from "@gwsim/core";
-import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld } from "./common.js";
+import { decide } from "@gwsim/core";
+import { CONTROLLER_FLAG, entryDefaults, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld, withDefaults } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
 import { readTrace } from "../trace/index.js";
+import { openFile } from "./trace-flags.js";
 
 export const routeSpec: CommandSpec = {
   name: "route",
@@ -60,27 +60,3 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   return 0;
 }
 
-async function openFile(path: string): Promise<AsyncIterable<Uint8Array>> {
-  const stream = createReadStream(path);
-  await new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", reject);
-  });
-  return stream;
-}
-
-export interface EntryDefaults {
-  gateway?: string;
-}
-
-/** Requests that name no entry point go to --gateway, else to the only Gateway of the world. */
-export function entryDefaults(world: World, gateway: string | undefined): EntryDefaults {
-  if (gateway) return { gateway };
-  const gateways = new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`));
-  return gateways.size === 1 ? { gateway: [...gateways][0]! } : {};
-}
-
-export function withDefaults(request: GatewayRequest, defaults: EntryDefaults): GatewayRequest {
-  if (request.gateway || request.service || request.address || !defaults.gateway) return request;
-  return { ...request, gateway: defaults.gateway };
-}

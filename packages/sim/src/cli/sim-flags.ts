@@ -1,7 +1,9 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { parsePrecision, parseSplitMode } from "../replay/replay.js";
 import type { Precision, SplitMode } from "../replay/types.js";
 import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
-import { UsageError } from "./io.js";
+import { UsageError, type Io } from "./io.js";
 
 /** Flags shared by replay and whatif: how the simulated data plane splits traffic. */
 export const SPLIT_FLAGS: FlagSpec[] = [
@@ -22,4 +24,19 @@ export function splitOptions(values: FlagValues): SplitOptions {
   const precision = parsePrecision(String(values.precision ?? "exact"));
   if (!precision.ok) throw new UsageError(`--precision: ${precision.message}`);
   return { seed: intFlag(values, "seed", 1), split: split.split, precision: precision.precision };
+}
+
+export const HTML_FLAG: FlagSpec = {
+  name: "html",
+  type: "string",
+  value: "FILE",
+  description: "also write a self-contained HTML report (charts, no external assets)",
+};
+
+/** Writes the HTML report when --html asks for one. */
+export async function writeHtml(values: FlagValues, io: Io, render: () => string): Promise<void> {
+  if (typeof values.html !== "string") return;
+  const path = resolve(io.cwd, values.html);
+  await writeFile(path, render());
+  io.stderr(`gwsim: wrote ${values.html}\n`);
 }

@@ -1,10 +1,10 @@
 import { createReadStream } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { World } from "@gwsim/core";
 import { readTrace, type ReadTraceOptions, type TraceReader, type TraceFormat } from "../trace/index.js";
 import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
 import { UsageError, type Io } from "./io.js";
-import { entryDefaults } from "./route.js";
+import { entryDefaults } from "./common.js";
 
 const FORMATS: (TraceFormat | "auto")[] = ["auto", "jsonl", "envoy", "nginx", "har", "csv", "haproxy"];
 
@@ -25,12 +25,23 @@ export interface OpenedTrace {
   file: string;
 }
 
-export async function openTrace(values: FlagValues, io: Io, world: World): Promise<OpenedTrace> {
+/** How to read the trace the flags name; `open` may be called more than once for a file (not for stdin). */
+export interface TraceSource {
+  file: string;
+  rereadable: boolean;
+  /** Checks the file opens (a missing file is a usage error), then reads it. */
+  open(): Promise<OpenedTrace>;
+  /** A fresh reader each call, for consumers that read a file twice. */
+  reader(): TraceReader;
+}
+
+export function traceSource(values: FlagValues, io: Io, world: World): TraceSource {
   const trace = values.trace;
   if (typeof trace !== "string") throw new UsageError("--trace FILE|- is required");
   const format = String(values.format ?? "auto") as TraceFormat | "auto";
   if (!FORMATS.includes(format)) throw new UsageError(`--format takes one of ${FORMATS.join(", ")}, got ${JSON.stringify(format)}`);
-  const options: ReadTraceOptions = { format, file: trace === "-" ? "<stdin>" : trace };
+  const file = trace === "-" ? "<stdin>" : trace;
+  const options: ReadTraceOptions = { format, file };
   if (typeof values["log-format"] === "string") options.logFormat = values["log-format"];
   if (typeof values["csv-columns"] === "string") options.csvColumns = parseColumns(values["csv-columns"]);
   if (typeof values.host === "string") options.host = values.host;
@@ -38,8 +49,16 @@ export async function openTrace(values: FlagValues, io: Io, world: World): Promi
   if (values.port !== undefined) options.port = intFlag(values, "port", 0);
   const gateway = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined).gateway;
   if (gateway) options.gateway = gateway;
-  const input = trace === "-" ? io.stdin : await openFile(resolve(io.cwd, trace));
-  return { reader: readTrace(input, options), file: options.file! };
+  return {
+    file,
+    rereadable: trace !== "-",
+    open: async () => ({ reader: readTrace(trace === "-" ? io.stdin : await openFile(resolve(io.cwd, trace)), options), file }),
+    reader: () => readTrace(trace === "-" ? io.stdin : createReadStream(resolve(io.cwd, trace)), options),
+  };
+}
+
+export async function openTrace(values: FlagValues, io: Io, world: World): Promise<OpenedTrace> {
+  return traceSource(values, io, world).open();
 }
 
 /** Bad trace lines: the first few verbatim with their line numbers, then the count. */
@@ -66,7 +85,8 @@ function parseColumns(text: string): Record<string, string> {
   return out;
 }
 
-async function openFile(path: string) {
+/** Opens a file for streaming; a missing file is a usage error (exit 2) that names it. */
+export async function openFile(path: string) {
   const stream = createReadStream(path);
   await new Promise<void>((resolve, reject) => {
     stream.once("open", () => resolve());

@@ -1,32 +1,44 @@
-import { buildWorld } from "@gwsim/core";
+import { resolve } from "node:path";
+import { buildWorld, type ManifestObject, type World } from "@gwsim/core";
+import { renderHtml } from "../report/html.js";
+import { parseRolloutFile } from "../rollout/parse.js";
+import { parseErrorRate, replayRollout } from "../rollout/replay-rollout.js";
+import { rolloutSteps } from "../rollout/steps.js";
+import { renderRolloutJson, renderRolloutText } from "../rollout/text.js";
+import { formatDiagnostics } from "./diagnostics.js";
 import { evaluateFailIf, evaluateFailIfValue, parseFailIf, type FailIfExpr } from "../replay/fail-if.js";
 import { setWeights } from "../replay/set-weights.js";
 import { whatif } from "../replay/whatif.js";
 import { renderJson } from "../report/json.js";
 import { renderWhatifText } from "../report/text.js";
 import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorldAndObjects } from "./common.js";
-import { listFlag, parseFlags, type CommandSpec } from "./flags.js";
+import { listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
-import { SPLIT_FLAGS, splitOptions } from "./sim-flags.js";
-import { openTrace, progress, reportBadLines, TRACE_FLAGS } from "./trace-flags.js";
+import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
+import { openTrace, progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
 
 export const whatifSpec: CommandSpec = {
   name: "whatif",
   summary: "compare where a trace goes under the current and a proposed configuration",
-  usage: "gwsim whatif -f MANIFESTS (--proposed MANIFESTS | --set-weight REF=W ...) --trace FILE [--json] [--fail-if EXPR ...]",
+  usage: "gwsim whatif -f MANIFESTS (--proposed MANIFESTS | --set-weight REF=W ... | --rollout FILE) --trace FILE [--json|--html FILE] [--fail-if EXPR ...]",
   description:
     "Replays the trace through both configurations with the same seed and reports per-backend shares before and " +
     "after, which request classes move from which backend to which, and requests that newly get 404 or 500. " +
     "REF is ns/route[/rule]/backend (rule by index or name). --fail-if takes expressions such as " +
     "'share(store/checkout-v2) > 0.15', 'expectedShare(store/checkout-v2) > 0.12', 'new404 > 0', joined with && and ||; " +
-    "exit 1 when one holds, for CI gates.",
+    "exit 1 when one holds, for CI gates. --rollout takes an Argo Rollouts Rollout (canary steps, Gateway API plugin) or a " +
+    "Flagger Canary and replays a timed trace across its steps: per step and overall shares, users exposed to the " +
+    "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate.",
   flags: [
     FILE_FLAG,
     { name: "proposed", type: "string", multiple: true, value: "PATH", description: "the proposed manifests (replace the current ones)" },
     { name: "set-weight", type: "string", multiple: true, value: "REF=W", description: "change one backendRef weight of the current manifests" },
+    { name: "rollout", type: "string", value: "FILE", description: "an Argo Rollouts Rollout or Flagger Canary: replay the trace across its steps" },
+    { name: "error-rate", type: "string", multiple: true, value: "REF=RATE", description: "rollout: a backend's error rate (ns/svc=0.02, ns/svc:8080=2%, new=1%, old=0.5%)" },
     ...TRACE_FLAGS,
     ...SPLIT_FLAGS,
     { name: "json", type: "boolean", description: "print the comparison as JSON" },
+    HTML_FLAG,
     { name: "fail-if", type: "string", multiple: true, value: "EXPR", description: "exit 1 when this expression holds" },
     CONTROLLER_FLAG,
     FALLTHROUGH_FLAG,
@@ -34,6 +46,7 @@ export const whatifSpec: CommandSpec = {
   examples: [
     "gwsim whatif -f manifests/ --set-weight store/checkout/split/checkout-v2=50 --trace trace.jsonl",
     "gwsim whatif -f main/ --proposed pr/ --trace trace.jsonl --fail-if 'new404 > 0' --fail-if 'share(store/checkout-v2) > 0.15'",
+    "gwsim whatif -f manifests/ --rollout rollout.yaml --trace trace.jsonl --error-rate new=2% --html rollout.html",
   ],
 };
 
@@ -42,8 +55,12 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   const split = splitOptions(values);
   const proposedPaths = listFlag(values, "proposed");
   const weightSpecs = listFlag(values, "set-weight");
-  if (proposedPaths.length === 0 && weightSpecs.length === 0) throw new UsageError("give the proposed change: --proposed MANIFESTS or --set-weight REF=W");
-  if (proposedPaths.length > 0 && weightSpecs.length > 0) throw new UsageError("--proposed and --set-weight do not go together");
+  const rollout = typeof values.rollout === "string" ? values.rollout : null;
+  const changes = [proposedPaths.length > 0, weightSpecs.length > 0, rollout !== null].filter(Boolean).length;
+  if (changes === 0) throw new UsageError("give the proposed change: --proposed MANIFESTS, --set-weight REF=W or --rollout FILE");
+  if (changes > 1) throw new UsageError("--proposed, --set-weight and --rollout do not go together");
+  if (rollout && values["fail-if"]) throw new UsageError("--fail-if compares two configurations; it does not apply to --rollout");
+  if (!rollout && values["error-rate"]) throw new UsageError("--error-rate applies to --rollout");
   const conditions: { text: string; expr: FailIfExpr }[] = [];
   for (const text of listFlag(values, "fail-if")) {
     const parsed = parseFailIf(text);
@@ -52,6 +69,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   }
   const current = await loadWorldAndObjects(values, io);
   if (!current) return 2;
+  if (rollout) return rolloutCommand(rollout, values, io, current);
   let after;
   if (proposedPaths.length > 0) {
     const proposed = await loadWorldAndObjects(values, io, "proposed");
@@ -71,9 +89,47 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(trace, io);
   io.stdout(values.json ? renderJson(report) : renderWhatifText(report));
+  await writeHtml(values, io, () => renderHtml(report, { title: "gwsim whatif", subtitle: trace.file }));
   const held = conditions.filter((c) => evaluateFailIf(c.expr, report));
   for (const c of held) io.stderr(`gwsim: --fail-if holds: ${c.text}${valuesOf(c.expr, report)}\n`);
   return held.length ? 1 : 0;
+}
+
+async function rolloutCommand(path: string, values: FlagValues, io: Io, current: { world: World; objects: ManifestObject[] }): Promise<ExitCode> {
+  const errorRates: Record<string, number> = {};
+  for (const spec of listFlag(values, "error-rate")) {
+    const parsed = parseErrorRate(spec);
+    if (!parsed.ok) throw new UsageError(`--error-rate ${spec}: ${parsed.message}`);
+    errorRates[parsed.key] = parsed.rate;
+  }
+  let text: string;
+  try {
+    text = await io.readFile(resolve(io.cwd, path));
+  } catch (e) {
+    io.stderr(`gwsim: ${path}: cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
+    return 2;
+  }
+  const file = parseRolloutFile(text, { file: path });
+  if (file.problems.length) io.stderr(formatDiagnostics(file.problems));
+  if (!file.doc) return 2;
+  const plan = rolloutSteps(current.objects, file.doc);
+  if (plan.problems.length) io.stderr(formatDiagnostics(plan.problems));
+  if (!plan.ok) return 1;
+  const source = traceSource(values, io, current.world);
+  const first = await source.open();
+  const onProgress = progress(io);
+  let reads = 0;
+  const report = await replayRollout(plan, source.rereadable ? () => (reads++ === 0 ? first.reader : source.reader()) : first.reader, {
+    ...splitOptions(values),
+    errorRates,
+    buildOptions: current.world.options,
+    ...(onProgress ? { onProgress, progressEvery: 50_000 } : {}),
+  });
+  if (onProgress) io.stderr("\r\x1b[K");
+  reportBadLines(first, io);
+  io.stdout(values.json ? renderRolloutJson(report) : renderRolloutText(report));
+  await writeHtml(values, io, () => renderHtml(report, { title: `gwsim rollout ${plan.name ?? ""}`.trim(), subtitle: source.file }));
+  return 0;
 }
 
 /** The measured side of each comparison, so a failed gate says what it saw: ` (expectedShare(x) = 0.0524)`. */
