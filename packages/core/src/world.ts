@@ -18,6 +18,11 @@ export interface BuildOptions {
    * the most specific one does not match. See docs/decisions.md.
    */
   hostnameFallthrough?: boolean;
+  /**
+   * Claim the Extended feature TLSRouteModeMixed: TLS Terminate and Passthrough listeners may share
+   * a port (told apart by SNI). Off by default: they conflict. See docs/decisions.md.
+   */
+  tlsRouteModeMixed?: boolean;
 }
 
 /** Everything gwsim knows about one set of manifests: resolved, compiled, immutable. */

@@ -1,4 +1,4 @@
-import { buildWorld, type GatewayRequest, type ManifestObject, type World } from "@gwsim/core";
+import { buildWorld, type BuildOptions, type GatewayRequest, type ManifestObject, type World } from "@gwsim/core";
 import { formatDiagnostics } from "./diagnostics.js";
 import type { FlagSpec, FlagValues } from "./flags.js";
 import { listFlag } from "./flags.js";
@@ -27,6 +27,24 @@ export const FALLTHROUGH_FLAG: FlagSpec = {
   description: "let less specific route hostnames take requests the most specific one does not match (default: exclusive, as Envoy and nginx data planes)",
 };
 
+export const TLS_MIXED_FLAG: FlagSpec = {
+  name: "tls-route-mode-mixed",
+  type: "boolean",
+  description: "let TLS Terminate and Passthrough listeners share a port (the Extended feature TLSRouteModeMixed; default: they conflict)",
+};
+
+/** The flags that change how the world is built; every command that builds one takes them all. */
+export const WORLD_FLAGS: FlagSpec[] = [CONTROLLER_FLAG, FALLTHROUGH_FLAG, TLS_MIXED_FLAG];
+
+/** BuildOptions from WORLD_FLAGS. */
+export function buildOptionsFrom(values: FlagValues): BuildOptions {
+  const options: BuildOptions = {};
+  if (typeof values["controller-name"] === "string") options.controllerName = values["controller-name"];
+  if (values["hostname-fallthrough"]) options.hostnameFallthrough = true;
+  if (values["tls-route-mode-mixed"]) options.tlsRouteModeMixed = true;
+  return options;
+}
+
 export function requireFiles(files: string[]): string[] {
   if (files.length === 0) throw new UsageError("no manifests given: pass -f PATH (a file, a directory, or - for stdin)");
   return files;
@@ -52,11 +70,7 @@ export async function loadWorldAndObjects(
     io.stderr(formatDiagnostics(loaded.unreadable));
     return null;
   }
-  const controllerName = typeof values["controller-name"] === "string" ? values["controller-name"] : undefined;
-  const world = buildWorld(loaded.objects, {
-    ...(controllerName ? { controllerName } : {}),
-    ...(values["hostname-fallthrough"] ? { hostnameFallthrough: true } : {}),
-  });
+  const world = buildWorld(loaded.objects, buildOptionsFrom(values));
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));
   return { world, objects: loaded.objects };

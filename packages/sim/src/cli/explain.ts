@@ -1,5 +1,5 @@
 import { decide, type GatewayRequest } from "@gwsim/core";
-import { CONTROLLER_FLAG, entryDefaults, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld, withDefaults } from "./common.js";
+import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { renderExplained } from "./render-decision.js";
@@ -23,8 +23,7 @@ export const explainSpec: CommandSpec = {
     { name: "grpc", type: "string", value: "SERVICE/METHOD", description: "a gRPC call (pkg.Service/Method)" },
     { name: "seed", type: "string", value: "N", description: "seed of the weighted draw (default 1)" },
     { name: "json", type: "boolean", description: "print the decision as JSON, explanation included" },
-    CONTROLLER_FLAG,
-    FALLTHROUGH_FLAG,
+    ...WORLD_FLAGS,
   ],
   examples: ["gwsim explain -f examples/world 'GET http://store.example.com/cart' -H 'version: 2'"],
 };

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { buildWorld, lint, LINT_RULES, LINT_RULE_IDS, type Finding, type LintRuleId } from "@gwsim/core";
-import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, requireFiles } from "./common.js";
+import { FILE_FLAG, requireFiles, buildOptionsFrom, WORLD_FLAGS } from "./common.js";
 import { formatDiagnostics } from "./diagnostics.js";
 import { listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -22,8 +22,7 @@ export const lintSpec: CommandSpec = {
     { name: "json", type: "boolean", description: "print the findings as JSON" },
     { name: "sarif", type: "boolean", description: "print SARIF 2.1.0 for code-scanning tools" },
     { name: "disable", type: "string", multiple: true, value: "RULE", description: "leave out a rule's findings" },
-    CONTROLLER_FLAG,
-    FALLTHROUGH_FLAG,
+    ...WORLD_FLAGS,
   ],
   examples: ["gwsim lint -f manifests/", "gwsim lint -f manifests/ --sarif > gwsim.sarif", "gwsim lint -f manifests/ --json | jq '.findings[] | select(.severity==\"error\")'"],
 };
@@ -39,11 +38,7 @@ export async function lintCommand(argv: string[], io: Io): Promise<ExitCode> {
     io.stderr(formatDiagnostics(loaded.unreadable));
     return 2;
   }
-  const controllerName = typeof values["controller-name"] === "string" ? values["controller-name"] : undefined;
-  const world = buildWorld(loaded.objects, {
-    ...(controllerName ? { controllerName } : {}),
-    ...(values["hostname-fallthrough"] ? { hostnameFallthrough: true } : {}),
-  });
+  const world = buildWorld(loaded.objects, buildOptionsFrom(values));
   // Invalid documents are validate's business: reported here, left out of the world, not findings.
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));

@@ -4,7 +4,11 @@ const pct = (p: number) => `${(p * 100).toFixed(p === 0 || p === 1 ? 0 : 2)}%`;
 
 export function requestLine(r: GatewayRequest): string {
   if (r.grpc) return `gRPC ${r.host ?? ""} ${r.grpc.service}/${r.grpc.method}`;
-  if (r.scheme === "tls" || r.scheme === "tcp" || r.scheme === "udp") return `${r.scheme.toUpperCase()} ${r.sni ?? r.host ?? ""}:${r.port ?? ""}`;
+  if (r.scheme === "tls" || r.scheme === "tcp" || r.scheme === "udp") {
+    const name = r.sni ?? r.host ?? "";
+    const hasPort = /:\d+$/.test(name);
+    return `${r.scheme.toUpperCase()} ${name}${!hasPort && r.port ? `:${r.port}` : ""}`.trimEnd();
+  }
   const scheme = r.scheme ?? "http";
   const entry = r.service ? `mesh ${r.service}` : `${scheme}://${r.host ?? ""}`;
   return `${r.method ?? "GET"} ${entry}${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`;

@@ -2,7 +2,7 @@ import { replayParallel } from "../replay/parallel.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
 import { renderHtml } from "../report/html.js";
-import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorldAndObjects } from "./common.js";
+import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
 import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
@@ -24,8 +24,7 @@ export const replaySpec: CommandSpec = {
     { name: "json", type: "boolean", description: "print the report as JSON" },
     HTML_FLAG,
     { name: "workers", type: "string", value: "N", description: "worker threads (same result for any N with the same seed)", default: "1" },
-    CONTROLLER_FLAG,
-    FALLTHROUGH_FLAG,
+    ...WORLD_FLAGS,
   ],
   examples: [
     "gwsim synth --profile profile.yaml --count 100000 --seed 7 > trace.jsonl && gwsim replay -f manifests/ --trace trace.jsonl",

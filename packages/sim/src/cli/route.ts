@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { decide } from "@gwsim/core";
-import { CONTROLLER_FLAG, entryDefaults, FALLTHROUGH_FLAG, FILE_FLAG, loadWorld, withDefaults } from "./common.js";
+import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
@@ -22,8 +22,7 @@ export const routeSpec: CommandSpec = {
     { name: "json", type: "boolean", description: "JSON Lines of decisions instead of a table" },
     { name: "explain", type: "boolean", description: "add the explanation of each decision" },
     { name: "gateway", type: "string", value: "NS/NAME", description: "entry point for requests that name none" },
-    CONTROLLER_FLAG,
-    FALLTHROUGH_FLAG,
+    ...WORLD_FLAGS,
   ],
   examples: ["gwsim route -f manifests/ --requests requests.jsonl --json", "echo '{\"host\":\"a.example.com\",\"path\":\"/\"}' | gwsim route -f gw.yaml --requests - --explain"],
 };

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { resolve } from "node:path";
 import type { EventEmitter } from "node:events";
 import { buildWorld, decide, type Diagnostic, type ManifestObject, type World } from "@gwsim/core";
-import { CONTROLLER_FLAG, FILE_FLAG, requireFiles } from "./common.js";
+import { buildOptionsFrom, FILE_FLAG, requireFiles, WORLD_FLAGS } from "./common.js";
 import { formatDiagnostics } from "./diagnostics.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -32,7 +32,7 @@ export const serveSpec: CommandSpec = {
     { name: "seed", type: "string", value: "N", description: "seed of the weighted draws (default 1); each request's index is its arrival order" },
     { name: "drain-timeout", type: "string", value: "DURATION", description: "how long SIGTERM waits for requests in flight (default 30s)" },
     { name: "no-watch", type: "boolean", description: "reload on SIGHUP only, not when manifest files change" },
-    CONTROLLER_FLAG,
+    ...WORLD_FLAGS,
   ],
   examples: [
     "gwsim serve -f packages/examples/world --listen 80=127.0.0.1:8080 --listen 443=127.0.0.1:8443 --endpoints endpoints.yaml",
@@ -59,8 +59,7 @@ function parseAddress(flag: string, value: string): BindAddress {
 
 async function load(files: string[], endpointsFile: string | null, values: FlagValues, io: Io): Promise<Loaded> {
   const loaded = await loadManifests(files, io);
-  const controllerName = typeof values["controller-name"] === "string" ? values["controller-name"] : undefined;
-  const world = buildWorld(loaded.objects, controllerName ? { controllerName } : {});
+  const world = buildWorld(loaded.objects, buildOptionsFrom(values));
   let endpoints: EndpointTable = new Map();
   const endpointProblems: Diagnostic[] = [];
   if (endpointsFile) {

@@ -1,5 +1,5 @@
 import { statusOf, type Condition, type StatusItem } from "@gwsim/core";
-import { CONTROLLER_FLAG, FILE_FLAG, loadWorld } from "./common.js";
+import { FILE_FLAG, loadWorld, WORLD_FLAGS } from "./common.js";
 import { parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
 
@@ -10,7 +10,7 @@ export const statusSpec: CommandSpec = {
   description:
     "With --json: a Kubernetes List of GatewayClasses, Gateways, ListenerSets, routes and policies with their status " +
     "in the Gateway API's own schema. Without: a summary that leads with every unhealthy condition and why.",
-  flags: [FILE_FLAG, CONTROLLER_FLAG, { name: "json", type: "boolean", description: "print the status List as JSON" }],
+  flags: [FILE_FLAG, ...WORLD_FLAGS, { name: "json", type: "boolean", description: "print the status List as JSON" }],
   examples: ["gwsim status -f manifests/", "gwsim status -f manifests/ --json | jq '.items[] | select(.kind==\"HTTPRoute\")'"],
 };
 

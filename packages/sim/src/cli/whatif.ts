@@ -11,7 +11,7 @@ import { setWeights } from "../replay/set-weights.js";
 import { whatif } from "../replay/whatif.js";
 import { renderJson } from "../report/json.js";
 import { renderWhatifText } from "../report/text.js";
-import { CONTROLLER_FLAG, FALLTHROUGH_FLAG, FILE_FLAG, loadWorldAndObjects } from "./common.js";
+import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
@@ -40,8 +40,7 @@ export const whatifSpec: CommandSpec = {
     { name: "json", type: "boolean", description: "print the comparison as JSON" },
     HTML_FLAG,
     { name: "fail-if", type: "string", multiple: true, value: "EXPR", description: "exit 1 when this expression holds" },
-    CONTROLLER_FLAG,
-    FALLTHROUGH_FLAG,
+    ...WORLD_FLAGS,
   ],
   examples: [
     "gwsim whatif -f manifests/ --set-weight store/checkout/split/checkout-v2=50 --trace trace.jsonl",

@@ -47,7 +47,7 @@ export function renderText(report: Report): string {
     out.push(
       table(
         [
-          ["backend", "requests", "share", "95% CI", "expected", "users"],
+          ["backend", "requests", "share", "95% CI", "expected", "users", "expected users"],
           ...backends.map((b) => [
             name(b) + (b.valid ? "" : " (invalid)"),
             int(b.count),
@@ -55,9 +55,10 @@ export function renderText(report: Report): string {
             `[${pct(b.ci95[0])}, ${pct(b.ci95[1])}]`,
             pct(b.expectedShare),
             int(b.users),
+            b.expectedUsers.toFixed(1),
           ]),
         ],
-        ["l", "r", "r", "l", "r", "r"],
+        ["l", "r", "r", "l", "r", "r", "r"],
       ),
     );
   }

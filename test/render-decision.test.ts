@@ -1,0 +1,8 @@
+import { expect, it } from "vitest";
+import { requestLine } from "../packages/sim/src/cli/render-decision.js";
+it.each([
+  [{ scheme: "tcp", host: "x:9000", port: 9000 }, "TCP x:9000"],
+  [{ scheme: "tls", sni: "db.example.org" }, "TLS db.example.org"],
+  [{ scheme: "tls", sni: "db.example.org", port: 443 }, "TLS db.example.org:443"],
+  [{ scheme: "udp", port: 53 }, "UDP :53"],
+] as const)("%o → %s", (r, want) => expect(requestLine(r as never)).toBe(want));
