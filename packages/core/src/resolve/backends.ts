@@ -35,6 +35,11 @@ export interface BackendContext {
   fromKind: string;
   fromNamespace: string;
   routeKind: RouteKind;
+  /**
+   * A mesh route (every parentRef a Service) may send to backends in any namespace without a
+   * ReferenceGrant: mesh routes augment Services rather than expose them (GEP-1294).
+   */
+  meshOnly?: boolean;
 }
 
 export interface BackendResult {
@@ -75,7 +80,7 @@ export function resolveBackendRef(ctx: BackendContext, ref: BackendRefIn, where:
   if (group !== "" || kind !== "Service") {
     return fail(RouteReason.InvalidKind, `${display}: backend kind ${group ? `${group}/` : ""}${kind} is not supported; use a Service (group "", kind Service)`);
   }
-  const permitted = ctx.index.grants.permits(
+  const permitted = ctx.meshOnly || ctx.index.grants.permits(
     { group: GATEWAY_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },
     { group: "", kind: "Service", namespace, name: ref.name },
   );

@@ -1,4 +1,4 @@
-import { RouteReason } from "../model/conditions.js";
+import { GATEWAY_GROUP, RouteReason } from "../model/conditions.js";
 import { compileRegex } from "../model/regex.js";
 import { sourceOf } from "../manifest/object.js";
 import { resolveBackendRef, type BackendContext } from "./backends.js";
@@ -64,7 +64,9 @@ function resolveRoute(index: ObjectIndex, kind: RouteKind, obj: InputObject): Ro
   const spec = specOf<RouteSpecIn>(obj);
   const refProblems: Problem[] = [];
   const droppedRules: RouteModel["droppedRules"] = [];
-  const ctx: BackendContext = { index, fromKind: kind, fromNamespace: namespace, routeKind: kind };
+  const parentRefs = arr(spec.parentRefs as { group?: string; kind?: string }[] | undefined);
+  const meshOnly = parentRefs.length > 0 && parentRefs.every((p) => (p.group ?? GATEWAY_GROUP) === "" && p.kind === "Service");
+  const ctx: BackendContext = { index, fromKind: kind, fromNamespace: namespace, routeKind: kind, meshOnly };
   const usesHostnames = kind === "HTTPRoute" || kind === "GRPCRoute" || kind === "TLSRoute";
   const rulesIn = arr(spec.rules);
   // HTTPRoute.spec.rules defaults to one rule matching every path.
