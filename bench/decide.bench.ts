@@ -4,7 +4,10 @@
  * first path segment, since find-my-way allows at most 31 host constraints per path) and
  * beside the naive reference matcher. A benchmark, not a timed test:
  *
- *   node --import tsx bench/decide.bench.ts [--quick]
+ *   pnpm bench decide [--quick]      (or, after pnpm build: node --import tsx bench/decide.bench.ts)
+ *
+ * compile and decide are @gwsim/core's built dist (bench/dist.ts); the worlds are made by the
+ * test helpers (test/http-graph.ts) and the naive matcher is test/reference-matcher.ts.
  *
  * Prints a table and writes bench/results/decide.json. Targets (issue 4): at every size at
  * least half of find-my-way's lookups per second; per-decision cost growing less than 2x from
@@ -14,9 +17,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compile } from "../packages/core/src/compile/index.js";
-import { decide } from "../packages/core/src/decide/index.js";
 import type { GatewayRequest } from "../packages/core/src/model/request.js";
+import { core } from "./dist.js";
 import { buildGraph, type RouteSpec, type WorldSpec } from "../test/http-graph.js";
 import { referenceDecide } from "../test/reference-matcher.js";
 
@@ -109,6 +111,7 @@ interface Row {
   nsPerDecision: number;
 }
 
+const { compile, decideOnTable: decide } = core;
 const rows: Row[] = [];
 for (const n of SIZES) {
   const rng = seedrandom.alea(`bench:${n}`);

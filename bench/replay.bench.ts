@@ -1,10 +1,15 @@
 /**
  * Replay throughput and memory (issue 6). A benchmark, not a timed test:
  *
- *   node --conditions=development --import tsx bench/replay.bench.ts [--quick] [--keep] [--rounds N]
- *   pnpm bench replay
+ *   pnpm bench replay [--quick] [--keep] [--rounds N]
+ *   node --import tsx bench/replay.bench.ts ...   # the same, once `pnpm build` has run
  *   ... --keep --generate-only    # only write the traces (and wide.yaml) to a temp dir, for profiling
+ *   node --cpu-prof --import tsx bench/replay.bench.ts --child-throughput FILE example|wide ROUNDS N
+ *                                 # floor and replay of one kept trace, in this process only
  * BENCH_N overrides the number of requests per trace.
+ *
+ * What is measured is @gwsim/sim and @gwsim/core as users run them: their built dist
+ * (bench/dist.ts), plain JavaScript.
  *
  * Generates, with `gwsim synth`'s library, a 1,000,000-request JSONL trace of the store profile
  * for the bundled example world (packages/examples/world) and one of a 1,000-route world made up
@@ -13,8 +18,6 @@
  * - parse floor: read the file and JSON.parse every line, nothing else;
  * - replay: `replay(world, readTrace(file))`: the streaming reader, decide and the aggregates.
  * Best of the rounds, as requests per second and as a ratio to the floor of the same file.
- * The same again in a child running an esbuild bundle of this file: plain JavaScript, as the
- * compiled CLI runs, without tsx's per-closure `__name` calls (tsx keeps function names).
  * Peak RSS: `replay` of 1M and of 5M store requests, each in a child process reporting
  * process.resourceUsage().maxRSS (and a 1,000-request child for the fixed cost of the runtime).
  *
@@ -22,23 +25,20 @@
  * floor's speed; peak RSS for 5M within 1.2x of that for 1M.
  */
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { once } from "node:events";
-import { buildWorld, parseManifests, type ManifestObject } from "../packages/core/src/index.js";
-import { loadManifests } from "../packages/sim/src/load/manifests.js";
-import { replay } from "../packages/sim/src/replay/replay.js";
-import { parseSynthProfile, type SynthProfile } from "../packages/sim/src/synth/profile.js";
-import { synthesizeJsonl } from "../packages/sim/src/synth/synthesize.js";
-import { readTrace } from "../packages/sim/src/trace/index.js";
+import type { ManifestObject } from "../packages/core/src/index.js";
+import type { SynthProfile } from "../packages/sim/src/index.js";
+import { core, root, sim, simLoad } from "./dist.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// A bundled copy runs from a temp dir: it is told where the repository is.
-const root = process.env.BENCH_ROOT ?? join(here, "..");
 const self = fileURLToPath(import.meta.url);
+const { buildWorld, parseManifests } = core;
+const { replay, parseSynthProfile, synthesizeJsonl, readTrace } = sim;
+const { loadManifests } = simLoad;
 
 const RESOURCES = ["users", "orders", "cart", "search", "items", "payments", "auth", "media"];
 const HOSTS = 125;
@@ -192,31 +192,6 @@ async function childThroughput(file: string, kind: "example" | "wide", rounds: n
   process.stdout.write(`${JSON.stringify(await throughput(file, world, rounds, expected))}\n`);
 }
 
-/** This file bundled by esbuild (tsx's own copy): sources resolved with the development condition. */
-async function bundle(dir: string): Promise<string | null> {
-  try {
-    const fromTsx = createRequire(createRequire(import.meta.url).resolve("tsx/package.json"));
-    const esbuild = fromTsx("esbuild") as { build(o: Record<string, unknown>): Promise<unknown> };
-    const outfile = join(dir, "replay.bench.mjs");
-    await esbuild.build({
-      entryPoints: [self],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      outfile,
-      conditions: ["development"],
-      logLevel: "error",
-      // Bundled CommonJS dependencies (seedrandom) call require.
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-    return outfile;
-  } catch (e) {
-    console.error(`bench: no esbuild bundle (${(e as Error).message}); skipping the bundled rows`);
-    return null;
-  }
-}
-
 // ---------- child: peak RSS of one replay ----------
 
 async function child(file: string, kind: "example" | "wide"): Promise<void> {
@@ -226,7 +201,7 @@ async function child(file: string, kind: "example" | "wide"): Promise<void> {
 }
 
 function measureRss(file: string): { requests: number; maxRSSMiB: number } {
-  const r = spawnSync(process.execPath, ["--conditions=development", "--import", "tsx", self, "--child-rss", file, "example"], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", self, "--child-rss", file, "example"], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`RSS child failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { requests: number; maxRSSKiB: number };
   return { requests: out.requests, maxRSSMiB: Math.round((out.maxRSSKiB / 1024) * 10) / 10 };
@@ -264,21 +239,10 @@ async function main(argv: string[]): Promise<void> {
     const worlds = { example: await loadWorld("example"), wide: await loadWorld("wide") };
     const routes = (k: "example" | "wide") => worlds[k].objects.filter((o) => o.kind.endsWith("Route")).length;
 
-    const bundled = await bundle(dir);
     const rows: Record<string, unknown>[] = [];
     for (const kind of ["example", "wide"] as const) {
       // Alternating floor and replay runs, so drift on a shared machine hits both alike.
       const t = await throughput(traces[kind], worlds[kind].world, rounds, N);
-      let b: { floor: number[]; replay: number[] } | null = null;
-      if (bundled) {
-        const r = spawnSync(process.execPath, [bundled, "--child-throughput", traces[kind], kind, String(rounds), String(N)], {
-          encoding: "utf8",
-          env: { ...process.env, BENCH_ROOT: root },
-          maxBuffer: 1 << 20,
-        });
-        if (r.status !== 0) throw new Error(`bundled child failed: ${r.stderr}`);
-        b = JSON.parse(r.stdout.trim().split("\n").pop()!) as { floor: number[]; replay: number[] };
-      }
       const best = (xs: number[]) => Math.max(...xs);
       rows.push({
         world: kind === "example" ? "bundled example" : "generated 1,000 routes",
@@ -288,15 +252,6 @@ async function main(argv: string[]): Promise<void> {
         parseFloorPerSec: Math.round(best(t.floor)),
         replayPerSec: Math.round(best(t.replay)),
         replayVsFloor: round(best(t.replay) / best(t.floor)),
-        ...(b
-          ? {
-              plainJs: {
-                parseFloorPerSec: Math.round(best(b.floor)),
-                replayPerSec: Math.round(best(b.replay)),
-                replayVsFloor: round(best(b.replay) / best(b.floor)),
-              },
-            }
-          : {}),
         rounds: { parseFloorPerSec: t.floor.map(Math.round), replayPerSec: t.replay.map(Math.round) },
       });
     }
@@ -316,22 +271,17 @@ async function main(argv: string[]): Promise<void> {
     const large = rss[2] as { maxRSSMiB: number };
     const targets = {
       replayAtLeastHalfTheParseFloor: rows.every((r) => (r.replayVsFloor as number) >= 0.5),
-      plainJsReplayAtLeastHalfTheParseFloor: rows.every((r) => ((r.plainJs as { replayVsFloor?: number } | undefined)?.replayVsFloor ?? 0) >= 0.5),
       rssRatio: round(large.maxRSSMiB / small.maxRSSMiB),
       rssWithin1_2x: large.maxRSSMiB <= 1.2 * small.maxRSSMiB,
     };
 
     const pad = (s: string | number, w: number) => String(s).padStart(w);
     const rate = (x: unknown) => (typeof x === "number" ? x.toLocaleString("en") : "-");
-    console.log(`${"world".padEnd(24)} ${pad("routes", 6)} ${pad("requests", 10)} ${pad("MiB", 6)} ${pad("runs as", 8)} ${pad("parse floor/s", 14)} ${pad("replay/s", 10)} ${pad("ratio", 6)}`);
+    console.log(`${"world".padEnd(24)} ${pad("routes", 6)} ${pad("requests", 10)} ${pad("MiB", 6)} ${pad("parse floor/s", 14)} ${pad("replay/s", 10)} ${pad("ratio", 6)}`);
     for (const r of rows) {
-      const lines: [string, Record<string, unknown>][] = [["tsx", r]];
-      if (r.plainJs) lines.push(["plain JS", r.plainJs as Record<string, unknown>]);
-      for (const [how, x] of lines) {
-        console.log(
-          `${String(r.world).padEnd(24)} ${pad(r.routes as number, 6)} ${pad((r.requests as number).toLocaleString("en"), 10)} ${pad(r.traceMiB as number, 6)} ${pad(how, 8)} ${pad(rate(x.parseFloorPerSec), 14)} ${pad(rate(x.replayPerSec), 10)} ${pad(x.replayVsFloor as number, 6)}`,
-        );
-      }
+      console.log(
+        `${String(r.world).padEnd(24)} ${pad(r.routes as number, 6)} ${pad((r.requests as number).toLocaleString("en"), 10)} ${pad(r.traceMiB as number, 6)} ${pad(rate(r.parseFloorPerSec), 14)} ${pad(rate(r.replayPerSec), 10)} ${pad(r.replayVsFloor as number, 6)}`,
+      );
     }
     console.log(`\n${"peak RSS (example world)".padEnd(26)} ${pad("MiB", 8)}`);
     for (const r of rss) console.log(`${`${(r.requests as number).toLocaleString("en")} requests`.padEnd(26)} ${pad(r.maxRSSMiB as number, 8)}`);
