@@ -64,25 +64,49 @@ export interface UpstreamTarget {
 /** Per configuration: the same backend (and BackendTLSPolicy) always gets the same target. */
 const targetCache = new WeakMap<Snapshot, Map<string, UpstreamTarget>>();
 
-/** The wire protocol to a backend: TLS when a BackendTLSPolicy applies, h2c when the Service port says so. */
-export function upstreamTarget(snap: Snapshot, backend: BackendId, d: Pick<Decision, "backendTLS"> | null): UpstreamTarget {
-  const btls = d?.backendTLS ?? null;
-  const id = btls ? `${backendKey(backend)}\u0000${btls.policy}\u0000${btls.sni}` : backendKey(backend);
+/** Service port appProtocols that mean HTTP/2 (cleartext, or over TLS with a BackendTLSPolicy). */
+const HTTP2_APP_PROTOCOLS = new Set(["kubernetes.io/h2c", "h2c", "grpc", "http2"]);
+
+/** What decides how a backend is reached, besides the backend itself. */
+export interface TargetHints {
+  backendTLS: Decision["backendTLS"];
+  /** The kind of the route that picked the backend (GRPCRoute backends speak HTTP/2). */
+  routeKind: string | null;
+  /** The request is a gRPC call (which needs HTTP/2 end to end). */
+  grpc: boolean;
+}
+
+/**
+ * The wire protocol to a backend: TLS when a BackendTLSPolicy applies; HTTP/2 when the Service
+ * port's appProtocol says so (KEP-3726 `kubernetes.io/h2c`, or `h2c`, `grpc`, `http2`), or when
+ * it says nothing and the backend serves gRPC: GRPCBackendRef lets an implementation "infer the
+ * protocol from the Route type", and a gRPC call cannot travel over HTTP/1.1. Otherwise HTTP/1.1.
+ */
+export function upstreamTarget(snap: Snapshot, backend: BackendId, hints: TargetHints): UpstreamTarget {
+  const btls = hints.backendTLS;
+  const grpcish = hints.grpc || hints.routeKind === "GRPCRoute";
+  const id = `${backendKey(backend)}${grpcish ? "\u0000g" : ""}${btls ? `\u0000${btls.policy}\u0000${btls.sni}` : ""}`;
   let cache = targetCache.get(snap);
   if (!cache) targetCache.set(snap, (cache = new Map()));
   const cached = cache.get(id);
   if (cached) return cached;
+  const service = snap.world.graph.services.find((s) => s.namespace === backend.namespace && s.name === backend.name);
+  const appProtocol = service?.ports.find((p) => p.port === backend.port)?.appProtocol ?? null;
+  const http2 = appProtocol === null ? grpcish : HTTP2_APP_PROTOCOLS.has(appProtocol);
   let target: UpstreamTarget;
   if (btls) {
     const r = upstreamTls(btls, snap.tls);
-    target = "problem" in r ? { protocol: "https", tlsId: "", problem: r.problem } : { protocol: "https", tls: r.tls, tlsId: JSON.stringify(r.tls) };
+    const protocol: UpstreamProtocol = http2 ? "h2" : "https";
+    target = "problem" in r ? { protocol, tlsId: "", problem: r.problem } : { protocol, tls: r.tls, tlsId: JSON.stringify(r.tls) };
   } else {
-    const service = snap.world.graph.services.find((s) => s.namespace === backend.namespace && s.name === backend.name);
-    const appProtocol = service?.ports.find((p) => p.port === backend.port)?.appProtocol ?? null;
-    target = { protocol: appProtocol === "kubernetes.io/h2c" ? "h2c" : "http", tlsId: "" };
+    target = { protocol: http2 ? "h2c" : "http", tlsId: "" };
   }
   cache.set(id, target);
   return target;
+}
+
+function hintsOf(x: Exchange, d: Decision | null): TargetHints {
+  return { backendTLS: d?.backendTLS ?? null, routeKind: d?.route?.kind ?? null, grpc: x.request.grpc !== undefined };
 }
 
 /** Whether a request carries a body, and its length when known (read off the raw header list). */
@@ -178,7 +202,7 @@ function upstreamHeaders(d: Decision, x: Exchange, req: AnyRequest, protocol: Up
   const host = hostHeader(fwd.host, x.request.host);
   if (host) out.push("host", host);
   // `te: trailers` is the one TE an HTTP/2 hop carries, and gRPC servers expect it (RFC 9113 §8.2.2).
-  if (protocol === "h2c" && /(?:^|,)\s*trailers\s*(?:,|$)/i.test(String(req.headers.te ?? ""))) out.push("te", "trailers");
+  if ((protocol === "h2c" || protocol === "h2") && /(?:^|,)\s*trailers\s*(?:,|$)/i.test(String(req.headers.te ?? ""))) out.push("te", "trailers");
   return out;
 }
 
@@ -207,7 +231,8 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   }
   x.mirrors++;
   ctx.mirrored?.(key);
-  const target = upstreamTarget(snap, backend, null);
+  // A mirror has no BackendTLSPolicy in the decision: it goes out in cleartext.
+  const target = upstreamTarget(snap, backend, { ...hintsOf(x, x.decision), backendTLS: null });
   ctx.upstreams.get(address, target.protocol, target.tls, target.tlsId).dispatch({ method, path, headers, body }, new DiscardHandler(MIRROR_TIMEOUT_MS));
 }
 
@@ -311,7 +336,7 @@ class Flight implements ResponseHandler {
     this.call = call;
   }
 
-  onHead(status: number, headers: string[]): void {
+  onHead(status: number, headers: string[], endStream = false): void {
     if (this.phase !== "waiting") return;
     this.x.upstreamMs = performance.now() - this.sentAt;
     if (this.canRetry && this.policy!.codes.has(status)) {
@@ -323,6 +348,7 @@ class Flight implements ResponseHandler {
     const res = this.res;
     if (res.headersSent) return this.call?.abort(new Error("response already started"));
     this.x.status = status;
+    if (endStream && this.req.httpVersion === "2.0") return this.headOnly(status, headers);
     try {
       res.writeHead(status, responseHeaderList(headers, this.d.responseHeaders) as unknown as Record<string, string>);
       // Head, first chunk and end usually arrive in one read from the backend: cork so they
@@ -336,6 +362,27 @@ class Flight implements ResponseHandler {
       this.call?.abort(new Error("invalid response head"));
       this.clearTimers();
       this.x.status = 0;
+      answer(res, this.x, 502, `invalid response from backend: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * A head that ends the response (gRPC's Trailers-Only: status and message in the headers) stays
+   * one: the headers are set now and go out with END_STREAM when `end()` follows in onComplete,
+   * instead of as headers followed by an empty end the client would read as "no status".
+   */
+  private headOnly(status: number, headers: string[]): void {
+    const res = this.res as Http2ServerResponse;
+    try {
+      res.statusCode = status;
+      const list = responseHeaderList(headers, this.d.responseHeaders);
+      for (let i = 0; i + 1 < list.length; i += 2) res.appendHeader(list[i]!, list[i + 1]!);
+    } catch (e) {
+      this.phase = "done";
+      this.call?.abort(new Error("invalid response head"));
+      this.clearTimers();
+      this.x.status = 0;
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
       answer(res, this.x, 502, `invalid response from backend: ${(e as Error).message}`);
     }
   }
@@ -445,7 +492,7 @@ export function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: 
     answer(res, x, 503, `no endpoints for ${key}`);
     return null;
   }
-  const target = upstreamTarget(snap, backend, d);
+  const target = upstreamTarget(snap, backend, hintsOf(x, d));
   if (target.problem) {
     answer(res, x, 503, target.problem);
     return null;

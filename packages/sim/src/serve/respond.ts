@@ -32,7 +32,12 @@ export function answerGrpc(res: AnyResponse, x: Exchange, grpcStatus: number, re
   x.status = 200;
   x.reason ??= `grpc-status ${grpcStatus} (${reason})`;
   if (res.headersSent) return abortResponse(res);
-  res.writeHead(200, { "content-type": "application/grpc", "grpc-status": String(grpcStatus), "grpc-message": encodeURIComponent(reason) });
+  // Headers set, then end() without writeHead: node's HTTP/2 response then sends them in one
+  // HEADERS frame with END_STREAM, which is what makes them gRPC's Trailers-Only form.
+  res.statusCode = 200;
+  res.setHeader("content-type", "application/grpc");
+  res.setHeader("grpc-status", String(grpcStatus));
+  res.setHeader("grpc-message", encodeURIComponent(reason));
   res.end();
 }
 

@@ -1,9 +1,9 @@
 /**
  * Connections to backends: one upstream per endpoint address and wire protocol, kept alive and
- * reused across requests. HTTP/1.1 goes through an undici Pool; h2c (Service port appProtocol
+ * reused across requests. HTTP/1.1 goes through an undici Pool; HTTP/2 (Service port appProtocol
  * kubernetes.io/h2c, gRPC) through one multiplexed node:http2 session (undici's HTTP/2 client
  * drops response trailers, which gRPC's status lives in); TLS to a backend (BackendTLSPolicy)
- * through a Pool whose connector verifies the backend's certificate.
+ * verifies the backend's certificate, for either (HTTP/2 over TLS by ALPN h2).
  *
  * A request is dispatched with callbacks rather than awaited as a promise of a stream: the
  * response's head and chunks go straight to the client's response, with no Readable, promise
@@ -14,7 +14,8 @@ import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import { identityCheck } from "./backend-tls.js";
 
-export type UpstreamProtocol = "http" | "h2c" | "https";
+/** HTTP/1.1 or HTTP/2, each in cleartext or over TLS (BackendTLSPolicy). */
+export type UpstreamProtocol = "http" | "h2c" | "https" | "h2";
 
 export interface UpstreamTls {
   servername: string;
@@ -53,8 +54,11 @@ export interface UpstreamCall {
 /** Callbacks of one upstream request, in order: start, head, data*, complete, or error at any point. */
 export interface ResponseHandler {
   onStart(call: UpstreamCall): void;
-  /** Status and headers as a flat name/value list, names lower-case. */
-  onHead(status: number, headers: string[]): void;
+  /**
+   * Status and headers as a flat name/value list, names lower-case. `endStream`: the head ends
+   * the response (an HTTP/2 HEADERS frame with END_STREAM: gRPC's Trailers-Only form).
+   */
+  onHead(status: number, headers: string[], endStream?: boolean): void;
   /** A body chunk; false pauses the body until `call.resume()`. */
   onData(chunk: Buffer): boolean;
   /** Trailers as a flat list (empty when none). */
@@ -138,7 +142,7 @@ function undiciUpstream(pool: Pool): Upstream {
   };
 }
 
-const { HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = http2.constants;
+const { HTTP2_HEADER_STATUS, NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
 function objectToFlat(headers: http2.IncomingHttpHeaders, skip: string | null): string[] {
   const out: string[] = [];
@@ -152,12 +156,26 @@ function objectToFlat(headers: http2.IncomingHttpHeaders, skip: string | null): 
   return out;
 }
 
-/** One HTTP/2 cleartext session per endpoint, reopened when it closes. */
-function h2cUpstream(address: string, options: UpstreamOptions): Upstream {
+/** TLS options for a backend connection (BackendTLSPolicy): verified, with the policy's SNI. */
+function tlsConnectOptions(tls: UpstreamTls | undefined) {
+  return {
+    servername: tls?.servername,
+    ...(tls?.ca?.length ? { ca: tls.ca } : {}),
+    ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+    checkServerIdentity: identityCheck(tls?.subjectAltNames ?? []),
+    rejectUnauthorized: true,
+  };
+}
+
+/**
+ * One HTTP/2 session per endpoint, reopened when it closes: cleartext with prior knowledge
+ * (h2c), or over TLS with ALPN h2 when `tls` is given.
+ */
+function h2Upstream(address: string, options: UpstreamOptions, tls?: UpstreamTls): Upstream {
   let session: http2.ClientHttp2Session | null = null;
   const connect = (): http2.ClientHttp2Session => {
     if (session && !session.closed && !session.destroyed) return session;
-    const s = http2.connect(`http://${address}`);
+    const s = tls ? http2.connect(`https://${address}`, { ...tlsConnectOptions(tls), ALPNProtocols: ["h2"] }) : http2.connect(`http://${address}`);
     s.on("error", () => undefined);
     s.once("close", () => {
       if (session === s) session = null;
@@ -168,7 +186,7 @@ function h2cUpstream(address: string, options: UpstreamOptions): Upstream {
   };
   return {
     dispatch(r, handler) {
-      const headers: http2.OutgoingHttpHeaders = { ":method": r.method, ":path": r.path, ":scheme": "http" };
+      const headers: http2.OutgoingHttpHeaders = { ":method": r.method, ":path": r.path, ":scheme": tls ? "https" : "http" };
       for (let i = 0; i + 1 < r.headers.length; i += 2) {
         const name = r.headers[i] as string;
         const value = r.headers[i + 1]!;
@@ -201,8 +219,8 @@ function h2cUpstream(address: string, options: UpstreamOptions): Upstream {
       });
       let trailers: string[] = [];
       stream.once("trailers", (t) => (trailers = objectToFlat(t, null)));
-      stream.once("response", (h) => {
-        handler.onHead(Number(h[HTTP2_HEADER_STATUS]), objectToFlat(h, HTTP2_HEADER_STATUS));
+      stream.once("response", (h, flags) => {
+        handler.onHead(Number(h[HTTP2_HEADER_STATUS]), objectToFlat(h, HTTP2_HEADER_STATUS), (flags & NGHTTP2_FLAG_END_STREAM) !== 0);
         stream.on("data", (chunk: Buffer) => {
           if (!settled && !handler.onData(chunk)) stream.pause();
         });
@@ -274,7 +292,8 @@ export class Upstreams {
   }
 
   private create(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls): Upstream {
-    if (protocol === "h2c") return h2cUpstream(address, this.options);
+    if (protocol === "h2c") return h2Upstream(address, this.options);
+    if (protocol === "h2") return h2Upstream(address, this.options, tls);
     const common = {
       keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4000,
       connectTimeout: this.options.connectTimeoutMs ?? 5000,
@@ -285,16 +304,7 @@ export class Upstreams {
     };
     if (protocol === "https") {
       return undiciUpstream(
-        new Pool(`https://${address}`, {
-          ...common,
-          connect: {
-            servername: tls?.servername,
-            ...(tls?.ca?.length ? { ca: tls.ca } : {}),
-            ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-            checkServerIdentity: identityCheck(tls?.subjectAltNames ?? []),
-            rejectUnauthorized: true,
-          },
-        }),
+        new Pool(`https://${address}`, { ...common, connect: tlsConnectOptions(tls) }),
       );
     }
     return undiciUpstream(new Pool(`http://${address}`, common));
