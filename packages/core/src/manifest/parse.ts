@@ -6,6 +6,8 @@ import { sourceOf, withSource, type ManifestObject, type SourceInfo } from "./ob
 export interface ParseOptions {
   /** The name diagnostics and sources use for this text (a path, or `<stdin>`). */
   file?: string;
+  /** The kinds to keep (default: the Gateway API and core kinds gwsim reads); others are skipped with a note. */
+  kinds?: ReadonlySet<string>;
 }
 
 export interface ParseResult {
@@ -22,7 +24,7 @@ export function parseManifests(text: string, options: ParseOptions = {}): ParseR
   const diagnostics: Diagnostic[] = [];
   const objects: ManifestObject[] = [];
   try {
-    parseInto(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, objects, diagnostics);
+    parseInto(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, options.kinds ?? KNOWN_KINDS, objects, diagnostics);
   } catch (e) {
     diagnostics.push(diag("yaml.syntax", file, 1, 1, "", `cannot parse: ${(e as Error).message}`));
   }
@@ -40,7 +42,7 @@ export function parseManifestFiles(files: { file: string; text: string }[]): Par
   return dedupe(all.objects, all.diagnostics);
 }
 
-function parseInto(text: string, file: string, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
+function parseInto(text: string, file: string, kinds: ReadonlySet<string>, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -70,13 +72,14 @@ function parseInto(text: string, file: string, objects: ManifestObject[], diagno
     if (value === null || value === undefined) return;
     const fields: Record<string, [number, number]> = {};
     collectPositions(root, "", fields, pos);
-    readDocument(value, { file, line, column: col, doc: docIndex, fields }, objects, diagnostics);
+    readDocument(value, { file, line, column: col, doc: docIndex, fields }, kinds, objects, diagnostics);
   });
 }
 
 function readDocument(
   value: unknown,
   source: SourceInfo,
+  kinds: ReadonlySet<string>,
   objects: ManifestObject[],
   diagnostics: Diagnostic[],
 ): void {
@@ -96,7 +99,7 @@ function readDocument(
         if (k === prefix) fields[""] = v;
         else if (k.startsWith(`${prefix}.`)) fields[k.slice(prefix.length + 1)] = v;
       }
-      readDocument(item, { file, line: at[0], column: at[1], doc, item: i, fields }, objects, diagnostics);
+      readDocument(item, { file, line: at[0], column: at[1], doc, item: i, fields }, kinds, objects, diagnostics);
     });
     return;
   }
@@ -118,7 +121,7 @@ function readDocument(
     diagnostics.push(diag("manifest.missing-name", file, l, c, "metadata.name", `metadata.name: Required: ${kind} has no name`, doc));
     return;
   }
-  if (!KNOWN_KINDS.has(kind)) {
+  if (!kinds.has(kind)) {
     diagnostics.push({
       ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${name}: gwsim does not read this kind`, doc),
       severity: "info",

@@ -24,7 +24,7 @@
  *   managedRoutes entry, and every rule whose only backendRef is the canary, is removed.
  * TCPRoute and TLSRoute: SetWeight only, on every rule. GRPCRoute: as HTTPRoute.
  */
-import type { Diagnostic, ManifestObject } from "@gwsim/core";
+import { selectorMatches, type Diagnostic, type ManifestObject } from "@gwsim/core";
 import { argoPauseMs, formatDuration } from "./duration.js";
 import { problemAt } from "./parse.js";
 import type { RolloutOptions, RolloutPlan, RolloutStep } from "./types.js";
@@ -409,34 +409,21 @@ function routeConfigs(ctx: Omit<Ctx, "routes" | "label">, config: Obj, path: str
   return out;
 }
 
-/** A Kubernetes label selector (matchLabels and matchExpressions). */
+/**
+ * A Kubernetes label selector (matchLabels and matchExpressions), read from the unvalidated
+ * rollout document and matched with core's selector semantics.
+ */
 export function selects(selector: Obj, labels: Record<string, string>): boolean {
-  const ml = isObj(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
-  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  for (const e of exprs) {
-    if (!isObj(e)) return false;
-    const key = String(e.key);
-    const values = Array.isArray(e.values) ? e.values.map(String) : [];
-    const has = key in labels;
-    switch (e.operator) {
-      case "In":
-        if (!has || !values.includes(labels[key]!)) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(labels[key]!)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  const matchLabels = isObj(selector.matchLabels) ? Object.fromEntries(Object.entries(selector.matchLabels).map(([k, v]) => [k, String(v)])) : {};
+  const raw = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+  // A malformed expression matches nothing, as an invalid selector must not widen what it selects.
+  if (raw.some((e) => !isObj(e))) return false;
+  const matchExpressions = (raw as Obj[]).map((e) => ({
+    key: String(e.key),
+    operator: String(e.operator),
+    values: Array.isArray(e.values) ? e.values.map(String) : [],
+  }));
+  return selectorMatches({ matchLabels, matchExpressions }, labels);
 }
 
 function describeStep(step: Obj): string {
