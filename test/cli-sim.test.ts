@@ -166,3 +166,13 @@ describe("reports and rollouts from the CLI", () => {
     expect(gate.code).toBe(2);
   });
 });
+
+describe("gwsim status for another controller", () => {
+  it("lists the objects it does not act for apart from the healthy ones", async () => {
+    const r = await runCli(["status", "-f", world, "--controller-name", "other.example/controller"], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("no object gwsim acts for");
+    expect(r.stdout).toMatch(/not acted on[^\n]*\n(.*\n)*\s+-\s+Gateway infra\/edge/);
+    expect(r.stdout).not.toContain("healthy:");
+  });
+});

@@ -38,8 +38,15 @@ interface Finding {
 export function renderStatus(items: readonly StatusItem[]): string {
   const bad: Finding[] = [];
   const good: string[] = [];
+  const others: string[] = [];
   for (const item of items) {
     const object = `${item.kind} ${item.metadata.namespace ? `${item.metadata.namespace}/` : ""}${item.metadata.name}`;
+    // An empty status, or a route with no parent gwsim manages: another controller's (--controller-name).
+    const status = item.status ?? {};
+    if (Object.keys(status).length === 0 || (Array.isArray(status.parents) && status.parents.length === 0)) {
+      others.push(`  -   ${object}`);
+      continue;
+    }
     const found = conditionsOf(item);
     const unhealthy = found.filter((f) => !healthy(f.condition));
     if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, ...f })));
@@ -53,10 +60,13 @@ export function renderStatus(items: readonly StatusItem[]): string {
       if (b.condition.message) out.push(`      ${b.condition.message}`);
     }
     out.push("");
-  } else {
+  } else if (good.length) {
     out.push("all conditions healthy", "");
+  } else {
+    out.push("no object gwsim acts for", "");
   }
   if (good.length) out.push("healthy:", ...good);
+  if (others.length) out.push(...(good.length ? [""] : []), "not acted on (another controller's, see --controller-name):", ...others);
   return `${out.join("\n")}\n`;
 }
 
