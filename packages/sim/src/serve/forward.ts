@@ -18,6 +18,7 @@ import { backendKey } from "./endpoints.js";
 import { responseHeaderList, trailerRecord } from "./headers.js";
 import type { AnyRequest, AnyResponse, HttpContext } from "./proxy.js";
 import { abortResponse, answer } from "./respond.js";
+import { sessionField, sessionOf, type SessionPlan } from "./session.js";
 import type { Exchange, Snapshot } from "./types.js";
 import { DiscardHandler, type ResponseHandler, type UpstreamCall, type UpstreamProtocol, type UpstreamTls } from "./upstream.js";
 
@@ -257,6 +258,8 @@ class Flight implements ResponseHandler {
   private readonly policy: RetryPolicy | null;
   private readonly backendMs: number | null;
   private readonly key: string;
+  /** The rule's session persistence, when it has one. */
+  private readonly session: SessionPlan | null;
 
   constructor(
     private readonly ctx: HttpContext,
@@ -271,6 +274,7 @@ class Flight implements ResponseHandler {
     this.key = x.backend!;
     this.policy = d.retry ? retryPolicy(d.retry) : null;
     this.backendMs = d.timeouts ? timeoutMs(d.timeouts.backendRequest) : null;
+    this.session = d.sessionPersistence ? sessionOf(d, x.request.headers, addresses, Date.now(), x.request.scheme === "https") : null;
   }
 
   start(): void {
@@ -315,7 +319,13 @@ class Flight implements ResponseHandler {
   private send(): void {
     if (this.phase === "done") return;
     this.attempt++;
-    const address = this.ctx.balancer.pick(this.key, this.addresses)!;
+    // A session sticks to its endpoint; a retry falls back to the others (GEP-1619: fall back
+    // when the original backend no longer serves, and start the session anew).
+    const sticky = this.attempt === 1 ? (this.session?.endpoint ?? null) : null;
+    let address = sticky ?? this.ctx.balancer.pick(this.key, this.addresses)!;
+    // A retry goes to another endpoint than the one that just failed, when there is one
+    // (as Envoy's previous_hosts retry predicate does).
+    for (let i = 1; this.attempt > 1 && address === this.x.endpoint && i < this.addresses.length; i++) address = this.ctx.balancer.pick(this.key, this.addresses)!;
     this.x.endpoint = address;
     this.x.attempts = this.attempt;
     this.attemptTimedOut = false;
@@ -350,7 +360,7 @@ class Flight implements ResponseHandler {
     this.x.status = status;
     if (endStream && this.req.httpVersion === "2.0") return this.headOnly(status, headers);
     try {
-      res.writeHead(status, responseHeaderList(headers, this.d.responseHeaders) as unknown as Record<string, string>);
+      res.writeHead(status, this.clientHead(headers) as unknown as Record<string, string>);
       // Head, first chunk and end usually arrive in one read from the backend: cork so they
       // leave in one write instead of one per piece.
       if (this.req.httpVersion !== "2.0") {
@@ -366,6 +376,14 @@ class Flight implements ResponseHandler {
     }
   }
 
+  /** The backend's head as the client gets it: edits applied, and the session started or moved when it did not stay put. */
+  private clientHead(headers: string[]): string[] {
+    const list = responseHeaderList(headers, this.d.responseHeaders);
+    const session = this.session;
+    if (session && session.endpoint !== this.x.endpoint) list.push(...sessionField(session, this.x.endpoint!, Date.now()));
+    return list;
+  }
+
   /**
    * A head that ends the response (gRPC's Trailers-Only: status and message in the headers) stays
    * one: the headers are set now and go out with END_STREAM when `end()` follows in onComplete,
@@ -375,7 +393,7 @@ class Flight implements ResponseHandler {
     const res = this.res as Http2ServerResponse;
     try {
       res.statusCode = status;
-      const list = responseHeaderList(headers, this.d.responseHeaders);
+      const list = this.clientHead(headers);
       for (let i = 0; i + 1 < list.length; i += 2) res.appendHeader(list[i]!, list[i + 1]!);
     } catch (e) {
       this.phase = "done";
