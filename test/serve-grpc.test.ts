@@ -4,6 +4,8 @@
  * weights split as the core draws them, and a call the gateway answers itself gets the
  * grpc-status the core decides. Real sockets on 127.0.0.1; the real core decides.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests, type Decision, type GatewayRequest, type World } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
@@ -200,5 +202,91 @@ describe("serve: gRPC through GRPCRoutes (grpc-js clients and servers)", () => {
     expect(unary).toBeDefined();
     expect((unary as unknown as GatewayRequest).grpc).toEqual({ service: SERVICE, method: "Unary" });
     expect((unary as unknown as GatewayRequest).protocol).toBe("HTTP/2");
+  });
+});
+
+describe("serve: gRPC to a TLS backend (BackendTLSPolicy, HTTP/2 over TLS)", () => {
+  const secretText = readFileSync(join(import.meta.dirname, "../packages/examples/world/01-tls-secret.yaml"), "utf8");
+  const field = (name: string) => Buffer.from(new RegExp(`${name.replace(".", "\\.")}: (\\S+)`).exec(secretText)![1]!, "base64").toString();
+  const CERT = field("tls.crt");
+  const KEY = field("tls.key");
+  const world = (hostname: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gwsim}
+spec: {controllerName: gwsim.dev/simulator}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: app}
+spec:
+  gatewayClassName: gwsim
+  listeners: [{name: h2c, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: secure, namespace: app}
+spec:
+  parentRefs: [{name: edge}]
+  rules:
+  - backendRefs: [{name: grpcs, port: 9443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: grpcs, namespace: app}
+spec: {ports: [{name: grpcs, port: 9443}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: store-ca, namespace: app}
+data:
+  ca.crt: |
+${CERT.trim().split("\n").map((l) => `    ${l}`).join("\n")}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: grpcs-tls, namespace: app}
+spec:
+  targetRefs: [{group: "", kind: Service, name: grpcs}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: store-ca}]
+    hostname: ${hostname}
+`;
+  let backend: GrpcBackend;
+  const gateways: LiveGateway[] = [];
+  const clients: EchoClient[] = [];
+
+  beforeAll(async () => {
+    backend = await startGrpcBackend("grpcs", { cert: CERT, key: KEY });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all(gateways.map((g) => g.close({ drainMs: 0 })));
+    await backend?.close();
+  });
+
+  async function serveWorld(hostname: string): Promise<number> {
+    const { objects, diagnostics } = parseManifests(world(hostname), { file: "grpcs.yaml" });
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const gw = await startServe({ world: buildWorld(objects), objects, endpoints: new Map([["app/grpcs:9443", [backend.address]]]), decide, listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]) });
+    gateways.push(gw);
+    return gw.addresses()[0]!.address.port;
+  }
+
+  it("a call reaches the TLS backend verified with the policy's CA and hostname", async () => {
+    const c = client(await serveWorld("store.example.com"), "any.example.com");
+    clients.push(c);
+    const r = await unaryCall(c, "Unary", { text: "secure" });
+    expect(r.error).toBeNull();
+    expect(r.value).toMatchObject({ backend: "grpcs", text: "secure" });
+  });
+
+  it("a certificate that does not match the policy's hostname: UNAVAILABLE, never an unverified call", async () => {
+    const before = backend.calls;
+    const c = client(await serveWorld("other.example.com"), "any.example.com");
+    clients.push(c);
+    const r = await unaryCall(c, "Unary", { text: "x" });
+    expect(r.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(backend.calls).toBe(before);
   });
 });

@@ -68,7 +68,8 @@ export interface GrpcBackend {
   close(): Promise<void>;
 }
 
-export async function startGrpcBackend(name: string): Promise<GrpcBackend> {
+/** A backend; with `tls` it serves gRPC over TLS with that certificate. */
+export async function startGrpcBackend(name: string, tls?: { cert: string; key: string }): Promise<GrpcBackend> {
   const server = new grpc.Server();
   const backend: GrpcBackend = { name, address: "", calls: 0, close: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
   const reply = (call: { metadata: grpc.Metadata; getHost(): string }, text: string, n?: number): Reply => ({
@@ -109,7 +110,8 @@ export async function startGrpcBackend(name: string): Promise<GrpcBackend> {
       call.on("end", () => call.end());
     }) as grpc.handleBidiStreamingCall<unknown, unknown>,
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const credentials = tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false) : grpc.ServerCredentials.createInsecure();
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", credentials, (e, p) => (e ? reject(e) : resolve(p))));
   backend.address = `127.0.0.1:${port}`;
   return backend;
 }

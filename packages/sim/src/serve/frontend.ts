@@ -11,7 +11,7 @@ import { Duplex } from "node:stream";
 import type { ResolvedListener } from "@gwsim/core";
 import type { FrontendPlan, BindAddress } from "./listen.js";
 import { handleHttp, type FrontendInfo, type HttpContext } from "./proxy.js";
-import { handleWebSocket } from "./websocket.js";
+import { handleWebSocket, handleWebSocketH2 } from "./websocket.js";
 import { certificateFor, listenerForServerName, parseClientHello, secureContextFor } from "./tls.js";
 
 export interface Limits {
@@ -148,8 +148,15 @@ export class HttpFrontend implements Frontend {
       if (head.length) socket.unshift(head);
       handleHttp(ctx, this.info, req, res);
     });
-    this.h2 = http2.createServer({ maxSessionMemory: 64 });
+    // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets over HTTP/2 (RFC 8441).
+    this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { enableConnectProtocol: true } });
     this.h2.on("request", (req, res) => handleHttp(ctx, this.info, req, res));
+    this.h2.on("connect", (req, res) => {
+      if (req.headers[":protocol"] === "websocket") return handleWebSocketH2(ctx, this.info, req, res);
+      // A plain CONNECT asks for a tunnel to anywhere: a gateway is no forward proxy.
+      res.writeHead(405, { allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+      res.end();
+    });
     this.h2.on("session", (session) => {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));

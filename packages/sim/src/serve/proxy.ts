@@ -43,7 +43,8 @@ export interface HttpContext {
 
 const certCache = new WeakMap<object, string | null>();
 
-function socketFacts(fe: FrontendInfo, req: AnyRequest): SocketFacts {
+/** What the socket tells about a request: the frontend, TLS server name and client certificate, client address. */
+export function socketFacts(fe: FrontendInfo, req: AnyRequest): SocketFacts {
   const socket = req.socket as TLSSocket;
   const facts: SocketFacts = { gateway: fe.gateway, port: fe.port, scheme: fe.scheme, remoteAddress: socket.remoteAddress };
   if (fe.scheme === "https") {

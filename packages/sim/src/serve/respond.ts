@@ -8,8 +8,17 @@ import type { HeaderRecord } from "./headers.js";
 import type { AnyResponse } from "./proxy.js";
 import type { Exchange } from "./types.js";
 
-/** The gateway answers itself: a short text body for errors, nothing for redirects and 2xx. */
+/** gRPC's HTTP-to-status mapping (grpc/doc/http-grpc-status-mapping.md) for the adapter's own failures. */
+const GRPC_UNAVAILABLE = 14;
+const GATEWAY_FAILURES = new Set([502, 503, 504]);
+
+/**
+ * The gateway answers itself: a short text body for errors, nothing for redirects and 2xx. A gRPC
+ * call that fails in the adapter (no endpoints, connect error, reset, timeout) gets UNAVAILABLE
+ * with the reason as grpc-message, which is what its client would make of the HTTP status.
+ */
 export function answer(res: AnyResponse, x: Exchange, status: number, reason: string, headers: HeaderRecord = {}): void {
+  if (x.request.grpc && GATEWAY_FAILURES.has(status) && !res.headersSent) return answerGrpc(res, x, GRPC_UNAVAILABLE, reason);
   x.status = status;
   x.reason ??= reason;
   if (res.headersSent) {

@@ -157,7 +157,7 @@ function objectToFlat(headers: http2.IncomingHttpHeaders, skip: string | null): 
 }
 
 /** TLS options for a backend connection (BackendTLSPolicy): verified, with the policy's SNI. */
-function tlsConnectOptions(tls: UpstreamTls | undefined) {
+export function tlsConnectOptions(tls: UpstreamTls | undefined) {
   return {
     servername: tls?.servername,
     ...(tls?.ca?.length ? { ca: tls.ca } : {}),

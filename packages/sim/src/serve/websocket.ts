@@ -1,20 +1,33 @@
 /**
- * WebSocket upgrades (HTTP/1.1 `Upgrade: websocket`, RFC 6455): decided like any request, then
- * the forwarded request is written to an endpoint of the picked backend and the two connections
- * are joined byte for byte. The backend's handshake answer reaches the client unchanged
- * (response header edits do not apply to a 101).
+ * WebSocket: HTTP/1.1 upgrades (`Upgrade: websocket`, RFC 6455) and WebSocket over HTTP/2
+ * (RFC 8441 extended CONNECT with `:protocol websocket`). Each is decided like any request, then
+ * the forwarded request is sent to an endpoint of the picked backend as an HTTP/1.1 upgrade
+ * (over TLS when a BackendTLSPolicy applies) and the two sides are joined byte for byte: frames
+ * are the same bytes in both (RFC 8441 §5). An HTTP/1.1 client gets the backend's handshake
+ * answer unchanged (response header edits do not apply to a 101); an HTTP/2 client gets
+ * `:status 200` with the backend's subprotocol and extensions.
  */
+import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import net, { type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { Decision } from "@gwsim/core";
+import tls from "node:tls";
+import type { Decision, GatewayRequest } from "@gwsim/core";
 import { backendKey } from "./endpoints.js";
-import { firstValue, type HeaderRecord } from "./headers.js";
-import type { FrontendInfo, HttpContext } from "./proxy.js";
+import { upstreamTarget, type UpstreamTarget } from "./forward.js";
+import { firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
+import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { toGatewayRequest } from "./request.js";
-import type { Exchange } from "./types.js";
+import { abortResponse, answer } from "./respond.js";
+import type { Exchange, Snapshot } from "./types.js";
+import { tlsConnectOptions } from "./upstream.js";
 
 const REASON: Record<number, string> = { 400: "Bad Request", 404: "Not Found", 421: "Misdirected Request", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+/** RFC 6455 §1.3: the GUID the accept key is derived with. */
+const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+/** The backend's handshake answer must fit in this much. */
+const MAX_HANDSHAKE = 64 * 1024;
 
 /** Splits `host:port` / `[v6]:port`. */
 export function splitAddress(address: string): { host: string; port: number } {
@@ -34,13 +47,66 @@ function rawAnswer(socket: Duplex, x: Exchange, status: number, reason: string, 
   else socket.destroy();
 }
 
-/** Serves one upgrade request. Never throws. */
+function newExchange(ctx: HttpContext, fe: FrontendInfo, snap: Snapshot, request: GatewayRequest): Exchange {
+  return { index: ctx.nextIndex(), started: Date.now(), frontend: fe.key, generation: snap.generation, request, decision: null, status: 0, backend: null, endpoint: null, attempts: 0, durationMs: 0, upstreamMs: null, reason: null, mirrors: 0, aborted: false };
+}
+
+/** A decided WebSocket: where it goes, or the answer the gateway gives instead. */
+type Plan =
+  | { kind: "forward"; address: string; target: UpstreamTarget; lines: string[]; fwd: NonNullable<Decision["forwarded"]> }
+  | { kind: "answer"; status: number; reason: string; headers?: HeaderRecord }
+  | { kind: "drop" };
+
+function decideWebSocket(ctx: HttpContext, snap: Snapshot, x: Exchange, upgradeHeaders: HeaderRecord): Plan {
+  let d: Decision;
+  try {
+    d = ctx.decide(snap.world, x.request, { seed: ctx.seed, index: x.index });
+  } catch (e) {
+    ctx.log(`gwsim: decide failed (a bug): ${(e as Error)?.message ?? String(e)}\n`);
+    return { kind: "answer", status: 500, reason: "internal error" };
+  }
+  x.decision = d;
+  if (d.outcome === "redirect" && d.redirect) return { kind: "answer", status: d.redirect.status, reason: "redirect", headers: { location: d.redirect.location } };
+  if (d.outcome !== "forward" || !d.backend || !d.forwarded) {
+    if (d.outcome === "reject" && !d.status) {
+      x.reason = "rejected";
+      return { kind: "drop" };
+    }
+    return { kind: "answer", status: d.status ?? (d.outcome === "notFound" ? 404 : 500), reason: typeof d.message === "string" ? d.message : d.outcome };
+  }
+  const key = backendKey(d.backend);
+  x.backend = key;
+  const target = upstreamTarget(snap, d.backend, { backendTLS: d.backendTLS, routeKind: d.route?.kind ?? null, grpc: false });
+  if (target.problem) return { kind: "answer", status: 503, reason: target.problem };
+  const address = ctx.balancer.pick(key, snap.endpoints.get(key) ?? []);
+  if (!address) return { kind: "answer", status: 503, reason: `no endpoints for ${key}` };
+  x.endpoint = address;
+  x.attempts = 1;
+  const fwd = d.forwarded;
+  const headers: HeaderRecord = { ...fwd.headers, ...upgradeHeaders };
+  const sentHost = x.request.host;
+  headers.host = sentHost && sentHost.toLowerCase().replace(/:\d+$/, "") === fwd.host ? sentHost : fwd.host || sentHost || address;
+  const lines = [`${fwd.method} ${fwd.path} HTTP/1.1`];
+  for (const [name, value] of Object.entries(headers)) for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+  return { kind: "forward", address, target, lines, fwd };
+}
+
+/** A connection to the endpoint: TLS (verified as the BackendTLSPolicy says, ALPN http/1.1) or plain. */
+function connectUpstream(address: string, target: UpstreamTarget): { socket: Socket; ready: "connect" | "secureConnect" } {
+  const { host, port } = splitAddress(address);
+  if (target.tls) {
+    const socket = tls.connect({ host, port, ...tlsConnectOptions(target.tls), ALPNProtocols: ["http/1.1"] });
+    return { socket, ready: "secureConnect" };
+  }
+  return { socket: net.connect({ host, port }), ready: "connect" };
+}
+
+/** Serves one HTTP/1.1 upgrade request. Never throws. */
 export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const t0 = performance.now();
   const snap = ctx.snapshot();
-  const index = ctx.nextIndex();
   const request = toGatewayRequest(req, { gateway: fe.gateway, port: fe.port, scheme: fe.scheme, remoteAddress: req.socket.remoteAddress }, { websocket: true });
-  const x: Exchange = { index, started: Date.now(), frontend: fe.key, generation: snap.generation, request, decision: null, status: 0, backend: null, endpoint: null, attempts: 0, durationMs: 0, upstreamMs: null, reason: null, mirrors: 0, aborted: false };
+  const x = newExchange(ctx, fe, snap, request);
   ctx.track(1);
   let done = false;
   const finish = () => {
@@ -52,44 +118,19 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
   };
   socket.once("close", finish);
   socket.on("error", () => undefined);
-  let d: Decision;
-  try {
-    d = ctx.decide(snap.world, request, { seed: ctx.seed, index });
-  } catch (e) {
-    ctx.log(`gwsim: decide failed (a bug): ${(e as Error)?.message ?? String(e)}\n`);
-    return rawAnswer(socket, x, 500, "internal error");
-  }
-  x.decision = d;
-  if (d.outcome === "redirect" && d.redirect) return rawAnswer(socket, x, d.redirect.status, "redirect", { location: d.redirect.location });
-  if (d.outcome !== "forward" || !d.backend || !d.forwarded) {
-    if (d.outcome === "reject" && !d.status) {
-      x.reason = "rejected";
-      return void socket.destroy();
-    }
-    return rawAnswer(socket, x, d.status ?? (d.outcome === "notFound" ? 404 : 500), typeof d.message === "string" ? d.message : d.outcome);
-  }
-  const key = backendKey(d.backend);
-  x.backend = key;
-  const address = ctx.balancer.pick(key, snap.endpoints.get(key) ?? []);
-  if (!address) return rawAnswer(socket, x, 503, `no endpoints for ${key}`);
-  x.endpoint = address;
-  x.attempts = 1;
-  const { host, port } = splitAddress(address);
-  const fwd = d.forwarded;
-  const headers: HeaderRecord = { ...fwd.headers };
-  const sentHost = request.host;
-  headers.host = sentHost && sentHost.toLowerCase().replace(/:\d+$/, "") === fwd.host ? sentHost : fwd.host || sentHost || address;
-  headers.connection = "Upgrade";
-  headers.upgrade = firstValue(request.headers ?? {}, "upgrade") ?? req.headers.upgrade ?? "websocket";
-  const lines = [`${fwd.method} ${fwd.path} HTTP/1.1`];
-  for (const [name, value] of Object.entries(headers)) for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
-  const upstream: Socket = net.connect({ host, port });
+  const plan = decideWebSocket(ctx, snap, x, {
+    connection: "Upgrade",
+    upgrade: firstValue(request.headers ?? {}, "upgrade") ?? (req.headers.upgrade as string | undefined) ?? "websocket",
+  });
+  if (plan.kind === "drop") return void socket.destroy();
+  if (plan.kind === "answer") return rawAnswer(socket, x, plan.status, plan.reason, plan.headers);
+  const { socket: upstream, ready } = connectUpstream(plan.address, plan.target);
   const started = performance.now();
   let connected = false;
   upstream.setNoDelay(true);
-  upstream.once("connect", () => {
+  upstream.once(ready, () => {
     connected = true;
-    upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+    upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
     if (head.length) upstream.write(head);
     upstream.once("data", (chunk: Buffer) => {
       x.upstreamMs = performance.now() - started;
@@ -106,4 +147,117 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
   });
   upstream.once("close", () => socket.destroy());
   socket.once("close", () => upstream.destroy());
+}
+
+/** The backend's handshake answer: status line and fields, and what came after them. */
+function parseHead(buffer: Buffer): { status: number; headers: Record<string, string | string[]>; rest: Buffer } | "incomplete" | null {
+  const end = buffer.indexOf("\r\n\r\n");
+  if (end < 0) return buffer.length > MAX_HANDSHAKE ? null : "incomplete";
+  const lines = buffer.subarray(0, end).toString("latin1").split("\r\n");
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
+  if (!m) return null;
+  const headers: Record<string, string | string[]> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) return null;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const prior = headers[name];
+    headers[name] = prior === undefined ? value : ([] as string[]).concat(prior, value);
+  }
+  return { status: Number(m[1]), headers, rest: buffer.subarray(end + 4) };
+}
+
+/**
+ * Serves one RFC 8441 extended CONNECT (`:protocol websocket`) on an HTTP/2 stream. The core sees
+ * the HTTP/1.1 request it stands for (RFC 8441 §5): GET, protocol websocket. Never throws.
+ */
+export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2ServerRequest, res: Http2ServerResponse): void {
+  const t0 = performance.now();
+  const snap = ctx.snapshot();
+  const request = toGatewayRequest(req, socketFacts(fe, req), { websocket: true });
+  request.method = "GET";
+  const x = newExchange(ctx, fe, snap, request);
+  ctx.track(1);
+  let done = false;
+  res.once("close", () => {
+    if (done) return;
+    done = true;
+    x.durationMs = performance.now() - t0;
+    ctx.track(-1);
+    ctx.done(x);
+  });
+  const key = randomBytes(16).toString("base64");
+  const plan = decideWebSocket(ctx, snap, x, {
+    connection: "Upgrade",
+    upgrade: "websocket",
+    "sec-websocket-key": key,
+    "sec-websocket-version": firstValue(request.headers ?? {}, "sec-websocket-version") ?? "13",
+  });
+  if (plan.kind === "drop") return abortResponse(res);
+  if (plan.kind === "answer") return answer(res, x, plan.status, plan.reason, plan.headers);
+  const { socket: upstream, ready } = connectUpstream(plan.address, plan.target);
+  const started = performance.now();
+  let connected = false;
+  let tunnel = false;
+  upstream.setNoDelay(true);
+  upstream.once(ready, () => {
+    connected = true;
+    upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
+    let buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const head = parseHead(buffer);
+      if (head === "incomplete") return;
+      upstream.off("data", onData);
+      upstream.pause();
+      x.upstreamMs = performance.now() - started;
+      if (head === null) {
+        upstream.destroy();
+        return answer(res, x, 502, "malformed WebSocket handshake from backend");
+      }
+      const accept = createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
+      if (head.status === 101 && head.headers["sec-websocket-accept"] !== accept) {
+        upstream.destroy();
+        return answer(res, x, 502, "backend WebSocket handshake without the right Sec-WebSocket-Accept");
+      }
+      if (head.status !== 101) {
+        // Not upgraded: the backend's answer (and body) goes back as an HTTP/2 response.
+        x.status = head.status;
+        try {
+          res.writeHead(head.status, responseHeaders(head.headers) as Record<string, string | string[]>);
+        } catch {
+          upstream.destroy();
+          return answer(res, x, 502, "invalid response from backend");
+        }
+        if (head.rest.length) res.write(head.rest);
+        upstream.pipe(res as unknown as NodeJS.WritableStream);
+        upstream.resume();
+        return;
+      }
+      // RFC 8441 §5: a 2xx answers the extended CONNECT; subprotocol and extensions carry over.
+      tunnel = true;
+      x.status = 200;
+      const out: Record<string, string | string[]> = {};
+      for (const name of ["sec-websocket-protocol", "sec-websocket-extensions"]) if (head.headers[name] !== undefined) out[name] = head.headers[name]!;
+      res.writeHead(200, out);
+      const stream = res.stream;
+      if (head.rest.length) stream.write(head.rest);
+      upstream.pipe(stream);
+      req.pipe(upstream);
+      upstream.resume();
+    };
+    upstream.on("data", onData);
+  });
+  upstream.on("error", (e: NodeJS.ErrnoException) => {
+    if (!connected) return answer(res, x, 503, `connect error ${e.code ?? ""}`.trim());
+    x.reason ??= `upstream ${e.code ?? "error"}`;
+    if (!res.headersSent) answer(res, x, 502, `upstream ${e.code ?? "error"}`);
+    else abortResponse(res);
+  });
+  upstream.once("close", () => {
+    if (tunnel && !res.stream.destroyed) res.stream.end();
+    else if (!res.headersSent) answer(res, x, 502, "backend closed before its handshake answer");
+  });
+  res.once("close", () => upstream.destroy());
 }
