@@ -16,6 +16,20 @@ describe("the draw", () => {
       expect(draw(seed, index, "mirror")).toBe(seedrandom.tychei(`${seed}:${index}:mirror`)());
     }
   });
+  it("mixes integer seeds and indices as their strings, without building them", () => {
+    const number = fc.oneof(
+      fc.integer(),
+      fc.maxSafeInteger(),
+      fc.constantFrom(0, -0, 9, 10, 99, 100, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 53, 1e21, 0.5, -1.25, 1e-7),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    fc.assert(
+      fc.property(number, number, (seed, index) => {
+        expect(draw(seed, index)).toBe(tycheiFirst(`${seed}:${index}`));
+      }),
+      { numRuns: 5000 },
+    );
+  });
   it("stays in [0, 1)", () => {
     fc.assert(fc.property(fc.integer(), fc.nat(), (seed, index) => {
       const u = draw(seed, index);

@@ -22,6 +22,16 @@ describe("normalizeTarget is normalizePath with a shortcut", () => {
     "",
     "/é",
     "/a?b c",
+    "/.well-known/x",
+    "/a/..b",
+    "/a/.?x",
+    "/a/..?x",
+    "/.",
+    "/..",
+    "//",
+    "/?a",
+    "/a?b//c",
+    "/a/?./..",
   ])("%j", (target) => {
     expect(normalizeTarget(target)).toEqual(normalizePath(target));
   });

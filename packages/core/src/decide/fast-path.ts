@@ -7,18 +7,17 @@
 import { headerProblem, lowerCaseHeaders, normalizePath, type Headers, type NormalizedPath } from "./normalize.js";
 
 /**
- * Only characters allowed raw in a path (RFC 3986 pchar and `/`, no `%`, `\`, `#`, controls),
- * then optionally `?` and characters allowed raw in a query (plus `%`, kept as sent).
+ * Segments of characters allowed raw in a path (RFC 3986 pchar, no `%`, `\`, `#`, controls),
+ * each after a `/` that starts no repeated slash and no `.` or `..` segment (those
+ * normalizePath would change), then optionally `?` and characters allowed raw in a query
+ * (plus `%`, kept as sent).
  */
-const ALREADY_NORMAL = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*)?$/;
-/** Repeated slashes or a `.` / `..` segment: normalizePath would change the path. */
-const NEEDS_WORK = /\/\/|\/\.\.?(?:\/|$)/;
+const ALREADY_NORMAL = /^(?:\/(?!\/|\.\.?(?:[/?]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]*)+(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*)?$/;
 
 export function normalizeTarget(target: string): NormalizedPath {
   if (ALREADY_NORMAL.test(target)) {
     const q = target.indexOf("?");
-    const path = q < 0 ? target : target.slice(0, q);
-    if (!NEEDS_WORK.test(path)) return { path, query: q < 0 ? "" : target.slice(q + 1), ok: true };
+    return q < 0 ? { path: target, query: "", ok: true } : { path: target.slice(0, q), query: target.slice(q + 1), ok: true };
   }
   return normalizePath(target);
 }
@@ -39,12 +38,23 @@ export function readHeaders(raw: Record<string, string | string[]>): { headers: 
   return problem ? { problem } : { headers: lowerCaseHeaders(raw) };
 }
 
+/** Names seen to pass PLAIN_NAME: header names are a small vocabulary; the set is bounded. */
+const plainNames = new Set<string>();
+const PLAIN_NAMES_MAX = 1024;
+
+function isPlainName(name: string): boolean {
+  if (plainNames.has(name)) return true;
+  if (!PLAIN_NAME.test(name)) return false;
+  if (plainNames.size < PLAIN_NAMES_MAX) plainNames.add(name);
+  return true;
+}
+
 /** The one-pass case of readHeaders (every name lower-case, every value one plain string), else null. */
 export function readPlainHeaders(raw: Record<string, unknown>): { headers: Headers } | null {
   const out: Headers = {};
   for (const name in raw) {
     const v = raw[name];
-    if (typeof v !== "string" || !PLAIN_NAME.test(name) || !PLAIN_VALUE.test(v)) return null;
+    if (typeof v !== "string" || !isPlainName(name) || !PLAIN_VALUE.test(v)) return null;
     out[name] = v;
   }
   return { headers: out };

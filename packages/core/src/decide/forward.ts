@@ -31,7 +31,8 @@ export interface Frontend {
 }
 
 export function routeRefOf(t: RuleTarget): NonNullable<Decision["route"]> {
-  return { kind: t.route.kind, namespace: t.route.namespace, name: t.route.name, rule: t.rule.index, ruleName: t.rule.name, match: t.matchIndex };
+  const r = t.weights;
+  return { kind: r.kind, namespace: r.namespace, name: r.name, rule: r.index, ruleName: r.ruleName, match: t.matchIndex };
 }
 
 /** HTTPRoute and GRPCRoute: filters, backend draw, backendRef filters, the forwarded request. */
@@ -45,36 +46,38 @@ export function applyRule(
   norm: { path: string; query: string },
 ): Decision {
   const { notes } = ctx;
-  const { rule, route } = target;
+  // The rule's runtime has what the common path reads; target.rule/route serve the rest.
+  const r = target.weights;
   const out = d;
   out.route = routeRefOf(target);
-  out.backends = rule.backends.map(shareOf);
-  out.timeouts = rule.timeouts ? { ...rule.timeouts } : null;
-  out.retry = rule.retry ? { ...rule.retry, ...(rule.retry.codes ? { codes: [...rule.retry.codes] } : {}) } : null;
-  out.sessionPersistence = rule.sessionPersistence ? structuredClone(rule.sessionPersistence) : null;
+  out.backends = r.backends.map(shareOf);
+  out.timeouts = r.timeouts ? { ...r.timeouts } : null;
+  out.retry = r.retry ? { ...r.retry, ...(r.retry.codes ? { codes: [...r.retry.codes] } : {}) } : null;
+  out.sessionPersistence = r.sessionPersistence ? structuredClone(r.sessionPersistence) : null;
   // Most rules have no filters: then nothing below needs the filter machinery.
   let fctx: FilterContext | null = null;
   let ruleResult: FilterResult | null = null;
-  if (rule.filters.length > 0) {
+  if (r.hasFilters) {
     fctx = filterContext(req, frontend, target, host, norm);
-    ruleResult = applyFilters(rule.filters as RouteFilter[], fctx);
+    ruleResult = applyFilters(target.rule.filters as RouteFilter[], fctx);
     if (notes) for (const n of ruleResult.notes) notes.push(`rule filter: ${n}`);
     const early = filterOutcome(ctx, out, ruleResult);
     if (early) return early;
     withFilterEffects(out, ruleResult);
   }
 
-  if (rule.backends.length === 0 || rule.totalWeight <= 0) {
+  if (r.backends.length === 0 || r.totalWeight <= 0) {
+    const { rule, route } = target;
     const message =
       rule.backends.length === 0
         ? `rule ${rule.index} of ${route.namespace}/${route.name} has no backendRefs: 500`
         : `every backendRef of rule ${rule.index} of ${route.namespace}/${route.name} has weight 0: 500`;
     return fail(out, ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
-  const index = pickBackend(ctx, target.weights);
-  const backend = rule.backends[index]!;
+  const index = pickBackend(ctx, r);
+  const backend = r.backends[index]!;
   out.backend = idOf(backend);
-  notes?.push(pickNote(ctx, rule, backend, target.weights));
+  if (notes) notes.push(pickNote(ctx, target.rule, backend, r));
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
@@ -85,7 +88,7 @@ export function applyRule(
     });
   }
   let forwarded: Decision["forwarded"];
-  if (backend.filters.length > 0) {
+  if (r.backendFilters && backend.filters.length > 0) {
     fctx ??= filterContext(req, frontend, target, host, norm);
     const prior = ruleResult ?? applyFilters([], fctx);
     const result = applyFilters(backend.filters as RouteFilter[], fctx, prior);
@@ -100,7 +103,7 @@ export function applyRule(
   out.outcome = "forward";
   out.status = null;
   out.forwarded = forwarded;
-  out.backendTLS = backendTLSFor(ctx.rt, target.weights, index);
+  out.backendTLS = r.anyTLS ? backendTLSFor(ctx.rt, r, index) : null;
   if (notes && out.backendTLS) notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: TLS to the backend with SNI ${out.backendTLS.sni}`);
   return out;
 }

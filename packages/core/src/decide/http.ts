@@ -9,12 +9,12 @@ import { precedenceReason } from "../compile/precedence.js";
 import { compareHostSpecificity } from "../compile/hostname.js";
 import type { Decision } from "../model/decision.js";
 import { normalizeTarget } from "./fast-path.js";
-import { conditionsMatch, explainMiss, fullMatch, type MatchInput } from "./match.js";
+import { entryConditionsMatch, explainMiss, fullMatch, type MatchInput } from "./match.js";
 import { applyRule, type Frontend } from "./forward.js";
 import { routeGrpc, type GrpcInput } from "./grpc.js";
 import { certificateNote, clientCertificateCheck, countListeners, fail, hostGroups, label, refOf, selectListener, type Fail } from "./listener.js";
 import type { RequestView } from "./request.js";
-import type { GroupRuntime, HostLookup, Runtime } from "./runtime.js";
+import { PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 
 export type Selected = { li: number; host: string } | { fail: Fail; listener: number | null };
@@ -120,7 +120,7 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   if (input === null) return base;
   const norm = input;
   const lrt = rt.listeners[li]!;
-  const frontend: Frontend = { port: listener.port, protocol: listener.protocol };
+  const frontend = lrt.frontend;
 
   // GEP-1016: HTTPRoutes and GRPCRoutes never share a hostname on a listener (resolve keeps the
   // older), so the most specific hostname matching the Host belongs to one kind, whose routes
@@ -144,16 +144,16 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   if (ctx.notes && req.grpc !== null && listener.grpc.routes.length > 0) {
     ctx.notes.push(`gRPC call to a host served by HTTPRoutes: routed as POST ${norm.path}`);
   }
-  let winner = -1;
+  let won: MatchRuntime | null = null;
   let winnerGroup = -1;
   for (const gi of httpGroups) {
-    const mi = firstMatch(rt, lrt.groups[gi]!, input);
-    if (mi >= 0) {
-      winner = mi;
+    won = firstMatchEntry(lrt.groups[gi]!, input);
+    if (won !== null) {
       winnerGroup = gi;
       break;
     }
   }
+  const winner = won === null ? -1 : won.index;
   if (ctx.notes) {
     if (listener.routes.length === 0) ctx.notes.push(`no HTTPRoute is attached to listener ${label(listener)}`);
     else {
@@ -165,10 +165,10 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
       }
     }
   }
-  if (winner < 0) {
+  if (won === null) {
     return Object.assign(base, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the routes on listener ${label(listener)} matches ${req.method} ${host || "(no host)"}${norm.path}` });
   }
-  return applyHttpMatch(ctx, req, base, frontend, winner, host, norm);
+  return applyRule(ctx, req, base, frontend, won.target, host, norm);
 }
 
 export function applyHttpMatch(ctx: DecideContext, req: RequestView, d: Decision, frontend: Frontend, mi: number, host: string, norm: { path: string; query: string }): Decision {
@@ -181,26 +181,31 @@ export function applyHttpMatch(ctx: DecideContext, req: RequestView, d: Decision
  * each bucket is sorted, and the path-type/length steps of the comparator make that
  * concatenation the group's precedence order.
  */
-export function firstMatch(rt: Runtime, g: GroupRuntime, input: MatchInput): number {
-  const { matches } = rt.table;
-  const path = input.path;
-  const exact = g.exactPaths.get(path);
-  if (exact) for (const mi of exact) if (conditionsMatch(matches[mi]!, rt.matches[mi]!, input)) return mi;
-  for (const mi of g.regexes) if (fullMatch(matches[mi]!, rt.matches[mi]!, input)) return mi;
-  if (g.prefixes.size === 0) return -1;
-  let hit = bucketMatch(rt, g.prefixes.get(path), input);
-  if (hit >= 0) return hit;
-  for (let i = path.lastIndexOf("/"); i >= 0; i = i === 0 ? -1 : path.lastIndexOf("/", i - 1)) {
-    hit = bucketMatch(rt, g.prefixes.get(path.slice(0, i)), input);
-    if (hit >= 0) return hit;
-  }
-  return -1;
+export function firstMatch(_rt: Runtime, g: GroupRuntime, input: MatchInput): number {
+  const e = firstMatchEntry(g, input);
+  return e === null ? -1 : e.index;
 }
 
-function bucketMatch(rt: Runtime, bucket: readonly number[] | undefined, input: MatchInput): number {
-  if (!bucket) return -1;
-  for (const mi of bucket) if (conditionsMatch(rt.table.matches[mi]!, rt.matches[mi]!, input)) return mi;
-  return -1;
+/** firstMatch, as the match's runtime entry (null when nothing matches). */
+export function firstMatchEntry(g: GroupRuntime, input: MatchInput): MatchRuntime | null {
+  const { paths, lengths } = g;
+  const path = input.path;
+  const bits = path.length < lengths.length ? lengths[path.length]! : 0;
+  const here = bits !== 0 ? paths.get(path) : undefined;
+  if (here !== undefined && here.exact !== null) {
+    for (const e of here.exact) if (entryConditionsMatch(e, input)) return e;
+  }
+  for (const e of g.regexes) if (fullMatch(e.match, e, input)) return e;
+  if (!g.hasPrefixes) return null;
+  if (here !== undefined && here.prefix !== null) {
+    for (const e of here.prefix) if (entryConditionsMatch(e, input)) return e;
+  }
+  for (let i = path.lastIndexOf("/"); i >= 0; i = i === 0 ? -1 : path.lastIndexOf("/", i - 1)) {
+    if (i >= lengths.length || (lengths[i]! & PREFIX_LENGTH) === 0) continue;
+    const bucket = paths.get(path.slice(0, i))?.prefix;
+    if (bucket) for (const e of bucket) if (entryConditionsMatch(e, input)) return e;
+  }
+  return null;
 }
 
 // ---------- explanations ----------

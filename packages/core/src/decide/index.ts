@@ -61,7 +61,7 @@ export function decide(world: DecideWorld, request: GatewayRequest, opts: Decide
   }
   const req = read.request;
   const ctx: DecideContext = {
-    rt: runtimeOf(world.table),
+    rt: lastTable === world.table ? lastRuntime! : runtimeFor(world.table),
     seed: finiteOr(opts.seed, 0),
     index: finiteOr(opts.index, 0),
     fallthrough: opts.hostnameFallthrough ?? world.options?.hostnameFallthrough ?? false,
@@ -75,6 +75,16 @@ export function decide(world: DecideWorld, request: GatewayRequest, opts: Decide
     return finish({ ...base, outcome: "error", reason: "NoEntryPoint", message }, notes, req);
   }
   return finish(BY_ENTRY[entry](ctx, req, base), notes, req);
+}
+
+// The table of the previous decision, and its runtime: a replay decides on one table.
+let lastTable: RouteTable | null = null;
+let lastRuntime: Runtime | null = null;
+
+function runtimeFor(table: RouteTable): Runtime {
+  lastRuntime = runtimeOf(table);
+  lastTable = table;
+  return lastRuntime;
 }
 
 function finiteOr(v: unknown, fallback: number): number {

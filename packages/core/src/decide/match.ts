@@ -56,16 +56,37 @@ export function valuePasses(t: ValueTest, v: string | undefined): boolean {
   return t.regex !== null ? t.regex.test(v) : t.type === "Exact" && v === t.value;
 }
 
-/** Everything but the path (the caller found the match in a path bucket). */
-export function conditionsMatch(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): boolean {
-  if (rt.pathOnly) return true;
-  if (m.method !== null && m.method !== input.method) return false;
-  for (const h of rt.headers) if (!valuePasses(h, headerFor(input, h.name))) return false;
+/**
+ * headerFor for a header test: its `key` is the name lower-case, so a header sent once is read
+ * straight from the request's headers; anything else goes through headerValue, the definition.
+ */
+function testedHeader(input: MatchInput, t: ValueTest): string | undefined {
+  if (t.name === "host" && input.host !== undefined) return input.host;
+  const v = input.headers[t.key];
+  return typeof v === "string" ? v : v === undefined ? undefined : headerValue(input.headers, t.key);
+}
+
+function headersAndQueryPass(rt: MatchRuntime, input: MatchInput): boolean {
+  for (const h of rt.headers) if (!valuePasses(h, testedHeader(input, h))) return false;
   if (rt.queryParams.length > 0) {
     const params = paramsOf(input);
     for (const q of rt.queryParams) if (!valuePasses(q, queryValue(params, q.name))) return false;
   }
   return true;
+}
+
+/** Everything but the path (the caller found the match in a path bucket). */
+export function conditionsMatch(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): boolean {
+  if (rt.pathOnly) return true;
+  if (m.method !== null && m.method !== input.method) return false;
+  return headersAndQueryPass(rt, input);
+}
+
+/** conditionsMatch of a match's runtime entry (which carries its method). */
+export function entryConditionsMatch(e: MatchRuntime, input: MatchInput): boolean {
+  if (e.pathOnly) return true;
+  if (e.method !== null && e.method !== input.method) return false;
+  return headersAndQueryPass(e, input);
 }
 
 export function fullMatch(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): boolean {

@@ -267,11 +267,14 @@ export interface HostPort {
   reason?: string;
 }
 
-/** Splits a Host / :authority value into host and port (`example.com:8080`, `[::1]:80`). */
 /** Already lower-case, nothing to trim or refuse: the common Host, split without the checks. */
 const PLAIN_AUTHORITY = /^([a-z0-9.-]*)(?::([0-9]{1,5}))?$/;
+/** PLAIN_AUTHORITY without a port: the host is the authority itself (no copy). */
+const PLAIN_HOST = /^[a-z0-9.-]*$/;
 
+/** Splits a Host / :authority value into host and port (`example.com:8080`, `[::1]:80`). */
 export function splitHostPort(authority: string): HostPort {
+  if (PLAIN_HOST.test(authority)) return { host: authority, port: null, ok: true };
   const plain = PLAIN_AUTHORITY.exec(authority);
   if (plain) {
     const port = plain[2] === undefined ? null : Number(plain[2]);

@@ -56,6 +56,15 @@ function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
 }
 
+function notString(v: unknown): boolean {
+  return v !== undefined && typeof v !== "string";
+}
+
+/** Upper-case method; the usual ones, already upper-case, without a copy. */
+function upperMethod(m: string): string {
+  return m === "GET" || m === "POST" || m === "PUT" || m === "DELETE" || m === "HEAD" || m === "PATCH" || m === "OPTIONS" ? m : m.toUpperCase();
+}
+
 export function readRequest(raw: unknown): RequestRead {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, reason: "BadRequest", message: "request must be an object", id: undefined };
@@ -76,14 +85,17 @@ export function readRequest(raw: unknown): RequestRead {
     return bad(id, `port is required for scheme ${scheme}`);
   }
 
-  // One pass over the fields present; the ordered check below only names the first bad one.
-  let badField = false;
-  for (const key in r) {
-    if (STRING_FIELD_SET.has(key) && r[key] !== undefined && typeof r[key] !== "string") badField = true;
-  }
-  if (badField) {
-    for (const field of STRING_FIELDS) {
-      if (r[field] !== undefined && typeof r[field] !== "string") return bad(id, `${field} must be a string`);
+  // The common case, every string field a string or absent, read directly; otherwise one pass
+  // over the fields present, and the ordered check below names the first bad one.
+  if (notString(r.gateway) || notString(r.service) || notString(r.address) || notString(r.from) || notString(r.host) || notString(r.sni) || notString(r.method) || notString(r.path) || notString(r.protocol) || notString(r.clientCertificate)) {
+    let badField = false;
+    for (const key in r) {
+      if (STRING_FIELD_SET.has(key) && r[key] !== undefined && typeof r[key] !== "string") badField = true;
+    }
+    if (badField) {
+      for (const field of STRING_FIELDS) {
+        if (r[field] !== undefined && typeof r[field] !== "string") return bad(id, `${field} must be a string`);
+      }
     }
   }
 
@@ -149,7 +161,7 @@ export function readRequest(raw: unknown): RequestRead {
       sni,
       sniGiven,
       // Methods are compared upper-cased (gwsim choice: trace files often say "get").
-      method: grpc && r.grpc !== undefined ? "POST" : (str(r.method) ?? "GET").toUpperCase(),
+      method: grpc && r.grpc !== undefined ? "POST" : upperMethod(str(r.method) ?? "GET"),
       // The `grpc` field names the call; it is sent as POST /service/method whatever `path` says.
       target: grpc && r.grpc !== undefined ? `/${grpc.service}/${grpc.method}` : (str(r.path) ?? "/"),
       headers,

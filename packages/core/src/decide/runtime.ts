@@ -4,8 +4,8 @@
  * as JSON (a worker, `/config`) works the same as one fresh from `compile`.
  */
 import { compileRegex } from "../model/regex.js";
-import type { RuleTarget } from "./forward.js";
-import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
+import type { Frontend, RuleTarget } from "./forward.js";
+import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRoute, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
 
 export interface HostLookup {
   exact: Map<string, number>;
@@ -13,11 +13,31 @@ export interface HostLookup {
   any: number | null;
 }
 
+/** The matches of one hostname group with a given Exact value or PathPrefix key, each list in precedence order. */
+export interface PathEntry {
+  exact: readonly MatchRuntime[] | null;
+  prefix: readonly MatchRuntime[] | null;
+}
+
+/** `GroupRuntime.lengths` bits. */
+export const EXACT_LENGTH = 1;
+export const PREFIX_LENGTH = 2;
+
 export interface GroupRuntime {
   hostname: string;
-  exactPaths: Map<string, readonly number[]>;
-  prefixes: Map<string, readonly number[]>;
-  regexes: readonly number[];
+  /**
+   * The group's exactPaths and prefixes buckets in one map: an Exact value, or a PathPrefix
+   * value without its trailing `/` ("" for `/`), → its matches.
+   */
+  paths: Map<string, PathEntry>;
+  /**
+   * Per key length, whether an Exact value (EXACT_LENGTH) or a prefix key (PREFIX_LENGTH) has
+   * that length; no key is longer than `lengths.length - 1`. Most lookups of a path that no key
+   * can equal are skipped without slicing or hashing it.
+   */
+  lengths: Uint8Array;
+  hasPrefixes: boolean;
+  regexes: readonly MatchRuntime[];
   order: readonly number[];
 }
 
@@ -27,14 +47,23 @@ export interface ValueTest {
   value: string;
   /** null for Exact. */
   regex: RegExp | null;
+  /** Header tests: the name lower-case, as request headers are keyed (query tests: the name). */
+  key: string;
 }
 
 export interface MatchRuntime {
+  /** Index into table.matches. */
+  index: number;
+  match: CompiledMatch;
+  /** Upper-case method, or null for any (CompiledMatch.method). */
+  method: string | null;
   pathRegex: RegExp | null;
   headers: ValueTest[];
   queryParams: ValueTest[];
   /** Cheap check: no header, query or method condition besides the path. */
   pathOnly: boolean;
+  /** The rule this match selects, as applyRule reads it. */
+  target: RuleTarget;
 }
 
 /** A GRPCRoute match: service and method tests (null = any), header tests. */
@@ -44,9 +73,30 @@ export interface GrpcMatchRuntime {
   headers: ValueTest[];
 }
 
+/**
+ * A rule (of any kind) as the decision reads it once the rule is chosen: its route's and its
+ * own names, and what its backends need, in one object (the CompiledRoute and CompiledRule stay
+ * for the uncommon paths: filters, explanations, errors).
+ */
 export interface RuleRuntime {
+  /** The route's kind, namespace and name; the rule's index and name. */
+  kind: string;
+  namespace: string;
+  name: string;
+  index: number;
+  ruleName: string | null;
+  backends: CompiledRule["backends"];
+  totalWeight: number;
+  hasFilters: boolean;
+  /** Whether any backendRef has filters of its own. */
+  backendFilters: boolean;
+  timeouts: CompiledRule["timeouts"];
+  retry: CompiledRule["retry"];
+  sessionPersistence: CompiledRule["sessionPersistence"];
   /** Per backend: the index of the BackendTLSPolicy that applies to it (table.backendTLSPolicies), or -1. */
   tlsPolicy: number[];
+  /** Whether any backend has a BackendTLSPolicy. */
+  anyTLS: boolean;
   weights: number[];
   /** How many backends have weight above 0, and the first of them. */
   weighted: number;
@@ -57,7 +107,7 @@ export interface Runtime {
   table: RouteTable;
   rules: RuleRuntime[];
   gateways: Map<string, { ports: Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>; listeners: readonly number[] }>;
-  listeners: { hosts: HostLookup; groups: GroupRuntime[]; grpcHosts: HostLookup; streamHosts: HostLookup }[];
+  listeners: { hosts: HostLookup; groups: GroupRuntime[]; grpcHosts: HostLookup; streamHosts: HostLookup; frontend: Frontend }[];
   matches: MatchRuntime[];
   /** "namespace/service" → indices into table.backendTLSPolicies. */
   backendTLS: Map<string, number[]>;
@@ -107,19 +157,7 @@ function prepare(table: RouteTable): Runtime {
     }
     gateways.set(key, { ports, listeners: gw.listeners });
   }
-  const listeners = table.listeners.map((l) => ({
-    hosts: hostLookup(l.hosts),
-    groups: l.groups.map(groupRuntime),
-    grpcHosts: hostLookup(l.grpc?.hosts ?? EMPTY_INDEX),
-    streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
-  }));
   const meshServices = toMap(table.mesh?.services);
-  const meshGroups = new Map<string, GroupRuntime>();
-  for (const svc of meshServices.values()) {
-    for (const port of Object.values(svc.bindings)) {
-      for (const set of [port.producer, ...Object.values(port.consumers)]) if (set?.http) meshGroups.set(set.id, groupRuntime(set.http));
-    }
-  }
   const backendTLS = new Map<string, number[]>();
   table.backendTLSPolicies.forEach((p, i) => {
     const k = `${p.namespace}/${p.service}`;
@@ -127,27 +165,59 @@ function prepare(table: RouteTable): Runtime {
     if (!list) backendTLS.set(k, (list = []));
     list.push(i);
   });
-  const ruleRuntime = (r: CompiledRule): RuleRuntime => {
+  const ruleRuntime = (routes: readonly CompiledRoute[]) => (r: CompiledRule): RuleRuntime => {
     const weights = r.backends.map((b) => b.weight);
+    const route = routes[r.route];
+    const tlsPolicy = r.backends.map((b) => policyFor(table, backendTLS, b));
     return {
-      tlsPolicy: r.backends.map((b) => policyFor(table, backendTLS, b)),
+      // A hand-made table may lack the route: only the decision's route reference would miss it.
+      kind: route?.kind ?? "",
+      namespace: route?.namespace ?? "",
+      name: route?.name ?? "",
+      index: r.index,
+      ruleName: r.name,
+      backends: r.backends,
+      totalWeight: r.totalWeight,
+      hasFilters: r.filters.length > 0,
+      backendFilters: r.backends.some((b) => b.filters.length > 0),
+      timeouts: r.timeouts,
+      retry: r.retry,
+      sessionPersistence: r.sessionPersistence,
+      tlsPolicy,
+      anyTLS: tlsPolicy.some((p) => p >= 0),
       weights,
       weighted: weights.filter((w) => w > 0).length,
       firstWeighted: weights.findIndex((w) => w > 0),
     };
   };
-  const rules = table.rules.map(ruleRuntime);
+  const rules = table.rules.map(ruleRuntime(table.routes));
+  const targets: RuleTarget[] = table.matches.map((m) => ({ route: table.routes[m.route]!, rule: table.rules[m.rule]!, weights: rules[m.rule]!, matchIndex: m.matchIndex, pathMatch: m.path }));
+  const matches = table.matches.map((m, i) => matchRuntime(m, i, targets[i]!));
+  const groupRuntime = (g: CompiledGroup): GroupRuntime => groupRuntimeOf(g, matches);
+  const listeners = table.listeners.map((l) => ({
+    hosts: hostLookup(l.hosts),
+    groups: l.groups.map(groupRuntime),
+    grpcHosts: hostLookup(l.grpc?.hosts ?? EMPTY_INDEX),
+    streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
+    frontend: { port: l.port, protocol: l.protocol },
+  }));
+  const meshGroups = new Map<string, GroupRuntime>();
+  for (const svc of meshServices.values()) {
+    for (const port of Object.values(svc.bindings)) {
+      for (const set of [port.producer, ...Object.values(port.consumers)]) if (set?.http) meshGroups.set(set.id, groupRuntime(set.http));
+    }
+  }
   return {
     table,
     rules,
-    targets: table.matches.map((m) => ({ route: table.routes[m.route]!, rule: table.rules[m.rule]!, weights: rules[m.rule]!, matchIndex: m.matchIndex, pathMatch: m.path })),
+    targets,
     gateways,
     listeners,
-    matches: table.matches.map(matchRuntime),
+    matches,
     backendTLS,
-    grpcRules: (table.grpcRules ?? []).map(ruleRuntime),
+    grpcRules: (table.grpcRules ?? []).map(ruleRuntime(table.grpcRoutes ?? [])),
     grpcMatches: (table.grpcMatches ?? []).map(grpcMatchRuntime),
-    streamRules: (table.streamRules ?? []).map(ruleRuntime),
+    streamRules: (table.streamRules ?? []).map(ruleRuntime(table.streamRoutes ?? [])),
     meshServices,
     meshAddresses: toMap(table.mesh?.addresses),
     meshGroups,
@@ -156,8 +226,27 @@ function prepare(table: RouteTable): Runtime {
 
 const EMPTY_INDEX: HostIndex = { exact: {}, wildcard: {}, any: null };
 
-function groupRuntime(g: CompiledGroup): GroupRuntime {
-  return { hostname: g.hostname, exactPaths: toMap(g.exactPaths), prefixes: toMap(g.prefixes), regexes: g.regexes, order: g.order };
+function groupRuntimeOf(g: CompiledGroup, matches: readonly MatchRuntime[]): GroupRuntime {
+  const paths = new Map<string, { exact: MatchRuntime[] | null; prefix: MatchRuntime[] | null }>();
+  const entry = (key: string) => {
+    let e = paths.get(key);
+    if (!e) paths.set(key, (e = { exact: null, prefix: null }));
+    return e;
+  };
+  let longest = -1;
+  for (const key of Object.keys(g.exactPaths)) {
+    entry(key).exact = g.exactPaths[key]!.map((mi) => matches[mi]!);
+    longest = Math.max(longest, key.length);
+  }
+  const prefixKeys = Object.keys(g.prefixes);
+  for (const key of prefixKeys) {
+    entry(key).prefix = g.prefixes[key]!.map((mi) => matches[mi]!);
+    longest = Math.max(longest, key.length);
+  }
+  const lengths = new Uint8Array(longest + 1);
+  for (const key of Object.keys(g.exactPaths)) lengths[key.length]! |= EXACT_LENGTH;
+  for (const key of prefixKeys) lengths[key.length]! |= PREFIX_LENGTH;
+  return { hostname: g.hostname, paths, lengths, hasPrefixes: prefixKeys.length > 0, regexes: g.regexes.map((mi) => matches[mi]!), order: g.order };
 }
 
 /**
@@ -189,7 +278,7 @@ function grpcMatchRuntime(m: CompiledGrpcMatch): GrpcMatchRuntime {
   return {
     service: test(m.method?.service ?? null),
     method: test(m.method?.method ?? null),
-    headers: m.headers.map((h) => ({ name: h.name, type: h.type, value: h.value, regex: h.type === "RegularExpression" ? regexOf(h.value) : null })),
+    headers: m.headers.map((h) => valueTest(h, h.name.toLowerCase())),
   };
 }
 
@@ -198,17 +287,19 @@ function regexOf(pattern: string): RegExp | null {
   return r.ok ? r.regex : null;
 }
 
-function matchRuntime(m: CompiledMatch): MatchRuntime {
-  const test = (h: { name: string; type: string; value: string }): ValueTest => ({
-    name: h.name,
-    type: h.type,
-    value: h.value,
-    regex: h.type === "RegularExpression" ? regexOf(h.value) : null,
-  });
+function valueTest(h: { name: string; type: string; value: string }, key: string): ValueTest {
+  return { name: h.name, type: h.type, value: h.value, regex: h.type === "RegularExpression" ? regexOf(h.value) : null, key };
+}
+
+function matchRuntime(m: CompiledMatch, index: number, target: RuleTarget): MatchRuntime {
   return {
+    index,
+    match: m,
+    method: m.method,
     pathRegex: m.path.type === "RegularExpression" ? regexOf(m.path.value) : null,
-    headers: m.headers.map(test),
-    queryParams: m.queryParams.map(test),
+    headers: m.headers.map((h) => valueTest(h, h.name.toLowerCase())),
+    queryParams: m.queryParams.map((q) => valueTest(q, q.name)),
     pathOnly: m.method === null && m.headers.length === 0 && m.queryParams.length === 0,
+    target,
   };
 }
