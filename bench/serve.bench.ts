@@ -3,12 +3,15 @@
  * straight to the backend, through node `http-proxy` and through `@fastify/http-proxy`, in one
  * run, alternating. A benchmark, not a timed test:
  *
+ *   pnpm bench serve [-- --quick]            # builds, then runs this file
  *   node --import tsx bench/serve.bench.ts [--quick] [--seconds N] [--rounds N] [--connections N] [--routes N]
  *   node --import tsx bench/serve.bench.ts --cpu-prof DIR   # gwsim serve only, with a V8 CPU profile
  *   node --import tsx bench/serve.bench.ts --access-log     # gwsim writes its JSON access log (to a file)
  *
- * gwsim serves the bundled example world plus a generated table of HTTPRoutes (Gateway API
- * routing of every request: listener, hostname, path, headers, weighted split); the other two
+ * gwsim runs as users run it: the built CLI (packages/sim/dist/cli.js; the TypeScript sources
+ * through tsx when there is no build). It serves the bundled example world plus a generated
+ * table of HTTPRoutes (Gateway API routing of every request: listener, hostname, path, headers,
+ * weighted split); the other two
  * proxies forward everything to the one backend. Every backend of the world resolves to that
  * same backend, a node http server answering a small body. Each proxy runs in its own process
  * pinned to core 0; the load generator (autocannon) and the backend run in their own processes
@@ -18,7 +21,7 @@
  * (issue 7): at least 1.2x http-proxy's requests per second with a p99 no higher than its.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, tmpdir } from "node:os";
@@ -336,8 +339,16 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** The gwsim CLI to start: the built one (packages/sim/dist, what users run), else the TypeScript sources through tsx. */
+function gwsimCli(): { argv: string[]; what: string } {
+  const built = join(root, "packages/sim/dist/cli.js");
+  if (existsSync(built) && existsSync(join(root, "packages/core/dist/index.js"))) return { argv: [built], what: "packages/sim/dist/cli.js (built)" };
+  return { argv: ["--conditions=development", "--import", "tsx", join(root, "packages/sim/src/cli.ts")], what: "TypeScript sources through tsx (no dist: `pnpm bench` builds it)" };
+}
+
 async function orchestrate(opts: Options): Promise<void> {
   const { pin, note } = pinning();
+  const cli = gwsimCli();
   const dir = mkdtempSync(join(tmpdir(), "gwsim-serve-bench-"));
   const children: Child[] = [];
   try {
@@ -360,13 +371,13 @@ async function orchestrate(opts: Options): Promise<void> {
     const check = spawnSync(process.execPath, ["--conditions=development", ...process.execArgv, self, "--role", "check", world, requestsFile], { cwd: root, encoding: "utf8" });
     if (check.status !== 0) throw new Error(`the bench's requests do not all route in gwsim:\n${check.stderr}`);
 
-    // gwsim serve as a user runs it (from source, as the rest of the workspace's tools do);
+    // gwsim serve as a user runs it: the built CLI (`pnpm bench` builds first), else the sources;
     // access log off unless --access-log (then to a file): by default the bench measures routing
     // and forwarding, not logging.
     const gwsimArgs = ["serve", "-f", world, "--endpoints", join(dir, "endpoints.json"), "--listen", "80=127.0.0.1:0", "--listen", "443=127.0.0.1:0", "--no-watch"];
     gwsimArgs.push(...(opts.accessLog ? ["--access-log", join(dir, "access.log")] : ["--no-access-log"]));
     const profile = opts.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProf] : [];
-    const gwsim = start([...pin(0), process.execPath, ...profile, "--conditions=development", "--import", "tsx", join(root, "packages/sim/src/cli.ts"), ...gwsimArgs]);
+    const gwsim = start([...pin(0), process.execPath, ...profile, ...cli.argv, ...gwsimArgs]);
     children.push(gwsim);
     await waitLine(gwsim, /^gwsim: ready$/, 60_000, "gwsim serve");
     const gwsimPort = Number(/gwsim: listening \S+ port 80 \(http\) on [^\s]+:(\d+)/.exec(gwsim.stderr())![1]);
@@ -388,6 +399,7 @@ async function orchestrate(opts: Options): Promise<void> {
     };
 
     console.log(`gwsim serve bench: ${note}`);
+    console.log(`gwsim: ${cli.what}`);
     console.log(
       `world: bundled example + ${opts.routes} generated HTTPRoutes (${opts.routes * 3} rules); ${mix.length} distinct requests cycled; ` +
         `${opts.connections} connections; ${opts.rounds} rounds of ${opts.seconds}s per target, alternating; gwsim access log ${opts.accessLog ? "on (to a file)" : "off"}`,
@@ -411,7 +423,7 @@ async function orchestrate(opts: Options): Promise<void> {
       console.log(`CPU profile of gwsim serve goes to ${opts.cpuProf} when it exits`);
       return;
     }
-    report(opts, note, targets, rows, mix.length);
+    report(opts, note, targets, rows, mix.length, cli);
   } finally {
     for (const c of children) if (c.proc.exitCode === null) c.proc.kill("SIGTERM");
     // A profiled gwsim writes its profile on exit: give it time.
@@ -433,7 +445,7 @@ async function checkRole(world: string, requestsFile: string): Promise<void> {
   });
 }
 
-function report(opts: Options, note: string, targets: Target[], rows: Row[], distinct: number): void {
+function report(opts: Options, note: string, targets: Target[], rows: Row[], distinct: number, cli: { what: string }): void {
   const summary = targets.map((t) => {
     const mine = rows.filter((r) => r.target === t.name);
     return {
@@ -477,6 +489,7 @@ function report(opts: Options, note: string, targets: Target[], rows: Row[], dis
         benchmark: "serve",
         node: process.version,
         layout: note,
+        gwsim: cli.what,
         settings: { ...opts, distinctRequests: distinct, loadGenerator: "autocannon", accessLog: opts.accessLog ? "on (JSON lines to a file)" : "off" },
         world: { base: "packages/examples/world", generatedHTTPRoutes: opts.routes, generatedRules: opts.routes * 3 },
         summary: withRatios,
