@@ -7,6 +7,7 @@ import { endpointsFromManifests, parseEndpointsFile, RoundRobin } from "./endpoi
 import { applyHeaderEdits, requestHeaders, responseHeaders } from "./headers.js";
 import { parseListen } from "./listen.js";
 import { accessLogLine, accessLogRecord } from "./log.js";
+import { decodeToken, encodeToken } from "./session.js";
 import type { Exchange } from "./types.js";
 import { backoffFor, mirrorFires } from "./forward.js";
 import { hostnameScore, listenerForServerName, parseClientHello } from "./tls.js";
@@ -213,5 +214,25 @@ describe("access log line", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("session tokens", () => {
+  it("decode(encode(endpoint, t)) gives the endpoint and t to the second; any other text decodes to null or to what it says, never throws", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constant("127.0.0.1:8080"), fc.constant("[fd00::1]:443"), fc.string({ minLength: 1 })), fc.integer({ min: 0, max: 4_102_444_800_000 }), (endpoint, t) => {
+        expect(decodeToken(encodeToken(endpoint, t))).toEqual({ endpoint, issuedAtMs: Math.floor(t / 1000) * 1000 });
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const d = decodeToken(text);
+        if (d !== null) expect(encodeToken(d.endpoint, d.issuedAtMs).startsWith("g1.")).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    expect(decodeToken("garbage")).toBeNull();
+    expect(decodeToken("g1.")).toBeNull();
   });
 });
