@@ -9,7 +9,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { createReadStream } from "node:fs";
-import { readTrace } from "../trace/index.js";
+import { readTrace, traceBatches } from "../trace/index.js";
 import type { ReadTraceOptions, TraceReader } from "../trace/types.js";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
@@ -83,11 +83,15 @@ async function replayRecords(
     const world = core.buildWorld([...objects], options.buildOptions ?? {});
     const engine = newEngine(config);
     let index = 0;
-    for await (const record of trace) {
+    const step = (record: TraceRecord): void => {
       observe(engine, index, record, core.decide(world, requestOf(record), { seed: config.seed, index }));
       index++;
       if (options.onProgress && index % (options.progressEvery ?? 10_000) === 0) options.onProgress(index);
-    }
+    };
+    const batches = traceBatches(trace);
+    if (batches) {
+      for await (const batch of batches) for (let i = 0; i < batch.length; i++) step(batch[i]!);
+    } else for await (const record of trace) step(record);
     const report = buildReport([engine.state], config);
     if (workers > 1) report.warnings.push(ORDER_DEPENDENT_WARNING);
     return report;
@@ -197,15 +201,22 @@ async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncI
   let batch: TraceRecord[] = [];
   let start = 0;
   let index = 0;
-  for await (const record of trace) {
+  /** Adds a record; true when the batch is full. */
+  const add = (record: TraceRecord): boolean => {
     batch.push(record);
     index++;
-    if (batch.length === batchSize) {
-      await dispatch(start, batch);
-      batch = [];
-      start = index;
-    }
-  }
+    return batch.length === batchSize;
+  };
+  const flush = async (): Promise<void> => {
+    await dispatch(start, batch);
+    batch = [];
+    start = index;
+  };
+  // A readTrace reader gives a chunk of records per await (traceBatches), not one.
+  const chunks = traceBatches(trace);
+  if (chunks) {
+    for await (const records of chunks) for (const record of records) if (add(record)) await flush();
+  } else for await (const record of trace) if (add(record)) await flush();
   if (batch.length) await dispatch(start, batch);
   while (pool.some((w) => w.inflight > 0)) {
     if (failure) throw failure;

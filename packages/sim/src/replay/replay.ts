@@ -1,6 +1,7 @@
 import { decide as realDecide, type Decision } from "@gwsim/core";
 import { buildReport, newEngine, observe, type EngineConfig } from "./engine.js";
 import { requestOf } from "./request-class.js";
+import { traceBatches } from "../trace/index.js";
 import type { DecideFn, Precision, Report, ReplayOptions, SplitMode, TraceRecord } from "./types.js";
 
 /** `@gwsim/core`'s decide, typed for any world (the caller's world must be a core World). */
@@ -46,8 +47,12 @@ export async function replay<W>(
     index++;
     if (options.onProgress && ++seen % every === 0) options.onProgress(seen);
   };
-  // A plain loop for arrays and other sync iterables: `for await` would add a microtask per request.
-  if (Symbol.asyncIterator in requests) for await (const record of requests) step(record);
+  // A plain loop for arrays and other sync iterables: `for await` would add a microtask per request;
+  // a readTrace reader is read a chunk of records at a time for the same reason.
+  const batches = traceBatches(requests);
+  if (batches) {
+    for await (const batch of batches) for (let i = 0; i < batch.length; i++) step(batch[i]!);
+  } else if (Symbol.asyncIterator in requests) for await (const record of requests) step(record);
   else for (const record of requests) step(record);
   return buildReport([engine.state], config);
 }

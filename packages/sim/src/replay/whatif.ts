@@ -9,6 +9,7 @@ import { classOf, exampleOf } from "./request-class.js";
 import { coreDecide, engineConfig } from "./replay.js";
 import { requestOf } from "./request-class.js";
 import type { Report, ReplayOptions, TraceRecord } from "./types.js";
+import { traceBatches } from "../trace/index.js";
 
 export interface WhatifOptions<W> extends Omit<ReplayOptions<W>, "startIndex"> {
   /** How many moves and new failures to list. */
@@ -158,7 +159,10 @@ export async function whatif<W>(
     index++;
     if (options.onProgress && index % every === 0) options.onProgress(index);
   };
-  if (Symbol.asyncIterator in requests) for await (const r of requests) step(r);
+  const batches = traceBatches(requests);
+  if (batches) {
+    for await (const batch of batches) for (let i = 0; i < batch.length; i++) step(batch[i]!);
+  } else if (Symbol.asyncIterator in requests) for await (const r of requests) step(r);
   else for (const r of requests) step(r);
 
   const top = options.top ?? 20;

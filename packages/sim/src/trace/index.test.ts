@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, readAll } from "./fixtures/read-all.js";
-import { MAX_LINE_CHARS, readTrace } from "./index.js";
+import { MAX_LINE_CHARS, readTrace, traceBatches } from "./index.js";
 import type { TraceFormat } from "./types.js";
 
 const enc = new TextEncoder();
@@ -123,6 +123,47 @@ describe("chunking does not change what is read (property)", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("traceBatches: a reader's records a chunk at a time", () => {
+  it("gives the records and stats of the record iterator, for every fixture", async () => {
+    const files = readdirSync(new URL(".", fixture("x"))).filter((f) => !f.endsWith(".ts")).sort();
+    expect(files.length).toBeGreaterThan(5);
+    const customNginx = '$remote_addr [$time_iso8601] "$request_method $scheme://$host$request_uri" $status $request_time "$http_x_canary" $upstream_addr $proxy_host rid=$request_id';
+    for (const name of files) {
+      const options = name === "custom-nginx.log" ? { logFormat: customNginx } : {};
+      const records = await readAll(fixture(name), options);
+      expect(records.records.length, name).toBeGreaterThan(0);
+      expect(await readAll(fixture(name), options, true), name).toEqual(records);
+    }
+  });
+
+  it("agrees with the record iterator on generated JSONL cut at random bytes, bad lines included", async () => {
+    const line = fc.oneof(
+      fc.record({ path: fc.constantFrom("/a", "/b/é"), user: fc.constantFrom("u1", "u2") }).map((r) => JSON.stringify(r)),
+      fc.constantFrom("", "   ", "not json", '{"port":0}', "[]"),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), async (lines, cuts, crlf) => {
+        const bytes = enc.encode(lines.join(crlf ? "\r\n" : "\n"));
+        const at = [0, ...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+        const chunks = at.slice(1).map((end, i) => bytes.subarray(at[i], end));
+        expect(await readAll(chunks, { format: "jsonl" }, true)).toEqual(await readAll(chunks, { format: "jsonl" }));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("is null for other iterables, and a reader is still read only once", async () => {
+    expect(traceBatches([{ path: "/" }])).toBeNull();
+    expect(traceBatches(null)).toBeNull();
+    const reader = readTrace((async function* () { yield '{"path":"/a"}\n'; })());
+    const batches = traceBatches(reader)!;
+    expect(() => reader[Symbol.asyncIterator]()).toThrow(/only once/);
+    const got = [];
+    for await (const b of batches) got.push(b);
+    expect(got).toEqual([[{ path: "/a" }]]);
   });
 });
 

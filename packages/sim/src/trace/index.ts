@@ -109,11 +109,14 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
 
 /**
  * The line formats' loop: splits lines, parses, fills defaults and counts, all in one generator
- * (each generator layer costs per record, and traces run to millions of lines).
+ * (each generator layer costs per record, and traces run to millions of lines). It yields the
+ * records one by one (`perRecord`: each as soon as its line is read, so stats stand at that
+ * line), or in batches: every record of a chunk at once, as an array, so a replay pays the
+ * async iteration once per chunk, not once per record.
  */
 async function* readLines(
-  chunks: AsyncIterable<string>, parser: LineParser, options: ReadTraceOptions, stats: TraceStats,
-): AsyncGenerator<TraceRecord> {
+  chunks: AsyncIterable<string>, parser: LineParser, options: ReadTraceOptions, stats: TraceStats, perRecord: boolean,
+): AsyncGenerator<TraceRecord | TraceRecord[]> {
   // The unfinished line, as the pieces it arrived in: joined once when its newline comes, so a long
   // line costs linear time, not a rescan per chunk.
   let parts: string[] = [];
@@ -138,6 +141,7 @@ async function* readLines(
     stats.records++;
     return applyDefaults(r, options);
   };
+  let batch: TraceRecord[] = [];
   for await (const chunk of chunks) {
     let nl = chunk.indexOf("\n");
     if (nl === -1) {
@@ -166,7 +170,10 @@ async function* readLines(
           partsLength = 0;
         }
         const r = handle(raw);
-        if (r) yield r;
+        if (r) {
+          if (perRecord) yield r;
+          else batch.push(r);
+        }
       }
       start = nl + 1;
       nl = chunk.indexOf("\n", start);
@@ -175,27 +182,33 @@ async function* readLines(
       parts.push(chunk.slice(start));
       partsLength = chunk.length - start;
     }
+    if (batch.length) {
+      yield batch;
+      batch = [];
+    }
   }
   if (partsLength || dropping) {
     stats.lines++;
     if (!dropping) {
       const r = handle(parts.join(""));
-      if (r) yield r;
+      if (r) yield perRecord ? r : [r];
     }
   }
   const left = parser.end?.();
   if (left) recordBad(stats, stats.lines, left.text, left.reason);
 }
 
-async function* readHarRecords(chunks: AsyncIterable<string>, options: ReadTraceOptions, stats: TraceStats): AsyncGenerator<TraceRecord> {
+async function* readHarRecords(chunks: AsyncIterable<string>, options: ReadTraceOptions, stats: TraceStats, perRecord: boolean): AsyncGenerator<TraceRecord | TraceRecord[]> {
   for await (const r of readHar(chunks, stats)) {
     stats.records++;
-    yield applyDefaults(r, options);
+    yield perRecord ? applyDefaults(r, options) : [applyDefaults(r, options)];
   }
 }
 
-/** Detects the format (unless named) and picks the reader for it. */
-async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats): Promise<AsyncGenerator<TraceRecord>> {
+/** Detects the format (unless named) and picks the reader for it: records one by one, or batches (readLines). */
+async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats, perRecord: true): Promise<AsyncGenerator<TraceRecord>>;
+async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats, perRecord: false): Promise<AsyncGenerator<TraceRecord[]>>;
+async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats, perRecord: boolean): Promise<AsyncGenerator<TraceRecord | TraceRecord[]>> {
   let chunks = decodeText(input);
   let format: TraceFormat | "unknown";
   if (options.format && options.format !== "auto") format = options.format;
@@ -206,7 +219,20 @@ async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceSt
   }
   stats.format = format;
   const parser = PARSERS[format];
-  return parser ? readLines(chunks, parser(options), options, stats) : readHarRecords(chunks, options, stats);
+  return parser ? readLines(chunks, parser(options), options, stats, perRecord) : readHarRecords(chunks, options, stats, perRecord);
+}
+
+/** The hidden batch iterator of a readTrace reader (traceBatches). */
+const BATCHES = Symbol("gwsim.traceBatches");
+
+/**
+ * The records of a readTrace reader a chunk at a time (each batch in trace order, read before
+ * the batch is handed over), or null for any other iterable. Replays loop over a batch
+ * synchronously. Like the reader itself, it can be iterated only once.
+ */
+export function traceBatches(source: unknown): AsyncIterable<TraceRecord[]> | null {
+  const batches = source !== null && typeof source === "object" ? (source as { [BATCHES]?: () => AsyncIterable<TraceRecord[]> })[BATCHES] : undefined;
+  return typeof batches === "function" ? batches.call(source) : null;
 }
 
 /**
@@ -218,15 +244,18 @@ export function readTrace(input: TraceInput, options: ReadTraceOptions = {}): Tr
   const stats: TraceStats = { format: undefined, lines: 0, records: 0, bad: 0, badSamples: [] };
   if (options.file !== undefined) stats.file = options.file;
   let started = false;
-  return {
+  const start = (): void => {
+    if (started) throw new Error("readTrace: a trace stream can be iterated only once");
+    started = true;
+  };
+  const reader: TraceReader = {
     stats,
     [Symbol.asyncIterator](): AsyncIterator<TraceRecord> {
-      if (started) throw new Error("readTrace: a trace stream can be iterated only once");
-      started = true;
+      start();
       // The reader is chosen on the first next(), after detection; from then on calls go straight to it.
       let inner: Promise<AsyncGenerator<TraceRecord>> | undefined;
       let ready: AsyncGenerator<TraceRecord> | undefined;
-      const get = () => (inner ??= open(input, options, stats).then((g) => (ready = g)));
+      const get = () => (inner ??= open(input, options, stats, true).then((g) => (ready = g)));
       return {
         next: () => (ready ? ready.next() : get().then((g) => g.next())),
         return: async (value?: unknown) => {
@@ -236,4 +265,19 @@ export function readTrace(input: TraceInput, options: ReadTraceOptions = {}): Tr
       };
     },
   };
+  Object.defineProperty(reader, BATCHES, {
+    value: (): AsyncIterable<TraceRecord[]> => {
+      start();
+      return {
+        [Symbol.asyncIterator]: () => {
+          let inner: AsyncGenerator<TraceRecord[]> | undefined;
+          return {
+            next: async () => (inner ??= await open(input, options, stats, false)).next(),
+            return: async (value?: unknown) => (inner ? inner.return(value as undefined) : { done: true as const, value: undefined }),
+          };
+        },
+      };
+    },
+  });
+  return reader;
 }
