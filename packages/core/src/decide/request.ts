@@ -142,7 +142,7 @@ export function readRequest(raw: unknown): RequestRead {
 
   let timeMs: number | null = null;
   if (r.time !== undefined) {
-    timeMs = typeof r.time === "number" ? r.time : typeof r.time === "string" ? Date.parse(r.time) : Number.NaN;
+    timeMs = typeof r.time === "number" ? r.time : typeof r.time === "string" ? parseTime(r.time) : Number.NaN;
     if (!Number.isFinite(timeMs)) return bad(id, "time must be RFC 3339 or epoch milliseconds");
   }
 
@@ -172,6 +172,50 @@ export function readRequest(raw: unknown): RequestRead {
       from: str(r.from),
     },
   };
+}
+
+// The minute of the last time parsed, and its Date.parse.
+let minuteText = "\u0000";
+let minuteMs = Number.NaN;
+
+/**
+ * Date.parse, with the common `YYYY-MM-DDTHH:MM:SS[.f|.ff|.fff]Z` (hour not 24) computed from the
+ * parse of its minute plus the seconds: trace times come in order, so most share the previous
+ * one's minute. Equal to Date.parse for every string (request.test.ts).
+ */
+export function parseTime(t: string): number {
+  const n = t.length;
+  if (n < 20 || n > 24 || t.charCodeAt(n - 1) !== 90 /* Z */ || !isCanonicalMinute(t)) return Date.parse(t);
+  if (t.charCodeAt(11) === 50 && t.charCodeAt(12) === 52) return Date.parse(t); // 24:00 is only valid at :00
+  const s1 = t.charCodeAt(17) - 48;
+  const s2 = t.charCodeAt(18) - 48;
+  if (!(s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9)) return Date.parse(t);
+  let ms = (s1 * 10 + s2) * 1000;
+  if (n > 20) {
+    if (n === 21 || t.charCodeAt(19) !== 46 /* . */) return Date.parse(t);
+    let scale = 100;
+    for (let i = 20; i < n - 1; i++) {
+      const d = t.charCodeAt(i) - 48;
+      if (!(d >= 0 && d <= 9)) return Date.parse(t);
+      ms += d * scale;
+      scale /= 10;
+    }
+  }
+  if (!t.startsWith(minuteText)) {
+    minuteText = t.slice(0, 16);
+    minuteMs = Date.parse(`${minuteText}:00Z`);
+  }
+  return minuteMs + ms;
+}
+
+/** `DDDD-DD-DDTDD:DD:` (D a digit) at the start of `t`. */
+function isCanonicalMinute(t: string): boolean {
+  for (let i = 0; i < 17; i++) {
+    const c = t.charCodeAt(i);
+    const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : -1;
+    if (want === -1 ? !(c >= 48 && c <= 57) : c !== want) return false;
+  }
+  return true;
 }
 
 /**

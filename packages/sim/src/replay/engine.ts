@@ -20,6 +20,7 @@ import {
   type EffectiveWeights,
 } from "./split.js";
 import { classOf, exampleOf } from "./request-class.js";
+import { addToUser, forEachUser, newUserMap, orIntoUser, setUserValue, type UserMap } from "./user-map.js";
 import { formatObservedBackend, parseObservedBackend, sameBackend } from "./observed.js";
 import type {
   BackendRow,
@@ -45,8 +46,8 @@ interface BackendAgg {
   id: BackendId;
   valid: boolean;
   count: number;
-  /** Ids into AggState.userNames. */
-  users: Set<number>;
+  /** Ids into AggState.userNames (value 1). */
+  users: UserMap;
   /** Distinct probabilities this backend was offered with, interned (state-local numbering). */
   ps: number[];
   /**
@@ -54,7 +55,7 @@ interface BackendAgg {
    * with it. Counts, not running products, so merged states give the exact same expectation
    * whatever the order; keyed by small integers, so updates allocate nothing.
    */
-  offers: Map<number, number>[];
+  offers: UserMap[];
 }
 
 interface SplitAgg {
@@ -65,7 +66,7 @@ interface SplitAgg {
   n: number;
   sessionPersistence: boolean;
   /** user id → bitmask of the backend indexes it reached (a rule has at most 16 backendRefs). */
-  users: Map<number, number>;
+  users: UserMap;
 }
 
 interface FailingAgg extends FailingClassRow {
@@ -237,7 +238,7 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
     for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
   }
   backends.forEach((b, i) => {
-    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: new Set(), ps: [], offers: [] });
+    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: newUserMap(), ps: [], offers: [] });
   });
   const aggs = keys.map((k) => state.backends.get(k)!);
   const pIndexes = effective.weights.map((w, i) => (w > 0 ? internP(aggs[i]!, w / effective.total) : -1));
@@ -251,7 +252,7 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
       counts: backends.map(() => 0),
       n: 0,
       sessionPersistence,
-      users: new Map(),
+      users: newUserMap(),
     });
   }
   return info;
@@ -261,7 +262,7 @@ function internP(agg: BackendAgg, p: number): number {
   const i = agg.ps.indexOf(p);
   if (i >= 0) return i;
   agg.ps.push(p);
-  agg.offers.push(new Map());
+  agg.offers.push(newUserMap());
   return agg.ps.length - 1;
 }
 
@@ -351,13 +352,14 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
         const agg = info.aggs[pick]!;
         agg.count++;
         if (user >= 0) {
-          agg.users.add(user);
+          const known = s.userNames.length;
+          setUserValue(agg.users, user, 1, known);
           const pIndexes = info.pIndexes;
           for (let i = 0; i < pIndexes.length; i++) {
             const pi = pIndexes[i]!;
             if (pi < 0) continue;
             const offers = info.aggs[i]!.offers[pi]!;
-            offers.set(user, (offers.get(user) ?? 0) + 1);
+            addToUser(offers, user, 1, known);
           }
         }
         addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
@@ -365,7 +367,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
         if (sp) {
           sp.n++;
           sp.counts[pick]!++;
-          if (user >= 0 && pick < 31) sp.users.set(user, (sp.users.get(user) ?? 0) | (1 << pick));
+          if (user >= 0 && pick < 31) orIntoUser(sp.users, user, 1 << pick, s.userNames.length);
         }
         if (engine.probabilities) {
           const eff = info.effective;
@@ -568,14 +570,16 @@ export function mergeStates(into: AggState, from: AggState): AggState {
     }
     return id;
   });
+  const known = into.userNames.length;
   for (const [k, b] of from.backends) {
     let t = into.backends.get(k);
-    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, users: new Set(), ps: [], offers: [] }));
+    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, users: newUserMap(), ps: [], offers: [] }));
     t.count += b.count;
-    for (const u of b.users) t.users.add(remap[u]!);
+    const users = t.users;
+    forEachUser(b.users, (u) => setUserValue(users, remap[u]!, 1, known));
     b.ps.forEach((p, pi) => {
-      const into = t.offers[internP(t, p)]!;
-      for (const [u, n] of b.offers[pi]!) into.set(remap[u]!, (into.get(remap[u]!) ?? 0) + n);
+      const offers = t.offers[internP(t, p)]!;
+      forEachUser(b.offers[pi]!, (u, n) => addToUser(offers, remap[u]!, n, known));
     });
   }
   mergeShareGroups(into.shares, from.shares);
@@ -588,11 +592,14 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   for (const [k, n] of from.outcomes) bump(into.outcomes, k, n);
   for (const [k, sp] of from.splits) {
     const t = into.splits.get(k);
-    if (!t) into.splits.set(k, { ...sp, counts: [...sp.counts], users: new Map([...sp.users].map(([u, mask]) => [remap[u]!, mask])) });
-    else {
+    if (!t) {
+      const users = newUserMap();
+      forEachUser(sp.users, (u, mask) => setUserValue(users, remap[u]!, mask, known));
+      into.splits.set(k, { ...sp, counts: [...sp.counts], users });
+    } else {
       t.n += sp.n;
       sp.counts.forEach((c, i) => (t.counts[i] = (t.counts[i] ?? 0) + c));
-      for (const [u, mask] of sp.users) t.users.set(remap[u]!, (t.users.get(remap[u]!) ?? 0) | mask);
+      forEachUser(sp.users, (u, mask) => orIntoUser(t.users, remap[u]!, mask, known));
     }
   }
   for (const [k, f] of from.failing) {
@@ -680,7 +687,7 @@ function expectedUsersOf(b: BackendAgg): number {
   const order = b.ps.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
   const never = new Map<number, number>();
   for (const [p, i] of order) {
-    for (const [u, n] of b.offers[i]!) never.set(u, (never.get(u) ?? 1) * (p >= 1 ? 0 : Math.pow(1 - p, n)));
+    forEachUser(b.offers[i]!, (u, n) => never.set(u, (never.get(u) ?? 1) * (p >= 1 ? 0 : Math.pow(1 - p, n))));
   }
   const exposed: number[] = [];
   for (const q of never.values()) exposed.push(1 - q);
@@ -723,12 +730,12 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
     .map((sp) => {
       const effTotal = sp.effective.reduce((a, b) => a + b, 0);
       let multi = 0;
-      for (const [u, mask] of sp.users) {
+      forEachUser(sp.users, (u, mask) => {
         if (mask & (mask - 1)) {
           multi++;
           multiUsers.add(u);
         }
-      }
+      });
       return {
         kind: sp.route.kind,
         namespace: sp.route.namespace,
