@@ -174,8 +174,8 @@ export function readRequest(raw: unknown): RequestRead {
   };
 }
 
-// The minute of the last time parsed, and its Date.parse.
-let minuteText = "\u0000";
+// The minute of the last time parsed (its digits as one number), and its Date.parse.
+let minuteKey = -1;
 let minuteMs = Number.NaN;
 
 /**
@@ -185,7 +185,20 @@ let minuteMs = Number.NaN;
  */
 export function parseTime(t: string): number {
   const n = t.length;
-  if (n < 20 || n > 24 || t.charCodeAt(n - 1) !== 90 /* Z */ || !isCanonicalMinute(t)) return Date.parse(t);
+  if (n < 20 || n > 24 || t.charCodeAt(n - 1) !== 90 /* Z */) return Date.parse(t);
+  // `DDDD-DD-DDTDD:DD:` (D a digit); the digits, read as one number, name the minute.
+  let key = 0;
+  for (let i = 0; i < 17; i++) {
+    const c = t.charCodeAt(i);
+    if (i === 4 || i === 7) {
+      if (c !== 45 /* - */) return Date.parse(t);
+    } else if (i === 10) {
+      if (c !== 84 /* T */) return Date.parse(t);
+    } else if (i === 13 || i === 16) {
+      if (c !== 58 /* : */) return Date.parse(t);
+    } else if (c >= 48 && c <= 57) key = key * 10 + (c - 48);
+    else return Date.parse(t);
+  }
   if (t.charCodeAt(11) === 50 && t.charCodeAt(12) === 52) return Date.parse(t); // 24:00 is only valid at :00
   const s1 = t.charCodeAt(17) - 48;
   const s2 = t.charCodeAt(18) - 48;
@@ -201,21 +214,11 @@ export function parseTime(t: string): number {
       scale /= 10;
     }
   }
-  if (!t.startsWith(minuteText)) {
-    minuteText = t.slice(0, 16);
-    minuteMs = Date.parse(`${minuteText}:00Z`);
+  if (key !== minuteKey) {
+    minuteKey = key;
+    minuteMs = Date.parse(`${t.slice(0, 16)}:00Z`);
   }
   return minuteMs + ms;
-}
-
-/** `DDDD-DD-DDTDD:DD:` (D a digit) at the start of `t`. */
-function isCanonicalMinute(t: string): boolean {
-  for (let i = 0; i < 17; i++) {
-    const c = t.charCodeAt(i);
-    const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : -1;
-    if (want === -1 ? !(c >= 48 && c <= 57) : c !== want) return false;
-  }
-  return true;
 }
 
 /**

@@ -5,7 +5,7 @@
  * with the number of requests.
  */
 import type { BackendId, BackendShare, Decision, Outcome, RouteRef } from "@gwsim/core";
-import { addShare, expectedCounts, mergeShareGroups, newShareGroups, shareGroupId, type ShareGroups } from "../stats/exact-share.js";
+import { addShare, expectedCounts, mergeShareGroups, newShareGroups, shareGroupId, type ShareGroup, type ShareGroups } from "../stats/exact-share.js";
 import { chiSquareTest } from "../stats/chi-square.js";
 import { wilson } from "../stats/wilson.js";
 import {
@@ -20,7 +20,7 @@ import {
   type EffectiveWeights,
 } from "./split.js";
 import { classOf, exampleOf } from "./request-class.js";
-import { addToUser, forEachUser, newUserMap, orIntoUser, setUserValue, type UserMap } from "./user-map.js";
+import { forEachUser, newUserMap, setUserValue, userValue, type UserMap } from "./user-map.js";
 import { formatObservedBackend, parseObservedBackend, sameBackend } from "./observed.js";
 import type {
   BackendRow,
@@ -46,16 +46,33 @@ interface BackendAgg {
   id: BackendId;
   valid: boolean;
   count: number;
-  /** Ids into AggState.userNames (value 1). */
-  users: UserMap;
-  /** Distinct probabilities this backend was offered with, interned (state-local numbering). */
-  ps: number[];
   /**
-   * Per probability (same index as `ps`): user → requests of that user offered this backend
-   * with it. Counts, not running products, so merged states give the exact same expectation
-   * whatever the order; keyed by small integers, so updates allocate nothing.
+   * Users (ids into AggState.userNames) who reached it as backend 31 or later of a rule, which
+   * a split's bitmask cannot hold (the CRD allows 16 backendRefs; hand-made tables may have more).
+   * Everyone else who reached it is in the SplitUsers masks.
    */
-  offers: UserMap[];
+  extraUsers: UserMap;
+}
+
+/**
+ * The users of one split: a route rule with one set of backends and weights (a rule whose
+ * weights change, in a rollout, has one per set). Per user (a row): the requests that hit the
+ * split, each offering every backend of weight > 0 its probability, and a bitmask of the
+ * backends (indexes below 31) the user reached. One lookup per request; per backend and per
+ * route what the report needs (users reached, expected users, users of several backends) is
+ * derived once at the end (userFacts). Counts and masks only, so merges are exact.
+ */
+interface SplitUsers {
+  routeKey: string;
+  /** Backend keys, and the probability each is offered with (-1: weight 0, never offered). */
+  keys: string[];
+  ps: number[];
+  /** user id → row + 1. */
+  rows: UserMap;
+  /** Per row: the user id, requests, backends reached (bit i: backend i). */
+  users: number[];
+  counts: number[];
+  masks: number[];
 }
 
 interface SplitAgg {
@@ -65,8 +82,6 @@ interface SplitAgg {
   counts: number[];
   n: number;
   sessionPersistence: boolean;
-  /** user id → bitmask of the backend indexes it reached (a rule has at most 16 backendRefs). */
-  users: UserMap;
 }
 
 interface FailingAgg extends FailingClassRow {
@@ -101,6 +116,8 @@ export interface AggState {
   failingDropped: number;
   mirrors: Map<string, MirrorAgg>;
   observed: { records: number; compared: number; agree: number; diffs: Map<string, ObservedDifference>; diffsDropped: number };
+  /** `<route key>\u0001<share group id>` → the split's users. */
+  splitUsers: Map<string, SplitUsers>;
   /** Users are interned: one string lookup per request, then integer sets. */
   userIds: Map<string, number>;
   userNames: string[];
@@ -118,9 +135,22 @@ interface SplitInfo {
   names: string[];
   backends: (BackendId & { valid: boolean })[];
   groupId: string;
-  /** The state's aggregate of each backend, and the index of its probability in `ps` (-1: weight 0). */
+  /** The state's aggregate of each backend. */
   aggs: BackendAgg[];
-  pIndexes: number[];
+  /** The state's users of this split, its SplitAgg (none without a route) and share group (once counted). */
+  users: SplitUsers;
+  split: SplitAgg | undefined;
+  share: ShareGroup | null;
+}
+
+/** A route rule as the engine meets it in decisions: its key, and the state's aggregates for it, once known. */
+interface RouteSlot {
+  kind: string;
+  namespace: string;
+  rule: number | null;
+  key: string;
+  row: RouteRow | null;
+  info: SplitInfo | null;
 }
 
 export interface Engine {
@@ -129,7 +159,9 @@ export interface Engine {
   wrr: Map<string, number[]>;
   /** Fill Observation.probabilities (what-if needs them; a plain replay does not). */
   probabilities: boolean;
-  routeKeys: Map<string, { kind: string; namespace: string; rule: number | null; key: string }[]>;
+  routeKeys: Map<string, RouteSlot[]>;
+  /** The slot of decisions without a route. */
+  noRoute: RouteSlot;
 }
 
 /** What happened to one request after the split mode had its say. */
@@ -162,6 +194,7 @@ export function newState(config: EngineConfig): AggState {
     failingDropped: 0,
     mirrors: new Map(),
     observed: { records: 0, compared: 0, agree: 0, diffs: new Map(), diffsDropped: 0 },
+    splitUsers: new Map(),
     userIds: new Map(),
     userNames: [],
     anonymous: 0,
@@ -172,7 +205,14 @@ export function newState(config: EngineConfig): AggState {
 }
 
 export function newEngine(config: EngineConfig, options: { probabilities?: boolean } = {}): Engine {
-  return { state: newState(config), splitInfo: new Map(), wrr: new Map(), probabilities: options.probabilities ?? false, routeKeys: new Map() };
+  return {
+    state: newState(config),
+    splitInfo: new Map(),
+    wrr: new Map(),
+    probabilities: options.probabilities ?? false,
+    routeKeys: new Map(),
+    noRoute: { kind: "", namespace: "", rule: null, key: "-", row: null, info: null },
+  };
 }
 
 export function backendKey(b: BackendId): string {
@@ -190,17 +230,17 @@ function splitKeyOf(route: RouteRef | null): string {
 }
 
 /**
- * The key of a route rule, without building a string per request: decisions carry the route
- * table's own name strings, so a lookup by name and a few comparisons find the cached key.
+ * The slot of a route rule, without building a string per request: decisions carry the route
+ * table's own name strings, so a lookup by name and a few comparisons find the cached slot.
  */
-function cachedRouteKey(engine: Engine, route: RouteRef | null): string {
-  if (!route) return "-";
+function routeSlot(engine: Engine, route: RouteRef | null): RouteSlot {
+  if (!route) return engine.noRoute;
   let list = engine.routeKeys.get(route.name);
   if (!list) engine.routeKeys.set(route.name, (list = []));
-  for (const e of list) if (e.rule === route.rule && e.namespace === route.namespace && e.kind === route.kind) return e.key;
-  const key = splitKeyOf(route);
-  list.push({ kind: route.kind, namespace: route.namespace, rule: route.rule, key });
-  return key;
+  for (const e of list) if (e.rule === route.rule && e.namespace === route.namespace && e.kind === route.kind) return e;
+  const slot: RouteSlot = { kind: route.kind, namespace: route.namespace, rule: route.rule, key: splitKeyOf(route), row: null, info: null };
+  list.push(slot);
+  return slot;
 }
 
 function routeLabel(route: RouteRef | null): string {
@@ -221,13 +261,16 @@ function idOf(b: BackendId): BackendId {
   return { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port };
 }
 
+/** Whether a split's written weights are the decision's (then its info serves the decision). */
+function sameWeights(info: SplitInfo, backends: readonly BackendShare[]): boolean {
+  if (info.written.length !== backends.length) return false;
+  for (let i = 0; i < backends.length; i++) if (info.written[i] !== backends[i]!.weight) return false;
+  return true;
+}
+
 function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: readonly BackendShare[], sessionPersistence: boolean): SplitInfo {
   const cached = engine.splitInfo.get(key);
-  if (cached && cached.written.length === backends.length) {
-    let same = true;
-    for (let i = 0; i < backends.length && same; i++) same = cached.written[i] === backends[i]!.weight;
-    if (same) return cached;
-  }
+  if (cached && sameWeights(cached, backends)) return cached;
   const { state } = engine;
   const written = backends.map((b) => b.weight);
   const effective = effectiveWeights(written, state.config.precision);
@@ -238,12 +281,16 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
     for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
   }
   backends.forEach((b, i) => {
-    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, users: newUserMap(), ps: [], offers: [] });
+    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, extraUsers: newUserMap() });
   });
   const aggs = keys.map((k) => state.backends.get(k)!);
-  const pIndexes = effective.weights.map((w, i) => (w > 0 ? internP(aggs[i]!, w / effective.total) : -1));
-  const info: SplitInfo = { key, written, effective, keys, names, backends: ids, groupId: shareGroupId(keys, effective.weights), aggs, pIndexes };
-  engine.splitInfo.set(key, info);
+  const groupId = shareGroupId(keys, effective.weights);
+  const usersKey = `${key}\u0001${groupId}`;
+  let users = state.splitUsers.get(usersKey);
+  if (!users) {
+    const ps = effective.weights.map((w) => (w > 0 ? w / effective.total : -1));
+    state.splitUsers.set(usersKey, (users = newSplitUsers(key, keys, ps)));
+  }
   if (!state.splits.has(key) && route) {
     state.splits.set(key, {
       route: { ...route },
@@ -252,18 +299,26 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
       counts: backends.map(() => 0),
       n: 0,
       sessionPersistence,
-      users: newUserMap(),
     });
   }
+  const info: SplitInfo = { key, written, effective, keys, names, backends: ids, groupId, aggs, users, split: state.splits.get(key), share: null };
+  engine.splitInfo.set(key, info);
   return info;
 }
 
-function internP(agg: BackendAgg, p: number): number {
-  const i = agg.ps.indexOf(p);
-  if (i >= 0) return i;
-  agg.ps.push(p);
-  agg.offers.push(newUserMap());
-  return agg.ps.length - 1;
+function newSplitUsers(routeKey: string, keys: string[], ps: number[]): SplitUsers {
+  return { routeKey, keys, ps, rows: newUserMap(), users: [], counts: [], masks: [] };
+}
+
+/** The row of `user` in a split's users, added when new; `known` users exist in the state. */
+function rowOf(su: SplitUsers, user: number, known: number): number {
+  const row = userValue(su.rows, user) - 1;
+  if (row >= 0) return row;
+  su.users.push(user);
+  su.counts.push(0);
+  su.masks.push(0);
+  setUserValue(su.rows, user, su.users.length, known);
+  return su.users.length - 1;
 }
 
 /** The seeded weighted draw: decide's own pick when the data plane uses the written weights. */
@@ -313,12 +368,17 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     }
   } else s.anonymous++;
 
-  const routeKey = cachedRouteKey(engine, decision.route);
+  const slot = routeSlot(engine, decision.route);
+  const routeKey = slot.key;
   if (decision.route) {
-    const r = decision.route;
-    const row = s.routes.get(routeKey);
-    if (row) row.count++;
-    else s.routes.set(routeKey, { kind: r.kind, namespace: r.namespace, name: r.name, rule: r.rule, ruleName: r.ruleName, count: 1 });
+    if (slot.row) slot.row.count++;
+    else {
+      const r = decision.route;
+      let row = s.routes.get(routeKey);
+      if (row) row.count++;
+      else s.routes.set(routeKey, (row = { kind: r.kind, namespace: r.namespace, name: r.name, rule: r.rule, ruleName: r.ruleName, count: 1 }));
+      slot.row = row;
+    }
   }
 
   let outcome = decision.outcome;
@@ -339,7 +399,8 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     const backendCaused = outcome === "error" && decidedIdx >= 0 && !bs[decidedIdx]!.valid;
     const allInvalid = outcome === "error" && !decision.backend && bs.every((b) => !b.valid);
     if (outcome === "forward" || backendCaused || allInvalid) {
-      const info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
+      let info = slot.info;
+      if (info === null || !sameWeights(info, bs)) slot.info = info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
       const pick = choose(engine, info, index, record, decidedIdx);
       if (pick >= 0) {
         const picked = info.backends[pick]!;
@@ -352,22 +413,23 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
         const agg = info.aggs[pick]!;
         agg.count++;
         if (user >= 0) {
-          const known = s.userNames.length;
-          setUserValue(agg.users, user, 1, known);
-          const pIndexes = info.pIndexes;
-          for (let i = 0; i < pIndexes.length; i++) {
-            const pi = pIndexes[i]!;
-            if (pi < 0) continue;
-            const offers = info.aggs[i]!.offers[pi]!;
-            addToUser(offers, user, 1, known);
-          }
+          // One row per user and split: the request offered every weighted backend its share
+          // (counts), and reached `pick` (masks).
+          const su = info.users;
+          const row = rowOf(su, user, s.userNames.length);
+          su.counts[row]!++;
+          if (pick < 31) su.masks[row]! |= 1 << pick;
+          else setUserValue(agg.extraUsers, user, 1, s.userNames.length);
         }
-        addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
-        const sp = s.splits.get(routeKey);
+        if (info.share) info.share.count++;
+        else {
+          addShare(s.shares, info.keys, info.effective.weights, 1, info.groupId);
+          info.share = s.shares.get(info.groupId)!;
+        }
+        const sp = info.split;
         if (sp) {
           sp.n++;
           sp.counts[pick]!++;
-          if (user >= 0 && pick < 31) orIntoUser(sp.users, user, 1 << pick, s.userNames.length);
         }
         if (engine.probabilities) {
           const eff = info.effective;
@@ -573,14 +635,19 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   const known = into.userNames.length;
   for (const [k, b] of from.backends) {
     let t = into.backends.get(k);
-    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, users: newUserMap(), ps: [], offers: [] }));
+    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, extraUsers: newUserMap() }));
     t.count += b.count;
-    const users = t.users;
-    forEachUser(b.users, (u) => setUserValue(users, remap[u]!, 1, known));
-    b.ps.forEach((p, pi) => {
-      const offers = t.offers[internP(t, p)]!;
-      forEachUser(b.offers[pi]!, (u, n) => addToUser(offers, remap[u]!, n, known));
-    });
+    const extra = t.extraUsers;
+    forEachUser(b.extraUsers, (u) => setUserValue(extra, remap[u]!, 1, known));
+  }
+  for (const [k, su] of from.splitUsers) {
+    let t = into.splitUsers.get(k);
+    if (!t) into.splitUsers.set(k, (t = newSplitUsers(su.routeKey, su.keys, su.ps)));
+    for (let r = 0; r < su.users.length; r++) {
+      const row = rowOf(t, remap[su.users[r]!]!, known);
+      t.counts[row]! += su.counts[r]!;
+      t.masks[row]! |= su.masks[r]!;
+    }
   }
   mergeShareGroups(into.shares, from.shares);
   for (const [k, r] of from.routes) {
@@ -592,14 +659,10 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   for (const [k, n] of from.outcomes) bump(into.outcomes, k, n);
   for (const [k, sp] of from.splits) {
     const t = into.splits.get(k);
-    if (!t) {
-      const users = newUserMap();
-      forEachUser(sp.users, (u, mask) => setUserValue(users, remap[u]!, mask, known));
-      into.splits.set(k, { ...sp, counts: [...sp.counts], users });
-    } else {
+    if (!t) into.splits.set(k, { ...sp, counts: [...sp.counts] });
+    else {
       t.n += sp.n;
       sp.counts.forEach((c, i) => (t.counts[i] = (t.counts[i] ?? 0) + c));
-      forEachUser(sp.users, (u, mask) => orIntoUser(t.users, remap[u]!, mask, known));
     }
   }
   for (const [k, f] of from.failing) {
@@ -675,19 +738,70 @@ function byText<T>(key: (x: T) => string): (a: T, b: T) => number {
 
 const DEFAULT_TOP = 20;
 
+/** Per backend and per route rule, what the report says about users (from the SplitUsers rows). */
+interface UserFacts {
+  /** backend key → users who reached it. */
+  reached: Map<string, Set<number>>;
+  /** backend key → probability → user → requests that offered it the backend with it. */
+  offers: Map<string, Map<number, Map<number, number>>>;
+  /** route key (of a split) → user → bitmask of the backends reached. */
+  masks: Map<string, Map<number, number>>;
+}
+
+function userFacts(s: AggState): UserFacts {
+  const reached = new Map<string, Set<number>>();
+  const offers = new Map<string, Map<number, Map<number, number>>>();
+  const masks = new Map<string, Map<number, number>>();
+  const reachedOf = (key: string): Set<number> => {
+    let set = reached.get(key);
+    if (!set) reached.set(key, (set = new Set()));
+    return set;
+  };
+  for (const su of s.splitUsers.values()) {
+    const k = su.keys.length;
+    const offered: (Map<number, number> | null)[] = su.ps.map((p, i) => {
+      if (p < 0) return null;
+      let byP = offers.get(su.keys[i]!);
+      if (!byP) offers.set(su.keys[i]!, (byP = new Map()));
+      let perUser = byP.get(p);
+      if (!perUser) byP.set(p, (perUser = new Map()));
+      return perUser;
+    });
+    const sets = su.keys.map((key, i) => (i < 31 ? reachedOf(key) : null));
+    let routeMasks: Map<number, number> | null = null;
+    if (s.splits.has(su.routeKey)) {
+      routeMasks = masks.get(su.routeKey) ?? null;
+      if (!routeMasks) masks.set(su.routeKey, (routeMasks = new Map()));
+    }
+    for (let r = 0; r < su.users.length; r++) {
+      const u = su.users[r]!;
+      const n = su.counts[r]!;
+      const mask = su.masks[r]!;
+      for (let i = 0; i < k; i++) {
+        const o = offered[i];
+        if (o) o.set(u, (o.get(u) ?? 0) + n);
+        if (i < 31 && (mask & (1 << i)) !== 0) sets[i]!.add(u);
+      }
+      if (routeMasks && mask !== 0) routeMasks.set(u, (routeMasks.get(u) ?? 0) | mask);
+    }
+  }
+  for (const [key, b] of s.backends) forEachUser(b.extraUsers, (u) => reachedOf(key).add(u));
+  return { reached, offers, masks };
+}
+
 /**
  * Σ over users of 1 − Π (1 − p)^count: the users expected to reach this backend at least once
  * if every request were drawn independently (the `random` split). Each user's factors are taken
  * in order of p and the per-user values summed in sorted order, so the figure does not depend
  * on how states were numbered or merged.
  */
-function expectedUsersOf(b: BackendAgg): number {
-  if (b.ps.length === 0) return 0;
+function expectedUsersOf(offers: Map<number, Map<number, number>> | undefined): number {
+  if (!offers) return 0;
   // Probabilities in increasing order, so each user's product is taken in the same order always.
-  const order = b.ps.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
+  const order = [...offers.keys()].sort((x, y) => x - y);
   const never = new Map<number, number>();
-  for (const [p, i] of order) {
-    forEachUser(b.offers[i]!, (u, n) => never.set(u, (never.get(u) ?? 1) * (p >= 1 ? 0 : Math.pow(1 - p, n))));
+  for (const p of order) {
+    for (const [u, n] of offers.get(p)!) never.set(u, (never.get(u) ?? 1) * (p >= 1 ? 0 : Math.pow(1 - p, n)));
   }
   const exposed: number[] = [];
   for (const q of never.values()) exposed.push(1 - q);
@@ -703,6 +817,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
   const s = states.length === 1 ? states[0]! : states.reduce((acc, st) => mergeStates(acc, st), newState(config));
   const n = s.requests;
   const expected = expectedCounts(s.shares);
+  const facts = userFacts(s);
 
   const backends: BackendRow[] = [...s.backends.entries()]
     .map(([key, b]) => {
@@ -715,8 +830,8 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
         ci95: wilson(b.count, n),
         expectedCount: e,
         expectedShare: n ? e / n : 0,
-        users: b.users.size,
-        expectedUsers: expectedUsersOf(b),
+        users: facts.reached.get(key)?.size ?? 0,
+        expectedUsers: expectedUsersOf(facts.offers.get(key)),
       };
     })
     .sort(byText((b) => `${b.namespace}\u0000${b.name}\u0000${String(b.port ?? "").padStart(6, "0")}\u0000${b.kind}`));
@@ -726,16 +841,19 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
   );
 
   const multiUsers = new Set<number>();
-  const splits: SplitRow[] = [...s.splits.values()]
-    .map((sp) => {
+  const splits: SplitRow[] = [...s.splits.entries()]
+    .map(([key, sp]) => {
       const effTotal = sp.effective.reduce((a, b) => a + b, 0);
       let multi = 0;
-      forEachUser(sp.users, (u, mask) => {
-        if (mask & (mask - 1)) {
-          multi++;
-          multiUsers.add(u);
+      const users = facts.masks.get(key);
+      if (users) {
+        for (const [u, mask] of users) {
+          if (mask & (mask - 1)) {
+            multi++;
+            multiUsers.add(u);
+          }
         }
-      });
+      }
       return {
         kind: sp.route.kind,
         namespace: sp.route.namespace,
@@ -754,7 +872,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
         })),
         chiSquare: sp.n ? chiSquareTest(sp.counts, sp.effective.map((w) => (effTotal ? (sp.n * w) / effTotal : 0))) : null,
         sessionPersistence: sp.sessionPersistence,
-        users: sp.users.size,
+        users: users?.size ?? 0,
         usersMultiBackend: multi,
       };
     })

@@ -126,6 +126,29 @@ describe("chunking does not change what is read (property)", () => {
   });
 });
 
+describe("decoding bytes", () => {
+  it("reads what a streaming TextDecoder would decode: invalid bytes, BOMs, any chunking", async () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    const tricky = [0x41, 0x22, 0x7b, 0x7d, 0x0a, 0x80, 0xbf, 0xc0, 0xc2, 0xa9, 0xe2, 0x82, 0xac, 0xed, 0xa0, 0x80, 0xef, 0xbb, 0xbf, 0xf0, 0x9f, 0x98, 0x80, 0xf4, 0xff];
+    const piece = fc.oneof(
+      fc.constantFrom('{"path":"/a","user":"', '"}\n', "\n", "é", "€", "😀").map((t) => [...enc.encode(t)]),
+      fc.array(fc.constantFrom(...tricky), { maxLength: 4 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 2 }), fc.array(piece, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 }), async (boms, pieces, cuts) => {
+        const bytes = new Uint8Array([...Array.from({ length: boms }, () => bom).flat(), ...pieces.flat()]);
+        const at = [0, ...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+        const chunks = at.slice(1).map((end, i) => bytes.subarray(at[i], end));
+        // The reference: the whole input through one TextDecoder (which drops a leading BOM), as text.
+        const reference = await readAll(new TextDecoder("utf-8").decode(bytes), { format: "jsonl" });
+        expect(await readAll(chunks, { format: "jsonl" })).toEqual(reference);
+        expect(await readAll(chunks, { format: "jsonl" }, true)).toEqual(reference);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("traceBatches: a reader's records a chunk at a time", () => {
   it("gives the records and stats of the record iterator, for every fixture", async () => {
     const files = readdirSync(new URL(".", fixture("x"))).filter((f) => !f.endsWith(".ts")).sort();

@@ -5,7 +5,16 @@ import type { LineParser, LineResult, TraceRecord } from "./types.js";
 type Check = (v: unknown) => boolean;
 
 const isString: Check = (v) => typeof v === "string";
-const isNsName: Check = (v) => typeof v === "string" && /^[^/\s]+\/[^/\s]+$/.test(v);
+const NS_NAME = /^[^/\s]+\/[^/\s]+$/;
+// The last value that passed: a trace names the same gateway on every line.
+let lastNsName = "";
+const isNsName: Check = (v) => {
+  if (typeof v !== "string") return false;
+  if (v === lastNsName) return true;
+  if (!NS_NAME.test(v)) return false;
+  lastNsName = v;
+  return true;
+};
 const isPort: Check = (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
 const oneOf = (...values: string[]): Check => (v) => typeof v === "string" && values.includes(v);
 
@@ -27,6 +36,16 @@ const FIELDS = new Map<string, [Check, string]>(Object.entries({
   user: [isString, "must be a string"],
 }) as [string, [Check, string]][]);
 
+/** Header names seen to be lower-case already (a small vocabulary; the set is bounded). */
+const lowerNames = new Set<string>();
+
+function isLowerCase(name: string): boolean {
+  if (lowerNames.has(name)) return true;
+  if (name !== name.toLowerCase()) return false;
+  if (lowerNames.size < 1024) lowerNames.add(name);
+  return true;
+}
+
 function checkHeaders(v: unknown): Headers | string {
   if (!isObject(v)) return "headers: must be an object";
   let lowerCase = true;
@@ -34,7 +53,7 @@ function checkHeaders(v: unknown): Headers | string {
     const value = v[name];
     if (typeof value !== "string" && !(Array.isArray(value) && value.every((x) => typeof x === "string")))
       return `headers.${name}: must be a string or a list of strings`;
-    if (lowerCase && name !== name.toLowerCase()) lowerCase = false;
+    if (lowerCase && !isLowerCase(name)) lowerCase = false;
   }
   if (lowerCase) return v as Headers;
   const out: Headers = {};
