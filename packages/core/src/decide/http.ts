@@ -14,7 +14,7 @@ import { applyRule, type Frontend } from "./forward.js";
 import { routeGrpc, type GrpcInput } from "./grpc.js";
 import { certificateNote, clientCertificateCheck, countListeners, fail, hostGroups, label, refOf, selectListener, type Fail } from "./listener.js";
 import type { RequestView } from "./request.js";
-import { PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
+import { EXACT_LENGTH, PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 
 export type Selected = { li: number; host: string } | { fail: Fail; listener: number | null };
@@ -127,7 +127,9 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   // decide. A gRPC call on an HTTPRoute hostname is routed as the HTTP/2 POST it is (GEP-1016
   // "Cross Serving": HTTPRoute can serve gRPC); other requests never match a GRPCRoute.
   const grpcGroups = listener.grpc.routes.length > 0 ? hostGroups(lrt.grpcHosts, host, !ctx.fallthrough) : NONE;
-  const httpGroups = ctx.fallthrough ? hostGroups(lrt.hosts, host, false) : oneOrNone(selectListener(lrt.hosts, host));
+  // Without fall-through only the most specific group competes: found with the group as the value.
+  const first = ctx.fallthrough ? undefined : selectListener(lrt.groupOfHost, host);
+  const httpGroups = ctx.fallthrough ? hostGroups(lrt.hosts, host, false) : oneOrNone(first?.index);
   if (grpcGroups.length > 0) {
     const grpcHost = listener.grpc.groups[grpcGroups[0]!]!.hostname;
     const httpHost = httpGroups.length > 0 ? listener.groups[httpGroups[0]!]!.hostname : null;
@@ -146,11 +148,17 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   }
   let won: MatchRuntime | null = null;
   let winnerGroup = -1;
-  for (const gi of httpGroups) {
-    won = firstMatchEntry(lrt.groups[gi]!, input);
-    if (won !== null) {
-      winnerGroup = gi;
-      break;
+  if (first !== undefined) {
+    won = firstMatchEntry(first, input);
+    if (won !== null) winnerGroup = first.index;
+  } else {
+    for (let k = 0; k < httpGroups.length; k++) {
+      const gi = httpGroups[k]!;
+      won = firstMatchEntry(lrt.groups[gi]!, input);
+      if (won !== null) {
+        winnerGroup = gi;
+        break;
+      }
     }
   }
   const winner = won === null ? -1 : won.index;
@@ -168,7 +176,7 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   if (won === null) {
     return Object.assign(base, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the routes on listener ${label(listener)} matches ${req.method} ${host || "(no host)"}${norm.path}` });
   }
-  return applyRule(ctx, req, base, frontend, won.target, host, norm);
+  return applyRule(ctx, req, base, frontend, won, host, norm);
 }
 
 export function applyHttpMatch(ctx: DecideContext, req: RequestView, d: Decision, frontend: Frontend, mi: number, host: string, norm: { path: string; query: string }): Decision {
@@ -191,12 +199,14 @@ export function firstMatchEntry(g: GroupRuntime, input: MatchInput): MatchRuntim
   const { paths, lengths } = g;
   const path = input.path;
   const bits = path.length < lengths.length ? lengths[path.length]! : 0;
-  const here = bits !== 0 ? paths.get(path) : undefined;
+  const here = (bits & EXACT_LENGTH) !== 0 || ((bits & PREFIX_LENGTH) !== 0 && g.prefixScan === null) ? paths.get(path) : undefined;
   if (here !== undefined && here.exact !== null) {
     for (const e of here.exact) if (entryConditionsMatch(e, input)) return e;
   }
   for (const e of g.regexes) if (fullMatch(e.match, e, input)) return e;
   if (!g.hasPrefixes) return null;
+  const scan = g.prefixScan;
+  if (scan !== null) return scanPrefixes(scan, input);
   if (here !== undefined && here.prefix !== null) {
     for (const e of here.prefix) if (entryConditionsMatch(e, input)) return e;
   }
@@ -204,6 +214,25 @@ export function firstMatchEntry(g: GroupRuntime, input: MatchInput): MatchRuntim
     if (i >= lengths.length || (lengths[i]! & PREFIX_LENGTH) === 0) continue;
     const bucket = paths.get(path.slice(0, i))?.prefix;
     if (bucket) for (const e of bucket) if (entryConditionsMatch(e, input)) return e;
+  }
+  return null;
+}
+
+/**
+ * The prefix buckets of `path` from the whole path down to each `/` (as firstMatchEntry's map
+ * lookups), over a group's `[length, key, matches, ...]` list, longest key first.
+ */
+function scanPrefixes(scan: readonly (number | string | readonly MatchRuntime[])[], input: MatchInput): MatchRuntime | null {
+  const path = input.path;
+  let k = 0;
+  for (let i = path.length; i >= 0; i = i === 0 ? -1 : path.lastIndexOf("/", i - 1)) {
+    while (k < scan.length && (scan[k] as number) > i) k += 3;
+    for (let j = k; j < scan.length && scan[j] === i; j += 3) {
+      if (!path.startsWith(scan[j + 1] as string)) continue;
+      // Keys are distinct: this is the one bucket for path[0, i).
+      for (const e of scan[j + 2] as readonly MatchRuntime[]) if (entryConditionsMatch(e, input)) return e;
+      break;
+    }
   }
   return null;
 }

@@ -8,7 +8,7 @@ import type { Decision } from "../model/decision.js";
 import { verifyClientCertificate } from "./client-cert.js";
 import type { DecideContext } from "./index.js";
 import type { RequestView } from "./request.js";
-import type { HostLookup } from "./runtime.js";
+import type { HostLookup, HostMaps } from "./runtime.js";
 
 export type Fail = Pick<Decision, "outcome" | "status"> & { reason: string; message: string };
 
@@ -27,7 +27,7 @@ export function countListeners(h: HostLookup): number {
 }
 
 /** The most specific entry of a hostname index for `name` (hostCandidates' first, without allocating). */
-export function selectListener(h: HostLookup, name: string): number | undefined {
+export function selectListener<T>(h: HostMaps<T>, name: string): T | undefined {
   if (name !== "") {
     const e = h.exact.get(name);
     if (e !== undefined) return e;

@@ -7,11 +7,14 @@ import { compileRegex } from "../model/regex.js";
 import type { Frontend, RuleTarget } from "./forward.js";
 import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRoute, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
 
-export interface HostLookup {
-  exact: Map<string, number>;
-  wildcard: Map<string, number>;
-  any: number | null;
+/** A hostname index as Maps: exact hostnames, wildcard suffixes (`.example.com`), the catch-all. */
+export interface HostMaps<T> {
+  exact: Map<string, T>;
+  wildcard: Map<string, T>;
+  any: T | null;
 }
+
+export type HostLookup = HostMaps<number>;
 
 /** The matches of one hostname group with a given Exact value or PathPrefix key, each list in precedence order. */
 export interface PathEntry {
@@ -24,6 +27,8 @@ export const EXACT_LENGTH = 1;
 export const PREFIX_LENGTH = 2;
 
 export interface GroupRuntime {
+  /** Index into the listener's groups. */
+  index: number;
   hostname: string;
   /**
    * The group's exactPaths and prefixes buckets in one map: an Exact value, or a PathPrefix
@@ -36,6 +41,12 @@ export interface GroupRuntime {
    * can equal are skipped without slicing or hashing it.
    */
   lengths: Uint8Array;
+  /**
+   * The prefix keys when there are not many: `[length, key, matches, ...]`, longest first, read
+   * in one pass as the path is cut back at each `/` and compared in place (startsWith: no slice
+   * to hash, one array instead of a map's scattered entries). null: look keys up in `paths`.
+   */
+  prefixScan: readonly (number | string | readonly MatchRuntime[])[] | null;
   hasPrefixes: boolean;
   regexes: readonly MatchRuntime[];
   order: readonly number[];
@@ -51,7 +62,8 @@ export interface ValueTest {
   key: string;
 }
 
-export interface MatchRuntime {
+/** An HTTPRoute match: its conditions, and (as a RuleTarget) the rule it selects. */
+export interface MatchRuntime extends RuleTarget {
   /** Index into table.matches. */
   index: number;
   match: CompiledMatch;
@@ -62,8 +74,6 @@ export interface MatchRuntime {
   queryParams: ValueTest[];
   /** Cheap check: no header, query or method condition besides the path. */
   pathOnly: boolean;
-  /** The rule this match selects, as applyRule reads it. */
-  target: RuleTarget;
 }
 
 /** A GRPCRoute match: service and method tests (null = any), header tests. */
@@ -107,7 +117,15 @@ export interface Runtime {
   table: RouteTable;
   rules: RuleRuntime[];
   gateways: Map<string, { ports: Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>; listeners: readonly number[] }>;
-  listeners: { hosts: HostLookup; groups: GroupRuntime[]; grpcHosts: HostLookup; streamHosts: HostLookup; frontend: Frontend }[];
+  listeners: {
+    hosts: HostLookup;
+    groups: GroupRuntime[];
+    /** `hosts` with the groups themselves as values. */
+    groupOfHost: HostMaps<GroupRuntime>;
+    grpcHosts: HostLookup;
+    streamHosts: HostLookup;
+    frontend: Frontend;
+  }[];
   matches: MatchRuntime[];
   /** "namespace/service" → indices into table.backendTLSPolicies. */
   backendTLS: Map<string, number[]>;
@@ -119,8 +137,8 @@ export interface Runtime {
   meshAddresses: Map<string, string>;
   /** Mesh HTTPRoute groups by their id. */
   meshGroups: Map<string, GroupRuntime>;
-  /** Per HTTPRoute match (table.matches): what applyRule needs, built once. */
-  targets: RuleTarget[];
+  /** Per HTTPRoute match (table.matches): what applyRule needs, built once (the match runtimes). */
+  targets: readonly RuleTarget[];
 }
 
 const cache = new WeakMap<RouteTable, Runtime>();
@@ -191,20 +209,26 @@ function prepare(table: RouteTable): Runtime {
     };
   };
   const rules = table.rules.map(ruleRuntime(table.routes));
-  const targets: RuleTarget[] = table.matches.map((m) => ({ route: table.routes[m.route]!, rule: table.rules[m.rule]!, weights: rules[m.rule]!, matchIndex: m.matchIndex, pathMatch: m.path }));
-  const matches = table.matches.map((m, i) => matchRuntime(m, i, targets[i]!));
-  const groupRuntime = (g: CompiledGroup): GroupRuntime => groupRuntimeOf(g, matches);
-  const listeners = table.listeners.map((l) => ({
-    hosts: hostLookup(l.hosts),
-    groups: l.groups.map(groupRuntime),
+  const matches = table.matches.map((m, i) => matchRuntime(m, i, table.routes[m.route]!, table.rules[m.rule]!, rules[m.rule]!));
+  const targets: readonly RuleTarget[] = matches;
+  const groupRuntime = (g: CompiledGroup, index: number): GroupRuntime => groupRuntimeOf(g, index, matches);
+  const listeners = table.listeners.map((l) => {
+    const groups = l.groups.map(groupRuntime);
+    const hosts = hostLookup(l.hosts);
+    const byGroup = (m: Map<string, number>) => new Map([...m].map(([k, gi]) => [k, groups[gi]!] as const));
+    return {
+      hosts,
+      groups,
+      groupOfHost: { exact: byGroup(hosts.exact), wildcard: byGroup(hosts.wildcard), any: hosts.any === null ? null : groups[hosts.any]! },
     grpcHosts: hostLookup(l.grpc?.hosts ?? EMPTY_INDEX),
-    streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
-    frontend: { port: l.port, protocol: l.protocol },
-  }));
+      streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
+      frontend: { port: l.port, protocol: l.protocol },
+    };
+  });
   const meshGroups = new Map<string, GroupRuntime>();
   for (const svc of meshServices.values()) {
     for (const port of Object.values(svc.bindings)) {
-      for (const set of [port.producer, ...Object.values(port.consumers)]) if (set?.http) meshGroups.set(set.id, groupRuntime(set.http));
+      for (const set of [port.producer, ...Object.values(port.consumers)]) if (set?.http) meshGroups.set(set.id, groupRuntime(set.http, 0));
     }
   }
   return {
@@ -226,7 +250,7 @@ function prepare(table: RouteTable): Runtime {
 
 const EMPTY_INDEX: HostIndex = { exact: {}, wildcard: {}, any: null };
 
-function groupRuntimeOf(g: CompiledGroup, matches: readonly MatchRuntime[]): GroupRuntime {
+function groupRuntimeOf(g: CompiledGroup, index: number, matches: readonly MatchRuntime[]): GroupRuntime {
   const paths = new Map<string, { exact: MatchRuntime[] | null; prefix: MatchRuntime[] | null }>();
   const entry = (key: string) => {
     let e = paths.get(key);
@@ -246,8 +270,16 @@ function groupRuntimeOf(g: CompiledGroup, matches: readonly MatchRuntime[]): Gro
   const lengths = new Uint8Array(longest + 1);
   for (const key of Object.keys(g.exactPaths)) lengths[key.length]! |= EXACT_LENGTH;
   for (const key of prefixKeys) lengths[key.length]! |= PREFIX_LENGTH;
-  return { hostname: g.hostname, paths, lengths, hasPrefixes: prefixKeys.length > 0, regexes: g.regexes.map((mi) => matches[mi]!), order: g.order };
+  let prefixScan: (number | string | readonly MatchRuntime[])[] | null = null;
+  if (prefixKeys.length <= SCANNED_PREFIXES) {
+    prefixScan = [];
+    for (const key of [...prefixKeys].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))) prefixScan.push(key.length, key, paths.get(key)!.prefix!);
+  }
+  return { index, hostname: g.hostname, paths, lengths, prefixScan, hasPrefixes: prefixKeys.length > 0, regexes: g.regexes.map((mi) => matches[mi]!), order: g.order };
 }
+
+/** Groups with up to this many prefix keys scan them (GroupRuntime.prefixScan); more are looked up. */
+const SCANNED_PREFIXES = 32;
 
 /**
  * The BackendTLSPolicy for a Service backend: one naming the port's sectionName wins over one
@@ -291,7 +323,7 @@ function valueTest(h: { name: string; type: string; value: string }, key: string
   return { name: h.name, type: h.type, value: h.value, regex: h.type === "RegularExpression" ? regexOf(h.value) : null, key };
 }
 
-function matchRuntime(m: CompiledMatch, index: number, target: RuleTarget): MatchRuntime {
+function matchRuntime(m: CompiledMatch, index: number, route: CompiledRoute, rule: CompiledRule, weights: RuleRuntime): MatchRuntime {
   return {
     index,
     match: m,
@@ -300,6 +332,10 @@ function matchRuntime(m: CompiledMatch, index: number, target: RuleTarget): Matc
     headers: m.headers.map((h) => valueTest(h, h.name.toLowerCase())),
     queryParams: m.queryParams.map((q) => valueTest(q, q.name)),
     pathOnly: m.method === null && m.headers.length === 0 && m.queryParams.length === 0,
-    target,
+    route,
+    rule,
+    weights,
+    matchIndex: m.matchIndex,
+    pathMatch: m.path,
   };
 }
