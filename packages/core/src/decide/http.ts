@@ -199,21 +199,32 @@ export function firstMatchEntry(g: GroupRuntime, input: MatchInput): MatchRuntim
   const { paths, lengths } = g;
   const path = input.path;
   const bits = path.length < lengths.length ? lengths[path.length]! : 0;
-  const here = (bits & EXACT_LENGTH) !== 0 || ((bits & PREFIX_LENGTH) !== 0 && g.prefixScan === null) ? paths.get(path) : undefined;
-  if (here !== undefined && here.exact !== null) {
-    for (const e of here.exact) if (entryConditionsMatch(e, input)) return e;
+  if ((bits & EXACT_LENGTH) !== 0) {
+    const exact = g.exactScan !== null ? scanExact(g.exactScan, path) : paths.get(path)?.exact;
+    if (exact) for (const e of exact) if (entryConditionsMatch(e, input)) return e;
   }
   for (const e of g.regexes) if (fullMatch(e.match, e, input)) return e;
   if (!g.hasPrefixes) return null;
   const scan = g.prefixScan;
   if (scan !== null) return scanPrefixes(scan, input);
-  if (here !== undefined && here.prefix !== null) {
-    for (const e of here.prefix) if (entryConditionsMatch(e, input)) return e;
-  }
+  const here = (bits & PREFIX_LENGTH) !== 0 ? paths.get(path)?.prefix : undefined;
+  if (here) for (const e of here) if (entryConditionsMatch(e, input)) return e;
   for (let i = path.lastIndexOf("/"); i >= 0; i = i === 0 ? -1 : path.lastIndexOf("/", i - 1)) {
     if (i >= lengths.length || (lengths[i]! & PREFIX_LENGTH) === 0) continue;
     const bucket = paths.get(path.slice(0, i))?.prefix;
     if (bucket) for (const e of bucket) if (entryConditionsMatch(e, input)) return e;
+  }
+  return null;
+}
+
+/** The Exact matches for `path` in a group's `[length, value, matches, ...]` list, or null. */
+function scanExact(scan: readonly (number | string | readonly MatchRuntime[])[], path: string): readonly MatchRuntime[] | null {
+  const n = path.length;
+  for (let j = 0; j < scan.length; j += 3) {
+    const len = scan[j] as number;
+    if (len > n) continue;
+    if (len < n) break;
+    if (path === scan[j + 1]) return scan[j + 2] as readonly MatchRuntime[];
   }
   return null;
 }

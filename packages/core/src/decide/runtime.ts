@@ -47,6 +47,8 @@ export interface GroupRuntime {
    * to hash, one array instead of a map's scattered entries). null: look keys up in `paths`.
    */
   prefixScan: readonly (number | string | readonly MatchRuntime[])[] | null;
+  /** The Exact values likewise, `[length, value, matches, ...]`, when there are not many; else null. */
+  exactScan: readonly (number | string | readonly MatchRuntime[])[] | null;
   hasPrefixes: boolean;
   regexes: readonly MatchRuntime[];
   order: readonly number[];
@@ -275,10 +277,16 @@ function groupRuntimeOf(g: CompiledGroup, index: number, matches: readonly Match
     prefixScan = [];
     for (const key of [...prefixKeys].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))) prefixScan.push(key.length, key, paths.get(key)!.prefix!);
   }
-  return { index, hostname: g.hostname, paths, lengths, prefixScan, hasPrefixes: prefixKeys.length > 0, regexes: g.regexes.map((mi) => matches[mi]!), order: g.order };
+  const exactKeys = Object.keys(g.exactPaths);
+  let exactScan: (number | string | readonly MatchRuntime[])[] | null = null;
+  if (exactKeys.length <= SCANNED_PREFIXES) {
+    exactScan = [];
+    for (const key of exactKeys.sort((a, b) => b.length - a.length || (a < b ? -1 : 1))) exactScan.push(key.length, key, paths.get(key)!.exact!);
+  }
+  return { index, hostname: g.hostname, paths, lengths, prefixScan, exactScan, hasPrefixes: prefixKeys.length > 0, regexes: g.regexes.map((mi) => matches[mi]!), order: g.order };
 }
 
-/** Groups with up to this many prefix keys scan them (GroupRuntime.prefixScan); more are looked up. */
+/** Groups with up to this many prefix keys (Exact values) scan them (GroupRuntime.prefixScan, exactScan); more are looked up. */
 const SCANNED_PREFIXES = 32;
 
 /**
