@@ -528,7 +528,25 @@ function compareObserved(s: AggState, index: number, record: TraceRecord, outcom
 }
 
 let minuteText = "\u0000";
+let minuteKey = -1;
 let minuteMs = Number.NaN;
+
+/** The digits of `DDDD-DD-DDTDD:DD` at the start of `t` as one number, or -1 for another shape. */
+function minuteKeyOf(t: string): number {
+  let key = 0;
+  for (let i = 0; i < 16; i++) {
+    const c = t.charCodeAt(i);
+    if (i === 4 || i === 7) {
+      if (c !== 45 /* - */) return -1;
+    } else if (i === 10) {
+      if (c !== 84 /* T */) return -1;
+    } else if (i === 13) {
+      if (c !== 58 /* : */) return -1;
+    } else if (c >= 48 && c <= 57) key = key * 10 + (c - 48);
+    else return -1;
+  }
+  return key;
+}
 
 /** Milliseconds of `SS` or `SS.f`, `SS.ff`, `SS.fff` between position 17 and the final Z; -1 otherwise. */
 function secondsMs(t: string): number {
@@ -557,8 +575,12 @@ export function timeOf(t: string | number | undefined): number {
   if (t === undefined || t === null) return Number.NaN;
   if (typeof t === "number") return t;
   if (t.length >= 20 && t.length <= 24 && t.charCodeAt(t.length - 1) === 90 /* Z */ && t.charCodeAt(16) === 58 /* : */) {
-    if (!t.startsWith(minuteText)) {
+    // The minute is the first 16 characters; in the usual `DDDD-DD-DDTDD:DD` shape its digits,
+    // as one number, tell it from the last one without a string compare.
+    const key = minuteKeyOf(t);
+    if (key >= 0 ? key !== minuteKey : !t.startsWith(minuteText)) {
       minuteText = t.slice(0, 16);
+      minuteKey = key;
       minuteMs = Date.parse(`${minuteText}:00Z`);
     }
     const ms = secondsMs(t);
