@@ -65,29 +65,48 @@ function upperMethod(m: string): string {
   return m === "GET" || m === "POST" || m === "PUT" || m === "DELETE" || m === "HEAD" || m === "PATCH" || m === "OPTIONS" ? m : m.toUpperCase();
 }
 
+/** The headers of a request that sends none (never written to: decide only reads headers). */
+const NO_HEADERS: Headers = Object.freeze({}) as Headers;
+
 export function readRequest(raw: unknown): RequestRead {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, reason: "BadRequest", message: "request must be an object", id: undefined };
   }
   const r = raw as Record<string, unknown> & GatewayRequest;
+  // Each field read once: trace records come in many shapes, so every read is a slow lookup.
   const id = r.id;
+  const rawScheme = r.scheme as unknown;
+  const rawPort = r.port as unknown;
+  const gateway = r.gateway as unknown;
+  const service = r.service as unknown;
+  const address = r.address as unknown;
+  const from = r.from as unknown;
+  const hostField = r.host as unknown;
+  const sniField = r.sni as unknown;
+  const method = r.method as unknown;
+  const path = r.path as unknown;
+  const protocol = r.protocol as unknown;
+  const clientCertificate = r.clientCertificate as unknown;
+  const rawHeaders = r.headers as unknown;
+  const rawGrpc = r.grpc as unknown;
+  const time = r.time as unknown;
 
-  const scheme = r.scheme === undefined ? "http" : str(r.scheme)?.toLowerCase();
+  const scheme = rawScheme === undefined ? "http" : str(rawScheme)?.toLowerCase();
   if (!scheme || !SCHEMES.has(scheme)) return bad(id, `scheme must be one of http, https, tls, tcp, udp`);
 
   let port = DEFAULT_PORT[scheme] ?? 0;
-  if (r.port !== undefined) {
-    if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) {
+  if (rawPort !== undefined) {
+    if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 1 || rawPort > 65535) {
       return bad(id, "port must be an integer from 1 to 65535");
     }
-    port = r.port;
+    port = rawPort;
   } else if (port === 0) {
     return bad(id, `port is required for scheme ${scheme}`);
   }
 
   // The common case, every string field a string or absent, read directly; otherwise one pass
   // over the fields present, and the ordered check below names the first bad one.
-  if (notString(r.gateway) || notString(r.service) || notString(r.address) || notString(r.from) || notString(r.host) || notString(r.sni) || notString(r.method) || notString(r.path) || notString(r.protocol) || notString(r.clientCertificate)) {
+  if (notString(gateway) || notString(service) || notString(address) || notString(from) || notString(hostField) || notString(sniField) || notString(method) || notString(path) || notString(protocol) || notString(clientCertificate)) {
     let badField = false;
     for (const key in r) {
       if (STRING_FIELD_SET.has(key) && r[key] !== undefined && typeof r[key] !== "string") badField = true;
@@ -99,19 +118,19 @@ export function readRequest(raw: unknown): RequestRead {
     }
   }
 
-  let headers: Headers = {};
-  if (r.headers !== undefined) {
-    if (r.headers === null || typeof r.headers !== "object" || Array.isArray(r.headers)) {
+  let headers: Headers = NO_HEADERS;
+  if (rawHeaders !== undefined) {
+    if (rawHeaders === null || typeof rawHeaders !== "object" || Array.isArray(rawHeaders)) {
       return bad(id, "headers must be an object of strings or string arrays");
     }
     // readHeaders takes plain string values in one pass; anything else is checked here first.
-    let read: { headers: Headers } | { problem: string } | null = readPlainHeaders(r.headers as Record<string, unknown>);
+    let read: { headers: Headers } | { problem: string } | null = readPlainHeaders(rawHeaders as Record<string, unknown>);
     if (read === null) {
-      for (const v of Object.values(r.headers as Record<string, unknown>)) {
+      for (const v of Object.values(rawHeaders as Record<string, unknown>)) {
         const okValue = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
         if (!okValue) return bad(id, "headers must be an object of strings or string arrays");
       }
-      read = readHeaders(r.headers as Record<string, string | string[]>);
+      read = readHeaders(rawHeaders as Record<string, string | string[]>);
     }
     if ("problem" in read) return bad(id, read.problem);
     headers = read.headers;
@@ -119,17 +138,17 @@ export function readRequest(raw: unknown): RequestRead {
 
   // The `host` field is the Host/:authority; a `host` header stands in when the field is absent.
   const headerHost = headers.host;
-  const rawHost = typeof r.host === "string" ? r.host : Array.isArray(headerHost) ? headerHost[0] : headerHost;
+  const rawHost = typeof hostField === "string" ? hostField : Array.isArray(headerHost) ? headerHost[0] : headerHost;
   const hostGiven = rawHost !== undefined;
   const split = hostGiven ? splitHostPort(rawHost) : { host: "", port: null, ok: true, reason: undefined };
   if (!split.ok) return bad(id, split.reason ?? "invalid host");
   const { host, port: hostPort } = split;
-  const sniGiven = typeof r.sni === "string";
-  const sni = sniGiven ? r.sni!.trim().toLowerCase() : host;
+  const sniGiven = typeof sniField === "string";
+  const sni = sniGiven ? sniField.trim().toLowerCase() : host;
 
   let grpc: RequestView["grpc"] = null;
-  if (r.grpc !== undefined) {
-    const g = r.grpc as unknown;
+  if (rawGrpc !== undefined) {
+    const g = rawGrpc;
     if (g === null || typeof g !== "object" || typeof (g as { service?: unknown }).service !== "string" || typeof (g as { method?: unknown }).method !== "string") {
       return bad(id, "grpc must be {service, method} strings");
     }
@@ -137,12 +156,12 @@ export function readRequest(raw: unknown): RequestRead {
     // A gRPC call is a POST of content-type application/grpc to /service/method (PROTOCOL-HTTP2).
     if (headers["content-type"] === undefined) headers = { ...headers, "content-type": "application/grpc" };
   } else {
-    grpc = grpcCallOf(str(r.method), str(r.path), headers);
+    grpc = grpcCallOf(str(method), str(path), headers);
   }
 
   let timeMs: number | null = null;
-  if (r.time !== undefined) {
-    timeMs = typeof r.time === "number" ? r.time : typeof r.time === "string" ? parseTime(r.time) : Number.NaN;
+  if (time !== undefined) {
+    timeMs = typeof time === "number" ? time : typeof time === "string" ? parseTime(time) : Number.NaN;
     if (!Number.isFinite(timeMs)) return bad(id, "time must be RFC 3339 or epoch milliseconds");
   }
 
@@ -150,9 +169,9 @@ export function readRequest(raw: unknown): RequestRead {
     ok: true,
     request: {
       id,
-      gateway: str(r.gateway),
-      service: str(r.service),
-      address: str(r.address),
+      gateway: str(gateway),
+      service: str(service),
+      address: str(address),
       scheme,
       port,
       host,
@@ -161,15 +180,15 @@ export function readRequest(raw: unknown): RequestRead {
       sni,
       sniGiven,
       // Methods are compared upper-cased (gwsim choice: trace files often say "get").
-      method: grpc && r.grpc !== undefined ? "POST" : upperMethod(str(r.method) ?? "GET"),
+      method: grpc && rawGrpc !== undefined ? "POST" : upperMethod(str(method) ?? "GET"),
       // The `grpc` field names the call; it is sent as POST /service/method whatever `path` says.
-      target: grpc && r.grpc !== undefined ? `/${grpc.service}/${grpc.method}` : (str(r.path) ?? "/"),
+      target: grpc && rawGrpc !== undefined ? `/${grpc.service}/${grpc.method}` : (str(path) ?? "/"),
       headers,
-      protocol: str(r.protocol) ?? (grpc ? "HTTP/2" : "HTTP/1.1"),
-      clientCertificate: str(r.clientCertificate),
+      protocol: str(protocol) ?? (grpc ? "HTTP/2" : "HTTP/1.1"),
+      clientCertificate: str(clientCertificate),
       timeMs,
       grpc,
-      from: str(r.from),
+      from: str(from),
     },
   };
 }
