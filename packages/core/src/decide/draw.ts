@@ -84,17 +84,20 @@ function tycheiCodes(codes: Int32Array, length: number): number {
 
 /**
  * Picks an entry by weight with `u` in [0, 1); entries of weight 0 never win. Returns -1 when
- * the total weight is 0.
+ * the total weight is 0. Entries are the backends themselves (the caller has just read them).
  */
-export function pickWeighted(weights: readonly number[], u: number): number {
+export function pickWeighted(entries: readonly { readonly weight: number }[], u: number): number {
   let total = 0;
-  for (const w of weights) total += w > 0 ? w : 0;
+  for (let i = 0; i < entries.length; i++) {
+    const w = entries[i]!.weight;
+    total += w > 0 ? w : 0;
+  }
   if (total <= 0) return -1;
   const target = u * total;
   let cumulative = 0;
   let last = -1;
-  for (let i = 0; i < weights.length; i++) {
-    const w = weights[i]!;
+  for (let i = 0; i < entries.length; i++) {
+    const w = entries[i]!.weight;
     if (!(w > 0)) continue;
     cumulative += w;
     last = i;

@@ -221,7 +221,7 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
 /** The backend of this decision: the only one with weight, else the seeded draw's. */
 function pickBackend(ctx: DecideContext, r: RuleRuntime): number {
   if (r.weighted === 1) return r.firstWeighted;
-  return pickWeighted(r.weights, draw(ctx.seed, ctx.index));
+  return pickWeighted(r.backends, draw(ctx.seed, ctx.index));
 }
 
 export function shareOf(b: CompiledBackend): BackendShare {

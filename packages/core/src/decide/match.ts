@@ -86,6 +86,13 @@ export function conditionsMatch(m: CompiledMatch, rt: MatchRuntime, input: Match
 export function entryConditionsMatch(e: MatchRuntime, input: MatchInput): boolean {
   if (e.pathOnly) return true;
   if (e.method !== null && e.method !== input.method) return false;
+  const key = e.soleHeaderKey;
+  if (key !== null) {
+    // headersAndQueryPass for one Exact header test, from the entry's own fields.
+    if (e.soleHeaderName === "host" && input.host !== undefined) return input.host === e.soleHeaderValue;
+    const v = input.headers[key];
+    return typeof v === "string" ? v === e.soleHeaderValue : v !== undefined && headerValue(input.headers, key) === e.soleHeaderValue;
+  }
   return headersAndQueryPass(e, input);
 }
 

@@ -76,6 +76,13 @@ export interface MatchRuntime extends RuleTarget {
   queryParams: ValueTest[];
   /** Cheap check: no header, query or method condition besides the path. */
   pathOnly: boolean;
+  /**
+   * When the only condition besides the path (and method) is one Exact header: its key, name
+   * and value, read without the test objects. null otherwise.
+   */
+  soleHeaderKey: string | null;
+  soleHeaderName: string;
+  soleHeaderValue: string;
 }
 
 /** A GRPCRoute match: service and method tests (null = any), header tests. */
@@ -332,14 +339,19 @@ function valueTest(h: { name: string; type: string; value: string }, key: string
 }
 
 function matchRuntime(m: CompiledMatch, index: number, route: CompiledRoute, rule: CompiledRule, weights: RuleRuntime): MatchRuntime {
+  const headers = m.headers.map((h) => valueTest(h, h.name.toLowerCase()));
+  const sole = headers.length === 1 && m.queryParams.length === 0 && headers[0]!.type === "Exact" ? headers[0]! : null;
   return {
     index,
     match: m,
     method: m.method,
     pathRegex: m.path.type === "RegularExpression" ? regexOf(m.path.value) : null,
-    headers: m.headers.map((h) => valueTest(h, h.name.toLowerCase())),
+    headers,
     queryParams: m.queryParams.map((q) => valueTest(q, q.name)),
     pathOnly: m.method === null && m.headers.length === 0 && m.queryParams.length === 0,
+    soleHeaderKey: sole ? sole.key : null,
+    soleHeaderName: sole ? sole.name : "",
+    soleHeaderValue: sole ? sole.value : "",
     route,
     rule,
     weights,

@@ -358,13 +358,15 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   const s = engine.state;
   s.requests++;
   let user = -1;
-  if (record.user) {
-    const known = s.userIds.get(record.user);
+  // Each record field read once (records come in many shapes: every read is a slow lookup).
+  const userName = record.user;
+  if (userName) {
+    const known = s.userIds.get(userName);
     if (known !== undefined) user = known;
     else {
       user = s.userNames.length;
-      s.userIds.set(record.user, user);
-      s.userNames.push(record.user);
+      s.userIds.set(userName, user);
+      s.userNames.push(userName);
     }
   } else s.anonymous++;
 
@@ -475,7 +477,8 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     }
   }
 
-  if (record.observed) compareObserved(s, index, record, outcome, status, backend);
+  const observed = record.observed;
+  if (observed) compareObserved(s, index, record, outcome, status, backend);
   addToTimeline(s.timeline, record.time, backendLabel);
 
   return { outcome, status, backend, probabilities };
