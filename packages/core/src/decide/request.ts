@@ -206,38 +206,47 @@ export function parseTime(t: string): number {
   const n = t.length;
   if (n < 20 || n > 24 || t.charCodeAt(n - 1) !== 90 /* Z */) return Date.parse(t);
   // `DDDD-DD-DDTDD:DD:` (D a digit); the digits, read as one number, name the minute.
-  let key = 0;
-  for (let i = 0; i < 17; i++) {
-    const c = t.charCodeAt(i);
-    if (i === 4 || i === 7) {
-      if (c !== 45 /* - */) return Date.parse(t);
-    } else if (i === 10) {
-      if (c !== 84 /* T */) return Date.parse(t);
-    } else if (i === 13 || i === 16) {
-      if (c !== 58 /* : */) return Date.parse(t);
-    } else if (c >= 48 && c <= 57) key = key * 10 + (c - 48);
-    else return Date.parse(t);
-  }
-  if (t.charCodeAt(11) === 50 && t.charCodeAt(12) === 52) return Date.parse(t); // 24:00 is only valid at :00
-  const s1 = t.charCodeAt(17) - 48;
-  const s2 = t.charCodeAt(18) - 48;
-  if (!(s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9)) return Date.parse(t);
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return Date.parse(t);
+  const y1 = digit(t, 0);
+  const y2 = digit(t, 1);
+  const y3 = digit(t, 2);
+  const y4 = digit(t, 3);
+  const mo1 = digit(t, 5);
+  const mo2 = digit(t, 6);
+  const d1 = digit(t, 8);
+  const d2 = digit(t, 9);
+  const h1 = digit(t, 11);
+  const h2 = digit(t, 12);
+  const mi1 = digit(t, 14);
+  const mi2 = digit(t, 15);
+  if ((y1 | y2 | y3 | y4 | mo1 | mo2 | d1 | d2 | h1 | h2 | mi1 | mi2) < 0) return Date.parse(t);
+  if (h1 === 2 && h2 === 4) return Date.parse(t); // 24:00 is only valid at :00
+  const s1 = digit(t, 17);
+  const s2 = digit(t, 18);
+  if (s1 < 0 || s1 > 5 || s2 < 0) return Date.parse(t);
   let ms = (s1 * 10 + s2) * 1000;
   if (n > 20) {
     if (n === 21 || t.charCodeAt(19) !== 46 /* . */) return Date.parse(t);
     let scale = 100;
     for (let i = 20; i < n - 1; i++) {
-      const d = t.charCodeAt(i) - 48;
-      if (!(d >= 0 && d <= 9)) return Date.parse(t);
-      ms += d * scale;
+      const f = digit(t, i);
+      if (f < 0) return Date.parse(t);
+      ms += f * scale;
       scale /= 10;
     }
   }
+  const key = ((((((((((y1 * 10 + y2) * 10 + y3) * 10 + y4) * 10 + mo1) * 10 + mo2) * 10 + d1) * 10 + d2) * 10 + h1) * 10 + h2) * 10 + mi1) * 10 + mi2;
   if (key !== minuteKey) {
     minuteKey = key;
     minuteMs = Date.parse(`${t.slice(0, 16)}:00Z`);
   }
   return minuteMs + ms;
+}
+
+/** The digit at `i`, or -1. */
+function digit(t: string, i: number): number {
+  const c = t.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
 }
 
 /**
