@@ -43,7 +43,7 @@ export function decideGateway(ctx: DecideContext, req: RequestView, base: Decisi
   const readers = READERS[req.scheme] ?? [];
 
   if (req.scheme === "http") {
-    const hosts = usable(port.protocols.get("HTTP"));
+    const hosts = port.http; // usable(port.protocols.get("HTTP")), found once per table
     if (hosts) return routeSelected(ctx, req, base, selectHttpListener(ctx, req, hosts, gwKey));
   } else if (req.scheme === "https" || req.scheme === "tls") {
     const https = usable(port.protocols.get("HTTPS"));

@@ -122,10 +122,22 @@ export interface RuleRuntime {
   firstWeighted: number;
 }
 
+/** A gateway port: its listeners' hostname indexes by protocol. */
+export interface PortRuntime {
+  protocols: Map<string, HostLookup>;
+  listeners: readonly number[];
+  /** The HTTP index when it has a programmed listener (cleartext HTTP's usual way in), else null. */
+  http: HostLookup | null;
+}
+
+function isEmptyLookup(h: HostLookup): boolean {
+  return h.any === null && h.exact.size === 0 && h.wildcard.size === 0;
+}
+
 export interface Runtime {
   table: RouteTable;
   rules: RuleRuntime[];
-  gateways: Map<string, { ports: Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>; listeners: readonly number[] }>;
+  gateways: Map<string, { ports: Map<number, PortRuntime>; listeners: readonly number[] }>;
   listeners: {
     hosts: HostLookup;
     groups: GroupRuntime[];
@@ -175,12 +187,13 @@ function prepare(table: RouteTable): Runtime {
   const gateways: Runtime["gateways"] = new Map();
   for (const key of Object.keys(table.gateways)) {
     const gw = table.gateways[key]!;
-    const ports = new Map<number, { protocols: Map<string, HostLookup>; listeners: readonly number[] }>();
+    const ports = new Map<number, PortRuntime>();
     for (const p of Object.keys(gw.ports)) {
       const port = gw.ports[p]!;
       const protocols = new Map<string, HostLookup>();
       for (const proto of Object.keys(port.protocols)) protocols.set(proto, hostLookup(port.protocols[proto]!));
-      ports.set(Number(p), { protocols, listeners: port.listeners });
+      const http = protocols.get("HTTP");
+      ports.set(Number(p), { protocols, listeners: port.listeners, http: http && !isEmptyLookup(http) ? http : null });
     }
     gateways.set(key, { ports, listeners: gw.listeners });
   }
