@@ -322,9 +322,22 @@ export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[]
     return;
   }
   notes.push(`no rule matches ${input.method} ${input.path}${input.query ? `?${input.query}` : ""}`);
+  // How much of the request path a match's path value shares: `/catalog` is nearer `/catalogue` than `/cart`.
+  const shared = (mi: number): number => {
+    const value = table.matches[mi]!.path?.value ?? "";
+    let i = 0;
+    while (i < value.length && i < input.path.length && value.charCodeAt(i) === input.path.charCodeAt(i)) i++;
+    return i;
+  };
   const nearest = [...missed]
-    // Nearest first: the path matched, then the fewest failed conditions; else precedence order.
-    .sort((a, b) => Number(b.report.pathOk) - Number(a.report.pathOk) || a.report.failures.length - b.report.failures.length)
+    // Nearest first: the path matched, then the fewest failed conditions, then the longest shared
+    // path prefix; else precedence order.
+    .sort(
+      (a, b) =>
+        Number(b.report.pathOk) - Number(a.report.pathOk) ||
+        a.report.failures.length - b.report.failures.length ||
+        (a.report.pathOk ? 0 : shared(b.mi) - shared(a.mi)),
+    )
     .slice(0, 5);
   for (const x of nearest) {
     const m = table.matches[x.mi]!;
