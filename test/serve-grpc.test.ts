@@ -4,12 +4,11 @@
  * weights split as the core draws them, and a call the gateway answers itself gets the
  * grpc-status the core decides. Real sockets on 127.0.0.1; the real core decides.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests, type Decision, type GatewayRequest, type World } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { client, ECHO, grpc, NOPE, SERVICE, startGrpcBackend, unaryCall, type EchoClient, type GrpcBackend, type Reply } from "./helpers/grpc.js";
+import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
 const BACKENDS = ["unary", "canary", "stream", "a", "b"] as const;
 
@@ -206,10 +205,8 @@ describe("serve: gRPC through GRPCRoutes (grpc-js clients and servers)", () => {
 });
 
 describe("serve: gRPC to a TLS backend (BackendTLSPolicy, HTTP/2 over TLS)", () => {
-  const secretText = readFileSync(join(import.meta.dirname, "../packages/examples/world/01-tls-secret.yaml"), "utf8");
-  const field = (name: string) => Buffer.from(new RegExp(`${name.replace(".", "\\.")}: (\\S+)`).exec(secretText)![1]!, "base64").toString();
-  const CERT = field("tls.crt");
-  const KEY = field("tls.key");
+  const CERT = EXAMPLE_CERT;
+  const KEY = EXAMPLE_KEY;
   const world = (hostname: string) => `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: gwsim}

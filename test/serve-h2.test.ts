@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import https from "node:https";
 import net, { type AddressInfo } from "node:net";
-import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,6 +10,7 @@ import { buildWorld, decide, parseManifests } from "../packages/core/src/index.j
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { startEcho, type EchoServer } from "./helpers/echo.js";
 import { backend, fakeWorld, forwardTo, httpListener, service } from "./helpers/serve-world.js";
+import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
 const open: { gateways: LiveGateway[]; echoes: EchoServer[]; h2: http2.Http2Server[] } = { gateways: [], echoes: [], h2: [] };
 
@@ -128,10 +127,8 @@ describe("serve: HTTP/2", () => {
 });
 
 describe("serve: WebSocket over HTTP/2 (RFC 8441 extended CONNECT), real core", () => {
-  const secretText = readFileSync(join(import.meta.dirname, "../packages/examples/world/01-tls-secret.yaml"), "utf8");
-  const field = (name: string) => Buffer.from(new RegExp(`${name.replace(".", "\\.")}: (\\S+)`).exec(secretText)![1]!, "base64").toString();
-  const CERT = field("tls.crt");
-  const KEY = field("tls.key");
+  const CERT = EXAMPLE_CERT;
+  const KEY = EXAMPLE_KEY;
 
   const WORLD = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass

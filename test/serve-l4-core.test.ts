@@ -5,18 +5,15 @@
  * the UDPRoute's backend; connections the core rejects are closed. Real sockets on 127.0.0.1.
  */
 import dgram from "node:dgram";
-import { readFileSync } from "node:fs";
 import net from "node:net";
-import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests, type Decision } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
+import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
-const secretText = readFileSync(join(import.meta.dirname, "../packages/examples/world/01-tls-secret.yaml"), "utf8");
-const field = (name: string) => Buffer.from(new RegExp(`${name.replace(".", "\\.")}: (\\S+)`).exec(secretText)![1]!, "base64").toString();
-const CERT = field("tls.crt");
-const KEY = field("tls.key");
+const CERT = EXAMPLE_CERT;
+const KEY = EXAMPLE_KEY;
 
 const service = (name: string, port: number, protocol = "TCP") => `---
 apiVersion: v1

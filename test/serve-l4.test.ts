@@ -1,21 +1,18 @@
 import { createHash } from "node:crypto";
 import dgram from "node:dgram";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { join } from "node:path";
 import tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayRequest, ResolvedListener } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway, type ServeOptions } from "../packages/sim/src/serve/index.js";
 import { request, startEcho, type EchoServer } from "./helpers/echo.js";
 import { backend, decision, fakeWorld, forwardTo, httpListener } from "./helpers/serve-world.js";
+import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
-const secretText = readFileSync(join(__dirname, "../packages/examples/world/01-tls-secret.yaml"), "utf8");
-const field = (name: string) => Buffer.from(new RegExp(`${name.replace(".", "\\.")}: (\\S+)`).exec(secretText)![1]!, "base64").toString();
-const CERT = field("tls.crt");
-const KEY = field("tls.key");
+const CERT = EXAMPLE_CERT;
+const KEY = EXAMPLE_KEY;
 
 const cleanups: (() => unknown)[] = [];
 const gateways: LiveGateway[] = [];
