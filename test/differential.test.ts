@@ -16,6 +16,7 @@ import { buildGraph } from "./http-graph.js";
 import { referenceDecide, type RefDecision } from "./reference-matcher.js";
 import { httpRequest, worldSpec } from "./arbitraries-http.js";
 import { buildGrpcGraph, buildTlsGraph, grpcRequest, grpcWorldSpec, tlsRequest, tlsWorldSpec } from "./arbitraries-grpc-tls.js";
+import { leanPart } from "./scenario-runner.js";
 import { referenceGrpc, referenceTls, type KindRefDecision } from "./reference-matcher-grpc-tls.js";
 
 /** The fields both matchers decide, in the reference's shape. */
@@ -114,6 +115,21 @@ describe("decision invariants", () => {
         if (d.backend) {
           const picked = d.backends.filter((b) => b.name === d.backend!.name && b.namespace === d.backend!.namespace);
           expect(picked.some((b) => b.weight > 0)).toBe(true);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("a lean decision has the full decision's outcome, route, backends, pick, filters' effects", () => {
+    fc.assert(
+      fc.property(worldSpec, fc.array(httpRequest, { minLength: 1, maxLength: 8 }), fc.integer(), fc.nat(), (spec, requests, seed, index) => {
+        const world = { table: compile(buildGraph(spec)) };
+        for (const r of requests) {
+          const full = decide(world, r as GatewayRequest, { seed, index });
+          const lean = decide(world, r as GatewayRequest, { seed, index, lean: true });
+          expect(leanPart(lean), JSON.stringify(r)).toEqual(leanPart(full));
+          expect([lean.forwarded, lean.timeouts, lean.retry, lean.backendTLS]).toEqual([null, null, null, null]);
         }
       }),
       { numRuns: NUM_RUNS },

@@ -126,6 +126,7 @@ export function runScenarios(root: string): void {
         if (c.repeat !== undefined) options.index = index;
         const d: Decision = decide(world, request, options);
         check(c, d);
+        expect(leanPart(decide(world, request, { ...options, explain: false, lean: true })), "a lean decision agrees with the full one").toEqual(leanPart(d));
         if (d.backend) picks[`${d.backend.namespace}/${d.backend.name}`] = (picks[`${d.backend.namespace}/${d.backend.name}`] ?? 0) + 1;
       }
       for (const [backend, [min, max]] of Object.entries(c.shares ?? {})) {
@@ -177,4 +178,10 @@ function check(c: Case, d: Decision): void {
   for (const pattern of c.explain ?? []) {
     expect(d.explain ?? [], context).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(pattern))]));
   }
+}
+
+/** What a lean decision (DecideOptions.lean) keeps of a full one. */
+export function leanPart(d: Decision): Partial<Decision> {
+  const { forwarded: _f, timeouts: _t, retry: _r, backendTLS: _b, explain: _e, ...kept } = d;
+  return kept;
 }

@@ -10,7 +10,7 @@ import { applyFilters, type FilterContext, type FilterResult } from "./filters/i
 import { draw, pickWeighted } from "./draw.js";
 import { fail } from "./listener.js";
 import type { RequestView } from "./request.js";
-import type { RuleRuntime, Runtime } from "./runtime.js";
+import type { MatchRuntime, RuleRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 
 /** The rule that takes the request, whatever its route kind. */
@@ -49,11 +49,18 @@ export function applyRule(
   // The rule's runtime has what the common path reads; target.rule/route serve the rest.
   const r = target.weights;
   const out = d;
-  out.route = routeRefOf(target);
-  out.backends = r.backends.map(shareOf);
-  out.timeouts = r.timeouts ? { ...r.timeouts } : null;
-  out.retry = r.retry ? { ...r.retry, ...(r.retry.codes ? { codes: [...r.retry.codes] } : {}) } : null;
-  out.sessionPersistence = r.sessionPersistence ? structuredClone(r.sessionPersistence) : null;
+  const lean = ctx.lean;
+  if (lean) {
+    out.route = (target as Partial<MatchRuntime>).ref ?? routeRefOf(target);
+    out.backends = r.shares as BackendShare[];
+    out.sessionPersistence = r.sessionPersistence;
+  } else {
+    out.route = routeRefOf(target);
+    out.backends = r.backends.map(shareOf);
+    out.timeouts = r.timeouts ? { ...r.timeouts } : null;
+    out.retry = r.retry ? { ...r.retry, ...(r.retry.codes ? { codes: [...r.retry.codes] } : {}) } : null;
+    out.sessionPersistence = r.sessionPersistence ? structuredClone(r.sessionPersistence) : null;
+  }
   // Most rules have no filters: then nothing below needs the filter machinery.
   let fctx: FilterContext | null = null;
   let ruleResult: FilterResult | null = null;
@@ -76,7 +83,7 @@ export function applyRule(
   }
   const index = pickBackend(ctx, r);
   const backend = r.backends[index]!;
-  out.backend = idOf(backend);
+  out.backend = lean ? r.ids[index]! : idOf(backend);
   if (notes) notes.push(pickNote(ctx, target.rule, backend, r));
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
@@ -97,11 +104,16 @@ export function applyRule(
     if (late) return late;
     withFilterEffects(out, result);
     forwarded = result.forwarded;
+  } else if (lean) {
+    out.outcome = "forward";
+    out.status = null;
+    return out;
   } else {
     forwarded = ruleResult ? ruleResult.forwarded : forwardedAsSent(req, host, norm);
   }
   out.outcome = "forward";
   out.status = null;
+  if (lean) return out;
   out.forwarded = forwarded;
   out.backendTLS = r.anyTLS ? backendTLSFor(ctx.rt, r, index) : null;
   if (notes && out.backendTLS) notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: TLS to the backend with SNI ${out.backendTLS.sni}`);

@@ -115,11 +115,11 @@ export function grpcInputOf(req: RequestView, input: MatchInput): GrpcInput {
 function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decision, li: number, host: string): Decision {
   const { rt } = ctx;
   const listener = rt.table.listeners[li]!;
-  base.listener = refOf(listener);
+  const lrt = rt.listeners[li]!;
+  base.listener = ctx.lean ? lrt.ref : refOf(listener);
   const input = matchInputOf(ctx, req, base, host);
   if (input === null) return base;
   const norm = input;
-  const lrt = rt.listeners[li]!;
   const frontend = lrt.frontend;
 
   // GEP-1016: HTTPRoutes and GRPCRoutes never share a hostname on a listener (resolve keeps the

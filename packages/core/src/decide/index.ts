@@ -26,6 +26,13 @@ export interface DecideOptions {
    * exclusive, as Envoy- and nginx-based data planes route (docs/decisions.md).
    */
   hostnameFallthrough?: boolean;
+  /**
+   * Only what a replay aggregates: outcome, status, reason, route, backends, backend, mirrors,
+   * sessionPersistence. `forwarded`, `timeouts`, `retry` and `backendTLS` stay null, and the
+   * route, listener and backend objects are the route table's own, shared and frozen (read-only).
+   * Same outcome, route and backend as a full decision (decide.test.ts checks it).
+   */
+  lean?: boolean;
 }
 
 export interface DecideWorld {
@@ -38,6 +45,8 @@ export interface DecideContext {
   seed: number;
   index: number;
   fallthrough: boolean;
+  /** DecideOptions.lean (never with explanations). */
+  lean: boolean;
   /** Explanation lines, or null when not asked for. */
   notes: string[] | null;
 }
@@ -65,6 +74,7 @@ export function decide(world: DecideWorld, request: GatewayRequest, opts: Decide
     seed: finiteOr(opts.seed, 0),
     index: finiteOr(opts.index, 0),
     fallthrough: opts.hostnameFallthrough ?? world.options?.hostnameFallthrough ?? false,
+    lean: opts.lean === true && notes === null,
     notes,
   };
   const base = emptyDecision(req.id);

@@ -5,6 +5,9 @@
  */
 import { compileRegex } from "../model/regex.js";
 import type { Frontend, RuleTarget } from "./forward.js";
+import { idOf, shareOf } from "./forward.js";
+import { refOf } from "./listener.js";
+import type { BackendId, BackendShare, ListenerRef, RouteRef } from "../model/decision.js";
 import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRoute, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
 
 /** A hostname index as Maps: exact hostnames, wildcard suffixes (`.example.com`), the catch-all. */
@@ -83,6 +86,8 @@ export interface MatchRuntime extends RuleTarget {
   soleHeaderKey: string | null;
   soleHeaderName: string;
   soleHeaderValue: string;
+  /** Lean decisions' `route`: built once, frozen. */
+  ref: RouteRef;
 }
 
 /** A GRPCRoute match: service and method tests (null = any), header tests. */
@@ -120,6 +125,9 @@ export interface RuleRuntime {
   /** How many backends have weight above 0, and the first of them. */
   weighted: number;
   firstWeighted: number;
+  /** Lean decisions' `backends` and `backend`: built once, frozen, shared by every decision. */
+  shares: readonly BackendShare[];
+  ids: readonly BackendId[];
 }
 
 /** A gateway port: its listeners' hostname indexes by protocol. */
@@ -146,6 +154,8 @@ export interface Runtime {
     grpcHosts: HostLookup;
     streamHosts: HostLookup;
     frontend: Frontend;
+    /** Lean decisions' `listener`: built once, frozen. */
+    ref: ListenerRef;
   }[];
   matches: MatchRuntime[];
   /** "namespace/service" → indices into table.backendTLSPolicies. */
@@ -228,6 +238,8 @@ function prepare(table: RouteTable): Runtime {
       weights,
       weighted: weights.filter((w) => w > 0).length,
       firstWeighted: weights.findIndex((w) => w > 0),
+      shares: Object.freeze(r.backends.map((b) => Object.freeze(shareOf(b)))),
+      ids: Object.freeze(r.backends.map((b) => Object.freeze(idOf(b)))),
     };
   };
   const rules = table.rules.map(ruleRuntime(table.routes));
@@ -245,6 +257,7 @@ function prepare(table: RouteTable): Runtime {
     grpcHosts: hostLookup(l.grpc?.hosts ?? EMPTY_INDEX),
       streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
       frontend: { port: l.port, protocol: l.protocol },
+      ref: Object.freeze(refOf(l)!),
     };
   });
   const meshGroups = new Map<string, GroupRuntime>();
@@ -370,5 +383,7 @@ function matchRuntime(m: CompiledMatch, index: number, route: CompiledRoute, rul
     weights,
     matchIndex: m.matchIndex,
     pathMatch: m.path,
+    // A hand-made table (lint's tests) may lack the rule.
+    ref: Object.freeze({ kind: weights?.kind ?? "", namespace: weights?.namespace ?? "", name: weights?.name ?? "", rule: weights?.index ?? m.ruleIndex, ruleName: weights?.ruleName ?? null, match: m.matchIndex }),
   };
 }

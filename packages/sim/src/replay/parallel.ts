@@ -84,7 +84,7 @@ async function replayRecords(
     const engine = newEngine(config);
     let index = 0;
     const step = (record: TraceRecord): void => {
-      observe(engine, index, record, core.decide(world, requestOf(record), { seed: config.seed, index }));
+      observe(engine, index, record, core.decide(world, requestOf(record), { seed: config.seed, index, lean: true }));
       index++;
       if (options.onProgress && index % (options.progressEvery ?? 10_000) === 0) options.onProgress(index);
     };

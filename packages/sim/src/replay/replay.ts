@@ -42,7 +42,7 @@ export async function replay<W>(
   const every = options.progressEvery ?? 10_000;
   let seen = 0;
   const step = (record: TraceRecord): void => {
-    const decision: Decision = decide(world, requestOf(record), { seed: config.seed, index });
+    const decision: Decision = decide(world, requestOf(record), { seed: config.seed, index, lean: true });
     observe(engine, index, record, decision);
     index++;
     if (options.onProgress && ++seen % every === 0) options.onProgress(seen);

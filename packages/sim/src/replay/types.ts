@@ -23,7 +23,7 @@ export type SplitMode = "random" | "wrr" | "cookie" | `hash:${string}`;
  */
 export type Precision = "exact" | "ngf" | "percent";
 
-export type DecideFn<W> = (world: W, request: GatewayRequest, options: { seed?: number; index?: number; explain?: boolean }) => Decision;
+export type DecideFn<W> = (world: W, request: GatewayRequest, options: { seed?: number; index?: number; explain?: boolean; lean?: boolean }) => Decision;
 
 export interface ReplayOptions<W = unknown> {
   seed?: number;

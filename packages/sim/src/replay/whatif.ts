@@ -131,8 +131,8 @@ export async function whatif<W>(
 
   const step = (record: TraceRecord): void => {
     const request = requestOf(record);
-    const oa = observe(a, index, record, decide(before, request, { seed: config.seed, index }));
-    const ob = observe(b, index, record, decide(after, request, { seed: config.seed, index }));
+    const oa = observe(a, index, record, decide(before, request, { seed: config.seed, index, lean: true }));
+    const ob = observe(b, index, record, decide(after, request, { seed: config.seed, index, lean: true }));
     if (label(oa) !== label(ob)) moved++;
     if (ob.status === 404 && oa.status !== 404) new404++;
     if (ob.status === 500 && oa.status !== 500) new500++;

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
           for (let i = 0; i < m.records.length; i++) {
             const index = m.start + i;
             const record = m.records[i]!;
-            observe(engine, index, record, core.decide(world, requestOf(record), { seed: init.config.seed, index }));
+            observe(engine, index, record, core.decide(world, requestOf(record), { seed: init.config.seed, index, lean: true }));
           }
           send({ type: "done", count: m.records.length });
         } else {

@@ -390,7 +390,7 @@ export async function replayRollout<W = unknown>(
     }
     start ??= t;
     const lane = laneFor(windowAt(t));
-    const o = observe(lane.engine, index, record, decide(lane.world!, requestOf(record), { seed: config.seed, index }));
+    const o = observe(lane.engine, index, record, decide(lane.world!, requestOf(record), { seed: config.seed, index, lean: true }));
     account(lane.exposure, lane.exposure, record.user, o, rates, config.seed, index);
     // The overall view counts each request against its own step's versions.
     account(overall, lane.exposure, record.user, o, rates, config.seed, index);
