@@ -20,7 +20,8 @@ import {
   type EffectiveWeights,
 } from "./split.js";
 import { classOf, exampleOf } from "./request-class.js";
-import { forEachUser, newUserMap, setUserValue, userValue, type UserMap } from "./user-map.js";
+import { forEachUser, newUserMap, setUserValue, type UserMap } from "./user-map.js";
+import { addToRow, forEachRow, newUserRows, type UserRows } from "./user-rows.js";
 import { formatObservedBackend, parseObservedBackend, sameBackend } from "./observed.js";
 import type {
   BackendRow,
@@ -56,23 +57,19 @@ interface BackendAgg {
 
 /**
  * The users of one split: a route rule with one set of backends and weights (a rule whose
- * weights change, in a rollout, has one per set). Per user (a row): the requests that hit the
- * split, each offering every backend of weight > 0 its probability, and a bitmask of the
- * backends (indexes below 31) the user reached. One lookup per request; per backend and per
- * route what the report needs (users reached, expected users, users of several backends) is
- * derived once at the end (userFacts). Counts and masks only, so merges are exact.
+ * weights change, in a rollout, has one per set). Per user, a row in AggState.userRows: the
+ * requests that hit the split, each offering every backend of weight > 0 its probability, and a
+ * bitmask of the backends (indexes below 31) the user reached. One lookup per request; per
+ * backend and per route what the report needs (users reached, expected users, users of several
+ * backends) is derived once at the end (userFacts). Counts and masks only, so merges are exact.
  */
 interface SplitUsers {
+  /** Its number in userRows (the order splits were first met in this state). */
+  id: number;
   routeKey: string;
   /** Backend keys, and the probability each is offered with (-1: weight 0, never offered). */
   keys: string[];
   ps: number[];
-  /** user id → row + 1. */
-  rows: UserMap;
-  /** Per row: the user id, requests, backends reached (bit i: backend i). */
-  users: number[];
-  counts: number[];
-  masks: number[];
 }
 
 interface SplitAgg {
@@ -96,9 +93,14 @@ interface MirrorAgg {
   percents: Map<number, number>;
 }
 
+interface TimelineBucketAgg {
+  requests: number;
+  backends: Map<string, number>;
+}
+
 interface TimelineAgg {
   level: number;
-  buckets: Map<number, { requests: number; backends: Map<string, number> }>;
+  buckets: Map<number, TimelineBucketAgg>;
   untimed: number;
 }
 
@@ -118,6 +120,8 @@ export interface AggState {
   observed: { records: number; compared: number; agree: number; diffs: Map<string, ObservedDifference>; diffsDropped: number };
   /** `<route key>\u0001<share group id>` → the split's users. */
   splitUsers: Map<string, SplitUsers>;
+  /** (split users id, user id) → requests and backends reached. */
+  userRows: UserRows;
   /** Users are interned: one string lookup per request, then integer sets. */
   userIds: Map<string, number>;
   userNames: string[];
@@ -129,6 +133,8 @@ export interface AggState {
 
 interface SplitInfo {
   key: string;
+  /** The decision's backends array this was made from (lean decisions share one per rule). */
+  from: readonly BackendShare[];
   written: number[];
   effective: EffectiveWeights;
   keys: string[];
@@ -160,8 +166,12 @@ export interface Engine {
   /** Fill Observation.probabilities (what-if needs them; a plain replay does not). */
   probabilities: boolean;
   routeKeys: Map<string, RouteSlot[]>;
+  /** Slots by the decision's route object, when decide shares one per rule (lean decisions). */
+  slotOfRef: Map<RouteRef, RouteSlot>;
   /** The slot of decisions without a route. */
   noRoute: RouteSlot;
+  /** The timeline bucket of the last request (traces come in time order). */
+  lastBucket: { key: number; level: number; buckets: TimelineAgg["buckets"] | null; bucket: TimelineBucketAgg | null };
 }
 
 /** What happened to one request after the split mode had its say. */
@@ -195,6 +205,7 @@ export function newState(config: EngineConfig): AggState {
     mirrors: new Map(),
     observed: { records: 0, compared: 0, agree: 0, diffs: new Map(), diffsDropped: 0 },
     splitUsers: new Map(),
+    userRows: newUserRows(),
     userIds: new Map(),
     userNames: [],
     anonymous: 0,
@@ -211,7 +222,9 @@ export function newEngine(config: EngineConfig, options: { probabilities?: boole
     wrr: new Map(),
     probabilities: options.probabilities ?? false,
     routeKeys: new Map(),
+    slotOfRef: new Map(),
     noRoute: { kind: "", namespace: "", rule: null, key: "-", row: null, info: null },
+    lastBucket: { key: Number.NaN, level: -1, buckets: null, bucket: null },
   };
 }
 
@@ -289,7 +302,7 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
   let users = state.splitUsers.get(usersKey);
   if (!users) {
     const ps = effective.weights.map((w) => (w > 0 ? w / effective.total : -1));
-    state.splitUsers.set(usersKey, (users = newSplitUsers(key, keys, ps)));
+    state.splitUsers.set(usersKey, (users = { id: state.splitUsers.size, routeKey: key, keys, ps }));
   }
   if (!state.splits.has(key) && route) {
     state.splits.set(key, {
@@ -301,24 +314,9 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
       sessionPersistence,
     });
   }
-  const info: SplitInfo = { key, written, effective, keys, names, backends: ids, groupId, aggs, users, split: state.splits.get(key), share: null };
+  const info: SplitInfo = { key, from: backends, written, effective, keys, names, backends: ids, groupId, aggs, users, split: state.splits.get(key), share: null };
   engine.splitInfo.set(key, info);
   return info;
-}
-
-function newSplitUsers(routeKey: string, keys: string[], ps: number[]): SplitUsers {
-  return { routeKey, keys, ps, rows: newUserMap(), users: [], counts: [], masks: [] };
-}
-
-/** The row of `user` in a split's users, added when new; `known` users exist in the state. */
-function rowOf(su: SplitUsers, user: number, known: number): number {
-  const row = userValue(su.rows, user) - 1;
-  if (row >= 0) return row;
-  su.users.push(user);
-  su.counts.push(0);
-  su.masks.push(0);
-  setUserValue(su.rows, user, su.users.length, known);
-  return su.users.length - 1;
 }
 
 /** The seeded weighted draw: decide's own pick when the data plane uses the written weights. */
@@ -370,7 +368,13 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     }
   } else s.anonymous++;
 
-  const slot = routeSlot(engine, decision.route);
+  const ref = decision.route;
+  let slot = ref === null ? engine.noRoute : engine.slotOfRef.get(ref);
+  if (slot === undefined) {
+    slot = routeSlot(engine, ref);
+    // Only shared (frozen) route objects are kept: a fresh one per decision would pile up.
+    if (Object.isFrozen(ref)) engine.slotOfRef.set(ref!, slot);
+  }
   const routeKey = slot.key;
   if (decision.route) {
     if (slot.row) slot.row.count++;
@@ -402,7 +406,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     const allInvalid = outcome === "error" && !decision.backend && bs.every((b) => !b.valid);
     if (outcome === "forward" || backendCaused || allInvalid) {
       let info = slot.info;
-      if (info === null || !sameWeights(info, bs)) slot.info = info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
+      if (info === null || (info.from !== bs && !sameWeights(info, bs))) slot.info = info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
       const pick = choose(engine, info, index, record, decidedIdx);
       if (pick >= 0) {
         const picked = info.backends[pick]!;
@@ -416,12 +420,9 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
         agg.count++;
         if (user >= 0) {
           // One row per user and split: the request offered every weighted backend its share
-          // (counts), and reached `pick` (masks).
-          const su = info.users;
-          const row = rowOf(su, user, s.userNames.length);
-          su.counts[row]!++;
-          if (pick < 31) su.masks[row]! |= 1 << pick;
-          else setUserValue(agg.extraUsers, user, 1, s.userNames.length);
+          // (requests), and reached `pick` (mask).
+          addToRow(s.userRows, info.users.id, user, 1, pick < 31 ? 1 << pick : 0);
+          if (pick >= 31) setUserValue(agg.extraUsers, user, 1, s.userNames.length);
         }
         if (info.share) info.share.count++;
         else {
@@ -445,7 +446,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   }
 
   bump(s.outcomes, outcome);
-  if (status !== null && status !== undefined) bump(s.statuses, String(status));
+  if (status !== null && status !== undefined) bump(s.statuses, statusText(status));
 
   const mirrors = decision.mirrors;
   if (outcome === "forward" && mirrors && mirrors.length > 0) {
@@ -479,9 +480,14 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
 
   const observed = record.observed;
   if (observed) compareObserved(s, index, record, outcome, status, backend);
-  addToTimeline(s.timeline, record.time, backendLabel);
+  addToTimeline(s.timeline, record.time, backendLabel, engine.lastBucket);
 
   return { outcome, status, backend, probabilities };
+}
+
+const STATUS_TEXT: string[] = [];
+function statusText(status: number): string {
+  return Number.isInteger(status) && status >= 0 && status < 1000 ? (STATUS_TEXT[status] ??= String(status)) : String(status);
 }
 
 function simulatedLabel(outcome: Outcome, status: number | null, backend: Observation["backend"]): string {
@@ -593,18 +599,27 @@ export function timeOf(t: string | number | undefined): number {
   return Date.parse(t);
 }
 
-function addToTimeline(tl: TimelineAgg, time: string | number | undefined, backend: string | null): void {
+function addToTimeline(tl: TimelineAgg, time: string | number | undefined, backend: string | null, last: Engine["lastBucket"]): void {
   const ms = timeOf(time);
   if (!Number.isFinite(ms)) {
     tl.untimed++;
     return;
   }
   const b = Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000));
-  let bucket = tl.buckets.get(b);
-  if (!bucket) {
-    tl.buckets.set(b, (bucket = { requests: 0, backends: new Map() }));
-    coarsen(tl);
-    bucket = tl.buckets.get(Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000)))!;
+  let bucket: TimelineBucketAgg | undefined;
+  // The last bucket again, unless the timeline was coarsened (or merged into) since.
+  if (b === last.key && tl.level === last.level && tl.buckets === last.buckets) bucket = last.bucket!;
+  else {
+    bucket = tl.buckets.get(b);
+    if (!bucket) {
+      tl.buckets.set(b, (bucket = { requests: 0, backends: new Map() }));
+      coarsen(tl);
+      bucket = tl.buckets.get(Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000)))!;
+    }
+    last.key = Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000));
+    last.level = tl.level;
+    last.buckets = tl.buckets;
+    last.bucket = bucket;
   }
   bucket.requests++;
   if (backend) bump(bucket.backends, backend);
@@ -624,7 +639,7 @@ function span(tl: TimelineAgg): number {
 function coarsen(tl: TimelineAgg, atLeast = tl.level): void {
   const regroup = (level: number): void => {
     const ratio = TIMELINE_LADDER[level]! / TIMELINE_LADDER[tl.level]!;
-    const next = new Map<number, { requests: number; backends: Map<string, number> }>();
+    const next = new Map<number, TimelineBucketAgg>();
     for (const [k, v] of tl.buckets) {
       const nk = Math.floor(k / ratio);
       const t = next.get(nk);
@@ -665,15 +680,13 @@ export function mergeStates(into: AggState, from: AggState): AggState {
     const extra = t.extraUsers;
     forEachUser(b.extraUsers, (u) => setUserValue(extra, remap[u]!, 1, known));
   }
+  const splitRemap: number[] = [];
   for (const [k, su] of from.splitUsers) {
     let t = into.splitUsers.get(k);
-    if (!t) into.splitUsers.set(k, (t = newSplitUsers(su.routeKey, su.keys, su.ps)));
-    for (let r = 0; r < su.users.length; r++) {
-      const row = rowOf(t, remap[su.users[r]!]!, known);
-      t.counts[row]! += su.counts[r]!;
-      t.masks[row]! |= su.masks[r]!;
-    }
+    if (!t) into.splitUsers.set(k, (t = { id: into.splitUsers.size, routeKey: su.routeKey, keys: su.keys, ps: su.ps }));
+    splitRemap[su.id] = t.id;
   }
+  forEachRow(from.userRows, (split, user, requests, mask) => addToRow(into.userRows, splitRemap[split]!, remap[user]!, requests, mask));
   mergeShareGroups(into.shares, from.shares);
   for (const [k, r] of from.routes) {
     const t = into.routes.get(k);
@@ -763,76 +776,191 @@ function byText<T>(key: (x: T) => string): (a: T, b: T) => number {
 
 const DEFAULT_TOP = 20;
 
-/** Per backend and per route rule, what the report says about users (from the SplitUsers rows). */
+/** Per backend and per route rule, what the report says about users (from the user rows). */
 interface UserFacts {
   /** backend key → users who reached it. */
-  reached: Map<string, Set<number>>;
-  /** backend key → probability → user → requests that offered it the backend with it. */
-  offers: Map<string, Map<number, Map<number, number>>>;
-  /** route key (of a split) → user → bitmask of the backends reached. */
-  masks: Map<string, Map<number, number>>;
+  reached: Map<string, number>;
+  /** backend key → users expected to reach it (expectedUsersOf). */
+  expected: Map<string, number>;
+  /** route key (of a split) → its users, and those who reached several of its backends. */
+  routes: Map<string, { users: number; multi: number }>;
+  /** Users who reached several backends of one split, in any split. */
+  multiUsers: number;
 }
 
+/**
+ * Users of every backend and split, from the rows grouped by split: per-user scratch arrays
+ * indexed by user id, reset through the list of users each pass touched, so the cost follows
+ * the rows, not users × backends.
+ */
 function userFacts(s: AggState): UserFacts {
-  const reached = new Map<string, Set<number>>();
-  const offers = new Map<string, Map<number, Map<number, number>>>();
-  const masks = new Map<string, Map<number, number>>();
-  const reachedOf = (key: string): Set<number> => {
-    let set = reached.get(key);
-    if (!set) reached.set(key, (set = new Set()));
-    return set;
-  };
-  for (const su of s.splitUsers.values()) {
-    const k = su.keys.length;
-    const offered: (Map<number, number> | null)[] = su.ps.map((p, i) => {
-      if (p < 0) return null;
-      let byP = offers.get(su.keys[i]!);
-      if (!byP) offers.set(su.keys[i]!, (byP = new Map()));
-      let perUser = byP.get(p);
-      if (!perUser) byP.set(p, (perUser = new Map()));
-      return perUser;
+  const splits: SplitUsers[] = [];
+  for (const su of s.splitUsers.values()) splits[su.id] = su;
+  // Rows grouped by split (a counting sort): users, requests and masks of split i at [start[i], start[i + 1]).
+  const start = new Int32Array(splits.length + 1);
+  forEachRow(s.userRows, (split) => start[split + 1]!++);
+  for (let i = 0; i < splits.length; i++) start[i + 1]! += start[i]!;
+  const rowCount = start[splits.length]!;
+  const rowUser = new Int32Array(rowCount);
+  const rowRequests = new Float64Array(rowCount);
+  const rowMask = new Int32Array(rowCount);
+  const fill = start.slice(0, splits.length);
+  forEachRow(s.userRows, (split, user, requests, mask) => {
+    const at = fill[split]!++;
+    rowUser[at] = user;
+    rowRequests[at] = requests;
+    rowMask[at] = mask;
+  });
+
+  const users = s.userNames.length;
+  const stamp = new Int32Array(users); // stamp[u] === pass: u touched in this pass
+  const touched = new Int32Array(users);
+  const counts = new Float64Array(users);
+  const never = new Float64Array(users);
+  let pass = 0;
+
+  // backend key → where it is offered: (split, position, probability).
+  const offers = new Map<string, { split: number; i: number; p: number }[]>();
+  splits.forEach((su, split) => {
+    su.keys.forEach((key, i) => {
+      let list = offers.get(key);
+      if (!list) offers.set(key, (list = []));
+      list.push({ split, i, p: su.ps[i]! });
     });
-    const sets = su.keys.map((key, i) => (i < 31 ? reachedOf(key) : null));
-    let routeMasks: Map<number, number> | null = null;
-    if (s.splits.has(su.routeKey)) {
-      routeMasks = masks.get(su.routeKey) ?? null;
-      if (!routeMasks) masks.set(su.routeKey, (routeMasks = new Map()));
-    }
-    for (let r = 0; r < su.users.length; r++) {
-      const u = su.users[r]!;
-      const n = su.counts[r]!;
-      const mask = su.masks[r]!;
-      for (let i = 0; i < k; i++) {
-        const o = offered[i];
-        if (o) o.set(u, (o.get(u) ?? 0) + n);
-        if (i < 31 && (mask & (1 << i)) !== 0) sets[i]!.add(u);
+  });
+
+  const reached = new Map<string, number>();
+  const expected = new Map<string, number>();
+  for (const [key, list] of offers) {
+    // Users who reached it: mask bit i in any of its splits, or among its backend's extra users.
+    pass++;
+    let n = 0;
+    for (const { split, i } of list) {
+      if (i >= 31) continue;
+      const bit = 1 << i;
+      for (let r = start[split]!; r < start[split + 1]!; r++) {
+        const u = rowUser[r]!;
+        if ((rowMask[r]! & bit) !== 0 && stamp[u] !== pass) {
+          stamp[u] = pass;
+          n++;
+        }
       }
-      if (routeMasks && mask !== 0) routeMasks.set(u, (routeMasks.get(u) ?? 0) | mask);
     }
+    const extra = s.backends.get(key)?.extraUsers;
+    if (extra) {
+      forEachUser(extra, (u) => {
+        if (stamp[u] !== pass) {
+          stamp[u] = pass;
+          n++;
+        }
+      });
+    }
+    reached.set(key, n);
+    expected.set(key, expectedUsersOf(list, start, rowUser, rowRequests, { stamp, touched, counts, never, pass: () => ++pass }));
   }
-  for (const [key, b] of s.backends) forEachUser(b.extraUsers, (u) => reachedOf(key).add(u));
-  return { reached, offers, masks };
+
+  const routes = new Map<string, { users: number; multi: number }>();
+  const byRoute = new Map<string, number[]>();
+  splits.forEach((su, split) => {
+    if (!s.splits.has(su.routeKey)) return;
+    let list = byRoute.get(su.routeKey);
+    if (!list) byRoute.set(su.routeKey, (list = []));
+    list.push(split);
+  });
+  const masks = new Int32Array(users);
+  let multiUsers = 0;
+  const multiSeen = new Uint8Array(users);
+  for (const [routeKey, list] of byRoute) {
+    pass++;
+    let k = 0;
+    for (const split of list) {
+      for (let r = start[split]!; r < start[split + 1]!; r++) {
+        const mask = rowMask[r]!;
+        if (mask === 0) continue;
+        const u = rowUser[r]!;
+        if (stamp[u] !== pass) {
+          stamp[u] = pass;
+          masks[u] = 0;
+          touched[k++] = u;
+        }
+        masks[u]! |= mask;
+      }
+    }
+    let multi = 0;
+    for (let j = 0; j < k; j++) {
+      const u = touched[j]!;
+      const mask = masks[u]!;
+      if (mask & (mask - 1)) {
+        multi++;
+        if (multiSeen[u] === 0) {
+          multiSeen[u] = 1;
+          multiUsers++;
+        }
+      }
+    }
+    routes.set(routeKey, { users: k, multi });
+  }
+  return { reached, expected, routes, multiUsers };
+}
+
+interface Scratch {
+  stamp: Int32Array;
+  touched: Int32Array;
+  counts: Float64Array;
+  never: Float64Array;
+  pass: () => number;
 }
 
 /**
  * Σ over users of 1 − Π (1 − p)^count: the users expected to reach this backend at least once
- * if every request were drawn independently (the `random` split). Each user's factors are taken
- * in order of p and the per-user values summed in sorted order, so the figure does not depend
- * on how states were numbered or merged.
+ * if every request were drawn independently (the `random` split). Per user, the requests
+ * offering the backend with the same p are summed (exact integers), the factors taken in
+ * increasing p, and the per-user values summed in sorted order, so the figure does not depend on
+ * how states were numbered or merged.
  */
-function expectedUsersOf(offers: Map<number, Map<number, number>> | undefined): number {
-  if (!offers) return 0;
-  // Probabilities in increasing order, so each user's product is taken in the same order always.
-  const order = [...offers.keys()].sort((x, y) => x - y);
-  const never = new Map<number, number>();
-  for (const p of order) {
-    for (const [u, n] of offers.get(p)!) never.set(u, (never.get(u) ?? 1) * (p >= 1 ? 0 : Math.pow(1 - p, n)));
+function expectedUsersOf(
+  list: readonly { split: number; i: number; p: number }[],
+  start: Int32Array,
+  rowUser: Int32Array,
+  rowRequests: Float64Array,
+  scratch: Scratch,
+): number {
+  const { stamp, touched, counts, never } = scratch;
+  const ps = [...new Set(list.filter((o) => o.p >= 0).map((o) => o.p))].sort((x, y) => x - y);
+  if (ps.length === 0) return 0;
+  // Users already offered it at a smaller p are stamped `all` between passes: `never` is set for them.
+  const all = scratch.pass();
+  let k = 0;
+  const seenAt: number[] = [];
+  for (const p of ps) {
+    const pass = scratch.pass();
+    seenAt.length = 0;
+    for (const o of list) {
+      if (o.p !== p) continue;
+      for (let r = start[o.split]!; r < start[o.split + 1]!; r++) {
+        const u = rowUser[r]!;
+        if (stamp[u] !== pass) {
+          if (stamp[u] !== all) {
+            never[u] = 1;
+            touched[k++] = u;
+          }
+          stamp[u] = pass;
+          counts[u] = 0;
+          seenAt.push(u);
+        }
+        counts[u]! += rowRequests[r]!;
+      }
+    }
+    for (const u of seenAt) {
+      never[u]! *= p >= 1 ? 0 : Math.pow(1 - p, counts[u]!);
+      stamp[u] = all;
+    }
   }
-  const exposed: number[] = [];
-  for (const q of never.values()) exposed.push(1 - q);
-  exposed.sort((x, y) => x - y);
+  const exposed = new Float64Array(k);
+  for (let j = 0; j < k; j++) exposed[j] = 1 - never[touched[j]!]!;
+  exposed.sort();
   let sum = 0;
-  for (const x of exposed) sum += x;
+  for (let j = 0; j < k; j++) sum += exposed[j]!;
   return sum;
 }
 
@@ -855,8 +983,8 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
         ci95: wilson(b.count, n),
         expectedCount: e,
         expectedShare: n ? e / n : 0,
-        users: facts.reached.get(key)?.size ?? 0,
-        expectedUsers: expectedUsersOf(facts.offers.get(key)),
+        users: facts.reached.get(key) ?? 0,
+        expectedUsers: facts.expected.get(key) ?? 0,
       };
     })
     .sort(byText((b) => `${b.namespace}\u0000${b.name}\u0000${String(b.port ?? "").padStart(6, "0")}\u0000${b.kind}`));
@@ -865,20 +993,10 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
     byText((r) => `${r.kind}\u0000${r.namespace}\u0000${r.name}\u0000${String(r.rule ?? -1).padStart(6, "0")}`),
   );
 
-  const multiUsers = new Set<number>();
   const splits: SplitRow[] = [...s.splits.entries()]
     .map(([key, sp]) => {
       const effTotal = sp.effective.reduce((a, b) => a + b, 0);
-      let multi = 0;
-      const users = facts.masks.get(key);
-      if (users) {
-        for (const [u, mask] of users) {
-          if (mask & (mask - 1)) {
-            multi++;
-            multiUsers.add(u);
-          }
-        }
-      }
+      const users = facts.routes.get(key);
       return {
         kind: sp.route.kind,
         namespace: sp.route.namespace,
@@ -897,8 +1015,8 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
         })),
         chiSquare: sp.n ? chiSquareTest(sp.counts, sp.effective.map((w) => (effTotal ? (sp.n * w) / effTotal : 0))) : null,
         sessionPersistence: sp.sessionPersistence,
-        users: users?.size ?? 0,
-        usersMultiBackend: multi,
+        users: users?.users ?? 0,
+        usersMultiBackend: users?.multi ?? 0,
       };
     })
     .sort(byText((r) => `${r.kind}\u0000${r.namespace}\u0000${r.name}\u0000${String(r.rule ?? -1).padStart(6, "0")}`));
@@ -991,7 +1109,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
     failing,
     mirrors,
     observed,
-    exposure: { users: s.userNames.length, anonymousRequests: s.anonymous, usersMultiBackend: multiUsers.size },
+    exposure: { users: s.userNames.length, anonymousRequests: s.anonymous, usersMultiBackend: facts.multiUsers },
     timeline,
     warnings,
   };
