@@ -32,6 +32,21 @@ describe("parseTime is Date.parse", () => {
     );
   });
 
+  // Runs of times in one minute, as traces have them: the remembered minute is reused.
+  it("on runs of times sharing a minute, and their near-misses", () => {
+    const rest = fc.tuple(twoDigit, fc.constantFrom("", ".", ".5", ".05", ".123", ".1234", ".x", "x"), fc.constantFrom("Z", "z", ""));
+    fc.assert(
+      fc.property(canonical, fc.array(fc.oneof(rest.map((r) => ({ rest: r })), mutated.map((t) => ({ t }))), { minLength: 1, maxLength: 8 }), (first, next) => {
+        const minute = first.slice(0, 17);
+        for (const x of [{ t: first }, ...next]) {
+          const t = "t" in x ? x.t : `${minute}${x.rest.join("")}`;
+          expect(Object.is(parseTime(t), Date.parse(t)), t).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it.each(["2026-11-26T00:00:00.005Z", "2026-11-26T00:00:59.999Z", "2026-11-26T24:00:00Z", "2026-11-26T24:00:01Z", "2026-02-30T10:00:00Z", "2026-11-26T10:00:60Z", "2026-11-26T10:00:00.Z"])(
     "%s",
     (t) => {

@@ -15,6 +15,8 @@ export interface HostMaps<T> {
   exact: Map<string, T>;
   wildcard: Map<string, T>;
   any: T | null;
+  /** selectListener's answers by name (null: none), when there are wildcards; bounded. */
+  memo: Map<string, T | null>;
 }
 
 export type HostLookup = HostMaps<number>;
@@ -190,7 +192,7 @@ function toMap<V>(record: Readonly<Record<string, V>> | undefined): Map<string, 
 }
 
 function hostLookup(index: HostIndex): HostLookup {
-  return { exact: toMap(index.exact), wildcard: toMap(index.wildcard), any: index.any ?? null };
+  return { exact: toMap(index.exact), wildcard: toMap(index.wildcard), any: index.any ?? null, memo: new Map() };
 }
 
 function prepare(table: RouteTable): Runtime {
@@ -253,7 +255,7 @@ function prepare(table: RouteTable): Runtime {
     return {
       hosts,
       groups,
-      groupOfHost: { exact: byGroup(hosts.exact), wildcard: byGroup(hosts.wildcard), any: hosts.any === null ? null : groups[hosts.any]! },
+      groupOfHost: { exact: byGroup(hosts.exact), wildcard: byGroup(hosts.wildcard), any: hosts.any === null ? null : groups[hosts.any]!, memo: new Map() },
     grpcHosts: hostLookup(l.grpc?.hosts ?? EMPTY_INDEX),
       streamHosts: hostLookup(l.streams?.hosts ?? EMPTY_INDEX),
       frontend: { port: l.port, protocol: l.protocol },
