@@ -157,6 +157,9 @@ interface RouteSlot {
   key: string;
   row: RouteRow | null;
   info: SplitInfo | null;
+  /** Lean decisions' backend objects (shared per rule) by their index in `idsOf`, once seen. */
+  idsOf: readonly BackendShare[] | null;
+  ids: (BackendId | undefined)[];
 }
 
 export interface Engine {
@@ -223,7 +226,7 @@ export function newEngine(config: EngineConfig, options: { probabilities?: boole
     probabilities: options.probabilities ?? false,
     routeKeys: new Map(),
     slotOfRef: new Map(),
-    noRoute: { kind: "", namespace: "", rule: null, key: "-", row: null, info: null },
+    noRoute: { kind: "", namespace: "", rule: null, key: "-", row: null, info: null, idsOf: null, ids: [] },
     lastBucket: { key: Number.NaN, level: -1, buckets: null, bucket: null },
   };
 }
@@ -251,7 +254,7 @@ function routeSlot(engine: Engine, route: RouteRef | null): RouteSlot {
   let list = engine.routeKeys.get(route.name);
   if (!list) engine.routeKeys.set(route.name, (list = []));
   for (const e of list) if (e.rule === route.rule && e.namespace === route.namespace && e.kind === route.kind) return e;
-  const slot: RouteSlot = { kind: route.kind, namespace: route.namespace, rule: route.rule, key: splitKeyOf(route), row: null, info: null };
+  const slot: RouteSlot = { kind: route.kind, namespace: route.namespace, rule: route.rule, key: splitKeyOf(route), row: null, info: null, idsOf: null, ids: [] };
   list.push(slot);
   return slot;
 }
@@ -264,6 +267,29 @@ function routeLabel(route: RouteRef | null): string {
 
 function bump(map: Map<string, number>, key: string, n = 1): void {
   map.set(key, (map.get(key) ?? 0) + n);
+}
+
+/**
+ * Which of `bs` the decision picked. Lean decisions hand out one frozen backend object per rule
+ * backend: once matched by content, later ones are found by identity.
+ */
+function decidedIndex(slot: RouteSlot, bs: readonly BackendShare[], backend: BackendId): number {
+  if (slot.idsOf === bs) {
+    const ids = slot.ids;
+    for (let i = 0; i < ids.length; i++) if (ids[i] === backend) return i;
+  }
+  for (let i = 0; i < bs.length; i++) {
+    if (!sameId(bs[i]!, backend)) continue;
+    if (Object.isFrozen(backend) && Object.isFrozen(bs)) {
+      if (slot.idsOf !== bs) {
+        slot.idsOf = bs;
+        slot.ids = [];
+      }
+      slot.ids[i] = backend;
+    }
+    return i;
+  }
+  return -1;
 }
 
 function sameId(a: BackendId, b: BackendId): boolean {
@@ -400,8 +426,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   let total = 0;
   for (let i = 0; i < bs.length; i++) total += bs[i]!.weight;
   if (total > 0 && (outcome === "forward" || outcome === "error")) {
-    let decidedIdx = -1;
-    if (decision.backend) for (let i = 0; i < bs.length && decidedIdx < 0; i++) if (sameId(bs[i]!, decision.backend)) decidedIdx = i;
+    const decidedIdx = decision.backend ? decidedIndex(slot, bs, decision.backend) : -1;
     const backendCaused = outcome === "error" && decidedIdx >= 0 && !bs[decidedIdx]!.valid;
     const allInvalid = outcome === "error" && !decision.backend && bs.every((b) => !b.valid);
     if (outcome === "forward" || backendCaused || allInvalid) {

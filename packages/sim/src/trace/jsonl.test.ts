@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, readAll } from "./fixtures/read-all.js";
-import { checkJsonRecord } from "./jsonl.js";
+import { checkJsonRecord, isCanonicalTime } from "./jsonl.js";
 
 describe("jsonl trace", () => {
   it("reads the fixture: valid records exact, bad lines counted with their line numbers", async () => {
@@ -56,5 +57,22 @@ describe("jsonl trace", () => {
 
   it("null fields are taken as absent", () => {
     expect(checkJsonRecord({ path: "/", host: null, headers: null, observed: null, time: null, grpc: null })).toEqual({ path: "/" });
+  });
+});
+
+describe("isCanonicalTime", () => {
+  it("agrees with the regular expression it replaces, on canonical times with characters changed, cut or added", () => {
+    const canonical = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    const time = fc.date({ min: new Date(0), max: new Date(253402300799000), noInvalidDate: true }).map((d) => d.toISOString());
+    const edit = fc.tuple(time, fc.nat(30), fc.constantFrom("", "0", "9", "-", ":", ".", "T", "Z", "z", "/", "a", " ", "٣"), fc.constantFrom("replace", "insert", "cut"));
+    fc.assert(
+      fc.property(edit, ([t, at, c, how]) => {
+        const i = at % (t.length + 1);
+        const v = how === "replace" ? t.slice(0, i) + c + t.slice(i + 1) : how === "insert" ? t.slice(0, i) + c + t.slice(i) : t.slice(0, i);
+        expect(isCanonicalTime(v), v).toBe(canonical.test(v));
+        expect(isCanonicalTime(t)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
