@@ -95,13 +95,17 @@ interface MirrorAgg {
 
 interface TimelineBucketAgg {
   requests: number;
-  backends: Map<string, number>;
+  /** Requests per backend label (TimelineAgg.labels); a hole or 0: none. */
+  counts: number[];
 }
 
 interface TimelineAgg {
   level: number;
   buckets: Map<number, TimelineBucketAgg>;
   untimed: number;
+  /** Backend labels, numbered in the order met (bucket counts are indexed by these numbers). */
+  labels: string[];
+  labelIds: Map<string, number>;
 }
 
 /** Plain, structured-clone-able state: what a worker sends back. */
@@ -143,6 +147,8 @@ interface SplitInfo {
   groupId: string;
   /** The state's aggregate of each backend. */
   aggs: BackendAgg[];
+  /** Each backend's label number in the state's timeline. */
+  labelIds: number[];
   /** The state's users of this split, its SplitAgg (none without a route) and share group (once counted). */
   users: SplitUsers;
   split: SplitAgg | undefined;
@@ -213,7 +219,7 @@ export function newState(config: EngineConfig): AggState {
     userNames: [],
     anonymous: 0,
     unkeyed: 0,
-    timeline: { level: 0, buckets: new Map(), untimed: 0 },
+    timeline: { level: 0, buckets: new Map(), untimed: 0, labels: [], labelIds: new Map() },
     warnings: new Set(),
   };
 }
@@ -340,7 +346,8 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
       sessionPersistence,
     });
   }
-  const info: SplitInfo = { key, from: backends, written, effective, keys, names, backends: ids, groupId, aggs, users, split: state.splits.get(key), share: null };
+  const labelIds = names.map((name) => labelIdOf(state.timeline, name));
+  const info: SplitInfo = { key, from: backends, written, effective, keys, names, backends: ids, groupId, aggs, labelIds, users, split: state.splits.get(key), share: null };
   engine.splitInfo.set(key, info);
   return info;
 }
@@ -416,7 +423,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   let outcome = decision.outcome;
   let status = decision.status;
   let backend: Observation["backend"] = null;
-  let backendLabel: string | null = null;
+  let labelId = -1;
   let probabilities: Observation["probabilities"] = NO_PROBABILITIES;
 
   let bs = decision.backends ?? [];
@@ -440,7 +447,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
           status = picked.valid ? null : 500;
         }
         backend = picked;
-        backendLabel = info.names[pick]!;
+        labelId = info.labelIds[pick]!;
         const agg = info.aggs[pick]!;
         agg.count++;
         if (user >= 0) {
@@ -505,7 +512,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
 
   const observed = record.observed;
   if (observed) compareObserved(s, index, record, outcome, status, backend);
-  addToTimeline(s.timeline, record.time, backendLabel, engine.lastBucket);
+  addToTimeline(s.timeline, record.time, labelId, engine.lastBucket);
 
   return { outcome, status, backend, probabilities };
 }
@@ -624,7 +631,26 @@ export function timeOf(t: string | number | undefined): number {
   return Date.parse(t);
 }
 
-function addToTimeline(tl: TimelineAgg, time: string | number | undefined, backend: string | null, last: Engine["lastBucket"]): void {
+function labelIdOf(tl: TimelineAgg, label: string): number {
+  let id = tl.labelIds.get(label);
+  if (id === undefined) {
+    id = tl.labels.length;
+    tl.labels.push(label);
+    tl.labelIds.set(label, id);
+  }
+  return id;
+}
+
+function addCounts(into: number[], from: readonly number[], remap: readonly number[] | null): void {
+  for (let i = 0; i < from.length; i++) {
+    const n = from[i];
+    if (!n) continue;
+    const j = remap ? remap[i]! : i;
+    into[j] = (into[j] ?? 0) + n;
+  }
+}
+
+function addToTimeline(tl: TimelineAgg, time: string | number | undefined, labelId: number, last: Engine["lastBucket"]): void {
   const ms = timeOf(time);
   if (!Number.isFinite(ms)) {
     tl.untimed++;
@@ -637,7 +663,7 @@ function addToTimeline(tl: TimelineAgg, time: string | number | undefined, backe
   else {
     bucket = tl.buckets.get(b);
     if (!bucket) {
-      tl.buckets.set(b, (bucket = { requests: 0, backends: new Map() }));
+      tl.buckets.set(b, (bucket = { requests: 0, counts: [] }));
       coarsen(tl);
       bucket = tl.buckets.get(Math.floor(ms / (TIMELINE_LADDER[tl.level]! * 1000)))!;
     }
@@ -647,7 +673,11 @@ function addToTimeline(tl: TimelineAgg, time: string | number | undefined, backe
     last.bucket = bucket;
   }
   bucket.requests++;
-  if (backend) bump(bucket.backends, backend);
+  if (labelId >= 0) {
+    const counts = bucket.counts;
+    while (counts.length <= labelId) counts.push(0); // packed, never holey
+    counts[labelId]!++;
+  }
 }
 
 function span(tl: TimelineAgg): number {
@@ -671,7 +701,7 @@ function coarsen(tl: TimelineAgg, atLeast = tl.level): void {
       if (!t) next.set(nk, v);
       else {
         t.requests += v.requests;
-        for (const [bk, n] of v.backends) bump(t.backends, bk, n);
+        addCounts(t.counts, v.counts, null);
       }
     }
     tl.buckets = next;
@@ -774,15 +804,14 @@ export function mergeStates(into: AggState, from: AggState): AggState {
   const ft = from.timeline;
   tl.untimed += ft.untimed;
   coarsen(tl, Math.max(tl.level, ft.level));
-  const other: TimelineAgg = { level: ft.level, buckets: ft.buckets, untimed: 0 };
+  const other: TimelineAgg = { level: ft.level, buckets: ft.buckets, untimed: 0, labels: ft.labels, labelIds: ft.labelIds };
   coarsen(other, tl.level);
+  const labelRemap = ft.labels.map((label) => labelIdOf(tl, label));
   for (const [k, v] of other.buckets) {
-    const t = tl.buckets.get(k);
-    if (!t) tl.buckets.set(k, { requests: v.requests, backends: new Map(v.backends) });
-    else {
-      t.requests += v.requests;
-      for (const [bk, n] of v.backends) bump(t.backends, bk, n);
-    }
+    let t = tl.buckets.get(k);
+    if (!t) tl.buckets.set(k, (t = { requests: 0, counts: [] }));
+    t.requests += v.requests;
+    addCounts(t.counts, v.counts, labelRemap);
   }
   coarsen(tl);
   for (const w of from.warnings) into.warnings.add(w);
@@ -1075,18 +1104,12 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
   const tl = s.timeline;
   const width = TIMELINE_LADDER[tl.level]!;
   // Backend labels sorted once, not per bucket (a wide world has thousands in each).
-  const labelSet = new Set<string>();
-  for (const v of tl.buckets.values()) for (const k of v.backends.keys()) labelSet.add(k);
-  const labels = [...labelSet].sort();
-  const inOrder = (m: Map<string, number>): Record<string, number> => {
+  const sortedIds = tl.labels.map((_, i) => i).sort((a, b) => (tl.labels[a]! < tl.labels[b]! ? -1 : tl.labels[a]! > tl.labels[b]! ? 1 : 0));
+  const inOrder = (counts: readonly number[]): Record<string, number> => {
     const out: Record<string, number> = {};
-    if (m.size * 8 < labels.length) {
-      for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
-      return out;
-    }
-    for (const k of labels) {
-      const n = m.get(k);
-      if (n !== undefined) out[k] = n;
+    for (const i of sortedIds) {
+      const n = counts[i];
+      if (n) out[tl.labels[i]!] = n;
     }
     return out;
   };
@@ -1102,7 +1125,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
               ([k, v]): TimelineBucket => ({
                 start: new Date(k * width * 1000).toISOString(),
                 requests: v.requests,
-                backends: inOrder(v.backends),
+                backends: inOrder(v.counts),
               }),
             ),
         };
