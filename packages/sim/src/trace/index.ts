@@ -61,7 +61,7 @@ function notBlank(line: string): boolean {
   return (c > 32 && c < 127) || (line.length > 0 && /\S/.test(line));
 }
 
-function recordBad(stats: TraceStats, line: number, text: string, reason: string): void {
+export function recordBad(stats: TraceStats, line: number, text: string, reason: string): void {
   stats.bad++;
   if (stats.badSamples.length < MAX_BAD_SAMPLES)
     stats.badSamples.push({ line, text: text.length > MAX_SAMPLE_CHARS ? `${text.slice(0, MAX_SAMPLE_CHARS)}…` : text, reason });
@@ -76,6 +76,11 @@ const PARSERS: Record<TraceFormat | "unknown", ((o: ReadTraceOptions) => LinePar
   har: undefined,
   unknown: () => ({ parse: () => "trace format not recognised: name it (--format jsonl|envoy|nginx|har|csv|haproxy)" }),
 };
+
+/** The parser of a line format, or undefined for HAR (not line based). */
+export function lineParser(format: TraceFormat | "unknown", options: ReadTraceOptions): LineParser | undefined {
+  return PARSERS[format]?.(options);
+}
 
 /** Reads the first lines (for detection) and gives back a stream that starts with them again. */
 async function sniff(chunks: AsyncGenerator<string>): Promise<{ head: string; complete: boolean; rest: AsyncGenerator<string> }> {
@@ -128,22 +133,13 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
 }
 
 /**
- * The line formats' loop: splits lines, parses, fills defaults and counts, all in one generator
- * (each generator layer costs per record, and traces run to millions of lines). It yields the
- * records one by one (`perRecord`: each as soon as its line is read, so stats stand at that
- * line), or in batches: every record of a chunk at once, as an array, so a replay pays the
- * async iteration once per chunk, not once per record.
+ * The step of readLines for one line (its newline removed), numbered `stats.lines`: strips a CR,
+ * skips blank lines, parses, counts a bad line or a record and fills defaults. Chunked readers
+ * (trace/chunks.ts) use the same step so they read every line as readTrace does.
  */
-async function* readLines(
-  chunks: AsyncIterable<string>, parser: LineParser, options: ReadTraceOptions, stats: TraceStats, perRecord: boolean,
-): AsyncGenerator<TraceRecord | TraceRecord[]> {
-  // The unfinished line, as the pieces it arrived in: joined once when its newline comes, so a long
-  // line costs linear time, not a rescan per chunk.
-  let parts: string[] = [];
-  let partsLength = 0;
-  let dropping = false; // inside an over-long line, discarding until its newline
+export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats: TraceStats): (raw: string) => TraceRecord | undefined {
   const keepsBlankLines = parser.keepsBlankLines === true;
-  const handle = (raw: string): TraceRecord | undefined => {
+  return (raw) => {
     const line = raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw;
     if (!keepsBlankLines && !notBlank(line)) return undefined;
     let r;
@@ -161,6 +157,27 @@ async function* readLines(
     stats.records++;
     return applyDefaults(r, options);
   };
+}
+
+/** The reason given for a line longer than MAX_LINE_CHARS. */
+export const OVERLONG_REASON = `line longer than ${MAX_LINE_CHARS} characters`;
+
+/**
+ * The line formats' loop: splits lines, parses, fills defaults and counts, all in one generator
+ * (each generator layer costs per record, and traces run to millions of lines). It yields the
+ * records one by one (`perRecord`: each as soon as its line is read, so stats stand at that
+ * line), or in batches: every record of a chunk at once, as an array, so a replay pays the
+ * async iteration once per chunk, not once per record.
+ */
+async function* readLines(
+  chunks: AsyncIterable<string>, parser: LineParser, options: ReadTraceOptions, stats: TraceStats, perRecord: boolean,
+): AsyncGenerator<TraceRecord | TraceRecord[]> {
+  // The unfinished line, as the pieces it arrived in: joined once when its newline comes, so a long
+  // line costs linear time, not a rescan per chunk.
+  let parts: string[] = [];
+  let partsLength = 0;
+  let dropping = false; // inside an over-long line, discarding until its newline
+  const handle = lineHandler(parser, options, stats);
   let batch: TraceRecord[] = [];
   for await (const chunk of chunks) {
     let nl = chunk.indexOf("\n");
@@ -169,7 +186,7 @@ async function* readLines(
         parts.push(chunk);
         partsLength += chunk.length;
         if (partsLength > MAX_LINE_CHARS) {
-          recordBad(stats, stats.lines + 1, parts.join(""), `line longer than ${MAX_LINE_CHARS} characters`);
+          recordBad(stats, stats.lines + 1, parts.join(""), OVERLONG_REASON);
           dropping = true;
           parts = [];
           partsLength = 0;
@@ -240,6 +257,21 @@ async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceSt
   stats.format = format;
   const parser = PARSERS[format];
   return parser ? readLines(chunks, parser(options), options, stats, perRecord) : readHarRecords(chunks, options, stats, perRecord);
+}
+
+/**
+ * The format readTrace would read `input` as: the named one, or the one detected from the head of
+ * the input (read as readTrace reads it). Reads only the head, then closes the input.
+ */
+export async function traceFormat(input: TraceInput, options: ReadTraceOptions = {}): Promise<TraceFormat | "unknown"> {
+  if (options.format && options.format !== "auto") return options.format;
+  const chunks = decodeText(input);
+  try {
+    const sniffed = await sniff(chunks);
+    return detectFormat(sniffed.head, options, sniffed.complete);
+  } finally {
+    await chunks.return(undefined);
+  }
 }
 
 /** The hidden batch iterator of a readTrace reader (traceBatches). */

@@ -1,0 +1,147 @@
+import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { addChunkStats, chunkRanges, DEFAULT_CHUNK_BYTES, readFileByChunks } from "./chunks.js";
+import { fixture } from "./fixtures/read-all.js";
+import { MAX_LINE_CHARS, readTrace, traceFormat } from "./index.js";
+import type { ReadTraceOptions, TraceRecord, TraceStats } from "./types.js";
+
+const dir = mkdtempSync(join(tmpdir(), "gwsim-chunks-"));
+let files = 0;
+function write(data: string | Uint8Array, ext = "jsonl"): string {
+  const path = join(dir, `t${files++}.${ext}`);
+  writeFileSync(path, data);
+  return path;
+}
+
+async function viaReadTrace(path: string, options: ReadTraceOptions): Promise<{ records: TraceRecord[]; stats: TraceStats }> {
+  const reader = readTrace(createReadStream(path), options);
+  const records: TraceRecord[] = [];
+  for await (const r of reader) records.push(r);
+  return { records, stats: reader.stats };
+}
+
+async function viaChunks(path: string, options: ReadTraceOptions, chunkBytes: number) {
+  const format = await traceFormat(createReadStream(path), options);
+  return readFileByChunks(path, statSync(path).size, format, options, chunkBytes);
+}
+
+/** Chunk sizes from one byte (every line crosses chunks) to more than the file. */
+const SIZES = [1, 2, 3, 5, 17, 100, 1024, DEFAULT_CHUNK_BYTES];
+
+async function expectSameAsReadTrace(path: string, options: ReadTraceOptions = {}, sizes = SIZES): Promise<TraceStats> {
+  const expected = await viaReadTrace(path, options);
+  for (const size of sizes) expect(await viaChunks(path, options, size), `chunks of ${size} bytes`).toEqual(expected);
+  return expected.stats;
+}
+
+describe("chunkRanges", () => {
+  it("covers the file with consecutive ranges of the size asked", () => {
+    expect(chunkRanges(0, 4)).toEqual([]);
+    expect(chunkRanges(10, 4)).toEqual([[0, 4], [4, 8], [8, 10]]);
+    expect(chunkRanges(8, 4)).toEqual([[0, 4], [4, 8]]);
+  });
+});
+
+describe("addChunkStats", () => {
+  it("renumbers samples to file lines and keeps the first five in line order", () => {
+    const total: TraceStats = { format: "jsonl", lines: 0, records: 0, bad: 0, badSamples: [] };
+    const sample = (line: number) => ({ line, text: `t${line}`, reason: "r" });
+    addChunkStats(total, { lines: 10, records: 6, bad: 4, badSamples: [1, 2, 3, 4].map(sample) });
+    addChunkStats(total, { lines: 5, records: 3, bad: 2, badSamples: [2, 5].map(sample) });
+    expect(total.badSamples.map((s) => s.line)).toEqual([1, 2, 3, 4, 12]);
+    expect(total.badSamples[4]!.text).toBe("t2");
+    expect(total).toMatchObject({ lines: 15, records: 9, bad: 6 });
+  });
+});
+
+describe("reading a file by chunks gives readTrace's records and stats", () => {
+  it("JSON Lines with a BOM, CRLF, blank and bad lines, multi-byte UTF-8 and no final newline", async () => {
+    const stats = await expectSameAsReadTrace(fixture("chunks-mixed.jsonl").pathname, { file: "mixed.jsonl", host: "default.example" });
+    expect(stats.bad).toBeGreaterThan(5);
+    expect(stats.records).toBe(40);
+  });
+
+  it("nginx, envoy and haproxy logs, and the JSON Lines fixture", async () => {
+    for (const name of ["combined.log", "envoy.log", "haproxy.log", "requests.jsonl", "custom-nginx.log"]) {
+      const options: ReadTraceOptions = { host: "h.example", gateway: "ns/gw", port: 8080, scheme: "https" };
+      if (name === "custom-nginx.log")
+        options.logFormat = `'$remote_addr [$time_iso8601] "$request_method $scheme://$host$request_uri" $status $request_time "$http_x_canary" $upstream_addr $proxy_host rid=$request_id'`;
+      const stats = await expectSameAsReadTrace(fixture(name).pathname, options);
+      expect(stats.records, name).toBeGreaterThan(0);
+    }
+  });
+
+  it("a log of many lines across many 1 KiB chunks", async () => {
+    for (const name of ["combined.log", "envoy.log"]) {
+      const text = readFileSync(fixture(name), "utf8");
+      const path = write(Array.from({ length: 60 }, () => text).join(""), "log");
+      const stats = await expectSameAsReadTrace(path, {}, [1024, 1000, 333]);
+      expect(stats.lines).toBe(text.split("\n").length * 60 - 60);
+    }
+  });
+
+  it("edge files: empty, only a BOM, two BOMs, only bad lines, only blank lines, CR only, one line without newline", async () => {
+    const cases: (string | Uint8Array)[] = [
+      "",
+      "\ufeff",
+      "\ufeff\n",
+      "\ufeff\ufeff{\"path\":\"/a\"}\n",
+      "\ufeff\ufeff\ufeff{\"path\":\"/a\"}\n",
+      "x\ny\nz",
+      "\n\n  \n\r\n",
+      "\r",
+      "{\"path\":\"/only\"}",
+      "{\"path\":\"/a\"}\n\n",
+      Uint8Array.from([0x7b, 0xff, 0xfe, 0x0a, 0xe2, 0x82, 0x0a, 0xf0, 0x9f, 0x98]), // invalid and cut UTF-8
+    ];
+    for (const c of cases) await expectSameAsReadTrace(write(c), { format: "jsonl" });
+    // Unknown content: every line is reported, identically.
+    const stats = await expectSameAsReadTrace(write("what\nis this\n", "txt"));
+    expect(stats).toMatchObject({ format: "unknown", lines: 2, bad: 2 });
+  });
+
+  it("lines longer than a chunk are read whole", async () => {
+    const long = JSON.stringify({ path: `/${"é".repeat(5000)}`, headers: { "x-big": "日".repeat(3000) } });
+    const path = write(`{"path":"/a"}\n${long}\n{"path":"/b"}\r\n${long}`);
+    const stats = await expectSameAsReadTrace(path, {}, [1, 100, 4096, 30_000]);
+    expect(stats).toMatchObject({ lines: 4, records: 4, bad: 0 });
+  });
+
+  it("a line over MAX_LINE_CHARS is reported bad and skipped, as readTrace does", async () => {
+    const huge = `{"path":"/${"x".repeat(MAX_LINE_CHARS + 300_000)}"}`;
+    const path = write(`{"path":"/a"}\n${huge}\n{"path":"/b"}\n${huge}`);
+    const stats = await expectSameAsReadTrace(path, {}, [1 << 20, 5 << 20, 64 << 20]);
+    expect(stats).toMatchObject({ lines: 4, records: 2, bad: 2 });
+    expect(stats.badSamples.map((s) => s.line)).toEqual([2, 4]);
+  }, 60_000);
+});
+
+describe("property: any mix of lines, any chunk size", () => {
+  const lineArb = fc.oneof(
+    fc.record({ path: fc.constantFrom("/a", "/b/ü", "/日本", "/😀"), user: fc.string({ maxLength: 4 }) }).map((r) => JSON.stringify(r)),
+    fc.constantFrom("", " ", "\t", "{bad", '{"path":1}', "[]", "\ufeff", "é", "日本語", "{\"path\":\"/x\"}\r"),
+    fc.string({ maxLength: 12 }),
+  );
+  const bytesArb = fc.uint8Array({ maxLength: 40 }).map((b) => Uint8Array.from(b, (x) => (x % 7 === 0 ? 0x0a : x)));
+  it("records and stats equal readTrace's", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof({ weight: 4, arbitrary: lineArb.map((l) => Buffer.from(l)) }, { weight: 1, arbitrary: bytesArb.map((b) => Buffer.from(b)) }), { maxLength: 30 }),
+        fc.boolean(),
+        fc.constantFrom(0, 1, 2),
+        fc.integer({ min: 1, max: 300 }),
+        async (lines, trailingNewline, boms, chunkBytes) => {
+          const body = Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from("\n"), l] : [l])));
+          const data = Buffer.concat([Buffer.from("\ufeff".repeat(boms)), body, Buffer.from(trailingNewline ? "\n" : "")]);
+          const path = write(data);
+          const options: ReadTraceOptions = { format: "jsonl", host: "d.example" };
+          expect(await viaChunks(path, options, chunkBytes)).toEqual(await viaReadTrace(path, options));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+});

@@ -1,0 +1,211 @@
+/**
+ * Reading a line-based trace file in pieces by byte offset, so that several threads can parse one
+ * file at once. A chunk is a byte range [start, end); it owns the lines that START in it (a line
+ * starts at offset 0 and after every "\n" byte) and reads past its end to finish its last line.
+ * "\n" never occurs inside a multi-byte UTF-8 sequence, so splitting at it splits no character.
+ *
+ * Every line goes through the step readTrace uses (lineHandler: CR, blank lines, parse, defaults,
+ * bad-line reasons), and the chunks' counts added up in order (addChunkStats) are readTrace's
+ * stats for the whole file. Not for CSV (a quoted field may span lines, so where a record starts
+ * cannot be told from a byte offset) nor HAR (one JSON document).
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad } from "./index.js";
+import {
+  MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
+  type BadSample, type ReadTraceOptions, type TraceFormat, type TraceRecord, type TraceStats,
+} from "./types.js";
+
+/** Chunks of this many bytes by default: a few MiB, so that each is parsed in milliseconds and a couple fit in memory per thread. */
+export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** The formats whose lines can be read chunk by chunk. */
+export function isChunkable(format: TraceFormat | "unknown"): boolean {
+  return format !== "csv" && format !== "har";
+}
+
+/** What a chunk contributes to the file's stats; line numbers of the samples count from the chunk's first line (1). */
+export interface ChunkCount {
+  lines: number;
+  records: number;
+  bad: number;
+  badSamples: BadSample[];
+}
+
+export interface ChunkRead extends ChunkCount {
+  /** The chunk's records, in line order. */
+  requests: TraceRecord[];
+}
+
+/** The byte ranges of the chunks of a file of `size` bytes. */
+export function chunkRanges(size: number, chunkBytes: number = DEFAULT_CHUNK_BYTES): [number, number][] {
+  const step = Math.max(1, Math.floor(chunkBytes));
+  const ranges: [number, number][] = [];
+  for (let start = 0; start < size; start += step) ranges.push([start, Math.min(size, start + step)]);
+  return ranges;
+}
+
+const NL = 10;
+const BOM = [0xef, 0xbb, 0xbf];
+const TAIL_BLOCK = 1024 * 1024;
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
+  let n = 0;
+  while (n < buf.length) {
+    const got = readSync(fd, buf, n, buf.length - n, position + n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n < buf.length ? buf.subarray(0, n) : buf;
+}
+
+/**
+ * Bytes of leading byte order marks at offset 0. readTrace drops a U+FEFF its decoder meets first
+ * and then one more at the start of the text (a string input's BOM), so up to two.
+ */
+function bomBytes(head: Buffer): number {
+  let skip = 0;
+  while (skip < 6 && head[skip] === BOM[0] && head[skip + 1] === BOM[1] && head[skip + 2] === BOM[2]) skip += 3;
+  return skip;
+}
+
+/** A reader of the chunks of one open file, with one parser (line formats carry no state from line to line). */
+export interface ChunkReader {
+  read(start: number, end: number): ChunkRead;
+}
+
+export function chunkReader(fd: number, format: TraceFormat | "unknown", options: ReadTraceOptions): ChunkReader {
+  const parser = lineParser(format, options);
+  if (!parser || !isChunkable(format)) throw new Error(`chunkReader: ${format} cannot be read by chunks`);
+  return {
+    read(start, end) {
+      const stats: TraceStats = { format, lines: 0, records: 0, bad: 0, badSamples: [] };
+      const handle = lineHandler(parser, options, stats);
+      const requests: TraceRecord[] = [];
+      const done = (): ChunkRead => ({ lines: stats.lines, records: stats.records, bad: stats.bad, badSamples: stats.badSamples, requests });
+      const line = (raw: string): void => {
+        stats.lines++;
+        if (raw.length > MAX_LINE_CHARS) recordBad(stats, stats.lines, raw.slice(0, MAX_SAMPLE_CHARS + 1), OVERLONG_REASON);
+        else {
+          const r = handle(raw);
+          if (r) requests.push(r);
+        }
+      };
+      // The byte before the range tells whether a line starts at `start`; if not, the first "\n"
+      // in range ends a line of an earlier chunk and the next one is ours (if it starts before `end`).
+      const from = start === 0 ? 0 : start - 1;
+      const buf = readAt(fd, from, end - from);
+      let lineStart = 0; // offset in buf of the first line owned
+      if (start > 0) {
+        const nl = buf.indexOf(NL);
+        if (nl === -1) return done();
+        lineStart = nl + 1;
+      }
+      // Where the text of the next line begins: after the BOMs for the file's first line.
+      let contentStart = start === 0 ? bomBytes(readAt(fd, 0, 6)) : lineStart;
+      let tailStart = lineStart; // where the line that may run past `end` starts
+      const lastNl = buf.lastIndexOf(NL);
+      if (lastNl >= lineStart) {
+        // Whole lines: decoded at once (no character crosses a "\n"), then split.
+        const text = buf.toString("utf8", contentStart, lastNl);
+        let i = 0;
+        for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", i)) {
+          line(text.slice(i, nl));
+          i = nl + 1;
+        }
+        line(text.slice(i));
+        tailStart = contentStart = lastNl + 1;
+      }
+      if (tailStart < buf.length) {
+        // The last line starts in range and ends at a later "\n" or at the end of the file.
+        readTail(fd, buf.subarray(Math.min(contentStart, buf.length)), from + Math.max(buf.length, contentStart), stats, line);
+      }
+      return done();
+    },
+  };
+}
+
+/**
+ * Finishes the chunk's last line: its first bytes are `first`, the rest is read from `position`
+ * up to a "\n" or the end of the file. A line over MAX_LINE_CHARS is not kept whole: its start is
+ * kept for the sample, the rest skipped up to its newline.
+ */
+function readTail(fd: number, first: Buffer, position: number, stats: TraceStats, line: (raw: string) => void): void {
+  const decoder = new StringDecoder("utf8");
+  let parts: string[] = [];
+  let length = 0;
+  let bytes = 0;
+  let overlong = false;
+  const add = (block: Buffer): void => {
+    bytes += block.length;
+    if (overlong) return;
+    const s = decoder.write(block);
+    parts.push(s);
+    length += s.length;
+    if (length > MAX_LINE_CHARS) {
+      overlong = true;
+      const text = parts.join("").slice(0, MAX_SAMPLE_CHARS + 1);
+      parts = [];
+      recordBad(stats, stats.lines + 1, text, OVERLONG_REASON);
+    }
+  };
+  let block = first;
+  for (;;) {
+    const nl = block.indexOf(NL);
+    if (nl !== -1) {
+      add(block.subarray(0, nl));
+      break;
+    }
+    add(block);
+    block = readAt(fd, position, TAIL_BLOCK);
+    position += block.length;
+    if (block.length === 0) {
+      if (bytes === 0) return; // the file ends at a line end: no line left
+      break;
+    }
+  }
+  if (overlong) {
+    stats.lines++;
+    return;
+  }
+  const rest = decoder.end();
+  if (rest) parts.push(rest);
+  line(parts.join(""));
+}
+
+/** Adds a chunk's counts to the file's, chunks in file order: sample line numbers become the file's. */
+export function addChunkStats(total: TraceStats, chunk: ChunkCount): void {
+  for (const s of chunk.badSamples) {
+    if (total.badSamples.length >= MAX_BAD_SAMPLES) break;
+    total.badSamples.push({ ...s, line: s.line + total.lines });
+  }
+  total.lines += chunk.lines;
+  total.records += chunk.records;
+  total.bad += chunk.bad;
+}
+
+/**
+ * Reads a whole file chunk by chunk in this thread: the records and stats readTrace gives for it
+ * (a reference for the threaded reader, and its tests).
+ */
+export function readFileByChunks(
+  path: string, size: number, format: TraceFormat | "unknown", options: ReadTraceOptions = {}, chunkBytes = DEFAULT_CHUNK_BYTES,
+): { records: TraceRecord[]; stats: TraceStats } {
+  const stats: TraceStats = { format, lines: 0, records: 0, bad: 0, badSamples: [] };
+  if (options.file !== undefined) stats.file = options.file;
+  const records: TraceRecord[] = [];
+  const fd = openSync(path, "r");
+  try {
+    const reader = chunkReader(fd, format, options);
+    for (const [start, end] of chunkRanges(size, chunkBytes)) {
+      const chunk = reader.read(start, end);
+      addChunkStats(stats, chunk);
+      for (const r of chunk.requests) records.push(r);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { records, stats };
+}
