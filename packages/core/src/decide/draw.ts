@@ -84,20 +84,25 @@ function tycheiCodes(codes: Int32Array, length: number): number {
 
 /**
  * Picks an entry by weight with `u` in [0, 1); entries of weight 0 never win. Returns -1 when
- * the total weight is 0. Entries are the backends themselves (the caller has just read them).
+ * the total weight is 0.
  */
 export function pickWeighted(entries: readonly { readonly weight: number }[], u: number): number {
+  return pickWeight(entries.map((e) => e.weight), u);
+}
+
+/** pickWeighted of the entries' weights, given as numbers (a rule's runtime keeps them so). */
+export function pickWeight(weights: readonly number[], u: number): number {
   let total = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const w = entries[i]!.weight;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
     total += w > 0 ? w : 0;
   }
   if (total <= 0) return -1;
   const target = u * total;
   let cumulative = 0;
   let last = -1;
-  for (let i = 0; i < entries.length; i++) {
-    const w = entries[i]!.weight;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
     if (!(w > 0)) continue;
     cumulative += w;
     last = i;

@@ -7,7 +7,7 @@ import type { CompiledBackend, CompiledRoute, CompiledRule } from "../compile/ta
 import type { BackendId, BackendShare, BackendTLS, Decision } from "../model/decision.js";
 import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 import { applyFilters, type FilterContext, type FilterResult } from "./filters/index.js";
-import { draw, pickWeighted } from "./draw.js";
+import { draw, pickWeight } from "./draw.js";
 import { fail } from "./listener.js";
 import type { RequestView } from "./request.js";
 import type { MatchRuntime, RuleRuntime, Runtime } from "./runtime.js";
@@ -82,6 +82,13 @@ export function applyRule(
     return fail(out, ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
   const index = pickBackend(ctx, r);
+  if (lean && r.allValid && !r.backendFilters) {
+    // What the lean path below comes to, without reading the backend object.
+    out.backend = r.ids[index]!;
+    out.outcome = "forward";
+    out.status = null;
+    return out;
+  }
   const backend = r.backends[index]!;
   out.backend = lean ? r.ids[index]! : idOf(backend);
   if (notes) notes.push(pickNote(ctx, target.rule, backend, r));
@@ -233,7 +240,7 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
 /** The backend of this decision: the only one with weight, else the seeded draw's. */
 function pickBackend(ctx: DecideContext, r: RuleRuntime): number {
   if (r.weighted === 1) return r.firstWeighted;
-  return pickWeighted(r.backends, draw(ctx.seed, ctx.index));
+  return pickWeight(r.weights, draw(ctx.seed, ctx.index));
 }
 
 export function shareOf(b: CompiledBackend): BackendShare {

@@ -203,7 +203,7 @@ export function firstMatchEntry(g: GroupRuntime, input: MatchInput): MatchRuntim
     const exact = g.exactScan !== null ? scanExact(g.exactScan, path) : paths.get(path)?.exact;
     if (exact) for (const e of exact) if (entryConditionsMatch(e, input)) return e;
   }
-  for (const e of g.regexes) if (fullMatch(e.match, e, input)) return e;
+  if (g.hasRegexes) for (const e of g.regexes) if (fullMatch(e.match, e, input)) return e;
   if (!g.hasPrefixes) return null;
   const scan = g.prefixScan;
   if (scan !== null) return scanPrefixes(scan, input);

@@ -89,7 +89,7 @@ export function entryConditionsMatch(e: MatchRuntime, input: MatchInput): boolea
   const key = e.soleHeaderKey;
   if (key !== null) {
     // headersAndQueryPass for one Exact header test, from the entry's own fields.
-    if (e.soleHeaderName === "host" && input.host !== undefined) return input.host === e.soleHeaderValue;
+    if (e.soleHeaderIsHost && input.host !== undefined) return input.host === e.soleHeaderValue;
     const v = input.headers[key];
     return typeof v === "string" ? v === e.soleHeaderValue : v !== undefined && headerValue(input.headers, key) === e.soleHeaderValue;
   }

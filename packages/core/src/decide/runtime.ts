@@ -55,6 +55,8 @@ export interface GroupRuntime {
   /** The Exact values likewise, `[length, value, matches, ...]`, when there are not many; else null. */
   exactScan: readonly (number | string | readonly MatchRuntime[])[] | null;
   hasPrefixes: boolean;
+  /** regexes.length > 0 (read without touching the list). */
+  hasRegexes: boolean;
   regexes: readonly MatchRuntime[];
   order: readonly number[];
 }
@@ -88,6 +90,8 @@ export interface MatchRuntime extends RuleTarget {
   soleHeaderKey: string | null;
   soleHeaderName: string;
   soleHeaderValue: string;
+  /** soleHeaderName === "host" (a header match on `host` reads the request's Host). */
+  soleHeaderIsHost: boolean;
   /** Lean decisions' `route`: built once, frozen. */
   ref: RouteRef;
 }
@@ -123,7 +127,10 @@ export interface RuleRuntime {
   tlsPolicy: number[];
   /** Whether any backend has a BackendTLSPolicy. */
   anyTLS: boolean;
+  /** The backends' weights, in order (the draw reads these, not the backend objects). */
   weights: number[];
+  /** Whether every backend is valid (then the common path never reads a backend object). */
+  allValid: boolean;
   /** How many backends have weight above 0, and the first of them. */
   weighted: number;
   firstWeighted: number;
@@ -221,27 +228,30 @@ function prepare(table: RouteTable): Runtime {
     const weights = r.backends.map((b) => b.weight);
     const route = routes[r.route];
     const tlsPolicy = r.backends.map((b) => policyFor(table, backendTLS, b));
+    // Field order matters: what every decision reads comes first, so it shares the object's
+    // first cache lines (a world of many routes keeps few of them in cache).
     return {
+      shares: Object.freeze(r.backends.map((b) => Object.freeze(shareOf(b)))),
+      ids: Object.freeze(r.backends.map((b) => Object.freeze(idOf(b)))),
+      sessionPersistence: r.sessionPersistence,
+      hasFilters: r.filters.length > 0,
+      backendFilters: r.backends.some((b) => b.filters.length > 0),
+      totalWeight: r.totalWeight,
+      weighted: weights.filter((w) => w > 0).length,
+      firstWeighted: weights.findIndex((w) => w > 0),
+      weights,
+      allValid: r.backends.every((b) => b.valid),
+      backends: r.backends,
       // A hand-made table may lack the route: only the decision's route reference would miss it.
       kind: route?.kind ?? "",
       namespace: route?.namespace ?? "",
       name: route?.name ?? "",
       index: r.index,
       ruleName: r.name,
-      backends: r.backends,
-      totalWeight: r.totalWeight,
-      hasFilters: r.filters.length > 0,
-      backendFilters: r.backends.some((b) => b.filters.length > 0),
       timeouts: r.timeouts,
       retry: r.retry,
-      sessionPersistence: r.sessionPersistence,
       tlsPolicy,
       anyTLS: tlsPolicy.some((p) => p >= 0),
-      weights,
-      weighted: weights.filter((w) => w > 0).length,
-      firstWeighted: weights.findIndex((w) => w > 0),
-      shares: Object.freeze(r.backends.map((b) => Object.freeze(shareOf(b)))),
-      ids: Object.freeze(r.backends.map((b) => Object.freeze(idOf(b)))),
     };
   };
   const rules = table.rules.map(ruleRuntime(table.routes));
@@ -318,7 +328,19 @@ function groupRuntimeOf(g: CompiledGroup, index: number, matches: readonly Match
     exactScan = [];
     for (const key of exactKeys.sort((a, b) => b.length - a.length || (a < b ? -1 : 1))) exactScan.push(key.length, key, paths.get(key)!.exact!);
   }
-  return { index, hostname: g.hostname, paths, lengths, prefixScan, exactScan, hasPrefixes: prefixKeys.length > 0, regexes: g.regexes.map((mi) => matches[mi]!), order: g.order };
+  // Hot fields first (see ruleRuntime): firstMatchEntry's.
+  return {
+    lengths,
+    exactScan,
+    hasRegexes: g.regexes.length > 0,
+    hasPrefixes: prefixKeys.length > 0,
+    prefixScan,
+    paths,
+    regexes: g.regexes.map((mi) => matches[mi]!),
+    index,
+    hostname: g.hostname,
+    order: g.order,
+  };
 }
 
 /** Groups with up to this many prefix keys (Exact values) scan them (GroupRuntime.prefixScan, exactScan); more are looked up. */
@@ -369,23 +391,25 @@ function valueTest(h: { name: string; type: string; value: string }, key: string
 function matchRuntime(m: CompiledMatch, index: number, route: CompiledRoute, rule: CompiledRule, weights: RuleRuntime): MatchRuntime {
   const headers = m.headers.map((h) => valueTest(h, h.name.toLowerCase()));
   const sole = headers.length === 1 && m.queryParams.length === 0 && headers[0]!.type === "Exact" ? headers[0]! : null;
+  // Hot fields first (see ruleRuntime): entryConditionsMatch's, then applyRule's.
   return {
+    pathOnly: m.method === null && m.headers.length === 0 && m.queryParams.length === 0,
+    method: m.method,
+    soleHeaderKey: sole ? sole.key : null,
+    soleHeaderValue: sole ? sole.value : "",
+    soleHeaderIsHost: sole !== null && sole.name === "host",
+    // A hand-made table (lint's tests) may lack the rule.
+    ref: Object.freeze({ kind: weights?.kind ?? "", namespace: weights?.namespace ?? "", name: weights?.name ?? "", rule: weights?.index ?? m.ruleIndex, ruleName: weights?.ruleName ?? null, match: m.matchIndex }),
+    weights,
     index,
     match: m,
-    method: m.method,
     pathRegex: m.path.type === "RegularExpression" ? regexOf(m.path.value) : null,
     headers,
     queryParams: m.queryParams.map((q) => valueTest(q, q.name)),
-    pathOnly: m.method === null && m.headers.length === 0 && m.queryParams.length === 0,
-    soleHeaderKey: sole ? sole.key : null,
     soleHeaderName: sole ? sole.name : "",
-    soleHeaderValue: sole ? sole.value : "",
     route,
     rule,
-    weights,
     matchIndex: m.matchIndex,
     pathMatch: m.path,
-    // A hand-made table (lint's tests) may lack the rule.
-    ref: Object.freeze({ kind: weights?.kind ?? "", namespace: weights?.namespace ?? "", name: weights?.name ?? "", rule: weights?.index ?? m.ruleIndex, ruleName: weights?.ruleName ?? null, match: m.matchIndex }),
   };
 }
