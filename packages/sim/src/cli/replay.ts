@@ -1,4 +1,6 @@
-import { replayParallel } from "../replay/parallel.js";
+import { statSync } from "node:fs";
+import { replayParallel, replayTraceFile, type ParallelOptions } from "../replay/parallel.js";
+import type { Report } from "../replay/types.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
 import { renderHtml } from "../report/html.js";
@@ -6,7 +8,7 @@ import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
 import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
-import { openTrace, progress, reportBadLines, TRACE_FLAGS } from "./trace-flags.js";
+import { progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
 
 export const replaySpec: CommandSpec = {
   name: "replay",
@@ -38,17 +40,29 @@ export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   const workers = intFlag(values, "workers", 1);
   const loaded = await loadWorldAndObjects(values, io);
   if (!loaded) return 2;
-  const trace = await openTrace(values, io, loaded.world);
+  const source = traceSource(values, io, loaded.world);
   const onProgress = progress(io);
-  const report = await replayParallel(loaded.objects, trace.reader, {
+  const options: ParallelOptions = {
     ...split,
     workers,
     buildOptions: { ...loaded.world.options },
     ...(onProgress ? { onProgress, progressEvery: 50_000 } : {}),
-  });
+  };
+  let report: Report;
+  let read: Parameters<typeof reportBadLines>[0];
+  if (source.path !== undefined && statSync(source.path, { throwIfNoEntry: false })?.isFile()) {
+    // A regular file: the workers read it themselves (by chunks) when its format allows.
+    const replayed = await replayTraceFile(loaded.objects, source.path, { ...options, traceOptions: source.options });
+    report = replayed.report;
+    read = { reader: { stats: replayed.stats }, file: source.file };
+  } else {
+    const trace = await source.open();
+    report = await replayParallel(loaded.objects, trace.reader, options);
+    read = trace;
+  }
   if (onProgress) io.stderr("\r\x1b[K");
-  reportBadLines(trace, io);
+  reportBadLines(read, io);
   io.stdout(values.json ? renderJson(report) : renderText(report));
-  await writeHtml(values, io, () => renderHtml(report, { title: "gwsim replay", subtitle: trace.file }));
+  await writeHtml(values, io, () => renderHtml(report, { title: "gwsim replay", subtitle: source.file }));
   return 0;
 }

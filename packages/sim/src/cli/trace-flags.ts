@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import type { World } from "@gwsim/core";
-import { readTrace, type ReadTraceOptions, type TraceReader, type TraceFormat } from "../trace/index.js";
+import { readTrace, type ReadTraceOptions, type TraceReader, type TraceFormat, type TraceStats } from "../trace/index.js";
 import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
 import { UsageError, type Io } from "./io.js";
 import { entryDefaults } from "./common.js";
@@ -28,6 +28,10 @@ export interface OpenedTrace {
 /** How to read the trace the flags name; `open` may be called more than once for a file (not for stdin). */
 export interface TraceSource {
   file: string;
+  /** The file's path (resolved), or undefined for stdin. */
+  path: string | undefined;
+  /** How the trace is read (format, defaults): for readers other than readTrace (replayTraceFile). */
+  options: ReadTraceOptions;
   rereadable: boolean;
   /** Checks the file opens (a missing file is a usage error), then reads it. */
   open(): Promise<OpenedTrace>;
@@ -51,6 +55,8 @@ export function traceSource(values: FlagValues, io: Io, world: World): TraceSour
   if (gateway) options.gateway = gateway;
   return {
     file,
+    path: trace === "-" ? undefined : resolve(io.cwd, trace),
+    options,
     rereadable: trace !== "-",
     open: async () => ({ reader: readTrace(trace === "-" ? io.stdin : await openFile(resolve(io.cwd, trace)), options), file }),
     reader: () => readTrace(trace === "-" ? io.stdin : createReadStream(resolve(io.cwd, trace)), options),
@@ -62,7 +68,7 @@ export async function openTrace(values: FlagValues, io: Io, world: World): Promi
 }
 
 /** Bad trace lines: the first few verbatim with their line numbers, then the count. */
-export function reportBadLines(opened: OpenedTrace, io: Io): void {
+export function reportBadLines(opened: { reader: { stats: TraceStats }; file: string }, io: Io): void {
   const { stats } = opened.reader;
   if (stats.bad === 0) return;
   for (const s of stats.badSamples) io.stderr(`gwsim: ${opened.file}:${s.line}:1: skipped: ${s.reason}: ${truncate(s.text)}\n`);

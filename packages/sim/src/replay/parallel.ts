@@ -1,16 +1,23 @@
 /**
- * Replay on worker threads. The main thread reads the trace and hands out batches of
- * consecutive indexes; each worker decides with (seed, index) and aggregates; the states merge
- * exactly. Draws depend only on (seed, index), and the cookie and hash modes only on the request,
- * so the report is the same for any number of workers.
+ * Replay on worker threads. Draws depend only on (seed, index), and the cookie and hash modes only
+ * on the request, so the report is the same for any number of workers; the workers' states merge
+ * exactly.
+ *
+ * A trace FILE in a line format (jsonl, envoy, nginx, haproxy) is read by the workers themselves:
+ * each parses byte-range chunks of it (trace/chunks.ts) and reports their counts; the main thread
+ * adds the counts up in file order, which gives each chunk the index of its first record, and the
+ * worker then replays the chunk it kept. Nothing is copied between threads per record. Other
+ * traces (records, stdin, CSV, HAR) are read by the main thread and sent in batches of
+ * consecutive indexes.
  *
  * `wrr` is order-dependent (each pick depends on every earlier pick of its split), so it is
  * replayed in one thread, in trace order, whatever `workers` says; the report says so.
  */
 import { Worker } from "node:worker_threads";
-import { createReadStream } from "node:fs";
-import { readTrace, traceBatches } from "../trace/index.js";
-import type { ReadTraceOptions, TraceReader } from "../trace/types.js";
+import { closeSync, createReadStream, fstatSync, openSync, statSync } from "node:fs";
+import { readTrace, traceBatches, traceFormat } from "../trace/index.js";
+import { addChunkStats, chunkRanges, DEFAULT_CHUNK_BYTES, isChunkable, type ChunkCount } from "../trace/chunks.js";
+import type { ReadTraceOptions, TraceFormat, TraceReader, TraceStats } from "../trace/types.js";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
@@ -28,8 +35,10 @@ export interface ParallelOptions extends Omit<ReplayOptions<unknown>, "decide" |
   coreModule?: string;
   /** Passed to buildWorld, e.g. `{ controllerName }`. */
   buildOptions?: Record<string, unknown>;
-  /** Requests per batch sent to a worker. */
+  /** Requests per batch sent to a worker (traces the main thread reads). */
   batchSize?: number;
+  /** Bytes per chunk of a trace file the workers read themselves (default 4 MiB). */
+  chunkBytes?: number;
   /** How to read `trace` when it is a file path (format, defaults for nginx logs, ...). */
   traceOptions?: ReadTraceOptions;
 }
@@ -44,7 +53,7 @@ async function loadCore(specifier: string): Promise<CoreModule> {
 
 /**
  * Replay the given manifest objects over a trace on `workers` threads. `trace` is a file path
- * (read with readTrace; unreadable lines are skipped and summed up in the warnings) or records.
+ * (read as readTrace reads it; unreadable lines are skipped and summed up in the warnings) or records.
  */
 export async function replayParallel(
   objects: readonly unknown[],
@@ -52,16 +61,75 @@ export async function replayParallel(
   options: ParallelOptions = {},
 ): Promise<Report> {
   if (typeof trace === "string") {
-    const reader = readTrace(createReadStream(trace), { file: trace, ...options.traceOptions });
-    const report = await replayRecords(objects, reader, options);
-    report.warnings.push(...badLineWarnings(reader));
+    const { report, stats } = await replayTraceFile(objects, trace, options);
+    report.warnings.push(...badLineWarnings(stats));
     return report;
   }
   return replayRecords(objects, trace, options);
 }
 
-function badLineWarnings(reader: TraceReader): string[] {
-  const { stats } = reader;
+/**
+ * Replays a trace file (`path`), and gives the report and the trace's stats: exactly what readTrace
+ * gives for the file (lines, records, bad lines and their first samples). A regular file in a line
+ * format is read in chunks by the workers; anything else by this thread.
+ */
+export async function replayTraceFile(
+  objects: readonly unknown[],
+  path: string,
+  options: ParallelOptions = {},
+): Promise<{ report: Report; stats: TraceStats }> {
+  const traceOptions: ReadTraceOptions = { file: path, ...options.traceOptions };
+  if (workerCount(options) > 1 && engineConfig(options).split !== "wrr") {
+    const file = await openChunkable(path, traceOptions);
+    if (file) {
+      try {
+        return await replayChunks(objects, file, options);
+      } finally {
+        closeSync(file.fd);
+      }
+    }
+  }
+  const reader = readTrace(createReadStream(path), traceOptions);
+  const report = await replayRecords(objects, reader, options);
+  return { report, stats: reader.stats };
+}
+
+interface ChunkableFile {
+  fd: number;
+  size: number;
+  format: TraceFormat | "unknown";
+  options: ReadTraceOptions;
+}
+
+/**
+ * Opens `path` when it is a non-empty regular file in a line format (detected as readTrace
+ * detects it); null otherwise, or when it cannot be opened (then readTrace reports the error).
+ */
+async function openChunkable(path: string, options: ReadTraceOptions): Promise<ChunkableFile | null> {
+  // stat before open: opening a named pipe would wait for a writer.
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat?.isFile() || stat.size === 0) return null;
+  let format: TraceFormat | "unknown";
+  try {
+    format = await traceFormat(createReadStream(path), options);
+  } catch {
+    return null;
+  }
+  if (!isChunkable(format)) return null;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  return { fd, size: fstatSync(fd).size, format, options };
+}
+
+function workerCount(options: ParallelOptions): number {
+  return Math.max(1, Math.floor(options.workers ?? Math.min(8, availableParallelism())));
+}
+
+function badLineWarnings(stats: TraceStats): string[] {
   if (stats.bad === 0) return [];
   const first = stats.badSamples[0];
   return [
@@ -77,7 +145,7 @@ async function replayRecords(
 ): Promise<Report> {
   const config = engineConfig(options);
   const coreModule = options.coreModule ?? "@gwsim/core";
-  const workers = Math.max(1, Math.floor(options.workers ?? Math.min(8, availableParallelism())));
+  const workers = workerCount(options);
   if (workers === 1 || config.split === "wrr") {
     const core = await loadCore(coreModule);
     const world = core.buildWorld([...objects], options.buildOptions ?? {});
@@ -224,6 +292,11 @@ async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncI
     freed = null;
   }
   if (failure) throw failure;
+  return collectStates(pool);
+}
+
+/** Each worker's aggregate state, once its work is done. */
+function collectStates(pool: PoolWorker[]): Promise<AggState[]> {
   return Promise.all(
     pool.map(
       (w) =>
@@ -233,4 +306,92 @@ async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncI
         }),
     ),
   );
+}
+
+/** Chunks a worker holds at most (being read, read and waiting for their index, or being replayed): bounds memory. */
+const CHUNKS_PER_WORKER = 2;
+
+async function replayChunks(objects: readonly unknown[], file: ChunkableFile, options: ParallelOptions): Promise<{ report: Report; stats: TraceStats }> {
+  const config = engineConfig(options);
+  const ranges = chunkRanges(file.size, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const init: WorkerInit = {
+    coreModule: options.coreModule ?? "@gwsim/core",
+    objects: [...objects],
+    buildOptions: options.buildOptions ?? {},
+    config,
+    file: { fd: file.fd, format: file.format, options: file.options },
+  };
+  const pool = await startPool(Math.min(workerCount(options), ranges.length), init);
+  try {
+    const stats: TraceStats = { format: file.format, lines: 0, records: 0, bad: 0, badSamples: [] };
+    if (file.options.file !== undefined) stats.file = file.options.file;
+    await runChunks(pool, ranges, stats, options);
+    return { report: buildReport(await collectStates(pool), config), stats };
+  } finally {
+    await Promise.all(pool.map((w) => w.worker.terminate()));
+  }
+}
+
+/**
+ * Hands out the chunks in file order, each to a worker holding fewer than CHUNKS_PER_WORKER. As
+ * the counts come in, the longest run of counted chunks from the start gets its first indexes
+ * (and its stats added to `stats`, in file order); a worker replays a chunk once told its index.
+ */
+function runChunks(pool: PoolWorker[], ranges: [number, number][], stats: TraceStats, options: ParallelOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const owner: PoolWorker[] = [];
+    const counts: (ChunkCount | undefined)[] = [];
+    let next = 0; // the next chunk to hand out
+    let indexed = 0; // chunks before this one have their first index
+    let index = 0; // records in those chunks
+    let replayed = 0;
+    let processed = 0;
+    let reported = 0;
+    const every = options.progressEvery ?? 10_000;
+    let failed = false;
+    const fail = (e: Error): void => {
+      if (!failed) reject(e);
+      failed = true;
+    };
+    const give = (w: PoolWorker, upTo = CHUNKS_PER_WORKER): void => {
+      while (w.inflight < upTo && next < ranges.length) {
+        const [start, end] = ranges[next]!;
+        owner[next] = w;
+        w.inflight++;
+        w.worker.postMessage({ type: "chunk", chunk: next, start, end } satisfies ToWorker);
+        next++;
+      }
+    };
+    for (const w of pool) {
+      w.worker.on("message", (m: FromWorker) => {
+        if (failed) return;
+        if (m.type === "counted") {
+          const { chunk, lines, records, bad, badSamples } = m;
+          counts[chunk] = { lines, records, bad, badSamples };
+          for (let c = counts[indexed]; c !== undefined && indexed < ranges.length; c = counts[indexed]) {
+            owner[indexed]!.worker.postMessage({ type: "index", chunk: indexed, index } satisfies ToWorker);
+            index += c.records;
+            addChunkStats(stats, c);
+            counts[indexed] = undefined;
+            indexed++;
+          }
+        } else if (m.type === "done") {
+          w.inflight--;
+          replayed++;
+          processed += m.count;
+          if (options.onProgress && processed - reported >= every) {
+            reported = processed - (processed % every);
+            options.onProgress(processed);
+          }
+          if (replayed === ranges.length) resolve();
+          else give(w);
+        } else if (m.type === "error") fail(new Error(`replay worker ${w.id}: ${m.message}`));
+        else w.waiting.shift()?.(m);
+      });
+      w.worker.on("error", fail);
+      w.worker.on("exit", (code) => fail(new Error(`replay worker ${w.id} exited (code ${code})`)));
+    }
+    // Round robin at first, so that the first chunks are read side by side.
+    for (let n = 1; n <= CHUNKS_PER_WORKER; n++) for (const w of pool) give(w, n);
+  });
 }
