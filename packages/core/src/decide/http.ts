@@ -239,13 +239,22 @@ function scanPrefixes(scan: readonly (number | string | readonly MatchRuntime[])
   for (let i = path.length; i >= 0; i = i === 0 ? -1 : path.lastIndexOf("/", i - 1)) {
     while (k < scan.length && (scan[k] as number) > i) k += 3;
     for (let j = k; j < scan.length && scan[j] === i; j += 3) {
-      if (!path.startsWith(scan[j + 1] as string)) continue;
+      if (!startsWithKey(path, scan[j + 1] as string)) continue;
       // Keys are distinct: this is the one bucket for path[0, i).
       for (const e of scan[j + 2] as readonly MatchRuntime[]) if (entryConditionsMatch(e, input)) return e;
       break;
     }
   }
   return null;
+}
+
+/**
+ * path.startsWith(key), for a key no longer than the path, compared from the end (keys of one
+ * length mostly differ there). String.prototype.startsWith's argument checks cost more.
+ */
+function startsWithKey(path: string, key: string): boolean {
+  for (let c = key.length - 1; c >= 0; c--) if (path.charCodeAt(c) !== key.charCodeAt(c)) return false;
+  return true;
 }
 
 // ---------- explanations ----------

@@ -10,7 +10,7 @@ import { decideGateway } from "./gateway.js";
 import { grpcStatusOf } from "./grpc.js";
 import { decideMesh } from "./mesh.js";
 import { emptyDecision } from "./decision.js";
-import { readRequest, type RequestView } from "./request.js";
+import { readRequestView, type RequestView } from "./request.js";
 import { runtimeOf, type Runtime } from "./runtime.js";
 
 export interface DecideOptions {
@@ -63,12 +63,11 @@ const BY_ENTRY: Record<"gateway" | "mesh", EntryHandler> = {
 
 export function decide(world: DecideWorld, request: GatewayRequest, opts: DecideOptions = {}): Decision {
   const notes: string[] | null = opts.explain ? [] : null;
-  const read = readRequest(request);
-  if (!read.ok) {
-    notes?.push(`request rejected before routing: ${read.message}`);
-    return finish({ ...emptyDecision(read.id), outcome: "error", status: 400, reason: read.reason, message: read.message }, notes);
+  const req = readRequestView(request);
+  if (!req.ok) {
+    notes?.push(`request rejected before routing: ${req.message}`);
+    return finish({ ...emptyDecision(req.id), outcome: "error", status: 400, reason: req.reason, message: req.message }, notes);
   }
-  const req = read.request;
   const ctx: DecideContext = {
     rt: lastTable === world.table ? lastRuntime! : runtimeFor(world.table),
     seed: finiteOr(opts.seed, 0),

@@ -272,6 +272,11 @@ const PLAIN_AUTHORITY = /^([a-z0-9.-]*)(?::([0-9]{1,5}))?$/;
 /** PLAIN_AUTHORITY without a port: the host is the authority itself (no copy). */
 const PLAIN_HOST = /^[a-z0-9.-]*$/;
 
+/** Whether splitHostPort gives `authority` itself as the host, with no port. */
+export function isPlainHost(authority: string): boolean {
+  return PLAIN_HOST.test(authority);
+}
+
 /** Splits a Host / :authority value into host and port (`example.com:8080`, `[::1]:80`). */
 export function splitHostPort(authority: string): HostPort {
   if (PLAIN_HOST.test(authority)) return { host: authority, port: null, ok: true };

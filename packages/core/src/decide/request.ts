@@ -3,10 +3,12 @@
  * is checked here and a wrong type becomes a problem to report, never an exception.
  */
 import type { GatewayRequest } from "../model/request.js";
-import { splitHostPort, type Headers } from "./normalize.js";
+import { isPlainHost, splitHostPort, type Headers } from "./normalize.js";
 import { readHeaders, readPlainHeaders } from "./fast-path.js";
 
 export interface RequestView {
+  /** Tells a view from a RequestProblem. */
+  ok: true;
   id: unknown;
   gateway: string | null;
   service: string | null;
@@ -41,14 +43,44 @@ export interface RequestView {
   timeMs: number | null;
 }
 
-export type RequestRead = { ok: true; request: RequestView } | { ok: false; reason: string; message: string; id: unknown };
+export interface RequestProblem {
+  ok: false;
+  reason: string;
+  message: string;
+  id: unknown;
+}
 
-const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, tls: 443 };
-const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
+export type RequestRead = { ok: true; request: RequestView } | RequestProblem;
+
+/**
+ * The scheme as one of the constants (a lookup keyed by it then needs no string-table search),
+ * or null when it is not one of them.
+ */
+function schemeOf(s: string): string | null {
+  switch (s) {
+    case "http":
+      return "http";
+    case "https":
+      return "https";
+    case "tls":
+      return "tls";
+    case "tcp":
+      return "tcp";
+    case "udp":
+      return "udp";
+    default:
+      return null;
+  }
+}
+
+/** The scheme's port when the request names none; 0 when it must name one. */
+function defaultPort(scheme: string): number {
+  return scheme === "http" ? 80 : scheme === "https" || scheme === "tls" ? 443 : 0;
+}
 const STRING_FIELDS = ["gateway", "service", "address", "from", "host", "sni", "method", "path", "protocol", "clientCertificate"] as const;
 const STRING_FIELD_SET: ReadonlySet<string> = new Set(STRING_FIELDS);
 
-function bad(id: unknown, message: string): RequestRead {
+function bad(id: unknown, message: string): RequestProblem {
   return { ok: false, reason: "BadRequest", message, id };
 }
 
@@ -69,6 +101,12 @@ function upperMethod(m: string): string {
 const NO_HEADERS: Headers = Object.freeze({}) as Headers;
 
 export function readRequest(raw: unknown): RequestRead {
+  const read = readRequestView(raw);
+  return read.ok ? { ok: true, request: read } : read;
+}
+
+/** readRequest without the wrapper object: the view itself, or the problem. */
+export function readRequestView(raw: unknown): RequestView | RequestProblem {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, reason: "BadRequest", message: "request must be an object", id: undefined };
   }
@@ -91,10 +129,10 @@ export function readRequest(raw: unknown): RequestRead {
   const rawGrpc = r.grpc as unknown;
   const time = r.time as unknown;
 
-  const scheme = rawScheme === undefined ? "http" : str(rawScheme)?.toLowerCase();
-  if (!scheme || !SCHEMES.has(scheme)) return bad(id, `scheme must be one of http, https, tls, tcp, udp`);
+  const scheme = rawScheme === undefined ? "http" : typeof rawScheme === "string" ? (schemeOf(rawScheme) ?? schemeOf(rawScheme.toLowerCase())) : null;
+  if (scheme === null) return bad(id, `scheme must be one of http, https, tls, tcp, udp`);
 
-  let port = DEFAULT_PORT[scheme] ?? 0;
+  let port = defaultPort(scheme);
   if (rawPort !== undefined) {
     if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 1 || rawPort > 65535) {
       return bad(id, "port must be an integer from 1 to 65535");
@@ -140,9 +178,18 @@ export function readRequest(raw: unknown): RequestRead {
   const headerHost = headers.host;
   const rawHost = typeof hostField === "string" ? hostField : Array.isArray(headerHost) ? headerHost[0] : headerHost;
   const hostGiven = rawHost !== undefined;
-  const split = hostGiven ? splitHostPort(rawHost) : { host: "", port: null, ok: true, reason: undefined };
-  if (!split.ok) return bad(id, split.reason ?? "invalid host");
-  const { host, port: hostPort } = split;
+  let host = "";
+  let hostPort: number | null = null;
+  if (hostGiven) {
+    // splitHostPort's first case without its result object: a plain host is its own name.
+    if (isPlainHost(rawHost)) host = rawHost;
+    else {
+      const split = splitHostPort(rawHost);
+      if (!split.ok) return bad(id, split.reason ?? "invalid host");
+      host = split.host;
+      hostPort = split.port;
+    }
+  }
   const sniGiven = typeof sniField === "string";
   const sni = sniGiven ? sniField.trim().toLowerCase() : host;
 
@@ -167,54 +214,58 @@ export function readRequest(raw: unknown): RequestRead {
 
   return {
     ok: true,
-    request: {
-      id,
-      gateway: str(gateway),
-      service: str(service),
-      address: str(address),
-      scheme,
-      port,
-      host,
-      hostPort,
-      hostGiven,
-      sni,
-      sniGiven,
-      // Methods are compared upper-cased (gwsim choice: trace files often say "get").
-      method: grpc && rawGrpc !== undefined ? "POST" : upperMethod(str(method) ?? "GET"),
-      // The `grpc` field names the call; it is sent as POST /service/method whatever `path` says.
-      target: grpc && rawGrpc !== undefined ? `/${grpc.service}/${grpc.method}` : (str(path) ?? "/"),
-      headers,
-      protocol: str(protocol) ?? (grpc ? "HTTP/2" : "HTTP/1.1"),
-      clientCertificate: str(clientCertificate),
-      timeMs,
-      grpc,
-      from: str(from),
-    },
+    id,
+    gateway: str(gateway),
+    service: str(service),
+    address: str(address),
+    scheme,
+    port,
+    host,
+    hostPort,
+    hostGiven,
+    sni,
+    sniGiven,
+    // Methods are compared upper-cased (gwsim choice: trace files often say "get").
+    method: grpc && rawGrpc !== undefined ? "POST" : upperMethod(str(method) ?? "GET"),
+    // The `grpc` field names the call; it is sent as POST /service/method whatever `path` says.
+    target: grpc && rawGrpc !== undefined ? `/${grpc.service}/${grpc.method}` : (str(path) ?? "/"),
+    headers,
+    protocol: str(protocol) ?? (grpc ? "HTTP/2" : "HTTP/1.1"),
+    clientCertificate: str(clientCertificate),
+    timeMs,
+    grpc,
+    from: str(from),
   };
 }
 
-// The `YYYY-MM-DDTHH:MM:` of the last time whose minute was parsed (null: none yet), and the
-// Date.parse of that minute. Only a prefix that passed every check below is kept.
-let minutePrefix: string | null = null;
+// The minute of the last time parsed (its digits as one number), and its Date.parse.
+let minuteKey = -1;
 let minuteMs = Number.NaN;
 
 /**
  * Date.parse, with the common `YYYY-MM-DDTHH:MM:SS[.f|.ff|.fff]Z` (hour not 24) computed from the
  * parse of its minute plus the seconds: trace times come in order, so most share the previous
- * one's minute, recognized by its 17 characters (no digit read again). Equal to Date.parse for
- * every string (request.test.ts).
+ * one's minute. Equal to Date.parse for every string (request.test.ts).
  */
 export function parseTime(t: string): number {
   const n = t.length;
   if (n < 20 || n > 24 || t.charCodeAt(n - 1) !== 90 /* Z */) return Date.parse(t);
-  if (minutePrefix === null || !t.startsWith(minutePrefix)) {
-    // `DDDD-DD-DDTDD:DD:` (D a digit), hour not 24 (24:00 is only valid at :00).
-    if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return Date.parse(t);
-    for (const i of MINUTE_DIGITS) if (digit(t, i) < 0) return Date.parse(t);
-    if (t.charCodeAt(11) === 50 /* 2 */ && t.charCodeAt(12) === 52 /* 4 */) return Date.parse(t);
-    minutePrefix = t.slice(0, 17);
-    minuteMs = Date.parse(`${t.slice(0, 16)}:00Z`);
-  }
+  // `DDDD-DD-DDTDD:DD:` (D a digit); the digits, read as one number, name the minute.
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return Date.parse(t);
+  const y1 = digit(t, 0);
+  const y2 = digit(t, 1);
+  const y3 = digit(t, 2);
+  const y4 = digit(t, 3);
+  const mo1 = digit(t, 5);
+  const mo2 = digit(t, 6);
+  const d1 = digit(t, 8);
+  const d2 = digit(t, 9);
+  const h1 = digit(t, 11);
+  const h2 = digit(t, 12);
+  const mi1 = digit(t, 14);
+  const mi2 = digit(t, 15);
+  if ((y1 | y2 | y3 | y4 | mo1 | mo2 | d1 | d2 | h1 | h2 | mi1 | mi2) < 0) return Date.parse(t);
+  if (h1 === 2 && h2 === 4) return Date.parse(t); // 24:00 is only valid at :00
   const s1 = digit(t, 17);
   const s2 = digit(t, 18);
   if (s1 < 0 || s1 > 5 || s2 < 0) return Date.parse(t);
@@ -229,11 +280,13 @@ export function parseTime(t: string): number {
       scale /= 10;
     }
   }
+  const key = ((((((((((y1 * 10 + y2) * 10 + y3) * 10 + y4) * 10 + mo1) * 10 + mo2) * 10 + d1) * 10 + d2) * 10 + h1) * 10 + h2) * 10 + mi1) * 10 + mi2;
+  if (key !== minuteKey) {
+    minuteKey = key;
+    minuteMs = Date.parse(`${t.slice(0, 16)}:00Z`);
+  }
   return minuteMs + ms;
 }
-
-/** Where a time's year, month, day, hour and minute digits are. */
-const MINUTE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15] as const;
 
 /** The digit at `i`, or -1. */
 function digit(t: string, i: number): number {
