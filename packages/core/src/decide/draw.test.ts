@@ -30,6 +30,20 @@ describe("the draw", () => {
       { numRuns: 5000 },
     );
   });
+  it("is the same along runs of consecutive indices (the remembered prefix state)", () => {
+    const start = fc.oneof(fc.nat(), fc.constantFrom(0, 5, 95, 99_990, Number.MAX_SAFE_INTEGER - 40));
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.constantFrom(0, -1, 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER)), start, fc.nat({ max: 40 }), (seed, from, length) => {
+        for (let index = from; index <= from + length; index++) expect(draw(seed, index), `${seed}:${index}`).toBe(tycheiFirst(`${seed}:${index}`));
+        // Back to an earlier index, and a seed change in the middle of a run.
+        expect(draw(seed, from)).toBe(tycheiFirst(`${seed}:${from}`));
+        expect(draw(seed + 1, from + 1)).toBe(tycheiFirst(`${seed + 1}:${from + 1}`));
+        expect(draw(seed, from + 2)).toBe(tycheiFirst(`${seed}:${from + 2}`));
+      }),
+      { numRuns: 500 },
+    );
+    expect(draw(-0, -0)).toBe(tycheiFirst("0:0"));
+  });
   it("stays in [0, 1)", () => {
     fc.assert(fc.property(fc.integer(), fc.nat(), (seed, index) => {
       const u = draw(seed, index);

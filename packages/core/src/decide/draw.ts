@@ -12,14 +12,79 @@
  */
 
 export function draw(seed: number, index: number, purpose = ""): number {
-  // The seed string `${seed}:${index}` written as character codes, without building it.
   if (purpose === "" && Number.isSafeInteger(seed) && Number.isSafeInteger(index)) {
+    if (index >= 0) return drawAfterPrefix(seed, index);
+    // The seed string `${seed}:${index}` written as character codes, without building it.
     let n = writeInteger(CODES, 0, seed);
     CODES[n++] = 58; // ":"
     n = writeInteger(CODES, n, index);
     return tycheiCodes(CODES, n);
   }
   return tycheiFirst(purpose === "" ? `${seed}:${index}` : `${seed}:${index}:${purpose}`);
+}
+
+/**
+ * The generator state after mixing in `${seed}:${tens}` (`${seed}:` when tens is 0): the seed
+ * string of every index from tens * 10 to tens * 10 + 9 but its last digit. Consecutive
+ * decisions share it, so only the last digit and the 20 discarded rounds are left to run.
+ * The state is a function of those characters alone, so reusing it cannot change a draw.
+ */
+let prefixSeed = Number.NaN;
+let prefixTens = -1;
+const PREFIX = new Int32Array(4);
+
+/** draw for safe integers seed and index >= 0 (String(index) is String(tens) then the last digit). */
+function drawAfterPrefix(seed: number, index: number): number {
+  const tens = Math.floor(index / 10);
+  if (seed !== prefixSeed || tens !== prefixTens) {
+    let n = writeInteger(CODES, 0, seed);
+    CODES[n++] = 58; // ":"
+    if (tens > 0) n = writeInteger(CODES, n, tens);
+    mixPrefix(CODES, n, PREFIX);
+    prefixSeed = seed;
+    prefixTens = tens;
+  }
+  let a = PREFIX[0]!;
+  let b = PREFIX[1]!;
+  let c = PREFIX[2]!;
+  let d = PREFIX[3]!;
+  // The last digit, then the 20 discarded rounds (tycheiCodes' loop from there on).
+  const last = 48 + (index - tens * 10);
+  for (let k = 0; k < 21; k++) {
+    b ^= k === 0 ? last : 0;
+    b = (b << 25) ^ (b >>> 7) ^ c;
+    c = (c - d) | 0;
+    d = (d << 24) ^ (d >>> 8) ^ a;
+    a = (a - b) | 0;
+    b = (b << 20) ^ (b >>> 12) ^ c;
+    c = (c - d) | 0;
+    d = (d << 16) ^ (c >>> 16) ^ a;
+    a = (a - b) | 0;
+  }
+  return nextOf(a, b, c, d);
+}
+
+/** tycheiCodes' mixing of `codes[0..length)` alone (no discarded rounds), into `out` as [a, b, c, d]. */
+function mixPrefix(codes: Int32Array, length: number, out: Int32Array): void {
+  let a = 0;
+  let b = 0;
+  let c = 2654435769 | 0;
+  let d = 1367130551;
+  for (let k = 0; k < length; k++) {
+    b ^= codes[k]!;
+    b = (b << 25) ^ (b >>> 7) ^ c;
+    c = (c - d) | 0;
+    d = (d << 24) ^ (d >>> 8) ^ a;
+    a = (a - b) | 0;
+    b = (b << 20) ^ (b >>> 12) ^ c;
+    c = (c - d) | 0;
+    d = (d << 16) ^ (c >>> 16) ^ a;
+    a = (a - b) | 0;
+  }
+  out[0] = a;
+  out[1] = b;
+  out[2] = c;
+  out[3] = d;
 }
 
 /** Scratch for seed strings (two safe integers and a colon need at most 35 codes). */
@@ -71,7 +136,11 @@ function tycheiCodes(codes: Int32Array, length: number): number {
     d = (d << 16) ^ (c >>> 16) ^ a;
     a = (a - b) | 0;
   }
-  // next()
+  return nextOf(a, b, c, d);
+}
+
+/** The generator's next() from state [a, b, c, d], as a number in [0, 1). */
+function nextOf(a: number, b: number, c: number, d: number): number {
   b = (b << 25) ^ (b >>> 7) ^ c;
   c = (c - d) | 0;
   d = (d << 24) ^ (d >>> 8) ^ a;

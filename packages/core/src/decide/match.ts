@@ -14,6 +14,7 @@ import type { CompiledMatch } from "../compile/table.js";
 import { prefixKey } from "../compile/index.js";
 import { headerValue, parseQuery, queryValue, type Headers, type QueryParams } from "./normalize.js";
 import type { MatchRuntime, ValueTest } from "./runtime.js";
+import { NO_HEADERS } from "./request.js";
 
 export interface MatchInput {
   path: string;
@@ -90,6 +91,8 @@ export function entryConditionsMatch(e: MatchRuntime, input: MatchInput): boolea
   if (key !== null) {
     // headersAndQueryPass for one Exact header test, from the entry's own fields.
     if (e.soleHeaderIsHost && input.host !== undefined) return input.host === e.soleHeaderValue;
+    // A request without headers has none to find (a name Object.prototype has is looked up as before).
+    if (input.headers === NO_HEADERS && !e.soleHeaderInherited) return false;
     const v = input.headers[key];
     return typeof v === "string" ? v === e.soleHeaderValue : v !== undefined && headerValue(input.headers, key) === e.soleHeaderValue;
   }

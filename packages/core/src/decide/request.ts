@@ -97,8 +97,23 @@ function upperMethod(m: string): string {
   return m === "GET" || m === "POST" || m === "PUT" || m === "DELETE" || m === "HEAD" || m === "PATCH" || m === "OPTIONS" ? m : m.toUpperCase();
 }
 
-/** The headers of a request that sends none (never written to: decide only reads headers). */
-const NO_HEADERS: Headers = Object.freeze({}) as Headers;
+/**
+ * The headers of a request that sends none (never written to: decide only reads headers).
+ * Matching tells it by identity: such a request has no header to look up.
+ */
+export const NO_HEADERS: Headers = Object.freeze({}) as Headers;
+
+/** Hosts seen to pass isPlainHost: a trace repeats few, and a set lookup costs less than the regex. Bounded. */
+const plainHosts = new Set<string>();
+const PLAIN_HOSTS_MAX = 4096;
+
+function plainHost(h: string): boolean {
+  if (plainHosts.has(h)) return true;
+  if (!isPlainHost(h)) return false;
+  if (plainHosts.size >= PLAIN_HOSTS_MAX) plainHosts.clear();
+  plainHosts.add(h);
+  return true;
+}
 
 export function readRequest(raw: unknown): RequestRead {
   const read = readRequestView(raw);
@@ -182,7 +197,7 @@ export function readRequestView(raw: unknown): RequestView | RequestProblem {
   let hostPort: number | null = null;
   if (hostGiven) {
     // splitHostPort's first case without its result object: a plain host is its own name.
-    if (isPlainHost(rawHost)) host = rawHost;
+    if (plainHost(rawHost)) host = rawHost;
     else {
       const split = splitHostPort(rawHost);
       if (!split.ok) return bad(id, split.reason ?? "invalid host");
