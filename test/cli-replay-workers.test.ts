@@ -15,7 +15,7 @@ describe("gwsim replay --workers", () => {
       const small = readFileSync(join(root, "test/fixtures/traces/small.jsonl"), "utf8");
       const trace = join(dir, "trace.jsonl");
       writeFileSync(trace, small.repeat(12_000));
-      const run = (workers: string) => runCli(["replay", "-f", world, "--trace", trace, "--json", "--seed", "4", "--workers", workers], { cwd: root });
+      const run = (workers: string) => runCli(["replay", "-f", world, "--trace", trace, "--json", "--seed", "5", "--workers", workers], { cwd: root });
       const one = await run("1");
       const two = await run("2");
       expect(one.code).toBe(0);

@@ -142,11 +142,24 @@ describe("replayParallel: workers read a trace file by chunks", () => {
       expect(expected.stats.bad).toBeGreaterThan(5);
       for (const workers of split === "random" ? [1, 2, 3, 4] : [3])
         for (const chunkBytes of split === "random" ? [1024, 4093, 100_000] : [1024]) {
-          const got = await replayTraceFile(objects, file, { seed: 5, split, workers, chunkBytes, coreModule: fakeCore });
+          const got = await replayTraceFile(objects, file, { seed: 5, split, workers, chunkBytes, coreModule: fakeCore, startTogether: true });
           expect(got, `workers ${workers}, chunks of ${chunkBytes}`).toEqual(expected);
         }
     }
   }, 120_000);
+
+  it("threads joining while this thread has started (the default) give the same result", async () => {
+    const file = write(messyJsonl(40_000));
+    const expected = await reference(file, { seed: 8 });
+    for (const workers of [2, 3]) expect(await replayTraceFile(objects, file, { seed: 8, workers, chunkBytes: 16_384, coreModule: fakeCore })).toEqual(expected);
+  }, 60_000);
+
+  it("a lane that cannot load its core module fails the replay", async () => {
+    const file = write(messyJsonl(100));
+    await expect(
+      replayTraceFile(objects, file, { workers: 2, chunkBytes: 1024, coreModule: new URL("./testing/missing.ts", import.meta.url).href }),
+    ).rejects.toThrow(/missing/);
+  });
 
   it("nginx and envoy logs, with defaults applied in the workers", async () => {
     const nginx = [...trace(800)].map((r, i) =>
@@ -162,7 +175,7 @@ describe("replayParallel: workers read a trace file by chunks", () => {
       expect(expected.report.requests).toBeGreaterThan(700);
       expect(expected.stats.bad).toBeGreaterThan(5);
       for (const workers of [2, 3]) {
-        const got = await replayTraceFile(objects, file, { seed: 9, workers, chunkBytes: 1024, coreModule: fakeCore, traceOptions });
+        const got = await replayTraceFile(objects, file, { seed: 9, workers, chunkBytes: 1024, coreModule: fakeCore, traceOptions, startTogether: true });
         expect(got).toEqual(expected);
       }
     }
@@ -175,7 +188,7 @@ describe("replayParallel: workers read a trace file by chunks", () => {
       const file = write(text);
       const expected = await reference(file, { seed: 1 }, { format: "jsonl" });
       for (const workers of [2, 3]) {
-        const got = await replayTraceFile(objects, file, { seed: 1, workers, chunkBytes: 1000, coreModule: fakeCore, traceOptions: { format: "jsonl" } });
+        const got = await replayTraceFile(objects, file, { seed: 1, workers, chunkBytes: 1000, coreModule: fakeCore, traceOptions: { format: "jsonl" }, startTogether: true });
         expect(got, JSON.stringify(text.slice(0, 20))).toEqual(expected);
       }
     }
@@ -184,7 +197,7 @@ describe("replayParallel: workers read a trace file by chunks", () => {
   it("reports progress, and the bad-line warning of a path trace", async () => {
     const file = write(messyJsonl(5000));
     const seen: number[] = [];
-    const r = await replayParallel(objects, file, { seed: 2, workers: 2, chunkBytes: 2048, coreModule: fakeCore, progressEvery: 1000, onProgress: (n) => seen.push(n) });
+    const r = await replayParallel(objects, file, { seed: 2, workers: 2, chunkBytes: 2048, coreModule: fakeCore, progressEvery: 1000, onProgress: (n) => seen.push(n), startTogether: true });
     expect(r.requests).toBe(5000);
     expect(seen.at(-1)).toBe(5000);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
@@ -215,7 +228,7 @@ describe("replayParallel: workers read a trace file by chunks", () => {
         fc.array(line, { maxLength: 150, size: "max" }), fc.boolean(), fc.boolean(), fc.integer({ min: 16, max: 1500 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 1000 }),
         async (lines, bom, trailingNewline, chunkBytes, workers, seed) => {
           const file = write(`${bom ? "\ufeff" : ""}${lines.join("\n")}${trailingNewline ? "\n" : ""}`);
-          const got = await replayTraceFile(objects, file, { seed, workers, chunkBytes, coreModule: fakeCore, traceOptions: { format: "jsonl" } });
+          const got = await replayTraceFile(objects, file, { seed, workers, chunkBytes, coreModule: fakeCore, traceOptions: { format: "jsonl" }, startTogether: workers !== 2 });
           expect(got).toEqual(await reference(file, { seed }, { format: "jsonl" }));
         },
       ),

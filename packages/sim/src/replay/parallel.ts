@@ -25,7 +25,7 @@ import { dirname, join } from "node:path";
 import { buildReport, newEngine, observe, type AggState } from "./engine.js";
 import { engineConfig } from "./replay.js";
 import { requestOf } from "./request-class.js";
-import type { FromWorker, ToWorker, WorkerInit } from "./worker.js";
+import { laneHandler, type CoreModule, type FromWorker, type ToWorker, type WorkerInit } from "./lane.js";
 import type { DecideFn, Report, ReplayOptions, TraceRecord } from "./types.js";
 
 export interface ParallelOptions extends Omit<ReplayOptions<unknown>, "decide" | "startIndex"> {
@@ -41,9 +41,12 @@ export interface ParallelOptions extends Omit<ReplayOptions<unknown>, "decide" |
   chunkBytes?: number;
   /** How to read `trace` when it is a file path (format, defaults for nginx logs, ...). */
   traceOptions?: ReadTraceOptions;
+  /**
+   * For a trace file read by chunks: hand out chunks only once every thread is ready, so that
+   * every lane takes part (tests). By default this thread starts alone and threads join when ready.
+   */
+  startTogether?: boolean;
 }
-
-type CoreModule = { buildWorld: (objects: unknown[], options?: Record<string, unknown>) => unknown; decide: DecideFn<unknown> };
 
 const ORDER_DEPENDENT_WARNING = "split mode wrr is order-dependent: replayed in one thread in trace order (workers ignored)";
 
@@ -170,14 +173,22 @@ async function replayRecords(
     const states = await runPool(pool, trace, options);
     return buildReport(states, config);
   } finally {
-    await Promise.all(pool.map((w) => w.worker.terminate()));
+    await Promise.all(pool.map((w) => w.stop()));
   }
 }
 
-interface PoolWorker {
+/** Where replay work goes: a worker thread, or this thread (localLane). */
+interface Lane {
   id: number;
-  worker: Worker;
+  /** Resolves once the lane has built its world; rejects if it cannot start. */
+  ready: Promise<void>;
+  post(m: ToWorker): void;
+  /** Where the lane's messages go once it is ready, and its failures (a thread's error or exit). */
+  listen(onMessage: (m: FromWorker) => void, onFailure: (e: Error) => void): void;
+  stop(): Promise<unknown>;
+  /** Work handed to it and not yet done (batches or chunks). */
   inflight: number;
+  /** Callers waiting for its next answer that is not `done`, `counted` or `error` (its state). */
   waiting: ((m: FromWorker) => void)[];
 }
 
@@ -194,41 +205,108 @@ function spawn(init: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData: init, execArgv: ["--conditions=development"] });
 }
 
-async function startPool(n: number, init: WorkerInit): Promise<PoolWorker[]> {
-  const pool: PoolWorker[] = [];
-  const ready: Promise<void>[] = [];
-  for (let id = 0; id < n; id++) {
-    const w: PoolWorker = { id, worker: spawn(init), inflight: 0, waiting: [] };
-    pool.push(w);
-    ready.push(
-      new Promise<void>((resolve, reject) => {
-        const onFirst = (m: FromWorker): void => {
-          w.worker.off("message", onFirst);
-          if (m.type === "ready") resolve();
-          else reject(new Error(`replay worker ${id} failed to start: ${m.type === "error" ? m.message : m.type}`));
-        };
-        w.worker.on("message", onFirst);
-        w.worker.once("error", reject);
-      }),
-    );
-  }
+function threadLane(id: number, init: WorkerInit): Lane {
+  const worker = spawn(init);
+  let onMessage: (m: FromWorker) => void = () => {};
+  let onFailure: (e: Error) => void = () => {};
+  let started = false;
+  let stopping = false;
+  const ready = new Promise<void>((resolve, reject) => {
+    const failed = (e: Error): void => {
+      if (started) onFailure(e);
+      else {
+        started = true;
+        reject(e);
+      }
+    };
+    worker.on("message", (m: FromWorker) => {
+      if (started) return onMessage(m);
+      started = true;
+      if (m.type === "ready") resolve();
+      else reject(new Error(`replay worker ${id} failed to start: ${m.type === "error" ? m.message : m.type}`));
+    });
+    worker.on("error", failed);
+    worker.on("exit", (code) => stopping || failed(new Error(`replay worker ${id} exited (code ${code})`)));
+  });
+  ready.catch(() => {}); // seen by whoever awaits it; a lane no one waited for is stopped
+  return {
+    id,
+    ready,
+    post: (m) => worker.postMessage(m),
+    listen(message, failure) {
+      onMessage = message;
+      onFailure = failure;
+    },
+    stop: () => {
+      stopping = true;
+      return worker.terminate();
+    },
+    inflight: 0,
+    waiting: [],
+  };
+}
+
+/**
+ * A lane in this thread, for a trace file the threads read themselves: this thread is mostly idle
+ * then, and a lane here costs no thread start. It handles one message per macrotask, so that the
+ * threads' messages are handled in between.
+ */
+async function localLane(id: number, init: WorkerInit): Promise<Lane> {
+  let onMessage: (m: FromWorker) => void = () => {};
+  const handle = laneHandler(init, await loadCore(init.coreModule), (m) => onMessage(m));
+  const queue: ToWorker[] = [];
+  let scheduled = false;
+  let stopped = false;
+  const drain = (): void => {
+    scheduled = false;
+    const m = queue.shift();
+    if (stopped || !m) return;
+    handle(m);
+    if (queue.length) schedule();
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(drain);
+  };
+  return {
+    id,
+    ready: Promise.resolve(),
+    post(m) {
+      queue.push(m);
+      schedule();
+    },
+    listen(message) {
+      onMessage = message;
+    },
+    stop: async () => {
+      stopped = true;
+      queue.length = 0;
+    },
+    inflight: 0,
+    waiting: [],
+  };
+}
+
+async function startPool(n: number, init: WorkerInit): Promise<Lane[]> {
+  const pool = Array.from({ length: n }, (_, id) => threadLane(id, init));
   try {
-    await Promise.all(ready);
+    await Promise.all(pool.map((w) => w.ready));
   } catch (e) {
-    await Promise.all(pool.map((w) => w.worker.terminate()));
+    await Promise.all(pool.map((w) => w.stop()));
     throw e;
   }
   return pool;
 }
 
-async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncIterable<TraceRecord>, options: ParallelOptions): Promise<AggState[]> {
+async function runPool(pool: Lane[], trace: Iterable<TraceRecord> | AsyncIterable<TraceRecord>, options: ParallelOptions): Promise<AggState[]> {
   let failure: Error | null = null;
   let freed: (() => void) | null = null;
   let processed = 0;
   let reported = 0;
   const every = options.progressEvery ?? 10_000;
   for (const w of pool) {
-    w.worker.on("message", (m: FromWorker) => {
+    w.listen((m) => {
       if (m.type === "done") {
         w.inflight--;
         processed += m.count;
@@ -243,8 +321,7 @@ async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncI
       } else {
         w.waiting.shift()?.(m);
       }
-    });
-    w.worker.on("error", (e) => {
+    }, (e) => {
       failure = e;
       freed?.();
     });
@@ -254,11 +331,11 @@ async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncI
     for (;;) {
       if (failure) throw failure;
       // The least busy worker, lowest id first: which worker gets a batch does not change the result.
-      let best: PoolWorker | null = null;
+      let best: Lane | null = null;
       for (const w of pool) if (w.inflight < maxInflight && (!best || w.inflight < best.inflight)) best = w;
       if (best) {
         best.inflight++;
-        best.worker.postMessage({ type: "batch", start, records } satisfies ToWorker);
+        best.post({ type: "batch", start, records });
         return;
       }
       await new Promise<void>((resolve) => (freed = resolve));
@@ -296,13 +373,13 @@ async function runPool(pool: PoolWorker[], trace: Iterable<TraceRecord> | AsyncI
 }
 
 /** Each worker's aggregate state, once its work is done. */
-function collectStates(pool: PoolWorker[]): Promise<AggState[]> {
+function collectStates(pool: Lane[]): Promise<AggState[]> {
   return Promise.all(
     pool.map(
       (w) =>
         new Promise<AggState>((resolve, reject) => {
           w.waiting.push((m) => (m.type === "state" ? resolve(m.state) : reject(new Error(`replay worker ${w.id}: unexpected ${m.type}`))));
-          w.worker.postMessage({ type: "finish" } satisfies ToWorker);
+          w.post({ type: "finish" });
         }),
     ),
   );
@@ -321,25 +398,31 @@ async function replayChunks(objects: readonly unknown[], file: ChunkableFile, op
     config,
     file: { fd: file.fd, format: file.format, options: file.options },
   };
-  const pool = await startPool(Math.min(workerCount(options), ranges.length), init);
+  // This thread is one of the lanes: the threads start (load the core, build the world) while
+  // it builds its own world and starts on the first chunks; each thread joins when ready.
+  const lanes = Math.min(workerCount(options), ranges.length);
+  const threads = Array.from({ length: lanes - 1 }, (_, i) => threadLane(i + 1, init));
   try {
+    const local = await localLane(0, init);
     const stats: TraceStats = { format: file.format, lines: 0, records: 0, bad: 0, badSamples: [] };
     if (file.options.file !== undefined) stats.file = file.options.file;
-    await runChunks(pool, ranges, stats, options);
-    return { report: buildReport(await collectStates(pool), config), stats };
+    const joined = await runChunks([local, ...threads], ranges, stats, options);
+    return { report: buildReport(await collectStates(joined), config), stats };
   } finally {
-    await Promise.all(pool.map((w) => w.worker.terminate()));
+    await Promise.all(threads.map((w) => w.stop()));
   }
 }
 
 /**
- * Hands out the chunks in file order, each to a worker holding fewer than CHUNKS_PER_WORKER. As
- * the counts come in, the longest run of counted chunks from the start gets its first indexes
- * (and its stats added to `stats`, in file order); a worker replays a chunk once told its index.
+ * Hands out the chunks in file order, each to a ready lane holding fewer than CHUNKS_PER_WORKER.
+ * As the counts come in, the longest run of counted chunks from the start gets its first indexes
+ * (and its stats are added to `stats`, in file order); a lane replays a chunk once told its index.
+ * Resolves with the lanes that joined, once every chunk is replayed.
  */
-function runChunks(pool: PoolWorker[], ranges: [number, number][], stats: TraceStats, options: ParallelOptions): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const owner: PoolWorker[] = [];
+function runChunks(lanes: Lane[], ranges: [number, number][], stats: TraceStats, options: ParallelOptions): Promise<Lane[]> {
+  return new Promise<Lane[]>((resolve, reject) => {
+    const joined: Lane[] = [];
+    const owner: Lane[] = [];
     const counts: (ChunkCount | undefined)[] = [];
     let next = 0; // the next chunk to hand out
     let indexed = 0; // chunks before this one have their first index
@@ -348,50 +431,60 @@ function runChunks(pool: PoolWorker[], ranges: [number, number][], stats: TraceS
     let processed = 0;
     let reported = 0;
     const every = options.progressEvery ?? 10_000;
-    let failed = false;
+    let settled = false;
     const fail = (e: Error): void => {
-      if (!failed) reject(e);
-      failed = true;
+      if (!settled) reject(e);
+      settled = true;
     };
-    const give = (w: PoolWorker, upTo = CHUNKS_PER_WORKER): void => {
+    const give = (w: Lane, upTo = CHUNKS_PER_WORKER): void => {
       while (w.inflight < upTo && next < ranges.length) {
         const [start, end] = ranges[next]!;
         owner[next] = w;
         w.inflight++;
-        w.worker.postMessage({ type: "chunk", chunk: next, start, end } satisfies ToWorker);
+        w.post({ type: "chunk", chunk: next, start, end });
         next++;
       }
     };
-    for (const w of pool) {
-      w.worker.on("message", (m: FromWorker) => {
-        if (failed) return;
-        if (m.type === "counted") {
-          const { chunk, lines, records, bad, badSamples } = m;
-          counts[chunk] = { lines, records, bad, badSamples };
-          for (let c = counts[indexed]; c !== undefined && indexed < ranges.length; c = counts[indexed]) {
-            owner[indexed]!.worker.postMessage({ type: "index", chunk: indexed, index } satisfies ToWorker);
-            index += c.records;
-            addChunkStats(stats, c);
-            counts[indexed] = undefined;
-            indexed++;
-          }
-        } else if (m.type === "done") {
-          w.inflight--;
-          replayed++;
-          processed += m.count;
-          if (options.onProgress && processed - reported >= every) {
-            reported = processed - (processed % every);
-            options.onProgress(processed);
-          }
-          if (replayed === ranges.length) resolve();
-          else give(w);
-        } else if (m.type === "error") fail(new Error(`replay worker ${w.id}: ${m.message}`));
-        else w.waiting.shift()?.(m);
-      });
-      w.worker.on("error", fail);
-      w.worker.on("exit", (code) => fail(new Error(`replay worker ${w.id} exited (code ${code})`)));
+    const onMessage = (w: Lane, m: FromWorker): void => {
+      if (settled && m.type !== "state") return;
+      if (m.type === "counted") {
+        const { chunk, lines, records, bad, badSamples } = m;
+        counts[chunk] = { lines, records, bad, badSamples };
+        for (let c = counts[indexed]; c !== undefined; c = counts[indexed]) {
+          owner[indexed]!.post({ type: "index", chunk: indexed, index });
+          index += c.records;
+          addChunkStats(stats, c);
+          counts[indexed] = undefined;
+          indexed++;
+        }
+      } else if (m.type === "done") {
+        w.inflight--;
+        replayed++;
+        processed += m.count;
+        if (options.onProgress && processed - reported >= every) {
+          reported = processed - (processed % every);
+          options.onProgress(processed);
+        }
+        if (replayed === ranges.length) {
+          settled = true;
+          resolve(joined);
+        } else give(w);
+      } else if (m.type === "error") fail(new Error(`replay worker ${w.id}: ${m.message}`));
+      else w.waiting.shift()?.(m);
+    };
+    const gate = options.startTogether ? Promise.all(lanes.map((w) => w.ready)) : undefined;
+    for (const w of lanes) {
+      (gate ? gate : w.ready).then(
+        () => {
+          if (settled) return;
+          joined.push(w);
+          w.listen((m) => onMessage(w, m), fail);
+          // Two rounds for the lanes ready at the start, so that the first chunks are read side by side.
+          give(w, 1);
+          queueMicrotask(() => settled || give(w));
+        },
+        fail,
+      );
     }
-    // Round robin at first, so that the first chunks are read side by side.
-    for (let n = 1; n <= CHUNKS_PER_WORKER; n++) for (const w of pool) give(w, n);
   });
 }
