@@ -5,14 +5,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CompiledMatch, RouteTable } from "../compile/table.js";
+import type { CompiledGrpcMatch, CompiledMatch, RouteTable } from "../compile/table.js";
+import { grpcMatches, type GrpcInput } from "../decide/grpc.js";
 import { fullMatch, type MatchInput } from "../decide/match.js";
 import { runtimeOf } from "../decide/runtime.js";
 import { decide } from "../world.js";
 import { requests } from "../testing/requests.js";
 import { worlds } from "../testing/worlds.js";
 import { worldFrom } from "../testing/world-from.js";
-import { matchCovers } from "./cover.js";
+import { grpcMatchCovers, matchCovers } from "./cover.js";
 import { lint } from "./index.js";
 
 const value = (names: string[], values: string[]) =>
@@ -60,6 +61,59 @@ describe("matchCovers", () => {
   it("is not vacuous: covers are found", () => {
     const found = fc.sample(fc.tuple(match, match), { numRuns: 3000, seed: 5 }).filter(([a, b]) => matchCovers(a, b)).length;
     expect(found).toBeGreaterThan(50);
+  });
+});
+
+const grpcMatch: fc.Arbitrary<CompiledGrpcMatch> = fc
+  .record({
+    method: fc.oneof(
+      fc.constant(null),
+      fc.record(
+        {
+          type: fc.constantFrom<"Exact" | "RegularExpression">("Exact", "RegularExpression"),
+          service: fc.constantFrom("a.S", "a.T", "a\\.S", "a\\..*", ".*"),
+          method: fc.constantFrom("Get", "Put", "G.*", "[GP]ut"),
+        },
+        { requiredKeys: ["type"] },
+      ),
+    ),
+    headers: value(["x", "y"], ["1", "2", "1.*", "[12]"]),
+  })
+  .map((m): CompiledGrpcMatch => ({ id: "g", route: 0, rule: 0, ruleIndex: 0, matchIndex: 0, never: null, ...m }) as CompiledGrpcMatch);
+
+const grpcInput: fc.Arbitrary<GrpcInput> = fc
+  .record({
+    service: fc.constantFrom("a.S", "a.T", "aXS", "b.S"),
+    grpcMethod: fc.constantFrom("Get", "Put", "Gx", "Post"),
+    headers: fc.record({ x: fc.constantFrom("1", "2", "12"), y: fc.constantFrom("1", "2") }, { requiredKeys: [] }),
+  })
+  .map((i): GrpcInput => ({
+    path: `/${i.service}/${i.grpcMethod}`,
+    query: "",
+    method: "POST",
+    host: undefined,
+    params: null,
+    service: i.service,
+    grpcMethod: i.grpcMethod,
+    headers: Object.fromEntries(Object.entries(i.headers).filter(([, v]) => v !== undefined)) as Record<string, string>,
+  }));
+
+describe("grpcMatchCovers", () => {
+  it("is sound: A covers B ⇒ every call B matches, A matches", () => {
+    fc.assert(
+      fc.property(grpcMatch, grpcMatch, fc.array(grpcInput, { minLength: 1, maxLength: 20 }), (a, b, inputs) => {
+        if (!grpcMatchCovers(a, b)) return;
+        const rt = runtimeOf({ gateways: {}, listeners: [], rules: [], routes: [], services: {}, backendTLSPolicies: [], matches: [], grpcMatches: [a, b] } as unknown as RouteTable);
+        for (const i of inputs) if (grpcMatches(b, rt.grpcMatches[1]!, i)) expect(grpcMatches(a, rt.grpcMatches[0]!, i)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("is not vacuous: covers of distinct matches are found, regex over Exact among them", () => {
+    const pairs = fc.sample(fc.tuple(grpcMatch, grpcMatch), { numRuns: 3000, seed: 5 }).filter(([a, b]) => grpcMatchCovers(a, b));
+    expect(pairs.filter(([a, b]) => JSON.stringify(a) !== JSON.stringify(b)).length).toBeGreaterThan(50);
+    expect(pairs.some(([a, b]) => a.method?.type === "RegularExpression" && b.method?.type === "Exact")).toBe(true);
   });
 });
 

@@ -4,7 +4,7 @@
  * (two regexes that happen to be equivalent, a union of several matches) is not reported.
  * Definitions follow decide/match.ts, so the answer agrees with what `decide` does.
  */
-import type { CompiledMatch } from "../compile/table.js";
+import type { CompiledGrpcMatch, CompiledMatch } from "../compile/table.js";
 import { prefixKey } from "../compile/index.js";
 import type { HTTPHeaderMatch } from "../resolve/graph.js";
 import { compileRegex } from "../model/regex.js";
@@ -81,4 +81,38 @@ export function describeMatch(m: CompiledMatch): string {
   for (const h of m.headers) parts.push(`header ${h.name}${h.type === "Exact" ? "=" : " ~ "}${h.value}`);
   for (const q of m.queryParams) parts.push(`query ${q.name}${q.type === "Exact" ? "=" : " ~ "}${q.value}`);
   return parts.join(", ");
+}
+
+/**
+ * GRPCRoute: every call `inner` matches, `outer` matches too (decide/grpc.ts grpcMatches). A part
+ * (service, method) outer leaves out matches anything; an Exact part needs the same Exact value
+ * in inner; a RegularExpression part, the same pattern or an Exact value it matches whole.
+ */
+export function grpcMatchCovers(outer: CompiledGrpcMatch, inner: CompiledGrpcMatch): boolean {
+  if (outer.never !== null || inner.never !== null) return false;
+  const om = outer.method;
+  if (om !== null) {
+    const im = inner.method;
+    const oRegex = om.type === "RegularExpression";
+    const iRegex = im?.type === "RegularExpression";
+    const part = (o: string | undefined, i: string | undefined): boolean => {
+      if (o === undefined) return true;
+      if (i === undefined) return false;
+      if (!oRegex) return !iRegex && i === o;
+      return iRegex ? i === o : fullMatch(o, i);
+    };
+    if (!part(om.service ?? undefined, im?.service ?? undefined) || !part(om.method ?? undefined, im?.method ?? undefined)) return false;
+  }
+  return outer.headers.every((h) => conditionImplied(h, inner.headers));
+}
+
+/** GRPCRoute matches with the same conditions, written the same way. */
+export function sameGrpcConditions(a: CompiledGrpcMatch, b: CompiledGrpcMatch): boolean {
+  const method = (m: CompiledGrpcMatch) => (m.method ? `${m.method.type ?? "Exact"}\u0000${m.method.service ?? ""}\u0000${m.method.method ?? ""}` : "");
+  const key = (list: readonly HTTPHeaderMatch[]) =>
+    list
+      .map((h) => `${h.type}\u0000${h.name}\u0000${h.value}`)
+      .sort()
+      .join("\u0001");
+  return method(a) === method(b) && key(a.headers) === key(b.headers);
 }

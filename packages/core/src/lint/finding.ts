@@ -70,7 +70,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     help:
       "Every match of the rule is covered by a match that takes precedence on every hostname the rule serves: " +
       "an earlier match whose path covers this one's and whose method, header and query conditions are a subset. " +
-      "Found from the compiled precedence order, not by sampling requests.",
+      "Found from the compiled precedence order, not by sampling requests; GRPCRoutes alike, by service, method and headers.",
   },
   {
     id: "unreachable-match",

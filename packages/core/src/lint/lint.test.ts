@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { worldFrom } from "../testing/world-from.js";
 import { lint } from "./index.js";
+import { decide } from "../world.js";
 
 const GATEWAY = `
 apiVersion: gateway.networking.k8s.io/v1
@@ -106,3 +107,59 @@ describe("lint edges", () => {
     expect(rulesOf(lint(w))).toEqual(["backend-port-not-found r spec.rules[0].backendRefs[0].port"]);
   });
 });
+
+const grpcRoute = (name: string, rules: string, extra = "") => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ${name}, namespace: ns${extra}}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [grpc.example.com]
+  rules:
+${rules}`;
+
+describe("lint on GRPCRoutes", () => {
+  it("an escaped-dot regex service outranks (more characters) and covers the Exact service: the Exact rule is unreachable", () => {
+    const w = worldFrom(
+      GATEWAY +
+        grpcRoute("regex", `  - matches: [{method: {type: RegularExpression, service: 'shop\\.v1\\.Cart', method: Get}}]
+    backendRefs: [{name: a, port: 80}]`) +
+        grpcRoute("exact", `  - matches: [{method: {service: shop.v1.Cart, method: Get}}]
+    backendRefs: [{name: b, port: 80}]`),
+    );
+    const findings = lint(w);
+    expect(rulesOf(findings)).toEqual(["unreachable-rule exact spec.rules[0]"]);
+    expect(findings[0]!.message).toContain("is covered by match 0 of rule 0 of GRPCRoute ns/regex");
+    expect(decideGrpc(w, "shop.v1.Cart", "Get")).toBe("regex");
+  });
+
+  it("the same service and method in two GRPCRoutes is a conflict settled by age", () => {
+    const w = worldFrom(
+      GATEWAY +
+        grpcRoute("old", "  - matches: [{method: {service: shop.v1.Cart}}]\n    backendRefs: [{name: a, port: 80}]", ", creationTimestamp: '2026-01-01T00:00:00Z'") +
+        grpcRoute("new", "  - matches: [{method: {service: shop.v1.Cart}}]\n    backendRefs: [{name: b, port: 80}]", ", creationTimestamp: '2026-02-01T00:00:00Z'"),
+    );
+    expect(rulesOf(lint(w))).toEqual(["conflict-by-age new spec.rules[0].matches[0]"]);
+  });
+
+  it("a header condition or a longer method keeps a rule reachable; a repeated match in the same rule is redundant", () => {
+    const w = worldFrom(
+      GATEWAY +
+        grpcRoute("r", `  - matches: [{method: {service: shop.v1.Cart}}]
+    backendRefs: [{name: a, port: 80}]
+  - matches: [{method: {service: shop.v1.Cart}, headers: [{name: x-canary, value: "1"}]}, {method: {service: shop.v1.Cart, method: Get}}]
+    backendRefs: [{name: b, port: 80}]
+  - matches: [{method: {service: shop.v1.Cart, method: Put}}, {method: {service: shop.v1.Cart, method: Put}}]
+    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(rulesOf(lint(w))).toEqual(["unreachable-match r spec.rules[2].matches[1]"]);
+    expect(decideGrpc(w, "shop.v1.Cart", "Get")).toBe("r/1");
+  });
+});
+
+/** The route (and rule, when not 0) a gRPC call to grpc.example.com reaches. */
+function decideGrpc(w: ReturnType<typeof worldFrom>, service: string, method: string): string | undefined {
+  const d = decide(w, { gateway: "infra/gw", port: 80, scheme: "http", host: "grpc.example.com", grpc: { service, method } });
+  return d.route ? `${d.route.name}${d.route.rule ? `/${d.route.rule}` : ""}` : undefined;
+}

@@ -7,17 +7,20 @@
  */
 import { precedenceKeyOf } from "../compile/index.js";
 import { precedenceReason } from "../compile/precedence.js";
-import type { CompiledMatch, CompiledRoute, RouteTable } from "../compile/table.js";
+import type { CompiledGrpcMatch, CompiledMatch, CompiledRoute, RouteTable } from "../compile/table.js";
+import { grpcKeyOf } from "../compile/grpc.js";
+import { grpcPrecedenceReason } from "../compile/precedence.js";
+import { describeGrpcMatch } from "../decide/grpc.js";
 import { prefixKey } from "../compile/index.js";
 import { compileRegex } from "../model/regex.js";
 import type { ResolvedRoute } from "../resolve/graph.js";
 import type { LintContext } from "./context.js";
-import { describeMatch, matchCovers, conditionsCover, sameConditions } from "./cover.js";
+import { describeMatch, grpcMatchCovers, matchCovers, conditionsCover, sameConditions, sameGrpcConditions } from "./cover.js";
 import { literalStart, literalTail } from "./regex-literals.js";
 import type { Finding, LintObjectRef } from "./finding.js";
 
 interface Shadow {
-  /** The covering match (index into table.matches). */
+  /** The covering match (index into the view's matches). */
   by: number;
   /** The step of the precedence comparator that puts `by` first. */
   step: string;
@@ -25,9 +28,60 @@ interface Shadow {
   hostname: string;
 }
 
-export function precedenceFindings(ctx: LintContext): Finding[] {
+/** What the precedence analysis needs of one kind of route: HTTPRoute or GRPCRoute. */
+interface MatchView<M extends CompiledMatch | CompiledGrpcMatch> {
+  matches: readonly M[];
+  rules: RouteTable["rules"];
+  routes: RouteTable["routes"];
+  /** Each programmed listener's hostname groups, matches in precedence order. */
+  groups: (listener: RouteTable["listeners"][number]) => readonly { hostname: string; order: readonly number[] }[];
+  covers: (outer: M, inner: M) => boolean;
+  same: (a: M, b: M) => boolean;
+  reason: (winner: M, loser: M, hostname: string) => { step: string; because: string } | null;
+  describe: (m: M) => string;
+  invalidRules: Set<number>;
+}
+
+function httpView(ctx: LintContext): MatchView<CompiledMatch> {
   const { table } = ctx.world;
-  const invalidRule = invalidRules(ctx);
+  return {
+    matches: table.matches,
+    rules: table.rules,
+    routes: table.routes,
+    groups: (l) => l.groups,
+    covers: matchCovers,
+    same: sameConditions,
+    reason: (a, b, hostname) => precedenceReason(keyOf(table, a, hostname), keyOf(table, b, hostname)),
+    describe: describeMatch,
+    invalidRules: invalidRules(ctx, table.rules, table.routes),
+  };
+}
+
+function grpcView(ctx: LintContext): MatchView<CompiledGrpcMatch> {
+  const { table } = ctx.world;
+  const routes = table.grpcRoutes ?? [];
+  return {
+    matches: table.grpcMatches ?? [],
+    rules: table.grpcRules ?? [],
+    routes,
+    groups: (l) => l.grpc?.groups ?? [],
+    covers: grpcMatchCovers,
+    same: sameGrpcConditions,
+    reason: (a, b, hostname) => grpcPrecedenceReason(grpcKeyOf(a, routes[a.route]!, hostname), grpcKeyOf(b, routes[b.route]!, hostname)),
+    describe: describeGrpcMatch,
+    invalidRules: invalidRules(ctx, table.grpcRules ?? [], routes),
+  };
+}
+
+export function precedenceFindings(ctx: LintContext): Finding[] {
+  const http = httpView(ctx);
+  return [...deadMatchFindings(ctx, http), ...regexShadowFindings(ctx, http), ...deadMatchFindings(ctx, grpcView(ctx))];
+}
+
+/** Unreachable rules and matches, and conflicts settled by age or name, for one kind of route. */
+function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: LintContext, view: MatchView<M>): Finding[] {
+  const { table } = ctx.world;
+  const { matches, rules, routes, invalidRules: invalidRule } = view;
   /** match index → one Shadow per group it is dead in, or "live" once it is reachable somewhere. */
   const state = new Map<number, Shadow[] | "live">();
   /** Matches that lose to an identical match only by age or name, on some hostname (first such). */
@@ -35,22 +89,22 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
 
   for (const listener of table.listeners) {
     if (!listener.ready) continue;
-    for (const group of listener.groups) {
+    for (const group of view.groups(listener)) {
       const live: number[] = [];
       for (const mi of group.order) {
-        const m = table.matches[mi]!;
+        const m = matches[mi]!;
         if (m.never !== null || invalidRule.has(m.rule)) continue;
-        const by = live.find((ai) => matchCovers(table.matches[ai]!, m));
+        const by = live.find((ai) => view.covers(matches[ai]!, m));
         if (by === undefined) {
           state.set(mi, "live");
           live.push(mi);
           continue;
         }
         const prior = state.get(mi);
-        const a = table.matches[by]!;
-        const why = precedenceReason(keyOf(table, a, group.hostname), keyOf(table, m, group.hostname));
+        const a = matches[by]!;
+        const why = view.reason(a, m, group.hostname);
         const shadow: Shadow = { by, step: why?.step ?? "rule order", because: why?.because ?? "", hostname: group.hostname };
-        if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && sameConditions(a, m)) ties.set(mi, shadow);
+        if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && view.same(a, m)) ties.set(mi, shadow);
         if (prior === "live") continue;
         state.set(mi, [...(prior ?? []), shadow]);
       }
@@ -62,7 +116,7 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
   const deadByRule = new Map<number, { mi: number; shadows: Shadow[] }[]>();
   const liveRules = new Set<number>();
   for (const [mi, s] of state) {
-    const rule = table.matches[mi]!.rule;
+    const rule = matches[mi]!.rule;
     if (s === "live") liveRules.add(rule);
     else {
       const list = deadByRule.get(rule) ?? [];
@@ -72,8 +126,8 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
   }
   for (const [ruleIdx, dead] of [...deadByRule].sort((x, y) => x[0] - y[0])) {
     dead.sort((x, y) => x.mi - y.mi);
-    const rule = table.rules[ruleIdx]!;
-    const route = table.routes[rule.route]!;
+    const rule = rules[ruleIdx]!;
+    const route = routes[rule.route]!;
     const ref = refOf(route);
     const graphRoute = graphRouteOf(ctx, route);
     // A dead match that loses to an identical one only by age or name is a conflict (below).
@@ -83,7 +137,7 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
     if (wholeRule) {
       const first = remaining[0]!;
       const by = first.shadows[0]!;
-      const winner = table.matches[by.by]!;
+      const winner = matches[by.by]!;
       const path = `spec.rules[${rule.index}]`;
       findings.push(
         ctx.finding({
@@ -93,21 +147,21 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
           path,
           fallback: graphRoute?.source ?? route.source,
           message:
-            `rule ${ruleLabel(table, ruleIdx)} of ${routeText(route)} can never be reached: ` +
-            remaining.map((d) => `${describeMatch(table.matches[d.mi]!)} is covered by ${matchLabel(table, d.shadows[0]!.by)} (${describeMatch(table.matches[d.shadows[0]!.by]!)})`).join("; "),
+            `rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} can never be reached: ` +
+            remaining.map((d) => `${view.describe(matches[d.mi]!)} is covered by ${matchLabel(view, d.shadows[0]!.by)} (${view.describe(matches[d.shadows[0]!.by]!)})`).join("; "),
           fix:
             winner.route === rule.route
-              ? `remove the rule, or move it above rule ${table.rules[winner.rule]!.index} of the same route, or make its match more specific than the earlier one`
-              : `remove the rule, or make its match more specific than ${matchLabel(table, by.by)} (a longer path, or a method, header or query condition), or narrow that match`,
-          related: remaining.map((d) => shadowRelated(ctx, table, d.shadows[0]!)),
+              ? `remove the rule, or move it above rule ${rules[winner.rule]!.index} of the same route, or make its match more specific than the earlier one`
+              : `remove the rule, or make its match more specific than ${matchLabel(view, by.by)} (${route.kind === "GRPCRoute" ? "a service, method or header condition" : "a longer path, or a method, header or query condition"}), or narrow that match`,
+          related: remaining.map((d) => shadowRelated(ctx, view, d.shadows[0]!)),
         }),
       );
       continue;
     }
     for (const d of remaining) {
-      const m = table.matches[d.mi]!;
+      const m = matches[d.mi]!;
       const by = d.shadows[0]!;
-      const sameRule = table.matches[by.by]!.rule === m.rule;
+      const sameRule = matches[by.by]!.rule === m.rule;
       findings.push(
         ctx.finding({
           rule: "unreachable-match",
@@ -116,42 +170,41 @@ export function precedenceFindings(ctx: LintContext): Finding[] {
           path: `spec.rules[${rule.index}].matches[${m.matchIndex}]`,
           fallback: graphRoute?.source ?? route.source,
           message: sameRule
-            ? `match ${m.matchIndex} (${describeMatch(m)}) of rule ${ruleLabel(table, ruleIdx)} of ${routeText(route)} is redundant: match ${table.matches[by.by]!.matchIndex} of the same rule covers it`
-            : `match ${m.matchIndex} (${describeMatch(m)}) of rule ${ruleLabel(table, ruleIdx)} of ${routeText(route)} can never be reached: ${matchLabel(table, by.by)} (${describeMatch(table.matches[by.by]!)}) covers it and takes precedence${by.because ? ` (${by.because})` : ""}`,
-          fix: sameRule ? "remove the redundant match" : `remove the match or make it more specific than ${matchLabel(table, by.by)}`,
-          related: [shadowRelated(ctx, table, by)],
+            ? `match ${m.matchIndex} (${view.describe(m)}) of rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} is redundant: match ${matches[by.by]!.matchIndex} of the same rule covers it`
+            : `match ${m.matchIndex} (${view.describe(m)}) of rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} can never be reached: ${matchLabel(view, by.by)} (${view.describe(matches[by.by]!)}) covers it and takes precedence${by.because ? ` (${by.because})` : ""}`,
+          fix: sameRule ? "remove the redundant match" : `remove the match or make it more specific than ${matchLabel(view, by.by)}`,
+          related: [shadowRelated(ctx, view, by)],
         }),
       );
     }
   }
   // Conflicts, whether or not the match still gets requests on another hostname or listener.
   for (const [mi, tie] of [...ties].sort((x, y) => x[0] - y[0])) {
-    const m = table.matches[mi]!;
-    findings.push(conflictFinding(ctx, table, mi, tie, graphRouteOf(ctx, table.routes[m.route]!)));
+    const m = matches[mi]!;
+    findings.push(conflictFinding(ctx, view, mi, tie, graphRouteOf(ctx, routes[m.route]!)));
   }
-  findings.push(...regexShadowFindings(ctx, invalidRule));
   return findings;
 }
 
-function conflictFinding(ctx: LintContext, table: RouteTable, mi: number, tie: Shadow, graphRoute: ResolvedRoute | undefined): Finding {
-  const m = table.matches[mi]!;
-  const w = table.matches[tie.by]!;
-  const loser = table.routes[m.route]!;
-  const winner = table.routes[w.route]!;
+function conflictFinding<M extends CompiledMatch | CompiledGrpcMatch>(ctx: LintContext, view: MatchView<M>, mi: number, tie: Shadow, graphRoute: ResolvedRoute | undefined): Finding {
+  const m = view.matches[mi]!;
+  const w = view.matches[tie.by]!;
+  const loser = view.routes[m.route]!;
+  const winner = view.routes[w.route]!;
   const byAge = tie.step === "age";
   return ctx.finding({
     rule: byAge ? "conflict-by-age" : "conflict-by-name",
     severity: "warning",
     object: refOf(loser),
-    path: `spec.rules[${table.rules[m.rule]!.index}].matches[${m.matchIndex}]`,
+    path: `spec.rules[${view.rules[m.rule]!.index}].matches[${m.matchIndex}]`,
     fallback: graphRoute?.source ?? loser.source,
     message:
-      `${routeText(loser)} and ${routeText(winner)} both match ${describeMatch(m)}${tie.hostname !== "*" ? ` on ${tie.hostname}` : ""}; ` +
+      `${routeText(loser)} and ${routeText(winner)} both match ${view.describe(m)}${tie.hostname !== "*" ? ` on ${tie.hostname}` : ""}; ` +
       (byAge
         ? `${routeText(winner)} wins only because it is older (${tie.because}); re-creating it would hand its requests to ${routeText(loser)}`
         : `${routeText(winner)} wins only because ${winner.namespace}/${winner.name} sorts first (${loser.creationTimestamp === null && winner.creationTimestamp === null ? "neither has a creationTimestamp" : "same creationTimestamp"})`),
-    fix: `keep the match in one route, or make one of them more specific (a header, query or method condition, or a longer path) so precedence does not depend on ${byAge ? "creation time" : "names"}`,
-    related: [shadowRelated(ctx, table, tie)],
+    fix: `keep the match in one route, or make one of them more specific (${loser.kind === "GRPCRoute" ? "a service, method or header condition" : "a header, query or method condition, or a longer path"}) so precedence does not depend on ${byAge ? "creation time" : "names"}`,
+    related: [shadowRelated(ctx, view, tie)],
   });
 }
 
@@ -160,8 +213,9 @@ function conflictFinding(ctx: LintContext, table: RouteTable, mi: number, tie: S
  * matches paths under it: those requests go to the regex. Proven with a witness path that both
  * match; without a witness nothing is reported.
  */
-function regexShadowFindings(ctx: LintContext, invalidRule: Set<number>): Finding[] {
+function regexShadowFindings(ctx: LintContext, view: MatchView<CompiledMatch>): Finding[] {
   const { table } = ctx.world;
+  const invalidRule = view.invalidRules;
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const listener of table.listeners) {
@@ -197,8 +251,8 @@ function regexShadowFindings(ctx: LintContext, invalidRule: Set<number>): Findin
               path: `spec.rules[${table.rules[r.rule]!.index}].matches[${r.matchIndex}].path`,
               fallback: regexRoute.source,
               message:
-                `RegularExpression ${r.path.value} (${matchLabel(table, ri)}) takes ${witness}${partial ? ` when ${describeMatch(r).split(", ").slice(1).join(", ")} also hold` : ""}, ` +
-                `which PathPrefix ${p.path.value} (${matchLabel(table, pi)}) was written for: gwsim ranks regular expressions above every prefix, and other data planes may not (the spec leaves it implementation-specific)`,
+                `RegularExpression ${r.path.value} (${matchLabel(view, ri)}) takes ${witness}${partial ? ` when ${describeMatch(r).split(", ").slice(1).join(", ")} also hold` : ""}, ` +
+                `which PathPrefix ${p.path.value} (${matchLabel(view, pi)}) was written for: gwsim ranks regular expressions above every prefix, and other data planes may not (the spec leaves it implementation-specific)`,
               fix: `start the regex with a literal prefix of its own, or make it exclude ${key}/, so that the two rules match disjoint paths`,
               related: [ctx.related(refOf(prefixRoute), `spec.rules[${table.rules[p.rule]!.index}].matches[${p.matchIndex}].path`, `the PathPrefix ${p.path.value} it shadows`, prefixRoute.source)],
             }),
@@ -222,11 +276,11 @@ function keyOf(table: RouteTable, m: CompiledMatch, hostname: string) {
   return precedenceKeyOf(m, table.routes[m.route]!, hostname);
 }
 
-function invalidRules(ctx: LintContext): Set<number> {
-  const { table, graph } = ctx.world;
+function invalidRules(ctx: LintContext, rules: RouteTable["rules"], routes: RouteTable["routes"]): Set<number> {
+  const { graph } = ctx.world;
   const out = new Set<number>();
-  table.rules.forEach((rule, i) => {
-    const route = table.routes[rule.route]!;
+  rules.forEach((rule, i) => {
+    const route = routes[rule.route]!;
     const gr = graph.routes.find((r) => r.kind === route.kind && r.namespace === route.namespace && r.name === route.name);
     if (gr?.rules.find((r) => r.index === rule.index)?.invalid) out.add(i);
   });
@@ -245,24 +299,24 @@ function routeText(route: CompiledRoute): string {
   return `${route.kind} ${route.namespace}/${route.name}`;
 }
 
-function ruleLabel(table: RouteTable, ruleIdx: number): string {
-  const rule = table.rules[ruleIdx]!;
+function ruleLabel(view: { rules: RouteTable["rules"] }, ruleIdx: number): string {
+  const rule = view.rules[ruleIdx]!;
   return `${rule.index}${rule.name ? ` (${rule.name})` : ""}`;
 }
 
-function matchLabel(table: RouteTable, mi: number): string {
-  const m = table.matches[mi]!;
-  const route = table.routes[m.route]!;
-  return `match ${m.matchIndex} of rule ${ruleLabel(table, m.rule)} of ${routeText(route)}`;
+function matchLabel<M extends CompiledMatch | CompiledGrpcMatch>(view: MatchView<M>, mi: number): string {
+  const m = view.matches[mi]!;
+  const route = view.routes[m.route]!;
+  return `match ${m.matchIndex} of rule ${ruleLabel(view, m.rule)} of ${routeText(route)}`;
 }
 
-function shadowRelated(ctx: LintContext, table: RouteTable, s: Shadow) {
-  const m = table.matches[s.by]!;
-  const route = table.routes[m.route]!;
+function shadowRelated<M extends CompiledMatch | CompiledGrpcMatch>(ctx: LintContext, view: MatchView<M>, s: Shadow) {
+  const m = view.matches[s.by]!;
+  const route = view.routes[m.route]!;
   return ctx.related(
     refOf(route),
-    `spec.rules[${table.rules[m.rule]!.index}].matches[${m.matchIndex}]`,
-    `${matchLabel(table, s.by)} takes precedence${s.because ? `: ${s.because}` : ""}${s.hostname !== "*" ? ` (hostname ${s.hostname})` : ""}`,
+    `spec.rules[${view.rules[m.rule]!.index}].matches[${m.matchIndex}]`,
+    `${matchLabel(view, s.by)} takes precedence${s.because ? `: ${s.because}` : ""}${s.hostname !== "*" ? ` (hostname ${s.hostname})` : ""}`,
     route.source,
   );
 }
