@@ -14,8 +14,13 @@ import { headerProblem, lowerCaseHeaders, normalizePath, type Headers, type Norm
  */
 const ALREADY_NORMAL = /^(?:\/(?!\/|\.\.?(?:[/?]|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]*)+(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*)?$/;
 
+/** Whether normalizePath leaves `target` as it is (then its path and query are split at the first `?`). */
+export function isNormalTarget(target: string): boolean {
+  return ALREADY_NORMAL.test(target);
+}
+
 export function normalizeTarget(target: string): NormalizedPath {
-  if (ALREADY_NORMAL.test(target)) {
+  if (isNormalTarget(target)) {
     const q = target.indexOf("?");
     return q < 0 ? { path: target, query: "", ok: true } : { path: target.slice(0, q), query: target.slice(q + 1), ok: true };
   }

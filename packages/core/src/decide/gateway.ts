@@ -12,7 +12,7 @@
  */
 import type { Decision } from "../model/decision.js";
 import { compareHostSpecificity } from "../compile/hostname.js";
-import { routeSelected, selectHttpListener, selectHttpsListener } from "./http.js";
+import { httpsHost, routeSelected, selectHttpListener, selectHttpsListener } from "./http.js";
 import { certificateNote, clientCertificateCheck, countListeners, fail, isEmpty, label, refOf, selectListener } from "./listener.js";
 import { namespacedKey, type RequestView } from "./request.js";
 import type { HostLookup } from "./runtime.js";
@@ -44,7 +44,7 @@ export function decideGateway(ctx: DecideContext, req: RequestView, base: Decisi
 
   if (req.scheme === "http") {
     const hosts = port.http; // usable(port.protocols.get("HTTP")), found once per table
-    if (hosts) return routeSelected(ctx, req, base, selectHttpListener(ctx, req, hosts, gwKey));
+    if (hosts) return routeSelected(ctx, req, base, selectHttpListener(ctx, req, hosts, gwKey), req.host);
   } else if (req.scheme === "https" || req.scheme === "tls") {
     const https = usable(port.protocols.get("HTTPS"));
     const tls = usable(port.protocols.get("TLS"));
@@ -104,7 +104,7 @@ function decideBySni(ctx: DecideContext, req: RequestView, base: Decision, https
   const listener = rt.table.listeners[pick]!;
   if (listener.protocol === "HTTPS") {
     if (req.scheme === "tls") notes?.push(`the TLS stream reaches HTTPS listener ${label(listener)}: its content is read as the HTTP request the request describes`);
-    return routeSelected(ctx, req, base, selectHttpsListener(ctx, req, https!, pick, candidates));
+    return routeSelected(ctx, req, base, selectHttpsListener(ctx, req, https!, pick, candidates), httpsHost(req));
   }
   if (notes) {
     notes.push(`listener ${label(listener)} (port ${listener.port}, TLS ${listener.tls?.mode ?? ""}, hostname ${listener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} TLS listeners on port ${req.port}` : ""}`);

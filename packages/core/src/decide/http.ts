@@ -8,7 +8,7 @@ import { precedenceKeyOf } from "../compile/http.js";
 import { precedenceReason } from "../compile/precedence.js";
 import { compareHostSpecificity } from "../compile/hostname.js";
 import type { Decision } from "../model/decision.js";
-import { normalizeTarget } from "./fast-path.js";
+import { isNormalTarget, normalizeTarget } from "./fast-path.js";
 import { entryConditionsMatch, explainMiss, fullMatch, type MatchInput } from "./match.js";
 import { applyRule, type Frontend } from "./forward.js";
 import { routeGrpc, type GrpcInput } from "./grpc.js";
@@ -17,7 +17,8 @@ import type { RequestView } from "./request.js";
 import { EXACT_LENGTH, PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 
-export type Selected = { li: number; host: string } | { fail: Fail; listener: number | null };
+/** The listener that takes the request (its index), or why none does. */
+export type Selected = number | { fail: Fail; listener: number | null };
 
 const NONE: readonly number[] = Object.freeze([]);
 const ONE: number[][] = [];
@@ -38,7 +39,7 @@ export function selectHttpListener(ctx: DecideContext, req: RequestView, hosts: 
     const n = countListeners(hosts);
     ctx.notes.push(`listener ${label(l)} (port ${l.port}, HTTP, hostname ${l.hostname ?? "any"}) accepts host ${req.host || "(none)"}${n > 1 ? `: the most specific of ${n} HTTP listeners on port ${req.port}` : ""}`);
   }
-  return { li, host: req.host };
+  return li;
 }
 
 /**
@@ -48,7 +49,7 @@ export function selectHttpListener(ctx: DecideContext, req: RequestView, hosts: 
  */
 export function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts: HostLookup, bySni: number, candidates: number): Selected {
   const { rt, notes } = ctx;
-  const host = req.hostGiven ? req.host : req.sni;
+  const host = httpsHost(req);
   const sniListener = rt.table.listeners[bySni]!;
   if (notes) {
     notes.push(`listener ${label(sniListener)} (port ${sniListener.port}, HTTPS, hostname ${sniListener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} TLS listeners on port ${req.port}` : ""}`);
@@ -72,35 +73,52 @@ export function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts:
       },
     };
   }
-  return { li: bySni, host };
+  return bySni;
 }
 
-/** After listener selection: fill the listener in, or fail as selection said. */
-export function routeSelected(ctx: DecideContext, req: RequestView, base: Decision, selected: Selected): Decision {
-  if ("fail" in selected) {
+/**
+ * After listener selection: fill the listener in, or fail as selection said. `host` is the
+ * request's host as the listener reads it (HTTPS without a Host: the SNI; httpsHost).
+ */
+export function routeSelected(ctx: DecideContext, req: RequestView, base: Decision, selected: Selected, host: string): Decision {
+  if (typeof selected !== "number") {
     if (selected.listener !== null) base.listener = refOf(ctx.rt.table.listeners[selected.listener]!);
     return fail(base, ctx, selected.fail);
   }
-  return routeOnHttpListener(ctx, req, base, selected.li, selected.host);
+  return routeOnHttpListener(ctx, req, base, selected, host);
 }
 
-/** The request as matching sees it, or a 400. */
+/** The host an HTTPS request is routed by: its Host, else its SNI. */
+export function httpsHost(req: RequestView): string {
+  return req.hostGiven ? req.host : req.sni;
+}
+
 /**
  * The request as matching sees it (its path and query are the normalized ones filters and the
  * forwarded request use too), or null after answering 400 in `d`.
  */
 export function matchInputOf(ctx: DecideContext, req: RequestView, d: Decision, host: string): MatchInput | null {
-  const norm = normalizeTarget(req.target);
+  const target = req.target;
+  if (isNormalTarget(target)) {
+    // normalizeTarget's shortcut (nearly every target), without its result object.
+    const q = target.indexOf("?");
+    return inputOf(req, host, q < 0 ? target : target.slice(0, q), q < 0 ? "" : target.slice(q + 1));
+  }
+  const norm = normalizeTarget(target);
   if (!norm.ok) {
-    fail(d, ctx, { outcome: "error", status: 400, reason: "BadRequest", message: `path ${JSON.stringify(req.target)} is not valid: ${norm.reason ?? "rejected"}` });
+    fail(d, ctx, { outcome: "error", status: 400, reason: "BadRequest", message: `path ${JSON.stringify(target)} is not valid: ${norm.reason ?? "rejected"}` });
     return null;
   }
-  if (ctx.notes && norm.path + (norm.query ? `?${norm.query}` : "") !== req.target) {
-    ctx.notes.push(`path ${req.target} is matched as ${norm.path}${norm.query ? ` (query ${norm.query})` : ""}`);
+  if (ctx.notes && norm.path + (norm.query ? `?${norm.query}` : "") !== target) {
+    ctx.notes.push(`path ${target} is matched as ${norm.path}${norm.query ? ` (query ${norm.query})` : ""}`);
   }
+  return inputOf(req, host, norm.path, norm.query);
+}
+
+function inputOf(req: RequestView, host: string, path: string, query: string): MatchInput {
   return {
-    path: norm.path,
-    query: norm.query,
+    path,
+    query,
     method: req.method,
     headers: req.headers,
     host: req.hostGiven ? (req.hostPort !== null ? `${host}:${req.hostPort}` : host) : undefined,
