@@ -48,10 +48,13 @@ export function chunkRanges(size: number, chunkBytes: number = DEFAULT_CHUNK_BYT
 
 const NL = 10;
 const BOM = [0xef, 0xbb, 0xbf];
-const TAIL_BLOCK = 1024 * 1024;
+/** The end of a chunk's last line is read in blocks from this size (lines are short) up to TAIL_BLOCK_MAX. */
+const TAIL_BLOCK = 4096;
+const TAIL_BLOCK_MAX = 1024 * 1024;
 
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(Math.max(0, length));
+/** Reads `length` bytes at `position` (fewer at the end of the file), into `into` when it is big enough. */
+function readAt(fd: number, position: number, length: number, into?: Buffer): Buffer {
+  const buf = into && into.length >= length ? into.subarray(0, Math.max(0, length)) : Buffer.allocUnsafe(Math.max(0, length));
   let n = 0;
   while (n < buf.length) {
     const got = readSync(fd, buf, n, buf.length - n, position + n);
@@ -79,6 +82,8 @@ export interface ChunkReader {
 export function chunkReader(fd: number, format: TraceFormat | "unknown", options: ReadTraceOptions): ChunkReader {
   const parser = lineParser(format, options);
   if (!parser || !isChunkable(format)) throw new Error(`chunkReader: ${format} cannot be read by chunks`);
+  // One buffer for every chunk of this reader: a chunk's text is decoded out of it before the next read.
+  let scratch: Buffer | undefined;
   return {
     read(start, end) {
       const stats: TraceStats = { format, lines: 0, records: 0, bad: 0, badSamples: [] };
@@ -96,7 +101,8 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
       // The byte before the range tells whether a line starts at `start`; if not, the first "\n"
       // in range ends a line of an earlier chunk and the next one is ours (if it starts before `end`).
       const from = start === 0 ? 0 : start - 1;
-      const buf = readAt(fd, from, end - from);
+      if (!scratch || scratch.length < end - from) scratch = Buffer.allocUnsafe(end - from);
+      const buf = readAt(fd, from, end - from, scratch);
       let lineStart = 0; // offset in buf of the first line owned
       if (start > 0) {
         const nl = buf.indexOf(NL);
@@ -152,6 +158,7 @@ function readTail(fd: number, first: Buffer, position: number, stats: TraceStats
     }
   };
   let block = first;
+  let size = TAIL_BLOCK;
   for (;;) {
     const nl = block.indexOf(NL);
     if (nl !== -1) {
@@ -159,7 +166,8 @@ function readTail(fd: number, first: Buffer, position: number, stats: TraceStats
       break;
     }
     add(block);
-    block = readAt(fd, position, TAIL_BLOCK);
+    block = readAt(fd, position, size);
+    size = Math.min(TAIL_BLOCK_MAX, size * 4);
     position += block.length;
     if (block.length === 0) {
       if (bytes === 0) return; // the file ends at a line end: no line left
