@@ -385,6 +385,9 @@ function collectStates(pool: Lane[]): Promise<AggState[]> {
   );
 }
 
+/** A lane per this many chunks at most (32 MiB with the default chunks): smaller traces are done before a thread is up. */
+const MIN_CHUNKS_PER_LANE = 8;
+
 /** Chunks a worker holds at most (being read, read and waiting for their index, or being replayed): bounds memory. */
 const CHUNKS_PER_WORKER = 2;
 
@@ -399,8 +402,9 @@ async function replayChunks(objects: readonly unknown[], file: ChunkableFile, op
     file: { fd: file.fd, format: file.format, options: file.options },
   };
   // This thread is one of the lanes: the threads start (load the core, build the world) while
-  // it builds its own world and starts on the first chunks; each thread joins when ready.
-  const lanes = Math.min(workerCount(options), ranges.length);
+  // it builds its own world and starts on the first chunks; each thread joins when ready. A thread
+  // costs about a second of CPU to start: one per MIN_CHUNKS_PER_LANE chunks at most.
+  const lanes = Math.min(workerCount(options), Math.ceil(ranges.length / MIN_CHUNKS_PER_LANE));
   const threads = Array.from({ length: lanes - 1 }, (_, i) => threadLane(i + 1, init));
   try {
     const local = await localLane(0, init);
