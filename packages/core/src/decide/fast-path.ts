@@ -4,7 +4,7 @@
  * the work is skipped. Anything else goes through `normalizePath`. fast-path.test.ts checks
  * that both give the same answer on generated targets.
  */
-import { headerProblem, lowerCaseHeaders, normalizePath, type Headers, type NormalizedPath } from "./normalize.js";
+import { headerProblem, lowerCaseHeaders, normalizePath, setHeader, type Headers, type NormalizedPath } from "./normalize.js";
 
 /**
  * Segments of characters allowed raw in a path (RFC 3986 pchar, no `%`, `\`, `#`, controls),
@@ -60,7 +60,7 @@ export function readPlainHeaders(raw: Record<string, unknown>): { headers: Heade
   for (const name in raw) {
     const v = raw[name];
     if (typeof v !== "string" || !isPlainName(name) || !PLAIN_VALUE.test(v)) return null;
-    out[name] = v;
+    setHeader(out, name, v);
   }
   return { headers: out };
 }

@@ -3,6 +3,7 @@
  * backend draw, backendRef filters, and the request the backend receives (HTTPRoute and
  * GRPCRoute); or the stream forwarded to the drawn backend (TLSRoute, TCPRoute, UDPRoute).
  */
+import { setHeader } from "./normalize.js";
 import type { CompiledBackend, CompiledRoute, CompiledRule } from "../compile/table.js";
 import type { BackendId, BackendShare, BackendTLS, Decision } from "../model/decision.js";
 import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
@@ -152,7 +153,7 @@ function forwardedAsSent(req: RequestView, host: string, norm: { path: string; q
   for (const name in req.headers) {
     if (name === "host") continue;
     const v = req.headers[name]!;
-    headers[name] = typeof v === "string" ? v : v.length === 1 ? v[0]! : [...v];
+    setHeader(headers, name, typeof v === "string" ? v : v.length === 1 ? v[0]! : [...v]);
   }
   return {
     method: req.method,

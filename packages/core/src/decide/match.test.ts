@@ -14,7 +14,6 @@ describe("a request without headers (NO_HEADERS) matches as one with an empty he
       soleHeaderKey: name.toLowerCase(),
       soleHeaderValue: value,
       soleHeaderIsHost: name === "host",
-      soleHeaderInherited: name.toLowerCase() in Object.prototype,
       soleHeaderName: name,
       headers: [],
       queryParams: [],

@@ -91,8 +91,8 @@ export function entryConditionsMatch(e: MatchRuntime, input: MatchInput): boolea
   if (key !== null) {
     // headersAndQueryPass for one Exact header test, from the entry's own fields.
     if (e.soleHeaderIsHost && input.host !== undefined) return input.host === e.soleHeaderValue;
-    // A request without headers has none to find (a name Object.prototype has is looked up as before).
-    if (input.headers === NO_HEADERS && !e.soleHeaderInherited) return false;
+    // A request without headers has none to find.
+    if (input.headers === NO_HEADERS) return false;
     const v = input.headers[key];
     return typeof v === "string" ? v === e.soleHeaderValue : v !== undefined && headerValue(input.headers, key) === e.soleHeaderValue;
   }

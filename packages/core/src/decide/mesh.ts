@@ -11,6 +11,7 @@
  * Matching, precedence, filters and weights are the north-south ones, with the Service port
  * standing for the listener port.
  */
+import { setHeader } from "./normalize.js";
 import type { CompiledMeshRoutes, CompiledMeshService } from "../compile/table.js";
 import type { Decision } from "../model/decision.js";
 import { backendLabel, type Frontend } from "./forward.js";
@@ -123,6 +124,6 @@ function toService(ctx: DecideContext, req: RequestView, d: Decision, svc: Compi
 function passThrough(req: RequestView, host: string): Decision["forwarded"] {
   if (req.scheme !== "http") return null;
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (k !== "host") headers[k] = Array.isArray(v) ? [...v] : v;
+  for (const [k, v] of Object.entries(req.headers)) if (k !== "host") setHeader(headers, k, Array.isArray(v) ? [...v] : v);
   return { method: req.method, scheme: req.scheme, host: host + (req.hostPort !== null ? `:${req.hostPort}` : ""), path: req.target, headers };
 }

@@ -214,20 +214,31 @@ export type Headers = Record<string, string | string[]>;
  * differ only in case are merged, in the order given. `undefined` values are dropped.
  */
 export function lowerCaseHeaders(headers: Record<string, string | string[] | undefined> | undefined): Headers {
-  const out: Record<string, string[]> = {};
+  // A Map, not an object: a header may be called `constructor` or `__proto__`.
+  const out = new Map<string, string[]>();
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === undefined) continue;
     const values = (Array.isArray(value) ? value : [value]).map((v) => String(v).replace(/^[ \t]+|[ \t]+$/g, ""));
-    (out[name.toLowerCase()] ??= []).push(...values);
+    const key = name.toLowerCase();
+    const list = out.get(key);
+    if (list) list.push(...values);
+    else out.set(key, values);
   }
   const result: Headers = {};
-  for (const [name, values] of Object.entries(out)) result[name] = values.length === 1 ? values[0]! : values;
+  for (const [name, values] of out) setHeader(result, name, values.length === 1 ? values[0]! : values);
   return result;
 }
 
-/** Every value of a header, in order; [] when absent. */
+/** `headers[name] = value`, also for a header named `__proto__` (an own property, not the prototype). */
+export function setHeader(headers: Record<string, string | string[]>, name: string, value: string | string[]): void {
+  if (name === "__proto__") Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+  else headers[name] = value;
+}
+
+/** Every value of a header, in order; [] when absent (own properties only: never Object.prototype's). */
 export function headerValues(headers: Headers, name: string): string[] {
-  const v = headers[name.toLowerCase()];
+  const key = name.toLowerCase();
+  const v = Object.hasOwn(headers, key) ? headers[key] : undefined;
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 

@@ -92,8 +92,6 @@ export interface MatchRuntime extends RuleTarget {
   soleHeaderValue: string;
   /** soleHeaderName === "host" (a header match on `host` reads the request's Host). */
   soleHeaderIsHost: boolean;
-  /** Whether soleHeaderKey names an Object.prototype property (`constructor`): a lookup finds it on any headers object. */
-  soleHeaderInherited: boolean;
   /** Lean decisions' `route`: built once, frozen. */
   ref: RouteRef;
 }
@@ -400,7 +398,6 @@ function matchRuntime(m: CompiledMatch, index: number, route: CompiledRoute, rul
     soleHeaderKey: sole ? sole.key : null,
     soleHeaderValue: sole ? sole.value : "",
     soleHeaderIsHost: sole !== null && sole.name === "host",
-    soleHeaderInherited: sole !== null && sole.key in Object.prototype,
     // A hand-made table (lint's tests) may lack the rule.
     ref: Object.freeze({ kind: weights?.kind ?? "", namespace: weights?.namespace ?? "", name: weights?.name ?? "", rule: weights?.index ?? m.ruleIndex, ruleName: weights?.ruleName ?? null, match: m.matchIndex }),
     weights,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyTarget, clfTime, clientKey, httpProtocol, isoTime, requestLine, unescapeLog } from "./common.js";
+import { addHeader, applyTarget, clfTime, clientKey, httpProtocol, isoTime, requestLine, unescapeLog } from "./common.js";
 import type { TraceRecord } from "./types.js";
 
 describe("trace helpers", () => {
@@ -100,5 +100,18 @@ describe("trace helpers", () => {
     ["", undefined, undefined],
   ])("httpProtocol(%j, %j) → %j", (version, scheme, want) => {
     expect(httpProtocol(version, scheme)).toBe(want);
+  });
+});
+
+describe("addHeader", () => {
+  it("treats names Object.prototype has as ordinary headers", () => {
+    const h = {};
+    addHeader(h, "Constructor", "a");
+    addHeader(h, "constructor", "b");
+    addHeader(h, "__proto__", "c");
+    addHeader(h, "ToString", "d");
+    expect(h).toEqual(JSON.parse(`{"constructor": ["a", "b"], "__proto__": "c", "tostring": "d"}`));
+    expect(Object.getPrototypeOf(h)).toBe(Object.prototype);
+    expect(Object.keys(h)).toEqual(["constructor", "__proto__", "tostring"]);
   });
 });

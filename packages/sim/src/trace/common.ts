@@ -218,10 +218,11 @@ export type Headers = Record<string, string | string[]>;
 /** Adds a header under its lower-case name; repeated names become a list, in order. */
 export function addHeader(headers: Headers, name: string, value: string): void {
   const key = name.toLowerCase();
-  const had = headers[key];
-  if (had === undefined) headers[key] = value;
-  else if (Array.isArray(had)) had.push(value);
-  else headers[key] = [had, value];
+  // Own properties only: `constructor` is a header name too; `__proto__` becomes an own property.
+  const had = Object.hasOwn(headers, key) ? headers[key] : undefined;
+  const next = had === undefined ? value : Array.isArray(had) ? (had.push(value), had) : [had, value];
+  if (key === "__proto__") Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true });
+  else headers[key] = next;
 }
 
 const SCHEME_VALUES = new Set(["http", "https", "tls", "tcp", "udp"]);

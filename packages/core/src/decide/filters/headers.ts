@@ -5,6 +5,7 @@
  */
 import type { HeaderEdits } from "../../model/decision.js";
 import type { HeaderModifier } from "../../resolve/graph.js";
+import { setHeader } from "../normalize.js";
 
 /** Header values by lower-case name, in the order received. */
 export type HeaderMap = Map<string, string[]>;
@@ -64,8 +65,8 @@ export function composeHeaderEdits(prev: HeaderEdits | null, modifier: HeaderMod
     remove = remove.filter((r) => r !== name);
   }
   for (const { name, value } of firstPerName(modifier.add ?? [])) {
-    if (name in set) set[name] = `${set[name]},${value}`;
-    else add[name] = name in add ? `${add[name]},${value}` : value;
+    if (Object.hasOwn(set, name)) set[name] = `${set[name]},${value}`;
+    else add[name] = Object.hasOwn(add, name) ? `${add[name]},${value}` : value;
     remove = remove.filter((r) => r !== name);
   }
   for (const raw of modifier.remove ?? []) {
@@ -80,7 +81,7 @@ export function composeHeaderEdits(prev: HeaderEdits | null, modifier: HeaderMod
 /** Turns header values into the ForwardedRequest shape: one value as a string, several as a list. */
 export function headersToRecord(headers: HeaderMap): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, values] of headers) out[name] = values.length === 1 ? values[0]! : [...values];
+  for (const [name, values] of headers) setHeader(out, name, values.length === 1 ? values[0]! : [...values]);
   return out;
 }
 
