@@ -205,7 +205,11 @@ describe("decision invariants", () => {
         sni: fc.oneof(anyString, fc.anything()),
         method: fc.oneof(anyString, fc.anything()),
         path: fc.oneof(anyString.map((s) => `/${s}`), anyString, fc.anything()),
-        headers: fc.oneof(fc.dictionary(anyString, fc.oneof(anyString, fc.array(anyString))), fc.anything()),
+        // Names Object.prototype has too: a header object must never be read through its prototype.
+        headers: fc.oneof(
+          fc.dictionary(fc.oneof(anyString, fc.constantFrom("constructor", "Constructor", "__proto__", "toString", "hasOwnProperty", "X")), fc.oneof(anyString, fc.array(anyString))),
+          fc.anything(),
+        ),
         service: fc.oneof(anyString, fc.anything()),
         clientCertificate: fc.oneof(anyString, fc.constant("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"), fc.anything()),
         time: fc.oneof(fc.integer(), fc.double(), anyString, fc.constant("2026-01-01T00:00:00Z"), fc.anything()),
@@ -222,6 +226,25 @@ describe("decision invariants", () => {
       { numRuns: NUM_RUNS * 3 },
     );
   });
+  it("decide never throws on any headers of an otherwise valid request, names Object.prototype has included", () => {
+    const world = { table: compile(buildGraph({ gateways: [{ gateway: "infra/gw", listeners: [{ name: "http" }] }], routes: [{ route: "infra/r", parents: [{ gateway: "infra/gw" }], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" }, headers: [{ name: "constructor", value: "x" }] }], backends: [{ name: "a" }] }] }] })) };
+    const name = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("constructor", "Constructor", "__proto__", "toString", "hasOwnProperty", "X", "x"));
+    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.constant("x"));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, fc.oneof(value, fc.array(value, { maxLength: 3 }))), { maxLength: 6 }), (pairs) => {
+        const headers: Record<string, string | string[]> = {};
+        for (const [k, v] of pairs) Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true });
+        const d = decide(world, { gateway: "infra/gw", port: 80, scheme: "http", host: "h", path: "/", headers });
+        const sent = Object.entries(headers)
+          .filter(([k]) => k.toLowerCase() === "constructor")
+          .flatMap(([, v]) => (Array.isArray(v) ? v : [v]).map((x) => x.replace(/^[ \t]+|[ \t]+$/g, "")));
+        // Matched exactly when the request sent constructor: x (values of one name joined with ",").
+        if (d.outcome !== "error") expect(d.outcome === "forward").toBe(sent.join(",") === "x");
+      }),
+      { numRuns: NUM_RUNS * 3 },
+    );
+  });
+
   it("decide never throws for gRPC, TLS, TCP, UDP and mesh requests either", () => {
     const scenario = (kind: string, folder: string) =>
       [`${kind}/_base.yaml`, `${kind}/${folder}/world.yaml`].map((f) => ({ file: f, text: readFileSync(join(import.meta.dirname, "scenarios", f), "utf8") }));
