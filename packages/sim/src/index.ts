@@ -4,7 +4,7 @@
  * @module @gwsim/sim
  */
 export { replay, parseSplitMode, parsePrecision } from "./replay/replay.js";
-export { replayParallel } from "./replay/parallel.js";
+export { replayParallel, replayTraceFile } from "./replay/parallel.js";
 export type { ParallelOptions } from "./replay/parallel.js";
 export { whatif, moveFlows } from "./replay/whatif.js";
 export type { WhatifOptions, WhatifReport, WhatifBackendRow, MoveRow, NewFailureRow, ShareSnapshot } from "./replay/whatif.js";

@@ -154,6 +154,25 @@ describe("replayParallel: workers read a trace file by chunks", () => {
     for (const workers of [2, 3]) expect(await replayTraceFile(objects, file, { seed: 8, workers, chunkBytes: 16_384, coreModule: fakeCore })).toEqual(expected);
   }, 60_000);
 
+  it("with the real core: the example world over a synthetic trace, 2 and 3 workers as one thread", async () => {
+    const { buildWorld, parseManifests } = await import("@gwsim/core");
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { parseSynthProfile } = await import("../synth/profile.js");
+    const { synthesize } = await import("../synth/synthesize.js");
+    const worldDir = new URL("../../../examples/world/", import.meta.url);
+    const manifests = readdirSync(worldDir).filter((f) => f.endsWith(".yaml")).sort()
+      .flatMap((f) => parseManifests(readFileSync(new URL(f, worldDir), "utf8"), { file: f }).objects);
+    const profile = parseSynthProfile(readFileSync(new URL("../../../examples/profiles/store.yaml", import.meta.url), "utf8"));
+    if (!profile.ok) throw new Error(JSON.stringify(profile.diagnostics));
+    const lines = [...synthesize(profile.profile, { count: 6000, seed: 4 })].map((r) => JSON.stringify(r));
+    lines.splice(100, 0, "{broken", "");
+    const file = write(`${lines.join("\n")}\n`);
+    const reader = readTrace(createReadStream(file), { file });
+    const expected = { report: await replay(buildWorld(manifests), reader, { seed: 6, split: "cookie" }), stats: reader.stats };
+    for (const workers of [2, 3])
+      expect(await replayTraceFile(manifests, file, { seed: 6, split: "cookie", workers, chunkBytes: 8192, startTogether: true })).toEqual(expected);
+  }, 60_000);
+
   it("a lane that cannot load its core module fails the replay", async () => {
     const file = write(messyJsonl(100));
     await expect(
