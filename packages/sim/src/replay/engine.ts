@@ -646,7 +646,8 @@ function addCounts(into: number[], from: readonly number[], remap: readonly numb
     const n = from[i];
     if (!n) continue;
     const j = remap ? remap[i]! : i;
-    into[j] = (into[j] ?? 0) + n;
+    while (into.length <= j) into.push(0); // packed: addToTimeline counts on every slot being a number
+    into[j]! += n;
   }
 }
 
