@@ -22,7 +22,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
-import { buildReport, newEngine, observe, type AggState } from "./engine.js";
+import { buildReport, mergeStates, newEngine, newState, observe, type AggState, type EngineConfig } from "./engine.js";
 import { engineConfig } from "./replay.js";
 import { requestOf } from "./request-class.js";
 import { laneHandler, type CoreModule, type FromWorker, type ToWorker, type WorkerInit } from "./lane.js";
@@ -171,7 +171,7 @@ async function replayRecords(
   const pool = await startPool(workers, init);
   try {
     const states = await runPool(pool, trace, options);
-    return buildReport(states, config);
+    return buildReport([mergedInPlace(states, config)], config);
   } finally {
     await Promise.all(pool.map((w) => w.stop()));
   }
@@ -411,7 +411,7 @@ async function replayChunks(objects: readonly unknown[], file: ChunkableFile, op
     const stats: TraceStats = { format: file.format, lines: 0, records: 0, bad: 0, badSamples: [] };
     if (file.options.file !== undefined) stats.file = file.options.file;
     const joined = await runChunks([local, ...threads], ranges, stats, options);
-    return { report: buildReport(await collectStates(joined), config), stats };
+    return { report: buildReport([mergedInPlace(await collectStates(joined), config)], config), stats };
   } finally {
     await Promise.all(threads.map((w) => w.stop()));
   }
@@ -491,4 +491,13 @@ function runChunks(lanes: Lane[], ranges: [number, number][], stats: TraceStats,
       );
     }
   });
+}
+
+/**
+ * The lanes' states added into the largest one (they are this replay's own copies): buildReport
+ * would copy every state into a fresh one. The report does not depend on the order.
+ */
+function mergedInPlace(states: AggState[], config: EngineConfig): AggState {
+  const sorted = [...states].sort((a, b) => b.requests - a.requests);
+  return sorted.slice(1).reduce((into, from) => mergeStates(into, from), sorted[0] ?? newState(config));
 }
