@@ -41,7 +41,7 @@ afterEach(async () => {
   }
   await Promise.all([...echoes.values()].map((e) => e.close()));
   rmSync(dir, { recursive: true, force: true });
-});
+}, 30_000); // a drain on a loaded 2-core machine has taken over vitest's default 10 s
 
 async function start(extra: string[] = []): Promise<RunningServe> {
   const r = await runServe(["-f", "world", "--listen", "80=127.0.0.1:0", "--listen", "443=127.0.0.1:0", "--endpoints", "endpoints.yaml", "--no-access-log", ...extra], dir);
