@@ -4,7 +4,7 @@
  * the work is skipped. Anything else goes through `normalizePath`. fast-path.test.ts checks
  * that both give the same answer on generated targets.
  */
-import { headerProblem, lowerCaseHeaders, normalizePath, setHeader, type Headers, type NormalizedPath } from "./normalize.js";
+import { headerProblem, lowerCaseHeaders, normalizePath, type Headers, type NormalizedPath } from "./normalize.js";
 
 /**
  * Segments of characters allowed raw in a path (RFC 3986 pchar, no `%`, `\`, `#`, controls),
@@ -47,9 +47,10 @@ export function readHeaders(raw: Record<string, string | string[]>): { headers: 
 const plainNames = new Set<string>();
 const PLAIN_NAMES_MAX = 1024;
 
+/** `__proto__` is left to the slow path, whose copy keeps it as an own property (normalize.ts setHeader). */
 function isPlainName(name: string): boolean {
   if (plainNames.has(name)) return true;
-  if (!PLAIN_NAME.test(name)) return false;
+  if (!PLAIN_NAME.test(name) || name === "__proto__") return false;
   if (plainNames.size < PLAIN_NAMES_MAX) plainNames.add(name);
   return true;
 }
@@ -60,7 +61,7 @@ export function readPlainHeaders(raw: Record<string, unknown>): { headers: Heade
   for (const name in raw) {
     const v = raw[name];
     if (typeof v !== "string" || !isPlainName(name) || !PLAIN_VALUE.test(v)) return null;
-    setHeader(out, name, v);
+    out[name] = v;
   }
   return { headers: out };
 }
