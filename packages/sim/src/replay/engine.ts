@@ -20,7 +20,6 @@ import {
   type EffectiveWeights,
 } from "./split.js";
 import { classOf, exampleOf } from "./request-class.js";
-import { forEachUser, newUserMap, setUserValue, type UserMap } from "./user-map.js";
 import { addToRow, forEachRow, newUserRows, type UserRows } from "./user-rows.js";
 import { formatObservedBackend, parseObservedBackend, sameBackend } from "./observed.js";
 import type {
@@ -52,7 +51,7 @@ interface BackendAgg {
    * a split's bitmask cannot hold (the CRD allows 16 backendRefs; hand-made tables may have more).
    * Everyone else who reached it is in the SplitUsers masks.
    */
-  extraUsers: UserMap;
+  extraUsers: Set<number>;
 }
 
 /**
@@ -95,7 +94,7 @@ interface MirrorAgg {
 
 interface TimelineBucketAgg {
   requests: number;
-  /** Requests per backend label (TimelineAgg.labels); a hole or 0: none. */
+  /** Requests per backend label (TimelineAgg.labels); 0: none. */
   counts: number[];
 }
 
@@ -326,7 +325,7 @@ function infoFor(engine: Engine, key: string, route: RouteRef | null, backends: 
     for (const w of precisionWarnings(names, written, effective, state.config.precision, routeLabel(route))) state.warnings.add(w);
   }
   backends.forEach((b, i) => {
-    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, extraUsers: newUserMap() });
+    if (!state.backends.has(keys[i]!)) state.backends.set(keys[i]!, { id: idOf(b), valid: b.valid, count: 0, extraUsers: new Set() });
   });
   const aggs = keys.map((k) => state.backends.get(k)!);
   const groupId = shareGroupId(keys, effective.weights);
@@ -454,7 +453,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
           // One row per user and split: the request offered every weighted backend its share
           // (requests), and reached `pick` (mask).
           addToRow(s.userRows, info.users.id, user, 1, pick < 31 ? 1 << pick : 0);
-          if (pick >= 31) setUserValue(agg.extraUsers, user, 1, s.userNames.length);
+          if (pick >= 31) agg.extraUsers.add(user);
         }
         if (info.share) info.share.count++;
         else {
@@ -728,13 +727,11 @@ export function mergeStates(into: AggState, from: AggState): AggState {
     }
     return id;
   });
-  const known = into.userNames.length;
   for (const [k, b] of from.backends) {
     let t = into.backends.get(k);
-    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, extraUsers: newUserMap() }));
+    if (!t) into.backends.set(k, (t = { id: b.id, valid: b.valid, count: 0, extraUsers: new Set() }));
     t.count += b.count;
-    const extra = t.extraUsers;
-    forEachUser(b.extraUsers, (u) => setUserValue(extra, remap[u]!, 1, known));
+    for (const u of b.extraUsers) t.extraUsers.add(remap[u]!);
   }
   const splitRemap: number[] = [];
   for (const [k, su] of from.splitUsers) {
@@ -903,12 +900,12 @@ function userFacts(s: AggState): UserFacts {
     }
     const extra = s.backends.get(key)?.extraUsers;
     if (extra) {
-      forEachUser(extra, (u) => {
+      for (const u of extra) {
         if (stamp[u] !== pass) {
           stamp[u] = pass;
           n++;
         }
-      });
+      }
     }
     reached.set(key, n);
     expected.set(key, expectedUsersOf(list, start, rowUser, rowRequests, { stamp, touched, counts, never, pass: () => ++pass }));

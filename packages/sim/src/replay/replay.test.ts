@@ -265,3 +265,28 @@ describe("observed backend names", () => {
     expect(parseObservedBackend(text)).toEqual(want);
   });
 });
+
+describe("replay: a rule with more backends than a user mask holds", () => {
+  it("counts the users of backends 31 and later exactly, in one state and merged from two", async () => {
+    const wide: FakeWorld = { "/w": { route: route("w"), backends: Array.from({ length: 40 }, (_, i) => ({ name: `b${i}` })) } };
+    const records = Array.from({ length: 4000 }, (_, i) => req("/w", { user: `u${i % 97}` }));
+    // What each backend was drawn for, request by request, straight from decide.
+    const usersOf = new Map<string, Set<string>>();
+    records.forEach((r, index) => {
+      const d = fakeDecide(wide, r, { seed: 7, index });
+      const set = usersOf.get(d.backend!.name) ?? new Set<string>();
+      set.add(r.user!);
+      usersOf.set(d.backend!.name, set);
+    });
+    const one = await replay(wide, records, { decide: fakeDecide, seed: 7 });
+    const config = { seed: 7, split: "random", precision: "exact" } as const;
+    const halves = [newEngine(config), newEngine(config)];
+    records.forEach((r, index) => observe(halves[index % 2]!, index, r, fakeDecide(wide, r, { seed: 7, index })));
+    const merged = buildReport([halves[0]!.state, halves[1]!.state], config);
+    for (const report of [one, merged]) {
+      for (let i = 0; i < 40; i++) expect(backend(report, `b${i}`)?.users ?? 0, `b${i}`).toBe(usersOf.get(`b${i}`)?.size ?? 0);
+    }
+    expect(merged.backends).toEqual(one.backends);
+    expect([...usersOf.keys()].some((name) => Number(name.slice(1)) >= 31)).toBe(true);
+  });
+});
