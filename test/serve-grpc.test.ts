@@ -9,21 +9,12 @@ import { buildWorld, decide, parseManifests, type Decision, type GatewayRequest,
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { client, ECHO, grpc, NOPE, SERVICE, startGrpcBackend, unaryCall, type EchoClient, type GrpcBackend, type Reply } from "./helpers/grpc.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
 
 const BACKENDS = ["unary", "canary", "stream", "a", "b"] as const;
 
-const WORLD = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gwsim}
-spec: {controllerName: gwsim.dev/simulator}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: app}
-spec:
-  gatewayClassName: gwsim
-  listeners:
-  - {name: h2c, protocol: HTTP, port: 80}
+const WORLD = `${edgeGateway(`
+  - {name: h2c, protocol: HTTP, port: 80}`)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
@@ -207,17 +198,7 @@ describe("serve: gRPC through GRPCRoutes (grpc-js clients and servers)", () => {
 describe("serve: gRPC to a TLS backend (BackendTLSPolicy, HTTP/2 over TLS)", () => {
   const CERT = EXAMPLE_CERT;
   const KEY = EXAMPLE_KEY;
-  const world = (hostname: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gwsim}
-spec: {controllerName: gwsim.dev/simulator}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: app}
-spec:
-  gatewayClassName: gwsim
-  listeners: [{name: h2c, protocol: HTTP, port: 80}]
+  const world = (hostname: string) => `${edgeGateway(`[{name: h2c, protocol: HTTP, port: 80}]`)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute

@@ -11,6 +11,7 @@ import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js
 import { startEcho, type EchoServer } from "./helpers/echo.js";
 import { backend, fakeWorld, forwardTo, httpListener, service } from "./helpers/serve-world.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
 
 const open: { gateways: LiveGateway[]; echoes: EchoServer[]; h2: http2.Http2Server[] } = { gateways: [], echoes: [], h2: [] };
 
@@ -130,17 +131,7 @@ describe("serve: WebSocket over HTTP/2 (RFC 8441 extended CONNECT), real core", 
   const CERT = EXAMPLE_CERT;
   const KEY = EXAMPLE_KEY;
 
-  const WORLD = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gwsim}
-spec: {controllerName: gwsim.dev/simulator}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: app}
-spec:
-  gatewayClassName: gwsim
-  listeners: [{name: http, protocol: HTTP, port: 80}]
+  const WORLD = `${edgeGateway(`[{name: http, protocol: HTTP, port: 80}]`)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests, type Decision } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
 
 const CERT = EXAMPLE_CERT;
 const KEY = EXAMPLE_KEY;
@@ -22,20 +23,10 @@ metadata: {name: ${name}, namespace: infra}
 spec: {ports: [{name: p, port: ${port}, protocol: ${protocol}}]}
 `;
 
-const WORLD = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gwsim}
-spec: {controllerName: gwsim.dev/simulator}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: infra}
-spec:
-  gatewayClassName: gwsim
-  listeners:
+const WORLD = `${edgeGateway(`
   - {name: pass, port: 443, protocol: TLS, hostname: "*.pass.example.com", tls: {mode: Passthrough}, allowedRoutes: {kinds: [{kind: TLSRoute}]}}
   - {name: db, port: 9000, protocol: TCP, allowedRoutes: {kinds: [{kind: TCPRoute}]}}
-  - {name: dns, port: 9053, protocol: UDP, allowedRoutes: {kinds: [{kind: UDPRoute}]}}
+  - {name: dns, port: 9053, protocol: UDP, allowedRoutes: {kinds: [{kind: UDPRoute}]}}`, "infra")}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: TLSRoute

@@ -4,6 +4,7 @@ import { buildWorld, decide, parseManifests, type World } from "../packages/core
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { wilson } from "../packages/sim/src/stats/wilson.js";
 import { request, startEcho, type EchoServer } from "./helpers/echo.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
 
 const Z99 = 2.5758293035489;
 
@@ -12,18 +13,8 @@ function splitWorld(weights: Record<string, number>): World {
   const services = Object.keys(weights)
     .map((name) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: app}\nspec:\n  ports: [{name: http, port: 8080}]\n`)
     .join("");
-  const text = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gwsim}
-spec: {controllerName: gwsim.dev/simulator}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: app}
-spec:
-  gatewayClassName: gwsim
-  listeners:
-  - {name: http, protocol: HTTP, port: 80}
+  const text = `${edgeGateway(`
+  - {name: http, protocol: HTTP, port: 80}`)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

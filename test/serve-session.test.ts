@@ -9,6 +9,7 @@ import { buildWorld, decide, parseManifests, type Decision, type World } from ".
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { encodeToken, generatedName } from "../packages/sim/src/serve/session.js";
 import { request, startEcho, type EchoServer } from "./helpers/echo.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
 
 const ENDPOINTS: Record<string, number> = { cart: 3, api: 3, gen: 3, a: 2, b: 2, plain: 2, flaky: 2 };
 
@@ -16,17 +17,7 @@ const rule = (path: string, backends: string, extra = "") => `  - matches: [{pat
 ${extra}    backendRefs: [${backends}]
 `;
 
-const WORLD = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gwsim}
-spec: {controllerName: gwsim.dev/simulator}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: app}
-spec:
-  gatewayClassName: gwsim
-  listeners: [{name: http, protocol: HTTP, port: 80}]
+const WORLD = `${edgeGateway(`[{name: http, protocol: HTTP, port: 80}]`)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
