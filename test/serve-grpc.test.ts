@@ -9,7 +9,7 @@ import { buildWorld, decide, parseManifests, type Decision, type GatewayRequest,
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { client, ECHO, grpc, NOPE, SERVICE, startGrpcBackend, unaryCall, type EchoClient, type GrpcBackend, type Reply } from "./helpers/grpc.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
-import { edgeGateway } from "./helpers/gateway-yaml.js";
+import { backendTLS, edgeGateway } from "./helpers/gateway-yaml.js";
 
 const BACKENDS = ["unary", "canary", "stream", "a", "b"] as const;
 
@@ -213,22 +213,7 @@ kind: Service
 metadata: {name: grpcs, namespace: app}
 spec: {ports: [{name: grpcs, port: 9443}]}
 ---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: store-ca, namespace: app}
-data:
-  ca.crt: |
-${CERT.trim().split("\n").map((l) => `    ${l}`).join("\n")}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: grpcs-tls, namespace: app}
-spec:
-  targetRefs: [{group: "", kind: Service, name: grpcs}]
-  validation:
-    caCertificateRefs: [{group: "", kind: ConfigMap, name: store-ca}]
-    hostname: ${hostname}
-`;
+${backendTLS("grpcs", hostname, CERT)}`;
   let backend: GrpcBackend;
   const gateways: LiveGateway[] = [];
   const clients: EchoClient[] = [];

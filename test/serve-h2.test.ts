@@ -11,7 +11,7 @@ import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js
 import { startEcho, type EchoServer } from "./helpers/echo.js";
 import { backend, fakeWorld, forwardTo, httpListener, service } from "./helpers/serve-world.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
-import { edgeGateway } from "./helpers/gateway-yaml.js";
+import { backendTLS, edgeGateway } from "./helpers/gateway-yaml.js";
 
 const open: { gateways: LiveGateway[]; echoes: EchoServer[]; h2: http2.Http2Server[] } = { gateways: [], echoes: [], h2: [] };
 
@@ -160,22 +160,7 @@ kind: Service
 metadata: {name: wss, namespace: app}
 spec: {ports: [{name: wss, port: 8443, appProtocol: kubernetes.io/wss}]}
 ---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: store-ca, namespace: app}
-data:
-  ca.crt: |
-${CERT.trim().split("\n").map((l) => `    ${l}`).join("\n")}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: wss-tls, namespace: app}
-spec:
-  targetRefs: [{group: "", kind: Service, name: wss}]
-  validation:
-    caCertificateRefs: [{group: "", kind: ConfigMap, name: store-ca}]
-    hostname: store.example.com
-`;
+${backendTLS("wss", "store.example.com", CERT)}`;
 
   /** An HTTP/1.1 WebSocket backend (plain or TLS): checks the handshake, echoes frames prefixed with its name. */
   async function wsBackend(name: string, secure: boolean): Promise<{ address: string; seen: { url: string; host: string; via: string | undefined; servername: string | null }[] }> {
