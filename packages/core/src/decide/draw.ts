@@ -40,38 +40,32 @@ function drawAfterPrefix(seed: number, index: number): number {
     let n = writeInteger(CODES, 0, seed);
     CODES[n++] = 58; // ":"
     if (tens > 0) n = writeInteger(CODES, n, tens);
-    mixPrefix(CODES, n, PREFIX);
+    mix(INITIAL, CODES, n, 0, PREFIX);
     prefixSeed = seed;
     prefixTens = tens;
   }
-  let a = PREFIX[0]!;
-  let b = PREFIX[1]!;
-  let c = PREFIX[2]!;
-  let d = PREFIX[3]!;
-  // The last digit, then the 20 discarded rounds (tycheiCodes' loop from there on).
-  const last = 48 + (index - tens * 10);
-  for (let k = 0; k < 21; k++) {
-    b ^= k === 0 ? last : 0;
-    b = (b << 25) ^ (b >>> 7) ^ c;
-    c = (c - d) | 0;
-    d = (d << 24) ^ (d >>> 8) ^ a;
-    a = (a - b) | 0;
-    b = (b << 20) ^ (b >>> 12) ^ c;
-    c = (c - d) | 0;
-    d = (d << 16) ^ (c >>> 16) ^ a;
-    a = (a - b) | 0;
-  }
-  return nextOf(a, b, c, d);
+  // The last digit, then the 20 discarded rounds.
+  LAST[0] = 48 + (index - tens * 10);
+  return mix(PREFIX, LAST, 1, 20, null);
 }
 
-/** tycheiCodes' mixing of `codes[0..length)` alone (no discarded rounds), into `out` as [a, b, c, d]. */
-function mixPrefix(codes: Int32Array, length: number, out: Int32Array): void {
-  let a = 0;
-  let b = 0;
-  let c = 2654435769 | 0;
-  let d = 1367130551;
-  for (let k = 0; k < length; k++) {
-    b ^= codes[k]!;
+/** The generator's state before any character: seedrandom's XorGen constructor. */
+const INITIAL = Int32Array.of(0, 0, 2654435769 | 0, 1367130551);
+const LAST = new Int32Array(1);
+
+/**
+ * Tyche-i's rounds from `state` [a, b, c, d]: one per code of `codes[0..length)` mixed in, then
+ * `discards` more with nothing mixed in (seedrandom's constructor discards 20). The state after
+ * goes to `out` (and NaN is returned); without one, the generator's next() from it is returned.
+ */
+function mix(state: Int32Array, codes: Int32Array, length: number, discards: number, out: Int32Array | null): number {
+  let a = state[0]!;
+  let b = state[1]!;
+  let c = state[2]!;
+  let d = state[3]!;
+  const rounds = length + discards;
+  for (let k = 0; k < rounds; k++) {
+    b ^= k < length ? codes[k]! : 0;
     b = (b << 25) ^ (b >>> 7) ^ c;
     c = (c - d) | 0;
     d = (d << 24) ^ (d >>> 8) ^ a;
@@ -81,10 +75,12 @@ function mixPrefix(codes: Int32Array, length: number, out: Int32Array): void {
     d = (d << 16) ^ (c >>> 16) ^ a;
     a = (a - b) | 0;
   }
+  if (out === null) return nextOf(a, b, c, d);
   out[0] = a;
   out[1] = b;
   out[2] = c;
   out[3] = d;
+  return Number.NaN;
 }
 
 /** Scratch for seed strings (two safe integers and a colon need at most 35 codes). */
@@ -119,24 +115,7 @@ export function tycheiFirst(seed: string): number {
 
 /** tycheiFirst of the string whose UTF-16 codes are `codes[0..length)`. */
 function tycheiCodes(codes: Int32Array, length: number): number {
-  let a = 0;
-  let b = 0;
-  let c = 2654435769 | 0;
-  let d = 1367130551;
-  // Mix in the string, then discard 20 values (seedrandom's XorGen constructor).
-  const rounds = length + 20;
-  for (let k = 0; k < rounds; k++) {
-    b ^= k < length ? codes[k]! : 0;
-    b = (b << 25) ^ (b >>> 7) ^ c;
-    c = (c - d) | 0;
-    d = (d << 24) ^ (d >>> 8) ^ a;
-    a = (a - b) | 0;
-    b = (b << 20) ^ (b >>> 12) ^ c;
-    c = (c - d) | 0;
-    d = (d << 16) ^ (c >>> 16) ^ a;
-    a = (a - b) | 0;
-  }
-  return nextOf(a, b, c, d);
+  return mix(INITIAL, codes, length, 20, null);
 }
 
 /** The generator's next() from state [a, b, c, d], as a number in [0, 1). */
