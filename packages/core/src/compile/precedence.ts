@@ -76,6 +76,18 @@ const NAME_STEP: PrecedenceStep<CommonKey> = {
   because: (a, b) => `${a.nsName} sorts before ${b.nsName} (same age)`,
 };
 
+/** Route kinds with rules and matches: the last two steps, in list order. */
+const RULE_ORDER_STEP: PrecedenceStep<{ ruleIndex: number }> = {
+  name: "rule order",
+  compare: (a, b) => a.ruleIndex - b.ruleIndex,
+  because: (a, b) => `earlier rule in the route (${a.ruleIndex} vs ${b.ruleIndex})`,
+};
+const MATCH_ORDER_STEP: PrecedenceStep<{ matchIndex: number }> = {
+  name: "match order",
+  compare: (a, b) => a.matchIndex - b.matchIndex,
+  because: (a, b) => `earlier match in the rule (${a.matchIndex} vs ${b.matchIndex})`,
+};
+
 export const PRECEDENCE_STEPS: readonly PrecedenceStep[] = [
   // 0. Hostnames (HTTPRouteSpec.hostnames). Only routes of different hostname groups differ
   //    here (see hostnameFallthrough in decide).
@@ -118,18 +130,10 @@ export const PRECEDENCE_STEPS: readonly PrecedenceStep[] = [
   AGE_STEP,
   // 8. "{namespace}/{name}" alphabetically, as one string.
   NAME_STEP,
-  {
-    // 9. Within a route, the first rule in list order.
-    name: "rule order",
-    compare: (a, b) => a.ruleIndex - b.ruleIndex,
-    because: (a, b) => `earlier rule in the route (${a.ruleIndex} vs ${b.ruleIndex})`,
-  },
-  {
-    // 10. Within a rule, the first match in list order.
-    name: "match order",
-    compare: (a, b) => a.matchIndex - b.matchIndex,
-    because: (a, b) => `earlier match in the rule (${a.matchIndex} vs ${b.matchIndex})`,
-  },
+  // 9. Within a route, the first rule in list order.
+  RULE_ORDER_STEP,
+  // 10. Within a rule, the first match in list order.
+  MATCH_ORDER_STEP,
 ];
 
 /** The precedence comparator: negative when `a` takes precedence. Total over distinct keys. */
@@ -201,16 +205,8 @@ export const GRPC_PRECEDENCE_STEPS: readonly PrecedenceStep<GrpcPrecedenceKey>[]
   },
   AGE_STEP,
   NAME_STEP,
-  {
-    name: "rule order",
-    compare: (a, b) => a.ruleIndex - b.ruleIndex,
-    because: (a, b) => `earlier rule in the route (${a.ruleIndex} vs ${b.ruleIndex})`,
-  },
-  {
-    name: "match order",
-    compare: (a, b) => a.matchIndex - b.matchIndex,
-    because: (a, b) => `earlier match in the rule (${a.matchIndex} vs ${b.matchIndex})`,
-  },
+  RULE_ORDER_STEP,
+  MATCH_ORDER_STEP,
 ];
 
 export function compareGrpcPrecedence(a: GrpcPrecedenceKey, b: GrpcPrecedenceKey): number {
