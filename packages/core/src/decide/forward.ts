@@ -10,6 +10,7 @@ import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 import { applyFilters, type FilterContext, type FilterResult } from "./filters/index.js";
 import { draw, pickWeight } from "./draw.js";
 import { fail } from "./listener.js";
+import { readSession } from "./session.js";
 import type { RequestView } from "./request.js";
 import type { MatchRuntime, RuleRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
@@ -74,7 +75,9 @@ export function applyRule(
     withFilterEffects(out, ruleResult);
   }
 
-  if (r.backends.length === 0 || r.totalWeight <= 0) {
+  // A rule without sessionPersistence reads no cookie: the check is all it pays.
+  const pinned = r.sessionPersistence ? readSession(ctx, req.headers, req.timeMs, r, out) : -1;
+  if (pinned < 0 && (r.backends.length === 0 || r.totalWeight <= 0)) {
     const { rule, route } = target;
     const message =
       rule.backends.length === 0
@@ -82,7 +85,8 @@ export function applyRule(
         : `every backendRef of rule ${rule.index} of ${route.namespace}/${route.name} has weight 0: 500`;
     return fail(out, ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
-  const index = pickBackend(ctx, r);
+  // A session pins its backend even at weight 0 (GEP-1619), so the draw is skipped.
+  const index = pinned >= 0 ? pinned : pickBackend(ctx, r);
   if (lean && r.allValid && !r.backendFilters) {
     // What the lean path below comes to, without reading the backend object.
     out.backend = r.ids[index]!;
@@ -92,14 +96,14 @@ export function applyRule(
   }
   const backend = r.backends[index]!;
   out.backend = lean ? r.ids[index]! : idOf(backend);
-  if (notes) notes.push(pickNote(ctx, target.rule, backend, r));
+  if (notes) notes.push(pinned >= 0 ? `backend ${backendLabel(backend)}: weight ${backend.weight} of ${target.rule.totalWeight}, pinned by the session (no draw)` : pickNote(ctx, target.rule, backend, r));
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
       outcome: "error",
       status: 500,
       reason,
-      message: `backend ${backendLabel(backend)} is invalid (${reason}${backend.message ? `: ${backend.message}` : ""}); its share of traffic answers 500`,
+      message: `backend ${backendLabel(backend)} is invalid (${reason}${backend.message ? `: ${backend.message}` : ""}); ${pinned >= 0 ? "the session pinned to it answers 500" : "its share of traffic answers 500"}`,
     });
   }
   let forwarded: Decision["forwarded"];

@@ -64,6 +64,26 @@ export interface BackendTLS {
   clientCertificate: string | null;
 }
 
+/**
+ * The session of a rule with `sessionPersistence` (GEP-1619), as `decide` read it from the
+ * request (decide/session.ts). Present only on decisions whose matched rule has one.
+ */
+export interface SessionDecision {
+  type: "Cookie" | "Header";
+  /** The cookie or header that carries the session token. */
+  name: string;
+  /**
+   * What the request presented: a `valid` token (it pins the backend), an `expired` one (past
+   * absoluteTimeout), an `unknown` one (malformed, or naming no backend of this rule), or null
+   * (no token).
+   */
+  presented: "valid" | "expired" | "unknown" | null;
+  /** The token chose the backend (the weighted draw was skipped); false: a new session starts. */
+  pinned: boolean;
+  /** The endpoint the valid token names, which the data plane keeps while it still serves; else null. */
+  endpoint: string | null;
+}
+
 export interface Decision {
   id?: unknown;
   outcome: Outcome;
@@ -80,6 +100,8 @@ export interface Decision {
   timeouts: { request?: string; backendRequest?: string } | null;
   retry: { attempts?: number; backoff?: string; codes?: number[] } | null;
   sessionPersistence: unknown | null;
+  /** The session read from the request, when the rule has `sessionPersistence` (absent otherwise). */
+  session?: SessionDecision | null;
   backendTLS: BackendTLS | null;
   /** Filled only when asked for (`explain: true`). */
   explain?: string[];
