@@ -37,3 +37,5 @@ export { compareGrpcPrecedence, grpcPrecedenceReason, GRPC_PRECEDENCE_STEPS, com
 export type { GrpcPrecedenceKey, StreamPrecedenceKey, CompiledGrpcMatch, CompiledGrpcGroup, CompiledGrpcRoutes, CompiledStreamGroup, CompiledStreamRoutes, CompiledMesh, CompiledMeshService, CompiledMeshPort, CompiledMeshRoutes } from "./compile/index.js";
 export { selectorMatches } from "./resolve/selector.js";
 export type { LabelSelectorIn as LabelSelector } from "./resolve/input.js";
+export { encodeSessionToken, decodeSessionToken, sessionCookieName, presentedSessionTokens, SESSION_TOKEN_PREFIX } from "./decide/session.js";
+export type { SessionToken, SessionTokenInput } from "./decide/session.js";
