@@ -173,6 +173,12 @@ export interface Engine {
   wrr: Map<string, number[]>;
   /** Fill Observation.probabilities (what-if needs them; a plain replay does not). */
   probabilities: boolean;
+  /**
+   * The `cookie` mode's jar, when the weights can change between requests (a rollout's steps,
+   * which share one): `<rule>\u0000<user>` → the backend key the user's session is on. Without
+   * it a session is the first-visit draw, which with fixed weights is the same backend every time.
+   */
+  sessions: Map<string, string> | null;
   routeKeys: Map<string, RouteSlot[]>;
   /** Slots by the decision's route object, when decide shares one per rule (lean decisions). */
   slotOfRef: Map<RouteRef, RouteSlot>;
@@ -223,12 +229,13 @@ export function newState(config: EngineConfig): AggState {
   };
 }
 
-export function newEngine(config: EngineConfig, options: { probabilities?: boolean } = {}): Engine {
+export function newEngine(config: EngineConfig, options: { probabilities?: boolean; sessions?: Map<string, string> } = {}): Engine {
   return {
     state: newState(config),
     splitInfo: new Map(),
     wrr: new Map(),
     probabilities: options.probabilities ?? false,
+    sessions: options.sessions ?? null,
     routeKeys: new Map(),
     slotOfRef: new Map(),
     noRoute: { kind: "", namespace: "", rule: null, key: "-", row: null, info: null, idsOf: null, ids: [] },
@@ -373,7 +380,19 @@ function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRec
       engine.state.unkeyed++;
       return drawnPick(engine, info, index, decidedIdx);
     }
-    return pickByUniform(weights, total, seededUniform(seed, "cookie", info.key, record.user));
+    const jar = engine.sessions;
+    if (jar === null) return pickByUniform(weights, total, seededUniform(seed, "cookie", info.key, record.user));
+    // A session stays on its backend while the rule still lists it, even at weight 0 (GEP-1619,
+    // "Traffic Splitting"); otherwise the user starts a session with the weights of the moment.
+    const session = `${info.key}\u0000${record.user}`;
+    const on = jar.get(session);
+    if (on !== undefined) {
+      const at = info.keys.indexOf(on);
+      if (at >= 0) return at;
+    }
+    const pick = pickByUniform(weights, total, seededUniform(seed, "cookie", info.key, record.user));
+    if (pick >= 0) jar.set(session, info.keys[pick]!);
+    return pick;
   }
   const value = hashKeyOf(split.slice(5), record);
   if (value === undefined) {

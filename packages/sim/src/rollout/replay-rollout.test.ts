@@ -6,6 +6,7 @@ import type { TraceRecord } from "../replay/types.js";
 import { parseRolloutFile } from "./parse.js";
 import { parseErrorRate, replayRollout, schedule, type RolloutReplayOptions } from "./replay-rollout.js";
 import { rolloutSteps } from "./steps.js";
+import { pickByUniform, seededUniform } from "../replay/split.js";
 import type { RolloutPlan, RolloutStep } from "./types.js";
 
 const T0 = Date.parse("2026-11-26T10:00:00Z");
@@ -139,6 +140,46 @@ describe("replayRollout", () => {
     ["store/x=", { ok: false }],
   ])("parseErrorRate(%s)", (spec, want) => {
     expect(parseErrorRate(spec)).toMatchObject(want);
+  });
+
+  it("cookie mode: a session outlives its step and stays on its backend, even at weight 0; new sessions take the weights of their step", async () => {
+    const old = Array.from({ length: 80 }, (_, i) => `old-${i}`);
+    const fresh = Array.from({ length: 80 }, (_, i) => `new-${i}`);
+    // Each old user once per step (25 %, then 50 %, then v2 at weight 0); new users only at 50 %.
+    const trace = [...old.map((u) => req(1, u)), ...old.map((u) => req(15, u)), ...fresh.map((u) => req(16, u)), ...old.map((u) => req(40, u))];
+    const backendCounts = (s: { report: { backends: { name: string; count: number }[] } }) =>
+      Object.fromEntries(s.report.backends.map((b) => [b.name, b.count]).filter(([, n]) => n));
+    const sticky = await replayRollout(plan, trace, opts({ pauseMs: 20_000, split: "cookie" }));
+    const [s0, s1, s2] = sticky.steps;
+    // The first-visit draw, as the jar-less cookie mode makes it (docs/decisions.md).
+    const firstOnV2 = (users: string[], weights: number[]) =>
+      users.filter((u) => pickByUniform(weights, 100, seededUniform(4, "cookie", "HTTPRoute/ns/checkout/0", u)) === 1).length;
+    const oldOnV2 = firstOnV2(old, [75, 25]);
+    expect(oldOnV2).toBeGreaterThan(5); // the test needs users on both sides
+    expect(backendCounts(s0!)).toEqual({ v1: 80 - oldOnV2, v2: oldOnV2 });
+    const freshOnV2 = firstOnV2(fresh, [50, 50]);
+    expect(backendCounts(s1!)).toEqual({ v1: 160 - oldOnV2 - freshOnV2, v2: oldOnV2 + freshOnV2 });
+    // Promoted with v2 at weight 0: the sessions on v2 stay there.
+    expect(backendCounts(s2!)).toEqual({ v1: 80 - oldOnV2, v2: oldOnV2 });
+    // Only the promotion (v1 counted as the new version too) has users meet both: those on v1.
+    expect(sticky.overall.exposure.usersBoth).toBe(80 - oldOnV2);
+
+    // Without sticky sessions, the weight changes move users: some meet both versions.
+    const random = await replayRollout(plan, trace, opts({ pauseMs: 20_000, split: "random" }));
+    expect(random.overall.exposure.usersBoth).toBeGreaterThan(80 - oldOnV2);
+    expect(backendCounts(random.steps[2]!)).toEqual({ v1: 80 });
+  });
+
+  it("cookie mode: a session on a backend the rule no longer lists starts again with the step's weights", async () => {
+    const moved: RolloutPlan = {
+      ...plan,
+      steps: [step("half", splitWorld(50, 50), "timed", 10_000), step("v2 only", worldObjects({ "/c": { route: route("checkout"), backends: [{ name: "v2", weight: 1 }] } }) as unknown as ManifestObject[], "end", null)],
+    };
+    const users = Array.from({ length: 40 }, (_, i) => `u${i}`);
+    const trace = [...users.map((u) => req(1, u)), ...users.map((u) => req(20, u)), ...users.map((u) => req(21, u))];
+    const r = await replayRollout(moved, trace, opts({ split: "cookie" }));
+    expect(r.steps[1]!.report.backends.filter((b) => b.count).map((b) => [b.name, b.count])).toEqual([["v2", 80]]);
+    expect(r.steps[0]!.report.backends.find((b) => b.name === "v1")!.count).toBeGreaterThan(0);
   });
 
   it("the bundled Argo example over a synthetic day: exposure grows with the weights, figures agree within noise", async () => {

@@ -353,6 +353,8 @@ export async function replayRollout<W = unknown>(
 
   let windows: Window[] | null = null;
   const lanes = new Map<number, { engine: Engine; world: W | null; exposure: ExposureAgg; window: Window }>();
+  // Sticky sessions outlive a step: one cookie jar for all of them.
+  const sessions = config.split === "cookie" ? new Map<string, string>() : undefined;
   const overall = newExposure([], []);
   let untimed = 0;
   let index = 0;
@@ -364,7 +366,7 @@ export async function replayRollout<W = unknown>(
     if (!lane) {
       const canary = w.step ? w.step.canary : [];
       const stable = w.step ? w.step.stable : plan.steps[0]?.stable ?? [];
-      lane = { engine: newEngine(config, { probabilities: true }), world: null, exposure: newExposure(canary, stable), window: w };
+      lane = { engine: newEngine(config, { probabilities: true, sessions }), world: null, exposure: newExposure(canary, stable), window: w };
       lanes.set(w.index, lane);
     }
     lane.world ??= build([...(w.step ? w.step.objects : plan.before)]);
