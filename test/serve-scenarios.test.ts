@@ -6,8 +6,9 @@
  * same request), and what the client and the echo backend saw agrees with that decision.
  *
  * Skipped, with the reason in the title: cases that decide in a world with objects removed,
- * that present a client certificate (the case has no private key to handshake with), or whose
- * connection has no listener to reach.
+ * that present a client certificate (the case has no private key to handshake with), that
+ * decide at a given `time` (serve decides at its clock's), or whose connection has no listener
+ * to reach.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import http from "node:http";
@@ -116,7 +117,15 @@ describe.each(folders)("%s (live)", (folder) => {
     const request = { ...spec.defaults, ...c.request } as GatewayRequest;
     const scheme = request.scheme ?? "http";
     const port = request.port ?? (scheme === "https" ? 443 : 80);
-    const skip = c.remove ? "decides in a world with objects removed" : request.clientCertificate ? "presents a client certificate" : scheme !== "http" && scheme !== "https" ? `scheme ${scheme}` : null;
+    const skip = c.remove
+      ? "decides in a world with objects removed"
+      : request.clientCertificate
+        ? "presents a client certificate"
+        : request.time !== undefined
+          ? "decides at a given time (a live request is decided at the clock's)"
+          : scheme !== "http" && scheme !== "https"
+            ? `scheme ${scheme}`
+            : null;
     return { i, c, request: { ...request, scheme, port }, skip };
   });
 

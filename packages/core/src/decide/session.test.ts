@@ -201,6 +201,18 @@ describe("decide with a session", () => {
     expect(pin(svc("b", 8081))).toBe(false);
   });
 
+  it("without a request time, absoluteTimeout is not checked (decide has no clock)", () => {
+    const w = worldOf([
+      { name: "b0", weight: 0 },
+      { name: "b1", weight: 1 },
+    ]);
+    const cookie = `s=${encodeSessionToken({ backend: svc("b0"), issuedAtMs: 0 })}`;
+    const d = decide(w, req({ headers: { cookie } }), { explain: true });
+    expect(d.backend?.name).toBe("b0");
+    expect(d.explain!.join("\n")).toMatch(/absoluteTimeout not checked: the request has no time/);
+    expect(decide(w, req({ time: T0, headers: { cookie } })).session?.presented).toBe("expired");
+  });
+
   it("absoluteTimeout 0s sets no limit", () => {
     const w = worldOf(
       [

@@ -274,7 +274,7 @@ class Flight implements ResponseHandler {
     this.key = x.backend!;
     this.policy = d.retry ? retryPolicy(d.retry) : null;
     this.backendMs = d.timeouts ? timeoutMs(d.timeouts.backendRequest) : null;
-    this.session = d.sessionPersistence ? sessionOf(d, x.request.headers, addresses, Date.now(), x.request.scheme === "https") : null;
+    this.session = d.session ? sessionOf(d, x.request.headers, addresses, Date.now(), x.request.scheme === "https") : null;
   }
 
   start(): void {
@@ -376,11 +376,11 @@ class Flight implements ResponseHandler {
     }
   }
 
-  /** The backend's head as the client gets it: edits applied, and the session started or moved when it did not stay put. */
+  /** The backend's head as the client gets it: edits applied, and the session started, or moved when it did not stay put. */
   private clientHead(headers: string[]): string[] {
     const list = responseHeaderList(headers, this.d.responseHeaders);
     const session = this.session;
-    if (session && session.endpoint !== this.x.endpoint) list.push(...sessionField(session, this.x.endpoint!, Date.now()));
+    if (session && (session.renew || session.endpoint !== this.x.endpoint)) list.push(...sessionField(session, this.d.backend!, this.x.endpoint!, Date.now()));
     return list;
   }
 

@@ -83,6 +83,9 @@ export function handleHttp(ctx: HttpContext, fe: FrontendInfo, req: AnyRequest, 
     mirrors: 0,
     aborted: false,
   };
+  // The core checks time-bound state (a session's absoluteTimeout, certificate validity) at the
+  // request's time: a live request is decided at the clock's.
+  request.time = x.started;
   ctx.track(1);
   let finished = false;
   let flight: { closed(): void } | null = null;

@@ -7,7 +7,8 @@ import { endpointsFromManifests, parseEndpointsFile, RoundRobin } from "./endpoi
 import { applyHeaderEdits, requestHeaders, responseHeaders } from "./headers.js";
 import { parseListen } from "./listen.js";
 import { accessLogLine, accessLogRecord } from "./log.js";
-import { decodeToken, encodeToken } from "./session.js";
+import { decodeSessionToken, encodeSessionToken, type Decision } from "@gwsim/core";
+import { sessionField, sessionOf } from "./session.js";
 import type { Exchange } from "./types.js";
 import { backoffFor, mirrorFires } from "./forward.js";
 import { hostnameScore, listenerForServerName, parseClientHello } from "./tls.js";
@@ -217,22 +218,51 @@ describe("access log line", () => {
   });
 });
 
-describe("session tokens", () => {
-  it("decode(encode(endpoint, t)) gives the endpoint and t to the second; any other text decodes to null or to what it says, never throws", () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.constant("127.0.0.1:8080"), fc.constant("[fd00::1]:443"), fc.string({ minLength: 1 })), fc.integer({ min: 0, max: 4_102_444_800_000 }), (endpoint, t) => {
-        expect(decodeToken(encodeToken(endpoint, t))).toEqual({ endpoint, issuedAtMs: Math.floor(t / 1000) * 1000 });
-      }),
-      { numRuns: 200 },
-    );
-    fc.assert(
-      fc.property(fc.string(), (text) => {
-        const d = decodeToken(text);
-        if (d !== null) expect(encodeToken(d.endpoint, d.issuedAtMs).startsWith("g1.")).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-    expect(decodeToken("garbage")).toBeNull();
-    expect(decodeToken("g1.")).toBeNull();
+describe("session plans (serve/session.ts)", () => {
+  const backend = { group: "", kind: "Service", namespace: "app", name: "a", port: 8080 };
+  const addresses = ["127.0.0.1:1001", "127.0.0.1:1002"];
+  const T = Date.parse("2026-01-01T00:00:00Z");
+  const g1 = (endpoint: string, ms: number) => `g1.${Buffer.from(`${endpoint}|${Math.floor(ms / 1000)}`).toString("base64url")}`;
+  const decision = (session: Decision["session"], sessionPersistence: unknown = { sessionName: "s" }) => ({ backend, session, sessionPersistence }) as unknown as Decision;
+  const cookie = (session: NonNullable<Decision["session"]>["presented"], pinned: boolean, endpoint: string | null = null) => ({ type: "Cookie" as const, name: "s", presented: session, pinned, endpoint });
+
+  it.each([
+    { about: "pinned, its endpoint serves: kept, no new token", d: decision(cookie("valid", true, "127.0.0.1:1002")), endpoint: "127.0.0.1:1002", renew: false },
+    { about: "pinned, its endpoint is gone: round robin, the session moves", d: decision(cookie("valid", true, "127.0.0.1:9")), endpoint: null, renew: false },
+    { about: "pinned to the backend only: round robin", d: decision(cookie("valid", true)), endpoint: null, renew: false },
+    { about: "no token: a new session", d: decision(cookie(null, false)), endpoint: null, renew: true },
+    { about: "expired: a new session", d: decision(cookie("expired", false)), endpoint: null, renew: true },
+  ])("$about", ({ d, endpoint, renew }) => {
+    expect(sessionOf(d, {}, addresses, T, false)).toEqual({ kind: "cookie", name: "s", endpoint, renew, maxAgeSeconds: null, secure: false });
+  });
+
+  it("no session in the decision, or no backend: no plan", () => {
+    expect(sessionOf(decision(undefined), {}, addresses, T, false)).toBeNull();
+    expect(sessionOf(decision(null), {}, addresses, T, false)).toBeNull();
+    expect(sessionOf({ ...decision(cookie(null, false)), backend: null }, {}, addresses, T, false)).toBeNull();
+  });
+
+  it("an earlier gwsim's g1 token keeps its endpoint when the backend has it and it is within absoluteTimeout; a new token follows", () => {
+    const d = decision(cookie("unknown", false), { sessionName: "s", absoluteTimeout: "1h" });
+    expect(sessionOf(d, { cookie: `s=${g1("127.0.0.1:1001", T - 60_000)}` }, addresses, T, false)).toMatchObject({ endpoint: "127.0.0.1:1001", renew: true });
+    expect(sessionOf(d, { cookie: `s=${g1("127.0.0.1:1001", T - 3_600_000)}` }, addresses, T, false)).toMatchObject({ endpoint: null });
+    expect(sessionOf(d, { cookie: `s=${g1("127.0.0.1:9", T)}` }, addresses, T, false)).toMatchObject({ endpoint: null });
+    expect(sessionOf(d, { cookie: `other=${g1("127.0.0.1:1001", T)}` }, addresses, T, false)).toMatchObject({ endpoint: null });
+  });
+
+  it("a header session; a Permanent cookie gets Max-Age; Secure over TLS", () => {
+    expect(sessionOf(decision({ type: "Header", name: "X-S", presented: null, pinned: false, endpoint: null }), {}, addresses, T, false)).toMatchObject({ kind: "header", name: "X-S" });
+    const permanent = decision(cookie(null, false), { sessionName: "s", absoluteTimeout: "1h30m", cookieConfig: { lifetimeType: "Permanent" } });
+    expect(sessionOf(permanent, {}, addresses, T, true)).toMatchObject({ maxAgeSeconds: 5400, secure: true });
+  });
+
+  it("the field the gateway sends names the backend and the endpoint that served, issued now", () => {
+    const plan = sessionOf(decision(cookie(null, false)), {}, addresses, T, true)!;
+    const [name, value] = sessionField(plan, backend, "127.0.0.1:1002", T + 1500);
+    expect(name).toBe("set-cookie");
+    expect(value).toMatch(/^s=g2\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+    expect(decodeSessionToken(value.slice(2).split(";")[0]!)).toEqual({ backend, endpoint: "127.0.0.1:1002", issuedAtMs: T + 1000 });
+    const header = sessionField({ ...plan, kind: "header", name: "X-S" }, backend, "127.0.0.1:1002", T);
+    expect(header).toEqual(["x-s", encodeSessionToken({ backend, endpoint: "127.0.0.1:1002", issuedAtMs: T })]);
   });
 });

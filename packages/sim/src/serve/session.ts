@@ -1,29 +1,24 @@
 /**
- * Session persistence (GEP-1619) as far as a data plane carries it: the rule's
- * `sessionPersistence` (from the decision) names a cookie or header; the gateway initiates the
- * session by sending a token that names the endpoint that served the request, and a later
- * request presenting the token goes to that endpoint again, as long as it is still an endpoint
- * of the backend the core picked for the request.
+ * Session persistence (GEP-1619) on the wire. The core reads the presented token and pins the
+ * backend it names (decision.session; packages/core/src/decide/session.ts); here the endpoint
+ * within that backend is kept, and the gateway initiates or moves the session by sending a token
+ * that names the backend and the endpoint that served the request.
  *
- * Which backend (Service) serves a request stays the core's weighted draw: with a split across
- * several backends, keeping a session on one of them needs the core to read the token
- * (docs/decisions.md, "Session persistence"). Here only the endpoint within the picked backend
- * is kept, the one choice the core leaves to the data plane.
+ * Tokens from an earlier gwsim (`g1.`: an endpoint only) still keep their endpoint when the
+ * draw lands on a backend that has it; the answer then carries a `g2.` token.
  */
-import { createHash } from "node:crypto";
-import type { Decision } from "@gwsim/core";
+import { decodeSessionToken, encodeSessionToken, presentedSessionTokens, type BackendId, type Decision } from "@gwsim/core";
 import { parseDuration } from "./duration.js";
 import type { HeaderRecord } from "./headers.js";
-
-/** The token format's version prefix: lets a later format tell old tokens apart. */
-const TOKEN_PREFIX = "g1.";
 
 export interface SessionPlan {
   kind: "cookie" | "header";
   /** Cookie or header name. */
   name: string;
-  /** The endpoint a valid presented token names, when it is an endpoint of the picked backend. */
+  /** The endpoint the presented token names, when it is an endpoint of the backend. */
   endpoint: string | null;
+  /** The core did not pin the backend: a new session starts, so the answer carries a token even if the endpoint stays. */
+  renew: boolean;
   /** Seconds for Max-Age (Permanent cookies), else null (a session cookie). */
   maxAgeSeconds: number | null;
   /** Cookie attribute Secure: the client reached the gateway over TLS. */
@@ -31,88 +26,47 @@ export interface SessionPlan {
 }
 
 interface SessionConfig {
-  sessionName?: string;
-  type?: string;
   absoluteTimeout?: string;
   cookieConfig?: { lifetimeType?: string };
 }
 
-/** The token: the endpoint address and when the session began, base64url; opaque to clients. */
-export function encodeToken(endpoint: string, issuedAtMs: number): string {
-  return TOKEN_PREFIX + Buffer.from(`${endpoint}|${Math.floor(issuedAtMs / 1000)}`, "utf8").toString("base64url");
-}
-
-export function decodeToken(token: string): { endpoint: string; issuedAtMs: number } | null {
-  if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const text = Buffer.from(token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8");
-  const bar = text.lastIndexOf("|");
-  const seconds = Number(text.slice(bar + 1));
-  if (bar <= 0 || !Number.isSafeInteger(seconds)) return null;
-  return { endpoint: text.slice(0, bar), issuedAtMs: seconds * 1000 };
-}
-
 /**
- * The cookie name when `sessionName` is unset: the spec asks for a generated unique name; this
- * one is derived from the route rule, so it is the same across restarts and reloads.
- */
-export function generatedName(d: Pick<Decision, "route">): string {
-  const r = d.route;
-  const id = r ? `${r.kind}/${r.namespace}/${r.name}/${r.rule}` : "";
-  return `gwsim-session-${createHash("sha256").update(id).digest("hex").slice(0, 12)}`;
-}
-
-/** Values of one cookie in a `cookie` request header (RFC 6265 §5.4: `name=value; name2=value2`). */
-function cookieValues(header: string | string[] | undefined, name: string): string[] {
-  const out: string[] = [];
-  for (const line of Array.isArray(header) ? header : header === undefined ? [] : [header]) {
-    for (const pair of line.split(";")) {
-      const eq = pair.indexOf("=");
-      if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-      out.push(pair.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1"));
-    }
-  }
-  return out;
-}
-
-/**
- * The session of a forwarded request, or null when its rule has none. A presented token counts
- * when it is well formed, within `absoluteTimeout` (for both lifetimes: Permanent cookies carry
- * it as Max-Age too, Session cookies only through the token) and names an endpoint of the
- * backend the core picked; the adapter never follows a token anywhere else.
+ * The session of a forwarded request, or null when its rule keeps none. The core has decided
+ * whether the presented token is valid (well formed, within absoluteTimeout at the request's
+ * time, naming one of the rule's backends); its endpoint is followed only while it is one of
+ * the backend's endpoints.
  */
 export function sessionOf(d: Decision, headers: HeaderRecord | undefined, addresses: readonly string[], nowMs: number, secure: boolean): SessionPlan | null {
-  const sp = d.sessionPersistence as SessionConfig | null;
-  if (!sp || typeof sp !== "object") return null;
-  const kind = sp.type === "Header" ? "header" : "cookie";
-  const name = sp.sessionName || (kind === "header" ? "" : generatedName(d));
-  // A header session needs a name the client knows; without sessionName there is none to use.
-  if (!name) return null;
-  const absoluteMs = sp.absoluteTimeout ? parseDuration(sp.absoluteTimeout) : null;
-  const presented = kind === "cookie" ? cookieValues(headers?.cookie, name) : valuesOf(headers?.[name.toLowerCase()]);
+  const s = d.session;
+  if (!s || !d.backend) return null;
+  const sp = (d.sessionPersistence ?? {}) as SessionConfig;
+  const absoluteMs = parseDuration(sp.absoluteTimeout);
   let endpoint: string | null = null;
-  for (const token of presented) {
-    const t = decodeToken(token);
-    if (!t || !addresses.includes(t.endpoint)) continue;
-    if (absoluteMs !== null && absoluteMs > 0 && nowMs - t.issuedAtMs > absoluteMs) continue;
-    endpoint = t.endpoint;
-    break;
-  }
-  const permanent = kind === "cookie" && sp.cookieConfig?.lifetimeType === "Permanent" && absoluteMs !== null;
-  return { kind, name, endpoint, maxAgeSeconds: permanent ? Math.floor(absoluteMs! / 1000) : null, secure };
+  if (s.pinned) endpoint = s.endpoint !== null && addresses.includes(s.endpoint) ? s.endpoint : null;
+  else if (s.presented === "unknown") endpoint = legacyEndpoint(s, headers ?? {}, addresses, nowMs, absoluteMs);
+  const permanent = s.type === "Cookie" && sp.cookieConfig?.lifetimeType === "Permanent" && absoluteMs !== null;
+  return { kind: s.type === "Header" ? "header" : "cookie", name: s.name, endpoint, renew: !s.pinned, maxAgeSeconds: permanent ? Math.floor(absoluteMs! / 1000) : null, secure };
 }
 
-function valuesOf(v: string | string[] | undefined): string[] {
-  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",").map((x) => x.trim()));
+/** The endpoint of a presented `g1.` token that is an endpoint of the backend and within absoluteTimeout. */
+function legacyEndpoint(s: NonNullable<Decision["session"]>, headers: HeaderRecord, addresses: readonly string[], nowMs: number, absoluteMs: number | null): string | null {
+  for (const token of presentedSessionTokens(s, headers)) {
+    const t = decodeSessionToken(token);
+    if (!t || t.backend !== null || t.endpoint === null || !addresses.includes(t.endpoint)) continue;
+    if (absoluteMs !== null && absoluteMs > 0 && nowMs - t.issuedAtMs >= absoluteMs) continue;
+    return t.endpoint;
+  }
+  return null;
 }
 
 /**
- * The response field that starts (or moves) a session: `set-cookie` with Path=/ (the matched
- * route path is not in the decision; "/" is what later versions of the GEP make the default),
- * HttpOnly and SameSite=Strict (the GEP's security-by-default), Secure over TLS, Max-Age for a
- * Permanent cookie; or the session header itself.
+ * The response field that starts (or moves) a session: `set-cookie` with Path=/ (what GEP-1619
+ * makes the default), HttpOnly and SameSite=Strict (the GEP's security-by-default), Secure over
+ * TLS, Max-Age for a Permanent cookie; or the session header itself. The token names the
+ * backend and the endpoint that served the request.
  */
-export function sessionField(plan: SessionPlan, endpoint: string, nowMs: number): [string, string] {
-  const token = encodeToken(endpoint, nowMs);
+export function sessionField(plan: SessionPlan, backend: BackendId, endpoint: string, nowMs: number): [string, string] {
+  const token = encodeSessionToken({ backend, endpoint, issuedAtMs: nowMs });
   if (plan.kind === "header") return [plan.name.toLowerCase(), token];
   let cookie = `${plan.name}=${token}; Path=/; HttpOnly; SameSite=Strict`;
   if (plan.secure) cookie += "; Secure";
