@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { workersFlag } from "../packages/sim/src/cli/replay.js";
 
 const root = join(import.meta.dirname, "..");
 const world = "packages/examples/world";
@@ -34,5 +35,30 @@ describe("gwsim replay --workers", () => {
     const r = await runCli(["replay", "-f", world, "--trace", "no/such/trace.jsonl", "--workers", "2"], { cwd: root });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no such file");
+  });
+
+  it.each([
+    [{}, 8, 1],
+    [{ workers: "3" }, 8, 3],
+    [{ workers: "auto" }, 2, 2],
+    [{ workers: "auto" }, 32, 8],
+    [{ workers: "auto" }, 1, 1],
+    [{ workers: "64" }, 2, 64],
+  ])("--workers %j on %i cores: %i threads", (values, cores, want) => {
+    expect(workersFlag(values, cores)).toBe(want);
+  });
+
+  it.each(["0", "-2", "65", "1.5", "all"])("--workers %s is a usage error", async (n) => {
+    const r = await runCli(["replay", "-f", world, "--trace", "test/fixtures/traces/small.jsonl", "--workers", n], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^gwsim: .*--workers/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("--workers auto replays like one thread", async () => {
+    const run = (workers: string) => runCli(["replay", "-f", world, "--trace", "test/fixtures/traces/small.jsonl", "--json", "--workers", workers], { cwd: root });
+    const [auto, one] = [await run("auto"), await run("1")];
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toBe(one.stdout);
   });
 });

@@ -1,14 +1,30 @@
 import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { replayParallel, replayTraceFile, type ParallelOptions } from "../replay/parallel.js";
 import type { Report } from "../replay/types.js";
 import { renderJson } from "../report/json.js";
 import { renderText } from "../report/text.js";
 import { renderHtml } from "../report/html.js";
 import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
-import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
-import type { ExitCode, Io } from "./io.js";
+import { intFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
+import { UsageError, type ExitCode, type Io } from "./io.js";
 import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
 import { progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
+
+/** Each worker builds its own world: more threads than this cost memory and start-up, not speed. */
+const MAX_WORKERS = 64;
+const AUTO_WORKERS = 8;
+
+/**
+ * `--workers`: a number of threads, or `auto`. The default stays 1: a machine's core count (what
+ * `auto` reads) says nothing of a container's CPU quota, where more threads than CPUs only slow.
+ */
+export function workersFlag(values: FlagValues, cores = availableParallelism()): number {
+  if (values.workers === "auto") return Math.max(1, Math.min(AUTO_WORKERS, cores));
+  const n = intFlag(values, "workers", 1);
+  if (n < 1 || n > MAX_WORKERS) throw new UsageError(`--workers takes auto or a number from 1 to ${MAX_WORKERS}, got ${n}`);
+  return n;
+}
 
 export const replaySpec: CommandSpec = {
   name: "replay",
@@ -25,7 +41,13 @@ export const replaySpec: CommandSpec = {
     ...SPLIT_FLAGS,
     { name: "json", type: "boolean", description: "print the report as JSON" },
     HTML_FLAG,
-    { name: "workers", type: "string", value: "N", description: "worker threads (same result for any N with the same seed)", default: "1" },
+    {
+      name: "workers",
+      type: "string",
+      value: "N|auto",
+      description: `worker threads, 1 to ${MAX_WORKERS}, or auto: the cores, at most ${AUTO_WORKERS} (same result for any N with the same seed)`,
+      default: "1",
+    },
     ...WORLD_FLAGS,
   ],
   examples: [
@@ -37,7 +59,7 @@ export const replaySpec: CommandSpec = {
 export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(replaySpec, argv);
   const split = splitOptions(values);
-  const workers = intFlag(values, "workers", 1);
+  const workers = workersFlag(values);
   const loaded = await loadWorldAndObjects(values, io);
   if (!loaded) return 2;
   const source = traceSource(values, io, loaded.world);
