@@ -60,8 +60,8 @@ function legacyEndpoint(s: NonNullable<Decision["session"]>, headers: HeaderReco
 }
 
 /**
- * The response field that starts (or moves) a session: `set-cookie` with Path=/ (what GEP-1619
- * makes the default), HttpOnly and SameSite=Strict (the GEP's security-by-default), Secure over
+ * The response field that starts (or moves) a session: `set-cookie` with Path=/ (what later
+ * GEP-1619 revisions make the default), HttpOnly and SameSite=Strict (the GEP's security-by-default), Secure over
  * TLS, Max-Age for a Permanent cookie; or the session header itself. The token names the
  * backend and the endpoint that served the request.
  */
