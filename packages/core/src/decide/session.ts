@@ -92,6 +92,8 @@ export function sessionCookieName(route: { kind: string; namespace: string; name
 interface SessionRule {
   type: "Cookie" | "Header";
   name: string;
+  /** The request header that carries the token, lower-case: `cookie`, or the session header. */
+  carrier: string;
   /** Milliseconds; 0: no limit. */
   absoluteMs: number;
   /** Lean decisions' session when the request presents no token: built once, frozen. */
@@ -122,7 +124,7 @@ function readSessionRule(r: RuleRuntime): SessionRule | null {
   const name = given || (type === "Cookie" ? sessionCookieName({ kind: r.kind, namespace: r.namespace, name: r.name, rule: r.index }) : "");
   if (!name) return null;
   const absoluteMs = typeof sp.absoluteTimeout === "string" ? durationMs(sp.absoluteTimeout) : 0;
-  return { type, name, absoluteMs, fresh: Object.freeze({ type, name, presented: null, pinned: false, endpoint: null }) };
+  return { type, name, carrier: type === "Cookie" ? "cookie" : name.toLowerCase(), absoluteMs, fresh: Object.freeze({ type, name, presented: null, pinned: false, endpoint: null }) };
 }
 
 /**
@@ -174,8 +176,9 @@ export function readSession(ctx: DecideContext, headers: Headers, timeMs: number
     notes?.push("session persistence of type Header without sessionName: no session is kept (gwsim choice; the client could not know which header to send)");
     return -1;
   }
-  const label = `session persistence (${rule.type} ${rule.name})`;
-  const tokens = presentedSessionTokens(rule, headers);
+  const label = notes ? `session persistence (${rule.type} ${rule.name})` : "";
+  // Most requests of a replay carry no session: answer those without parsing anything.
+  const tokens = Object.hasOwn(headers, rule.carrier) ? presentedSessionTokens(rule, headers) : NONE;
   if (tokens.length === 0) {
     out.session = ctx.lean ? rule.fresh : { ...rule.fresh };
     notes?.push(`${label}: no session token presented; the weighted draw picks the backend and a new session starts`);
@@ -209,6 +212,8 @@ export function readSession(ctx: DecideContext, headers: Headers, timeMs: number
   notes?.push(`${label}: no valid session token; the weighted draw picks the backend and a new session starts`);
   return -1;
 }
+
+const NONE: readonly string[] = [];
 
 function backendIndex(ids: readonly BackendId[], b: BackendId): number {
   for (let i = 0; i < ids.length; i++) {
