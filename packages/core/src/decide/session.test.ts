@@ -136,14 +136,19 @@ describe("decide with a session", () => {
       fc.constant(`s=${encodeSessionToken({ backend: svc("b9"), issuedAtMs: T0 })}`), // names no backend of the rule
       fc.constant(`s=${encodeSessionToken({ backend: svc("b0"), issuedAtMs: T0 - 7_200_000 })}`), // expired
     );
+    // Times past what Date represents, in the request and in a token, still explain without throwing.
+    const huge = `s=g2.${Buffer.from("999999999999999||Service|infra|b0|8080|").toString("base64url")}`;
+    const far = decide(worldOf([{ name: "b0", weight: 0 }, { name: "b1" }]), req({ time: 1e20, headers: { cookie: huge } }), { explain: true });
+    expect(far.session?.presented).toBe("expired");
+    expect(far.explain!.join("\n")).toMatch(/ms after the epoch/);
     const w = worldOf([
       { name: "b0", weight: 1 },
       { name: "b1", weight: 3 },
     ]);
     fc.assert(
-      fc.property(fc.array(pieces, { maxLength: 8 }), fc.nat({ max: 50 }), (parts, index) => {
+      fc.property(fc.array(pieces, { maxLength: 8 }), fc.nat({ max: 50 }), fc.boolean(), (parts, index, explain) => {
         const cookie = parts.join("");
-        const d = decide(w, req({ time: T0, headers: { cookie } }), { index });
+        const d = decide(w, req({ time: T0, headers: { cookie } }), { index, explain });
         const plain = decide(w, req({ time: T0 }), { index });
         expect(["expired", "unknown", null]).toContain(d.session!.presented);
         expect(d.session!.pinned).toBe(false);

@@ -198,7 +198,7 @@ export function readSession(ctx: DecideContext, headers: Headers, timeMs: number
     }
     if (timeMs !== null && rule.absoluteMs > 0 && timeMs - t.issuedAtMs >= rule.absoluteMs) {
       state = "expired";
-      notes?.push(`${label}: token for ${label0(t.backend)} began ${new Date(t.issuedAtMs).toISOString()} and expired at ${new Date(t.issuedAtMs + rule.absoluteMs).toISOString()} (absoluteTimeout)`);
+      notes?.push(`${label}: token for ${label0(t.backend)} began ${iso(t.issuedAtMs)} and expired at ${iso(t.issuedAtMs + rule.absoluteMs)} (absoluteTimeout)`);
       continue;
     }
     out.session = { type: rule.type, name: rule.name, presented: "valid", pinned: true, endpoint: t.endpoint };
@@ -214,6 +214,11 @@ export function readSession(ctx: DecideContext, headers: Headers, timeMs: number
 }
 
 const NONE: readonly string[] = [];
+
+/** An instant for an explanation; one past what Date represents (a forged token, an odd `time`) as epoch ms. */
+function iso(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms after the epoch`;
+}
 
 function backendIndex(ids: readonly BackendId[], b: BackendId): number {
   for (let i = 0; i < ids.length; i++) {
