@@ -305,7 +305,7 @@ const MASK64 = 0xffffffffffffffffn;
  * for names that differ in the last character: rule 1 and rule 2 would look alike), as 16 hex
  * digits.
  */
-export function nameHash(text: string): string {
+function nameHash(text: string): string {
   let h = FNV_OFFSET;
   for (const byte of utf8.encode(text)) h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK64;
   h ^= h >> 33n;
