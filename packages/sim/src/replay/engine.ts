@@ -457,7 +457,8 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
     if (outcome === "forward" || backendCaused || allInvalid) {
       let info = slot.info;
       if (info === null || (info.from !== bs && !sameWeights(info, bs))) slot.info = info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
-      const pick = choose(engine, info, index, record, decidedIdx);
+      // A session token the request presented chose the backend: no split mode draws again.
+      const pick = decidedIdx >= 0 && decision.session?.pinned === true ? decidedIdx : choose(engine, info, index, record, decidedIdx);
       if (pick >= 0) {
         const picked = info.backends[pick]!;
         if (pick !== decidedIdx) {
