@@ -14,6 +14,7 @@
  * session cookies are not): a client can only choose among the rule's own backends.
  */
 import type { BackendId, Decision, SessionDecision } from "../model/decision.js";
+import { durationMs } from "../schema/common.js";
 import { headerValues, type Headers } from "./normalize.js";
 import type { RuleRuntime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
@@ -231,13 +232,6 @@ function backendIndex(ids: readonly BackendId[], b: BackendId): number {
 function label0(b: BackendId): string {
   const kind = b.group === "" && b.kind === "Service" ? "" : `${b.kind}${b.group ? `.${b.group}` : ""} `;
   return `${kind}${b.namespace}/${b.name}${b.port !== null ? `:${b.port}` : ""}`;
-}
-
-/** GEP-2257 duration in milliseconds (the schema has checked the text). */
-function durationMs(d: string): number {
-  let total = 0;
-  for (const m of d.matchAll(/(\d+)(ms|h|m|s)/g)) total += Number(m[1]) * (m[2] === "h" ? 3_600_000 : m[2] === "m" ? 60_000 : m[2] === "s" ? 1000 : 1);
-  return total;
 }
 
 // ---------- encoding ----------
