@@ -7,7 +7,8 @@
  *
  * Not run live (no test is made for them; the offline runner checks them): cases that decide in
  * a world with objects removed, that present a client certificate (the case has no private key
- * to handshake with), or over another scheme than http(s). A case with a `time` is decided at
+ * to handshake with), over another scheme than http(s), or that forward through a
+ * BackendTLSPolicy (the echo backends speak plain HTTP). A case with a `time` is decided at
  * that time, not at serve's clock. A case whose connection has no listener to reach checks that
  * the decision refuses it.
  */
@@ -126,7 +127,9 @@ describe.each(folders)("%s (live)", (folder) => {
         ? "presents a client certificate"
         : scheme !== "http" && scheme !== "https"
           ? `scheme ${scheme}`
-          : null;
+          : decide(world, request, { seed: 0, index: 0, ...spec.options, ...(c.options ?? {}) }).backendTLS
+            ? "forwards over TLS to its backend (the echo backends speak plain HTTP)"
+            : null;
     return { i, c, request: { ...request, scheme, port }, skip };
   });
   const live = rows.filter((r) => r.skip === null);

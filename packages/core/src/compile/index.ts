@@ -188,6 +188,9 @@ function compileBackendTLSPolicies(graph: Graph): CompiledBackendTLSPolicy[] {
         wellKnownCACertificates: p.wellKnownCACertificates,
         subjectAltNames: p.subjectAltNames,
         clientCertificate: p.clientCertificate,
+        valid: p.valid !== false,
+        reason: p.reason ?? null,
+        message: p.message ?? null,
       });
     }
   }

@@ -236,6 +236,13 @@ export interface CompiledBackendTLSPolicy {
   readonly wellKnownCACertificates: string | null;
   readonly subjectAltNames: readonly unknown[];
   readonly clientCertificate: string | null;
+  /**
+   * False when its CA certificates do not resolve (Accepted=False): connections that use it
+   * fail, and an HTTP client gets a 5xx (BackendTLSPolicyValidation CACertificateRefs doc).
+   */
+  readonly valid: boolean;
+  readonly reason: string | null;
+  readonly message: string | null;
 }
 
 export interface CompiledService {

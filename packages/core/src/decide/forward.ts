@@ -4,7 +4,7 @@
  * GRPCRoute); or the stream forwarded to the drawn backend (TLSRoute, TCPRoute, UDPRoute).
  */
 import { setHeader } from "./normalize.js";
-import type { CompiledBackend, CompiledRoute, CompiledRule } from "../compile/table.js";
+import type { CompiledBackend, CompiledBackendTLSPolicy, CompiledRoute, CompiledRule } from "../compile/table.js";
 import type { BackendId, BackendShare, BackendTLS, Decision } from "../model/decision.js";
 import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 import { applyFilters, type FilterContext, type FilterResult } from "./filters/index.js";
@@ -189,7 +189,9 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
     return fail(out, ctx, { outcome: "reject", status: null, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
   const index = pickBackend(ctx, target.weights);
-  const backend = rule.backends[index]!;
+  // Re-encrypted streams go through the backend's BackendTLSPolicy: one not accepted fails them.
+  const policy = reencrypt ? ctx.rt.table.backendTLSPolicies[target.weights.tlsPolicy[index] ?? -1] : undefined;
+  const backend = withPolicy(rule.backends[index]!, policy);
   out.backend = idOf(backend);
   ctx.notes?.push(pickNote(ctx, rule, backend, target.weights));
   if (!backend.valid) {
@@ -262,6 +264,16 @@ export function backendLabel(b: { group: string; kind: string; namespace: string
 }
 
 export const round = (x: number): string => String(Math.round(x * 10_000) / 10_000);
+
+/**
+ * A backend whose BackendTLSPolicy is not accepted (its CA does not resolve) is invalid: the
+ * connection to it fails, so its share of requests answers 500 like any invalid backend's.
+ */
+export function withPolicy(b: CompiledBackend, policy: CompiledBackendTLSPolicy | undefined): CompiledBackend {
+  if (!b.valid || policy === undefined || policy.valid !== false) return b;
+  const why = `${policy.reason ?? "Invalid"}${policy.message ? `: ${policy.message}` : ""}`;
+  return { ...b, valid: false, reason: "InvalidBackendTLSPolicy", message: `BackendTLSPolicy ${policy.policy} is not accepted (${why}); TLS connections to the backend fail` };
+}
 
 /** The BackendTLSPolicy that applies to backend `i` of the rule (runtime.ts policyFor), or null. */
 export function backendTLSFor(rt: Runtime, weights: RuleRuntime, i: number): BackendTLS | null {

@@ -5,7 +5,7 @@
  */
 import { compileRegex } from "../model/regex.js";
 import type { Frontend, RuleTarget } from "./forward.js";
-import { idOf, shareOf } from "./forward.js";
+import { idOf, shareOf, withPolicy } from "./forward.js";
 import { refOf } from "./listener.js";
 import type { BackendId, BackendShare, ListenerRef, RouteRef } from "../model/decision.js";
 import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRoute, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
@@ -224,15 +224,18 @@ function prepare(table: RouteTable): Runtime {
     if (!list) backendTLS.set(k, (list = []));
     list.push(i);
   });
-  const ruleRuntime = (routes: readonly CompiledRoute[]) => (r: CompiledRule): RuleRuntime => {
+  // HTTP and gRPC always speak to a backend through its BackendTLSPolicy; streams only from a
+  // TLS Terminate listener (forwardStream checks those).
+  const ruleRuntime = (routes: readonly CompiledRoute[], policiesApply: boolean) => (r: CompiledRule): RuleRuntime => {
     const weights = r.backends.map((b) => b.weight);
     const route = routes[r.route];
     const tlsPolicy = r.backends.map((b) => policyFor(table, backendTLS, b));
+    const backends = policiesApply ? r.backends.map((b, i) => withPolicy(b, table.backendTLSPolicies[tlsPolicy[i]!])) : r.backends;
     // Field order matters: what every decision reads comes first, so it shares the object's
     // first cache lines (a world of many routes keeps few of them in cache).
     return {
-      shares: Object.freeze(r.backends.map((b) => Object.freeze(shareOf(b)))),
-      ids: Object.freeze(r.backends.map((b) => Object.freeze(idOf(b)))),
+      shares: Object.freeze(backends.map((b) => Object.freeze(shareOf(b)))),
+      ids: Object.freeze(backends.map((b) => Object.freeze(idOf(b)))),
       sessionPersistence: r.sessionPersistence,
       hasFilters: r.filters.length > 0,
       backendFilters: r.backends.some((b) => b.filters.length > 0),
@@ -240,8 +243,8 @@ function prepare(table: RouteTable): Runtime {
       weighted: weights.filter((w) => w > 0).length,
       firstWeighted: weights.findIndex((w) => w > 0),
       weights,
-      allValid: r.backends.every((b) => b.valid),
-      backends: r.backends,
+      allValid: backends.every((b) => b.valid),
+      backends,
       // A hand-made table may lack the route: only the decision's route reference would miss it.
       kind: route?.kind ?? "",
       namespace: route?.namespace ?? "",
@@ -254,7 +257,7 @@ function prepare(table: RouteTable): Runtime {
       anyTLS: tlsPolicy.some((p) => p >= 0),
     };
   };
-  const rules = table.rules.map(ruleRuntime(table.routes));
+  const rules = table.rules.map(ruleRuntime(table.routes, true));
   const matches = table.matches.map((m, i) => matchRuntime(m, i, table.routes[m.route]!, table.rules[m.rule]!, rules[m.rule]!));
   const targets: readonly RuleTarget[] = matches;
   const groupRuntime = (g: CompiledGroup, index: number): GroupRuntime => groupRuntimeOf(g, index, matches);
@@ -286,9 +289,9 @@ function prepare(table: RouteTable): Runtime {
     listeners,
     matches,
     backendTLS,
-    grpcRules: (table.grpcRules ?? []).map(ruleRuntime(table.grpcRoutes ?? [])),
+    grpcRules: (table.grpcRules ?? []).map(ruleRuntime(table.grpcRoutes ?? [], true)),
     grpcMatches: (table.grpcMatches ?? []).map(grpcMatchRuntime),
-    streamRules: (table.streamRules ?? []).map(ruleRuntime(table.streamRoutes ?? [])),
+    streamRules: (table.streamRules ?? []).map(ruleRuntime(table.streamRoutes ?? [], false)),
     meshServices,
     meshAddresses: toMap(table.mesh?.addresses),
     meshGroups,
