@@ -43,6 +43,9 @@ describe("jsonl trace", () => {
   it.each([
     [{ headers: { "x-a": 1 } }, "headers.x-a: must be a string or a list of strings"],
     [{ gateway: "edge" }, "gateway: must be namespace/name"],
+    [{ service: "a/b/c" }, "service: must be namespace/name or a name"],
+    [{ service: "" }, "service: must be namespace/name or a name"],
+    [{ service: 7 }, "service: must be namespace/name or a name"],
     [{ port: 0 }, "port: must be an integer from 1 to 65535"],
     [{ port: 8.5 }, "port: must be an integer from 1 to 65535"],
     [{ protocol: "HTTP/3" }, "protocol: must be one of HTTP/1.1, HTTP/2, h2c, websocket"],
@@ -53,6 +56,15 @@ describe("jsonl trace", () => {
     [{ time: true }, "time: must be RFC 3339 or epoch milliseconds"],
   ])("%j → %s", (value, reason) => {
     expect(checkJsonRecord(value)).toBe(reason);
+  });
+
+  it("a bare Service name is read as decide reads it (default/<name>)", async () => {
+    expect(checkJsonRecord({ service: "api", port: 80 })).toEqual({ service: "api", port: 80 });
+    const { buildWorld, decide, parseManifests } = await import("@gwsim/core");
+    const world = buildWorld(parseManifests("apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: default}\nspec: {ports: [{port: 80}], clusterIP: 10.0.0.9}\n", { file: "s.yaml" }).objects);
+    const bare = decide(world, { service: "api", port: 80 }, { seed: 0, index: 0 });
+    expect(bare).toEqual(decide(world, { service: "default/api", port: 80 }, { seed: 0, index: 0 }));
+    expect(bare.outcome).not.toBe("reject");
   });
 
   it("null fields are taken as absent", () => {

@@ -14,6 +14,8 @@ const isNsName: Check = (v) => {
   lastNsName = v;
   return true;
 };
+const BARE_NAME = /^[^/\s]+$/;
+const isBareName: Check = (v) => typeof v === "string" && BARE_NAME.test(v);
 const isPort: Check = (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
 const oneOf = (...values: string[]): Check => (v) => typeof v === "string" && values.includes(v);
 
@@ -34,8 +36,10 @@ function fieldProblem(key: string, v: unknown): string | null {
     case "clientCertificate":
       return typeof v === "string" ? null : `${key}: must be a string`;
     case "gateway":
-    case "service":
       return isNsName(v) ? null : `${key}: must be namespace/name`;
+    case "service":
+      // decide takes a bare Service name as default/<name> (docs/decisions.md, Mesh).
+      return isNsName(v) || isBareName(v) ? null : `${key}: must be namespace/name or a name`;
     case "port":
       return isPort(v) ? null : `${key}: must be an integer from 1 to 65535`;
     case "scheme":
