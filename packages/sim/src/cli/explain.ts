@@ -12,7 +12,11 @@ export const explainSpec: CommandSpec = {
     "The URL's scheme and port pick the listener (http → 80, https → 443 unless the URL names a port); the URL's " +
     "host is the Host header and, for https, the SNI unless --sni says otherwise. For mesh requests give --service " +
     "NS/NAME (and --from NAMESPACE) and a URL such as http://svc/path.",
-  positionals: { name: "REQUEST", description: "'GET http://store.example.com/cart' (method defaults to GET)", required: true },
+  positionals: {
+    name: "REQUEST",
+    description: "'GET http://store.example.com/cart' (method defaults to GET; store.example.com/cart, without a scheme, means http)",
+    required: true,
+  },
   flags: [
     FILE_FLAG,
     { name: "header", short: "H", type: "string", multiple: true, value: "'NAME: VALUE'", description: "a request header" },
@@ -57,18 +61,43 @@ interface RequestExtras {
   grpc?: string | undefined;
 }
 
+const SCHEMES = new Set(["http", "https", "tls", "tcp", "udp"]);
+const SCHEME_URL = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/is;
+// RFC 9110 token: what a method may be made of.
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const COMMON_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+const FORMS = "expected '[METHOD] URL', e.g. 'GET http://store.example.com/cart' or 'store.example.com/cart'";
+
+/** `[METHOD] URL`: the URL with a scheme, or `host[:port]/path` meaning http://host[:port]/path. */
+function splitRequestLine(line: string): { method: string; scheme: string; authority: string; rest: string } {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) throw new UsageError(`missing REQUEST: ${FORMS}`);
+  if (words.length > 2) throw new UsageError(`cannot read ${JSON.stringify(line.trim())}: ${FORMS} (${words.length} words; quote the request, headers go in -H)`);
+  const [method, target] = words.length === 2 ? [words[0]!, words[1]!] : ["GET", words[0]!];
+  if (!METHOD.test(method)) throw new UsageError(`cannot read ${JSON.stringify(line.trim())}: ${JSON.stringify(method)} is not a method; ${FORMS}`);
+  if (words.length === 1 && COMMON_METHODS.has(target)) throw new UsageError(`missing URL after ${target}: ${FORMS}`);
+  const withScheme = SCHEME_URL.exec(target);
+  if (withScheme) return { method: method.toUpperCase(), scheme: withScheme[1]!.toLowerCase(), authority: withScheme[2]!, rest: withScheme[3]! };
+  if (/^[a-z][a-z0-9+.-]*:\//i.test(target) || target.startsWith("/") || target.startsWith("?") || target.startsWith("#")) {
+    throw new UsageError(`${JSON.stringify(target)} names no host: ${FORMS}`);
+  }
+  const at = target.search(/[/?#]/);
+  return { method: method.toUpperCase(), scheme: "http", authority: at < 0 ? target : target.slice(0, at), rest: at < 0 ? "" : target.slice(at) };
+}
+
 /** `GET https://host:8443/p?q=1` plus `-H` headers → a CONTRACT request. */
 export function requestFromArgs(line: string, headerArgs: string[], extras: RequestExtras): GatewayRequest {
-  const parts = line.trim().split(/\s+/);
-  const [method, target] = parts.length >= 2 ? [parts[0]!.toUpperCase(), parts[1]!] : ["GET", parts[0] ?? ""];
+  const { method, scheme, authority, rest } = splitRequestLine(line);
+  if (!SCHEMES.has(scheme)) throw new UsageError(`unsupported scheme ${scheme} (use ${[...SCHEMES].join(", ")})`);
+  if (authority === "") throw new UsageError(`${JSON.stringify(line.trim())} names no host: ${FORMS}`);
+  if (authority.includes("@")) throw new UsageError(`${JSON.stringify(authority)}: user info in a URL is not part of a request; give the host only`);
   let url: URL;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`);
+    url = new URL(`${scheme}://${authority}/`);
   } catch {
-    throw new UsageError(`cannot read ${JSON.stringify(target)} as a URL (expected e.g. http://store.example.com/cart)`);
+    throw new UsageError(`cannot read ${JSON.stringify(authority)} as a host[:port] (expected e.g. store.example.com or store.example.com:8080)`);
   }
-  const scheme = url.protocol.replace(/:$/, "") as GatewayRequest["scheme"];
-  if (!["http", "https", "tls", "tcp", "udp"].includes(scheme!)) throw new UsageError(`unsupported scheme ${url.protocol}`);
+  if (url.port === "0") throw new UsageError(`port 0 in ${JSON.stringify(authority)}: a port is 1 to 65535`);
   const headers: Record<string, string | string[]> = {};
   for (const h of headerArgs) {
     const at = h.indexOf(":");
@@ -78,10 +107,10 @@ export function requestFromArgs(line: string, headerArgs: string[], extras: Requ
     const prev = headers[name];
     headers[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
   }
-  // The raw path as typed: URL would re-encode it, and gwsim must see it as sent.
-  const rawPath = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "") || "/";
+  // The raw path as typed (URL would re-encode it, and gwsim must see it as sent); a fragment is never sent.
+  const rawPath = rest.replace(/#.*$/s, "") || "/";
   const request: GatewayRequest = {
-    scheme,
+    scheme: scheme as GatewayRequest["scheme"],
     host: url.host,
     method,
     path: rawPath.startsWith("/") ? rawPath : `/${rawPath}`,

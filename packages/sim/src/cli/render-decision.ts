@@ -2,16 +2,27 @@ import type { Decision, GatewayRequest } from "@gwsim/core";
 
 const pct = (p: number) => `${(p * 100).toFixed(p === 0 || p === 1 ? 0 : 2)}%`;
 
+/** `host` with `port` when the host does not already carry it; a different port than the host's is said apart. */
+function hostAndPort(host: string, port: number | undefined): { authority: string; note: string } {
+  const carried = /:(\d+)$/.exec(host);
+  if (!port) return { authority: host, note: "" };
+  if (!carried) return { authority: `${host}:${port}`, note: "" };
+  return { authority: host, note: Number(carried[1]) === port ? "" : ` (port ${port})` };
+}
+
 export function requestLine(r: GatewayRequest): string {
   if (r.grpc) return `gRPC ${r.host ?? ""} ${r.grpc.service}/${r.grpc.method}`;
   if (r.scheme === "tls" || r.scheme === "tcp" || r.scheme === "udp") {
-    const name = r.sni ?? r.host ?? "";
-    const hasPort = /:\d+$/.test(name);
-    return `${r.scheme.toUpperCase()} ${name}${!hasPort && r.port ? `:${r.port}` : ""}`.trimEnd();
+    const { authority, note } = hostAndPort(r.sni ?? r.host ?? "", r.port);
+    return `${r.scheme.toUpperCase()} ${authority}${note}`.trimEnd();
   }
   const scheme = r.scheme ?? "http";
-  const entry = r.service ? `mesh ${r.service}` : `${scheme}://${r.host ?? ""}`;
-  return `${r.method ?? "GET"} ${entry}${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`;
+  const method = r.method ?? "GET";
+  // Mesh: the Service (or address) addressed; the path apart, so it does not read as part of the name.
+  const mesh = r.service ?? r.address;
+  if (mesh) return `${method} mesh ${mesh}${r.port ? `:${r.port}` : ""} ${r.path ?? "/"}`;
+  const { authority, note } = hostAndPort(r.host ?? "", r.port);
+  return `${method} ${scheme}://${authority}${r.path ?? "/"}${note}`;
 }
 
 /** One readable line per decision: what happened, where, and why in a few words. */
