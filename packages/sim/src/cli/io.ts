@@ -16,3 +16,15 @@ export type ExitCode = 0 | 1 | 2;
 export class UsageError extends Error {
   readonly code = "usage";
 }
+
+/** A file a flag names that cannot be read or written: `gwsim: PATH: cannot read: REASON`, exit 2, no usage line. */
+export class PathError extends Error {
+  readonly code = "path";
+  constructor(
+    readonly path: string,
+    readonly action: "read" | "write",
+    readonly reason: string,
+  ) {
+    super(`${path}: cannot ${action}: ${reason}`);
+  }
+}

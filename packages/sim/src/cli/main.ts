@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { explainCommand, explainSpec } from "./explain.js";
 import { helpText, type CommandSpec } from "./flags.js";
-import { UsageError, type ExitCode, type Io } from "./io.js";
+import { PathError, UsageError, type ExitCode, type Io } from "./io.js";
 import { routeCommand, routeSpec } from "./route.js";
 import { statusCommand, statusSpec } from "./status.js";
 import { validateCommand, validateSpec } from "./validate.js";
@@ -71,6 +71,10 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
   try {
     return await command.run(rest, io);
   } catch (e) {
+    if (e instanceof PathError) {
+      io.stderr(`gwsim: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError) {
       io.stderr(`gwsim: ${e.message}\nusage: ${command.spec.usage}\n`);
       return 2;

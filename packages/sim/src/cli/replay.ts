@@ -8,8 +8,8 @@ import { renderHtml } from "../report/html.js";
 import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
-import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
-import { progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
+import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
+import { checkTraceInput, progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
 
 /** Each worker builds its own world: more threads than this cost memory and start-up, not speed. */
 const MAX_WORKERS = 64;
@@ -60,6 +60,8 @@ export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(replaySpec, argv);
   const split = splitOptions(values);
   const workers = workersFlag(values);
+  await checkTraceInput(values, io);
+  await checkHtml(values, io);
   const loaded = await loadWorldAndObjects(values, io);
   if (!loaded) return 2;
   const source = traceSource(values, io, loaded.world);

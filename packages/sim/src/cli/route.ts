@@ -1,11 +1,10 @@
-import { resolve } from "node:path";
 import { decide } from "@gwsim/core";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
 import { readTrace } from "../trace/index.js";
-import { openFile } from "./trace-flags.js";
+import { checkInput, openInput } from "./paths.js";
 
 export const routeSpec: CommandSpec = {
   name: "route",
@@ -31,16 +30,11 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(routeSpec, argv);
   const seed = intFlag(values, "seed", 1);
   if (typeof values.requests !== "string") throw new UsageError("--requests FILE|- is required");
+  if (values.requests !== "-") await checkInput(io, values.requests);
   const world = await loadWorld(values, io);
   if (!world) return 2;
   const defaults = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined);
-  let input: AsyncIterable<string | Uint8Array>;
-  try {
-    input = values.requests === "-" ? io.stdin : await openFile(resolve(io.cwd, values.requests));
-  } catch (e) {
-    io.stderr(`gwsim: ${values.requests}: cannot read: ${(e as Error).message}\n`);
-    return 2;
-  }
+  const input: AsyncIterable<string | Uint8Array> = values.requests === "-" ? io.stdin : await openInput(io, values.requests);
   const reader = readTrace(input, { format: "jsonl", file: values.requests === "-" ? "<stdin>" : values.requests });
   let index = 0;
   for await (const record of reader) {

@@ -6,6 +6,7 @@ import { buildOptionsFrom, FILE_FLAG, requireFiles, WORLD_FLAGS } from "./common
 import { formatDiagnostics } from "./diagnostics.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
+import { checkInput, checkOutput, ioReason } from "./paths.js";
 import { loadManifests } from "../load/manifests.js";
 import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
 import { watchPaths } from "../serve/reload.js";
@@ -68,7 +69,7 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
       endpoints = parsed.table;
       for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: p.message });
     } catch (e) {
-      loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: `cannot read ${endpointsFile}: ${(e as Error).message}` });
+      loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: `cannot read ${endpointsFile}: ${ioReason(e)}` });
     }
   }
   const all = [...loaded.unreadable, ...loaded.diagnostics, ...world.diagnostics, ...endpointProblems];
@@ -140,6 +141,12 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   const drainMs = typeof values["drain-timeout"] === "string" ? parseDuration(values["drain-timeout"]) : 30_000;
   if (drainMs === null) throw new UsageError(`--drain-timeout ${JSON.stringify(values["drain-timeout"])}: expected a duration such as 30s or 500ms`);
   const endpointsFile = typeof values.endpoints === "string" ? values.endpoints : null;
+  // Files are checked before any socket opens: a typo in --record must not serve unrecorded traffic.
+  if (endpointsFile) await checkInput(io, endpointsFile);
+  for (const flag of ["record", "access-log"]) {
+    const out = values[flag];
+    if (typeof out === "string" && !(flag === "access-log" && values["no-access-log"])) await checkOutput(io, out);
+  }
 
   const first = await load(files, endpointsFile, values, io);
   if (first.shown.length) io.stderr(formatDiagnostics(first.shown));

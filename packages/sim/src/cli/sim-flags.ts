@@ -1,9 +1,8 @@
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { parsePrecision, parseSplitMode } from "../replay/replay.js";
 import type { Precision, SplitMode } from "../replay/types.js";
 import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
 import { UsageError, type Io } from "./io.js";
+import { checkOutput, writeOutput } from "./paths.js";
 
 /** Flags shared by replay and whatif: how the simulated data plane splits traffic. */
 export const SPLIT_FLAGS: FlagSpec[] = [
@@ -33,10 +32,14 @@ export const HTML_FLAG: FlagSpec = {
   description: "also write a self-contained HTML report (charts, no external assets)",
 };
 
+/** Checks, before the work, that the --html file can be written. */
+export async function checkHtml(values: FlagValues, io: Io): Promise<void> {
+  if (typeof values.html === "string") await checkOutput(io, values.html);
+}
+
 /** Writes the HTML report when --html asks for one. */
 export async function writeHtml(values: FlagValues, io: Io, render: () => string): Promise<void> {
   if (typeof values.html !== "string") return;
-  const path = resolve(io.cwd, values.html);
-  await writeFile(path, render());
+  await writeOutput(io, values.html, render());
   io.stderr(`gwsim: wrote ${values.html}\n`);
 }

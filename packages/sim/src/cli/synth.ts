@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
 import { parseSynthProfile } from "../synth/profile.js";
 import { synthesizeJsonl } from "../synth/synthesize.js";
 import { formatDiagnostics } from "./diagnostics.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
+import { readInput } from "./paths.js";
 
 export const synthSpec: CommandSpec = {
   name: "synth",
@@ -27,13 +27,7 @@ export async function synthCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (values.count === undefined) throw new UsageError("--count N is required");
   const count = intFlag(values, "count", 0);
   if (count < 0) throw new UsageError("--count must be 0 or more");
-  let text: string;
-  try {
-    text = await io.readFile(resolve(io.cwd, values.profile));
-  } catch (e) {
-    io.stderr(`gwsim: ${values.profile}: cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
-    return 2;
-  }
+  const text = await readInput(io, values.profile);
   const parsed = parseSynthProfile(text, values.profile);
   if (!parsed.ok) {
     io.stderr(formatDiagnostics(parsed.diagnostics));

@@ -5,6 +5,7 @@ import { readTrace, type ReadTraceOptions, type TraceReader, type TraceFormat, t
 import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
 import { UsageError, type Io } from "./io.js";
 import { entryDefaults } from "./common.js";
+import { checkInput, openInput } from "./paths.js";
 
 const FORMATS: (TraceFormat | "auto")[] = ["auto", "jsonl", "envoy", "nginx", "har", "csv", "haproxy"];
 
@@ -33,10 +34,17 @@ export interface TraceSource {
   /** How the trace is read (format, defaults): for readers other than readTrace (replayTraceFile). */
   options: ReadTraceOptions;
   rereadable: boolean;
-  /** Checks the file opens (a missing file is a usage error), then reads it. */
+  /** Checks the file opens (an unreadable file is a PathError, exit 2), then reads it. */
   open(): Promise<OpenedTrace>;
   /** A fresh reader each call, for consumers that read a file twice. */
   reader(): TraceReader;
+}
+
+/** Before the work: --trace is given and, unless stdin, can be read. */
+export async function checkTraceInput(values: FlagValues, io: Io): Promise<void> {
+  const trace = values.trace;
+  if (typeof trace !== "string") throw new UsageError("--trace FILE|- is required");
+  if (trace !== "-") await checkInput(io, trace);
 }
 
 export function traceSource(values: FlagValues, io: Io, world: World): TraceSource {
@@ -58,7 +66,7 @@ export function traceSource(values: FlagValues, io: Io, world: World): TraceSour
     path: trace === "-" ? undefined : resolve(io.cwd, trace),
     options,
     rereadable: trace !== "-",
-    open: async () => ({ reader: readTrace(trace === "-" ? io.stdin : await openFile(resolve(io.cwd, trace)), options), file }),
+    open: async () => ({ reader: readTrace(trace === "-" ? io.stdin : await openInput(io, trace), options), file }),
     reader: () => readTrace(trace === "-" ? io.stdin : createReadStream(resolve(io.cwd, trace)), options),
   };
 }
@@ -89,16 +97,6 @@ function parseColumns(text: string): Record<string, string> {
     out[field.trim()] = column.trim();
   }
   return out;
-}
-
-/** Opens a file for streaming; a missing file is a usage error (exit 2) that names it. */
-export async function openFile(path: string) {
-  const stream = createReadStream(path);
-  await new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", (e) => reject(new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : e.message}`)));
-  });
-  return stream;
 }
 
 const truncate = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);

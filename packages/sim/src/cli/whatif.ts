@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { buildWorld, type ManifestObject, type World } from "@gwsim/core";
 import { renderHtml } from "../report/html.js";
 import { parseRolloutFile } from "../rollout/parse.js";
@@ -14,8 +13,9 @@ import { renderWhatifText } from "../report/text.js";
 import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
-import { HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
-import { openTrace, progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
+import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
+import { checkInput, readInput } from "./paths.js";
+import { checkTraceInput, openTrace, progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
 
 export const whatifSpec: CommandSpec = {
   name: "whatif",
@@ -66,6 +66,9 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
     if (!parsed.ok) throw new UsageError(`--fail-if ${JSON.stringify(text)}: column ${parsed.column}: ${parsed.message}`);
     conditions.push({ text, expr: parsed.expr });
   }
+  await checkTraceInput(values, io);
+  if (rollout) await checkInput(io, rollout);
+  await checkHtml(values, io);
   const current = await loadWorldAndObjects(values, io);
   if (!current) return 2;
   if (rollout) return rolloutCommand(rollout, values, io, current);
@@ -101,13 +104,7 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
     if (!parsed.ok) throw new UsageError(`--error-rate ${spec}: ${parsed.message}`);
     errorRates[parsed.key] = parsed.rate;
   }
-  let text: string;
-  try {
-    text = await io.readFile(resolve(io.cwd, path));
-  } catch (e) {
-    io.stderr(`gwsim: ${path}: cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
-    return 2;
-  }
+  const text = await readInput(io, path);
   const file = parseRolloutFile(text, { file: path });
   if (file.problems.length) io.stderr(formatDiagnostics(file.problems));
   if (!file.doc) return 2;
