@@ -80,9 +80,32 @@ export interface EntryDefaults {
   gateway?: string;
 }
 
-/** Requests that name no entry point go to --gateway, else to the only Gateway of the world. */
-export function entryDefaults(world: World, gateway: string | undefined): EntryDefaults {
-  if (gateway) return { gateway };
+/** Gateways a request may enter: those gwsim acts for, and any other the manifests declare. */
+function gatewayNames(world: World): string[] {
+  const names = new Set<string>((world.graph.gateways ?? []).map((g) => `${g.namespace}/${g.name}`));
+  for (const l of world.graph.listeners) names.add(`${l.gateway.namespace}/${l.gateway.name}`);
+  for (const o of world.objects) if (o.kind === "Gateway") names.add(`${o.metadata?.namespace ?? "default"}/${o.metadata?.name}`);
+  return [...names].sort();
+}
+
+/** `--gateway NS/NAME` names a Gateway of one of the worlds (whatif: the current or the proposed). */
+export function checkGatewayFlag(gateway: string, worlds: readonly World[]): void {
+  if (!/^[^/\s]+\/[^/\s]+$/.test(gateway)) throw new UsageError(`--gateway ${JSON.stringify(gateway)}: must be namespace/name`);
+  const names = [...new Set(worlds.flatMap(gatewayNames))].sort();
+  if (!names.includes(gateway)) {
+    throw new UsageError(`--gateway ${gateway}: no such Gateway in the manifests (${names.length ? `Gateways: ${names.join(", ")}` : "they declare none"})`);
+  }
+}
+
+/**
+ * Requests that name no entry point go to --gateway, else to the only Gateway of the world.
+ * `also`: other worlds whose Gateways --gateway may name (whatif's proposed manifests).
+ */
+export function entryDefaults(world: World, gateway: string | undefined, also: readonly World[] = []): EntryDefaults {
+  if (gateway) {
+    checkGatewayFlag(gateway, [world, ...also]);
+    return { gateway };
+  }
   const gateways = new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`));
   return gateways.size === 1 ? { gateway: [...gateways][0]! } : {};
 }

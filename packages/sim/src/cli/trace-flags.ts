@@ -9,6 +9,9 @@ import { checkInput, openInput } from "./paths.js";
 
 const FORMATS: (TraceFormat | "auto")[] = ["auto", "jsonl", "envoy", "nginx", "har", "csv", "haproxy"];
 
+// CONTRACT's request schemes: access logs are http/https, a JSON Lines trace may hold TLS, TCP or UDP.
+const SCHEMES = ["http", "https", "tls", "tcp", "udp"];
+
 /** Flags shared by the commands that read a trace. */
 export const TRACE_FLAGS: FlagSpec[] = [
   { name: "trace", short: "t", type: "string", value: "FILE|-", description: "the trace to replay (- for stdin)" },
@@ -18,7 +21,7 @@ export const TRACE_FLAGS: FlagSpec[] = [
   { name: "host", type: "string", value: "HOST", description: "Host for trace lines that have none (nginx combined, Apache)" },
   { name: "gateway", type: "string", value: "NS/NAME", description: "entry point for requests that name none (default: the only Gateway)" },
   { name: "port", type: "string", value: "PORT", description: "listener port for requests that name none" },
-  { name: "scheme", type: "string", value: "SCHEME", description: "scheme for requests that name none (http, https)" },
+  { name: "scheme", type: "string", value: "SCHEME", description: `scheme for requests that name none: ${SCHEMES.join(", ")}` },
 ];
 
 export interface OpenedTrace {
@@ -47,7 +50,11 @@ export async function checkTraceInput(values: FlagValues, io: Io): Promise<void>
   if (trace !== "-") await checkInput(io, trace);
 }
 
-export function traceSource(values: FlagValues, io: Io, world: World): TraceSource {
+/**
+ * How to read the trace. `also`: other worlds whose Gateways --gateway may name (whatif's proposed
+ * manifests); the default entry point (the only Gateway) is always the first world's.
+ */
+export function traceSource(values: FlagValues, io: Io, world: World, also: readonly World[] = []): TraceSource {
   const trace = values.trace;
   if (typeof trace !== "string") throw new UsageError("--trace FILE|- is required");
   const format = String(values.format ?? "auto") as TraceFormat | "auto";
@@ -57,9 +64,16 @@ export function traceSource(values: FlagValues, io: Io, world: World): TraceSour
   if (typeof values["log-format"] === "string") options.logFormat = values["log-format"];
   if (typeof values["csv-columns"] === "string") options.csvColumns = parseColumns(values["csv-columns"]);
   if (typeof values.host === "string") options.host = values.host;
-  if (typeof values.scheme === "string") options.scheme = values.scheme;
-  if (values.port !== undefined) options.port = intFlag(values, "port", 0);
-  const gateway = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined).gateway;
+  if (typeof values.scheme === "string") {
+    if (!SCHEMES.includes(values.scheme)) throw new UsageError(`--scheme takes one of ${SCHEMES.join(", ")}, got ${JSON.stringify(values.scheme)}`);
+    options.scheme = values.scheme;
+  }
+  if (values.port !== undefined) {
+    const port = intFlag(values, "port", 0);
+    if (port < 1 || port > 65535) throw new UsageError(`--port takes a port from 1 to 65535, got ${port}`);
+    options.port = port;
+  }
+  const gateway = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined, also).gateway;
   if (gateway) options.gateway = gateway;
   return {
     file,
@@ -71,8 +85,8 @@ export function traceSource(values: FlagValues, io: Io, world: World): TraceSour
   };
 }
 
-export async function openTrace(values: FlagValues, io: Io, world: World): Promise<OpenedTrace> {
-  return traceSource(values, io, world).open();
+export async function openTrace(values: FlagValues, io: Io, world: World, also: readonly World[] = []): Promise<OpenedTrace> {
+  return traceSource(values, io, world, also).open();
 }
 
 /** Bad trace lines: the first few verbatim with their line numbers, then the count. */

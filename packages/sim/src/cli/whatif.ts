@@ -85,7 +85,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
     }
     after = buildWorld(changed.objects, current.world.options);
   }
-  const trace = await openTrace(values, io, current.world);
+  const trace = await openTrace(values, io, current.world, [after]);
   const onProgress = progress(io);
   const report = await whatif(current.world, after, trace.reader, { ...split, ...(onProgress ? { onProgress, progressEvery: 50_000 } : {}) });
   if (onProgress) io.stderr("\r\x1b[K");

@@ -9,12 +9,30 @@ export function coreDecide<W>(): DecideFn<W> {
   return realDecide as unknown as DecideFn<W>;
 }
 
-const SPLIT_MODES = /^(random|wrr|cookie|hash:.+)$/;
+const SPLIT_MODES = /^(random|wrr|cookie|hash:.*)$/;
 
 /** Checks a split mode given as text (a CLI flag); returns it or an error message. */
 export function parseSplitMode(text: string): { ok: true; split: SplitMode } | { ok: false; message: string } {
-  if (SPLIT_MODES.test(text)) return { ok: true, split: text as SplitMode };
-  return { ok: false, message: `unknown split mode ${JSON.stringify(text)}: random, wrr, cookie or hash:<key>` };
+  if (!SPLIT_MODES.test(text)) return { ok: false, message: `unknown split mode ${JSON.stringify(text)}: random, wrr, cookie or hash:<key>` };
+  if (text.startsWith("hash:")) {
+    const problem = hashKeyProblem(text.slice(5));
+    if (problem) return { ok: false, message: `${JSON.stringify(text)}: ${problem}` };
+  }
+  return { ok: true, split: text as SplitMode };
+}
+
+// RFC 9110 token: header and cookie names (RFC 6265 cookie-name is a token too).
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HASH_KEYS = "user, header:<name>, cookie:<name>, query:<name> or a header name";
+
+/** Why a hash:<key> key names nothing a request carries (split.ts hashKeyOf reads it), or null. */
+function hashKeyProblem(key: string): string | null {
+  if (key === "user") return null;
+  const kind = /^(header|cookie|query):/.exec(key)?.[1];
+  const name = kind ? key.slice(kind.length + 1) : key;
+  if (name === "") return `the ${kind ?? "hash"} key has no name (${HASH_KEYS})`;
+  if (kind !== "query" && !TOKEN.test(name)) return `${JSON.stringify(name)} is not a ${kind ?? "header"} name (${HASH_KEYS})`;
+  return null;
 }
 
 export function parsePrecision(text: string): { ok: true; precision: Precision } | { ok: false; message: string } {
