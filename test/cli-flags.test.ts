@@ -94,3 +94,23 @@ describe("--split hash:<key>", () => {
     expectUsage(await runCli([...argv, "--split", "hash:cookie:"], { cwd: root }), /^gwsim: --split: "hash:cookie:": the cookie key has no name/);
   });
 });
+
+describe("standard input is read by one flag at most", () => {
+  const request = '{"host":"store.example.com","path":"/cart"}\n';
+  it.each([
+    ["route -f - --requests -", ["route", "-f", "-", "--requests", "-"], "-f - and --requests -"],
+    ["replay -f - --trace -", ["replay", "-f", "-", "--trace", "-"], "-f - and --trace -"],
+    ["whatif -f - --trace -", ["whatif", "-f", "-", ...weight, "--trace", "-"], "-f - and --trace -"],
+    ["whatif --proposed - --trace -", ["whatif", "-f", world, "--proposed", "-", "--trace", "-"], "--proposed - and --trace -"],
+    ["status -f - -f -", ["status", "-f", "-", "-f", "-"], "-f - and -f -"],
+  ])("%s is a usage error", async (_, argv, readers) => {
+    const r = await runCli(argv, { cwd: root, stdin: request });
+    expectUsage(r, `gwsim: ${readers} would all read standard input, which can be read once; give files for all but one`);
+  });
+
+  it("one reader of stdin still works", async () => {
+    const r = await runCli(["route", "-f", world, "--requests", "-", "--json"], { cwd: root, stdin: request });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).backend.name).toBe("cart-svc");
+  });
+});

@@ -12,6 +12,7 @@ export const FILE_FLAG: FlagSpec = {
   multiple: true,
   value: "PATH",
   description: "a YAML/JSON file, a directory (read recursively) or - for stdin",
+  stdin: true,
 };
 
 export const CONTROLLER_FLAG: FlagSpec = {

@@ -10,6 +10,8 @@ export interface FlagSpec {
   value?: string;
   description: string;
   default?: string | boolean;
+  /** `-` reads standard input: at most one such use per command line (parseFlags refuses two). */
+  stdin?: boolean;
 }
 
 /** A command as data: the parser, the help text and the generated CLI reference all read it. */
@@ -42,11 +44,24 @@ export function parseFlags(spec: CommandSpec, argv: string[]): { values: FlagVal
     if (spec.positionals?.required && positionals.length === 0) {
       throw new UsageError(`missing ${spec.positionals.name}`);
     }
+    checkOneStdin(spec, values as FlagValues);
     return { values: values as FlagValues, positionals };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
+}
+
+/** Standard input is read once: a second flag reading it would get nothing (and exit 0 having done nothing). */
+function checkOneStdin(spec: CommandSpec, values: FlagValues): void {
+  const readers: string[] = [];
+  for (const f of spec.flags) {
+    if (!f.stdin) continue;
+    const uses = listFlag(values, f.name).filter((v) => v === "-").length;
+    // -f as every usage line spells it; other flags by their long names.
+    for (let i = 0; i < uses; i++) readers.push(`${f.name === "file" && f.short ? `-${f.short}` : `--${f.name}`} -`);
+  }
+  if (readers.length > 1) throw new UsageError(`${readers.join(" and ")} would all read standard input, which can be read once; give files for all but one`);
 }
 
 export function intFlag(values: FlagValues, name: string, fallback: number): number {

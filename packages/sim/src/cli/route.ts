@@ -16,7 +16,7 @@ export const routeSpec: CommandSpec = {
     "reported on stderr with their line number and skipped.",
   flags: [
     FILE_FLAG,
-    { name: "requests", short: "r", type: "string", value: "FILE|-", description: "JSON Lines of requests (- for stdin)" },
+    { name: "requests", short: "r", type: "string", value: "FILE|-", description: "JSON Lines of requests (- for stdin)", stdin: true },
     { name: "seed", type: "string", value: "N", description: "seed of the weighted draw (default 1)" },
     { name: "json", type: "boolean", description: "JSON Lines of decisions instead of a table" },
     { name: "explain", type: "boolean", description: "add the explanation of each decision" },

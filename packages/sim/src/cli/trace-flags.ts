@@ -14,7 +14,7 @@ const SCHEMES = ["http", "https", "tls", "tcp", "udp"];
 
 /** Flags shared by the commands that read a trace. */
 export const TRACE_FLAGS: FlagSpec[] = [
-  { name: "trace", short: "t", type: "string", value: "FILE|-", description: "the trace to replay (- for stdin)" },
+  { name: "trace", short: "t", type: "string", value: "FILE|-", description: "the trace to replay (- for stdin)", stdin: true },
   { name: "format", type: "string", value: "FORMAT", description: `trace format: ${FORMATS.join(", ")}`, default: "auto" },
   { name: "log-format", type: "string", value: "FORMAT", description: "nginx log_format string (or combined, main, common) for custom access-log layouts" },
   { name: "csv-columns", type: "string", value: "FIELD=COL,...", description: "csv: which column holds each request field (e.g. host=Host,path=uri)" },

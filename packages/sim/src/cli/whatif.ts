@@ -31,7 +31,7 @@ export const whatifSpec: CommandSpec = {
     "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate.",
   flags: [
     FILE_FLAG,
-    { name: "proposed", type: "string", multiple: true, value: "PATH", description: "the proposed manifests (replace the current ones)" },
+    { name: "proposed", type: "string", multiple: true, value: "PATH", description: "the proposed manifests (replace the current ones)", stdin: true },
     { name: "set-weight", type: "string", multiple: true, value: "REF=W", description: "change one backendRef weight of the current manifests" },
     { name: "rollout", type: "string", value: "FILE", description: "an Argo Rollouts Rollout or Flagger Canary: replay the trace across its steps" },
     { name: "error-rate", type: "string", multiple: true, value: "REF=RATE", description: "rollout: a backend's error rate (ns/svc=0.02, ns/svc:8080=2%, new=1%, old=0.5%)" },
