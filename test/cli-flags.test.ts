@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -112,5 +112,41 @@ describe("standard input is read by one flag at most", () => {
     const r = await runCli(["route", "-f", world, "--requests", "-", "--json"], { cwd: root, stdin: request });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).backend.name).toBe("cart-svc");
+  });
+});
+
+describe("whatif --fail-if on a backend neither world has", () => {
+  const gate = (expr: string, ...more: string[]) => runCli(["whatif", "-f", world, ...weight, "--trace", trace, "--fail-if", expr, ...more], { cwd: root });
+
+  it("is a usage error naming it (before: 0 in both reports, so the gate never fired)", async () => {
+    const r = await gate("share(store/checkout-v3) > 0.01");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^gwsim: --fail-if "share\(store\/checkout-v3\) > 0\.01": no backend store\/checkout-v3 in the current or the proposed manifests, so it would be 0 in both \(backends: [^)]*store\/checkout-v2/);
+  });
+
+  it("every unknown ref of every condition is named", async () => {
+    const r = await gate("share(nope) > 0 || share(store/checkout-v2) > 0", "--fail-if", "delta(store/checkout-v2:1) > 0");
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").map((l) => /no backend (\S+)/.exec(l)?.[1])).toEqual(["nope", "store/checkout-v2:1"]);
+  });
+
+  it("a backend only the proposed manifests route to is known", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "gwsim-failif-"));
+    try {
+      cpSync(join(root, world), scratch, { recursive: true });
+      const canary = join(scratch, "20-checkout-canary.yaml");
+      writeFileSync(canary, readFileSync(canary, "utf8").replaceAll("checkout-v2", "checkout-v3"));
+      const r = await runCli(["whatif", "-f", world, "--proposed", scratch, "--trace", trace, "--fail-if", "share(store/checkout-v3) > 0.99"], { cwd: root });
+      expect(r.stderr).not.toContain("no backend");
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("known backends still gate", async () => {
+    expect((await gate("expectedShare(store/checkout-v2) > 0")).code).toBe(1);
+    expect((await gate("expectedShare(store/checkout-v2) > 0.99")).code).toBe(0);
   });
 });

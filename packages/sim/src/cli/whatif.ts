@@ -5,7 +5,7 @@ import { parseErrorRate, replayRollout } from "../rollout/replay-rollout.js";
 import { rolloutSteps } from "../rollout/steps.js";
 import { renderRolloutJson, renderRolloutText } from "../rollout/text.js";
 import { formatDiagnostics } from "./diagnostics.js";
-import { evaluateFailIf, evaluateFailIfValue, parseFailIf, type FailIfExpr } from "../replay/fail-if.js";
+import { evaluateFailIf, evaluateFailIfValue, parseFailIf, unknownFailIfRefs, type FailIfExpr } from "../replay/fail-if.js";
 import { setWeights } from "../replay/set-weights.js";
 import { whatif } from "../replay/whatif.js";
 import { renderJson } from "../report/json.js";
@@ -26,7 +26,7 @@ export const whatifSpec: CommandSpec = {
     "after, which request classes move from which backend to which, and requests that newly get 404 or 500. " +
     "REF is ns/route[/rule]/backend (rule by index or name). --fail-if takes expressions such as " +
     "'share(store/checkout-v2) > 0.15', 'expectedShare(store/checkout-v2) > 0.12', 'new404 > 0', joined with && and ||; " +
-    "exit 1 when one holds, for CI gates. --rollout takes an Argo Rollouts Rollout (canary steps, Gateway API plugin) or a " +
+    "exit 1 when one holds, for CI gates (a backend neither configuration has is a usage error, exit 2). --rollout takes an Argo Rollouts Rollout (canary steps, Gateway API plugin) or a " +
     "Flagger Canary and replays a timed trace across its steps: per step and overall shares, users exposed to the " +
     "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate.",
   flags: [
@@ -85,6 +85,11 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
     }
     after = buildWorld(changed.objects, current.world.options);
   }
+  const unknown = unknownRefs(conditions, [current.world, after]);
+  if (unknown.length) {
+    for (const line of unknown) io.stderr(`gwsim: ${line}\n`);
+    return 2;
+  }
   const trace = await openTrace(values, io, current.world, [after]);
   const onProgress = progress(io);
   const report = await whatif(current.world, after, trace.reader, { ...split, ...(onProgress ? { onProgress, progressEvery: 50_000 } : {}) });
@@ -95,6 +100,29 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   const held = conditions.filter((c) => evaluateFailIf(c.expr, report));
   for (const c of held) io.stderr(`gwsim: --fail-if holds: ${c.text}${valuesOf(c.expr, report)}\n`);
   return held.length ? 1 : 0;
+}
+
+/** What a --fail-if REF may name: route backends and Services (mesh requests reach them without a route), of either world. */
+function knownBackends(worlds: readonly World[]): { namespace: string; name: string; port: number | null }[] {
+  const out: { namespace: string; name: string; port: number | null }[] = [];
+  for (const w of worlds) {
+    for (const r of w.graph.routes) for (const rule of r.rules) out.push(...rule.backends);
+    for (const svc of w.graph.services) for (const p of svc.ports) out.push({ namespace: svc.namespace, name: svc.name, port: p.port });
+  }
+  return out;
+}
+
+/** One message per --fail-if backend that neither world has, as --set-weight reports its unknown refs. */
+function unknownRefs(conditions: { text: string; expr: FailIfExpr }[], worlds: readonly World[]): string[] {
+  if (conditions.length === 0) return [];
+  const known = knownBackends(worlds);
+  const names = [...new Set(known.map((b) => `${b.namespace}/${b.name}`))].sort();
+  const shown = names.length > 12 ? `${names.slice(0, 12).join(", ")}, ... (${names.length})` : names.join(", ");
+  return conditions.flatMap((c) =>
+    unknownFailIfRefs(c.expr, known).map(
+      (ref) => `--fail-if ${JSON.stringify(c.text)}: no backend ${ref} in the current or the proposed manifests, so it would be 0 in both (backends: ${shown || "none"})`,
+    ),
+  );
 }
 
 async function rolloutCommand(path: string, values: FlagValues, io: Io, current: { world: World; objects: ManifestObject[] }): Promise<ExitCode> {

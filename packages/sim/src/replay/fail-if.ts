@@ -38,7 +38,9 @@ const NAMES: Record<string, (r: Ctx) => number> = {
   usersMultiBackend: (r) => r.after.exposure.usersMultiBackend,
 };
 
-function matches(ref: string, b: Report["backends"][number]): boolean {
+type BackendName = Pick<Report["backends"][number], "namespace" | "name" | "port">;
+
+function matches(ref: string, b: BackendName): boolean {
   const m = /^(?:([^/]+)\/)?([^/:]+)(?::(\d+))?$/.exec(ref.trim());
   if (!m) return false;
   return (m[1] === undefined || m[1] === b.namespace) && m[2] === b.name && (m[3] === undefined || Number(m[3]) === b.port);
@@ -241,6 +243,26 @@ function value(e: FailIfExpr, r: Ctx): number | boolean {
 
 function truthy(v: number | boolean): boolean {
   return typeof v === "boolean" ? v : v !== 0 && !Number.isNaN(v);
+}
+
+/** The backend refs an expression names (`share(REF)`, `delta(REF)`, ...), in order, once each. */
+export function failIfRefs(expr: FailIfExpr): string[] {
+  const refs = new Set<string>();
+  const walk = (e: FailIfExpr): void => {
+    if (e.type === "call" && FUNCTIONS[e.name]!.arg === "ref") refs.add(e.arg);
+    if (e.type === "not" || e.type === "neg") walk(e.expr);
+    if (e.type === "binary") (walk(e.left), walk(e.right));
+  };
+  walk(expr);
+  return [...refs];
+}
+
+/**
+ * The refs of an expression that match none of `known` (the backends both worlds can send to): a
+ * condition on them is 0 in every report, so a gate on a misspelt backend would never fire.
+ */
+export function unknownFailIfRefs(expr: FailIfExpr, known: readonly BackendName[]): string[] {
+  return failIfRefs(expr).filter((ref) => !known.some((b) => matches(ref, b)));
 }
 
 /** True when the condition holds (the gate fails). */
