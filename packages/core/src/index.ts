@@ -39,3 +39,5 @@ export { selectorMatches } from "./resolve/selector.js";
 export type { LabelSelectorIn as LabelSelector } from "./resolve/input.js";
 export { encodeSessionToken, decodeSessionToken, sessionCookieName, presentedSessionTokens, SESSION_TOKEN_PREFIX } from "./decide/session.js";
 export type { SessionToken, SessionTokenInput } from "./decide/session.js";
+export { effectiveWeights, minimumSurvivingWeight } from "./model/weight-precision.js";
+export type { WeightPrecision, EffectiveWeights } from "./model/weight-precision.js";

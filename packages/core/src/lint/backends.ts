@@ -6,6 +6,7 @@ import type { ResolvedBackend, ResolvedRoute, ResolvedService } from "../resolve
 import type { LintContext } from "./context.js";
 import type { Finding } from "./finding.js";
 import { refOf } from "./shadowing.js";
+import { effectiveWeights, minimumSurvivingWeight } from "../model/weight-precision.js";
 
 export function backendFindings(ctx: LintContext): Finding[] {
   const { graph } = ctx.world;
@@ -61,28 +62,35 @@ function portFinding(
   });
 }
 
+const NGF = "NGINX Gateway Fabric (0.01% steps, the last backendRef takes the rest)";
+const WHOLE = "whole percents (largest remainder, as Istio up to 1.14)";
+
 /**
- * NGINX Gateway Fabric writes each backend's share as a split_clients percentage floored to two
- * decimals, and gives the last backend the remainder (internal/nginx/config/split_clients.go),
- * so a backend other than the last with a share under 0.01% receives nothing. Data planes that
- * take whole percentages round a share under 0.5% to 0.
+ * A backend whose weight the precision profiles of `model/weight-precision.ts` (the ones replay's
+ * `--precision` applies) round to nothing: NGINX Gateway Fabric's 0.01% floor (warning), and
+ * whole percents by largest remainder, as Istio up to 1.14 converted them (info: a retired
+ * release). The fix names, per profile, the weight from which on the backend keeps a share.
  */
 function weightFindings(ctx: LintContext, route: ResolvedRoute, ruleIndex: number, backends: readonly ResolvedBackend[]): Finding[] {
-  const weighted = backends.filter((b) => b.weight > 0);
-  if (weighted.length < 2) return [];
-  const total = weighted.reduce((s, b) => s + b.weight, 0);
+  const written = backends.map((b) => b.weight);
+  const ngf = effectiveWeights(written, "ngf").weights;
+  const whole = effectiveWeights(written, "percent").weights;
+  const total = written.reduce((s, w) => s + w, 0);
   const out: Finding[] = [];
-  const last = backends.length - 1;
   backends.forEach((b, j) => {
     if (b.weight <= 0) return;
-    const percent = (b.weight * 100) / total;
-    const ngfZero = j !== last && Math.floor(percent * 100) === 0;
-    const wholeZero = Math.round(percent) === 0;
+    const ngfZero = ngf[j] === 0;
+    const wholeZero = whole[j] === 0;
     if (!ngfZero && !wholeZero) return;
-    const shown = `${trimPercent(percent)}%`;
-    const rest = total - b.weight;
-    const minNgf = Math.max(1, Math.ceil(rest / 9_999)); // smallest w with w / (rest + w) >= 0.01%
-    const minWhole = Math.max(1, Math.ceil(rest / 199)); // smallest w with w / (rest + w) >= 0.5%
+    const shown = `${trimPercent((b.weight * 100) / total)}%`;
+    const minNgf = ngfZero ? minimumSurvivingWeight(written, j, "ngf") : 0;
+    const minWhole = wholeZero ? minimumSurvivingWeight(written, j, "percent") : 0;
+    const zeroBy = [ngfZero ? NGF : null, wholeZero ? WHOLE : null].filter((x) => x !== null).join(" and ");
+    const others = [
+      ngfZero ? null : `NGINX Gateway Fabric gives it ${trimPercent(ngf[j]! / 100)}%`,
+      wholeZero ? null : `whole percents give it ${whole[j]}%`,
+      `gwsim and Envoy-based data planes send it ${shown}`,
+    ].filter((x) => x !== null);
     out.push(
       ctx.finding({
         rule: "weight-rounds-to-zero",
@@ -92,12 +100,11 @@ function weightFindings(ctx: LintContext, route: ResolvedRoute, ruleIndex: numbe
         fallback: route.source,
         message:
           `backendRef ${j} (${b.namespace}/${b.name}) of rule ${ruleIndex} has weight ${b.weight} of ${total} (${shown}): ` +
-          (ngfZero
-            ? `NGINX Gateway Fabric floors each share to 0.01% and sends it nothing; data planes that use whole percentages send it nothing either`
-            : `data planes that use whole percentages round it to 0% and send it nothing (gwsim and Envoy-based data planes send it ${shown})`),
-        fix: ngfZero
-          ? `raise the weight to at least ${minNgf} (0.01%)${minWhole > minNgf ? `, or ${minWhole} to survive whole-percent rounding` : ""}, or scale the other weights down`
-          : `raise the weight to at least ${minWhole} (0.5%), or scale the other weights down`,
+          `its share rounds to 0 under ${zeroBy}, so it gets no requests there (${others.join("; ")})`,
+        fix:
+          ngfZero && wholeZero
+            ? `raise the weight to at least ${Math.max(minNgf, minWhole)} (NGINX Gateway Fabric needs ${minNgf}, whole percents ${minWhole}), or scale the other weights down`
+            : `raise the weight to at least ${ngfZero ? minNgf : minWhole} (${ngfZero ? "NGINX Gateway Fabric" : "whole percents"}), or scale the other weights down`,
       }),
     );
   });

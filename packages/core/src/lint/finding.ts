@@ -118,8 +118,10 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     summary: "a backend weight that common data planes round to zero",
     help:
       "NGINX Gateway Fabric turns weights into split_clients percentages floored to 0.01% (the last backendRef takes " +
-      "the remainder), so a non-last backend with less than 0.01% of the weight gets nothing (warning). Data planes " +
-      "that take whole percentages send nothing to a backend below 0.5% (info).",
+      "the remainder), so a non-last backend with less than 0.01% of the weight gets nothing (warning). Istio up to " +
+      "1.14 turned them into whole percents: each the integer part, the points left over to the largest remainders " +
+      "(ties to the earlier backendRef), so a backend under 1% may get 0% (info). These are replay's --precision ngf " +
+      "and percent; the fix names the weight from which on the backend keeps a share.",
   },
   {
     id: "backend-port-not-found",

@@ -93,7 +93,9 @@ describe("lint edges", () => {
   it.each([
     { weights: [9999, 1], want: ["info"] }, // 0.01% on the last backend: NGF gives it the remainder; whole percents round it away
     { weights: [10000, 1, 1], want: ["warning", "info"] }, // 0.009998% not last: NGF floors it to 0.00%
-    { weights: [995, 5], want: [] }, // 0.5% rounds to 1%
+    { weights: [5, 995], want: [] }, // 0.5% ties with 99.5%'s remainder and, first, takes the point
+    { weights: [995, 5], want: ["info"] }, // the same tie, lost by the later backendRef
+    { weights: [7, 993], want: [] }, // 0.7%: remainder .7 beats .3, whole percents give it 1%
     { weights: [996, 4], want: ["info"] },
     { weights: [100, 0], want: [] }, // weight 0 is meant
   ])("weights $weights → $want", ({ weights, want }) => {

@@ -19,8 +19,11 @@ const world: FakeWorld = {
     ],
   },
   "/tiny": { route: route("tiny"), backends: [{ name: "small", weight: 1 }, { name: "big", weight: 19_999 }] },
-  // The last backend takes the rounding remainder: 1/20000 last gets 0.01% (ngf), 1% (percent).
+  // 1/20000 last: ngf gives the last backend the remainder (0.01%); percent hands the missing
+  // point to the largest remainder, big2's .995, so small2 gets 0%.
   "/tinylast": { route: route("tinylast"), backends: [{ name: "big2", weight: 19_999 }, { name: "small2", weight: 1 }] },
+  // QA's case: 0.7% has the larger remainder (.7 against .3) and gets 1% under percent.
+  "/canary": { route: route("canary"), backends: [{ name: "c7", weight: 7 }, { name: "c993", weight: 993 }] },
   "/tail": { route: route("tail"), backends: [{ name: "x", weight: 2 }, { name: "y", weight: 1 }, { name: "z", weight: 0 }] },
   "/sticky": { route: route("sticky"), backends: [{ name: "s1" }, { name: "s2" }], sessionPersistence: { sessionName: "s", type: "Cookie" } },
 };
@@ -136,7 +139,20 @@ describe("split modes", () => {
     }
     const last = Array.from({ length: 100 }, () => req("/tinylast"));
     expect(backend(await run(last, { precision: "ngf" }), "small2")!.expectedCount).toBeCloseTo(0.01, 12);
-    expect(backend(await run(last, { precision: "percent" }), "small2")!.expectedCount).toBeCloseTo(1, 12);
+    const lastPercent = await run(last, { precision: "percent" });
+    expect(backend(lastPercent, "small2")!.expectedCount).toBe(0);
+    expect(lastPercent.warnings.some((w) => w.includes("weight 1 of ns/small2:8080") && w.includes("rounds to 0 at 1% precision"))).toBe(true);
+  });
+
+  it("precision percent: 7 of 1000 keeps 1% (largest remainder), ngf keeps 0.7%; neither warns", async () => {
+    const records = Array.from({ length: 1000 }, () => req("/canary"));
+    const percent = await run(records, { precision: "percent" });
+    expect(percent.splits.find((s) => s.name === "canary")!.backends.map((b) => b.effectiveWeight)).toEqual([1, 99]);
+    expect(backend(percent, "c7")!.expectedCount).toBeCloseTo(10, 9);
+    expect(backend(percent, "c7")!.count).toBeGreaterThan(0);
+    const ngf = await run(records, { precision: "ngf" });
+    expect(ngf.splits.find((s) => s.name === "canary")!.backends.map((b) => b.effectiveWeight)).toEqual([70, 9930]);
+    for (const r of [percent, ngf]) expect(r.warnings.filter((w) => w.includes("rounds to 0"))).toEqual([]);
   });
 
   it("precision ngf: the last backend takes the rounding remainder, even at weight 0", async () => {

@@ -3,41 +3,12 @@
  * (seeded draw, smooth weighted round robin, a key hash, a sticky per-user pick).
  */
 import seedrandom from "seedrandom";
+import { effectiveWeights, type EffectiveWeights } from "@gwsim/core";
 import type { Precision } from "./types.js";
 
-export interface EffectiveWeights {
-  /** Integer weights as the data plane applies them. */
-  weights: number[];
-  total: number;
-  /** True when they give the same shares as the written weights. */
-  sameAsWritten: boolean;
-}
-
-/**
- * Weights after the precision profile. `ngf` follows NGINX Gateway Fabric's split_clients
- * generation: every backend but the last gets floor(weight × 100 / total × 100) / 100 percent,
- * computed in float64 as NGF does, and the last one takes what is left so the sum is 100%.
- * Effective weights are then in units of 0.01% (`ngf`) or 1% (`percent`).
- */
-export function effectiveWeights(written: readonly number[], precision: Precision): EffectiveWeights {
-  const total = written.reduce((a, b) => a + b, 0);
-  if (precision === "exact" || written.length < 2 || total === 0) {
-    return { weights: [...written], total, sameAsWritten: true };
-  }
-  const unit = precision === "ngf" ? 10_000 : 100;
-  const weights: number[] = [];
-  let used = 0;
-  for (let i = 0; i < written.length - 1; i++) {
-    const w = written[i]!;
-    const q = precision === "ngf" ? Math.floor(((w * 100) / total) * 100) : Math.floor((w * 100) / total);
-    weights.push(q);
-    used += q;
-  }
-  weights.push(unit - used);
-  // Same shares iff w_i / total == e_i / unit for every i (cross-multiplied, exact for integers).
-  const sameAsWritten = written.every((w, i) => w * unit === weights[i]! * total);
-  return { weights, total: unit, sameAsWritten };
-}
+// The precision profiles are core's, shared with lint's weight-rounds-to-zero: a weight lint
+// flags is exactly one that gets no traffic here.
+export { effectiveWeights, type EffectiveWeights };
 
 /** Messages for weights the precision profile distorts: a non-zero weight that gets nothing, a zero weight that gets traffic. */
 export function precisionWarnings(

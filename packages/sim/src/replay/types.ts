@@ -19,7 +19,9 @@ export type SplitMode = "random" | "wrr" | "cookie" | `hash:${string}`;
  * - `exact`: weight / total, as Envoy does with its integer weights.
  * - `ngf`: NGINX Gateway Fabric's split_clients: each backend but the last gets weight/total
  *   floored to 0.01 %, the last takes the rest.
- * - `percent`: the same scheme at whole-percent granularity.
+ * - `percent`: whole percents by largest remainder, as Istio up to 1.14 converted HTTPRoute weights
+ *   (each the integer part, the missing points to the largest fractions).
+ * The models are core's `effectiveWeights`, shared with lint's weight-rounds-to-zero.
  */
 export type Precision = "exact" | "ngf" | "percent";
 
