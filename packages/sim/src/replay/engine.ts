@@ -364,6 +364,13 @@ function drawnPick(engine: Engine, info: SplitInfo, index: number, decidedIdx: n
   return sameAsWritten && decidedIdx >= 0 ? decidedIdx : pickByUniform(weights, total, seededUniform(engine.state.config.seed, index, "split", info.key));
 }
 
+/** Whether more than one backend carries weight: only there can a missing split key change the pick. */
+function isWeightedSplit(info: SplitInfo): boolean {
+  let carrying = 0;
+  for (const w of info.effective.weights) if (w > 0 && ++carrying > 1) return true;
+  return false;
+}
+
 function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRecord, decidedIdx: number): number {
   const { seed, split } = engine.state.config;
   const { weights, total } = info.effective;
@@ -377,7 +384,7 @@ function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRec
     // The sticky pick is what this user's first visit would have drawn; modelled as a draw keyed
     // by (seed, split, user) so it does not depend on which request came first (workers).
     if (!record.user) {
-      engine.state.unkeyed++;
+      if (isWeightedSplit(info)) engine.state.unkeyed++;
       return drawnPick(engine, info, index, decidedIdx);
     }
     const jar = engine.sessions;
@@ -396,7 +403,7 @@ function choose(engine: Engine, info: SplitInfo, index: number, record: TraceRec
   }
   const value = hashKeyOf(split.slice(5), record);
   if (value === undefined) {
-    engine.state.unkeyed++;
+    if (isWeightedSplit(info)) engine.state.unkeyed++;
     return drawnPick(engine, info, index, decidedIdx);
   }
   return pickByHash(weights, total, murmurHash2(value));
@@ -1150,8 +1157,8 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
 
   const warnings = [...s.warnings].sort();
   if (s.unkeyed > 0) {
-    const what = config.split === "cookie" ? "a user key" : `the key ${config.split.slice(5)}`;
-    warnings.push(`${s.unkeyed} of ${n} requests had no ${what}: their split was decided by the seeded draw`);
+    const [without, not] = config.split === "cookie" ? ["a user", "a cookie"] : [`the key ${config.split.slice(5)}`, "the hash"];
+    warnings.push(`${s.unkeyed} of ${n} requests reached a weighted split without ${without}: the seeded draw split them, not ${not}`);
   }
   if (s.failingDropped > 0) warnings.push(`${s.failingDropped} failing requests fell outside the first ${MAX_FAILING_CLASSES} request classes`);
   if (o.diffsDropped > 0) warnings.push(`${o.diffsDropped} observed differences fell outside the first ${MAX_DIFF_GROUPS} groups`);

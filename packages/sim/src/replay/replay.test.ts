@@ -112,7 +112,23 @@ describe("split modes", () => {
     const r = await run([req("/b", { headers: { "X-Client": "c1" } }), req("/b", { headers: { "x-client": "c1" } }), req("/b")], {
       split: "hash:header:x-client",
     });
-    expect(r.warnings.some((w) => w.startsWith("1 of 3 requests had no the key header:x-client"))).toBe(true);
+    expect(r.warnings).toContain("1 of 3 requests reached a weighted split without the key header:x-client: the seeded draw split them, not the hash");
+  });
+
+  it.each([
+    ["hash:user", "without the key user: the seeded draw split them, not the hash"],
+    ["cookie", "without a user: the seeded draw split them, not a cookie"],
+  ] as const)("%s: only requests that reach a split of two or more weighted backends without the key are counted", async (split, says) => {
+    const splits: FakeWorld = {
+      "/one": { route: route("one"), backends: [{ name: "only" }] },
+      "/zero": { route: route("zero"), backends: [{ name: "all", weight: 5 }, { name: "none", weight: 0 }] },
+      "/two": { route: route("two"), backends: [{ name: "t1", weight: 1 }, { name: "t2", weight: 1 }] },
+    };
+    const go = (records: TraceRecord[]) => replay(splits, records, { decide: fakeDecide, seed: 7, split });
+    const counted = (r: Report) => r.warnings.filter((w) => w.includes("weighted split"));
+    const r = await go([req("/one"), req("/one"), req("/zero"), req("/two"), req("/two"), req("/two", { user: "u1" }), req("/nope")]);
+    expect(counted(r)).toEqual([`2 of 7 requests reached a weighted split ${says}`]);
+    expect(counted(await go([req("/one"), req("/zero"), req("/two", { user: "u1" })]))).toEqual([]);
   });
 
   it("cookie: every user sticks to one backend per split; random does not", async () => {
