@@ -13,8 +13,9 @@ function hostAndPort(host: string, port: number | undefined): { authority: strin
 export function requestLine(r: GatewayRequest): string {
   if (r.grpc) return `gRPC ${r.host ?? ""} ${r.grpc.service}/${r.grpc.method}`;
   if (r.scheme === "tls" || r.scheme === "tcp" || r.scheme === "udp") {
+    const mesh = r.service ?? r.address;
     const { authority, note } = hostAndPort(r.sni ?? r.host ?? "", r.port);
-    return `${r.scheme.toUpperCase()} ${authority}${note}`.trimEnd();
+    return `${r.scheme.toUpperCase()} ${mesh && !r.sni && !r.host ? `mesh ${mesh}${r.port ? `:${r.port}` : ""}` : `${authority}${note}`}`.trimEnd();
   }
   const scheme = r.scheme ?? "http";
   const method = r.method ?? "GET";
@@ -25,12 +26,41 @@ export function requestLine(r: GatewayRequest): string {
   return `${method} ${scheme}://${authority}${r.path ?? "/"}${note}`;
 }
 
+// gRPC status codes by number (grpc/grpc doc/statuscodes.md).
+const GRPC_CODES = [
+  "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+];
+
+/** `404`, or `404 grpc-status 12 UNIMPLEMENTED` when a gRPC client gets a status of its own. */
+function statusText(d: Decision, fallback: number): string {
+  const http = String(d.status ?? fallback);
+  const grpc = d.grpcStatus;
+  return typeof grpc === "number" ? `${http} grpc-status ${grpc}${GRPC_CODES[grpc] ? ` ${GRPC_CODES[grpc]}` : ""}` : http;
+}
+
+/** The first clause of the decision's message (`ExtensionRef filter is invalid`), else its reason code. */
+function why(d: Decision): string {
+  const message = typeof d.message === "string" ? d.message.split(/: |; /)[0]! : "";
+  return message || (typeof d.reason === "string" ? d.reason : "");
+}
+
+const meshOf = (d: Decision): { service?: string } | null => (d.mesh && typeof d.mesh === "object" ? (d.mesh as { service?: string }) : null);
+
 /** One readable line per decision: what happened, where, and why in a few words. */
 export function decisionSummary(d: Decision): string {
-  const route = d.route ? `${d.route.kind} ${d.route.namespace}/${d.route.name} rule ${d.route.rule ?? "-"}${d.route.ruleName ? ` (${d.route.ruleName})` : ""}` : "no route";
+  const mesh = meshOf(d);
+  const route = d.route
+    ? `${d.route.kind} ${d.route.namespace}/${d.route.name} rule ${d.route.rule ?? "-"}${d.route.ruleName ? ` (${d.route.ruleName})` : ""}`
+    : mesh?.service
+      ? `Service ${mesh.service} itself (no route)`
+      : "no route";
+  const listener = d.listener ? ` on listener ${d.listener.gateway}/${d.listener.name}` : "";
   switch (d.outcome) {
     case "forward": {
       const b = d.backend;
+      // Mesh traffic to an address that is no Service frontend goes where it was sent, untouched.
+      if (!b && d.backends.length === 0) return `→ as addressed, unrouted${why(d) ? `: ${why(d)}` : ""}`;
       const share = d.backends.find((x) => b && x.namespace === b.namespace && x.name === b.name && x.port === b.port);
       const split = d.backends.length > 1 ? ` [split: ${d.backends.map((x) => `${x.name} ${pct(x.probability)}${x.valid ? "" : " invalid"}`).join(", ")}]` : "";
       return `→ ${b ? `${b.namespace}/${b.name}:${b.port ?? "-"}` : "?"}${share ? ` (p=${pct(share.probability)})` : ""} via ${route}${split}`;
@@ -38,13 +68,17 @@ export function decisionSummary(d: Decision): string {
     case "redirect":
       return `↪ ${d.redirect?.status} ${d.redirect?.location} via ${route}`;
     case "respond":
-      return `⇐ ${d.status} answered by the gateway via ${route}`;
+      return `⇐ ${statusText(d, 200)} answered by the gateway via ${route}`;
     case "notFound":
-      return `✗ ${d.status ?? 404} no matching route${d.listener ? ` on listener ${d.listener.gateway}/${d.listener.name}` : ""}`;
-    case "error":
-      return `✗ ${d.status ?? 500} ${route}${d.backends.length ? ` [${d.backends.filter((x) => !x.valid).map((x) => `${x.name}: ${x.reason}`).join(", ")}]` : ""}`;
+      return `✗ ${statusText(d, 404)} no matching route${listener}${!d.listener && mesh?.service ? ` for Service ${mesh.service}` : ""}`;
+    case "error": {
+      if (d.status === 421 || d.reason === "MisdirectedRequest") return `✗ ${statusText(d, 421)} misdirected request${listener}${why(d) ? `: ${why(d)}` : ""}`;
+      const invalid = d.backends.filter((x) => !x.valid).map((x) => `${x.name}: ${x.reason}`);
+      const detail = invalid.length ? ` [${invalid.join(", ")}]` : why(d) ? `: ${why(d)}` : "";
+      return `✗ ${statusText(d, 500)} ${d.route ? route : `no route${listener}`}${detail}`;
+    }
     case "reject":
-      return `✗ connection refused${d.listener ? ` by ${d.listener.gateway}/${d.listener.name}` : ": no listener"}`;
+      return `✗ connection refused${d.listener ? ` by ${d.listener.gateway}/${d.listener.name}` : ""}${typeof d.reason === "string" ? ` (${d.reason})` : d.listener ? "" : ": no listener"}`;
     default:
       return d.outcome;
   }

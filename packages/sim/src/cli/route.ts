@@ -42,7 +42,7 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
     const d = decide(world, request, { seed, index: index++, explain: Boolean(values.explain) });
     if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
     else if (values.explain) io.stdout(renderExplained(request, d));
-    else io.stdout(`${String(d.id ?? index).padEnd(16)} ${requestLine(request).padEnd(48)} ${decisionSummary(d)}\n`);
+    else io.stdout(`${idText(d.id, index).padEnd(16)} ${requestLine(request).padEnd(48)} ${decisionSummary(d)}\n`);
   }
   const { stats } = reader;
   if (stats.bad > 0) {
@@ -53,3 +53,9 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   return 0;
 }
 
+
+/** A request's id as the table shows it: a string as is, anything else as JSON; the line number when it has none. */
+export function idText(id: unknown, line: number): string {
+  if (id === undefined || id === null) return String(line);
+  return typeof id === "string" ? id : JSON.stringify(id);
+}
