@@ -8,7 +8,7 @@ import { checkOutput, writeOutput } from "./paths.js";
 export const SPLIT_FLAGS: FlagSpec[] = [
   { name: "seed", type: "string", value: "N", description: "seed of the weighted draws (default 1)" },
   { name: "split", type: "string", value: "MODE", description: "random (per-request draw, as Envoy), wrr, hash:<key> (as nginx split_clients), cookie (sticky per user)", default: "random" },
-  { name: "precision", type: "string", value: "P", description: "weight precision: exact, ngf (0.01% floor, as NGINX Gateway Fabric), percent", default: "exact" },
+  { name: "precision", type: "string", value: "P", description: "weight precision: exact, ngf (0.01% floor, as NGINX Gateway Fabric), percent (whole percents by largest remainder, as Istio up to 1.14)", default: "exact" },
 ];
 
 export interface SplitOptions {
