@@ -1,4 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { formatDiagnostics } from "../packages/sim/src/cli/diagnostics.js";
 import { describe, expect, it } from "vitest";
 import { loadManifests, nodeSource } from "../packages/sim/src/load/manifests.js";
 
@@ -29,5 +32,31 @@ describe("loadManifests", () => {
   it("reports a duplicate given twice through different paths", async () => {
     const r = await loadManifests(["a.yaml", "."], nodeSource(fixtures));
     expect(r.diagnostics.filter((d) => d.code === "manifest.duplicate")).toHaveLength(1);
+  });
+
+  it("a directory with no manifest file is said (a warning), and a file that cannot be read has no made-up position", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-load-"));
+    try {
+      mkdirSync(join(dir, "empty"));
+      mkdirSync(join(dir, "notes"));
+      writeFileSync(join(dir, "notes", "README.md"), "not a manifest\n");
+      const r = await loadManifests(["empty", "notes", "missing.yaml"], nodeSource(dir));
+      expect(r.diagnostics).toMatchObject([
+        { code: "io.empty-directory", severity: "warning", file: "empty" },
+        { code: "io.empty-directory", severity: "warning", file: "notes" },
+      ]);
+      expect(formatDiagnostics([...r.diagnostics, ...r.unreadable])).toBe(
+        "gwsim: empty: warning: no .yaml, .yml or .json file in this directory\n" +
+          "gwsim: missing.yaml: cannot read missing.yaml: no such file or directory\n" +
+          "gwsim: notes: warning: no .yaml, .yml or .json file in this directory\n",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a directory with manifests deeper down is not empty", async () => {
+    const r = await loadManifests(["nested"], nodeSource(fixtures));
+    expect(r.diagnostics.filter((d) => d.code === "io.empty-directory")).toEqual([]);
   });
 });

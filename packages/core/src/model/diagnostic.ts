@@ -15,6 +15,7 @@ export interface Diagnostic {
   code: string;
   severity: Severity;
   file: string;
+  /** 1-based; 0 (with column 0) when the problem has no place in the file (it cannot be read). */
   line: number;
   column: number;
   /** 0-based index of the YAML document in its file (or of the item in a List). */

@@ -10,7 +10,9 @@ export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
 export function formatDiagnostic(d: Diagnostic): string {
   const what = d.path && !d.message.startsWith(`${d.path}:`) ? `${d.path}: ${d.message}` : d.message;
   const tag = d.severity === "error" ? "" : `${d.severity === "warning" ? "warning" : "note"}: `;
-  return `gwsim: ${d.file}:${d.line}:${d.column}: ${tag}${what}`;
+  // CONTRACT: file:line:col "wherever a location is known"; a file that cannot be read has none.
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
+  return `gwsim: ${where}: ${tag}${what}`;
 }
 
 export function formatDiagnostics(list: readonly Diagnostic[]): string {

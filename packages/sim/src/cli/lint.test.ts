@@ -104,7 +104,7 @@ describe("gwsim lint", () => {
   it("unreadable input exits 2; invalid documents are reported on stderr and left out", async () => {
     const missing = await run(["-f", "test/fixtures/lint/nope.yaml"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^gwsim: test\/fixtures\/lint\/nope\.yaml:1:1: cannot read/);
+    expect(missing.stderr).toMatch(/^gwsim: test\/fixtures\/lint\/nope\.yaml: cannot read/);
     const dir = mkdtempSync(join(tmpdir(), "gwsim-lint-"));
     try {
       writeFileSync(join(dir, "bad.yaml"), "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: a}\nspec:\n  rules:\n  - backendRefs: [{name: s, port: 99999}]\n");

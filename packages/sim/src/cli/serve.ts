@@ -69,7 +69,7 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
       endpoints = parsed.table;
       for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: p.message });
     } catch (e) {
-      loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: `cannot read ${endpointsFile}: ${ioReason(e)}` });
+      loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 0, column: 0, path: "", message: `cannot read ${endpointsFile}: ${ioReason(e)}` });
     }
   }
   const all = [...loaded.unreadable, ...loaded.diagnostics, ...world.diagnostics, ...endpointProblems];

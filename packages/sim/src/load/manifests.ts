@@ -33,6 +33,7 @@ export const nodeSource = (cwd = process.cwd()): ReadSource => ({
 export async function loadManifests(paths: string[], source: ReadSource = nodeSource()): Promise<LoadedManifests> {
   const texts: { file: string; text: string }[] = [];
   const unreadable: Diagnostic[] = [];
+  const emptyDirs: Diagnostic[] = [];
   for (const p of paths) {
     if (p === "-") {
       texts.push({ file: "<stdin>", text: await source.readStdin() });
@@ -40,7 +41,10 @@ export async function loadManifests(paths: string[], source: ReadSource = nodeSo
     }
     const abs = resolve(source.cwd, p);
     try {
-      for (const file of await expand(abs)) {
+      const files = await expand(abs);
+      // A directory without one manifest file is most likely the wrong path: said, not fatal.
+      if (files.length === 0 && (await stat(abs)).isDirectory()) emptyDirs.push(emptyDirDiagnostic(p));
+      for (const file of files) {
         const shown = displayPath(file, source.cwd);
         try {
           texts.push({ file: shown, text: await source.readFile(file) });
@@ -53,7 +57,7 @@ export async function loadManifests(paths: string[], source: ReadSource = nodeSo
     }
   }
   const { objects, diagnostics } = parseManifestFiles(texts);
-  return { objects, diagnostics, unreadable, files: texts.map((t) => t.file) };
+  return { objects, diagnostics: [...emptyDirs, ...diagnostics], unreadable, files: texts.map((t) => t.file) };
 }
 
 async function expand(path: string): Promise<string[]> {
@@ -74,8 +78,12 @@ function displayPath(file: string, cwd: string): string {
   return rel.startsWith("..") ? file : rel;
 }
 
+function emptyDirDiagnostic(dir: string): Diagnostic {
+  return { code: "io.empty-directory", severity: "warning", file: dir, line: 0, column: 0, path: "", message: "no .yaml, .yml or .json file in this directory" };
+}
+
 function ioDiagnostic(file: string, e: unknown): Diagnostic {
   const err = e as NodeJS.ErrnoException;
   const why = err.code === "ENOENT" ? "no such file or directory" : err.code === "EACCES" ? "permission denied" : err.message;
-  return { code: "io.unreadable", severity: "error", file, line: 1, column: 1, path: "", message: `cannot read ${file}: ${why}` };
+  return { code: "io.unreadable", severity: "error", file, line: 0, column: 0, path: "", message: `cannot read ${file}: ${why}` };
 }
