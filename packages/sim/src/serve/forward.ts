@@ -319,8 +319,8 @@ class Flight implements ResponseHandler {
   private send(): void {
     if (this.phase === "done") return;
     this.attempt++;
-    // A session sticks to its endpoint; a retry falls back to the others (GEP-1619: fall back
-    // when the original backend no longer serves, and start the session anew).
+    // A session sticks to its endpoint; a retry falls back to the others (GEP-1619 at v1.6: data
+    // planes MAY fall back to available backends), and the session moves to the one that served.
     const sticky = this.attempt === 1 ? (this.session?.endpoint ?? null) : null;
     let address = sticky ?? this.ctx.balancer.pick(this.key, this.addresses)!;
     // A retry goes to another endpoint than the one that just failed, when there is one

@@ -16,8 +16,8 @@ export type HeaderMap = Map<string, string[]>;
  * one gets through. Within one list only the first entry for a name counts (HTTPHeader doc).
  * `add` appends the value as one more field line after the existing ones: the HTTP conformance
  * tests compare the values joined with "," (`some-other-value,add-appends-values`, the spec's
- * `foo,bar,baz`, equivalent by RFC 9110 §5.3), and GRPCRouteRequestHeaderModifier expects the
- * metadata as separate entries (`[original, added]`), which only this form satisfies.
+ * `foo,bar,baz`, equivalent by RFC 9110 §5.3), and gRPC metadata keeps separate entries
+ * (`[original, added]`), which only this form gives.
  */
 export function modifyHeaders(headers: HeaderMap, modifier: HeaderModifier): { headers: HeaderMap; notes: string[] } {
   const out: HeaderMap = new Map(headers);

@@ -119,7 +119,7 @@ describe("RequestHeaderModifier (HTTPRouteRequestHeaderModifier)", () => {
     expect(r.notes[0]).toMatch(/^RequestHeaderModifier: /);
   });
 
-  it("GRPCRouteRequestHeaderModifier: add keeps the original and the added value as separate entries", () => {
+  it("gRPC RequestHeaderModifier: add keeps the original and the added value as separate entries", () => {
     const r = applyFilters([headerModifier({ add: [{ name: "X-Header-Add", value: "add-appends-values" }] })], ctx({ method: "POST", path: "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo", pathMatch: null, headers: { "x-header-add": "this-value-should-be-appended" } }));
     expect(r.forwarded?.headers["x-header-add"]).toEqual(["this-value-should-be-appended", "add-appends-values"]);
   });
@@ -247,7 +247,7 @@ describe("RequestRedirect (HTTPRouteRedirectPath, HostAndStatus, Port, Scheme, 3
     { path: "/303", match: "/303", r: { statusCode: 303 }, status: 303, want: "http://gw.example/303" },
     { path: "/307", match: "/307", r: { statusCode: 307 }, status: 307, want: "http://gw.example/307" },
     { path: "/308", match: "/308", r: { statusCode: 308, scheme: "https" }, status: 308, want: "https://gw.example/308" },
-    // HTTPRouteBackendRequestRedirect
+    // a redirect in a backendRef's filters (implementation-specific at v1.6)
     { path: "/full/original", match: "/full", r: { path: { type: "ReplaceFullPath" as const, replaceFullPath: "/redirected-full" } }, status: 302, want: "http://gw.example/redirected-full" },
     { path: "/prefix/original", match: "/prefix", r: { path: { type: "ReplacePrefixMatch" as const, replacePrefixMatch: "/redirected-prefix" } }, status: 302, want: "http://gw.example/redirected-prefix/original" },
   ])("$path → $status $want", ({ path, match, r, status, want }) => {
@@ -272,7 +272,7 @@ describe("RequestRedirect (HTTPRouteRedirectPath, HostAndStatus, Port, Scheme, 3
   });
 });
 
-describe("URLRewrite (HTTPRouteRewritePath, HTTPRouteRewriteHost, HTTPRouteBackendURLRewrite)", () => {
+describe("URLRewrite (HTTPRouteRewritePath, HTTPRouteRewriteHost, and in a backendRef's filters)", () => {
   const full = (replaceFullPath: string) => ({ type: "ReplaceFullPath" as const, replaceFullPath });
   const pre = (replacePrefixMatch: string) => ({ type: "ReplacePrefixMatch" as const, replacePrefixMatch });
   it.each([
