@@ -5,12 +5,18 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { parseManifestFiles } from "../manifest/parse.js";
 
 /** A World that keeps the objects it was built from (lint and isolated read ReferenceGrants from them). */
-export type TestWorld = World & { readonly objects: readonly ManifestObject[]; readonly problems: readonly Diagnostic[] };
+export type TestWorld = World & {
+  readonly objects: readonly ManifestObject[];
+  /** Parse, schema and build diagnostics of severity error or warning: what a clean manifest has none of. */
+  readonly problems: readonly Diagnostic[];
+  /** The info diagnostics (e.g. a Deployment in the same file, which gwsim skips): nothing wrong. */
+  readonly notes: readonly Diagnostic[];
+};
 
 /**
  * A world from manifest text (one file's content, or `{ file, text }` per file) or objects, in
- * one call. `problems` lists parse and schema problems; invalid objects are left out, as
- * buildWorld does. Pure: reading the files is the caller's (`readFileSync`).
+ * one call. `problems` lists parse and schema errors and warnings (`notes` the info ones, which
+ * a correct file may have); invalid objects are left out, as buildWorld does. Pure: reading the files is the caller's (`readFileSync`).
  */
 export function worldFrom(input: string | readonly { file: string; text: string }[] | readonly ManifestObject[], options: BuildOptions = {}): TestWorld {
   let objects: readonly ManifestObject[];
@@ -24,5 +30,6 @@ export function worldFrom(input: string | readonly { file: string; text: string 
     objects = input as readonly ManifestObject[];
   }
   const world = buildWorld(objects, options);
-  return Object.freeze({ ...world, objects, problems: [...parseProblems, ...world.diagnostics] });
+  const all = [...parseProblems, ...world.diagnostics];
+  return Object.freeze({ ...world, objects, problems: all.filter((d) => d.severity !== "info"), notes: all.filter((d) => d.severity === "info") });
 }

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { worldFrom } from "./world-from.js";
+
+const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+`;
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {replicas: 1}
+`;
+
+describe("worldFrom problems", () => {
+  it("a Deployment beside the Gateway objects is a note, not a problem", () => {
+    const w = worldFrom(`${GATEWAY}---\n${DEPLOYMENT}`);
+    expect(w.problems).toEqual([]);
+    expect(w.notes.map((d) => d.code)).toEqual(["manifest.unknown-kind"]);
+  });
+
+  it("keeps errors and warnings", () => {
+    const w = worldFrom(`${GATEWAY}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {rules: [{matches: [{path: {type: Exact, value: nope}}]}]}\n`);
+    expect(w.problems.length).toBeGreaterThan(0);
+    expect(w.problems.every((d) => d.severity === "error" || d.severity === "warning")).toBe(true);
+    expect(w.notes.every((d) => d.severity === "info")).toBe(true);
+  });
+});
