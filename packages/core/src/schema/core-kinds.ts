@@ -10,8 +10,17 @@ import * as P from "./patterns.js";
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 
+/** EndpointSlice ports: only an absent protocol is defaulted (discovery/v1 defaults.go SetDefaults_EndpointPort). */
 function protocolSchema() {
   return z.enum(PROTOCOLS).default("TCP");
+}
+
+/**
+ * The API server's Service defaulting compares with Go zero values, so an empty string counts as
+ * unset (pkg/apis/core/v1/defaults.go SetDefaults_Service): `type: ""`, `protocol: ""`.
+ */
+function emptyAsUnset<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === "" ? undefined : v), schema);
 }
 
 function portRange(min: number) {
@@ -41,7 +50,7 @@ const IANA_TEXT = "must contain only lowercase alphanumeric characters or '-', c
 export const ServicePortSchema = z
   .looseObject({
     name: z.string().optional(),
-    protocol: protocolSchema(),
+    protocol: emptyAsUnset(z.enum(PROTOCOLS).default("TCP")),
     appProtocol: AppProtocolSchema.optional(),
     port: portRange(1),
     targetPort: z.union([z.int(), z.string()]).optional(),
@@ -50,21 +59,22 @@ export const ServicePortSchema = z
   .superRefine((p, ctx) => {
     if (p.name !== undefined && p.name !== "") for (const m of nameProblems(p.name, "label")) report(ctx, ["name"], "schema.name", m);
     const t = p.targetPort;
-    if (typeof t === "number" && (t < 1 || t > 65535)) {
+    // 0 and "" are defaulted to the port below, before the API server validates.
+    if (typeof t === "number" && t !== 0 && (t < 1 || t > 65535)) {
       report(ctx, ["targetPort"], "schema.port", `Invalid value: ${t}: must be between 1 and 65535, inclusive`);
     }
-    if (typeof t === "string" && !(t.length <= 15 && P.IANA_SVC_NAME.test(t) && /[a-z]/.test(t) && !t.includes("--"))) {
+    if (typeof t === "string" && t !== "" && !(t.length <= 15 && P.IANA_SVC_NAME.test(t) && /[a-z]/.test(t) && !t.includes("--"))) {
       report(ctx, ["targetPort"], "schema.port-name", `Invalid value: ${JSON.stringify(t)}: ${IANA_TEXT}`);
     }
   })
-  // The API server defaults targetPort to the port.
-  .transform((p) => ({ ...p, targetPort: p.targetPort ?? p.port }));
+  // SetDefaults_Service (pkg/apis/core/v1/defaults.go): an absent, 0 or "" targetPort becomes the port.
+  .transform((p) => ({ ...p, targetPort: p.targetPort === undefined || p.targetPort === 0 || p.targetPort === "" ? p.port : p.targetPort }));
 
 const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] as const;
 
 export const ServiceSpecSchema = z
   .looseObject({
-    type: z.enum(SERVICE_TYPES).default("ClusterIP"),
+    type: emptyAsUnset(z.enum(SERVICE_TYPES).default("ClusterIP")),
     ports: z.array(ServicePortSchema).optional(),
     clusterIP: z.string().optional(),
     clusterIPs: z.array(z.string()).optional(),
