@@ -191,6 +191,18 @@ spec:
     expect(sameRouting(canary(10), canary(10), [], OPTS)).toBeNull();
     expect(sameRouting(canary(10), canary(20), [], OPTS)?.reason).toMatch(/split/);
   });
+
+  it("says the difference as a sentence, each world's fate named", () => {
+    const canary = (w: number) => worldFrom(BASE + route(`
+  - backendRefs: [{name: api, port: 8080, weight: ${100 - w}}, {name: web, port: 8080, weight: ${w}}]`));
+    expect(sameRouting(canary(10), canary(20), [], OPTS)?.reason).toBe("is split api/api:8080 90%, api/web:8080 10% in the first world, but api/api:8080 80%, api/web:8080 20% in the second");
+    const only = worldFrom(BASE + route(`
+  - matches: [{path: {type: Exact, value: /brand-new}}]
+    backendRefs: [{name: api, port: 8080}]`));
+    const c = sameRouting(worldFrom(BASE), only, [], OPTS);
+    expect(c?.reason).toMatch(/^is (answered notFound 404 \(\w+\)|rejected \(\w+\)) in the first world, but forwarded to api\/api:8080 100% in the second$/);
+    expect(formatCounterexample(c!)).toContain(`  it ${c!.reason}`);
+  });
 });
 
 describe("patterns and custom requests", () => {

@@ -141,25 +141,39 @@ function exceptionOf(except: RoutingException): (r: GatewayRequest, a: Decision,
   return (r) => patterns.some((p) => matchesPattern(p, r));
 }
 
+/** Why two decisions differ, as the rest of a sentence that starts "it" (formatCounterexample). */
 function difference(a: Decision, b: Decision, parts: Set<string>): string | null {
-  if (parts.has("outcome") && (a.outcome !== b.outcome || a.status !== b.status)) return `outcome ${outcomeText(a)} vs ${outcomeText(b)}`;
+  const both = (x: string, y: string) => `${x} in the first world, but ${y} in the second`;
+  if (parts.has("outcome") && (a.outcome !== b.outcome || a.status !== b.status)) return `is ${both(fateText(a), fateText(b))}`;
   if (parts.has("backends")) {
     const sa = splitText(a);
     const sb = splitText(b);
-    if (sa !== sb) return `split ${sa || "(none)"} vs ${sb || "(none)"}`;
+    if (sa !== sb) return `is split ${both(sa || "to no backend", sb || "to no backend")}`;
   }
-  if (parts.has("redirect") && JSON.stringify(a.redirect) !== JSON.stringify(b.redirect)) return `redirect ${a.redirect?.location ?? "none"} vs ${b.redirect?.location ?? "none"}`;
+  if (parts.has("redirect") && JSON.stringify(a.redirect) !== JSON.stringify(b.redirect)) return `is ${both(redirectText(a), redirectText(b))}`;
   if (parts.has("forwarded")) {
     const fa = forwardedText(a);
     const fb = forwardedText(b);
-    if (fa !== fb) return `forwarded ${fa} vs ${fb}`;
+    if (fa !== fb) return `is forwarded ${both(fa, fb)}`;
   }
   if (parts.has("mirrors")) {
     const ma = mirrorsText(a);
     const mb = mirrorsText(b);
-    if (ma !== mb) return `mirrors ${ma || "(none)"} vs ${mb || "(none)"}`;
+    if (ma !== mb) return `is mirrored ${both(ma ? `to ${ma}` : "nowhere", mb ? `to ${mb}` : "nowhere")}`;
   }
   return null;
+}
+
+/** What happens to the request, after "is": "forwarded to ns/a:80 100%", "answered notFound 404 (NoMatchingRoute)". */
+function fateText(d: Decision): string {
+  if (d.outcome === "forward") return `forwarded${splitText(d) ? ` to ${splitText(d)}` : ""}`;
+  if (d.outcome === "redirect") return redirectText(d);
+  if (d.outcome === "reject") return `rejected${typeof d.reason === "string" && d.reason ? ` (${d.reason})` : ""}`;
+  return `answered ${outcomeText(d)}`;
+}
+
+function redirectText(d: Decision): string {
+  return d.redirect ? `redirected (${d.redirect.status}) to ${d.redirect.location}` : "not redirected";
 }
 
 function splitText(d: Decision): string {
@@ -172,12 +186,12 @@ function splitText(d: Decision): string {
 
 function forwardedText(d: Decision): string {
   const f = d.forwarded;
-  if (!f) return "nothing";
+  if (!f) return "as nothing";
   const headers = Object.keys(f.headers)
     .sort()
     .map((k) => `${k}: ${JSON.stringify(f.headers[k])}`)
     .join("; ");
-  return `${f.method} ${f.scheme}://${f.host}${f.path}${headers ? ` {${headers}}` : ""}`;
+  return `as ${f.method} ${f.scheme}://${f.host}${f.path}${headers ? ` {${headers}}` : ""}`;
 }
 
 function mirrorsText(d: Decision): string {
