@@ -102,6 +102,29 @@ describe("requests(world)", () => {
   });
 });
 
+describe("mutatePath", () => {
+  const pathArb = fc.array(fc.stringMatching(/^[A-Za-z0-9._~!$&'()*+,;=:@-]{0,6}$/), { minLength: 1, maxLength: 4 }).map((s) => `/${s.join("/")}`);
+
+  it("percent-encoding (either hex case) changes the text but not the path the gateway routes", () => {
+    fc.assert(
+      fc.property(pathArb, fc.constantFrom("percent-encode", "percent-encode-lower") as fc.Arbitrary<"percent-encode" | "percent-encode-lower">, (p, m) => {
+        const out = mutatePath(p, m);
+        expect(normalizePath(out)).toEqual(normalizePath(p));
+        expect(out.split("/").length).toBe(p.split("/").length);
+        if (/[A-Za-z0-9._~-]/.test(p)) expect(out).toMatch(/%[0-9A-Fa-f]{2}/);
+      }),
+    );
+  });
+
+  it("lower-case hex: an escape with a lower-case letter when the path has such a character, never an encoded slash", () => {
+    expect(mutatePath("/api/json", "percent-encode-lower")).toBe("/api/%6ason");
+    expect(mutatePath("/docs/v1", "percent-encode-lower")).toBe("/d%6fcs/v1");
+    expect(mutatePath("/api/v1", "percent-encode-lower")).toBe("/api/%761");
+    expect(mutatePath("/api/v1", "percent-encode")).toBe("/api/%761");
+    expect(mutatePath("/", "percent-encode-lower")).toBe("/");
+  });
+});
+
 describe("worlds()", () => {
   it("are valid (schema and CEL), build, and lint without throwing", () => {
     fc.assert(

@@ -142,16 +142,10 @@ export function mutatePath(path: string, m: PathMutation): string {
       return last.length > 1 ? path.slice(0, -1) : path;
     case "upper-case":
       return head + last.toUpperCase();
-    case "percent-encode": {
-      if (!last) return path;
-      return `${head}${escape(last[0]!, true)}${last.slice(1)}`;
-    }
-    case "percent-encode-lower": {
-      // Lower-case hex only differs where the escape has a letter: find such a character, else escape the slash.
-      const at = [...last].findIndex((c) => /[a-f]/.test(c.charCodeAt(0).toString(16)));
-      if (at >= 0) return `${head}${last.slice(0, at)}${escape(last[at]!, false)}${last.slice(at + 1)}`;
-      return cut > 0 ? `${path.slice(0, cut)}%2f${last}` : last ? `${head}${escape(last[0]!, false)}${last.slice(1)}` : path;
-    }
+    case "percent-encode":
+      return encodeOne(path, true);
+    case "percent-encode-lower":
+      return encodeOne(path, false);
     case "encoded-slash":
       return cut > 0 ? `${path.slice(0, cut)}%2F${last}` : path;
     case "dot-segment":
@@ -163,6 +157,25 @@ export function mutatePath(path: string, m: PathMutation): string {
     case "traversal":
       return `/x/..${path}`;
   }
+}
+
+/**
+ * One unreserved character percent-encoded, which the gateway decodes back (RFC 3986 §6.2.2.2):
+ * the same path for routing. Never a `/` (an encoded slash is its own mutation, it changes the
+ * segments). Lower-case hex prefers a character whose escape has a letter (`o` is `%6f`), so it
+ * differs from the upper-case form; both prefer the last segment.
+ */
+function encodeOne(path: string, upper: boolean): string {
+  const cut = path.lastIndexOf("/");
+  const at: number[] = [];
+  for (let i = 0; i < path.length; i++) if (/[A-Za-z0-9\-._~]/.test(path[i]!)) at.push(i);
+  const letterHex = (i: number) => /[a-f]/.test(path.charCodeAt(i).toString(16));
+  const preferences: ((i: number) => boolean)[] = upper ? [(i) => i > cut, () => true] : [(i) => i > cut && letterHex(i), letterHex, (i) => i > cut, () => true];
+  for (const want of preferences) {
+    const i = at.find(want);
+    if (i !== undefined) return `${path.slice(0, i)}${escape(path[i]!, upper)}${path.slice(i + 1)}`;
+  }
+  return path;
 }
 
 function escape(c: string, upper: boolean): string {
