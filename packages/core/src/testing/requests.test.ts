@@ -139,6 +139,23 @@ describe("worlds()", () => {
     );
   });
 
+  it("options out of range are a TypeError naming the option and its range", () => {
+    expect(() => worlds({ maxRoutes: 0 })).toThrow(/maxRoutes must be an integer from 1 up, got 0/);
+    expect(() => worlds({ maxRoutes: 1.5 })).toThrow(/maxRoutes/);
+    expect(() => worlds({ maxRules: 0 })).toThrow(/maxRules must be an integer from 1 to 16, got 0/);
+    expect(() => worlds({ maxRules: 17 })).toThrow(/maxRules must be an integer from 1 to 16/);
+    expect(() => worlds({ namespaces: [] })).toThrow(/namespaces must be a non-empty array/);
+    expect(() => worlds({ namespaces: ["team-a", "Bad_NS"] })).toThrow(/namespaces must be DNS labels .*"Bad_NS"/);
+  });
+
+  it("are valid at the edges of the options (one namespace, one route, 16 rules, many routes)", () => {
+    for (const options of [{ namespaces: ["solo"], maxRoutes: 1, maxRules: 1 }, { maxRules: 16 }, { maxRoutes: 30, namespaces: ["a", "b", "a"] }]) {
+      for (const objects of fc.sample(worlds(options), { numRuns: 15, seed: 7 })) {
+        expect(validateObjects(objects).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      }
+    }
+  });
+
   it("route requests somewhere at least some of the time", () => {
     let forwarded = 0;
     fc.assert(

@@ -9,9 +9,11 @@ import fc from "fast-check";
 import type { ManifestObject } from "../manifest/object.js";
 
 export interface WorldArbitraryOptions {
-  /** Route namespaces (default ["team-a", "team-b"]); the Gateway lives in "infra". */
+  /** Route namespaces (default ["team-a", "team-b"]): at least one, each a DNS label; the Gateway lives in "infra". */
   namespaces?: string[];
+  /** Most HTTPRoutes per world, an integer from 1 (default 4). */
   maxRoutes?: number;
+  /** Most rules per HTTPRoute, an integer from 1 to 16, the CRD's limit (default 3). */
   maxRules?: number;
   /** Add ReferenceGrants for some cross-namespace backendRefs (default true). */
   grants?: boolean;
@@ -60,8 +62,32 @@ const backendArb: fc.Arbitrary<BackendDraw> = fc.record({
   weight: maybe(fc.constantFrom(0, 1, 10, 90, 100)),
 });
 
+/** HTTPRoute spec.rules maxItems in the CRD. */
+const MAX_RULES = 16;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Options outside what yields valid worlds are the caller's bug: a TypeError naming the option. */
+function checkOptions(o: WorldArbitraryOptions): void {
+  const int = (name: "maxRoutes" | "maxRules", max: number) => {
+    const v = o[name];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= max)) {
+      throw new TypeError(`worlds(): ${name} must be an integer from 1${max === Infinity ? " up" : ` to ${max}`}, got ${JSON.stringify(v)}`);
+    }
+  };
+  int("maxRoutes", Infinity);
+  int("maxRules", MAX_RULES);
+  const ns = o.namespaces;
+  if (ns !== undefined) {
+    if (!Array.isArray(ns) || ns.length === 0) throw new TypeError(`worlds(): namespaces must be a non-empty array of namespace names, got ${JSON.stringify(ns)}`);
+    const bad = ns.find((n) => typeof n !== "string" || !DNS_LABEL.test(n));
+    if (bad !== undefined) throw new TypeError(`worlds(): namespaces must be DNS labels (lower-case letters, digits and '-', 1 to 63 characters), got ${JSON.stringify(bad)}`);
+  }
+  if (o.grants !== undefined && typeof o.grants !== "boolean") throw new TypeError(`worlds(): grants must be true or false, got ${JSON.stringify(o.grants)}`);
+}
+
 export function worlds(options: WorldArbitraryOptions = {}): fc.Arbitrary<ManifestObject[]> {
-  const namespaces = options.namespaces ?? ["team-a", "team-b"];
+  checkOptions(options);
+  const namespaces = [...new Set(options.namespaces ?? ["team-a", "team-b"])];
   const ruleArb = fc.record({
     matches: fc.array(matchArb, { maxLength: 2 }),
     backends: fc.uniqueArray(backendArb, { minLength: 1, maxLength: 3, selector: (b) => `${b.name}/${b.otherNamespace}` }),
