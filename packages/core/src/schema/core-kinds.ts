@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { report } from "./issues.js";
-import { labelValueProblems, metadataSchema, nameProblems, objectShape, qualifiedNameProblems } from "./metadata.js";
+import { dns1123LabelProblems, labelValueProblems, metadataSchema, nameProblems, nameRuleTexts, objectShape, qualifiedNameProblems } from "./metadata.js";
 import * as P from "./patterns.js";
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
@@ -125,11 +125,76 @@ export const ServiceSchema = z.strictObject({
 export type Service = z.infer<typeof ServiceSchema>;
 
 // ---------- EndpointSlice ----------
+// Rules from pkg/apis/discovery/validation/validation.go (validateEndpoints, validatePorts).
 
-const ADDRESS_CHECKS: Record<string, [(s: string) => boolean, string]> = {
-  IPv4: [P.isIPv4, "must be a valid IPv4 address"],
-  IPv6: [P.isIPv6, "must be a valid IPv6 address"],
-  FQDN: [(s) => nameProblems(s, "subdomain").length === 0, "must be a valid DNS name"],
+/** An IP as Go's net.IP: 16 bytes, IPv4 as ::ffff:a.b.c.d; null when not an IP. */
+function ipBytes(s: string): number[] | null {
+  if (P.isIPv4(s)) return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...s.split(".").map(Number)];
+  if (!P.isIPv6(s)) return null;
+  // A dotted IPv4 tail stands for the last two groups.
+  const lastColon = s.lastIndexOf(":");
+  const tail = s.slice(lastColon + 1);
+  const octets = tail.includes(".") ? tail.split(".").map(Number) : null;
+  const text = octets ? `${s.slice(0, lastColon + 1)}${((octets[0]! << 8) | octets[1]!).toString(16)}:${((octets[2]! << 8) | octets[3]!).toString(16)}` : s;
+  const groups = (part: string) => (part === "" ? [] : part.split(":").map((g) => parseInt(g, 16)));
+  const [head, rest] = text.split("::") as [string, string | undefined];
+  const left = groups(head);
+  const right = rest === undefined ? [] : groups(rest);
+  const words = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
+}
+
+const isMappedIPv4 = (ip: number[]) => ip.slice(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff;
+
+/**
+ * Addresses an endpoint may not have, with Go net.IP's range tests
+ * (pkg/apis/core/validation/validation.go ValidateEndpointIP, called for IPv4 and IPv6 slices).
+ */
+function endpointIPProblems(address: string): string[] {
+  const ip = ipBytes(address);
+  if (!ip) return ["must be a valid IP address"];
+  const v4 = isMappedIPv4(ip) ? ip.slice(12) : null;
+  const out: string[] = [];
+  const unspecified = v4 ? v4.every((b) => b === 0) : ip.every((b) => b === 0);
+  const loopback = v4 ? v4[0] === 127 : ip.slice(0, 15).every((b) => b === 0) && ip[15] === 1;
+  const linkLocal = v4 ? v4[0] === 169 && v4[1] === 254 : ip[0] === 0xfe && (ip[1]! & 0xc0) === 0x80;
+  const linkLocalMulticast = v4 ? v4[0] === 224 && v4[1] === 0 && v4[2] === 0 : ip[0] === 0xff && (ip[1]! & 0x0f) === 0x02;
+  if (unspecified) out.push(`may not be unspecified (${address})`);
+  if (loopback) out.push("may not be in the loopback range (127.0.0.0/8, ::1/128)");
+  if (linkLocal) out.push("may not be in the link-local range (169.254.0.0/16, fe80::/10)");
+  if (linkLocalMulticast) out.push("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
+  return out;
+}
+
+type AddressProblem = { code: string; message: string };
+
+const invalid = (value: string, text: string): AddressProblem => ({ code: "schema.format", message: `Invalid value: ${JSON.stringify(value)}: ${text}` });
+
+/** apimachinery IsFullyQualifiedDomainName: an optional trailing dot, at least two labels. */
+function fqdnProblems(name: string): AddressProblem[] {
+  if (name === "") return [{ code: "schema.required", message: "Required value" }];
+  const bare = name.endsWith(".") ? name.slice(0, -1) : name;
+  const texts = nameRuleTexts(bare, "subdomain");
+  if (texts.length > 0) return [invalid(bare, texts.join(","))];
+  const labels = bare.split(".");
+  if (labels.length < 2) return [invalid(bare, "should be a domain with at least two segments separated by dots")];
+  const long = labels.find((l) => l.length > 63);
+  return long === undefined ? [] : [invalid(long, "must be no more than 63 characters")];
+}
+
+const ADDRESS_CHECKS: Record<string, (a: string) => AddressProblem[]> = {
+  // IsValidIPv4Address / IsValidIPv6Address, then ValidateEndpointIP, both reported.
+  IPv4: (a) => {
+    const ip = ipBytes(a);
+    const wrongFamily = !ip || !isMappedIPv4(ip) ? [invalid(a, "must be a valid IPv4 address")] : [];
+    return [...wrongFamily, ...endpointIPProblems(a).map((t) => invalid(a, t))];
+  },
+  IPv6: (a) => {
+    const ip = ipBytes(a);
+    const wrongFamily = !ip || isMappedIPv4(ip) ? [invalid(a, "must be a valid IPv6 address")] : [];
+    return [...wrongFamily, ...endpointIPProblems(a).map((t) => invalid(a, t))];
+  },
+  FQDN: fqdnProblems,
 };
 
 export const EndpointSchema = z.looseObject({
@@ -157,19 +222,23 @@ export const EndpointSliceSchema = z
     addressType: z.enum(["IPv4", "IPv6", "FQDN"]),
     // Required in the API, but an absent list reads back as no endpoints.
     endpoints: z.array(EndpointSchema).max(1000).default(() => []),
-    ports: z.array(EndpointPortSchema).max(100).optional(),
+    // maxPorts is 20000 in validation.go (100 is the limit on addresses per endpoint).
+    ports: z.array(EndpointPortSchema).max(20000).optional(),
   })
   .superRefine((slice, ctx) => {
-    const [valid, text] = ADDRESS_CHECKS[slice.addressType]!;
-    slice.endpoints.forEach((e, i) =>
+    const checkAddress = ADDRESS_CHECKS[slice.addressType]!;
+    slice.endpoints.forEach((e, i) => {
       e.addresses.forEach((a, j) => {
-        if (!valid(a)) report(ctx, ["endpoints", i, "addresses", j], "schema.format", `Invalid value: ${JSON.stringify(a)}: ${text}`);
-      }),
-    );
+        for (const p of checkAddress(a)) report(ctx, ["endpoints", i, "addresses", j], p.code, p.message);
+      });
+      // ValidateDNS1123Label on hostname, ValidateNodeName (a DNS subdomain) on nodeName.
+      if (e.hostname !== undefined) for (const m of dns1123LabelProblems(e.hostname)) report(ctx, ["endpoints", i, "hostname"], "schema.name", m);
+      if (e.nodeName !== undefined) for (const m of nameProblems(e.nodeName, "subdomain")) report(ctx, ["endpoints", i, "nodeName"], "schema.name", m);
+    });
     const names = new Set<string>();
     (slice.ports ?? []).forEach((p, i) => {
       const name = p.name ?? "";
-      if (name !== "") for (const m of nameProblems(name, "label")) report(ctx, ["ports", i, "name"], "schema.name", m);
+      if (name !== "") for (const m of dns1123LabelProblems(name)) report(ctx, ["ports", i, "name"], "schema.name", m);
       if (names.has(name)) report(ctx, ["ports", i, "name"], "schema.duplicate", `Duplicate value: ${JSON.stringify(name)}`);
       names.add(name);
     });

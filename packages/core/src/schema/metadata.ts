@@ -27,13 +27,28 @@ const NAME_RULES: Record<NameRule, { re: RegExp; max: number; text: string }> = 
   },
 };
 
-/** Problems of a name under a rule, as messages ([] when valid). */
-export function nameProblems(name: string, rule: NameRule): string[] {
+/** What is wrong with a name under a rule, as apimachinery's bare texts ([] when valid). */
+export function nameRuleTexts(name: string, rule: NameRule): string[] {
   const r = NAME_RULES[rule];
   const out: string[] = [];
-  if (name.length > r.max) out.push(`Invalid value: ${JSON.stringify(name)}: must be no more than ${r.max} characters`);
-  if (!r.re.test(name)) out.push(`Invalid value: ${JSON.stringify(name)}: ${r.text}`);
+  if (name.length > r.max) out.push(`must be no more than ${r.max} characters`);
+  if (!r.re.test(name)) out.push(r.text);
   return out;
+}
+
+/** Problems of a name under a rule, as messages ([] when valid). */
+export function nameProblems(name: string, rule: NameRule): string[] {
+  return nameRuleTexts(name, rule).map((t) => `Invalid value: ${JSON.stringify(name)}: ${t}`);
+}
+
+/**
+ * apimachinery IsDNS1123Label, which says "must not contain dots" for a valid subdomain that is
+ * not a label (k8s.io/apimachinery/pkg/util/validation/validation.go IsDNS1123Label).
+ */
+export function dns1123LabelProblems(value: string): string[] {
+  const texts = nameRuleTexts(value, "label");
+  const dotted = !P.DNS1123_LABEL.test(value) && P.DNS1123_SUBDOMAIN.test(value);
+  return texts.map((t) => `Invalid value: ${JSON.stringify(value)}: ${dotted && t === NAME_RULES.label.text ? "must not contain dots" : t}`);
 }
 
 export function nameSchema(rule: NameRule) {

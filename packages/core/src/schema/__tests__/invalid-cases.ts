@@ -1063,15 +1063,16 @@ export const invalidCases: InvalidCase[] = [
     code: "schema.name",
   },
   {
-    name: "EndpointSlice IPv4 address out of range",
+    // An address that is no IP at all gets a second error (ValidateEndpointIP): see core-kinds.test.ts.
+    name: "EndpointSlice IPv6 slice with an IPv4 address",
     text: yaml`
       apiVersion: discovery.k8s.io/v1
       kind: EndpointSlice
       metadata: {name: svc-abc}
-      addressType: IPv4
+      addressType: IPv6
       endpoints:
       - addresses:
-        - 10.0.0.300 #<
+        - 10.0.0.3 #<
     `,
     path: "endpoints[0].addresses[0]",
     code: "schema.format",
