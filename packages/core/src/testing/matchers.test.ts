@@ -3,7 +3,7 @@ import { installMatchers } from "./matchers.js";
 import { neverRoutes } from "./properties.js";
 import { worldFrom } from "./world-from.js";
 
-const world = worldFrom(`
+const WORLD_TEXT = `
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
@@ -42,7 +42,8 @@ apiVersion: v1
 kind: Service
 metadata: {name: cart-v2, namespace: shop}
 spec: {ports: [{port: 80}]}
-`);
+`;
+const world = worldFrom(WORLD_TEXT);
 
 const cart = { host: "shop.example.com", path: "/cart/items" };
 
@@ -74,6 +75,45 @@ describe("chained toRoute", () => {
     expect(message).toContain("gwsim explains:");
     expect(message).toContain("nearest miss");
     expect(message).toContain("notFound 404");
+  });
+});
+
+describe("requests gwsim cannot route at all fail every matcher, negated or not", () => {
+  const second = `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw2, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+`;
+  const two = worldFrom(WORLD_TEXT + second);
+
+  it("no entry point (two Gateways, none named): both forms fail, saying which Gateways there are", () => {
+    expect(() => expect(two).toRoute(cart).to("shop/cart")).toThrow(/did not route it at all \(NoEntryPoint.*2 Gateways \(infra\/gw, infra\/gw2\)/);
+    expect(() => expect(two).not.toRoute(cart).to("shop/cart")).toThrow(/cannot check .*NoEntryPoint/);
+    expect(() => expect(two).not.toRoute(cart).toRespond(404)).toThrow(/NoEntryPoint/);
+    expect(() => expect(two).not.toRoute(cart).toRedirect("/x")).toThrow(/NoEntryPoint/);
+    expect(() => expect(two).not.toRoute(cart).toSplit({ "shop/cart": 1 })).toThrow(/NoEntryPoint/);
+    expect(() => expect(two).not.toRouteTo(cart, "shop/cart")).toThrow(/NoEntryPoint/);
+    expect(() => expect(two).toRespond(cart, 404)).toThrow(/NoEntryPoint/);
+    // Named, the same request is checked as usual.
+    expect(two).toRoute({ ...cart, gateway: "infra/gw" }).to("shop/cart");
+    expect(two).not.toRoute({ ...cart, gateway: "infra/gw" }).to("shop/cart-v2");
+  });
+
+  it("an unknown gateway or a malformed request fails both forms too", () => {
+    expect(() => expect(world).not.toRoute({ ...cart, gateway: "infra/nope" }).to("shop/cart")).toThrow(/GatewayNotFound.*Gateways: infra\/gw/);
+    expect(() => expect(world).not.toRoute({ ...cart, path: "cart" }).to("shop/cart")).toThrow(/BadRequest/);
+    expect(() => expect(world).toRoute({ ...cart, path: "cart" }).to("shop/cart")).toThrow(/BadRequest/);
+    expect(() => expect(world).not.toRoute({ ...cart, port: "80" } as never).toRespond(404)).toThrow(/BadRequest/);
+  });
+
+  it("toRespond(400) asks about the 400 itself and is checked as usual", () => {
+    expect(world).toRoute({ ...cart, path: "cart" }).toRespond(400);
+    expect(world).toRespond({ ...cart, path: "/a%zz" }, 400);
+    expect(() => expect(world).not.toRoute({ ...cart, path: "cart" }).toRespond(400)).toThrow(/not to be answered 400/);
   });
 });
 

@@ -99,11 +99,33 @@ function decisionText(d: Decision): string {
   return `${outcomeText(d)}${route}${split}${explain}`;
 }
 
-function verdict(pass: boolean, isNot: boolean, expectation: string, request: GatewayRequest, d: Decision): Verdict {
+/**
+ * Decisions that say nothing about the routes: the request names no entry point (or one that
+ * does not exist), or is malformed. A matcher cannot pass on them, negated or not: otherwise
+ * `.not.toRoute(r).to(x)` holds for a request that never reached the gateway.
+ */
+const UNROUTABLE = new Set(["NoEntryPoint", "GatewayNotFound", "BadRequest"]);
+
+function verdict(pass: boolean, isNot: boolean, expectation: string, request: GatewayRequest, d: Decision, world: World, allowBadRequest = false): Verdict {
+  const reason = typeof d.reason === "string" ? d.reason : "";
+  if (UNROUTABLE.has(reason) && !(allowBadRequest && reason === "BadRequest")) {
+    return {
+      // Fails both ways: vitest reports a failure when pass === isNot is false for .not, i.e. pass = isNot.
+      pass: isNot,
+      message: () => `cannot check that ${requestText(request)} ${isNot ? "does not go" : "goes"} as expected (${expectation}): gwsim did not route it at all (${reason}: ${d.message ?? outcomeText(d)})${hint(world, reason)}; gwsim decided: ${decisionText(d)}`,
+    };
+  }
   return {
     pass,
     message: () => `expected ${requestText(request)} ${isNot ? "not " : ""}${expectation}; gwsim decided: ${decisionText(d)}`,
   };
+}
+
+function hint(world: World, reason: string): string {
+  if (reason === "BadRequest") return "";
+  const gateways = [...new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`))].sort();
+  if (reason === "NoEntryPoint") return gateways.length ? `; the world has ${gateways.length} Gateways (${gateways.join(", ")}): say which with \`gateway\`` : "; the world has no Gateway";
+  return gateways.length ? `; the world's Gateways: ${gateways.join(", ")}` : "; the world has no Gateway";
 }
 
 // ---------- the checks, shared by the flat matchers and the chain ----------
@@ -113,19 +135,20 @@ function checkRouteTo(world: World, request: GatewayRequest, target: BackendTarg
   const hit = backendMatcher(target);
   const split = d.backends.filter((b) => b.probability > 0);
   const pass = d.outcome === "forward" && split.length > 0 && split.every((b) => b.valid && hit(b));
-  return verdict(pass, isNot, `to route to ${describeTarget(target)}`, r, d);
+  return verdict(pass, isNot, `to route to ${describeTarget(target)}`, r, d, world);
 }
 
 function checkRespond(world: World, request: GatewayRequest, status: number, isNot: boolean): Verdict {
   const { request: r, d } = decideExplained(world, request);
-  return verdict(d.outcome !== "forward" && d.status === status, isNot, `to be answered ${status} by the gateway`, r, d);
+  // A 400 for a malformed request is the gateway answering: toRespond(r, 400) may ask for exactly that.
+  return verdict(d.outcome !== "forward" && d.status === status, isNot, `to be answered ${status} by the gateway`, r, d, world, status === 400);
 }
 
 function checkRedirect(world: World, request: GatewayRequest, location: string | RegExp, status: number | undefined, isNot: boolean): Verdict {
   const { request: r, d } = decideExplained(world, request);
   const loc = d.redirect?.location;
   const pass = d.outcome === "redirect" && loc !== undefined && (typeof location === "string" ? loc === location : location.test(loc)) && (status === undefined || d.redirect?.status === status);
-  return verdict(pass, isNot, `to redirect${status ? ` (${status})` : ""} to ${String(location)}`, r, d);
+  return verdict(pass, isNot, `to redirect${status ? ` (${status})` : ""} to ${String(location)}`, r, d, world);
 }
 
 function checkSplit(world: World, request: GatewayRequest, shares: Record<string, number>, tolerance: number, isNot: boolean): Verdict {
@@ -139,7 +162,7 @@ function checkSplit(world: World, request: GatewayRequest, shares: Record<string
   const unlisted = d.backends.filter((b) => b.probability > 0 && !matchers.some((m) => m.hit(b)));
   if (unlisted.length) pass = false;
   const want = matchers.map((m) => `${m.target} ${m.want}`).join(", ");
-  return verdict(pass, isNot, `to split ${want}`, r, d);
+  return verdict(pass, isNot, `to split ${want}`, r, d, world);
 }
 
 interface StatusParentEntry {
