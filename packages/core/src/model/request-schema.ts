@@ -1,8 +1,11 @@
 import { z } from "zod";
 import type { GatewayRequest } from "./request.js";
+import { readRequestView } from "../decide/request.js";
+import { normalizePath } from "../decide/normalize.js";
 
 const headerValue = z.union([z.string(), z.array(z.string())]);
-const nsName = z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be namespace/name");
+// A bare name is in namespace `default`, as decide reads it (decide/request.ts namespacedKey).
+const nsName = z.string().regex(/^(?:[^/\s]+\/)?[^/\s]+$/, "must be namespace/name or a name in namespace default");
 
 /** The CONTRACT request shape; unknown fields are kept (traces carry extras such as `observed`). */
 export const GatewayRequestSchema = z
@@ -29,11 +32,23 @@ export const GatewayRequestSchema = z
 
 export type RequestCheck = { ok: true; request: GatewayRequest } | { ok: false; message: string };
 
-/** Checks one request value (e.g. a parsed JSON line); problems are returned, never thrown. */
+/**
+ * Checks one request value (e.g. a parsed JSON line) as `decide` reads it, whatever the world:
+ * not ok exactly when decide would answer it without routing, for a malformed field (400
+ * BadRequest), no entry point (NoEntryPoint), or an HTTP path the gateway answers 400 (one not
+ * starting with `/`, a control character, a malformed escape). Reads with decide's own code
+ * (readRequestView, normalizePath), so the two cannot disagree. Problems are returned, never thrown.
+ */
 export function checkRequest(value: unknown): RequestCheck {
-  const r = GatewayRequestSchema.safeParse(value);
-  if (r.success) return { ok: true, request: r.data as GatewayRequest };
-  const issue = r.error.issues[0]!;
-  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
-  return { ok: false, message: `${path ? `${path}: ` : ""}${issue.message}` };
+  const view = readRequestView(value);
+  if (!view.ok) return { ok: false, message: view.message };
+  if (view.gateway === null && view.service === null && view.address === null) {
+    return { ok: false, message: "request names no entry point (gateway, service or address)" };
+  }
+  // decide normalizes the target of every HTTP request it routes (decide/http.ts matchInputOf).
+  if (view.scheme === "http" || view.scheme === "https") {
+    const norm = normalizePath(view.target);
+    if (!norm.ok) return { ok: false, message: `path ${JSON.stringify(view.target)} is not valid: ${norm.reason ?? "rejected"}` };
+  }
+  return { ok: true, request: value as GatewayRequest };
 }
