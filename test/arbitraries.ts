@@ -346,11 +346,14 @@ export const serviceArb = fc
     spec: { ports: ports.map(([name, port, targetPort]) => compact({ name, port, targetPort, appProtocol })) },
   }));
 
+/** IPv4 addresses an endpoint may have: not unspecified, loopback, link-local or link-local multicast. */
+const endpointIPv4Arb = fc.ipV4().filter((ip) => ip !== "0.0.0.0" && !/^(127\.|169\.254\.|224\.0\.0\.)/.test(ip));
+
 export const endpointSliceArb = fc
   .record({
     metadata: metaArb(),
     service: dnsLabelArb,
-    endpoints: fc.array(fc.record({ addresses: fc.array(fc.ipV4(), { minLength: 1, maxLength: 2 }), conditions: maybe(fc.record({ ready: fc.boolean() })) }).map(compact), { maxLength: 3 }),
+    endpoints: fc.array(fc.record({ addresses: fc.array(endpointIPv4Arb, { minLength: 1, maxLength: 2 }), conditions: maybe(fc.record({ ready: fc.boolean() })) }).map(compact), { maxLength: 3 }),
     port: portArb,
   })
   .map(({ metadata, service, endpoints, port }) => ({
