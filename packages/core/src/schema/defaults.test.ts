@@ -285,7 +285,8 @@ describe("what validation keeps and drops", () => {
   it("serves older versions only where v1.6 does", () => {
     const tls = (v: string) => `apiVersion: gateway.networking.k8s.io/${v}\nkind: TLSRoute\nmetadata: {name: t}\nspec:\n  rules: [{backendRefs: [{name: a, port: 443}]}, {backendRefs: [{name: b, port: 443}]}]\n`;
     // v1alpha2 took several rules and no hostnames; v1 takes one rule and needs hostnames.
-    expect(check(tls("v1alpha2")).diagnostics).toEqual([]);
+    // Served but deprecated: accepted with the CRD's deprecation warning only (deprecated.test.ts).
+    expect(check(tls("v1alpha2")).diagnostics.map((d) => [d.code, d.severity])).toEqual([["schema.deprecated-version", "warning"]]);
     expect(check(tls("v1alpha2"), { channel: "standard" }).diagnostics.map((d) => d.code)).toEqual(["schema.unsupported-api-version"]);
     expect(check(tls("v1")).diagnostics.map((d) => d.code)).toEqual(["schema.max-items"]);
     const xls = "apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XListenerSet\nmetadata: {name: x}\nspec: {}\n";

@@ -18,6 +18,8 @@ interface KindEntry {
   /** version → the channels that serve it. */
   versions: Record<string, readonly Channel[]>;
   schema: (channel: Channel, version: string) => z.ZodType;
+  /** Versions the CRDs mark `deprecated: true`, with the version to move to. */
+  deprecated?: Record<string, string>;
 }
 
 const BOTH: readonly Channel[] = ["standard", "experimental"];
@@ -34,11 +36,27 @@ export const KINDS: Record<string, KindEntry> = {
     group: GW,
     versions: { v1: BOTH, v1alpha2: EXPERIMENTAL, v1alpha3: EXPERIMENTAL },
     schema: (c, v) => tlsRouteSchema(c, v as L4Version),
+    deprecated: { v1alpha2: "v1", v1alpha3: "v1" },
   },
-  TCPRoute: { group: GW, versions: { v1: BOTH, v1alpha2: EXPERIMENTAL }, schema: (c, v) => tcpRouteSchema(c, v as L4Version) },
-  UDPRoute: { group: GW, versions: { v1: BOTH, v1alpha2: EXPERIMENTAL }, schema: (c, v) => udpRouteSchema(c, v as L4Version) },
+  TCPRoute: {
+    group: GW,
+    versions: { v1: BOTH, v1alpha2: EXPERIMENTAL },
+    schema: (c, v) => tcpRouteSchema(c, v as L4Version),
+    deprecated: { v1alpha2: "v1" },
+  },
+  UDPRoute: {
+    group: GW,
+    versions: { v1: BOTH, v1alpha2: EXPERIMENTAL },
+    schema: (c, v) => udpRouteSchema(c, v as L4Version),
+    deprecated: { v1alpha2: "v1" },
+  },
   ReferenceGrant: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => referenceGrantSchema(c) },
-  BackendTLSPolicy: { group: GW, versions: { v1: BOTH, v1alpha3: EXPERIMENTAL }, schema: (c) => backendTLSPolicySchema(c) },
+  BackendTLSPolicy: {
+    group: GW,
+    versions: { v1: BOTH, v1alpha3: EXPERIMENTAL },
+    schema: (c) => backendTLSPolicySchema(c),
+    deprecated: { v1alpha3: "v1" },
+  },
   Namespace: { group: "", versions: { v1: BOTH }, schema: same(NamespaceSchema) },
   Service: { group: "", versions: { v1: BOTH }, schema: same(ServiceSchema) },
   EndpointSlice: { group: "discovery.k8s.io", versions: { v1: BOTH }, schema: same(EndpointSliceSchema) },
@@ -53,7 +71,8 @@ const RETIRED: Record<string, string> = {
 
 const cache = new Map<string, z.ZodType>();
 
-export type SchemaLookup = { ok: true; schema: z.ZodType } | { ok: false; code: string; message: string };
+/** `deprecation`: the warning the API server gives for a version its CRD marks deprecated. */
+export type SchemaLookup = { ok: true; schema: z.ZodType; deprecation?: string } | { ok: false; code: string; message: string };
 
 /** The schema for a kind at an apiVersion in a channel, or why there is none. */
 export function schemaFor(kind: string, apiVersion: string, channel: Channel): SchemaLookup {
@@ -83,5 +102,10 @@ export function schemaFor(kind: string, apiVersion: string, channel: Channel): S
     schema = entry.schema(channel, version);
     cache.set(key, schema);
   }
-  return { ok: true, schema };
+  const successor = entry.deprecated?.[version];
+  // The wording of the CRDs' deprecationWarning (config/crd/experimental at v1.6.1), which kubectl prints.
+  const deprecation = successor
+    ? `The ${version} version of ${kind} has been deprecated and will be removed in a future release of the API. Please upgrade to ${successor}.`
+    : undefined;
+  return { ok: true, schema, ...(deprecation ? { deprecation } : {}) };
 }

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { positionOf, sourceOf, withSource, type ManifestObject } from "../manifest/object.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Channel } from "./common.js";
@@ -31,8 +32,16 @@ export function validateObject(obj: ManifestObject, options: ValidateOptions = {
     const path = lookup.code === "schema.unknown-kind" ? "kind" : "apiVersion";
     return { resource: null, issues: [{ path, code: lookup.code, message: lookup.message, severity: "error" }] };
   }
+  const result = parseWith(lookup.schema, obj);
+  if (!lookup.deprecation) return result;
+  // A deprecated version is still served: warn, and accept or reject exactly as without the warning.
+  const warning: SchemaIssue = { path: "apiVersion", code: "schema.deprecated-version", message: lookup.deprecation, severity: "warning" };
+  return { resource: result.resource, issues: [warning, ...result.issues] };
+}
+
+function parseWith(schema: z.ZodType, obj: ManifestObject): ValidateResult {
   const input = withoutNulls(obj);
-  const first = lookup.schema.safeParse(input);
+  const first = schema.safeParse(input);
   if (first.success) return { resource: keepSource(first.data, obj), issues: [] };
 
   const issues = fromZodIssues(first.error.issues, input);
@@ -45,7 +54,7 @@ export function validateObject(obj: ManifestObject, options: ValidateOptions = {
     const parent = iss.path.reduce<unknown>((v, seg) => (v as Record<PropertyKey, unknown>)[seg], pruned) as Record<string, unknown>;
     for (const key of iss.keys) delete parent[key];
   }
-  const second = lookup.schema.safeParse(pruned);
+  const second = schema.safeParse(pruned);
   if (!second.success) return { resource: null, issues: [...issues, ...fromZodIssues(second.error.issues, pruned)] };
   return { resource: keepSource(second.data, obj), issues };
 }
