@@ -9,7 +9,8 @@ import fc from "fast-check";
 import type { GatewayRequest } from "../model/request.js";
 import type { World } from "../world.js";
 import { matchesPattern, normalizedPrefix, underPrefix, type RequestPattern } from "./targets.js";
-import { expandHost, vocabularyOf, type EntryPoint, type Vocabulary } from "./vocabulary.js";
+import { compileRegex } from "../model/regex.js";
+import { encodeQuery, expandHost, headerValueSendable, pathStable, queryValueSendable, regexSamples, vocabularyOf, type EntryPoint, type MatchTarget, type Vocabulary } from "./vocabulary.js";
 
 /** Ways a path is bent; "none" first so shrinking returns to the plain path. */
 export const PATH_MUTATIONS = [
@@ -42,43 +43,103 @@ export interface RequestArbitraryOptions {
 export function requests(world: World | readonly World[], pattern: RequestPattern = {}, options: RequestArbitraryOptions = {}): fc.Arbitrary<GatewayRequest> {
   const worlds = Array.isArray(world) ? (world as readonly World[]) : [world as World];
   const vocab = vocabularyOf(worlds);
-  const arb = fc
+  const free = fc
     .record({
       entry: entryArb(vocab, pattern),
       host: hostArb(vocab, pattern),
       path: pathArb(vocab, pattern),
-      query: fc.array(wordArb(vocab.queries), { maxLength: vocab.queries.length ? (options.maxQueryParams ?? 2) : 0 }),
+      query: fc.array(wordArb(vocab.queries, queryValueSendable), { maxLength: vocab.queries.length ? (options.maxQueryParams ?? 2) : 0 }),
       method: pattern.method ? fc.constant(pattern.method.toUpperCase()) : fc.constantFrom(...vocab.methods),
-      headers: fc.array(fc.tuple(wordArb(vocab.headers), fc.boolean()), { maxLength: vocab.headers.length ? (options.maxHeaders ?? 3) : 0 }),
+      headers: fc.array(fc.tuple(wordArb(vocab.headers, headerValueSendable), fc.boolean()), { maxLength: vocab.headers.length ? (options.maxHeaders ?? 3) : 0 }),
     })
-    .map(({ entry, host, path, query, method, headers }) => {
-      const r: GatewayRequest = { gateway: entry.gateway, port: entry.port, scheme: entry.scheme, host, method, path: query.length ? `${path}?${query.map(([n, v]) => `${encodeQ(n)}=${encodeQ(v)}`).join("&")}` : path };
-      const h: Record<string, string | string[]> = {};
-      for (const [[name, value], capital] of headers) {
-        const key = capital ? name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase()) : name;
-        const prev = h[key];
-        h[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
-      }
-      for (const [name, value] of Object.entries(pattern.headers ?? {})) {
-        for (const k of Object.keys(h)) if (k.toLowerCase() === name.toLowerCase()) delete h[k];
-        h[name] = value;
-      }
-      if (Object.keys(h).length) r.headers = h;
-      return r;
-    });
+    .map((draw) => assemble(draw, pattern));
+  // One match's path, method, headers and query together, on an entry point and host that serve
+  // it: a rule that asks for all of them at once is hit as often as one that asks for a path.
+  const targets = vocab.targets.filter((t) => (pattern.method === undefined || t.method === null || t.method === pattern.method.toUpperCase()) && entryFits(t.entry, pattern));
+  const arb = targets.length ? fc.oneof({ weight: 2, arbitrary: free }, { weight: 1, arbitrary: targetedArb(vocab, targets, pattern) }) : free;
   return isEmpty(pattern) ? arb : arb.filter((r) => matchesPattern(pattern, r));
+}
+
+interface Draw {
+  entry: EntryPoint;
+  host: string;
+  path: string;
+  query: [string, string][];
+  method: string;
+  headers: [[string, string], boolean][];
+}
+
+function assemble({ entry, host, path, query, method, headers }: Draw, pattern: RequestPattern): GatewayRequest {
+  const r: GatewayRequest = { gateway: entry.gateway, port: entry.port, scheme: entry.scheme, host, method, path: query.length ? `${path}?${query.map(([n, v]) => `${encodeQuery(n)}=${encodeQuery(v)}`).join("&")}` : path };
+  const h: Record<string, string | string[]> = {};
+  for (const [[name, value], capital] of headers) {
+    const key = capital ? name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase()) : name;
+    const prev = h[key];
+    h[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+  }
+  for (const [name, value] of Object.entries(pattern.headers ?? {})) {
+    for (const k of Object.keys(h)) if (k.toLowerCase() === name.toLowerCase()) delete h[k];
+    h[name] = value;
+  }
+  if (Object.keys(h).length) r.headers = h;
+  return r;
+}
+
+/** Requests built to take one match: every condition it has, satisfied. */
+function targetedArb(vocab: Vocabulary, targets: MatchTarget[], pattern: RequestPattern): fc.Arbitrary<GatewayRequest> {
+  const hostsOf = (t: MatchTarget) => (pattern.host !== undefined && !pattern.host.startsWith("*.") ? [pattern.host.toLowerCase()] : t.hosts.length ? t.hosts : vocab.hosts);
+  // One arbitrary per target, built once (stringMatching compiles its regex when built).
+  const arbs = targets.map((t) =>
+    fc
+      .record({
+        host: fc.constantFrom(...hostsOf(t)),
+        path: targetPathArb(vocab, t.path),
+        method: t.method !== null ? fc.constant(t.method) : pattern.method ? fc.constant(pattern.method.toUpperCase()) : fc.constantFrom(...vocab.methods),
+        query: fc.tuple(...t.queryParams.map((q) => valueArb(q, queryValueSendable).map((v) => [q.name, v] as [string, string]))),
+        headers: fc.tuple(...t.headers.map((m) => fc.tuple(valueArb(m, headerValueSendable).map((v) => [m.name, v] as [string, string]), fc.boolean()))),
+      })
+      .map((draw) => assemble({ ...draw, entry: t.entry }, pattern)),
+  );
+  return arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs);
+}
+
+function targetPathArb(vocab: Vocabulary, path: MatchTarget["path"]): fc.Arbitrary<string> {
+  if (path.type === "Exact") return fc.constant(path.value);
+  if (path.type === "PathPrefix") return fc.array(fc.constantFrom(...vocab.segments), { maxLength: 1 }).map((children) => join(path.value, children));
+  return matchingArb(path.value, pathStable, regexSamples(path.value, "/", pathStable)[0]!);
+}
+
+/** A value that satisfies a header or query match. */
+function valueArb(m: { type: string; value: string }, accept: (s: string) => boolean): fc.Arbitrary<string> {
+  return m.type === "RegularExpression" ? matchingArb(m.value, accept, regexSamples(m.value, "", accept)[0]!) : fc.constant(m.value);
+}
+
+/**
+ * Strings a gwsim regex matches in full (compileRegex anchors it), from fast-check's own
+ * `stringMatching`; one the request cannot carry unchanged (`accept`) becomes `fallback`.
+ */
+function matchingArb(pattern: string, accept: (s: string) => boolean, fallback: string): fc.Arbitrary<string> {
+  const r = compileRegex(pattern);
+  if (!r.ok) return fc.constant(fallback);
+  try {
+    const regex = r.regex;
+    return fc.stringMatching(regex).map((s) => (regex.test(s) && accept(s) ? s : fallback));
+  } catch {
+    // A construct fast-check cannot generate from: the literal samples stand in.
+    return fc.constant(fallback);
+  }
+}
+
+function entryFits(e: EntryPoint, p: RequestPattern): boolean {
+  return (p.gateway === undefined || e.gateway === qualified(p.gateway)) && (p.port === undefined || e.port === p.port) && (p.scheme === undefined || e.scheme === p.scheme);
 }
 
 function isEmpty(p: RequestPattern): boolean {
   return Object.values(p).every((v) => v === undefined);
 }
 
-const encodeQ = (s: string) => s.replace(/[^A-Za-z0-9\-._~!$'()*+,;:@/?]/g, (c) => encodeURIComponent(c));
-
 function entryArb(vocab: Vocabulary, p: RequestPattern): fc.Arbitrary<EntryPoint> {
-  const fits = vocab.entries.filter(
-    (e) => (p.gateway === undefined || e.gateway === qualified(p.gateway)) && (p.port === undefined || e.port === p.port) && (p.scheme === undefined || e.scheme === p.scheme),
-  );
+  const fits = vocab.entries.filter((e) => entryFits(e, p));
   if (fits.length) return fc.constantFrom(...fits);
   const base = vocab.entries[0];
   const scheme = p.scheme ?? base?.scheme ?? "http";
@@ -112,9 +173,12 @@ function pathArb(vocab: Vocabulary, p: RequestPattern): fc.Arbitrary<string> {
     const under = vocab.paths.filter((x) => underPrefix(x, prefix));
     bases = [...new Set([prefix, ...under])];
   }
+  // Fresh matches of each RegularExpression path, besides the fixed samples among the bases.
+  const fresh = p.path === undefined ? vocab.pathPatterns.map((re) => matchingArb(re, pathStable, regexSamples(re, "/", pathStable)[0]!)) : [];
+  const base = fresh.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...bases) }, ...fresh.map((arbitrary) => ({ weight: 1, arbitrary }))) : fc.constantFrom(...bases);
   return fc
     .record({
-      base: fc.constantFrom(...bases),
+      base,
       children: fc.array(fc.constantFrom(...vocab.segments), { maxLength: 2 }),
       mutation: fc.constantFrom(...PATH_MUTATIONS),
     })
@@ -183,8 +247,14 @@ function escape(c: string, upper: boolean): string {
   return `%${upper ? hex.toUpperCase() : hex}`;
 }
 
-/** A name with one of its values (values come matching-first, so shrinking prefers a match). */
-function wordArb(words: Vocabulary["headers"]): fc.Arbitrary<[string, string]> {
+/**
+ * A name with one of its values (values come matching-first, so shrinking prefers a match), or
+ * now and then a fresh match of one of the name's RegularExpression values.
+ */
+function wordArb(words: Vocabulary["headers"], accept: (s: string) => boolean): fc.Arbitrary<[string, string]> {
   const pairs = words.flatMap((w) => (w.values.length ? w.values : [""]).map((v) => [w.name, v] as [string, string]));
-  return pairs.length ? fc.constantFrom(...pairs) : fc.constant(["x-gwsim", "1"]);
+  if (!pairs.length) return fc.constant(["x-gwsim", "1"]);
+  const fixed = fc.constantFrom(...pairs);
+  const fresh = words.flatMap((w) => w.patterns.map((re) => matchingArb(re, accept, w.values[0] ?? "").map((v) => [w.name, v] as [string, string])));
+  return fresh.length ? fc.oneof({ weight: 3, arbitrary: fixed }, ...fresh.map((arbitrary) => ({ weight: 1, arbitrary }))) : fixed;
 }
