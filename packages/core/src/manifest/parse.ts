@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { CLUSTER_SCOPED_KINDS, KNOWN_KINDS, objectKey } from "./kinds.js";
+import { CLUSTER_SCOPED_KINDS, groupOf, identityKey, KIND_GROUPS, KNOWN_KINDS, objectKey, readsGroup } from "./kinds.js";
 import { sourceOf, withSource, type ManifestObject, type SourceInfo } from "./object.js";
 
 export interface ParseOptions {
@@ -121,9 +121,14 @@ function readDocument(
     diagnostics.push(diag("manifest.missing-name", file, l, c, "metadata.name", `metadata.name: Required: ${kind} has no name`, doc));
     return;
   }
-  if (!kinds.has(kind)) {
+  const group = groupOf(value.apiVersion);
+  if (!kinds.has(kind) || !readsGroup(kind, group)) {
+    const ns = typeof metadata.namespace === "string" && metadata.namespace !== "" ? `${metadata.namespace}/` : "";
+    const why = kinds.has(kind)
+      ? `gwsim reads ${kind} from ${KIND_GROUPS[kind]!.map((g) => g || "the core group").join(" or ")}, not ${group}`
+      : "gwsim does not read this kind";
     diagnostics.push({
-      ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${name}: gwsim does not read this kind`, doc),
+      ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${ns}${name} (${value.apiVersion}): ${why}`, doc),
       severity: "info",
     });
     return;
@@ -139,9 +144,10 @@ function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[]): ParseResu
   const kept: ManifestObject[] = [];
   for (const obj of objects) {
     const key = objectKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
-    const first = seen.get(key);
+    const identity = identityKey(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const first = seen.get(identity);
     if (!first) {
-      seen.set(key, obj);
+      seen.set(identity, obj);
       kept.push(obj);
       continue;
     }
