@@ -11,7 +11,7 @@ export type * from "./model/diagnostic.js";
 export type { ManifestObject, SourceInfo } from "./manifest/object.js";
 export { sourceOf, withSource, positionOf } from "./manifest/object.js";
 export type * from "./resolve/graph.js";
-export { parseManifests, parseManifestFiles } from "./manifest/parse.js";
+export { parseManifests, parseManifestFiles, admitObjects } from "./manifest/parse.js";
 export type { ParseOptions, ParseResult } from "./manifest/parse.js";
 export { KNOWN_KINDS } from "./manifest/kinds.js";
 export { GatewayRequestSchema, checkRequest } from "./model/request-schema.js";

@@ -3,6 +3,7 @@ import type { GatewayRequest } from "./model/request.js";
 import type { Decision } from "./model/decision.js";
 import type { ManifestObject } from "./manifest/object.js";
 import type { Graph, StatusItem } from "./resolve/graph.js";
+import { admitObjects } from "./manifest/parse.js";
 import { validateObjects } from "./schema/validate.js";
 import { resolve } from "./resolve/index.js";
 import { statusList } from "./resolve/index.js";
@@ -29,19 +30,29 @@ export interface BuildOptions {
 export interface World {
   readonly graph: Graph;
   readonly table: RouteTable;
-  /** Schema violations of the objects that were dropped or defaulted on the way in. */
+  /**
+   * Problems of the objects on the way in: for objects not from parseManifests, the same manifest
+   * checks it makes (duplicates, unread kinds, missing names); then schema violations of the objects
+   * that were dropped or defaulted.
+   */
   readonly diagnostics: readonly Diagnostic[];
   readonly options: BuildOptions;
-  /** The objects the world was built from (lint and the testing kit read positions and grants from them). */
+  /** The objects the world was built from, after those checks (lint and the testing kit read positions and grants from them). */
   readonly objects: readonly ManifestObject[];
 }
 
-/** CONTRACT's buildWorld: compile(resolve(validate(objects))). Invalid objects are left out. */
+/**
+ * CONTRACT's buildWorld: compile(resolve(validate(admit(objects)))). Invalid objects are left out.
+ * Objects read from text already passed admission (it is idempotent); objects given as data (e.g.
+ * JSON.parse'd kubectl output) get the same checks here, so both paths report the same problems.
+ */
 export function buildWorld(objects: readonly ManifestObject[], options: BuildOptions = {}): World {
-  const { resources, diagnostics } = validateObjects([...objects]);
-  const graph = resolve(resources, options);
+  const admitted = admitObjects(objects);
+  const validated = validateObjects(admitted.objects);
+  const graph = resolve(validated.resources, options);
   const table = compile(graph);
-  return Object.freeze({ graph, table, diagnostics, options: { ...options }, objects: Object.freeze([...objects]) });
+  const diagnostics = [...admitted.diagnostics, ...validated.diagnostics];
+  return Object.freeze({ graph, table, diagnostics, options: { ...options }, objects: Object.freeze(admitted.objects) });
 }
 
 /** CONTRACT's decide: pure; the same world, request, seed and index always give the same decision. */

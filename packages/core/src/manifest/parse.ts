@@ -76,12 +76,34 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, objec
   });
 }
 
+/**
+ * Turns parsed objects (e.g. JSON.parse'd `kubectl get -o json`) into the objects gwsim reads, with the
+ * same checks, codes and severities as parseManifests: Lists unwrapped, missing fields and unread
+ * kinds reported, namespaces defaulted, duplicates left out. Objects that already passed (the output
+ * of parseManifests) come back unchanged and without diagnostics. Never mutates its input.
+ */
+export function admitObjects(values: readonly unknown[], options: { kinds?: ReadonlySet<string> } = {}): ParseResult {
+  const objects: ManifestObject[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const indexOf = new Map<object, number>();
+  values.forEach((value, i) => {
+    const known = value !== null && typeof value === "object" ? sourceOf(value) : undefined;
+    // Objects built in code have no file: diagnostics name `<objects>` and the index, at line 0 (no place in a file).
+    const source = known ?? { file: "<objects>", line: 0, column: 0, doc: i, fields: {} };
+    const before = objects.length;
+    readDocument(value, source, options.kinds ?? KNOWN_KINDS, objects, diagnostics, false);
+    for (const o of objects.slice(before)) indexOf.set(o, i);
+  });
+  return dedupe(objects, diagnostics, indexOf);
+}
+
 function readDocument(
   value: unknown,
   source: SourceInfo,
   kinds: ReadonlySet<string>,
   objects: ManifestObject[],
   diagnostics: Diagnostic[],
+  attachSource = true,
 ): void {
   const { file, line, column, doc } = source;
   if (!isPlainObject(value)) {
@@ -99,7 +121,8 @@ function readDocument(
         if (k === prefix) fields[""] = v;
         else if (k.startsWith(`${prefix}.`)) fields[k.slice(prefix.length + 1)] = v;
       }
-      readDocument(item, { file, line: at[0], column: at[1], doc, item: i, fields }, kinds, objects, diagnostics);
+      const known = attachSource ? undefined : item !== null && typeof item === "object" ? sourceOf(item) : undefined;
+      readDocument(item, known ?? { file, line: at[0], column: at[1], doc, item: i, fields }, kinds, objects, diagnostics, attachSource);
     });
     return;
   }
@@ -133,13 +156,17 @@ function readDocument(
     });
     return;
   }
+  let obj = value as ManifestObject;
   if (!CLUSTER_SCOPED_KINDS.has(kind) && (typeof metadata.namespace !== "string" || metadata.namespace === "")) {
-    metadata.namespace = "default";
+    // A copy: the caller's object may be frozen or still in use.
+    obj = { ...obj, metadata: { ...obj.metadata, namespace: "default" } };
+    const src = sourceOf(value);
+    if (src) withSource(obj, src);
   }
-  objects.push(withSource(value as ManifestObject, source));
+  objects.push(attachSource ? withSource(obj, source) : obj);
 }
 
-function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[]): ParseResult {
+function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[], indexOf?: ReadonlyMap<object, number>): ParseResult {
   const seen = new Map<string, ManifestObject>();
   const kept: ManifestObject[] = [];
   for (const obj of objects) {
@@ -153,10 +180,10 @@ function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[]): ParseResu
     }
     const a = sourceOf(first);
     const b = sourceOf(obj);
-    const where = (s: SourceInfo | undefined) => (s ? `${s.file}:${s.line}:${s.column}` : "?");
+    const where = (s: SourceInfo | undefined, o: object) => (s ? `${s.file}:${s.line}:${s.column}` : `objects[${indexOf?.get(o) ?? "?"}]`);
     diagnostics.push({
-      ...diag("manifest.duplicate", b?.file ?? "<input>", b?.line ?? 1, b?.column ?? 1, "metadata.name",
-        `duplicate ${key.replace(/\//, " ")}: defined at ${where(a)} and again at ${where(b)}; the second is ignored`, b?.doc),
+      ...diag("manifest.duplicate", b?.file ?? "<objects>", b?.line ?? 0, b?.column ?? 0, "metadata.name",
+        `duplicate ${key.replace(/\//, " ")}: defined at ${where(a, first)} and again at ${where(b, obj)}; the second is ignored`, b?.doc ?? indexOf?.get(obj)),
       object: key,
     });
   }
