@@ -112,7 +112,13 @@ function readDocument(
     return;
   }
   const kind = value.kind;
-  if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(value.items)) {
+  if (typeof kind === "string" && (kind === "List" || (kind.endsWith("List") && "items" in value))) {
+    if (!Array.isArray(value.items)) {
+      const [l, c] = source.fields.items ?? [line, column];
+      const found = value.items === undefined ? "it has none" : `found ${value.items === null ? "null" : typeof value.items}`;
+      diagnostics.push(diag("manifest.invalid-list", file, l, c, "items", `${kind} items must be an array of objects (${found})`, doc));
+      return;
+    }
     value.items.forEach((item, i) => {
       const prefix = `items[${i}]`;
       const at = source.fields[prefix] ?? [line, column];
