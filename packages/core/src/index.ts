@@ -12,6 +12,7 @@ export type { ManifestObject, SourceInfo } from "./manifest/object.js";
 export { sourceOf, withSource, positionOf } from "./manifest/object.js";
 export type * from "./resolve/graph.js";
 export { parseManifests, parseManifestFiles, admitObjects } from "./manifest/parse.js";
+export { MAX_NESTING } from "./manifest/depth.js";
 export type { ParseOptions, ParseResult } from "./manifest/parse.js";
 export { KNOWN_KINDS } from "./manifest/kinds.js";
 export { GatewayRequestSchema, checkRequest } from "./model/request-schema.js";

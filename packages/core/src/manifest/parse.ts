@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
+import { blankDocuments, findTooDeep, MAX_NESTING } from "./depth.js";
 import { CLUSTER_SCOPED_KINDS, groupOf, identityKey, KIND_GROUPS, KNOWN_KINDS, objectKey, readsGroup } from "./kinds.js";
 import { sourceOf, withSource, type ManifestObject, type SourceInfo } from "./object.js";
 
@@ -43,8 +44,13 @@ export function parseManifestFiles(files: { file: string; text: string }[]): Par
 }
 
 function parseInto(text: string, file: string, kinds: ReadonlySet<string>, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
+  const tooDeep = findTooDeep(text);
+  for (const d of tooDeep) {
+    diagnostics.push(diag("manifest.too-deep", file, d.line, d.column, "",
+      `nested more than ${MAX_NESTING} levels deep (brackets, braces or indentation); this document is skipped (Kubernetes objects are far shallower)`));
+  }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const docs = parseAllDocuments(blankDocuments(text, tooDeep), { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const pos = (offset: number): [number, number] => {
     const p = lineCounter.linePos(offset);
