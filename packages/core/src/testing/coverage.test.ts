@@ -78,6 +78,40 @@ describe("requests() coverage", () => {
     expect(page.values).not.toContain("/");
   });
 
+  it("hits every GRPCRoute rule too, RegularExpression service and method included", () => {
+    const grpc = worldFrom(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: a}
+spec:
+  parentRefs: [{name: edge, namespace: infra}]
+  hostnames: [grpc.example.com]
+  rules:
+  - name: cart
+    matches: [{method: {type: RegularExpression, service: "shop\\\\.v[0-9]+\\\\.Cart", method: "(Get|List)Items"}}]
+    backendRefs: [{name: cart, port: 80}]
+  - name: pay
+    matches: [{method: {service: shop.Pay, method: Charge}, headers: [{type: RegularExpression, name: x-region, value: "eu-[a-z]+"}]}]
+    backendRefs: [{name: pay, port: 80}]
+  - name: rest
+    backendRefs: [{name: rest, port: 80}]
+${["cart", "pay", "rest"].map((n) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${n}, namespace: a}\nspec: {ports: [{port: 80}]}\n`).join("")}`);
+    expect(grpc.problems).toEqual([]);
+    const hits = new Map<string, number>();
+    for (const r of fc.sample(requests(grpc), { numRuns: 600, seed: 42 })) {
+      const name = decide(grpc, r).route?.ruleName;
+      if (name) hits.set(name, (hits.get(name) ?? 0) + 1);
+    }
+    expect(["cart", "pay", "rest"].filter((n) => (hits.get(n) ?? 0) < 5), JSON.stringify(Object.fromEntries(hits))).toEqual([]);
+  });
+
   it("with a pattern, targeted requests still belong to it", () => {
     for (const r of fc.sample(requests(WORLD, { port: 8080, method: "DELETE" }), { numRuns: 200, seed: 3 })) {
       expect(r.port).toBe(8080);

@@ -10,7 +10,7 @@ import type { GatewayRequest } from "../model/request.js";
 import type { World } from "../world.js";
 import { matchesPattern, normalizedPrefix, underPrefix, type RequestPattern } from "./targets.js";
 import { compileRegex } from "../model/regex.js";
-import { encodeQuery, expandHost, headerValueSendable, pathStable, queryValueSendable, regexSamples, vocabularyOf, type EntryPoint, type MatchTarget, type Vocabulary } from "./vocabulary.js";
+import { encodeQuery, expandHost, grpcPartSendable, headerValueSendable, pathStable, queryValueSendable, regexSamples, vocabularyOf, type EntryPoint, type GrpcTarget, type MatchTarget, type Vocabulary } from "./vocabulary.js";
 
 /** Ways a path is bent; "none" first so shrinking returns to the plain path. */
 export const PATH_MUTATIONS = [
@@ -56,7 +56,12 @@ export function requests(world: World | readonly World[], pattern: RequestPatter
   // One match's path, method, headers and query together, on an entry point and host that serve
   // it: a rule that asks for all of them at once is hit as often as one that asks for a path.
   const targets = vocab.targets.filter((t) => (pattern.method === undefined || t.method === null || t.method === pattern.method.toUpperCase()) && entryFits(t.entry, pattern));
-  const arb = targets.length ? fc.oneof({ weight: 2, arbitrary: free }, { weight: 1, arbitrary: targetedArb(vocab, targets, pattern) }) : free;
+  // gRPC calls (POST /service/method) fit a pattern without a path or another method.
+  const grpcTargets = pattern.path === undefined && (pattern.method === undefined || pattern.method.toUpperCase() === "POST") ? vocab.grpcTargets.filter((t) => entryFits(t.entry, pattern)) : [];
+  const arbs: { weight: number; arbitrary: fc.Arbitrary<GatewayRequest> }[] = [{ weight: 2, arbitrary: free }];
+  if (targets.length) arbs.push({ weight: 1, arbitrary: targetedArb(vocab, targets, pattern) });
+  if (grpcTargets.length) arbs.push({ weight: 1, arbitrary: grpcArb(vocab, grpcTargets, pattern) });
+  const arb = arbs.length > 1 ? fc.oneof(...arbs) : free;
   return isEmpty(pattern) ? arb : arb.filter((r) => matchesPattern(pattern, r));
 }
 
@@ -99,6 +104,26 @@ function targetedArb(vocab: Vocabulary, targets: MatchTarget[], pattern: Request
         headers: fc.tuple(...t.headers.map((m) => fc.tuple(valueArb(m, headerValueSendable).map((v) => [m.name, v] as [string, string]), fc.boolean()))),
       })
       .map((draw) => assemble({ ...draw, entry: t.entry }, pattern)),
+  );
+  return arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs);
+}
+
+/** gRPC calls built to take one GRPCRoute match: service, method and headers satisfied. */
+function grpcArb(vocab: Vocabulary, targets: GrpcTarget[], pattern: RequestPattern): fc.Arbitrary<GatewayRequest> {
+  const part = (t: GrpcTarget, value: string | null, any: string) =>
+    value === null ? fc.constant(any) : t.type === "RegularExpression" ? matchingArb(value, grpcPartSendable, regexSamples(value, "", grpcPartSendable)[0]!) : fc.constant(value);
+  const arbs = targets.map((t) =>
+    fc
+      .record({
+        host: fc.constantFrom(...(pattern.host !== undefined && !pattern.host.startsWith("*.") ? [pattern.host.toLowerCase()] : t.hosts.length ? t.hosts : vocab.hosts)),
+        service: part(t, t.service, "gwsim.test.Service"),
+        method: part(t, t.method, "Call"),
+        headers: fc.tuple(...t.headers.map((m) => fc.tuple(valueArb(m, headerValueSendable).map((v) => [m.name, v] as [string, string]), fc.boolean()))),
+      })
+      .map(({ host, service, method, headers }) => {
+        const r = assemble({ entry: t.entry, host, path: `/${service}/${method}`, query: [], method: "POST", headers }, pattern);
+        return { ...r, grpc: { service, method } };
+      }),
   );
   return arbs.length === 1 ? arbs[0]! : fc.oneof(...arbs);
 }

@@ -31,6 +31,17 @@ interface ValueMatch {
   value: string;
 }
 
+/** One GRPCRoute match, with where it is served: a gRPC call built from it takes that match. */
+export interface GrpcTarget {
+  entry: EntryPoint;
+  hosts: string[];
+  /** RegularExpression or Exact; a null service or method matches any. */
+  type: "Exact" | "RegularExpression";
+  service: string | null;
+  method: string | null;
+  headers: readonly ValueMatch[];
+}
+
 /** Everything one match of one rule asks for, and where it is served: a request built from it takes that match. */
 export interface MatchTarget {
   entry: EntryPoint;
@@ -54,6 +65,8 @@ export interface Vocabulary {
   pathPatterns: string[];
   /** Every programmed HTTPRoute match, with the entry point and hosts that reach it. */
   targets: MatchTarget[];
+  /** Every programmed GRPCRoute match, likewise. */
+  grpcTargets: GrpcTarget[];
 }
 
 const SCHEMES: Record<string, "http" | "https"> = { HTTP: "http", HTTPS: "https" };
@@ -67,6 +80,7 @@ export function vocabularyOf(worlds: readonly World[]): Vocabulary {
   const queries = new Map<string, Words>();
   const pathPatterns = new Set<string>();
   const targets = new Map<string, MatchTarget>();
+  const grpcTargets = new Map<string, GrpcTarget>();
   for (const w of worlds) {
     const t: RouteTable = w.table;
     for (const l of t.listeners) {
@@ -80,6 +94,8 @@ export function vocabularyOf(worlds: readonly World[]): Vocabulary {
     }
     for (const route of t.routes) for (const h of route.hostnames) for (const x of expandHost(h.toLowerCase())) hosts.add(x);
     for (const t2 of targetsOf(t)) targets.set(`${t2.entry.gateway} ${t2.entry.port} ${t2.entry.scheme} ${JSON.stringify([t2.hosts, t2.path, t2.method, t2.headers, t2.queryParams])}`, t2);
+    for (const g of grpcTargetsOf(t)) grpcTargets.set(JSON.stringify(g), g);
+    for (const m of t.grpcMatches) for (const h of m.headers) addValues(headers, h.name.toLowerCase(), h, headerValueSendable);
     for (const m of t.matches) {
       if (m.path.type === "RegularExpression") pathPatterns.add(m.path.value);
       for (const p of pathWords(m.path)) paths.add(p);
@@ -106,6 +122,7 @@ export function vocabularyOf(worlds: readonly World[]): Vocabulary {
     queries: [...queries].map(([name, w]) => ({ name, values: [...w.values], patterns: [...w.patterns] })),
     pathPatterns: [...pathPatterns],
     targets: [...targets.values()],
+    grpcTargets: [...grpcTargets.values()],
   };
 }
 
@@ -131,6 +148,29 @@ function targetsOf(t: RouteTable): MatchTarget[] {
     }
   }
   return out;
+}
+
+function grpcTargetsOf(t: RouteTable): GrpcTarget[] {
+  const out: GrpcTarget[] = [];
+  for (const l of t.listeners) {
+    const scheme = SCHEMES[l.protocol];
+    if (!scheme) continue;
+    const entry = { gateway: l.gateway, port: l.port, scheme };
+    for (const g of l.grpc.groups) {
+      const hosts = g.hostname === "*" ? [] : expandHost(g.hostname).filter((h) => !g.hostname.startsWith("*.") || h !== g.hostname.slice(2));
+      for (const i of g.order) {
+        const m = t.grpcMatches[i]!;
+        if (m.never !== null || t.grpcRules[m.rule]?.dropped) continue;
+        out.push({ entry, hosts, type: m.method?.type ?? "Exact", service: m.method?.service || null, method: m.method?.method || null, headers: m.headers });
+      }
+    }
+  }
+  return out;
+}
+
+/** A gRPC service or method name a call can carry: `/service/method` is then a path the gateway reads unchanged. */
+export function grpcPartSendable(s: string): boolean {
+  return s !== "" && !s.includes("/") && pathStable(`/${s}`);
 }
 
 /** A path as the gateway matches it unchanged: no query, fragment or encoding the gateway would rewrite. */
