@@ -126,6 +126,8 @@ export function responseHeaders(headers: Record<string, string | string[] | unde
 /**
  * Applies ResponseHeaderModifier edits in the core's order (set, then add, then remove; an
  * added value joins an existing one with ","), so the live answer matches the decision.
+ * Set-Cookie is the exception: it is never folded into one line (RFC 9110 §5.3, RFC 6265 §3;
+ * a cookie's Expires has a comma), so an added cookie is one more field line beside the others.
  */
 export function applyHeaderEdits(headers: HeaderRecord, edits: HeaderEdits | null | undefined): HeaderRecord {
   if (!edits) return headers;
@@ -134,6 +136,10 @@ export function applyHeaderEdits(headers: HeaderRecord, edits: HeaderEdits | nul
   for (const [name, value] of Object.entries(edits.add ?? {})) {
     const key = name.toLowerCase();
     const existing = out[key];
+    if (key === "set-cookie") {
+      out[key] = existing === undefined ? value : ([] as string[]).concat(existing, value);
+      continue;
+    }
     const joined = existing === undefined ? "" : Array.isArray(existing) ? existing.join(",") : existing;
     out[key] = joined ? `${joined},${value}` : value;
   }

@@ -1,0 +1,169 @@
+/**
+ * Header fields that must not be folded or split the usual way, live through `serve` with the
+ * real core, over HTTP/1.1 and HTTP/2 on 127.0.0.1: Set-Cookie stays one field line per cookie
+ * through response header edits (RFC 9110 §5.3, RFC 6265 §3), and HTTP/2 cookie crumbs reach an
+ * HTTP/1.1 backend as one `cookie` line (RFC 9113 §8.2.3), the value decide matched.
+ */
+import http from "node:http";
+import http2 from "node:http2";
+import net, { type AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorld, decide, parseManifests, type Decision } from "../packages/core/src/index.js";
+import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
+
+const EXPIRES = "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT";
+
+const WORLD = `${edgeGateway("[{name: http, protocol: HTTP, port: 80}]")}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: app}
+spec:
+  parentRefs: [{name: edge}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /add}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        add: [{name: Set-Cookie, value: "c=3; Path=/"}, {name: x-multi, value: v3}]
+    backendRefs: [{name: web, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /set}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: set-cookie, value: "only=1"}]
+    backendRefs: [{name: web, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /other}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: x-other, value: "1"}]
+        remove: [x-multi]
+    backendRefs: [{name: web, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /redirect}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        add: [{name: set-cookie, value: "r=1"}]
+    - type: RequestRedirect
+      requestRedirect: {hostname: other.example.com}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec: {ports: [{name: http, port: 8080}]}
+`;
+
+let gw: LiveGateway;
+let port: number;
+let backend: http.Server;
+const seen: { url: string; rawHeaders: string[] }[] = [];
+const decisions: Decision[] = [];
+
+beforeAll(async () => {
+  // A backend that sends two Set-Cookie lines (one with the comma of an Expires date) and a
+  // header sent twice, and records the raw request head it received.
+  backend = http.createServer((req, res) => {
+    seen.push({ url: req.url ?? "", rawHeaders: req.rawHeaders });
+    res.setHeader("set-cookie", ["a=1; Path=/", EXPIRES]);
+    res.setHeader("x-multi", ["v1", "v2"]);
+    res.end("ok");
+  });
+  await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
+  const parsed = parseManifests(WORLD, { file: "world.yaml" });
+  const world = buildWorld(parsed.objects);
+  gw = await startServe({
+    world,
+    objects: parsed.objects,
+    endpoints: new Map([["app/web:8080", [`127.0.0.1:${(backend.address() as AddressInfo).port}`]]]),
+    listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+    decide: (w, r, o) => {
+      const d = decide(w, r, o);
+      decisions.push(d);
+      return d;
+    },
+  });
+  port = gw.addresses()[0]!.address.port;
+});
+
+afterAll(async () => {
+  await gw?.close({ drainMs: 0 });
+  backend?.closeAllConnections();
+  await new Promise((r) => backend?.close(r));
+});
+
+/** The response head of one HTTP/1.1 request, as raw field lines [name, value] (names lower-case). */
+function rawHttp1(path: string, extra = ""): Promise<{ status: number; fields: [string, string][] }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let data = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (c: string) => {
+      data += c;
+      const end = data.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      socket.destroy();
+      const [statusLine, ...lines] = data.slice(0, end).split("\r\n");
+      const fields = lines.map((l) => {
+        const i = l.indexOf(":");
+        return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()] as [string, string];
+      });
+      resolve({ status: Number(statusLine!.split(" ")[1]), fields });
+    });
+    socket.on("error", reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error("timeout")));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x.example.com\r\n${extra}Connection: close\r\n\r\n`);
+  });
+}
+
+/** One HTTP/2 (h2c, prior knowledge) request: status and the response's raw field lines. */
+function rawHttp2(path: string, headers: http2.OutgoingHttpHeaders = {}): Promise<{ status: number; fields: [string, string][] }> {
+  return new Promise((resolve, reject) => {
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    client.on("error", reject);
+    const stream = client.request({ ":path": path, ":authority": "x.example.com", ...headers });
+    stream.setTimeout(5000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    stream.on("response", (h, _flags, raw: string[]) => {
+      const fields: [string, string][] = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) if (!raw[i]!.startsWith(":")) fields.push([raw[i]!, raw[i + 1]!]);
+      stream.resume();
+      stream.on("end", () => {
+        client.close();
+        resolve({ status: Number(h[":status"]), fields });
+      });
+    });
+    stream.on("error", reject);
+    stream.end();
+  });
+}
+
+const values = (fields: [string, string][], name: string) => fields.filter(([n]) => n === name).map(([, v]) => v);
+
+describe.each([
+  ["HTTP/1.1", rawHttp1],
+  ["HTTP/2", (path: string) => rawHttp2(path)],
+] as const)("serve: Set-Cookie through response header edits (%s)", (_protocol, get) => {
+  it("an added cookie is one more Set-Cookie line; the backend's stay as they were", async () => {
+    const res = await get("/add");
+    expect(res.status).toBe(200);
+    expect(values(res.fields, "set-cookie")).toEqual(["a=1; Path=/", EXPIRES, "c=3; Path=/"]);
+    // Other fields still fold as the decision says (RFC 9110 §5.3 equivalence).
+    expect(values(res.fields, "x-multi").join(",")).toBe("v1,v2,v3");
+  });
+
+  it("set replaces every Set-Cookie with one; an edit of another field leaves Set-Cookie alone", async () => {
+    expect(values((await get("/set")).fields, "set-cookie")).toEqual(["only=1"]);
+    const other = await get("/other");
+    expect(values(other.fields, "set-cookie")).toEqual(["a=1; Path=/", EXPIRES]);
+    expect(values(other.fields, "x-other")).toEqual(["1"]);
+    expect(values(other.fields, "x-multi")).toEqual([]);
+  });
+
+  it("a redirect the gateway answers itself carries the added cookie", async () => {
+    const res = await get("/redirect");
+    expect(res.status).toBe(302);
+    expect(values(res.fields, "set-cookie")).toEqual(["r=1"]);
+    expect(values(res.fields, "location")).toEqual(["http://other.example.com/redirect"]);
+  });
+});
