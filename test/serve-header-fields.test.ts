@@ -124,7 +124,8 @@ function rawHttp2(path: string, headers: http2.OutgoingHttpHeaders = {}): Promis
     client.on("error", reject);
     const stream = client.request({ ":path": path, ":authority": "x.example.com", ...headers });
     stream.setTimeout(5000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
-    stream.on("response", (h, _flags, raw: string[]) => {
+    // Node passes the raw field list as a third argument its types do not declare.
+    const onResponse = (h: http2.IncomingHttpHeaders, _flags: number, raw: string[]) => {
       const fields: [string, string][] = [];
       for (let i = 0; i + 1 < raw.length; i += 2) if (!raw[i]!.startsWith(":")) fields.push([raw[i]!, raw[i + 1]!]);
       stream.resume();
@@ -132,7 +133,8 @@ function rawHttp2(path: string, headers: http2.OutgoingHttpHeaders = {}): Promis
         client.close();
         resolve({ status: Number(h[":status"]), fields });
       });
-    });
+    };
+    stream.on("response", onResponse as unknown as (h: http2.IncomingHttpHeaders, flags: number) => void);
     stream.on("error", reject);
     stream.end();
   });
