@@ -27,4 +27,19 @@ describe("worldFrom problems", () => {
     expect(w.problems.every((d) => d.severity === "error" || d.severity === "warning")).toBe(true);
     expect(w.notes.every((d) => d.severity === "info")).toBe(true);
   });
+
+  it("objects given as data: duplicates are problems and the world's objects are the admitted ones", () => {
+    const route = (backend: string) => ({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "r", namespace: "infra" },
+      spec: { parentRefs: [{ name: "edge" }], rules: [{ backendRefs: [{ name: backend, port: 80 }] }] },
+    });
+    const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "edge", namespace: "infra" }, spec: { gatewayClassName: "any", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] } };
+    const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "infra" } };
+    const w = worldFrom([gateway, route("a"), route("b"), deployment] as never);
+    expect(w.problems.map((d) => d.code)).toContain("manifest.duplicate");
+    expect(w.notes.map((d) => d.code)).toEqual(["manifest.unknown-kind"]);
+    expect(w.objects.map((o) => o.kind)).toEqual(["Gateway", "HTTPRoute"]);
+  });
 });

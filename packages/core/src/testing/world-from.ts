@@ -31,5 +31,6 @@ export function worldFrom(input: string | readonly { file: string; text: string 
   }
   const world = buildWorld(objects, options);
   const all = [...parseProblems, ...world.diagnostics];
-  return Object.freeze({ ...world, objects, problems: all.filter((d) => d.severity !== "info"), notes: all.filter((d) => d.severity === "info") });
+  // world.objects: as admitted (duplicates and unread kinds left out), what lint and isolated should read.
+  return Object.freeze({ ...world, problems: all.filter((d) => d.severity !== "info"), notes: all.filter((d) => d.severity === "info") });
 }
