@@ -41,6 +41,14 @@ spec:
         set: [{name: x-other, value: "1"}]
         remove: [x-multi]
     backendRefs: [{name: web, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /crumbs}, headers: [{name: Cookie, value: "a=1; b=2"}]}]
+    backendRefs: [{name: web, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /more-crumbs}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        add: [{name: cookie, value: "z=9"}]
+    backendRefs: [{name: web, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /redirect}}]
     filters:
     - type: ResponseHeaderModifier
@@ -167,5 +175,44 @@ describe.each([
     expect(res.status).toBe(302);
     expect(values(res.fields, "set-cookie")).toEqual(["r=1"]);
     expect(values(res.fields, "location")).toEqual(["http://other.example.com/redirect"]);
+  });
+});
+
+describe("serve: HTTP/2 cookie crumbs (RFC 9113 §8.2.3)", () => {
+  /** The Cookie field lines the backend received for the last request to `path`. */
+  const cookieLines = (path: string) => {
+    const hit = seen.filter((r) => r.url === path).at(-1);
+    expect(hit).toBeDefined();
+    const raw = hit!.rawHeaders;
+    const lines: string[] = [];
+    for (let k = 0; k + 1 < raw.length; k += 2) if (raw[k]!.toLowerCase() === "cookie") lines.push(raw[k + 1]!);
+    return lines;
+  };
+
+  it("are joined with \"; \" into one Cookie line for the HTTP/1.1 backend, the value decide matched", async () => {
+    decisions.length = 0;
+    const res = await rawHttp2("/crumbs", { cookie: ["a=1", "b=2"] });
+    expect(res.status).toBe(200);
+    expect(cookieLines("/crumbs")).toEqual(["a=1; b=2"]);
+    expect(decisions.at(-1)!.forwarded!.headers.cookie).toBe("a=1; b=2");
+  });
+
+  it("decide matches crumbs the same way offline: cookie values join with \"; \"", () => {
+    const world = buildWorld(parseManifests(WORLD, { file: "world.yaml" }).objects);
+    const asked = (cookie: string | string[]) => decide(world, { gateway: "app/edge", port: 80, protocol: "HTTP/2", host: "x.example.com", path: "/crumbs", headers: { cookie } }, { seed: 1, index: 0 });
+    expect(asked(["a=1", "b=2"]).outcome).toBe("forward");
+    expect(asked("a=1; b=2").outcome).toBe("forward");
+    expect(asked("a=1,b=2").outcome).toBe("notFound");
+  });
+
+  it("a cookie a RequestHeaderModifier adds joins the client's in the one line", async () => {
+    const res = await rawHttp2("/more-crumbs", { cookie: ["a=1", "b=2"] });
+    expect(res.status).toBe(200);
+    expect(cookieLines("/more-crumbs")).toEqual(["a=1; b=2; z=9"]);
+  });
+
+  it("an HTTP/1.1 client's single Cookie line is passed on unchanged", async () => {
+    await rawHttp1("/crumbs", "Cookie: a=1; b=2\r\n");
+    expect(cookieLines("/crumbs")).toEqual(["a=1; b=2"]);
   });
 });

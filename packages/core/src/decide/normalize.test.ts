@@ -272,6 +272,9 @@ describe("headers", () => {
     { headers: { "x-multi": ["a", "b"] }, name: "X-Multi", want: "a,b" },
     { headers: { "x-multi": "a, b" }, name: "x-multi", want: "a, b" },
     { headers: { empty: "" }, name: "empty", want: "" },
+    // cookie crumbs join with "; " (RFC 9113 §8.2.3), as serve forwards them
+    { headers: { cookie: ["a=1", "b=2"] }, name: "Cookie", want: "a=1; b=2" },
+    { headers: { cookie: "a=1; b=2" }, name: "cookie", want: "a=1; b=2" },
   ])("headerValue $name of $headers → $want", ({ headers, name, want }) => {
     expect(headerValue(headers, name)).toBe(want);
   });

@@ -246,10 +246,13 @@ export function headerValues(headers: Headers, name: string): string[] {
  * The value a header match compares against, or undefined when absent. A header sent more
  * than once is matched as its values joined with "," (RFC 9110 §5.3 makes that equivalent;
  * Envoy matches the same way), so `Exact a` does not match `a` + `b`, but `Exact a,b` does.
+ * Cookie is joined with "; " instead: HTTP/2 crumbs are joined so before an HTTP/1.1 hop
+ * (RFC 9113 §8.2.3), which is the value `serve` forwards and matches.
  */
 export function headerValue(headers: Headers, name: string): string | undefined {
   const values = headerValues(headers, name);
-  return values.length === 0 ? undefined : values.join(",");
+  if (values.length < 2) return values[0];
+  return values.join(name.toLowerCase() === "cookie" ? "; " : ",");
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

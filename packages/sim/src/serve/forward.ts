@@ -198,7 +198,9 @@ function upstreamHeaders(d: Decision, x: Exchange, req: AnyRequest, protocol: Up
   const headers = fwd.headers;
   for (const name in headers) {
     if (name === "host") continue;
-    out.push(name, headers[name]!);
+    const value = headers[name]!;
+    // A RequestHeaderModifier `add: cookie` makes a second Cookie field: one line upstream (RFC 9113 §8.2.3).
+    out.push(name, name === "cookie" && Array.isArray(value) ? value.join("; ") : value);
   }
   const host = hostHeader(fwd.host, x.request.host);
   if (host) out.push("host", host);

@@ -42,6 +42,11 @@ export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options:
   const authority = h2 ? (req.headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) : undefined;
   const host = authority ?? (Array.isArray(headers.host) ? headers.host[0] : headers.host);
   delete headers.host;
+  // HTTP/2 clients split Cookie into crumbs, one field each; they MUST be joined with "; "
+  // before an HTTP/1.1 hop (RFC 9113 §8.2.3), and the core should match the value the backend
+  // gets. An HTTP/1.1 client must send one Cookie line (RFC 6265 §5.4): several join alike.
+  const cookie = headers.cookie;
+  if (Array.isArray(cookie)) headers.cookie = cookie.join("; ");
   if (facts.remoteAddress) {
     const prior = headers["x-forwarded-for"];
     const client = facts.remoteAddress.startsWith("::ffff:") ? facts.remoteAddress.slice(7) : facts.remoteAddress;
