@@ -18,12 +18,12 @@ import { backendKey } from "./endpoints.js";
 import { upstreamTarget, type UpstreamTarget } from "./forward.js";
 import { firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
 import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
+import { endSocket, rawResponse } from "./raw.js";
 import { toGatewayRequest } from "./request.js";
 import { abortResponse, answer } from "./respond.js";
 import type { Exchange, Snapshot } from "./types.js";
 import { tlsConnectOptions } from "./upstream.js";
 
-const REASON: Record<number, string> = { 400: "Bad Request", 404: "Not Found", 421: "Misdirected Request", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
 /** RFC 6455 §1.3: the GUID the accept key is derived with. */
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** The backend's handshake answer must fit in this much. */
@@ -38,13 +38,7 @@ export function splitAddress(address: string): { host: string; port: number } {
 function rawAnswer(socket: Duplex, x: Exchange, status: number, reason: string, headers: HeaderRecord = {}): void {
   x.status = status;
   x.reason ??= reason;
-  const body = status >= 400 ? `gwsim: ${reason}\n` : "";
-  const lines = [`HTTP/1.1 ${status} ${REASON[status] ?? "Status"}`];
-  for (const [name, value] of Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" })) {
-    for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
-  }
-  if (socket.writable) socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
-  else socket.destroy();
+  endSocket(socket, rawResponse(status, headers, status >= 400 ? `gwsim: ${reason}\n` : ""));
 }
 
 function newExchange(ctx: HttpContext, fe: FrontendInfo, snap: Snapshot, request: GatewayRequest): Exchange {

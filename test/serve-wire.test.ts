@@ -1,0 +1,112 @@
+/**
+ * The HTTP/1.1 wire edge cases of the live adapter on real sockets (127.0.0.1): answers the
+ * gateway writes itself after an upgrade or CONNECT, Upgrade headers it ignores, duplicate Host,
+ * and responses to pipelined requests.
+ */
+import net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Decision, GatewayRequest } from "../packages/core/src/index.js";
+import { startServe, type LiveGateway, type ServeOptions } from "../packages/sim/src/serve/index.js";
+import { startEcho, type EchoServer } from "./helpers/echo.js";
+import { backend, decision, fakeWorld, forwardTo, httpListener, service } from "./helpers/serve-world.js";
+
+const open: { gateways: LiveGateway[]; echoes: EchoServer[]; sockets: net.Socket[] } = { gateways: [], echoes: [], sockets: [] };
+
+afterEach(async () => {
+  for (const s of open.sockets.splice(0)) s.destroy();
+  await Promise.all(open.gateways.splice(0).map((g) => g.close({ drainMs: 0 })));
+  await Promise.all(open.echoes.splice(0).map((e) => e.close()));
+});
+
+const web = backend("app", "web", 8080);
+
+interface Served {
+  gw: LiveGateway;
+  port: number;
+  seen: GatewayRequest[];
+  log: Record<string, unknown>[];
+  records: Record<string, unknown>[];
+}
+
+async function serve(decide: (r: GatewayRequest) => Decision, extra: Partial<ServeOptions> = {}): Promise<Served> {
+  const seen: GatewayRequest[] = [];
+  const log: Record<string, unknown>[] = [];
+  const records: Record<string, unknown>[] = [];
+  const gw = await startServe({
+    world: fakeWorld([httpListener(80)], [service("app", "web", 8080)]),
+    listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+    decide: (_w, r) => {
+      seen.push(r);
+      return decide(r);
+    },
+    accessLog: (line) => log.push(JSON.parse(line) as Record<string, unknown>),
+    record: (line) => records.push(JSON.parse(line) as Record<string, unknown>),
+    ...extra,
+  });
+  open.gateways.push(gw);
+  return { gw, port: gw.addresses()[0]!.address.port, seen, log, records };
+}
+
+async function echo(): Promise<EchoServer> {
+  const e = await startEcho({ service: "web" });
+  open.echoes.push(e);
+  return e;
+}
+
+/** A raw client: sends bytes and collects what comes back; it never closes on its own (a lazy client). */
+function rawClient(port: number): Promise<{ socket: net.Socket; text: () => string; closed: () => boolean; send(s: string): void }> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    let closed = false;
+    // allowHalfOpen: the client does not answer the server's FIN with its own.
+    const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => resolve({ socket, text: () => text, closed: () => closed, send: (s) => void socket.write(s) }));
+    open.sockets.push(socket);
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => (text += d));
+    // The server's FIN (or a reset) ends the reading side: the server closed.
+    socket.on("end", () => (closed = true));
+    socket.on("close", () => (closed = true));
+    socket.on("error", reject);
+  });
+}
+
+/** Waits (bounded) until `ok()` holds. */
+async function until(ok: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function gauge(gw: LiveGateway, name: "openConnections" | "inflight"): Promise<number> {
+  const values = (await gw.metrics[name].get()).values;
+  return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+const wsUpgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+
+describe("serve: WebSocket upgrades the gateway answers itself", () => {
+  const answers: [string, (r: GatewayRequest) => Decision, RegExp][] = [
+    ["no route: 404", () => decision({ outcome: "notFound", status: 404 }), /^HTTP\/1\.1 404 Not Found\r\n/],
+    ["invalid backend: 500", () => decision({ outcome: "error", status: 500 }), /^HTTP\/1\.1 500 Internal Server Error\r\n/],
+    ["redirect 301, with the standard reason phrase", () => decision({ outcome: "redirect", status: 301, redirect: { status: 301, location: "https://new.example.com/" } }), /^HTTP\/1\.1 301 Moved Permanently\r\n[^]*location: https:\/\/new\.example\.com\/\r\n/],
+    ["redirect 308", () => decision({ outcome: "redirect", status: 308, redirect: { status: 308, location: "https://new.example.com/" } }), /^HTTP\/1\.1 308 Permanent Redirect\r\n/],
+    ["no endpoints: 503", (r) => forwardTo(r, web), /^HTTP\/1\.1 503 Service Unavailable\r\n/],
+  ];
+  for (const [name, decide, status] of answers) {
+    it(`${name}: answered, closed, no request or connection left in flight, drain does not wait`, async () => {
+      const { gw, port, log } = await serve(decide);
+      const c = await rawClient(port);
+      c.send(wsUpgrade("/chat"));
+      await until(() => c.closed());
+      expect(c.text()).toMatch(status);
+      expect(c.closed()).toBe(true);
+      await until(() => gw.requestsInFlight === 0 && log.length === 1);
+      expect(gw.requestsInFlight).toBe(0);
+      expect(await gauge(gw, "inflight")).toBe(0);
+      expect(await gauge(gw, "openConnections")).toBe(0);
+      expect(log).toHaveLength(1);
+      const t0 = Date.now();
+      await gw.close({ drainMs: 5000 });
+      expect(Date.now() - t0).toBeLessThan(1000);
+    });
+  }
+});
