@@ -110,3 +110,79 @@ describe("serve: WebSocket upgrades the gateway answers itself", () => {
     });
   }
 });
+
+/** Parses the HTTP/1.1 responses in `text`: status and body of each (content-length framed). */
+function responses(text: string): { status: number; head: string; body: string }[] {
+  const out: { status: number; head: string; body: string }[] = [];
+  let rest = text;
+  while (rest.startsWith("HTTP/1.1 ")) {
+    const end = rest.indexOf("\r\n\r\n");
+    if (end < 0) break;
+    const head = rest.slice(0, end);
+    const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    out.push({ status: Number(head.slice(9, 12)), head, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  return out;
+}
+
+async function requestsTotal(gw: LiveGateway): Promise<number> {
+  return (await gw.metrics.requests.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
+describe("serve: an Upgrade that is not WebSocket is ignored (RFC 9110 §7.8), the request served as HTTP/1.1", () => {
+  it("h2c (curl --http2 on http://): forwarded without Upgrade/HTTP2-Settings, answered 200, counted, logged, recorded, nothing left in flight", async () => {
+    const e = await echo();
+    const { gw, port, seen, log, records } = await serve((r) => forwardTo(r, web), { endpoints: new Map([["app/web:8080", [e.address]]]) });
+    const c = await rawClient(port);
+    c.send("GET /split HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nx-keep: 1\r\n\r\n");
+    await until(() => responses(c.text()).length === 1);
+    const [res] = responses(c.text());
+    expect(res!.status).toBe(200);
+    expect(e.seen).toHaveLength(1);
+    expect(e.seen[0]!.headers).not.toHaveProperty("upgrade");
+    expect(e.seen[0]!.headers).not.toHaveProperty("http2-settings");
+    expect(e.seen[0]!.headers["x-keep"]).toBe("1");
+    expect(seen[0]).toMatchObject({ method: "GET", path: "/split", host: "a.example.com", protocol: "HTTP/1.1" });
+    await until(() => gw.requestsInFlight === 0 && log.length === 1 && records.length === 1);
+    expect(gw.requestsInFlight).toBe(0);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ status: 200, path: "/split" });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ path: "/split", observed: { status: 200, backend: "app/web:8080" } });
+    expect(await requestsTotal(gw)).toBe(1);
+    // The connection stays usable (keep-alive): the next request on it is served too.
+    c.send("GET /next HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+    await until(() => responses(c.text()).length === 2);
+    expect(responses(c.text()).map((r) => r.status)).toEqual([200, 200]);
+    expect(e.seen.map((s) => s.path)).toEqual(["/split", "/next"]);
+  });
+
+  it("any other protocol (Upgrade: foo/1) with a body and a pipelined request after it: both served in order, the body forwarded", async () => {
+    const e = await echo();
+    const { gw, port, log } = await serve((r) => forwardTo(r, web), { endpoints: new Map([["app/web:8080", [e.address]]]) });
+    const c = await rawClient(port);
+    c.send("POST /up HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: foo/1\r\nContent-Length: 5\r\n\r\nhelloGET /after HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+    await until(() => responses(c.text()).length === 2);
+    const got = responses(c.text());
+    expect(got.map((r) => r.status)).toEqual([200, 200]);
+    expect(JSON.parse(got[0]!.body)).toMatchObject({ method: "POST", path: "/up", bodyBytes: 5 });
+    expect(JSON.parse(got[1]!.body)).toMatchObject({ method: "GET", path: "/after" });
+    await until(() => gw.requestsInFlight === 0 && log.length === 2);
+    expect(gw.requestsInFlight).toBe(0);
+    expect(await requestsTotal(gw)).toBe(2);
+  });
+
+  it("a gateway answer (404) to an ignored upgrade is counted and leaves nothing in flight", async () => {
+    const { gw, port, log } = await serve(() => decision({ outcome: "notFound", status: 404 }));
+    const c = await rawClient(port);
+    c.send("GET / HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+    await until(() => responses(c.text()).length === 1 && log.length === 1);
+    expect(responses(c.text())[0]!.status).toBe(404);
+    expect(gw.requestsInFlight).toBe(0);
+    expect(await requestsTotal(gw)).toBe(1);
+    const t0 = Date.now();
+    await gw.close({ drainMs: 5000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});

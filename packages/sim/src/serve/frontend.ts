@@ -137,16 +137,7 @@ export class HttpFrontend implements Frontend {
     this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
     this.h1.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (/^websocket$/i.test(String(req.headers.upgrade ?? ""))) return handleWebSocket(ctx, this.info, req, socket, head);
-      // Other upgrades (h2c over HTTP/1.1) are ignored, as RFC 9110 §7.8 allows: a plain answer.
-      const res = new http.ServerResponse(req);
-      res.shouldKeepAlive = false;
-      res.assignSocket(socket as Socket);
-      res.once("finish", () => {
-        res.detachSocket(socket as Socket);
-        socket.end();
-      });
-      if (head.length) socket.unshift(head);
-      handleHttp(ctx, this.info, req, res);
+      this.withoutUpgrade(req, socket, head);
     });
     // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets over HTTP/2 (RFC 8441).
     this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { enableConnectProtocol: true } });
@@ -282,6 +273,32 @@ export class HttpFrontend implements Frontend {
     };
     socket.on("data", onData);
     socket.once("close", () => clearTimeout(timer));
+  }
+
+  /**
+   * Any other Upgrade (`h2c` from `curl --http2 http://...`, or a protocol gwsim does not relay)
+   * is ignored, as RFC 9110 §7.8 allows and Envoy does for h2c: the request is handed back to the
+   * HTTP/1.1 parser without its Upgrade, Connection tokens `upgrade`/`http2-settings` and
+   * HTTP2-Settings, and served as any request (decided, counted, logged, recorded; the body and
+   * later requests on the connection follow as usual).
+   */
+  private withoutUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const lines = [`${req.method ?? "GET"} ${req.url ?? "/"} HTTP/${req.httpVersion}`];
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (name === "upgrade" || name === "http2-settings") continue;
+      let value = raw[i + 1]!;
+      if (name === "connection") {
+        value = value.split(",").map((t) => t.trim()).filter((t) => t && !/^(?:upgrade|http2-settings)$/i.test(t)).join(", ");
+        if (!value) continue;
+      }
+      lines.push(`${raw[i]}: ${value}`);
+    }
+    // The parser gave the header strings as latin1 (one char per byte): written back as such.
+    socket.unshift(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), head]));
+    this.h1.emit("connection", socket);
+    socket.resume();
   }
 
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
