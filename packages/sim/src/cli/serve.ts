@@ -8,7 +8,7 @@ import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { checkInput, checkOutput, ioReason } from "./paths.js";
 import { loadManifests } from "../load/manifests.js";
-import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
+import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, unknownListen, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
 import { watchPaths } from "../serve/reload.js";
 
 export const serveSpec: CommandSpec = {
@@ -24,7 +24,7 @@ export const serveSpec: CommandSpec = {
     "on SIGHUP (a configuration that does not load leaves the old one in force); SIGTERM drains and exits.",
   flags: [
     FILE_FLAG,
-    { name: "listen", short: "l", type: "string", multiple: true, value: "PORT=ADDR:PORT", description: "bind the listeners of PORT (or NS/GATEWAY:PORT) to ADDR:PORT instead of 0.0.0.0:PORT" },
+    { name: "listen", short: "l", type: "string", multiple: true, value: "PORT=ADDR:PORT", description: "bind the listeners of PORT (or NS/GATEWAY:PORT) to ADDR:PORT instead of 0.0.0.0:PORT; an entry that names no listener is a usage error" },
     { name: "endpoints", short: "e", type: "string", value: "FILE", description: "backend addresses: namespace/service:port → [host:port, ...] (wins over EndpointSlices)" },
     { name: "admin", type: "string", value: "ADDR:PORT", description: "serve /healthz, /readyz, /metrics and /config there" },
     { name: "record", type: "string", value: "FILE", description: "append each request, its decision and what was observed as JSON Lines (a trace replay reads)" },
@@ -151,6 +151,9 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   const first = await load(files, endpointsFile, values, io);
   if (first.shown.length) io.stderr(formatDiagnostics(first.shown));
   if (first.unreadable || first.errors.some((d) => d.code === "serve.endpoints")) return 2;
+  // Checked before any socket opens, as --gateway is for the other commands.
+  const stray = unknownListen(first.world, listen.map);
+  if (stray) throw new UsageError(stray);
 
   const record = typeof values.record === "string" ? openLog(values.record, io) : null;
   const accessFile = typeof values["access-log"] === "string" && !values["no-access-log"] ? openLog(values["access-log"], io) : null;

@@ -1,6 +1,6 @@
 export { startServe, LiveGateway, ListenError } from "./gateway.js";
 export type { ServeOptions, BoundFrontend } from "./gateway.js";
-export { parseListen, planFrontends } from "./listen.js";
+export { parseListen, planFrontends, unknownListen } from "./listen.js";
 export type { BindAddress, ListenMap, FrontendPlan, FrontendKind } from "./listen.js";
 export { endpointsFromManifests, parseEndpointsFile, backendKey } from "./endpoints.js";
 export type { EndpointTable } from "./endpoints.js";

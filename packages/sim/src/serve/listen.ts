@@ -44,6 +44,37 @@ export function parseListen(values: readonly string[]): { map: Map<string, BindA
   return { map, error: null };
 }
 
+/**
+ * Why a `--listen` entry names no listener of the world, or null when each names one. A typo
+ * must not pass silently: the listener it meant would then bind to 0.0.0.0, exposing the
+ * gateway. Listeners that are not ready count (naming one is no typo; a reload may fix it).
+ */
+export function unknownListen(world: World, listen: ListenMap): string | null {
+  const byGateway = new Map<string, Set<number>>();
+  for (const l of world.graph.listeners) {
+    const gateway = `${l.gateway.namespace}/${l.gateway.name}`;
+    let ports = byGateway.get(gateway);
+    if (!ports) byGateway.set(gateway, (ports = new Set()));
+    ports.add(l.port);
+  }
+  const all = [...byGateway].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([g, ports]) => [...ports].sort((a, b) => a - b).map((p) => `${g}:${p}`));
+  const known = all.length ? `listeners: ${all.join(", ")}` : "the manifests declare no listener";
+  for (const [key, bind] of listen) {
+    const flag = `--listen ${key}=${bind.host.includes(":") ? `[${bind.host}]` : bind.host}:${bind.port}`;
+    const colon = key.lastIndexOf(":");
+    if (colon < 0) {
+      const port = Number(key);
+      if (![...byGateway.values()].some((ports) => ports.has(port))) return `${flag}: no listener on port ${port} (${known})`;
+      continue;
+    }
+    const gateway = key.slice(0, colon);
+    const port = Number(key.slice(colon + 1));
+    if (!byGateway.has(gateway)) return `${flag}: no Gateway ${gateway} with listeners (${known})`;
+    if (!byGateway.get(gateway)!.has(port)) return `${flag}: Gateway ${gateway} has no listener on port ${port} (${known})`;
+  }
+  return null;
+}
+
 /** Frontends for the world's ready listeners, in a stable order. */
 export function planFrontends(world: World, listen: ListenMap): { plans: FrontendPlan[]; notes: string[] } {
   const notes: string[] = [];
