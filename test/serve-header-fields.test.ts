@@ -49,6 +49,25 @@ spec:
       requestHeaderModifier:
         add: [{name: cookie, value: "z=9"}]
     backendRefs: [{name: web, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /invalid}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: x-gw, value: "yes"}]
+        add: [{name: set-cookie, value: "g=1"}]
+    backendRefs: [{name: nothere, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /no-endpoints}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: x-gw, value: "yes"}]
+    backendRefs: [{name: empty, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /refused}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: x-gw, value: "yes"}]
+    backendRefs: [{name: down, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /redirect}}]
     filters:
     - type: ResponseHeaderModifier
@@ -61,7 +80,26 @@ apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: app}
 spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: app}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: down, namespace: app}
+spec: {ports: [{name: http, port: 8080}]}
 `;
+
+/** A loopback port nothing listens on (bound, then closed): connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
 
 let gw: LiveGateway;
 let port: number;
@@ -84,7 +122,10 @@ beforeAll(async () => {
   gw = await startServe({
     world,
     objects: parsed.objects,
-    endpoints: new Map([["app/web:8080", [`127.0.0.1:${(backend.address() as AddressInfo).port}`]]]),
+    endpoints: new Map([
+      ["app/web:8080", [`127.0.0.1:${(backend.address() as AddressInfo).port}`]],
+      ["app/down:8080", [`127.0.0.1:${await closedPort()}`]],
+    ]),
     listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
     decide: (w, r, o) => {
       const d = decide(w, r, o);
@@ -214,5 +255,33 @@ describe("serve: HTTP/2 cookie crumbs (RFC 9113 §8.2.3)", () => {
   it("an HTTP/1.1 client's single Cookie line is passed on unchanged", async () => {
     await rawHttp1("/crumbs", "Cookie: a=1; b=2\r\n");
     expect(cookieLines("/crumbs")).toEqual(["a=1; b=2"]);
+  });
+});
+
+describe.each([
+  ["HTTP/1.1", rawHttp1],
+  ["HTTP/2", (path: string) => rawHttp2(path)],
+] as const)("serve: the gateway's own answers carry the rule's response header edits (%s)", (_protocol, get) => {
+  it.each([
+    ["/invalid", 500, ["g=1"]],
+    ["/no-endpoints", 503, []],
+    ["/refused", 503, []],
+  ] as const)("%s answers %i with the edits the decision reports", async (path, status, cookies) => {
+    decisions.length = 0;
+    const res = await get(path);
+    expect(res.status).toBe(status);
+    const d = decisions.at(-1)!;
+    expect(d.responseHeaders?.set).toEqual({ "x-gw": "yes" });
+    expect(values(res.fields, "x-gw")).toEqual(["yes"]);
+    expect(values(res.fields, "set-cookie")).toEqual(cookies);
+    expect(values(res.fields, "content-type")).toEqual(["text/plain; charset=utf-8"]);
+  });
+
+  it("a request no rule takes (404) gets no edits", async () => {
+    decisions.length = 0;
+    const res = await get("/nowhere");
+    expect(res.status).toBe(404);
+    expect(decisions.at(-1)!.responseHeaders).toBeNull();
+    expect(values(res.fields, "x-gw")).toEqual([]);
   });
 });

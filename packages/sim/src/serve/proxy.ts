@@ -8,7 +8,7 @@ import type { TLSSocket } from "node:tls";
 import type { Decision, GatewayRequest } from "@gwsim/core";
 import { backendKey, type RoundRobin } from "./endpoints.js";
 import { forward } from "./forward.js";
-import { applyHeaderEdits, type HeaderRecord } from "./headers.js";
+import type { HeaderRecord } from "./headers.js";
 import { toGatewayRequest, type SocketFacts } from "./request.js";
 import { answer, answerGrpc } from "./respond.js";
 import { derToPem } from "./tls.js";
@@ -126,13 +126,14 @@ function carryOut(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: AnyRes
     case "redirect": {
       const status = d.redirect?.status ?? d.status ?? 302;
       const headers: HeaderRecord = d.redirect ? { location: d.redirect.location } : {};
-      answer(res, x, status, "redirect", applyHeaderEdits(headers, d.responseHeaders));
+      // answer() applies the decision's response header edits.
+      answer(res, x, status, "redirect", headers);
       return null;
     }
     case "respond": {
       const respond = d.respond as { status?: number; headers?: Record<string, string> } | null | undefined;
       const status = d.status ?? respond?.status ?? 200;
-      answer(res, x, status, "answered by the gateway", applyHeaderEdits({ ...(respond?.headers ?? {}) }, d.responseHeaders));
+      answer(res, x, status, "answered by the gateway", { ...(respond?.headers ?? {}) });
       return null;
     }
     case "notFound":

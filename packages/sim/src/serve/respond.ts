@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { constants as h2, type Http2ServerResponse } from "node:http2";
-import type { HeaderRecord } from "./headers.js";
+import { applyHeaderEdits, type HeaderRecord } from "./headers.js";
 import type { AnyResponse } from "./proxy.js";
 import type { Exchange } from "./types.js";
 
@@ -16,6 +16,10 @@ const GATEWAY_FAILURES = new Set([502, 503, 504]);
  * The gateway answers itself: a short text body for errors, nothing for redirects and 2xx. A gRPC
  * call that fails in the adapter (no endpoints, connect error, reset, timeout) gets UNAVAILABLE
  * with the reason as grpc-message, which is what its client would make of the HTTP status.
+ * The decision's response header edits apply to every such answer for a request a rule took
+ * (redirect, CORS preflight, invalid backend 500, no endpoints 503, 502, 504): a
+ * ResponseHeaderModifier edits "an HTTP response before it is sent to the client", and the
+ * spec's 500 rules "MUST also apply" to the 503. `content-length` stays the adapter's.
  */
 export function answer(res: AnyResponse, x: Exchange, status: number, reason: string, headers: HeaderRecord = {}): void {
   if (x.request.grpc && GATEWAY_FAILURES.has(status) && !res.headersSent) return answerGrpc(res, x, GRPC_UNAVAILABLE, reason);
@@ -26,8 +30,8 @@ export function answer(res: AnyResponse, x: Exchange, status: number, reason: st
     return;
   }
   const body = status >= 400 ? `gwsim: ${reason}\n` : "";
-  const out: HeaderRecord = { ...headers, "content-length": String(Buffer.byteLength(body)) };
-  if (body) out["content-type"] = "text/plain; charset=utf-8";
+  const own: HeaderRecord = body ? { ...headers, "content-type": "text/plain; charset=utf-8" } : headers;
+  const out: HeaderRecord = { ...applyHeaderEdits(own, x.decision?.responseHeaders), "content-length": String(Buffer.byteLength(body)) };
   try {
     res.writeHead(status, out as Record<string, string | string[]>);
     res.end(body);
