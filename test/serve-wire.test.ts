@@ -186,3 +186,81 @@ describe("serve: an Upgrade that is not WebSocket is ignored (RFC 9110 §7.8), t
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
+
+async function refusedCount(gw: LiveGateway, status: number): Promise<number> {
+  return (await gw.metrics.refused.get()).values.filter((v) => v.labels.status === String(status)).reduce((sum, v) => sum + v.value, 0);
+}
+
+describe("serve: requests refused before routing", () => {
+  it("two Host header lines: 400 (RFC 9112 §3.2), never decided nor forwarded, counted and logged, connection closed", async () => {
+    const e = await echo();
+    const { gw, port, seen, log } = await serve((r) => forwardTo(r, web), { endpoints: new Map([["app/web:8080", [e.address]]]) });
+    const c = await rawClient(port);
+    c.send("GET /split HTTP/1.1\r\nHost: a.example.com\r\nHost: evil.example.com\r\n\r\n");
+    await until(() => c.closed());
+    expect(responses(c.text()).map((r) => r.status)).toEqual([400]);
+    expect(c.closed()).toBe(true);
+    expect(seen).toHaveLength(0);
+    expect(e.seen).toHaveLength(0);
+    expect(await refusedCount(gw, 400)).toBe(1);
+    expect(log).toEqual([expect.objectContaining({ status: 400, reason: expect.stringMatching(/more than one Host/) })]);
+    // One Host (any case of the name) is fine.
+    const ok = await rawClient(port);
+    ok.send("GET /split HTTP/1.1\r\nhOsT: a.example.com\r\nConnection: close\r\n\r\n");
+    await until(() => ok.closed());
+    expect(responses(ok.text()).map((r) => r.status)).toEqual([200]);
+  });
+
+  it("two Host header lines on a WebSocket upgrade: 400 as well", async () => {
+    const { gw, port, seen } = await serve(() => decision({ outcome: "notFound", status: 404 }));
+    const c = await rawClient(port);
+    c.send(wsUpgrade("/chat").replace("\r\n\r\n", "\r\nHost: evil.example.com\r\n\r\n"));
+    await until(() => c.closed());
+    expect(c.text()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(seen).toHaveLength(0);
+    expect(await refusedCount(gw, 400)).toBe(1);
+    expect(gw.requestsInFlight).toBe(0);
+  });
+
+  it("HTTP/1.1 CONNECT: 405 with Allow (a gateway is no forward proxy, as over HTTP/2), counted and logged", async () => {
+    const { gw, port, seen, log } = await serve(() => decision({ outcome: "notFound", status: 404 }));
+    const c = await rawClient(port);
+    c.send("CONNECT a.example.com:443 HTTP/1.1\r\nHost: a.example.com:443\r\n\r\n");
+    await until(() => c.closed());
+    const [res] = responses(c.text());
+    expect(res!.status).toBe(405);
+    expect(res!.head).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(res!.head).toMatch(/\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS/);
+    expect(seen).toHaveLength(0);
+    expect(await refusedCount(gw, 405)).toBe(1);
+    expect(log).toEqual([expect.objectContaining({ status: 405, reason: expect.stringMatching(/CONNECT/) })]);
+    await until(() => gw.requestsInFlight === 0);
+    expect(await gauge(gw, "openConnections")).toBe(0);
+  });
+});
+
+describe("serve: pipelined requests (RFC 9112 §9.3.2: responses in request order)", () => {
+  it("a valid request then a malformed one: the valid one is answered first, then 400, then the connection closes", async () => {
+    const e = await echo();
+    const { gw, port, log } = await serve((r) => forwardTo(r, web), { endpoints: new Map([["app/web:8080", [e.address]]]) });
+    const c = await rawClient(port);
+    c.send("GET /first HTTP/1.1\r\nHost: a.example.com\r\n\r\nGET /second HTTP/1.1\r\nHost: a.example.com\r\n\r\nGARBAGE\r\n\r\n");
+    await until(() => c.closed());
+    const got = responses(c.text());
+    expect(got.map((r) => r.status)).toEqual([200, 200, 400]);
+    expect(JSON.parse(got[0]!.body)).toMatchObject({ path: "/first" });
+    expect(JSON.parse(got[1]!.body)).toMatchObject({ path: "/second" });
+    expect(c.closed()).toBe(true);
+    expect(await refusedCount(gw, 400)).toBe(1);
+    await until(() => log.length === 3);
+    expect(log.map((l) => l.status).sort()).toEqual([200, 200, 400]);
+  });
+
+  it("a malformed request alone is still answered 400 at once", async () => {
+    const { port } = await serve(() => decision({ outcome: "notFound", status: 404 }));
+    const c = await rawClient(port);
+    c.send("GARBAGE\r\n\r\n");
+    await until(() => c.closed());
+    expect(c.text()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+});

@@ -3,7 +3,7 @@
  * HTTP/1.1 or HTTP/2 (h2c by its connection preface; over TLS by ALPN), terminating TLS with the
  * certificate SNI selects. A server with a lifetime, so a class.
  */
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
 import tls, { type TLSSocket } from "node:tls";
@@ -11,6 +11,7 @@ import { Duplex } from "node:stream";
 import type { ResolvedListener } from "@gwsim/core";
 import type { FrontendPlan, BindAddress } from "./listen.js";
 import { handleHttp, type FrontendInfo, type HttpContext } from "./proxy.js";
+import { endSocket, rawResponse } from "./raw.js";
 import { handleWebSocket, handleWebSocketH2 } from "./websocket.js";
 import { certificateFor, listenerForServerName, parseClientHello, secureContextFor } from "./tls.js";
 
@@ -94,11 +95,23 @@ function replaying(socket: Socket, head: Buffer): Duplex {
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
-  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large"],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout"],
-  HPE_HEADERS_TIMEOUT: [408, "Request Timeout"],
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADERS_TIMEOUT: 408,
 };
+
+/** RFC 9110 §15.5.6: a 405 names the methods that are served. */
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+const NO_TUNNEL = "CONNECT is not served: a gateway is no forward proxy";
+const DUPLICATE_HOST = "more than one Host header (RFC 9112 §3.2)";
+
+/** Host field lines in a raw header list (RFC 9112 §3.2: a server MUST answer 400 to more than one). */
+function hostLines(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") n++;
+  return n;
+}
 
 export class HttpFrontend implements Frontend {
   readonly info: FrontendInfo;
@@ -108,6 +121,10 @@ export class HttpFrontend implements Frontend {
   private readonly tlsServer: tls.Server | null;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** The newest response on each HTTP/1.1 connection: a parse error waits for it (pipelining). */
+  private readonly lastResponse = new WeakMap<object, ServerResponse>();
+  /** Connections whose parse error has been answered (the parser reports it again on more data). */
+  private readonly refusedSockets = new WeakSet<object>();
   private bound: AddressInfo | null = null;
 
   constructor(
@@ -131,21 +148,28 @@ export class HttpFrontend implements Frontend {
     // checks (headersTimeout, requestTimeout) the way `listen` would.
     this.h1.emit("listening");
     this.h1.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      this.lastResponse.set(req.socket, res);
       if (hooks.draining()) res.shouldKeepAlive = false;
+      if (hostLines(req.rawHeaders) > 1) return this.refuseRequest(res, 400, DUPLICATE_HOST);
       handleHttp(ctx, this.info, req, res);
     });
     this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
     this.h1.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (/^websocket$/i.test(String(req.headers.upgrade ?? ""))) return handleWebSocket(ctx, this.info, req, socket, head);
-      this.withoutUpgrade(req, socket, head);
+      if (!/^websocket$/i.test(String(req.headers.upgrade ?? ""))) return this.withoutUpgrade(req, socket, head);
+      if (hostLines(req.rawHeaders) > 1) return this.refuseRaw(socket, 400, DUPLICATE_HOST);
+      handleWebSocket(ctx, this.info, req, socket, head);
     });
+    // A plain CONNECT asks for a tunnel to anywhere: a gateway is no forward proxy (node would
+    // close the connection without a word when nothing listens for it).
+    this.h1.on("connect", (_req: IncomingMessage, socket: Duplex) => this.refuseRaw(socket, 405, NO_TUNNEL, { allow: ALLOWED_METHODS }));
     // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets over HTTP/2 (RFC 8441).
     this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { enableConnectProtocol: true } });
     this.h2.on("request", (req, res) => handleHttp(ctx, this.info, req, res));
     this.h2.on("connect", (req, res) => {
       if (req.headers[":protocol"] === "websocket") return handleWebSocketH2(ctx, this.info, req, res);
       // A plain CONNECT asks for a tunnel to anywhere: a gateway is no forward proxy.
-      res.writeHead(405, { allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+      hooks.refused(this.plan.key, 405, NO_TUNNEL);
+      res.writeHead(405, { allow: ALLOWED_METHODS });
       res.end();
     });
     this.h2.on("session", (session) => {
@@ -306,10 +330,35 @@ export class HttpFrontend implements Frontend {
       socket.destroy();
       return;
     }
-    const [status, text] = CLIENT_ERROR_STATUS[err.code ?? ""] ?? [400, "Bad Request"];
+    if (this.refusedSockets.has(socket)) return;
+    this.refusedSockets.add(socket);
+    const status = CLIENT_ERROR_STATUS[err.code ?? ""] ?? 400;
     this.hooks.refused(this.plan.key, status, `${err.code ?? "error"}: ${err.message}`);
-    const body = `gwsim: ${text.toLowerCase()}\n`;
-    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    const text = rawResponse(status, {}, `gwsim: ${(STATUS_CODES[status] ?? "error").toLowerCase()}\n`);
+    // RFC 9112 §9.3.2: responses go in request order. A valid request before the malformed one
+    // (pipelined) is answered first: the refusal waits until the newest response on the
+    // connection is done (node sends the ones before it first).
+    const before = this.lastResponse.get(socket);
+    if (before && !before.writableFinished && !before.destroyed) {
+      before.once("close", () => endSocket(socket, text));
+      return;
+    }
+    endSocket(socket, text);
+  }
+
+  /** A request refused before routing (counted and logged as the parser's refusals are); the connection then closes. */
+  private refuseRequest(res: ServerResponse, status: number, reason: string): void {
+    this.hooks.refused(this.plan.key, status, reason);
+    const body = `gwsim: ${reason}\n`;
+    res.shouldKeepAlive = false;
+    res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  /** The same on a socket the HTTP server has let go of (upgrade, CONNECT). */
+  private refuseRaw(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
+    this.hooks.refused(this.plan.key, status, reason);
+    endSocket(socket, rawResponse(status, headers, `gwsim: ${reason}\n`));
   }
 
   listen(): Promise<AddressInfo> {
