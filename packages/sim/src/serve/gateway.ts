@@ -10,9 +10,10 @@ import { endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProble
 import { DEFAULT_LIMITS, HttpFrontend, type Frontend, type FrontendHooks, type Limits } from "./frontend.js";
 import { relayStream, TcpFrontend, UdpFrontend } from "./l4.js";
 import { planFrontends, type BindAddress, type FrontendPlan, type ListenMap } from "./listen.js";
-import { accessLogLine, recordLine } from "./log.js";
+import { accessLogLine } from "./log.js";
 import { createMetrics, observeExchange, type ServeMetrics } from "./metrics.js";
 import type { HttpContext } from "./proxy.js";
+import { RecordOrder, type RecordOrderOptions } from "./record-order.js";
 import type { DecideFn, Exchange, Snapshot } from "./types.js";
 import { Upstreams, type UpstreamOptions } from "./upstream.js";
 
@@ -31,8 +32,10 @@ export interface ServeOptions {
   log?: (text: string) => void;
   /** JSON access log lines; none when null. */
   accessLog?: ((line: string) => void) | null;
-  /** `--record` lines; none when null. */
+  /** `--record` lines, in arrival (index) order; none when null. */
   record?: ((line: string) => void) | null;
+  /** How long `--record` lines wait behind a request whose outcome is not known yet. */
+  recordOrder?: RecordOrderOptions;
   limits?: Partial<Limits>;
   upstream?: UpstreamOptions;
 }
@@ -77,8 +80,11 @@ export class LiveGateway {
   private started = false;
   private admin: { server: http.Server; address: BindAddress } | null = null;
   private readonly ctx: HttpContext;
+  private readonly recordOrder: RecordOrder | null;
 
   constructor(private readonly options: ServeOptions) {
+    const record = options.record;
+    this.recordOrder = record ? new RecordOrder(record, options.recordOrder) : null;
     this.log = options.log ?? (() => undefined);
     this.limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
     this.upstreams = new Upstreams(options.upstream);
@@ -88,6 +94,7 @@ export class LiveGateway {
       decide: options.decide,
       seed: options.seed ?? 1,
       nextIndex: () => this.index++,
+      began: (x) => this.recordOrder?.began(x),
       upstreams: this.upstreams,
       balancer: this.balancer,
       done: (x) => this.finished(x),
@@ -275,7 +282,7 @@ export class LiveGateway {
     observeExchange(this.metrics, x);
     try {
       this.options.accessLog?.(accessLogLine(x));
-      this.options.record?.(recordLine(x));
+      this.recordOrder?.done(x);
     } catch (e) {
       this.log(`gwsim: cannot write log: ${(e as Error).message}\n`);
     }
@@ -295,6 +302,10 @@ export class LiveGateway {
     }
     for (const { frontend } of this.frontends.values()) frontend.destroy();
     this.frontends.clear();
+    // Destroyed connections report their requests over a moment later; then every line still
+    // held is written (pending ones as such), in order.
+    for (let i = 0; i < 20 && this.inflight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    this.recordOrder?.close();
     if (this.admin) {
       const server = this.admin.server;
       const closed = new Promise<void>((r) => server.close(() => r()));

@@ -20,6 +20,7 @@ function startExchange(ctx: HttpContext, frontend: string, request: GatewayReque
   const snap = ctx.snapshot();
   const index = ctx.nextIndex();
   const x: Exchange = { index, started: Date.now(), frontend, generation: snap.generation, request, decision: null, status: 0, backend: null, endpoint: null, attempts: 0, durationMs: 0, upstreamMs: null, reason: null, mirrors: 0, aborted: false };
+  ctx.began(x);
   let decision: Decision | null = null;
   try {
     decision = ctx.decide(snap.world, request, { seed: ctx.seed, index });

@@ -68,9 +68,13 @@ function isoTime(ms: number): string {
   return lastIso;
 }
 
-/** A trace line: the request as decided, `time`, the `decision`, and `observed` {backend, upstreamHost, status}. */
-export function recordLine(x: Exchange): string {
-  const observed: { backend?: string; upstreamHost?: string; status: number } = { status: x.status };
+/**
+ * A trace line: the request as decided, `time`, the `decision`, and `observed` {backend,
+ * upstreamHost, status}. A line written before the request's outcome is known (see
+ * record-order.ts) has `pending: true` and no status.
+ */
+export function recordLine(x: Exchange, options: { pending?: boolean } = {}): string {
+  const observed: { backend?: string; upstreamHost?: string; status?: number; pending?: true } = options.pending ? { pending: true } : { status: x.status };
   if (x.backend && x.endpoint) {
     observed.backend = x.backend;
     observed.upstreamHost = x.endpoint;

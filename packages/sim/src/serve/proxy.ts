@@ -30,6 +30,8 @@ export interface HttpContext {
   decide: DecideFn;
   seed: number;
   nextIndex(): number;
+  /** A request (or relayed connection) with its index drawn: `--record` writes lines in index order. */
+  began(exchange: Exchange): void;
   upstreams: Upstreams;
   balancer: RoundRobin;
   /** Called once per request when its response is complete or abandoned. */
@@ -86,6 +88,7 @@ export function handleHttp(ctx: HttpContext, fe: FrontendInfo, req: AnyRequest, 
   // The core checks time-bound state (a session's absoluteTimeout, certificate validity) at the
   // request's time: a live request is decided at the clock's.
   request.time = x.started;
+  ctx.began(x);
   ctx.track(1);
   let finished = false;
   let flight: { closed(): void } | null = null;

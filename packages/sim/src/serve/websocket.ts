@@ -45,7 +45,9 @@ function newExchange(ctx: HttpContext, fe: FrontendInfo, snap: Snapshot, request
   // Decided at the clock's time, as HTTP requests are (proxy.ts handleHttp).
   const started = Date.now();
   request.time = started;
-  return { index: ctx.nextIndex(), started, frontend: fe.key, generation: snap.generation, request, decision: null, status: 0, backend: null, endpoint: null, attempts: 0, durationMs: 0, upstreamMs: null, reason: null, mirrors: 0, aborted: false };
+  const x: Exchange = { index: ctx.nextIndex(), started, frontend: fe.key, generation: snap.generation, request, decision: null, status: 0, backend: null, endpoint: null, attempts: 0, durationMs: 0, upstreamMs: null, reason: null, mirrors: 0, aborted: false };
+  ctx.began(x);
+  return x;
 }
 
 /** A decided WebSocket: where it goes, or the answer the gateway gives instead. */
