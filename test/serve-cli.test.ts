@@ -192,6 +192,28 @@ describe("gwsim serve on the bundled example (real core)", () => {
     expect((await get("/cart")).json().service).toBe("store/cart-svc");
   });
 
+  it("takes an EndpointSlice on 127.0.0.1 (the API server refuses loopback): a warning, used, and reloads still go through", async () => {
+    const cart = echoes.get("store/cart-svc:8080")!;
+    const [, echoPort] = cart.address.split(":");
+    const slice = `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: cart-local, namespace: store, labels: {kubernetes.io/service-name: cart-svc}}
+addressType: IPv4
+ports: [{name: http, port: ${echoPort}}]
+endpoints: [{addresses: ["127.0.0.1"]}]
+`;
+    writeFileSync(join(dir, "world", "90-local-endpoints.yaml"), slice);
+    const r = await runServe(["-f", "world", "--listen", "80=127.0.0.1:0", "--listen", "443=127.0.0.1:0", "--no-access-log"], dir);
+    running.push(r);
+    expect(r.stdout()).toBe("gwsim: ready\n");
+    expect(r.stderr()).toMatch(/90-local-endpoints\.yaml:\d+:\d+: warning: .*loopback range.*serve uses it/);
+    const get = () => request(r.ports.get(80)!, { path: "/cart", host: "store.example.com" });
+    expect((await get()).json().service).toBe("store/cart-svc");
+    r.signals.emit("SIGHUP");
+    await r.waitFor("reloaded (SIGHUP): generation 2");
+    expect((await get()).json().service).toBe("store/cart-svc");
+  });
+
   it("SIGTERM drains: a request in flight finishes, new connections are refused, exit 0", async () => {
     const slow = http.createServer((req, res) => setTimeout(() => res.end(`done ${req.url}`), 300));
     await new Promise<void>((res) => slow.listen(0, "127.0.0.1", () => res()));

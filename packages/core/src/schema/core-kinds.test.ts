@@ -134,49 +134,49 @@ describe("EndpointSlice validation matches the API server", () => {
       name: "IPv4 unspecified",
       type: "IPv4",
       endpoint: "{addresses: [0.0.0.0]}",
-      want: [[at, "schema.format", 'Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0)']],
     },
     {
       name: "IPv4 loopback",
       type: "IPv4",
       endpoint: "{addresses: [127.1.2.3]}",
-      want: [[at, "schema.format", 'Invalid value: "127.1.2.3": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "127.1.2.3": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
     },
     {
       name: "IPv4 link-local",
       type: "IPv4",
       endpoint: "{addresses: [169.254.169.254]}",
-      want: [[at, "schema.format", 'Invalid value: "169.254.169.254": may not be in the link-local range (169.254.0.0/16, fe80::/10)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "169.254.169.254": may not be in the link-local range (169.254.0.0/16, fe80::/10)']],
     },
     {
       name: "IPv4 link-local multicast",
       type: "IPv4",
       endpoint: "{addresses: [224.0.0.251]}",
-      want: [[at, "schema.format", 'Invalid value: "224.0.0.251": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "224.0.0.251": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)']],
     },
     {
       name: "IPv6 unspecified",
       type: "IPv6",
       endpoint: '{addresses: ["::"]}',
-      want: [[at, "schema.format", 'Invalid value: "::": may not be unspecified (::)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "::": may not be unspecified (::)']],
     },
     {
       name: "IPv6 loopback",
       type: "IPv6",
       endpoint: '{addresses: ["::1"]}',
-      want: [[at, "schema.format", 'Invalid value: "::1": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "::1": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
     },
     {
       name: "IPv6 link-local",
       type: "IPv6",
       endpoint: '{addresses: ["fe80::1"]}',
-      want: [[at, "schema.format", 'Invalid value: "fe80::1": may not be in the link-local range (169.254.0.0/16, fe80::/10)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "fe80::1": may not be in the link-local range (169.254.0.0/16, fe80::/10)']],
     },
     {
       name: "IPv6 link-local multicast (Go tests the scope nibble: ff12:: too)",
       type: "IPv6",
       endpoint: '{addresses: ["ff12::fb"]}',
-      want: [[at, "schema.format", 'Invalid value: "ff12::fb": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)']],
+      want: [[at, "schema.endpoint-ip-range", 'Invalid value: "ff12::fb": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)']],
     },
     {
       name: "IPv4-mapped IPv6 in an IPv6 slice",
@@ -190,7 +190,7 @@ describe("EndpointSlice validation matches the API server", () => {
       endpoint: '{addresses: ["::ffff:127.0.0.1"]}',
       want: [
         [at, "schema.format", 'Invalid value: "::ffff:127.0.0.1": must be a valid IPv6 address'],
-        [at, "schema.format", 'Invalid value: "::ffff:127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)'],
+        [at, "schema.endpoint-ip-range", 'Invalid value: "::ffff:127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)'],
       ],
     },
     {
@@ -199,7 +199,7 @@ describe("EndpointSlice validation matches the API server", () => {
       endpoint: '{addresses: ["::1"]}',
       want: [
         [at, "schema.format", 'Invalid value: "::1": must be a valid IPv4 address'],
-        [at, "schema.format", 'Invalid value: "::1": may not be in the loopback range (127.0.0.0/8, ::1/128)'],
+        [at, "schema.endpoint-ip-range", 'Invalid value: "::1": may not be in the loopback range (127.0.0.0/8, ::1/128)'],
       ],
     },
     {

@@ -150,9 +150,9 @@ const isMappedIPv4 = (ip: number[]) => ip.slice(0, 10).every((b) => b === 0) && 
  * Addresses an endpoint may not have, with Go net.IP's range tests
  * (pkg/apis/core/validation/validation.go ValidateEndpointIP, called for IPv4 and IPv6 slices).
  */
-function endpointIPProblems(address: string): string[] {
+function endpointIPProblems(address: string): AddressProblem[] {
   const ip = ipBytes(address);
-  if (!ip) return ["must be a valid IP address"];
+  if (!ip) return [invalid(address, "must be a valid IP address")];
   const v4 = isMappedIPv4(ip) ? ip.slice(12) : null;
   const out: string[] = [];
   const unspecified = v4 ? v4.every((b) => b === 0) : ip.every((b) => b === 0);
@@ -163,8 +163,12 @@ function endpointIPProblems(address: string): string[] {
   if (loopback) out.push("may not be in the loopback range (127.0.0.0/8, ::1/128)");
   if (linkLocal) out.push("may not be in the link-local range (169.254.0.0/16, fe80::/10)");
   if (linkLocalMulticast) out.push("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
-  return out;
+  // Its own code: `gwsim serve`, whose backends run on this machine, takes such addresses.
+  return out.map((text) => ({ code: ENDPOINT_IP_RANGE, message: `Invalid value: ${JSON.stringify(address)}: ${text}` }));
 }
+
+/** An endpoint address in a range the API server refuses (loopback, link-local, unspecified). */
+export const ENDPOINT_IP_RANGE = "schema.endpoint-ip-range";
 
 type AddressProblem = { code: string; message: string };
 
@@ -187,12 +191,12 @@ const ADDRESS_CHECKS: Record<string, (a: string) => AddressProblem[]> = {
   IPv4: (a) => {
     const ip = ipBytes(a);
     const wrongFamily = !ip || !isMappedIPv4(ip) ? [invalid(a, "must be a valid IPv4 address")] : [];
-    return [...wrongFamily, ...endpointIPProblems(a).map((t) => invalid(a, t))];
+    return [...wrongFamily, ...endpointIPProblems(a)];
   },
   IPv6: (a) => {
     const ip = ipBytes(a);
     const wrongFamily = !ip || isMappedIPv4(ip) ? [invalid(a, "must be a valid IPv6 address")] : [];
-    return [...wrongFamily, ...endpointIPProblems(a).map((t) => invalid(a, t))];
+    return [...wrongFamily, ...endpointIPProblems(a)];
   },
   FQDN: fqdnProblems,
 };

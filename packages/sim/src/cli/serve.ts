@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { resolve } from "node:path";
 import type { EventEmitter } from "node:events";
-import { buildWorld, decide, type Diagnostic, type ManifestObject, type World } from "@gwsim/core";
+import { buildWorld, decide, ENDPOINT_IP_RANGE, type Diagnostic, type ManifestObject, type World } from "@gwsim/core";
 import { buildOptionsFrom, FILE_FLAG, requireFiles, WORLD_FLAGS } from "./common.js";
 import { formatDiagnostics } from "./diagnostics.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
@@ -58,6 +58,15 @@ function parseAddress(flag: string, value: string): BindAddress {
   return { host: m[1]!.replace(/^\[(.*)\]$/, "$1") || "0.0.0.0", port: Number(m[2]) };
 }
 
+/**
+ * An EndpointSlice address the API server refuses (loopback, link-local): serve's backends run on
+ * this machine, so it is what a local setup names; said, and used, not a reason to refuse a load.
+ */
+function localEndpoint(d: Diagnostic): Diagnostic {
+  if (d.code !== ENDPOINT_IP_RANGE || d.severity !== "error") return d;
+  return { ...d, severity: "warning", message: `${d.message} (the API server would refuse it; serve uses it)` };
+}
+
 async function load(files: string[], endpointsFile: string | null, values: FlagValues, io: Io): Promise<Loaded> {
   const loaded = await loadManifests(files, io);
   const world = buildWorld(loaded.objects, buildOptionsFrom(values));
@@ -72,7 +81,7 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
       loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 0, column: 0, path: "", message: `cannot read ${endpointsFile}: ${ioReason(e)}` });
     }
   }
-  const all = [...loaded.unreadable, ...loaded.diagnostics, ...world.diagnostics, ...endpointProblems];
+  const all = [...loaded.unreadable, ...loaded.diagnostics, ...world.diagnostics.map(localEndpoint), ...endpointProblems];
   return {
     world,
     objects: loaded.objects,
@@ -186,7 +195,6 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   for (const b of bound) io.stderr(`gwsim: listening ${b.gateway} port ${b.port} (${b.kind}) on ${formatAddress(b.address)}\n`);
   const adminAddress = gw.adminAddress();
   if (adminAddress) io.stderr(`gwsim: admin on http://${formatAddress(adminAddress)}/\n`);
-  io.stdout("gwsim: ready\n");
 
   // Reloads run one at a time; a trigger during a reload runs once more after it.
   let reloading: Promise<void> = Promise.resolve();
@@ -223,6 +231,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   signals.on("SIGHUP", onHup);
   signals.on("SIGTERM", onTerm);
   signals.on("SIGINT", onTerm);
+  // Ready once reloads are armed: a SIGHUP or an edit right after it is not lost.
+  io.stdout("gwsim: ready\n");
   await stopped;
   signals.off("SIGHUP", onHup);
   signals.off("SIGTERM", onTerm);
