@@ -6,23 +6,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { decisionSummary } from "../packages/sim/src/cli/render-decision.js";
 import { idText } from "../packages/sim/src/cli/route.js";
 import { runCli } from "./helpers/cli.js";
+import { decision } from "./helpers/serve-world.js";
 
-const base: Decision = {
-  outcome: "forward",
-  status: null,
-  listener: null,
-  route: null,
-  backend: null,
-  backends: [],
-  forwarded: null,
-  redirect: null,
-  responseHeaders: null,
-  mirrors: [],
-  timeouts: null,
-  retry: null,
-  sessionPersistence: null,
-  backendTLS: null,
-};
+const base: Decision = decision({ outcome: "forward" });
 const listener = { gateway: "default/gw", name: "https-wild", port: 443 };
 const route = { kind: "HTTPRoute", namespace: "default", name: "r", rule: 7, ruleName: null, match: 0 };
 const svc = { group: "", kind: "Service", namespace: "default", name: "s", port: 80 };
