@@ -143,7 +143,7 @@ afterAll(async () => {
 });
 
 /** The response head of one HTTP/1.1 request, as raw field lines [name, value] (names lower-case). */
-function rawHttp1(path: string, extra = ""): Promise<{ status: number; fields: [string, string][] }> {
+function rawHttp1(path: string, extra = "", connection = "close"): Promise<{ status: number; fields: [string, string][] }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let data = "";
@@ -162,8 +162,13 @@ function rawHttp1(path: string, extra = ""): Promise<{ status: number; fields: [
     });
     socket.on("error", reject);
     socket.setTimeout(5000, () => socket.destroy(new Error("timeout")));
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: x.example.com\r\n${extra}Connection: close\r\n\r\n`);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x.example.com\r\n${extra}Connection: ${connection}\r\n\r\n`);
   });
+}
+
+/** A WebSocket upgrade over HTTP/1.1 (RFC 6455): the head of what the gateway answers on the raw socket. */
+function rawWebSocket(path: string): Promise<{ status: number; fields: [string, string][] }> {
+  return rawHttp1(path, "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n", "Upgrade");
 }
 
 /** One HTTP/2 (h2c, prior knowledge) request: status and the response's raw field lines. */
@@ -261,6 +266,7 @@ describe("serve: HTTP/2 cookie crumbs (RFC 9113 §8.2.3)", () => {
 describe.each([
   ["HTTP/1.1", rawHttp1],
   ["HTTP/2", (path: string) => rawHttp2(path)],
+  ["WebSocket upgrade over HTTP/1.1, answered on the raw socket", rawWebSocket],
 ] as const)("serve: the gateway's own answers carry the rule's response header edits (%s)", (_protocol, get) => {
   it.each([
     ["/invalid", 500, ["g=1"]],
@@ -283,5 +289,24 @@ describe.each([
     expect(res.status).toBe(404);
     expect(decisions.at(-1)!.responseHeaders).toBeNull();
     expect(values(res.fields, "x-gw")).toEqual([]);
+  });
+});
+
+describe("serve: a WebSocket upgrade over HTTP/1.1 the gateway answers itself", () => {
+  it("a redirect carries the rule's edits, as for a plain request", async () => {
+    decisions.length = 0;
+    const res = await rawWebSocket("/redirect");
+    expect(res.status).toBe(302);
+    expect(values(res.fields, "set-cookie")).toEqual(["r=1"]);
+    expect(values(res.fields, "location")).toEqual(["http://other.example.com/redirect"]);
+    expect(values(res.fields, "connection")).toEqual(["close"]);
+  });
+
+  it("content-length and connection: close stay the adapter's, one line each, beside the edits", async () => {
+    const res = await rawWebSocket("/invalid");
+    expect(res.status).toBe(500);
+    expect(values(res.fields, "x-gw")).toEqual(["yes"]);
+    expect(values(res.fields, "connection")).toEqual(["close"]);
+    expect(values(res.fields, "content-length")).toHaveLength(1);
   });
 });

@@ -93,6 +93,8 @@ function replaying(socket: Socket, head: Buffer): Duplex {
   return stream;
 }
 
+const TEXT_PLAIN = "text/plain; charset=utf-8";
+
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 const CLIENT_ERROR_STATUS: Record<string, number> = {
@@ -334,7 +336,7 @@ export class HttpFrontend implements Frontend {
     this.refusedSockets.add(socket);
     const status = CLIENT_ERROR_STATUS[err.code ?? ""] ?? 400;
     this.hooks.refused(this.plan.key, status, `${err.code ?? "error"}: ${err.message}`);
-    const text = rawResponse(status, {}, `gwsim: ${(STATUS_CODES[status] ?? "error").toLowerCase()}\n`);
+    const text = rawResponse(status, { "content-type": TEXT_PLAIN }, `gwsim: ${(STATUS_CODES[status] ?? "error").toLowerCase()}\n`);
     // RFC 9112 §9.3.2: responses go in request order. A valid request before the malformed one
     // (pipelined) is answered first: the refusal waits until the newest response on the
     // connection is done (node sends the ones before it first).
@@ -351,14 +353,14 @@ export class HttpFrontend implements Frontend {
     this.hooks.refused(this.plan.key, status, reason);
     const body = `gwsim: ${reason}\n`;
     res.shouldKeepAlive = false;
-    res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(body)) });
+    res.writeHead(status, { "content-type": TEXT_PLAIN, "content-length": String(Buffer.byteLength(body)) });
     res.end(body);
   }
 
   /** The same on a socket the HTTP server has let go of (upgrade, CONNECT). */
   private refuseRaw(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
     this.hooks.refused(this.plan.key, status, reason);
-    endSocket(socket, rawResponse(status, headers, `gwsim: ${reason}\n`));
+    endSocket(socket, rawResponse(status, { ...headers, "content-type": TEXT_PLAIN }, `gwsim: ${reason}\n`));
   }
 
   listen(): Promise<AddressInfo> {

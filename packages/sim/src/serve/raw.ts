@@ -6,11 +6,14 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HeaderRecord } from "./headers.js";
 
-/** A whole HTTP/1.1 response that closes the connection, with the standard reason phrase. */
+/**
+ * A whole HTTP/1.1 response that closes the connection, with the standard reason phrase: the
+ * fields given (nothing added, so a `content-type` a header edit removed stays removed), then
+ * `content-length` and `connection: close`, which are the adapter's whatever the fields say.
+ */
 export function rawResponse(status: number, headers: HeaderRecord, body: string): string {
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}`];
   const all: HeaderRecord = { ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" };
-  if (body && all["content-type"] === undefined) all["content-type"] = "text/plain; charset=utf-8";
   for (const [name, value] of Object.entries(all)) for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }

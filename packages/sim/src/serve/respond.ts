@@ -11,6 +11,7 @@ import type { Exchange } from "./types.js";
 /** gRPC's HTTP-to-status mapping (grpc/doc/http-grpc-status-mapping.md) for the adapter's own failures. */
 const GRPC_UNAVAILABLE = 14;
 const GATEWAY_FAILURES = new Set([502, 503, 504]);
+const TEXT_PLAIN = "text/plain; charset=utf-8";
 
 /**
  * The gateway answers itself: a short text body for errors, nothing for redirects and 2xx. A gRPC
@@ -19,7 +20,8 @@ const GATEWAY_FAILURES = new Set([502, 503, 504]);
  * The decision's response header edits apply to every such answer for a request a rule took
  * (redirect, CORS preflight, invalid backend 500, no endpoints 503, 502, 504): a
  * ResponseHeaderModifier edits "an HTTP response before it is sent to the client", and the
- * spec's 500 rules "MUST also apply" to the 503. `content-length` stays the adapter's.
+ * spec's 500 rules "MUST also apply" to the 503 (answerFields; WebSocket upgrades over HTTP/1.1
+ * get the same through websocket.ts rawAnswer).
  */
 export function answer(res: AnyResponse, x: Exchange, status: number, reason: string, headers: HeaderRecord = {}): void {
   if (x.request.grpc && GATEWAY_FAILURES.has(status) && !res.headersSent) return answerGrpc(res, x, GRPC_UNAVAILABLE, reason);
@@ -29,15 +31,28 @@ export function answer(res: AnyResponse, x: Exchange, status: number, reason: st
     abortResponse(res);
     return;
   }
-  const body = status >= 400 ? `gwsim: ${reason}\n` : "";
-  const own: HeaderRecord = body ? { ...headers, "content-type": "text/plain; charset=utf-8" } : headers;
-  const out: HeaderRecord = { ...applyHeaderEdits(own, x.decision?.responseHeaders), "content-length": String(Buffer.byteLength(body)) };
+  const body = answerBody(status, reason);
   try {
-    res.writeHead(status, out as Record<string, string | string[]>);
+    res.writeHead(status, answerFields(x, headers, body) as Record<string, string | string[]>);
     res.end(body);
   } catch {
     abortResponse(res);
   }
+}
+
+/** The body of an answer the gateway gives itself: a short text for errors, nothing for redirects and 2xx. */
+export function answerBody(status: number, reason: string): string {
+  return status >= 400 ? `gwsim: ${reason}\n` : "";
+}
+
+/**
+ * The header fields of an answer the gateway gives itself, whatever writes it (a response object,
+ * or a raw socket after an HTTP/1.1 upgrade): its own fields, then the decision's response header
+ * edits (none when no rule took the request), `content-length` the adapter's.
+ */
+export function answerFields(x: Exchange, headers: HeaderRecord, body: string): HeaderRecord {
+  const own: HeaderRecord = body ? { ...headers, "content-type": TEXT_PLAIN } : headers;
+  return { ...applyHeaderEdits(own, x.decision?.responseHeaders), "content-length": String(Buffer.byteLength(body)) };
 }
 
 /** A gRPC call the gateway answers itself: HTTP 200 with the status in a trailers-only response. */

@@ -4,7 +4,8 @@
  * the forwarded request is sent to an endpoint of the picked backend as an HTTP/1.1 upgrade
  * (over TLS when a BackendTLSPolicy applies) and the two sides are joined byte for byte: frames
  * are the same bytes in both (RFC 8441 §5). An HTTP/1.1 client gets the backend's handshake
- * answer unchanged (response header edits do not apply to a 101); an HTTP/2 client gets
+ * answer unchanged (response header edits do not apply to a 101; they do to the gateway's own
+ * answers, as for any request); an HTTP/2 client gets
  * `:status 200` with the backend's subprotocol and extensions.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -20,7 +21,7 @@ import { firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
 import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { endSocket, rawResponse } from "./raw.js";
 import { toGatewayRequest } from "./request.js";
-import { abortResponse, answer } from "./respond.js";
+import { abortResponse, answer, answerBody, answerFields } from "./respond.js";
 import type { Exchange, Snapshot } from "./types.js";
 import { tlsConnectOptions } from "./upstream.js";
 
@@ -35,10 +36,16 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[(.*)\]$/, "$1"), port: Number(address.slice(i + 1)) };
 }
 
+/**
+ * An answer the gateway gives itself to an HTTP/1.1 upgrade (redirect, 404, 500, 503, connect
+ * error), written on the raw socket: the same fields as answer() writes for any other request,
+ * the rule's response header edits included.
+ */
 function rawAnswer(socket: Duplex, x: Exchange, status: number, reason: string, headers: HeaderRecord = {}): void {
   x.status = status;
   x.reason ??= reason;
-  endSocket(socket, rawResponse(status, headers, status >= 400 ? `gwsim: ${reason}\n` : ""));
+  const body = answerBody(status, reason);
+  endSocket(socket, rawResponse(status, answerFields(x, headers, body), body));
 }
 
 function newExchange(ctx: HttpContext, fe: FrontendInfo, snap: Snapshot, request: GatewayRequest): Exchange {
