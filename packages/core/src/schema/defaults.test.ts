@@ -288,7 +288,8 @@ describe("what validation keeps and drops", () => {
     // Served but deprecated: accepted with the CRD's deprecation warning only (deprecated.test.ts).
     expect(check(tls("v1alpha2")).diagnostics.map((d) => [d.code, d.severity])).toEqual([["schema.deprecated-version", "warning"]]);
     expect(check(tls("v1alpha2"), { channel: "standard" }).diagnostics.map((d) => d.code)).toEqual(["schema.unsupported-api-version"]);
-    expect(check(tls("v1")).diagnostics.map((d) => d.code)).toEqual(["schema.max-items"]);
+    // Too many rules is a blocking error: the API server skips TLSRoute's CEL rules and says so.
+    expect(check(tls("v1")).diagnostics.map((d) => d.code)).toEqual(["schema.max-items", "schema.cel-not-checked"]);
     const xls = "apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XListenerSet\nmetadata: {name: x}\nspec: {}\n";
     expect(check(xls).diagnostics).toMatchObject([{ code: "schema.unsupported-api-version", path: "apiVersion", severity: "error" }]);
   });

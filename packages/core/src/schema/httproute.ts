@@ -26,46 +26,41 @@ import * as P from "./patterns.js";
 const PATH_TYPES = ["Exact", "PathPrefix", "RegularExpression"] as const;
 const WHEN = "when type one of ['Exact', 'PathPrefix']";
 
-/** The eleven CEL rules on HTTPPathMatch, in the CRD's order, plus gwsim's regex dialect. */
+/**
+ * Ten of the eleven CEL rules on HTTPPathMatch, in the CRD's order, plus gwsim's regex dialect.
+ * The eleventh ("type must be one of ['Exact', 'PathPrefix', 'RegularExpression']") can never be
+ * reported: the type enum lists the same values, and its error keeps the API server from running
+ * any CEL rule of the object (validate.ts).
+ */
 export const PathMatchSchema = z
   .strictObject({
     type: z.enum(PATH_TYPES).default("PathPrefix"),
     value: z.string().max(1024).default("/"),
   })
-  .superRefine(
-    (p, ctx) => {
-      const type = p.type as string;
-      const value = typeof p.value === "string" ? p.value : undefined;
-      if (!(PATH_TYPES as readonly string[]).includes(type)) {
-        report(ctx, ["type"], "cel.path-match-type", "type must be one of ['Exact', 'PathPrefix', 'RegularExpression']");
-      }
-      if (value === undefined) return;
-      if (type === "Exact" || type === "PathPrefix") {
-        const rules: [boolean, string, string][] = [
-          [!value.startsWith("/"), "cel.path-match-absolute", `value must be an absolute path and start with '/' ${WHEN}`],
-          [value.includes("//"), "cel.path-match-double-slash", `must not contain '//' ${WHEN}`],
-          [value.includes("/./"), "cel.path-match-dot-segment", `must not contain '/./' ${WHEN}`],
-          [value.includes("/../"), "cel.path-match-dot-segment", `must not contain '/../' ${WHEN}`],
-          [value.includes("%2f"), "cel.path-match-encoded-slash", `must not contain '%2f' ${WHEN}`],
-          [value.includes("%2F"), "cel.path-match-encoded-slash", `must not contain '%2F' ${WHEN}`],
-          [value.includes("#"), "cel.path-match-fragment", `must not contain '#' ${WHEN}`],
-          [value.endsWith("/.."), "cel.path-match-dot-segment", `must not end with '/..' ${WHEN}`],
-          [value.endsWith("/."), "cel.path-match-dot-segment", `must not end with '/.' ${WHEN}`],
-          [
-            !P.HTTP_PATH.test(value),
-            "cel.path-match-characters",
-            `must only contain valid characters (matching ${P.HTTP_PATH.source}) for types ['Exact', 'PathPrefix']`,
-          ],
-        ];
-        for (const [broken, code, message] of rules) if (broken) report(ctx, ["value"], code, message);
-      } else if (type === "RegularExpression") {
-        const re = compileRegex(value);
-        if (!re.ok) report(ctx, ["value"], "schema.regex", re.message);
-      }
-    },
-    // The API server evaluates CEL even when the enum check fails; so does this rule (on objects).
-    { when: (payload: { value: unknown }) => typeof payload.value === "object" && payload.value !== null } as object,
-  );
+  .superRefine(({ type, value }, ctx) => {
+    if (type === "Exact" || type === "PathPrefix") {
+      const rules: [boolean, string, string][] = [
+        [!value.startsWith("/"), "cel.path-match-absolute", `value must be an absolute path and start with '/' ${WHEN}`],
+        [value.includes("//"), "cel.path-match-double-slash", `must not contain '//' ${WHEN}`],
+        [value.includes("/./"), "cel.path-match-dot-segment", `must not contain '/./' ${WHEN}`],
+        [value.includes("/../"), "cel.path-match-dot-segment", `must not contain '/../' ${WHEN}`],
+        [value.includes("%2f"), "cel.path-match-encoded-slash", `must not contain '%2f' ${WHEN}`],
+        [value.includes("%2F"), "cel.path-match-encoded-slash", `must not contain '%2F' ${WHEN}`],
+        [value.includes("#"), "cel.path-match-fragment", `must not contain '#' ${WHEN}`],
+        [value.endsWith("/.."), "cel.path-match-dot-segment", `must not end with '/..' ${WHEN}`],
+        [value.endsWith("/."), "cel.path-match-dot-segment", `must not end with '/.' ${WHEN}`],
+        [
+          !P.HTTP_PATH.test(value),
+          "cel.path-match-characters",
+          `must only contain valid characters (matching ${P.HTTP_PATH.source}) for types ['Exact', 'PathPrefix']`,
+        ],
+      ];
+      for (const [broken, code, message] of rules) if (broken) report(ctx, ["value"], code, message);
+    } else {
+      const re = compileRegex(value);
+      if (!re.ok) report(ctx, ["value"], "schema.regex", re.message);
+    }
+  });
 
 /** Exact or RegularExpression (gwsim's dialect) header and query matches. */
 function valueMatch(name: z.ZodString, value: z.ZodString) {

@@ -20,6 +20,11 @@ interface KindEntry {
   schema: (channel: Channel, version: string) => z.ZodType;
   /** Versions the CRDs mark `deprecated: true`, with the version to move to. */
   deprecated?: Record<string, string>;
+  /**
+   * The CRD has x-kubernetes-validations (CEL) rules. At v1.6.1 every served version in both
+   * channels of every Gateway API kind has some, except ReferenceGrant, which has none.
+   */
+  celRules?: true;
 }
 
 const BOTH: readonly Channel[] = ["standard", "experimental"];
@@ -27,28 +32,31 @@ const EXPERIMENTAL: readonly Channel[] = ["experimental"];
 const same = (schema: z.ZodType) => () => schema;
 
 export const KINDS: Record<string, KindEntry> = {
-  GatewayClass: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => gatewayClassSchema(c) },
-  Gateway: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => gatewaySchema(c) },
-  ListenerSet: { group: GW, versions: { v1: BOTH }, schema: (c) => listenerSetSchema(c) },
-  HTTPRoute: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => httpRouteSchema(c) },
-  GRPCRoute: { group: GW, versions: { v1: BOTH }, schema: (c) => grpcRouteSchema(c) },
+  GatewayClass: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => gatewayClassSchema(c), celRules: true },
+  Gateway: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => gatewaySchema(c), celRules: true },
+  ListenerSet: { group: GW, versions: { v1: BOTH }, schema: (c) => listenerSetSchema(c), celRules: true },
+  HTTPRoute: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => httpRouteSchema(c), celRules: true },
+  GRPCRoute: { group: GW, versions: { v1: BOTH }, schema: (c) => grpcRouteSchema(c), celRules: true },
   TLSRoute: {
     group: GW,
     versions: { v1: BOTH, v1alpha2: EXPERIMENTAL, v1alpha3: EXPERIMENTAL },
     schema: (c, v) => tlsRouteSchema(c, v as L4Version),
     deprecated: { v1alpha2: "v1", v1alpha3: "v1" },
+    celRules: true,
   },
   TCPRoute: {
     group: GW,
     versions: { v1: BOTH, v1alpha2: EXPERIMENTAL },
     schema: (c, v) => tcpRouteSchema(c, v as L4Version),
     deprecated: { v1alpha2: "v1" },
+    celRules: true,
   },
   UDPRoute: {
     group: GW,
     versions: { v1: BOTH, v1alpha2: EXPERIMENTAL },
     schema: (c, v) => udpRouteSchema(c, v as L4Version),
     deprecated: { v1alpha2: "v1" },
+    celRules: true,
   },
   ReferenceGrant: { group: GW, versions: { v1: BOTH, v1beta1: BOTH }, schema: (c) => referenceGrantSchema(c) },
   BackendTLSPolicy: {
@@ -56,6 +64,7 @@ export const KINDS: Record<string, KindEntry> = {
     versions: { v1: BOTH, v1alpha3: EXPERIMENTAL },
     schema: (c) => backendTLSPolicySchema(c),
     deprecated: { v1alpha3: "v1" },
+    celRules: true,
   },
   Namespace: { group: "", versions: { v1: BOTH }, schema: same(NamespaceSchema) },
   Service: { group: "", versions: { v1: BOTH }, schema: same(ServiceSchema) },
@@ -71,8 +80,13 @@ const RETIRED: Record<string, string> = {
 
 const cache = new Map<string, z.ZodType>();
 
-/** `deprecation`: the warning the API server gives for a version its CRD marks deprecated. */
-export type SchemaLookup = { ok: true; schema: z.ZodType; deprecation?: string } | { ok: false; code: string; message: string };
+/**
+ * `celRules`: the kind's CRD has CEL rules at this version and channel (core kinds: false).
+ * `deprecation`: the warning the API server gives for a version its CRD marks deprecated.
+ */
+export type SchemaLookup =
+  | { ok: true; schema: z.ZodType; celRules: boolean; deprecation?: string }
+  | { ok: false; code: string; message: string };
 
 /** The schema for a kind at an apiVersion in a channel, or why there is none. */
 export function schemaFor(kind: string, apiVersion: string, channel: Channel): SchemaLookup {
@@ -107,5 +121,5 @@ export function schemaFor(kind: string, apiVersion: string, channel: Channel): S
   const deprecation = successor
     ? `The ${version} version of ${kind} has been deprecated and will be removed in a future release of the API. Please upgrade to ${successor}.`
     : undefined;
-  return { ok: true, schema, ...(deprecation ? { deprecation } : {}) };
+  return { ok: true, schema, celRules: entry.celRules === true, ...(deprecation ? { deprecation } : {}) };
 }

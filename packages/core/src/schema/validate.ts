@@ -32,11 +32,36 @@ export function validateObject(obj: ManifestObject, options: ValidateOptions = {
     const path = lookup.code === "schema.unknown-kind" ? "kind" : "apiVersion";
     return { resource: null, issues: [{ path, code: lookup.code, message: lookup.message, severity: "error" }] };
   }
-  const result = parseWith(lookup.schema, obj);
+  const parsed = parseWith(lookup.schema, obj);
+  const result = lookup.celRules ? withCelSkippedWhenBlocked(parsed) : parsed;
   if (!lookup.deprecation) return result;
   // A deprecated version is still served: warn, and accept or reject exactly as without the warning.
   const warning: SchemaIssue = { path: "apiVersion", code: "schema.deprecated-version", message: lookup.deprecation, severity: "warning" };
   return { resource: result.resource, issues: [warning, ...result.issues] };
+}
+
+/**
+ * Schema errors after which the API server runs none of the object's CEL rules: Required,
+ * NotSupported (enum), TooLong, TooMany and TypeInvalid (kubernetes/kubernetes
+ * staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresource/strategy.go,
+ * hasBlockingErr). Pattern, format, minimum, minLength and minItems errors are Invalid and do
+ * not block; nor do Duplicate (list-map keys) or metadata name/label errors.
+ */
+const BLOCKING = new Set(["schema.required", "schema.enum", "schema.max-length", "schema.annotations-too-long", "schema.max-items", "schema.max-properties", "schema.type"]);
+
+/**
+ * The error the API server adds in their place: field.Invalid(nil, nil, ...) in the same file, so
+ * no field (`<nil>`, here the object's path "") and a nil value, which Go renders as "null".
+ * Only kinds whose CRD has CEL rules get it (strategy.go runs it only for a version with a CEL validator).
+ */
+const CEL_NOT_CHECKED =
+  'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+
+/** With a blocking schema error, the object's CEL errors give way to the one note. */
+function withCelSkippedWhenBlocked(result: ValidateResult): ValidateResult {
+  if (!result.issues.some((i) => i.severity === "error" && BLOCKING.has(i.code))) return result;
+  const issues = result.issues.filter((i) => !i.code.startsWith("cel."));
+  return { resource: null, issues: [...issues, { path: "", code: "schema.cel-not-checked", message: CEL_NOT_CHECKED, severity: "error" }] };
 }
 
 function parseWith(schema: z.ZodType, obj: ManifestObject): ValidateResult {
