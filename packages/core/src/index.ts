@@ -42,3 +42,6 @@ export { encodeSessionToken, decodeSessionToken, sessionCookieName, presentedSes
 export type { SessionToken, SessionTokenInput } from "./decide/session.js";
 export { effectiveWeights, minimumSurvivingWeight } from "./model/weight-precision.js";
 export type { WeightPrecision, EffectiveWeights } from "./model/weight-precision.js";
+// How decide reads a Host / :authority (serve refuses before routing what it cannot: sim serve/host.ts).
+export { splitHostPort } from "./decide/normalize.js";
+export type { HostPort } from "./decide/normalize.js";

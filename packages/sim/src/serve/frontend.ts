@@ -4,12 +4,13 @@
  * certificate SNI selects. A server with a lifetime, so a class.
  */
 import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
-import http2 from "node:http2";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
 import tls, { type TLSSocket } from "node:tls";
 import { Duplex } from "node:stream";
 import type { ResolvedListener } from "@gwsim/core";
 import type { FrontendPlan, BindAddress } from "./listen.js";
+import { hostRefusal } from "./host.js";
 import { handleHttp, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { endSocket, rawResponse } from "./raw.js";
 import { handleWebSocket, handleWebSocketH2 } from "./websocket.js";
@@ -106,14 +107,6 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
 /** RFC 9110 §15.5.6: a 405 names the methods that are served. */
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 const NO_TUNNEL = "CONNECT is not served: a gateway is no forward proxy";
-const DUPLICATE_HOST = "more than one Host header (RFC 9112 §3.2)";
-
-/** Host field lines in a raw header list (RFC 9112 §3.2: a server MUST answer 400 to more than one). */
-function hostLines(raw: string[]): number {
-  let n = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") n++;
-  return n;
-}
 
 export class HttpFrontend implements Frontend {
   readonly info: FrontendInfo;
@@ -152,13 +145,15 @@ export class HttpFrontend implements Frontend {
     this.h1.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.lastResponse.set(req.socket, res);
       if (hooks.draining()) res.shouldKeepAlive = false;
-      if (hostLines(req.rawHeaders) > 1) return this.refuseRequest(res, 400, DUPLICATE_HOST);
+      const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme);
+      if (badHost) return this.refuseRequest(res, 400, badHost);
       handleHttp(ctx, this.info, req, res);
     });
     this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
     this.h1.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!/^websocket$/i.test(String(req.headers.upgrade ?? ""))) return this.withoutUpgrade(req, socket, head);
-      if (hostLines(req.rawHeaders) > 1) return this.refuseRaw(socket, 400, DUPLICATE_HOST);
+      const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme);
+      if (badHost) return this.refuseRaw(socket, 400, badHost);
       handleWebSocket(ctx, this.info, req, socket, head);
     });
     // A plain CONNECT asks for a tunnel to anywhere: a gateway is no forward proxy (node would
@@ -166,9 +161,14 @@ export class HttpFrontend implements Frontend {
     this.h1.on("connect", (_req: IncomingMessage, socket: Duplex) => this.refuseRaw(socket, 405, NO_TUNNEL, { allow: ALLOWED_METHODS }));
     // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets over HTTP/2 (RFC 8441).
     this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { enableConnectProtocol: true } });
-    this.h2.on("request", (req, res) => handleHttp(ctx, this.info, req, res));
+    this.h2.on("request", (req, res) => {
+      if (!this.refusedHost(req, res)) handleHttp(ctx, this.info, req, res);
+    });
     this.h2.on("connect", (req, res) => {
-      if (req.headers[":protocol"] === "websocket") return handleWebSocketH2(ctx, this.info, req, res);
+      if (req.headers[":protocol"] === "websocket") {
+        if (!this.refusedHost(req, res)) handleWebSocketH2(ctx, this.info, req, res);
+        return;
+      }
       // A plain CONNECT asks for a tunnel to anywhere: a gateway is no forward proxy.
       hooks.refused(this.plan.key, 405, NO_TUNNEL);
       res.writeHead(405, { allow: ALLOWED_METHODS });
@@ -348,11 +348,26 @@ export class HttpFrontend implements Frontend {
     endSocket(socket, text);
   }
 
-  /** A request refused before routing (counted and logged as the parser's refusals are); the connection then closes. */
-  private refuseRequest(res: ServerResponse, status: number, reason: string): void {
+  /**
+   * An HTTP/2 request whose Host or :authority the core cannot read, or whose two differ: 400 on
+   * its stream (RFC 9113 §8.1.1 lets a server answer a malformed request before ending the stream;
+   * the client learns why, as over HTTP/1.1), the connection's other streams unaffected.
+   * nghttp2 itself resets (PROTOCOL_ERROR) an :authority with characters it refuses (a space).
+   */
+  private refusedHost(req: Http2ServerRequest, res: Http2ServerResponse): boolean {
+    const badHost = hostRefusal(req.rawHeaders, true, this.info.scheme);
+    if (badHost) this.refuseRequest(res, 400, badHost);
+    return badHost !== null;
+  }
+
+  /**
+   * A request refused before routing (counted and logged as the parser's refusals are); over
+   * HTTP/1.1 the connection then closes.
+   */
+  private refuseRequest(res: ServerResponse | Http2ServerResponse, status: number, reason: string): void {
     this.hooks.refused(this.plan.key, status, reason);
     const body = `gwsim: ${reason}\n`;
-    res.shouldKeepAlive = false;
+    if (res instanceof http.ServerResponse) res.shouldKeepAlive = false;
     res.writeHead(status, { "content-type": TEXT_PLAIN, "content-length": String(Buffer.byteLength(body)) });
     res.end(body);
   }

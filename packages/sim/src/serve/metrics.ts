@@ -56,7 +56,7 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
     reloadFailures: new Counter({ name: "gwsim_reload_failures_total", help: "Reloads refused (the previous configuration stayed in force)", registers }),
     refused: new Counter({
       name: "gwsim_refused_requests_total",
-      help: "Requests refused before routing: malformed or more than one Host (400), CONNECT (405), too slow (408), headers too large (431)",
+      help: "Requests refused before routing: malformed, or a Host that is invalid, sent twice or differs from :authority (400), CONNECT (405), too slow (408), headers too large (431)",
       labelNames: ["frontend", "status"],
       registers,
     }),
