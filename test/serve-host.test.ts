@@ -66,16 +66,21 @@ function h2(port: number, headers: http2.OutgoingHttpHeaders): Promise<{ status:
     const session = http2.connect(`http://127.0.0.1:${port}`);
     open.sessions.push(session);
     session.on("error", () => undefined);
-    const stream = session.request({ ":path": "/", ...headers });
-    let status: number | null = null;
-    let body = "";
-    stream.setEncoding("utf8");
-    stream.on("response", (h) => (status = Number(h[":status"])));
-    stream.on("data", (d: string) => (body += d));
-    stream.on("error", () => undefined);
-    stream.on("close", () => resolve({ status, body, rst: stream.rstCode ?? 0 }));
-    stream.setTimeout(3000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
-    stream.end();
+    const send = () => {
+      const stream = session.request({ ":path": "/", ...headers });
+      let status: number | null = null;
+      let body = "";
+      stream.setEncoding("utf8");
+      stream.on("response", (h) => (status = Number(h[":status"])));
+      stream.on("data", (d: string) => (body += d));
+      stream.on("error", () => undefined);
+      stream.on("close", () => resolve({ status, body, rst: stream.rstCode ?? 0 }));
+      stream.setTimeout(3000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+      stream.end();
+    };
+    // An extended CONNECT (RFC 8441) waits until the server's settings allow it.
+    if (headers[":method"] === "CONNECT") session.once("remoteSettings", send);
+    else send();
   });
 }
 
@@ -191,5 +196,17 @@ describe("serve HTTP/2: :authority and host (RFC 9113 §8.3.1)", () => {
     const { port, seen } = await serve();
     expect((await h2(port, { ":authority": "a.example.com", host: "a.example.com:abc" })).status).toBe(400);
     expect(seen).toHaveLength(0);
+  });
+
+  it("a WebSocket over HTTP/2 (RFC 8441 extended CONNECT) with a bad :authority or a differing host: 400, never decided", async () => {
+    const { gw, port, seen } = await serve();
+    const ws = { ":method": "CONNECT", ":protocol": "websocket", ":scheme": "http", ":path": "/chat", "sec-websocket-version": "13" };
+    expect((await h2(port, { ...ws, ":authority": "example.com:abc" })).status).toBe(400);
+    expect((await h2(port, { ...ws, ":authority": "a.example.com", host: "b.example.com" })).status).toBe(400);
+    expect(seen).toHaveLength(0);
+    expect(await refused(gw)).toBe(2);
+    // A good one is decided (the fake core answers it 204).
+    expect((await h2(port, { ...ws, ":authority": "a.example.com" })).status).toBe(204);
+    expect(seen.map((r) => r.protocol)).toEqual(["websocket"]);
   });
 });
