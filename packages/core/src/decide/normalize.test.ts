@@ -310,6 +310,49 @@ describe("splitHostPort", () => {
     { input: "a:b:c", host: "", port: null, ok: false },
     { input: "ex ample.com", host: "", port: null, ok: false },
     { input: "user@example.com", host: "", port: null, ok: false },
+    // RFC 3986 host: reg-name characters only, else 400
+    { input: 'a"b', host: "", port: null, ok: false },
+    { input: "<", host: "", port: null, ok: false },
+    { input: "a{b}.example.com", host: "", port: null, ok: false },
+    { input: "a|b", host: "", port: null, ok: false },
+    { input: "a\\b", host: "", port: null, ok: false },
+    { input: "a^b`c", host: "", port: null, ok: false },
+    { input: "ex%zzample.com", host: "", port: null, ok: false },
+    { input: "ex%4", host: "", port: null, ok: false },
+    { input: "b\u00fccher.example", host: "", port: null, ok: false },
+    { input: "\u212a.example", host: "", port: null, ok: false }, // KELVIN SIGN lower-cases to ASCII k
+    { input: "\u00a0a.example", host: "", port: null, ok: false },
+    { input: "a.example\n", host: "", port: null, ok: false },
+    { input: "[1.2.3.4]", host: "", port: null, ok: false },
+    { input: "[:::1]", host: "", port: null, ok: false },
+    { input: "[1::2::3]", host: "", port: null, ok: false },
+    { input: "[1:2:3:4:5:6:7]", host: "", port: null, ok: false },
+    { input: "[1:2:3:4:5:6:7:8:9]", host: "", port: null, ok: false },
+    { input: "[12345::1]", host: "", port: null, ok: false },
+    { input: "[::1.2.3.256]", host: "", port: null, ok: false },
+    { input: "[::01.2.3.4]", host: "", port: null, ok: false },
+    { input: "[1.2.3.4::]", host: "", port: null, ok: false },
+    { input: "[fe80::1%25eth0]", host: "", port: null, ok: false }, // RFC 6874 zone IDs are not RFC 3986
+    { input: "[v1]", host: "", port: null, ok: false },
+    { input: "[]", host: "", port: null, ok: false },
+    { input: "[::1]x", host: "", port: null, ok: false },
+    // every RFC-valid form routes: the name lower-case, escapes kept
+    { input: "", host: "", port: null, ok: true },
+    { input: " a.example.com\t", host: "a.example.com", port: null, ok: true },
+    { input: "my_host.example.com", host: "my_host.example.com", port: null, ok: true },
+    { input: "example.com.", host: "example.com.", port: null, ok: true },
+    { input: "EX%4Ample.com:81", host: "ex%4ample.com", port: 81, ok: true },
+    { input: "a~b!$&'()*+,;=.example", host: "a~b!$&'()*+,;=.example", port: null, ok: true },
+    { input: "*.example.com", host: "*.example.com", port: null, ok: true },
+    { input: "999.1.1.1", host: "999.1.1.1", port: null, ok: true }, // not an IPv4address, but a reg-name
+    { input: "[::]", host: "[::]", port: null, ok: true },
+    { input: "[1:2:3:4:5:6:7::]", host: "[1:2:3:4:5:6:7::]", port: null, ok: true },
+    { input: "[::2:3:4:5:6:7:8]", host: "[::2:3:4:5:6:7:8]", port: null, ok: true },
+    { input: "[FE80::A:b]:8443", host: "[fe80::a:b]", port: 8443, ok: true },
+    { input: "[1:2:3:4:5:6:7:8]", host: "[1:2:3:4:5:6:7:8]", port: null, ok: true },
+    { input: "[::ffff:192.0.2.1]", host: "[::ffff:192.0.2.1]", port: null, ok: true },
+    { input: "[1:2:3:4:5:6:192.0.2.1]", host: "[1:2:3:4:5:6:192.0.2.1]", port: null, ok: true },
+    { input: "[V1F.a:b~]:80", host: "[v1f.a:b~]", port: 80, ok: true },
   ])("$input", ({ input, host, port, ok }) => {
     const r = splitHostPort(input);
     expect({ host: r.host, port: r.port, ok: r.ok }).toEqual({ host, port, ok });
@@ -319,9 +362,91 @@ describe("splitHostPort", () => {
     fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => void splitHostPort(s)));
   });
   it("its fast path agrees with the checked definition", () => {
-    const unit = fc.constantFrom(..."abcXYZ09.-:[]@ /\t".split(""));
+    const unit = fc.constantFrom(..."abcXYZ09.-:[]@ /\t_%\"|".split(""));
     fc.assert(fc.property(fc.string({ unit, maxLength: 12 }), (s) => {
       expect(splitHostPort(s)).toEqual(splitHostPortChecked(s));
     }), { numRuns: 5000 });
+  });
+});
+
+/**
+ * RFC 3986 §3.2 authority without userinfo (RFC 9110 §7.2 Host), written from the ABNF
+ * rule by rule, independently of splitHostPortChecked's hand-written IPv6 reading.
+ */
+const RFC3986_HOST_PORT = (() => {
+  const unreserved = "[A-Za-z0-9\\-._~]";
+  const subDelims = "[!$&'()*+,;=]";
+  const pctEncoded = "%[0-9A-Fa-f]{2}";
+  const decOctet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]|[0-9])";
+  const ipv4 = `${decOctet}\\.${decOctet}\\.${decOctet}\\.${decOctet}`;
+  const h16 = "[0-9A-Fa-f]{1,4}";
+  const ls32 = `(?:${h16}:${h16}|${ipv4})`;
+  const times = (n: number) => `(?:${h16}:){${n}}`;
+  const upTo = (n: number) => `(?:(?:${h16}:){0,${n}}${h16})?`; // [ *n( h16 ":" ) h16 ]
+  const ipv6 = [
+    `${times(6)}${ls32}`,
+    `::${times(5)}${ls32}`,
+    `${upTo(0)}::${times(4)}${ls32}`,
+    `${upTo(1)}::${times(3)}${ls32}`,
+    `${upTo(2)}::${times(2)}${ls32}`,
+    `${upTo(3)}::${h16}:${ls32}`,
+    `${upTo(4)}::${ls32}`,
+    `${upTo(5)}::${h16}`,
+    `${upTo(6)}::`,
+  ].join("|");
+  const ipvFuture = `[vV][0-9A-Fa-f]+\\.(?:${unreserved}|${subDelims}|:)+`;
+  const ipLiteral = `\\[(?:${ipv6}|${ipvFuture})\\]`;
+  const regName = `(?:${unreserved}|${pctEncoded}|${subDelims})*`;
+  return new RegExp(`^(${ipLiteral}|${ipv4}|${regName})(?::([0-9]*))?$`);
+})();
+
+describe("splitHostPort follows the RFC 3986 host grammar exactly", () => {
+  /** What splitHostPort must answer: the ABNF match, a port 1-65535 when one is given, OWS dropped. */
+  function expected(s: string): { ok: boolean; host?: string; port?: number | null } {
+    const m = RFC3986_HOST_PORT.exec(s.replace(/^[ \t]+|[ \t]+$/g, ""));
+    if (!m) return { ok: false };
+    const port = m[2] === undefined || m[2] === "" ? null : Number(m[2]);
+    if (port !== null && (port < 1 || port > 65535)) return { ok: false };
+    return { ok: true, host: m[1]!.toLowerCase(), port };
+  }
+  function check(s: string): void {
+    const want = expected(s);
+    const got = splitHostPort(s);
+    expect(got.ok, JSON.stringify(s)).toBe(want.ok);
+    if (want.ok) expect({ host: got.host, port: got.port }).toEqual({ host: want.host, port: want.port });
+    expect(splitHostPortChecked(s)).toEqual(got);
+  }
+  const port = fc.oneof(fc.constant(""), fc.constantFrom(":", ":80", ":0", ":65535", ":65536", ":0080", ":x", "::1"));
+
+  it("on strings of host characters and near-misses", () => {
+    const unit = fc.constantFrom(..."aZv09.-_~!$&'()*+,;=%:[]@/?# \t\"<>{}|\\^`\u00e9\u212a".split(""), "%4a", "%zz");
+    fc.assert(fc.property(fc.string({ unit, maxLength: 16 }), check), { numRuns: 20000 });
+  });
+  it("on IP-literals built from pieces, valid and not", () => {
+    const piece = fc.constantFrom("", "::", ":", "0", "1", "ab", "FFFF", "12345", "g1", "1.2.3.4", "255.255.255.255", "256.0.0.1", "01.2.3.4", "1.2.3", "v1.", "vF.a:b", "v.x", "%25x");
+    const literal = fc.tuple(fc.array(piece, { maxLength: 10 }), fc.constantFrom(":", "", "::"), port).map(([ps, sep, p]) => `[${ps.join(sep)}]${p}`);
+    fc.assert(fc.property(literal, check), { numRuns: 20000 });
+  });
+  it("on IPv6 addresses written every way RFC 3986 allows (all accepted)", () => {
+    const groups = fc.array(fc.stringMatching(/^[0-9a-fA-F]{1,4}$/), { minLength: 8, maxLength: 8 });
+    const ipv4 = fc.ipV4();
+    const address = fc.tuple(groups, fc.boolean(), fc.nat(8), fc.nat(8), ipv4).map(([g, withV4, from, len, v4]) => {
+      const pieces: string[] = withV4 ? [...g.slice(0, 6), v4] : g;
+      const n = withV4 ? 7 : 8; // slots, the IPv4 address counting as one here
+      const start = Math.min(from, n - 1);
+      const cut = Math.max(1, Math.min(len, n - start)); // "::" stands for at least one piece
+      if (withV4 && start + cut > 6) return `[${pieces.join(":")}]`; // the IPv4 part cannot be elided
+      return len === 0 ? `[${pieces.join(":")}]` : `[${pieces.slice(0, start).join(":")}::${pieces.slice(start + cut).join(":")}]`;
+    });
+    fc.assert(
+      fc.property(address, port, (a, p) => {
+        expect(RFC3986_HOST_PORT.test(a)).toBe(true);
+        check(a + p);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+  it("on any string", () => {
+    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 20 }), check), { numRuns: 5000 });
   });
 });

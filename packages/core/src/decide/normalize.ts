@@ -302,12 +302,74 @@ export function splitHostPort(authority: string): HostPort {
   return splitHostPortChecked(authority);
 }
 
-/** splitHostPort for any input (the definition; the fast path above must agree with it). */
+/**
+ * splitHostPort for any input (the definition; the fast path above must agree with it).
+ * Host = uri-host [":" port] (RFC 9110 §7.2), uri-host = RFC 3986 §3.2.2 host: an IP-literal
+ * (`[IPv6]`, `[vX.future]`) or a reg-name (IPv4 addresses are reg-names too). Anything else is
+ * 400 (RFC 9112 §3.2), so `a"b`, `<`, `{`, `|`, spaces, `@`, `/` and non-ASCII never route.
+ * Surrounding OWS (space, tab) is not part of a field value (RFC 9110 §5.5) and is dropped. The
+ * name is compared lower-case (RFC 3986 §6.2.2.1; the Gateway API matches hostnames
+ * case-insensitively); percent escapes are not decoded. A port must be 1-65535 (an empty one,
+ * `host:`, is no port): port 0 or above 65535 names no listener, so it is 400 here too.
+ */
 export function splitHostPortChecked(authority: string): HostPort {
-  const a = authority.trim().toLowerCase();
-  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]*)(?::(\d*))?$/.exec(a);
-  if (!m || CONTROL.test(a) || /[\s/?#@]/.test(a)) return { host: "", port: null, ok: false, reason: `invalid host ${JSON.stringify(authority)}` };
-  const port = m[2] === undefined || m[2] === "" ? null : Number(m[2]);
-  if (port !== null && (port < 1 || port > 65535)) return { host: m[1]!, port: null, ok: false, reason: `invalid port in host ${JSON.stringify(authority)}` };
-  return { host: m[1]!, port, ok: true };
+  const a = authority.replace(/^[ \t]+|[ \t]+$/g, "");
+  let hostEnd: number;
+  let hostOk: boolean;
+  if (a.startsWith("[")) {
+    const close = a.indexOf("]");
+    hostEnd = close + 1;
+    hostOk = close > 0 && isIpLiteralInside(a.slice(1, close));
+  } else {
+    const colon = a.indexOf(":");
+    hostEnd = colon < 0 ? a.length : colon;
+    hostOk = REG_NAME.test(a.slice(0, hostEnd));
+  }
+  const host = a.slice(0, hostEnd);
+  const rest = a.slice(hostEnd);
+  if (!hostOk || !PORT_PART.test(rest)) return { host: "", port: null, ok: false, reason: `invalid host ${JSON.stringify(authority)}` };
+  const name = host.toLowerCase();
+  const port = rest.length <= 1 ? null : Number(rest.slice(1));
+  if (port !== null && (port < 1 || port > 65535)) return { host: name, port: null, ok: false, reason: `invalid port in host ${JSON.stringify(authority)}` };
+  return { host: name, port, ok: true };
+}
+
+/** RFC 3986 reg-name: *( unreserved / pct-encoded / sub-delims ), in either case. */
+const REG_NAME = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
+/** `[ ":" *DIGIT ]` after the host. */
+const PORT_PART = /^(?::[0-9]*)?$/;
+/** RFC 3986 IPvFuture: "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+const IP_FUTURE = /^[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+$/;
+const H16 = /^[0-9A-Fa-f]{1,4}$/;
+
+/** What an IP-literal holds between its brackets: an IPv6address or an IPvFuture. */
+function isIpLiteralInside(inside: string): boolean {
+  return IP_FUTURE.test(inside) || isIpv6(inside);
+}
+
+/**
+ * RFC 3986 IPv6address: eight 16-bit pieces, or fewer around one "::" (standing for at least
+ * one); the last two pieces may be an IPv4address.
+ */
+function isIpv6(s: string): boolean {
+  const gap = s.indexOf("::");
+  if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) return false;
+  const head = gap < 0 ? s : s.slice(0, gap);
+  const tail = gap < 0 ? "" : s.slice(gap + 2);
+  const headPieces = head === "" ? [] : head.split(":");
+  const tailPieces = tail === "" ? [] : tail.split(":");
+  let count = headPieces.length + tailPieces.length;
+  const lastPieces = gap < 0 ? headPieces : tailPieces;
+  if (lastPieces.length > 0 && lastPieces[lastPieces.length - 1]!.includes(".")) {
+    if (!isIpv4(lastPieces.pop()!)) return false;
+    count += 1;
+  }
+  if (!headPieces.every((p) => H16.test(p)) || !tailPieces.every((p) => H16.test(p))) return false;
+  return gap < 0 ? count === 8 : count <= 7;
+}
+
+/** RFC 3986 IPv4address: four dec-octets 0-255, no leading zeros. */
+function isIpv4(s: string): boolean {
+  const octets = s.split(".");
+  return octets.length === 4 && octets.every((o) => /^(?:0|[1-9][0-9]{0,2})$/.test(o) && Number(o) <= 255);
 }
