@@ -65,10 +65,15 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
   };
 }
 
-/** Label values for one finished request. */
+/**
+ * Label values for one finished request. `listener` is always `namespace/gateway/listener`, as in
+ * the access log, or "" when no listener took the request (no listener for the Host, nothing
+ * decided), as `route` is "" without a route: the frontend key (`ns/gw:80/http`) is no listener
+ * and would split one label into two spellings. The frontend stays in the access log.
+ */
 export function exchangeLabels(x: Exchange): { listener: string; route: string; rule: string; backend: string; status: string } {
   const d = x.decision;
-  const listener = d?.listener ? `${d.listener.gateway}/${d.listener.name}` : x.frontend;
+  const listener = d?.listener ? `${d.listener.gateway}/${d.listener.name}` : "";
   const route = d?.route ? `${d.route.kind}/${d.route.namespace}/${d.route.name}` : "";
   const rule = d?.route?.rule === null || d?.route?.rule === undefined ? "" : String(d.route.ruleName ?? d.route.rule);
   return { listener, route, rule, backend: x.backend ?? "", status: String(x.status) };
