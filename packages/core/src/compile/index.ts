@@ -7,7 +7,7 @@
  * grpcRoutes/..., TLS/TCP/UDP routes in streamRoutes/...), and each listener its own hostname
  * groups per kind, so the HTTP hot path and the HTTP-only readers of the table are unchanged.
  */
-import type { Graph, ResolvedListener } from "../resolve/graph.js";
+import type { Graph, ResolvedGateway, ResolvedListener } from "../resolve/graph.js";
 import { addAttachment, byHostname, deepFreeze, effectiveHostnames, hostIndexOf, type AttachedByListener } from "./common.js";
 import { compileGrpcRoute, grpcGroup, type GrpcArrays } from "./grpc.js";
 import { ANY_HOST, addToHostIndex, emptyHostIndex } from "./hostname.js";
@@ -82,7 +82,7 @@ export function compile(graph: Graph): RouteTable {
   return deepFreeze({
     kind: "RouteTable",
     version: ROUTE_TABLE_VERSION,
-    gateways: indexGateways(listeners),
+    gateways: indexGateways(listeners, graph.gateways ?? []),
     listeners,
     routes: http.routes,
     rules: http.rules,
@@ -145,13 +145,25 @@ function compileListener(
 }
 
 /** Programmed listeners indexed by gateway, port and protocol, then by hostname. */
-function indexGateways(listeners: CompiledListener[]): Record<string, CompiledGateway> {
-  const gateways: Record<string, { id: string; namespace: string; name: string; ports: Record<string, CompiledGatewayPort>; listeners: number[] }> =
+function indexGateways(listeners: CompiledListener[], resolved: readonly ResolvedGateway[]): Record<string, CompiledGateway> {
+  const gateways: Record<string, { id: string; namespace: string; name: string; ports: Record<string, CompiledGatewayPort>; listeners: number[]; backendClientCertificate: string | null }> =
     Object.create(null);
+  const clientCertificates = new Map<string, string>();
+  for (const g of resolved) {
+    const c = g.backendClientCertificate;
+    if (c?.valid) clientCertificates.set(`${g.namespace}/${g.name}`, `${c.namespace}/${c.name}`);
+  }
   const byPortProtocol = new Map<string, number[]>();
   listeners.forEach((l, li) => {
     const [namespace = "", name = ""] = l.gateway.split("/");
-    const gw = (gateways[l.gateway] ??= { id: `gateway/${l.gateway}`, namespace, name, ports: Object.create(null), listeners: [] });
+    const gw = (gateways[l.gateway] ??= {
+      id: `gateway/${l.gateway}`,
+      namespace,
+      name,
+      ports: Object.create(null),
+      listeners: [],
+      backendClientCertificate: clientCertificates.get(l.gateway) ?? null,
+    });
     gw.listeners.push(li);
     const port = (gw.ports[String(l.port)] ??= { protocols: Object.create(null), listeners: [] });
     (port.listeners as number[]).push(li);

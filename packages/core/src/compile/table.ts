@@ -39,6 +39,11 @@ export interface CompiledGateway {
   /** Port number (as a string key) → listeners on that port. */
   readonly ports: Readonly<Record<string, CompiledGatewayPort>>;
   readonly listeners: readonly number[];
+  /**
+   * `namespace/name` of the Secret in spec.tls.backend.clientCertificateRef, when it resolved:
+   * the certificate the Gateway presents to backends it speaks TLS to (BackendTLSPolicy).
+   */
+  readonly backendClientCertificate?: string | null;
 }
 
 export interface CompiledCertificate {

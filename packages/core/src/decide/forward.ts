@@ -127,7 +127,7 @@ export function applyRule(
   out.status = null;
   if (lean) return out;
   out.forwarded = forwarded;
-  out.backendTLS = r.anyTLS ? backendTLSFor(ctx.rt, r, index) : null;
+  out.backendTLS = r.anyTLS ? backendTLSFor(ctx.rt, r, index, out.listener?.gateway) : null;
   if (notes && out.backendTLS) notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: TLS to the backend with SNI ${out.backendTLS.sni}`);
   return out;
 }
@@ -206,7 +206,7 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   out.outcome = "forward";
   out.status = null;
   out.forwarded = null;
-  out.backendTLS = reencrypt ? backendTLSFor(ctx.rt, target.weights, index) : null;
+  out.backendTLS = reencrypt ? backendTLSFor(ctx.rt, target.weights, index, out.listener?.gateway) : null;
   if (ctx.notes && out.backendTLS) ctx.notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: the stream is re-encrypted to the backend with SNI ${out.backendTLS.sni}`);
   return out;
 }
@@ -276,19 +276,25 @@ export function withPolicy(b: CompiledBackend, policy: CompiledBackendTLSPolicy 
 }
 
 /** The BackendTLSPolicy that applies to backend `i` of the rule (runtime.ts policyFor), or null. */
-export function backendTLSFor(rt: Runtime, weights: RuleRuntime, i: number): BackendTLS | null {
+export function backendTLSFor(rt: Runtime, weights: RuleRuntime, i: number, gateway?: string | null): BackendTLS | null {
   const p = weights.tlsPolicy[i] ?? -1;
-  return p < 0 ? null : tlsOf(rt, p);
+  return p < 0 ? null : tlsOf(rt, p, gateway ?? null);
 }
 
-function tlsOf(rt: Runtime, i: number): BackendTLS {
+/**
+ * The connection a BackendTLSPolicy asks for. The client certificate is the Gateway's
+ * spec.tls.backend.clientCertificateRef (the Gateway's certificate for every backend it speaks
+ * TLS to; conformance GatewayTLSBackendClientCertificate); mesh traffic has no Gateway.
+ */
+function tlsOf(rt: Runtime, i: number, gateway: string | null): BackendTLS {
   const p = rt.table.backendTLSPolicies[i]!;
+  const fromGateway = gateway !== null && Object.hasOwn(rt.table.gateways, gateway) ? (rt.table.gateways[gateway]!.backendClientCertificate ?? null) : null;
   return {
     policy: p.policy,
     sni: p.sni,
     caCertificateRefs: [...p.caCertificateRefs],
     wellKnownCACertificates: p.wellKnownCACertificates,
     subjectAltNames: structuredClone([...p.subjectAltNames]),
-    clientCertificate: p.clientCertificate,
+    clientCertificate: p.clientCertificate ?? fromGateway,
   };
 }

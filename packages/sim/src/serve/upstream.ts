@@ -125,13 +125,19 @@ class UndiciBridge implements Dispatcher.DispatchHandler {
   }
 }
 
-function undiciUpstream(pool: Pool): Upstream {
+/**
+ * `servername`: the BackendTLSPolicy hostname. undici otherwise takes each request's Host header
+ * as the SNI and the name the certificate is checked against; the policy's hostname MUST be
+ * both (BackendTLSPolicyValidation Hostname).
+ */
+function undiciUpstream(pool: Pool, servername?: string): Upstream {
+  const tlsName = servername ? { servername } : {};
   return {
     dispatch(r, handler) {
       const bridge = new UndiciBridge(handler);
       handler.onStart(bridge);
       try {
-        pool.dispatch({ method: r.method as Dispatcher.HttpMethod, path: r.path, headers: r.headers as string[], body: r.body }, bridge);
+        pool.dispatch({ method: r.method as Dispatcher.HttpMethod, path: r.path, headers: r.headers as string[], body: r.body, ...tlsName }, bridge);
       } catch (e) {
         // Invalid options (a header value the backend protocol cannot carry): answered as an error.
         handler.onError(e as Error);
@@ -303,9 +309,7 @@ export class Upstreams {
       connections: this.options.connections ?? 128,
     };
     if (protocol === "https") {
-      return undiciUpstream(
-        new Pool(`https://${address}`, { ...common, connect: tlsConnectOptions(tls) }),
-      );
+      return undiciUpstream(new Pool(`https://${address}`, { ...common, connect: tlsConnectOptions(tls) }), tls?.servername);
     }
     return undiciUpstream(new Pool(`http://${address}`, common));
   }
