@@ -110,6 +110,12 @@ describe("lint and replay agree on weights that round to zero", () => {
     await fc.assert(
       fc.asyncProperty(arbWeights, fc.array(fc.integer({ min: 1, max: 2_000_000 }), { minLength: 3, maxLength: 3 }), async (weights, raises) => {
         const flags = lintFlags(weights);
+        // Every weight 0: no request reaches a split (decide answers 500 NoBackendWeight), and
+        // nothing rounds to zero that was not zero already.
+        if (weights.every((w) => w === 0)) {
+          expect(flags).toEqual([]);
+          return;
+        }
         for (const p of PROFILES) {
           const { effective, warned } = await replayed(weights, p);
           const zero = weights.flatMap((w, i) => (w > 0 && effective[i] === 0 ? [i] : []));
