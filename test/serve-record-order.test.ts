@@ -131,6 +131,11 @@ async function records(lines: string[]): Promise<TraceRecord[]> {
   return out;
 }
 
+/** Endpoints: `slow` behind its own backend, the three split backends behind one fast one. */
+function slowAndSplit(slow: string, fast: string): Map<string, string[]> {
+  return new Map([["default/slow:80", [slow]], ["default/s1:80", [fast]], ["default/s2:80", [fast]], ["default/s3:80", [fast]]]);
+}
+
 describe("serve --record: lines in arrival order", () => {
   it("concurrent requests with varied backend latency: the record replays with 100% observed agreement", async () => {
     // Latencies vary per request (0-45 ms), so requests finish in another order than they arrive.
@@ -152,7 +157,7 @@ describe("serve --record: lines in arrival order", () => {
   it("a response whose headers are out is written at once, before its body ends; later lines are not held", async () => {
     const slow = await backendWith("slow", () => 1500, "hold");
     const s1 = await backendWith("s1", () => 0);
-    const { port, lines } = await serve(new Map([["default/slow:80", [slow.address]], ["default/s1:80", [s1.address]], ["default/s2:80", [s1.address]], ["default/s3:80", [s1.address]]]));
+    const { port, lines } = await serve(slowAndSplit(slow.address, s1.address));
     const agent = new http.Agent({ keepAlive: true });
     open.agents.push(agent);
     const streaming = get(port, "/slow", agent);
@@ -168,7 +173,7 @@ describe("serve --record: lines in arrival order", () => {
   it("a head-of-line request without an outcome after maxWaitMs: its line is written early (pending, backend, no status), once, in place", async () => {
     const slow = await backendWith("slow", () => 1200);
     const s1 = await backendWith("s1", () => 0);
-    const { gw, port, lines } = await serve(new Map([["default/slow:80", [slow.address]], ["default/s1:80", [s1.address]], ["default/s2:80", [s1.address]], ["default/s3:80", [s1.address]]]), {
+    const { gw, port, lines } = await serve(slowAndSplit(slow.address, s1.address), {
       recordOrder: { maxWaitMs: 300 },
     });
     const agent = new http.Agent({ keepAlive: true });
@@ -196,7 +201,7 @@ describe("serve --record: lines in arrival order", () => {
   it("more than maxHeld lines behind a pending request: it is written early without waiting for maxWaitMs", async () => {
     const slow = await backendWith("slow", () => 1500);
     const s1 = await backendWith("s1", () => 0);
-    const { lines, port } = await serve(new Map([["default/slow:80", [slow.address]], ["default/s1:80", [s1.address]], ["default/s2:80", [s1.address]], ["default/s3:80", [s1.address]]]), {
+    const { lines, port } = await serve(slowAndSplit(slow.address, s1.address), {
       recordOrder: { maxHeld: 3 },
     });
     const agent = new http.Agent({ keepAlive: true });
@@ -214,7 +219,7 @@ describe("serve --record: lines in arrival order", () => {
   it("at shutdown every held line is written, in order", async () => {
     const slow = await backendWith("slow", () => 10_000);
     const s1 = await backendWith("s1", () => 0);
-    const { gw, port, lines } = await serve(new Map([["default/slow:80", [slow.address]], ["default/s1:80", [s1.address]], ["default/s2:80", [s1.address]], ["default/s3:80", [s1.address]]]));
+    const { gw, port, lines } = await serve(slowAndSplit(slow.address, s1.address));
     const agent = new http.Agent({ keepAlive: true });
     open.agents.push(agent);
     get(port, "/slow", agent).catch(() => undefined);
