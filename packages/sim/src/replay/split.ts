@@ -143,17 +143,20 @@ export function hashKeyOf(
   record: { user?: string; headers?: Record<string, string | string[]>; path?: string },
 ): string | undefined {
   if (key === "user") return record.user ?? undefined;
-  const header = (name: string): string | undefined => {
+  const lines = (name: string): string[] | undefined => {
     const lower = name.toLowerCase();
     for (const [k, v] of Object.entries(record.headers ?? {})) {
-      if (k.toLowerCase() === lower) return Array.isArray(v) ? v.join(",") : v;
+      if (k.toLowerCase() === lower) return Array.isArray(v) ? v : [v];
     }
     return undefined;
   };
+  const header = (name: string): string | undefined => lines(name)?.join(",");
   if (key.startsWith("header:")) return header(key.slice(7));
   if (key.startsWith("cookie:")) {
     const want = key.slice(7);
-    for (const part of (header("cookie") ?? "").split(";")) {
+    // Each Cookie line on its own: HTTP/2 crumbs are separate lines, and a "," join would glue
+    // one cookie's value to the next cookie.
+    for (const part of (lines("cookie") ?? []).flatMap((line) => line.split(";"))) {
       const eq = part.indexOf("=");
       if (eq > 0 && part.slice(0, eq).trim() === want) return part.slice(eq + 1).trim();
     }
