@@ -45,6 +45,8 @@ export interface ExpectedObject {
   /** The exact set of listeners, by name. */
   listeners?: ExpectedListener[];
   attachedListenerSets?: number;
+  /** status.addresses, exact and in order ([] when there must be none). */
+  addresses?: { type: string; value: string }[];
   /** The exact number of parents; each one listed must match one. */
   parents?: ExpectedParent[];
   ancestors?: { ancestorRef: Record<string, unknown>; conditions?: ExpectedCondition[] }[];
@@ -113,6 +115,7 @@ export function compareStatus(items: readonly StatusItem[], expected: readonly E
       conditions?: Cond[];
       listeners?: { name: string; attachedRoutes: number; supportedKinds: { group: string; kind: string }[]; conditions: Cond[] }[];
       attachedListenerSets?: number;
+      addresses?: { type: string; value: string }[];
       parents?: { parentRef: Record<string, unknown>; controllerName: string; conditions: Cond[] }[];
       ancestors?: { ancestorRef: Record<string, unknown>; conditions: Cond[] }[];
     };
@@ -121,6 +124,9 @@ export function compareStatus(items: readonly StatusItem[], expected: readonly E
     out.push(...absentMismatch(id, e.absentConditions, status.conditions));
     if (e.attachedListenerSets !== undefined && (status.attachedListenerSets ?? 0) !== e.attachedListenerSets) {
       out.push(`${id}: attachedListenerSets ${status.attachedListenerSets ?? 0}, want ${e.attachedListenerSets}`);
+    }
+    if (e.addresses && JSON.stringify(status.addresses ?? []) !== JSON.stringify(e.addresses)) {
+      out.push(`${id}: addresses ${JSON.stringify(status.addresses ?? [])}, want ${JSON.stringify(e.addresses)}`);
     }
     if (e.listeners) {
       const names = (status.listeners ?? []).map((l) => l.name).sort();

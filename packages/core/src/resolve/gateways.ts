@@ -154,10 +154,6 @@ export function resolveGateways(index: ObjectIndex, classes: Map<string, ClassMo
 
 function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
   const spec = gw.spec;
-  for (const a of arr(spec.addresses)) {
-    const type = a.type ?? "IPAddress";
-    if (a.value) gw.addresses.push({ type, value: a.value });
-  }
   resolveClientCertificate(index, gw);
   const badAddress = arr(spec.addresses).find((a) => !SUPPORTED_ADDRESS_TYPES.has(a.type ?? "IPAddress"));
   const paramsProblem = parametersProblem(index, spec.infrastructure?.parametersRef, "Gateway", gw.namespace);
@@ -190,6 +186,14 @@ function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
   }
   gw.accepted = accepted.status === "True";
   gw.problem = gw.accepted ? null : accepted.message;
+  // status.addresses lists what is bound: nothing for a Gateway that is not accepted (conformance
+  // GatewayStaticAddresses: the unsupported address must not be listed).
+  if (gw.accepted) {
+    for (const a of arr(spec.addresses)) {
+      const type = a.type ?? "IPAddress";
+      if (a.value && SUPPORTED_ADDRESS_TYPES.has(type)) gw.addresses.push({ type, value: a.value });
+    }
+  }
   gw.conditions = [accepted];
 }
 

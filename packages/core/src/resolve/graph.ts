@@ -247,7 +247,7 @@ export interface ResolvedGateway extends NamespacedName {
   controllerName: string;
   accepted: boolean;
   programmed: boolean;
-  /** status.addresses: spec addresses with a value (gwsim assigns none of its own). */
+  /** status.addresses: an accepted Gateway's spec addresses of a supported type (gwsim assigns none of its own). */
   addresses: { type: string; value: string }[];
   /** spec.tls.backend.clientCertificateRef, resolved: the certificate shown to TLS backends. */
   backendClientCertificate: { namespace: string; name: string; certPem: string | null; keyPem: string | null; valid: boolean } | null;
