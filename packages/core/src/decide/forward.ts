@@ -8,6 +8,7 @@ import type { CompiledBackend, CompiledBackendTLSPolicy, CompiledRoute, Compiled
 import type { BackendId, BackendShare, BackendTLS, Decision } from "../model/decision.js";
 import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 import { applyFilters, type FilterContext, type FilterResult } from "./filters/index.js";
+import { answerHeaderEdits } from "./filters/headers.js";
 import { draw, pickWeight } from "./draw.js";
 import { fail } from "./listener.js";
 import { readSession } from "./session.js";
@@ -237,8 +238,7 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
     ctx.notes?.push(`the gateway answers ${r.respond.status} itself`);
     // The gateway's own response: its headers show as `set` edits, so CONTRACT readers see them;
     // ResponseHeaderModifier edits still apply on top.
-    const edits = r.responseHeaders ?? { set: {}, add: {}, remove: [] };
-    const responseHeaders = { set: { ...r.respond.headers, ...edits.set }, add: { ...edits.add }, remove: [...edits.remove] };
+    const responseHeaders = answerHeaderEdits(r.respond.headers, r.responseHeaders);
     return Object.assign(withFilterEffects(d, r), { responseHeaders, outcome: "respond" as const, status: r.respond.status, respond: r.respond });
   }
   return null;

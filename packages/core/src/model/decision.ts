@@ -42,10 +42,25 @@ export interface ForwardedRequest {
   headers: Record<string, string | string[]>;
 }
 
+/**
+ * Edits to the response the client gets (ResponseHeaderModifier, CORS), applied in the order
+ * set, add, remove; names lower-case. `set` and `add` hold one string per name, the values of
+ * every filter joined with "," (CONTRACT.md). `setAll` and `addAll` hold the same edits with
+ * each value a field line of its own, in filter order: the exact form, needed where values must
+ * not be folded into one line (Set-Cookie, RFC 6265 §3 and RFC 9110 §5.3), e.g. a rule-level and
+ * a backendRef-level ResponseHeaderModifier that both add `set-cookie`. `decide` always fills
+ * both, with the same names as `set` and `add` (`set[n] === setAll[n].join(",")`); they are
+ * optional for edits built by hand or read from older records (then each `set`/`add` value
+ * counts as one line).
+ */
 export interface HeaderEdits {
   set: Record<string, string>;
   add: Record<string, string>;
   remove: string[];
+  /** Each name's set lines: the response's lines of that name become exactly these. */
+  setAll?: Record<string, string[]>;
+  /** Each name's added lines, appended after the response's own lines of that name. */
+  addAll?: Record<string, string[]>;
 }
 
 export interface Mirror {

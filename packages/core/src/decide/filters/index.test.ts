@@ -180,15 +180,15 @@ describe("RequestHeaderModifier properties", () => {
 
 describe("ResponseHeaderModifier (HTTPRouteResponseHeaderModifier)", () => {
   it.each([
-    { filters: [responseModifier({ set: [{ name: "X-Header-Set", value: "set-overwrites-values" }] })], want: { set: { "x-header-set": "set-overwrites-values" }, add: {}, remove: [] } },
-    { filters: [responseModifier({ add: [{ name: "X-Header-Add", value: "add-appends-values" }] })], want: { set: {}, add: { "x-header-add": "add-appends-values" }, remove: [] } },
-    { filters: [responseModifier({ remove: ["X-Header-Remove"] })], want: { set: {}, add: {}, remove: ["x-header-remove"] } },
+    { filters: [responseModifier({ set: [{ name: "X-Header-Set", value: "set-overwrites-values" }] })], want: { set: { "x-header-set": "set-overwrites-values" }, add: {}, remove: [], setAll: { "x-header-set": ["set-overwrites-values"] }, addAll: {} } },
+    { filters: [responseModifier({ add: [{ name: "X-Header-Add", value: "add-appends-values" }] })], want: { set: {}, add: { "x-header-add": "add-appends-values" }, remove: [], setAll: {}, addAll: { "x-header-add": ["add-appends-values"] } } },
+    { filters: [responseModifier({ remove: ["X-Header-Remove"] })], want: { set: {}, add: {}, remove: ["x-header-remove"], setAll: {}, addAll: {} } },
     // composed across rule- and backend-level modifiers, in order
-    { filters: [responseModifier({ remove: ["x-a"] }), responseModifier({ set: [{ name: "X-A", value: "1" }] })], want: { set: { "x-a": "1" }, add: {}, remove: [] } },
-    { filters: [responseModifier({ set: [{ name: "x-a", value: "1" }] }), responseModifier({ remove: ["X-A"] })], want: { set: {}, add: {}, remove: ["x-a"] } },
-    { filters: [responseModifier({ set: [{ name: "x-a", value: "1" }] }), responseModifier({ add: [{ name: "x-a", value: "2" }] })], want: { set: { "x-a": "1,2" }, add: {}, remove: [] } },
-    { filters: [responseModifier({ add: [{ name: "x-a", value: "1" }] }), responseModifier({ add: [{ name: "x-a", value: "2" }] })], want: { set: {}, add: { "x-a": "1,2" }, remove: [] } },
-    { filters: [responseModifier({ add: [{ name: "x-a", value: "1" }] }), responseModifier({ set: [{ name: "x-a", value: "2" }] })], want: { set: { "x-a": "2" }, add: {}, remove: [] } },
+    { filters: [responseModifier({ remove: ["x-a"] }), responseModifier({ set: [{ name: "X-A", value: "1" }] })], want: { set: { "x-a": "1" }, add: {}, remove: [], setAll: { "x-a": ["1"] }, addAll: {} } },
+    { filters: [responseModifier({ set: [{ name: "x-a", value: "1" }] }), responseModifier({ remove: ["X-A"] })], want: { set: {}, add: {}, remove: ["x-a"], setAll: {}, addAll: {} } },
+    { filters: [responseModifier({ set: [{ name: "x-a", value: "1" }] }), responseModifier({ add: [{ name: "x-a", value: "2" }] })], want: { set: { "x-a": "1,2" }, add: {}, remove: [], setAll: { "x-a": ["1", "2"] }, addAll: {} } },
+    { filters: [responseModifier({ add: [{ name: "x-a", value: "1" }] }), responseModifier({ add: [{ name: "x-a", value: "2" }] })], want: { set: {}, add: { "x-a": "1,2" }, remove: [], setAll: {}, addAll: { "x-a": ["1", "2"] } } },
+    { filters: [responseModifier({ add: [{ name: "x-a", value: "1" }] }), responseModifier({ set: [{ name: "x-a", value: "2" }] })], want: { set: { "x-a": "2" }, add: {}, remove: [], setAll: { "x-a": ["2"] }, addAll: {} } },
   ])("$filters.length modifier(s) → $want", ({ filters, want }) => {
     const r = applyFilters(filters, ctx());
     expect(r.responseHeaders).toEqual(want);
@@ -316,7 +316,7 @@ describe("URLRewrite (HTTPRouteRewritePath, HTTPRouteRewriteHost, and in a backe
     const rule = applyFilters([headerModifier({ set: [{ name: "x-rule", value: "r" }] }), responseModifier({ set: [{ name: "x-resp", value: "1" }] })], c);
     const out = applyFilters([rewrite({ path: pre("/rewritten-prefix") }), headerModifier({ add: [{ name: "x-rule", value: "b" }] })], c, rule);
     expect(out.forwarded).toEqual({ method: "GET", scheme: "http", host: "gw.example", path: "/rewritten-prefix/original", headers: { a: "1", "x-rule": ["r", "b"] } });
-    expect(out.responseHeaders).toEqual({ set: { "x-resp": "1" }, add: {}, remove: [] });
+    expect(out.responseHeaders).toEqual({ set: { "x-resp": "1" }, add: {}, remove: [], setAll: { "x-resp": ["1"] }, addAll: {} });
     expect(out.notes).toHaveLength(4);
   });
 
@@ -431,7 +431,7 @@ describe("CORS (HTTPRouteCORS)", () => {
     const r = applyFilters([filter], ctx({ method: "GET", path: "/cors-1", headers: { origin, "access-control-request-method": "GET" } }));
     expect(r.respond).toBeNull();
     expect(r.forwarded?.path).toBe("/cors-1");
-    expect(r.responseHeaders).toEqual(want === null ? null : { set: want, add: {}, remove: [] });
+    expect(r.responseHeaders).toEqual(want === null ? null : { set: want, add: {}, remove: [], setAll: Object.fromEntries(Object.entries(want).map(([k, v]) => [k, [v]])), addAll: {} });
   });
 
   it("a request without Origin is not a CORS request", () => {
@@ -451,7 +451,7 @@ describe("CORS (HTTPRouteCORS)", () => {
   it("ResponseHeaderModifiers still shape the preflight answer's edits", () => {
     const r = applyFilters([cors1, responseModifier({ set: [{ name: "x-after", value: "1" }] })], ctx({ method: "OPTIONS", headers: preflight("https://www.foo.com", "GET") }));
     expect(r.respond?.status).toBe(200);
-    expect(r.responseHeaders).toEqual({ set: { "x-after": "1" }, add: {}, remove: [] });
+    expect(r.responseHeaders).toEqual({ set: { "x-after": "1" }, add: {}, remove: [], setAll: { "x-after": ["1"] }, addAll: {} });
   });
 });
 
