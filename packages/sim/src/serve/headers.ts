@@ -127,24 +127,46 @@ export function responseHeaders(headers: Record<string, string | string[] | unde
  * Applies ResponseHeaderModifier edits in the core's order (set, then add, then remove; an
  * added value joins an existing one with ","), so the live answer matches the decision.
  * Set-Cookie is the exception: it is never folded into one line (RFC 9110 §5.3, RFC 6265 §3;
- * a cookie's Expires has a comma), so an added cookie is one more field line beside the others.
+ * a cookie's Expires has a comma), so each cookie the edits set or add is a field line of its
+ * own. The values come from `setAll`/`addAll` (one entry per filter value), which keep apart
+ * the cookies two filters add (rule and backendRef level) that `set`/`add` hold joined; edits
+ * without them (built by hand, older records) count each `set`/`add` value as one line.
  */
 export function applyHeaderEdits(headers: HeaderRecord, edits: HeaderEdits | null | undefined): HeaderRecord {
   if (!edits) return headers;
   const out: HeaderRecord = { ...headers };
-  for (const [name, value] of Object.entries(edits.set ?? {})) out[name.toLowerCase()] = value;
-  for (const [name, value] of Object.entries(edits.add ?? {})) {
+  for (const [name, values] of editLines(edits.set, edits.setAll)) {
+    const key = name.toLowerCase();
+    out[key] = key === "set-cookie" ? oneOrMany(values) : values.join(",");
+  }
+  for (const [name, values] of editLines(edits.add, edits.addAll)) {
     const key = name.toLowerCase();
     const existing = out[key];
     if (key === "set-cookie") {
-      out[key] = existing === undefined ? value : ([] as string[]).concat(existing, value);
+      out[key] = existing === undefined ? oneOrMany(values) : ([] as string[]).concat(existing, values);
       continue;
     }
     const joined = existing === undefined ? "" : Array.isArray(existing) ? existing.join(",") : existing;
-    out[key] = joined ? `${joined},${value}` : value;
+    const added = values.join(",");
+    out[key] = joined ? `${joined},${added}` : added;
   }
   for (const name of edits.remove ?? []) delete out[name.toLowerCase()];
   return out;
+}
+
+/** Each edited name with its values as separate lines (HeaderEdits `setAll`/`addAll`, else the joined value as one). */
+function editLines(joined: Record<string, string> | undefined, lines: Record<string, string[]> | undefined): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const name in joined ?? {}) {
+    const split = lines && Object.hasOwn(lines, name) ? lines[name]! : null;
+    out.push([name, split && split.length > 0 ? split : [joined![name]!]]);
+  }
+  if (lines) for (const name in lines) if (!Object.hasOwn(joined ?? {}, name) && lines[name]!.length > 0) out.push([name, lines[name]!]);
+  return out;
+}
+
+function oneOrMany(values: string[]): string | string[] {
+  return values.length === 1 ? values[0]! : [...values];
 }
 
 /** First value of a header, or undefined. */
