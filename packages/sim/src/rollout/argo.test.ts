@@ -308,3 +308,92 @@ describe("Argo Rollouts: steps become route snapshots", () => {
     expect(svc(p.steps[0]!)).toBe(svc(p.steps[1]!));
   });
 });
+
+describe("Argo Rollouts: QA against the controller and plugin source", () => {
+  // The plugin's `namespace` is where the routes live (plugin.go getGatewayAPITrafficRoutingConfig);
+  // canaryService and stableService are the Rollout's own, in the Rollout's namespace.
+  const CROSS = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: example.com/gc}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: edge}
+spec:
+  gatewayClassName: gc
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: front, namespace: edge}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs:
+    - {name: cart-old, namespace: shop, port: 80}
+    - {name: cart-new, namespace: shop, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: from-edge, namespace: shop}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: edge}]
+  to: [{group: "", kind: Service}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cart-old, namespace: shop}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cart-new, namespace: shop}
+spec: {ports: [{port: 80}]}
+`;
+  const crossRollout = (): ManifestObject =>
+    parseRolloutFile(`apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: cart, namespace: shop}
+spec:
+  strategy:
+    canary:
+      canaryService: cart-new
+      stableService: cart-old
+      trafficRouting:
+        plugins:
+          argoproj-labs/gatewayAPI: {httpRoute: front, namespace: edge}
+      steps:
+      - setWeight: 100
+      - pause: {duration: 1m}
+`).doc!;
+
+  it("the canary and stable Services are the Rollout's (its namespace), not the plugin namespace's", () => {
+    const p = rolloutSteps(parseManifests(CROSS).objects, crossRollout());
+    expect(p.ok).toBe(true);
+    const step = p.steps[0]!;
+    expect(rulesOf(route(step, "front"))[0]!.backendRefs!.map((b) => `${b.name}=${b.weight}`)).toEqual(["cart-old=0", "cart-new=100"]);
+    const d = decide(buildWorld(step.objects), { gateway: "edge/gw", host: "x", path: "/" }, { seed: 1, index: 0 });
+    expect(`${d.backend!.namespace}/${d.backend!.name}`).toBe("shop/cart-new");
+    expect(step.canary).toEqual(["shop/cart-new"]);
+    expect(step.stable).toEqual(["shop/cart-old"]);
+  });
+
+  it("warns when a ref the plugin edits, or the header rule it adds, names a Service outside the Rollout's namespace", () => {
+    const text = CROSS.replace("namespace: shop, port: 80}\n    - {name: cart-new, namespace: shop", "namespace: shop, port: 80}\n    - {name: cart-new");
+    expect(text).not.toBe(CROSS);
+    const p = rolloutSteps(parseManifests(text).objects, crossRollout());
+    expect(p.problems.find((x) => x.code === "argo.service-namespace")!.message).toContain("backendRef cart-new is Service edge/cart-new, not the Rollout's shop/cart-new");
+    const doc = crossRollout();
+    const canarySpec = (doc.spec as { strategy: { canary: Record<string, unknown> } }).strategy.canary;
+    canarySpec.steps = [{ setHeaderRoute: { name: "beta", match: [{ headerName: "x-beta", headerValue: { exact: "1" } }] } }, { pause: {} }];
+    (canarySpec.trafficRouting as Record<string, unknown>).managedRoutes = [{ name: "beta" }];
+    const h = rolloutSteps(parseManifests(CROSS).objects, doc);
+    expect(h.problems.map((x) => x.code)).toContain("argo.header-route-namespace");
+    // As the plugin writes it: the header rule's ref resolves in the route's namespace, where no such Service is.
+    const d = decide(buildWorld(h.steps[0]!.objects), { gateway: "edge/gw", host: "x", path: "/", headers: { "x-beta": "1" } }, { seed: 1, index: 0 });
+    expect(d.status).toBe(500);
+  });
+});

@@ -46,6 +46,8 @@ interface Ctx {
   rollout: ManifestObject;
   w: Working;
   namespace: string;
+  /** The Rollout's namespace, where its canary and stable Services are. */
+  serviceNamespace: string;
   canary: string;
   stable: string;
   managed: Set<string>;
@@ -270,6 +272,15 @@ function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
         backendRefs: [ref],
       };
     });
+    if (ctx.namespace !== ctx.serviceNamespace) {
+      problem(
+        ctx,
+        path,
+        "argo.header-route-namespace",
+        "warning",
+        `setHeaderRoute ${name}: the plugin's rule names ${ctx.canary} without a namespace, so on ${routeLabel(ctx, r)} it is Service ${ctx.namespace}/${ctx.canary}, not the Rollout's ${ctx.serviceNamespace}/${ctx.canary}`,
+      );
+    }
     const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
     removeRules(ctx, r, o, (rule) => isManagedRuleName(rule.name, new Set([name])) || isStructurallyManaged(rule, ctx.canary, headerNames), `setHeaderRoute ${name}`, path);
     for (const rule of added) ctx.w.marks.set(rule, `header:${name}`);
@@ -366,6 +377,32 @@ function setMirrorRoute(ctx: Ctx, step: Obj, path: string): void {
     const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
     ctx.w.marks.set(rule, `mirror:${name}`);
     setRules(o, [...rulesOf(o), rule]);
+  }
+}
+
+/**
+ * The plugin matches backendRefs by name alone, so a ref named after the canary or stable Service
+ * that resolves to another namespace (a missing `namespace:` on a route outside the Rollout's
+ * namespace) gets its weights while the Rollout's Service gets no traffic.
+ */
+function checkRefNamespaces(ctx: Ctx, serviceNamespace: string): void {
+  for (const r of ctx.routes) {
+    const o = find(ctx.w, r.kind, ctx.namespace, r.name);
+    if (!o) continue;
+    for (const [i, rule] of rulesOf(o).entries()) {
+      for (const ref of rule.backendRefs ?? []) {
+        if (ref.name !== ctx.canary && ref.name !== ctx.stable) continue;
+        const ns = ref.namespace ?? ctx.namespace;
+        if (ns === serviceNamespace) continue;
+        problem(
+          ctx,
+          "spec.strategy.canary.trafficRouting",
+          "argo.service-namespace",
+          "warning",
+          `${routeLabel(ctx, r)} ${ruleLabel(rule, i)}: backendRef ${ref.name} is Service ${ns}/${ref.name}, not the Rollout's ${serviceNamespace}/${ref.name}; the plugin sets its weight all the same (it matches by name)`,
+        );
+      }
+    }
   }
 }
 
@@ -475,6 +512,7 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
     rollout,
     w: working(objects),
     namespace,
+    serviceNamespace: rollout.metadata.namespace ?? "default",
     canary: canarySvc,
     stable: stableSvc,
     managed,
@@ -490,8 +528,12 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
   };
   const maxTrafficWeight = typeof tr!.maxTrafficWeight === "number" ? tr!.maxTrafficWeight : 100;
   const rawSteps = Array.isArray(canary.steps) ? canary.steps : [];
-  const newVersion = [`${namespace}/${canarySvc}`];
-  const oldVersion = [`${namespace}/${stableSvc}`];
+  // The Services are the Rollout's, in its namespace; the plugin's `namespace` is only where the
+  // routes are (plugin.go getGatewayAPITrafficRoutingConfig).
+  const serviceNamespace = ctx.serviceNamespace;
+  const newVersion = [`${serviceNamespace}/${canarySvc}`];
+  const oldVersion = [`${serviceNamespace}/${stableSvc}`];
+  checkRefNamespaces(ctx, serviceNamespace);
   const out: RolloutStep[] = [];
   let pending: string[] = [];
   let first = 0;
