@@ -144,7 +144,7 @@ export function applyTarget(rec: TraceRecord, target: string, method?: string): 
     rec.path = m[3] || "/";
     return null;
   }
-  if (method === "CONNECT" && /^[^\s/]+$/.test(target)) {
+  if (method === "CONNECT" && target !== "-" && /^[^\s/]+$/.test(target)) {
     rec.host = target;
     return null;
   }

@@ -44,10 +44,10 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     expect(stats).toMatchObject({ format: "envoy", lines: 12, records: 6, bad: 6 });
     expect(stats.badSamples.map((b) => [b.line, b.reason])).toEqual([
       [7, "not an HTTP request (TCP connection log)"],
-      [8, 'not an Envoy text access log line ([START_TIME] "REQUEST" ...)'],
-      [9, "unterminated quoted field"],
+      [8, `not an Envoy access log line (Envoy's or Istio's default text layout: [START_TIME] "REQUEST" STATUS ...)`],
+      [9, "line is cut off, or a quoted field is never closed"],
       [10, expect.stringMatching(/^invalid JSON/)],
-      [11, "no request method: not an HTTP access log line"],
+      [11, "not an HTTP request: no request method (a TCP connection log?)"],
     ]);
     expect(stats.badSamples[2]!.text).toBe('[2026-11-26T10:00:06.000Z] "GET /cut HTTP/1.1" 200 - 0 12 1 1 "-" "curl/8.5.0" "req-6" "shop.exa');
   });
@@ -56,6 +56,85 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     const { stats } = await readAll('[yesterday] "GET / HTTP/1.1" 200 - 0 0 0 - "-" "-" "-" "a.example" "-"\n', { format: "envoy" });
     expect(stats.badSamples).toEqual([
       { line: 1, text: '[yesterday] "GET / HTTP/1.1" 200 - 0 0 0 - "-" "-" "-" "a.example" "-"', reason: 'start time is not a timestamp: "yesterday"' },
+    ]);
+  });
+
+  // Lines written here in the layouts Envoy documents (access_log/usage "Default format string") and
+  // Istio builds (EnvoyTextLogFormat): Envoy writes header values raw, so quotes can sit inside them.
+  const envoyLine = (request: string, ua: string, extra = "") =>
+    `[2026-11-26T10:00:00.000Z] "${request}" 200 - 0 5 3 2 "198.51.100.7" "${ua}" "rid" "shop.example" "10.0.0.5:8080"${extra}`;
+  it.each([
+    ["a quote in the User-Agent", envoyLine("GET /a HTTP/1.1", 'Mozilla "x" y'), { path: "/a", ua: 'Mozilla "x" y' }],
+    ["quote-space-quote in the User-Agent", envoyLine("GET /a HTTP/1.1", 'a" "b'), { path: "/a", ua: 'a" "b' }],
+    ["a User-Agent that is only a quote", envoyLine("GET /a HTTP/1.1", '"'), { path: "/a", ua: '"' }],
+    ["a quote in the path", envoyLine('GET /a"b?q="1" HTTP/1.1', "curl/8"), { path: '/a"b?q="1"', ua: "curl/8" }],
+    ["percent-encoded path and query kept as sent", envoyLine("GET /a%20b/%E2%82%AC?q=%2F&x=a+b HTTP/2", "curl/8"), { path: "/a%20b/%E2%82%AC?q=%2F&x=a+b", ua: "curl/8" }],
+    [
+      "Istio: a quote in the User-Agent, a transport failure reason with spaces",
+      '[2026-11-26T10:00:00.000Z] "GET /a HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure} - ' +
+        '"TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED" 0 91 10 - "198.51.100.7" "say "hi"" "rid" "shop.example" ' +
+        '"10.0.0.5:8443" outbound|8443||web.shop.svc.cluster.local - 10.0.0.9:80 10.0.0.8:4000 - default',
+      { path: "/a", ua: 'say "hi"', backend: "shop/web:8443" },
+    ],
+  ])("%s", async (_name, line, want) => {
+    const { records, stats } = await readAll(`${line}\n`, { format: "envoy" });
+    expect(stats.bad).toBe(0);
+    expect(records[0]).toMatchObject({ method: "GET", path: want.path, host: "shop.example", headers: { "user-agent": want.ua, "x-forwarded-for": "198.51.100.7" } });
+    expect(records[0]!.observed?.backend).toBe((want as { backend?: string }).backend);
+  });
+
+  it("%REQ(:AUTHORITY)% and %UPSTREAM_HOST% written as - are absent; the other upstream forms are kept as written", async () => {
+    const line = (authority: string, upstream: string) =>
+      `[2026-11-26T10:00:00.000Z] "GET / HTTP/1.1" 503 UF,URX 0 0 1 - "-" "-" "-" "${authority}" "${upstream}"`;
+    const { records, stats } = await readAll(
+      [line("-", "-"), line("a.example", "[2001:db8::1]:8080"), line("a.example", "envoy://internal_client_address/")].join("\n"),
+      { format: "envoy" },
+    );
+    expect(stats.bad).toBe(0);
+    expect(records.map((r) => [r.host, r.observed])).toEqual([
+      [undefined, { status: 503 }],
+      ["a.example", { status: 503, upstreamHost: "[2001:db8::1]:8080" }],
+      ["a.example", { status: 503, upstreamHost: "envoy://internal_client_address/" }],
+    ]);
+  });
+
+  it.each([
+    ["RFC 3339 with ms", "2026-11-26T10:00:00.123Z", "2026-11-26T10:00:00.123Z"],
+    ["no ms", "2026-11-26T10:00:00Z", "2026-11-26T10:00:00.000Z"],
+    ["microseconds and an offset", "2026-11-26T11:00:00.123456+01:00", "2026-11-26T10:00:00.123Z"],
+    ["%START_TIME(%s)%: seconds", "1795687200", "2026-11-26T10:00:00.000Z"],
+    ["%START_TIME(%s.%3f)%: seconds with ms", "1795687200.123", "2026-11-26T10:00:00.123Z"],
+    ["milliseconds", "1795687200123", "2026-11-26T10:00:00.123Z"],
+  ])("start time %s", async (_name, start, time) => {
+    const text = `[${start}] "GET / HTTP/1.1" 200 - 0 0 1 - "-" "-" "-" "a.example" "-"\n` +
+      `${JSON.stringify({ start_time: start, method: "GET", "x-envoy-origin-path": "/", response_code: 200 })}\n`;
+    const { records, stats } = await readAll(text, { format: "envoy" });
+    expect(stats.bad).toBe(0);
+    expect(records.map((r) => r.time)).toEqual([time, time]);
+  });
+
+  it("forced on JSON Lines requests: every line is bad, with the reason (no requests without their host)", async () => {
+    const jsonl = '{"gateway":"ns/gw","host":"a.example","method":"GET","path":"/x"}\n{"host":"a.example","path":"/y"}\n';
+    const { records, stats } = await readAll(jsonl, { format: "envoy" });
+    expect(records).toEqual([]);
+    expect(stats).toMatchObject({ lines: 2, records: 0, bad: 2 });
+    expect(stats.badSamples.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/^not an Envoy access log line: a JSON object without any of Envoy's keys .*--format jsonl$/),
+      expect.stringMatching(/^not an Envoy access log line: /),
+    ]);
+  });
+
+  it("an Envoy JSON line without a path, or a text line with request - (CONNECT with no authority), is bad", async () => {
+    const text = [
+      JSON.stringify({ start_time: "2026-11-26T10:00:00Z", method: "GET", ":authority": "a.example", response_code: 200 }),
+      JSON.stringify({ start_time: "2026-11-26T10:00:00Z", method: "CONNECT", ":authority": "a.example:443", response_code: 200 }),
+      '[2026-11-26T10:00:00.000Z] "CONNECT - HTTP/2" 200 - 0 0 1 - "-" "-" "-" "-" "-"',
+    ].join("\n");
+    const { records, stats } = await readAll(text, { format: "envoy" });
+    expect(records).toEqual([{ method: "CONNECT", host: "a.example:443", time: "2026-11-26T10:00:00.000Z", observed: { status: 200 } }]);
+    expect(stats.badSamples.map((s) => [s.line, s.reason])).toEqual([
+      [1, "not an HTTP request: GET without a request path"],
+      [3, 'request target is neither a path nor a URL: "-"'],
     ]);
   });
 

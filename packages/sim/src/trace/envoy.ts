@@ -81,8 +81,23 @@ interface EnvoyFields {
   serverName?: string;
 }
 
+/**
+ * %START_TIME% as logged: RFC 3339 by default; a number is seconds since the epoch, as the `%s`,
+ * `%s.%3f` ... specifiers write it (Envoy access log docs, START_TIME). A 12-digit or longer
+ * integer cannot be seconds (year 5138 and on) and is read as milliseconds.
+ */
+function startTime(s: string): string | undefined {
+  if (/^\d+(?:\.\d+)?$/.test(s)) {
+    const n = Number(s);
+    return isoTime(n < 1e11 ? Math.round(n * 1000) : n);
+  }
+  return isoTime(s);
+}
+
 function toRecord(f: EnvoyFields): LineResult {
-  if (!f.method) return "no request method: not an HTTP access log line";
+  if (!f.method) return "not an HTTP request: no request method (a TCP connection log?)";
+  // Every HTTP request but CONNECT has a path (:path); without one the line says nothing to route on.
+  if (f.path === undefined && f.method !== "CONNECT") return `not an HTTP request: ${f.method} without a request path`;
   const rec: TraceRecord = { method: f.method };
   if (f.path !== undefined) {
     const problem = applyTarget(rec, f.path, f.method);
@@ -105,7 +120,7 @@ function toRecord(f: EnvoyFields): LineResult {
   const user = forwardedClient(f.forwardedFor) ?? clientKey(f.downstreamRemote);
   if (user) rec.user = user;
   if (f.time !== undefined) {
-    const time = isoTime(f.time);
+    const time = startTime(f.time);
     if (!time) return `start time is not a timestamp: ${JSON.stringify(f.time)}`;
     rec.time = time;
   }
@@ -120,43 +135,83 @@ function toRecord(f: EnvoyFields): LineResult {
   return rec;
 }
 
-const TEXT_RE = /^\[([^\]]+)\] "([^"]*)" (.*)$/;
+// The request section ends at the quote before the status code: a path may hold a quote of its own.
+const TEXT_RE = /^\[([^\]]+)\] "(.*?)" (?=[\d-])(.*)$/;
+const NOT_ENVOY_TEXT = 'not an Envoy access log line (Envoy\'s or Istio\'s default text layout: [START_TIME] "REQUEST" STATUS ...)';
+
+interface TextFields {
+  /** The unquoted fields from the status code up to X-Forwarded-For (Istio's quoted transport failure reason among them). */
+  left: Token[];
+  forwardedFor: string;
+  userAgent: string;
+  requestId: string;
+  authority: string;
+  upstreamHost: string;
+  /** Istio's fields after the upstream host: cluster, upstream local, downstream local, downstream remote, SNI, route. */
+  istio: string[];
+}
+
+/**
+ * Splits what follows the request section. Envoy writes header values raw, quotes included, so the
+ * quoted fields are read from both ends: the upstream host, authority and request id from the right,
+ * X-Forwarded-For from the left (neither holds a quote), and the User-Agent is whatever lies between.
+ */
+function splitText(rest: string): TextFields | string {
+  let body = rest.trimEnd();
+  let istio: string[] = [];
+  if (!body.endsWith('"')) {
+    const q = body.lastIndexOf('"');
+    if (q === -1) return NOT_ENVOY_TEXT;
+    istio = body.slice(q + 1).trim().split(/ +/);
+    // Istio writes six fields after the upstream host; fewer is a line cut short (or inside a quoted field).
+    if (istio.length < 6) return "line is cut off, or a quoted field is never closed";
+    body = body.slice(0, q + 1);
+  }
+  const right: string[] = [];
+  let end = body.length - 1; // the closing quote of the field being peeled
+  for (let k = 0; k < 3; k++) {
+    const sep = body.lastIndexOf('" "', end - 1);
+    if (sep === -1) return NOT_ENVOY_TEXT;
+    right.unshift(body.slice(sep + 3, end));
+    end = sep;
+  }
+  const head = body.slice(0, end);
+  const xffEnd = head.indexOf('" "');
+  if (xffEnd === -1) return NOT_ENVOY_TEXT;
+  const xffStart = head.lastIndexOf('"', xffEnd - 1);
+  if (xffStart === -1) return NOT_ENVOY_TEXT;
+  const left = tokenize(head.slice(0, xffStart));
+  if (typeof left === "string") return left;
+  if (left.length === 0 || left[0]!.quoted) return NOT_ENVOY_TEXT;
+  return {
+    left, forwardedFor: head.slice(xffStart + 1, xffEnd), userAgent: head.slice(xffEnd + 3),
+    requestId: right[0]!, authority: right[1]!, upstreamHost: right[2]!, istio,
+  };
+}
 
 export function parseEnvoyText(line: string): LineResult {
   const m = TEXT_RE.exec(line);
-  if (!m) return `not an Envoy text access log line ([START_TIME] "REQUEST" ...)`;
-  const tokens = tokenize(m[3]!);
-  if (typeof tokens === "string") return tokens;
-  let run = -1;
-  for (let i = 1; i + 4 < tokens.length; i++) {
-    if (tokens[i]!.quoted && tokens[i + 1]!.quoted && tokens[i + 2]!.quoted && tokens[i + 3]!.quoted && tokens[i + 4]!.quoted) {
-      run = i;
-      break;
-    }
-  }
-  if (run === -1 || tokens[0]!.quoted) return "fields do not follow Envoy's or Istio's default text layout";
-  const v = (i: number) => present(tokens[i]?.value);
+  if (!m) return NOT_ENVOY_TEXT;
+  const split = splitText(m[3]!);
+  if (typeof split === "string") return split;
   if (m[2] === "- - -") return "not an HTTP request (TCP connection log)";
   const rl = requestLine(m[2]!);
   if (typeof rl === "string") return rl;
-  const fields: EnvoyFields = {
-    time: m[1]!,
-    method: rl.method,
-    path: rl.target,
-    status: v(0),
-    forwardedFor: v(run),
-    userAgent: v(run + 1),
-    requestId: v(run + 2),
-    authority: v(run + 3),
-    upstreamHost: v(run + 4),
+  const fields: EnvoyFields = { time: m[1]!, method: rl.method, path: rl.target };
+  const set = <K extends keyof EnvoyFields>(k: K, v: string | undefined) => {
+    const s = present(v);
+    if (s !== undefined) fields[k] = s;
   };
+  set("status", split.left[0]!.value);
+  set("forwardedFor", split.forwardedFor);
+  set("userAgent", split.userAgent);
+  set("requestId", split.requestId);
+  set("authority", split.authority);
+  set("upstreamHost", split.upstreamHost);
   if (rl.version) fields.protocol = rl.version;
-  // Istio's trailing fields: cluster, upstream local, downstream local, downstream remote, SNI, route.
-  if (tokens.length > run + 5) {
-    fields.upstreamCluster = v(run + 5);
-    fields.downstreamRemote = v(run + 8);
-    fields.serverName = v(run + 9);
-  }
+  set("upstreamCluster", split.istio[0]);
+  set("downstreamRemote", split.istio[3]);
+  set("serverName", split.istio[4]);
   return toRecord(fields);
 }
 
@@ -185,6 +240,10 @@ export function parseEnvoyJson(line: string): LineResult {
     return `invalid JSON: ${(e as Error).message}`;
   }
   if (!isObject(o)) return "not a JSON object";
+  // A JSON object with none of Envoy's keys is no Envoy log (gwsim's own JSON Lines, say): reading its
+  // method and path alone would make a request without its host, gateway or headers.
+  if (!looksLikeEnvoyJson(o))
+    return `not an Envoy access log line: a JSON object without any of Envoy's keys (${ENVOY_JSON_KEYS.join(", ")}); JSON Lines requests are --format jsonl`;
   const fields: EnvoyFields = {};
   const set = <K extends keyof EnvoyFields>(k: K, v: string | undefined) => {
     if (v !== undefined) fields[k] = v;
