@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addChunkStats, chunkRanges, DEFAULT_CHUNK_BYTES, readFileByChunks } from "./chunks.js";
 import { fixture } from "./fixtures/read-all.js";
-import { MAX_LINE_CHARS, readTrace, traceFormat } from "./index.js";
+import { MAX_LINE_CHARS, OVERLONG_REASON, readTrace, traceFormat } from "./index.js";
 import type { ReadTraceOptions, TraceRecord, TraceStats } from "./types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gwsim-chunks-"));
@@ -116,6 +116,16 @@ describe("reading a file by chunks gives readTrace's records and stats", () => {
     const stats = await expectSameAsReadTrace(path, {}, [1 << 20, 5 << 20, 64 << 20]);
     expect(stats).toMatchObject({ lines: 4, records: 2, bad: 2 });
     expect(stats.badSamples.map((s) => s.line)).toEqual([2, 4]);
+  }, 60_000);
+
+  it("a line one character over MAX_LINE_CHARS whose newline arrives in the next read is bad in both readers", async () => {
+    // 16 MiB is 256 reads of 64 KiB: the line's first MAX_LINE_CHARS characters come without a newline.
+    const line = `{"path":"/${"x".repeat(MAX_LINE_CHARS + 1 - 12)}"}`;
+    expect(line.length).toBe(MAX_LINE_CHARS + 1);
+    const path = write(`${line}\n{"path":"/b"}\n`);
+    const stats = await expectSameAsReadTrace(path, {}, [1 << 20, 64 << 20]);
+    expect(stats).toMatchObject({ lines: 2, records: 1, bad: 1 });
+    expect(stats.badSamples.map((s) => [s.line, s.reason])).toEqual([[1, OVERLONG_REASON]]);
   }, 60_000);
 });
 

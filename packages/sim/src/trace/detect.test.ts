@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectFormat } from "./detect.js";
+import { detectFormat, SNIFF_CHARS } from "./detect.js";
 import { readAll } from "./fixtures/read-all.js";
 
 const envoyText = '[2026-11-26T10:00:00.000Z] "GET / HTTP/1.1" 200 - 0 1 1 1 "-" "curl/8" "r1" "a.example" "10.0.0.1:80"';
@@ -18,6 +18,11 @@ describe("auto-detection from the first lines", () => {
   it.each([
     ["jsonl", `${jsonl}\n${jsonl}\n`, {}, "jsonl"],
     ["jsonl whose first line is broken", `{"path": \n${jsonl}\n`, {}, "jsonl"],
+    ["jsonl whose first line is not JSON", `oops\n${jsonl}\n${jsonl}\n`, {}, "jsonl"],
+    ["jsonl whose first line is an array", `[1,2]\n${jsonl}\n`, {}, "jsonl"],
+    ["jsonl after a comment and blank lines", `# exported by hand\n\n\n${jsonl}\n`, {}, "jsonl"],
+    ["Envoy Gateway JSON after a comment", `# from kubectl logs\n${egJson}\n${egJson}\n`, {}, "envoy"],
+    ["Envoy text after a comment and a blank line", `# from kubectl logs\n\n${envoyText}\n`, {}, "envoy"],
     ["Envoy Gateway JSON", `${egJson}\n`, {}, "envoy"],
     ["Istio JSON", `${istioJson}\n`, {}, "envoy"],
     ["Envoy default text", `${envoyText}\n`, {}, "envoy"],
@@ -29,6 +34,7 @@ describe("auto-detection from the first lines", () => {
     ["HAProxy without syslog prefix", `${haproxy.slice(haproxy.indexOf("192."))}\n`, {}, "haproxy"],
     ["pretty-printed HAR", '{\n  "log": {\n    "version": "1.2",\n', {}, "har"],
     ["one-line HAR", '{"log":{"version":"1.2","entries":[]}}', {}, "har"],
+    ["one-line HAR with custom _ members before log", '{"_exportedBy":"tool \\"x\\"","_n":3,"log":{"entries":[]}}', {}, "har"],
     ["HAR with a BOM", '\uFEFF{\n "log": {}}', {}, "har"],
     ["CSV with a header", "time,method,host,path\n1,GET,a,/\n", {}, "csv"],
     ["CSV given csvColumns", "a;b\n", { csvColumns: { path: "a" } }, "csv"],
@@ -54,6 +60,12 @@ describe("auto-detection from the first lines", () => {
     expect(stats.badSamples[0]).toEqual({
       line: 1, text: "hello", reason: "trace format not recognised: name it (--format jsonl|envoy|nginx|har|csv|haproxy)",
     });
+  });
+
+  it("a JSON Lines trace whose first line is longer than the head read for detection", () => {
+    const long = JSON.stringify({ path: "/a", headers: { "x-big": "x".repeat(SNIFF_CHARS) } });
+    expect(detectFormat(long.slice(0, SNIFF_CHARS), {}, false)).toBe("jsonl");
+    expect(detectFormat(long.slice(0, SNIFF_CHARS), { file: "t.har" }, false)).toBe("har");
   });
 
   it("detection sees lines past the first chunk", async () => {

@@ -17,6 +17,9 @@ const LINE_FORMATS: [TraceFormat, (line: string) => LineResult][] = [
   ["nginx", parseCombined],
 ];
 
+const JSON_STRING = '"(?:[^"\\\\]|\\\\.)*"';
+const HAR_START_RE = new RegExp(`^\\{\\s*(?:"_(?:[^"\\\\]|\\\\.)*"\\s*:\\s*(?:${JSON_STRING}|[-+.\\w]+)\\s*,\\s*)*"log"\\s*:\\s*\\{`);
+
 const EXTENSIONS: [RegExp, TraceFormat][] = [
   [/\.har$/i, "har"],
   [/\.(csv|tsv)$/i, "csv"],
@@ -38,30 +41,35 @@ export function detectFormat(head: string, options: ReadTraceOptions = {}, compl
   const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
   const start = text.trimStart();
   if (start === "") return fromExtension(options.file) ?? "unknown";
-  // A HAR is one JSON document whose only member is "log"; pretty-printed JSON opens with "{" alone on a line.
-  if (/^\{\s*"log"\s*:\s*\{/.test(start) || start.split("\n", 1)[0]!.trim() === "{") return "har";
+  // A HAR is one JSON document whose only member is "log" (custom "_" members may come first, HAR 1.2
+  // "Custom fields"); pretty-printed JSON opens with "{" alone on a line.
+  if (HAR_START_RE.test(start) || start.split("\n", 1)[0]!.trim() === "{") return "har";
   const all = text.split("\n");
-  if (!complete && all.length > 1) all.pop();
+  if (!complete) all.pop(); // the head ends inside a line
   const lines = all
     .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
     .filter((l) => l.trim() !== "")
     .slice(0, SNIFF_LINES);
-  if (start.startsWith("{")) {
-    let objects = 0;
-    let envoy = 0;
-    for (const line of lines) {
-      try {
-        const o: unknown = JSON.parse(line);
-        if (isObject(o)) {
-          objects++;
-          if (looksLikeEnvoyJson(o)) envoy++;
-        }
-      } catch {
-        // a bad line among good ones: the reader reports it
+  // JSON objects are counted on every line, not only when the first one is: a JSONL trace may open
+  // with a broken line, a comment or a stray array.
+  let objects = 0;
+  let envoy = 0;
+  for (const line of lines) {
+    if (!line.trimStart().startsWith("{")) continue;
+    try {
+      const o: unknown = JSON.parse(line);
+      if (isObject(o)) {
+        objects++;
+        if (looksLikeEnvoyJson(o)) envoy++;
       }
+    } catch {
+      // a bad line among good ones: the reader reports it
     }
-    if (objects) return envoy * 2 > objects ? "envoy" : "jsonl";
   }
+  const json: TraceFormat = envoy * 2 > objects ? "envoy" : "jsonl";
+  if (objects && start.startsWith("{")) return json;
+  // A first line longer than the whole head: only JSON Lines requests (headers, certificates) run that long.
+  if (lines.length === 0 && start.startsWith("{")) return fromExtension(options.file) ?? "jsonl";
   if (lines[0] !== undefined && looksLikeCsvHeader(lines[0])) return "csv";
   let best: TraceFormat | undefined;
   let bestCount = 0;
@@ -76,5 +84,6 @@ export function detectFormat(head: string, options: ReadTraceOptions = {}, compl
       bestCount = count;
     }
   }
+  if (objects && objects >= bestCount) return json;
   return best ?? fromExtension(options.file) ?? "unknown";
 }

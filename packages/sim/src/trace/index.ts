@@ -206,10 +206,14 @@ async function* readLines(
           parts = [];
           partsLength = 0;
         }
-        const r = handle(raw);
-        if (r) {
-          if (perRecord) yield r;
-          else batch.push(r);
+        // The piece that brings the newline can take a line past the limit too (chunks.ts counts alike).
+        if (raw.length > MAX_LINE_CHARS) recordBad(stats, stats.lines, raw, OVERLONG_REASON);
+        else {
+          const r = handle(raw);
+          if (r) {
+            if (perRecord) yield r;
+            else batch.push(r);
+          }
         }
       }
       start = nl + 1;
