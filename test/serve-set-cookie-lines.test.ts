@@ -44,7 +44,25 @@ ${cookieRule("/forward", "web")}${cookieRule("/session", "web", "    sessionPers
   "web",
   "",
   "      - type: RequestRedirect\n        requestRedirect: {hostname: other.example.com}\n",
-)}${["web", "empty"].map((name) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: app}\nspec: {ports: [{name: http, port: 8080}]}\n`).join("")}`;
+)}  - matches: [{path: {type: PathPrefix, value: /set-add}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: Set-Cookie, value: "only=1"}]
+    backendRefs:
+    - name: web
+      port: 8080
+      filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: set-cookie, value: "backend=2"}]}}]
+  - matches: [{path: {type: PathPrefix, value: /remove-add}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        remove: [Set-Cookie]
+    backendRefs:
+    - name: web
+      port: 8080
+      filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: set-cookie, value: "backend=2"}]}}]
+${["web", "empty"].map((name) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: app}\nspec: {ports: [{name: http, port: 8080}]}\n`).join("")}`;
 
 let gw: LiveGateway;
 let port: number;
@@ -147,6 +165,18 @@ describe.each([
     expect(decisions.at(-1)!.responseHeaders).toMatchObject({ add: { "set-cookie": ADDED.join(",") }, addAll: { "set-cookie": ADDED } });
     // Other fields still fold (RFC 9110 §5.3 equivalence).
     expect(values(res, "x-multi").join(",")).toBe("v1,v2,v3");
+  });
+
+  it("a rule-level set then a backendRef-level add: the backend's cookies replaced by both, one line each", async () => {
+    const res = await get("/set-add");
+    expect(res.status).toBe(200);
+    expect(values(res, "set-cookie")).toEqual(["only=1", "backend=2"]);
+  });
+
+  it("a rule-level remove then a backendRef-level add: only the added cookie is left", async () => {
+    const res = await get("/remove-add");
+    expect(res.status).toBe(200);
+    expect(values(res, "set-cookie")).toEqual(["backend=2"]);
   });
 
   it("a new session: the session cookie the gateway issues is one more line", async () => {
