@@ -73,20 +73,22 @@ describe("Flagger: Canary becomes route snapshots", () => {
     const p = plan("    interval: 1m\n    stepWeight: 20\n    maxWeight: 40\n");
     expect(p.ok).toBe(true);
     expect(summary(p)).toEqual([
+      [0, "timed", 60_000, "podinfo-primary=100,podinfo-canary=0"],
       [20, "timed", 60_000, "podinfo-primary=80,podinfo-canary=20"],
       [40, "timed", 60_000, "podinfo-primary=60,podinfo-canary=40"],
       [40, "timed", 60_000, "podinfo-primary=60,podinfo-canary=40"],
       [0, "end", null, "podinfo-primary=100,podinfo-canary=0"],
     ]);
-    expect(p.steps.map((s) => s.name)).toEqual(["weight 20 (1m)", "weight 40 (1m)", "promoting: podinfo-primary gets the new version (1m)", "promoted: all traffic to the primary, now the new version"]);
-    expect(p.steps[1]!.canary).toEqual(["test/podinfo-canary"]);
-    expect(p.steps[2]!.canary).toEqual(["test/podinfo-canary", "test/podinfo-primary"]);
+    expect(p.steps.map((s) => s.name)).toEqual(["new revision detected: podinfo-canary scaled up, no traffic yet (1m)", "weight 20 (1m)", "weight 40 (1m)", "promoting: podinfo-primary gets the new version (1m)", "promoted: all traffic to the primary, now the new version"]);
+    expect(p.steps[2]!.canary).toEqual(["test/podinfo-canary"]);
+    expect(p.steps[3]!.canary).toEqual(["test/podinfo-canary", "test/podinfo-primary"]);
     expect(split({ objects: p.before })).toEqual(["podinfo-primary=100,podinfo-canary=0"]);
   });
 
   it("stepWeightPromotion moves traffic back to the primary step by step; the interval has a 10s floor", () => {
     const p = plan("    interval: 5s\n    stepWeights: [50]\n    stepWeightPromotion: 20\n");
     expect(summary(p)).toEqual([
+      [0, "timed", 10_000, "podinfo-primary=100,podinfo-canary=0"],
       [50, "timed", 10_000, "podinfo-primary=50,podinfo-canary=50"],
       [50, "timed", 10_000, "podinfo-primary=50,podinfo-canary=50"],
       [30, "timed", 10_000, "podinfo-primary=70,podinfo-canary=30"],
@@ -100,7 +102,7 @@ describe("Flagger: Canary becomes route snapshots", () => {
       "    stepWeight: 50\n",
       "    match: [{uri: {prefix: /api}, headers: {x-b: {exact: '1'}, x-a: {regex: 'a+'}}}]\n    timeout: 15s\n    headers:\n      request:\n        set: {x-z: '1', x-y: '2'}\n        remove: [x-debug]\n    rewrite: {uri: /v2, type: ReplacePrefixMatch}\n",
     );
-    const r = route(p.steps[0]!);
+    const r = route(p.steps[1]!);
     expect(r.spec).toEqual({
       parentRefs: [{ name: "gw", namespace: "infra" }],
       hostnames: ["app.example.com"],
@@ -119,10 +121,10 @@ describe("Flagger: Canary becomes route snapshots", () => {
         },
       ],
     });
-    const services = p.steps[0]!.objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
+    const services = p.steps[1]!.objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
     expect(services).toEqual(["podinfo", "podinfo-primary", "podinfo-canary"]);
     // The generated route is accepted by the Gateway.
-    const status = statusOf(buildWorld(p.steps[0]!.objects)) as unknown as { items: { kind: string; status: { parents: { conditions: { type: string; status: string }[] }[] } }[] };
+    const status = statusOf(buildWorld(p.steps[1]!.objects)) as unknown as { items: { kind: string; status: { parents: { conditions: { type: string; status: string }[] }[] } }[] };
     const accepted = status.items.find((i) => i.kind === "HTTPRoute")!.status.parents[0]!.conditions.find((c) => c.type === "Accepted")!;
     expect(accepted.status).toBe("True");
   });
@@ -130,13 +132,14 @@ describe("Flagger: Canary becomes route snapshots", () => {
   it("A/B testing: matching requests go to the canary for `iterations` intervals, the rest to the primary", () => {
     const p = plan("    interval: 2m\n    iterations: 3\n    match:\n    - headers: {x-canary: {exact: insider}}\n");
     expect(summary(p)).toEqual([
+      [0, "timed", 120_000, "podinfo-primary=100,podinfo-canary=0 | podinfo-primary=100"],
       [100, "timed", 360_000, "podinfo-primary=0,podinfo-canary=100 | podinfo-primary=100"],
       [100, "timed", 120_000, "podinfo-primary=0,podinfo-canary=100 | podinfo-primary=100"],
       [0, "end", null, "podinfo-primary=100,podinfo-canary=0 | podinfo-primary=100"],
     ]);
-    const rules = rulesOf(route(p.steps[0]!));
+    const rules = rulesOf(route(p.steps[1]!));
     expect(rules[0]!.matches).toEqual([{ path: { type: "PathPrefix", value: "/" }, headers: [{ name: "x-canary", type: "Exact", value: "insider" }] }]);
-    const w = buildWorld(p.steps[0]!.objects);
+    const w = buildWorld(p.steps[1]!.objects);
     const req = (headers: Record<string, string>) => ({ gateway: "infra/gw", host: "app.example.com", path: "/", headers });
     expect(decide(w, req({ "x-canary": "insider" }), { seed: 1, index: 0 }).backend?.name).toBe("podinfo-canary");
     expect(decide(w, req({ "x-canary": "other" }), { seed: 1, index: 0 }).backend?.name).toBe("podinfo-primary");
@@ -145,15 +148,17 @@ describe("Flagger: Canary becomes route snapshots", () => {
   it("Blue/Green: iterations on the primary (mirrored when asked), one interval all on the canary, then promotion", () => {
     const p = plan("    interval: 1m\n    iterations: 5\n    mirror: true\n");
     expect(summary(p)).toEqual([
+      [0, "timed", 60_000, "podinfo-primary=100,podinfo-canary=0"],
       [0, "timed", 300_000, "podinfo-primary=100,podinfo-canary=0"],
       [100, "timed", 60_000, "podinfo-primary=0,podinfo-canary=100"],
       [100, "timed", 60_000, "podinfo-primary=0,podinfo-canary=100"],
       [0, "end", null, "podinfo-primary=100,podinfo-canary=0"],
     ]);
-    expect(rulesOf(route(p.steps[0]!))[0]!.filters).toEqual([
+    expect(rulesOf(route(p.steps[0]!))[0]!.filters).toBeUndefined();
+    expect(rulesOf(route(p.steps[1]!))[0]!.filters).toEqual([
       { type: "RequestMirror", requestMirror: { backendRef: { group: "", kind: "Service", name: "podinfo-canary", port: 9898 } } },
     ]);
-    expect(rulesOf(route(p.steps[1]!))[0]!.filters).toBeUndefined();
+    expect(rulesOf(route(p.steps[2]!))[0]!.filters).toBeUndefined();
   });
 
   it.each([
@@ -169,7 +174,10 @@ describe("Flagger: Canary becomes route snapshots", () => {
 
   it("skipAnalysis, a non Gateway API provider and missing gatewayRefs", () => {
     const skip = plan("");
-    expect(summary(skip)).toEqual([[0, "end", null, "podinfo-primary=100,podinfo-canary=0"]]);
+    expect(summary(skip)).toEqual([
+      [0, "timed", 60_000, "podinfo-primary=100,podinfo-canary=0"],
+      [0, "end", null, "podinfo-primary=100,podinfo-canary=0"],
+    ]);
     const istio = parseRolloutFile("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  provider: istio\n  targetRef: {name: d}\n  service: {port: 80}\n").doc!;
     expect(rolloutSteps(world(), istio).problems[0]).toMatchObject({ code: "flagger.provider", line: 5 });
     const noRefs = parseRolloutFile("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  targetRef: {name: d}\n  service: {port: 80}\n").doc!;
@@ -183,9 +191,72 @@ describe("Flagger: Canary becomes route snapshots", () => {
     const doc = parseRolloutFile(readFileSync(file, "utf8"), { file }).doc!;
     const p = rolloutSteps(loaded.objects, doc);
     expect(p.ok).toBe(true);
-    expect(p.steps.map((s) => s.weight)).toEqual([5, 10, 25, 50, 50, 25, 0]);
-    const w = buildWorld(p.steps[3]!.objects);
+    expect(p.steps.map((s) => s.weight)).toEqual([0, 5, 10, 25, 50, 50, 25, 0]);
+    const w = buildWorld(p.steps[4]!.objects);
     const d = decide(w, { gateway: "infra/edge", host: "store.example.com", path: "/checkout", method: "POST" }, { seed: 1, index: 0 });
     expect(d.backends?.map((b) => [b.name, b.probability])).toEqual([["checkout-primary", 0.5], ["checkout-canary", 0.5]]);
+  });
+});
+
+describe("Flagger: QA against scheduler.go and the Gateway API routers", () => {
+  const first = ["new revision detected: podinfo-canary scaled up, no traffic yet (1m)"];
+
+  it("the tick that detects the new revision only sets the phase: one interval at weight 0 before the first step", () => {
+    // scheduler.go: checkCanaryStatus sets Progressing and returns; the next tick runs runCanary.
+    const p = plan("    interval: 1m\n    stepWeight: 50\n");
+    expect(p.steps.map((s) => s.name).slice(0, 2)).toEqual([...first, "weight 50 (1m)"]);
+    expect(summary(p)[0]).toEqual([0, "timed", 60_000, "podinfo-primary=100,podinfo-canary=0"]);
+    expect(p.steps[0]!.canary).toEqual(["test/podinfo-canary"]);
+    expect(p.steps[0]!.stable).toEqual(["test/podinfo-primary"]);
+    // skipAnalysis promotes on that next tick too.
+    const skip = plan("");
+    expect(skip.steps.map((s) => [s.weight, s.hold, s.duration])).toEqual([[0, "timed", 60_000], [0, "end", null]]);
+  });
+
+  it.each([
+    { stepWeights: "[10, 5, 50]", at: 10 },
+    { stepWeights: "[20, 20, 60]", at: 20 },
+  ])("stepWeights $stepWeights that do not increase: nextStepWeight ≤ 0 and Flagger stays at $at forever", ({ stepWeights, at }) => {
+    const p = plan(`    interval: 1m\n    stepWeights: ${stepWeights}\n`);
+    expect(p.ok).toBe(false);
+    expect(p.problems.find((x) => x.code === "flagger.stalled")!.message).toContain(`stays at weight ${at}`);
+    const last = p.steps[p.steps.length - 1]!;
+    expect([last.weight, last.hold, last.stable]).toEqual([at, "end", ["test/podinfo-primary"]]);
+    expect(split(last)).toEqual([`podinfo-primary=${100 - at},podinfo-canary=${at}`]);
+    expect(p.steps.some((s) => s.name.startsWith("promot"))).toBe(false);
+  });
+
+  it("provider gatewayapi without a version is not a Gateway API router in Flagger's factory (it falls back to Istio)", () => {
+    const doc = canary("    stepWeight: 50\n");
+    (doc.spec as Record<string, unknown>).provider = "gatewayapi";
+    const p = rolloutSteps(world(), doc);
+    expect(p.ok).toBe(false);
+    expect(p.problems[0]!.code).toBe("flagger.provider");
+    (doc.spec as Record<string, unknown>).provider = "gatewayapi:v1";
+    expect(rolloutSteps(world(), doc).ok).toBe(true);
+  });
+
+  it("the v1 router writes corsPolicy as a CORS filter (allowOrigin, methods, headers, credentials, maxAge in seconds)", () => {
+    const p = plan(
+      "    stepWeight: 50\n",
+      "    corsPolicy:\n      allowOrigin: ['https://a.test']\n      allowMethods: [GET, POST]\n      allowHeaders: [x-a]\n      exposeHeaders: [x-b]\n      allowCredentials: true\n      maxAge: 2m\n",
+    );
+    expect(p.problems.map((x) => x.code)).not.toContain("flagger.unsupported");
+    expect(rulesOf(route(p.steps[1]!))[0]!.filters).toEqual([
+      { type: "CORS", cors: { allowOrigins: ["https://a.test"], allowMethods: ["GET", "POST"], allowHeaders: ["x-a"], exposeHeaders: ["x-b"], allowCredentials: true, maxAge: 120 } },
+    ]);
+    const w = buildWorld(p.steps[1]!.objects);
+    const d = decide(w, { gateway: "infra/gw", host: "app.example.com", path: "/", method: "GET", headers: { origin: "https://a.test" } }, { seed: 1, index: 0 });
+    expect(d.responseHeaders?.set?.["access-control-allow-origin"] ?? d.responseHeaders?.add?.["access-control-allow-origin"]).toBe("https://a.test");
+  });
+
+  it("the v1beta1 router writes neither timeouts nor CORS", () => {
+    const doc = canary("    stepWeight: 50\n", "    timeout: 10s\n    corsPolicy: {allowOrigin: ['*']}\n");
+    (doc.spec as Record<string, unknown>).provider = "gatewayapi:v1beta1";
+    const p = rolloutSteps(world(), doc);
+    const rule = rulesOf(route(p.steps[1]!))[0]!;
+    expect(rule.timeouts).toBeUndefined();
+    expect(rule.filters).toBeUndefined();
+    expect(p.problems.filter((x) => x.code === "flagger.v1beta1-drops").map((x) => x.path)).toEqual(["spec.service.timeout", "spec.service.corsPolicy"]);
   });
 });

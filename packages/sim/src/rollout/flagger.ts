@@ -155,7 +155,26 @@ function headerFilter(spec: unknown): Obj | null {
   return f;
 }
 
-function makeFilters(service: Obj, warn: (path: string, message: string) => void): Obj[] {
+/** toV1CORSFilter: Istio's corsPolicy as a Gateway API CORS filter (allowOrigins patterns have no equivalent). */
+function corsFilter(policy: Obj, warn: (path: string, message: string) => void): Obj {
+  const cors: Obj = {};
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  if (Array.isArray(policy.allowOrigins) && policy.allowOrigins.length) {
+    warn("spec.service.corsPolicy.allowOrigins", "corsPolicy.allowOrigins is not supported by Gateway API and Flagger drops it: use allowOrigin");
+  }
+  for (const [from, to] of [["allowOrigin", "allowOrigins"], ["allowMethods", "allowMethods"], ["allowHeaders", "allowHeaders"], ["exposeHeaders", "exposeHeaders"]] as const) {
+    const values = list(policy[from]);
+    if (values.length) cors[to] = values;
+  }
+  if (policy.allowCredentials === true) cors.allowCredentials = true;
+  // A Go duration in whole seconds; a bad one, or 0, leaves the Gateway API default.
+  const ms = typeof policy.maxAge === "string" ? parseGoDuration(policy.maxAge) : null;
+  const seconds = ms === null ? 0 : Math.trunc(ms / 1000);
+  if (seconds !== 0) cors.maxAge = seconds;
+  return { type: "CORS", cors };
+}
+
+function makeFilters(service: Obj, v1beta1: boolean, warn: (path: string, message: string) => void): Obj[] {
   const filters: Obj[] = [];
   if (isObj(service.headers)) {
     const req = headerFilter(service.headers.request);
@@ -183,7 +202,8 @@ function makeFilters(service: Obj, warn: (path: string, message: string) => void
       filters.push({ type: "RequestMirror", requestMirror: { backendRef } });
     }
   }
-  if (service.corsPolicy !== undefined) warn("spec.service.corsPolicy", "corsPolicy becomes a CORS filter on the generated route; not simulated here");
+  // The v1beta1 router (gateway_api_v1beta1.go) writes no CORS filter.
+  if (isObj(service.corsPolicy) && !v1beta1) filters.push(corsFilter(service.corsPolicy, warn));
   return filters;
 }
 
@@ -203,9 +223,13 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
   };
   const spec = isObj(canaryDoc.spec) ? canaryDoc.spec : {};
   const provider = str(spec.provider);
-  if (provider && !provider.startsWith("gatewayapi")) {
-    return fail("spec.provider", "flagger.provider", `provider ${provider}: only the Gateway API provider's HTTPRoute is simulated`);
+  // router/factory.go picks the Gateway API routers by the prefixes gatewayapi:v1beta1 and
+  // gatewayapi:v1; any other provider, bare `gatewayapi` included, falls to the Istio router.
+  if (provider && !provider.startsWith("gatewayapi:v1")) {
+    const why = provider === "gatewayapi" ? " (Flagger needs the version, gatewayapi:v1 or gatewayapi:v1beta1; without it, it uses the Istio router)" : "";
+    return fail("spec.provider", "flagger.provider", `provider ${provider}: only the Gateway API provider's HTTPRoute is simulated${why}`);
   }
+  const v1beta1 = provider?.startsWith("gatewayapi:v1beta1") ?? false;
   const target = isObj(spec.targetRef) ? str(spec.targetRef.name) : undefined;
   if (!target) return fail("spec.targetRef", "flagger.no-target", "spec.targetRef.name is required");
   const service = isObj(spec.service) ? spec.service : null;
@@ -243,10 +267,16 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
   const serviceMatches = mapMatches(Array.isArray(service.match) ? service.match : [], (m) => add("spec.service.match", "flagger.bad-match", "error", `Invalid request matching selectors: ${m}`));
   const matches = serviceMatches.length ? serviceMatches : [{ path: { type: "PathPrefix", value: "/" } }];
   const abMatches = mapMatches(a.match, (m) => add("spec.analysis.match", "flagger.bad-match", "error", `Invalid request matching selectors: ${m}`));
-  const filters = makeFilters(service, (path, message) => add(path, "flagger.unsupported", "warning", message));
+  const filters = makeFilters(service, v1beta1, (path, message) => add(path, "flagger.unsupported", "warning", message));
   const timeouts: Obj = {};
-  if (str(service.timeout)) timeouts.request = service.timeout;
-  if (str(service.backendTimeout)) timeouts.backendRequest = service.backendTimeout;
+  if (v1beta1) {
+    for (const field of ["timeout", "backendTimeout", "corsPolicy"]) {
+      if (service[field] !== undefined) add(`spec.service.${field}`, "flagger.v1beta1-drops", "warning", `provider gatewayapi:v1beta1: Flagger's v1beta1 router does not write ${field} on the route`);
+    }
+  } else {
+    if (str(service.timeout)) timeouts.request = service.timeout;
+    if (str(service.backendTimeout)) timeouts.backendRequest = service.backendTimeout;
+  }
   const backendRef = (svc: string, weight: number): Obj => ({ group: "", kind: "Service", name: svc, port, weight });
   const parentRefs = gatewayRefs.map((g) => {
     const ref: Obj = {};
@@ -330,14 +360,20 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
   };
 
   const skip = !raw || spec.skipAnalysis === true;
+  // The tick that detects the new revision (checkCanaryStatus) scales the canary up, sets the
+  // phase to Progressing and returns: routes move from the next tick on.
+  const detected = (): void => emit(`new revision detected: ${names.canary} scaled up, no traffic yet (${every})`, 0, 1, "timed");
   if (skip) {
-    add(raw ? "spec.skipAnalysis" : "spec", "flagger.skip-analysis", "info", "no analysis: Flagger promotes the new version at once");
-    emit("promoted at once (analysis skipped)", 0, 0, "end", true);
+    add(raw ? "spec.skipAnalysis" : "spec", "flagger.skip-analysis", "info", "no analysis: Flagger promotes the new version on the tick after it detects it");
+    detected();
+    emit("promoted (analysis skipped)", 0, 0, "end", true);
   } else if (a.match.length && a.iterations > 0) {
+    detected();
     setRoute(0, TOTAL, false);
     emit(`A/B testing: matching requests to ${names.canary}, ${a.iterations} × ${every}`, TOTAL, a.iterations, "timed");
     promote(0, TOTAL);
   } else if (a.iterations > 0) {
+    detected();
     setRoute(TOTAL, 0, a.mirror);
     emit(`Blue/Green: ${a.iterations} × ${every} on the primary${a.mirror ? `, mirrored to ${names.canary}` : ""}`, 0, a.iterations, "timed");
     setRoute(0, TOTAL, false);
@@ -352,18 +388,32 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
       "error",
       "mirror with progressive weights: the Gateway API router adds the mirror filter only for Blue/Green (iterations), so Flagger repeats its mirror step and never shifts traffic",
     );
+    detected();
     emit("mirror step, repeated: no traffic shift", 0, 0, "manual");
   } else {
     const weights = flaggerWeights(a);
     if (weights.length === 0) {
       return fail("spec.analysis", "flagger.no-steps", "the analysis has no stepWeight, stepWeights or iterations: Flagger never shifts traffic");
     }
-    for (const c of weights) {
-      setRoute(TOTAL - c, c, false);
-      emit(`weight ${c} (${every})`, c, 1, "timed");
-    }
+    detected();
     const last = weights[weights.length - 1]!;
-    promote(TOTAL - last, last);
+    // advanceCanary calls runCanary only while nextStepWeight > 0: stepWeights that do not
+    // increase give a step ≤ 0 below maxWeight, and the weight stays there for good.
+    const stalled = last < flaggerMaxWeight(a);
+    if (stalled) {
+      add(
+        "spec.analysis.stepWeights",
+        "flagger.stalled",
+        "error",
+        `stepWeights ${JSON.stringify(a.stepWeights)} do not increase after ${last}: Flagger's next step weight is ${flaggerNextStep(a, last)}, so the canary stays at weight ${last} and is never promoted`,
+      );
+    }
+    weights.forEach((c, i) => {
+      setRoute(TOTAL - c, c, false);
+      if (stalled && i === weights.length - 1) emit(`weight ${c}, stalled: no next step weight`, c, 0, "end");
+      else emit(`weight ${c} (${every})`, c, 1, "timed");
+    });
+    if (!stalled) promote(TOTAL - last, last);
   }
   return { ok: !problems.some((p) => p.severity === "error"), kind: "Canary", name, before, steps, problems };
 }
