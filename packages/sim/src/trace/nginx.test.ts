@@ -104,6 +104,12 @@ describe("nginx trace: custom log_format", () => {
     expect(stats.badSamples[0]!.reason).toBe("invalid log format: the log format has no $variables");
   });
 
+  it("a layout that logs no request path: each line is bad, not a request for nothing", async () => {
+    const { records, stats } = await readAll("10.0.0.1 GET 200\n10.0.0.1 CONNECT 200\n", { logFormat: "$remote_addr $request_method $status" });
+    expect(records).toEqual([{ method: "CONNECT", user: "10.0.0.1", observed: { status: 200 } }]);
+    expect(stats.badSamples.map((s) => [s.line, s.reason])).toEqual([[1, "no request path in the line (no $request, $request_uri or $uri)"]]);
+  });
+
   it("$uri$is_args$args and ${braced} variables", () => {
     const compiled = compileLogFormat('${remote_addr} "$request_method $uri$is_args$args" $status');
     if ("error" in compiled) throw new Error(compiled.error);

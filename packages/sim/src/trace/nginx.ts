@@ -38,6 +38,8 @@ export function recordFromVars(v: Vars): LineResult {
     target = args !== undefined ? `${v.uri}?${args}` : v.uri;
   }
   if (method === undefined) return "no request method in the line (no $request or $request_method)";
+  // Only CONNECT goes without a path; a layout that logs none gives nothing to route on.
+  if (target === undefined && method !== "CONNECT") return "no request path in the line (no $request, $request_uri or $uri)";
   const rec: TraceRecord = { method };
   if (target !== undefined) {
     const problem = applyTarget(rec, target, method);
