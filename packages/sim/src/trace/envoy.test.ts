@@ -119,7 +119,7 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     expect(records).toEqual([]);
     expect(stats).toMatchObject({ lines: 2, records: 0, bad: 2 });
     expect(stats.badSamples.map((s) => s.reason)).toEqual([
-      expect.stringMatching(/^not an Envoy access log line: a JSON object without any of Envoy's keys .*--format jsonl$/),
+      expect.stringMatching(/^not an Envoy access log line: a JSON object with none of Envoy's keys .*--format jsonl$/),
       expect.stringMatching(/^not an Envoy access log line: /),
     ]);
   });

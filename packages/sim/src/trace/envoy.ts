@@ -243,7 +243,7 @@ export function parseEnvoyJson(line: string): LineResult {
   // A JSON object with none of Envoy's keys is no Envoy log (gwsim's own JSON Lines, say): reading its
   // method and path alone would make a request without its host, gateway or headers.
   if (!looksLikeEnvoyJson(o))
-    return `not an Envoy access log line: a JSON object without any of Envoy's keys (${ENVOY_JSON_KEYS.join(", ")}); JSON Lines requests are --format jsonl`;
+    return "not an Envoy access log line: a JSON object with none of Envoy's keys (start_time, response_code, upstream_host, ...); requests in gwsim's JSON Lines shape are --format jsonl";
   const fields: EnvoyFields = {};
   const set = <K extends keyof EnvoyFields>(k: K, v: string | undefined) => {
     if (v !== undefined) fields[k] = v;
