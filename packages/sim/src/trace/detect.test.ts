@@ -12,6 +12,8 @@ const combined = '192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 20
 const common = '192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1';
 const haproxy =
   'Nov 26 10:00:00 lb haproxy[1]: 192.0.2.1:1 [26/Nov/2026:10:00:00.000] fe be/s1 0/0/0/1/1 200 1 - - ---- 1/1/0/0/0 0/0 "GET / HTTP/1.1"';
+const tcpLine = '[2026-11-26T10:00:00.000Z] "- - -" 0 - - - "-" 120 340 5 - "-" "-" "-" "-" "10.0.0.7:5432" outbound|5432||db.data.svc.cluster.local 10.0.0.2:1 10.96.0.9:5432 10.0.0.2:3 - -';
+const noRequest = '192.0.2.9 - - [26/Nov/2026:10:00:00 +0000] "-" 400 0 "-" "-"';
 const jsonl = '{"gateway":"ns/gw","host":"a.example","path":"/"}';
 
 describe("auto-detection from the first lines", () => {
@@ -24,6 +26,9 @@ describe("auto-detection from the first lines", () => {
     ["Envoy Gateway JSON after a comment", `# from kubectl logs\n${egJson}\n${egJson}\n`, {}, "envoy"],
     ["Envoy text after a comment and a blank line", `# from kubectl logs\n\n${envoyText}\n`, {}, "envoy"],
     ["Envoy Gateway JSON", `${egJson}\n`, {}, "envoy"],
+    ["Envoy text opening with TCP proxy lines", `${tcpLine}\n${tcpLine}\n${tcpLine}\n${envoyText}\n`, {}, "envoy"],
+    ["Istio text with only TCP proxy lines in the head", `${tcpLine}\n`, {}, "envoy"],
+    ["combined with only requests that never came in the head", `${noRequest}\n${noRequest}\n`, {}, "nginx"],
     ["Istio JSON", `${istioJson}\n`, {}, "envoy"],
     ["Envoy default text", `${envoyText}\n`, {}, "envoy"],
     ["Istio default text", `${istioText}\n`, {}, "envoy"],

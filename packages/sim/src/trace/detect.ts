@@ -1,9 +1,9 @@
 // Auto-detection: the format is read off the first lines of a trace.
 import { isObject } from "./common.js";
 import { looksLikeCsvHeader } from "./csv.js";
-import { looksLikeEnvoyJson, parseEnvoyText } from "./envoy.js";
-import { parseHaproxy } from "./haproxy.js";
-import { parseCombined } from "./nginx.js";
+import { ENVOY_TCP_LINE, looksLikeEnvoyJson, parseEnvoyText } from "./envoy.js";
+import { HAPROXY_BADREQ, parseHaproxy } from "./haproxy.js";
+import { COMBINED_NO_REQUEST, parseCombined } from "./nginx.js";
 import type { LineResult, ReadTraceOptions, TraceFormat } from "./types.js";
 
 /** How many non-blank lines detection looks at. */
@@ -11,10 +11,12 @@ export const SNIFF_LINES = 20;
 /** How much text detection reads at most before deciding. */
 export const SNIFF_CHARS = 256 * 1024;
 
-const LINE_FORMATS: [TraceFormat, (line: string) => LineResult][] = [
-  ["envoy", parseEnvoyText],
-  ["haproxy", parseHaproxy],
-  ["nginx", parseCombined],
+// Each with the reasons of lines that are in its layout and carry no request (an Envoy TCP proxy
+// line, a client that sent nothing): they count for the layout, so a log opening with them is still known.
+const LINE_FORMATS: [TraceFormat, (line: string) => LineResult, string][] = [
+  ["envoy", parseEnvoyText, ENVOY_TCP_LINE],
+  ["haproxy", parseHaproxy, HAPROXY_BADREQ],
+  ["nginx", parseCombined, COMBINED_NO_REQUEST],
 ];
 
 const JSON_STRING = '"(?:[^"\\\\]|\\\\.)*"';
@@ -73,11 +75,11 @@ export function detectFormat(head: string, options: ReadTraceOptions = {}, compl
   if (lines[0] !== undefined && looksLikeCsvHeader(lines[0])) return "csv";
   let best: TraceFormat | undefined;
   let bestCount = 0;
-  for (const [format, parse] of LINE_FORMATS) {
+  for (const [format, parse, inLayout] of LINE_FORMATS) {
     let count = 0;
     for (const line of lines) {
       const r = parse(line);
-      if (r !== null && typeof r === "object") count++;
+      if ((r !== null && typeof r === "object") || r === inLayout) count++;
     }
     if (count > bestCount) {
       best = format;

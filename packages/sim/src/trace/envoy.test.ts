@@ -105,6 +105,7 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     ["%START_TIME(%s)%: seconds", "1795687200", "2026-11-26T10:00:00.000Z"],
     ["%START_TIME(%s.%3f)%: seconds with ms", "1795687200.123", "2026-11-26T10:00:00.123Z"],
     ["milliseconds", "1795687200123", "2026-11-26T10:00:00.123Z"],
+    ["%Y/%m/%dT%H:%M:%S%z", "2026/11/26T11:00:00+0100", "2026-11-26T10:00:00.000Z"],
   ])("start time %s", async (_name, start, time) => {
     const text = `[${start}] "GET / HTTP/1.1" 200 - 0 0 1 - "-" "-" "-" "a.example" "-"\n` +
       `${JSON.stringify({ start_time: start, method: "GET", "x-envoy-origin-path": "/", response_code: 200 })}\n`;

@@ -91,7 +91,8 @@ function startTime(s: string): string | undefined {
     const n = Number(s);
     return isoTime(n < 1e11 ? Math.round(n * 1000) : n);
   }
-  return isoTime(s);
+  // The docs' own custom example writes the date %Y/%m/%d.
+  return isoTime(s.replace(/^(\d{4})\/(\d{2})\/(\d{2})/, "$1-$2-$3"));
 }
 
 function toRecord(f: EnvoyFields): LineResult {
@@ -137,6 +138,8 @@ function toRecord(f: EnvoyFields): LineResult {
 
 // The request section ends at the quote before the status code: a path may hold a quote of its own.
 const TEXT_RE = /^\[([^\]]+)\] "(.*?)" (?=[\d-])(.*)$/;
+/** The reason for a TCP proxy line in Envoy's layout: the layout is Envoy's, the line no HTTP request. */
+export const ENVOY_TCP_LINE = "not an HTTP request (TCP connection log)";
 const NOT_ENVOY_TEXT = 'not an Envoy access log line (Envoy\'s or Istio\'s default text layout: [START_TIME] "REQUEST" STATUS ...)';
 
 interface TextFields {
@@ -194,7 +197,7 @@ export function parseEnvoyText(line: string): LineResult {
   if (!m) return NOT_ENVOY_TEXT;
   const split = splitText(m[3]!);
   if (typeof split === "string") return split;
-  if (m[2] === "- - -") return "not an HTTP request (TCP connection log)";
+  if (m[2] === "- - -") return ENVOY_TCP_LINE;
   const rl = requestLine(m[2]!);
   if (typeof rl === "string") return rl;
   const fields: EnvoyFields = { time: m[1]!, method: rl.method, path: rl.target };

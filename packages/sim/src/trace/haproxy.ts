@@ -13,6 +13,9 @@ const HTTPLOG_RE = new RegExp(
     '(?: \\{([^}]*)\\})?(?: \\{([^}]*)\\})? "(.*)"$',
 );
 
+/** The reason for a line in HAProxy's layout that logs no request (<BADREQ>). */
+export const HAPROXY_BADREQ = "HAProxy logged <BADREQ>: no valid request";
+
 const HOSTNAME_RE = /^(?=.*[A-Za-z])[A-Za-z0-9.-]+(?::\d+)?$/;
 
 export function parseHaproxy(line: string): LineResult {
@@ -23,7 +26,7 @@ export function parseHaproxy(line: string): LineResult {
   const capturedRequest = m[25];
   const request = m[27]!;
   const rl = requestLine(request);
-  if (typeof rl === "string") return request === "<BADREQ>" ? "HAProxy logged <BADREQ>: no valid request" : rl;
+  if (typeof rl === "string") return request === "<BADREQ>" ? HAPROXY_BADREQ : rl;
   const rec: TraceRecord = { method: rl.method };
   const problem = applyTarget(rec, rl.target, rl.method);
   if (problem) return problem;

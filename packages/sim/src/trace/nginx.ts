@@ -91,6 +91,9 @@ export function recordFromVars(v: Vars): LineResult {
 const Q = '"((?:[^"\\\\]|\\\\.)*)"';
 const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) \\[([^\\]]+)\\] ${Q} (\\d{3}|-) (\\d+|-)(?: ${Q} ${Q}(?: .*)?)?$`);
 
+/** The reason for a combined line whose request is "-" (a connection closed before a request, a TLS probe). */
+export const COMBINED_NO_REQUEST = "no request line (the client sent no request)";
+
 export function parseCombined(line: string): LineResult {
   const m = COMBINED_RE.exec(line);
   if (!m) return "not in the combined log layout";
@@ -101,7 +104,7 @@ export function parseCombined(line: string): LineResult {
   };
   set("remote_addr", m[1]);
   set("time_local", m[4]);
-  if (m[5] === undefined || m[5] === "-" || m[5] === "") return "no request line (the client sent no request)";
+  if (m[5] === undefined || m[5] === "-" || m[5] === "") return COMBINED_NO_REQUEST;
   v.request = unescapeLog(m[5]);
   set("status", m[6]);
   set("http_referer", m[8]);
