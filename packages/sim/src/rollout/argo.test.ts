@@ -396,4 +396,45 @@ spec:
     const d = decide(buildWorld(h.steps[0]!.objects), { gateway: "edge/gw", host: "x", path: "/", headers: { "x-beta": "1" } }, { seed: 1, index: 0 });
     expect(d.status).toBe(500);
   });
+  it.each([
+    { title: "setWeight over 100", steps: "      - setWeight: 150", code: "error argo.invalid-spec", message: "SetWeight needs to be between 0 and 100" },
+    { title: "two step kinds in one step", steps: "      - {setWeight: 10, pause: {}}", code: "error argo.invalid-spec", message: "Step must have one of the following set" },
+    { title: "a step of no known kind", steps: "      - setWieght: 10", code: "error argo.invalid-spec", message: "Step must have one of the following set" },
+    { title: "a step plugin", steps: "      - plugin: {name: x/y}", code: "warning argo.step-plugin", message: "not simulated" },
+  ])("validation.go: $title", ({ steps, code, message }) => {
+    const p = plan(steps);
+    expect(codes(p)).toContain(code);
+    expect(p.problems.find((x) => x.code === code.split(" ")[1])!.message).toContain(message);
+    expect(p.ok).toBe(code.startsWith("warning"));
+  });
+
+  it("maxTrafficWeight: the plugin still splits 100; above 100 it writes a negative stable weight the API server rejects", () => {
+    const small = plan("      - setWeight: 5\n      - pause: {duration: 1m}", "", undefined, world());
+    expect(small.ok).toBe(true);
+    const doc = rollout("      - setWeight: 5\n      - pause: {duration: 1m}");
+    const tr = (doc.spec as { strategy: { canary: { trafficRouting: Record<string, unknown> } } }).strategy.canary.trafficRouting;
+    tr.maxTrafficWeight = 10;
+    const p10 = rolloutSteps(world(), doc);
+    expect(codes(p10)).toContain("warning argo.max-traffic-weight");
+    // 5 of a max of 10 is half the traffic to Argo, 5% on the route.
+    expect(weights(p10.steps[0]!)[0]).toBe("main: web-v1=95,web-v2=5");
+    tr.maxTrafficWeight = 1000;
+    (doc.spec as { strategy: { canary: { steps: unknown[] } } }).strategy.canary.steps = [{ setWeight: 500 }, { pause: { duration: 60 } }];
+    const p1000 = rolloutSteps(world(), doc);
+    expect(p1000.ok).toBe(false);
+    expect(codes(p1000)).toContain("error argo.weight-rejected");
+    // No negative weight is ever written: the route keeps its last accepted weights.
+    expect(weights(p1000.steps[0]!)[0]).toBe("main: web-v1=100,web-v2=0");
+  });
+  it.each([
+    { exp: "{duration: 30m, templates: [{name: base, specRef: stable, weight: 5}]}", hold: 1_800_000, codes: ["warning argo.experiment"], text: "base=5" },
+    { exp: "{duration: '300', templates: [{name: t, specRef: canary}]}", hold: null, codes: ["warning argo.experiment", "error argo.bad-duration"], text: "no route traffic" },
+    { exp: "{templates: [{name: t, specRef: canary}]}", hold: null, codes: ["warning argo.experiment", "info argo.experiment-instant"], text: "no route traffic" },
+  ])("experiment $exp", ({ exp, hold, codes: want, text }) => {
+    const p = plan(`      - setWeight: 10\n      - experiment: ${exp}`);
+    expect(codes(p)).toEqual(expect.arrayContaining(want));
+    expect(p.problems.find((x) => x.code === "argo.experiment")!.message).toContain(text);
+    // A DurationString is Go's ParseDuration: bare seconds do not parse, unlike a pause's intstr.
+    expect(p.steps[0]!.hold === "timed" ? p.steps[0]!.duration : null).toBe(hold);
+  });
 });

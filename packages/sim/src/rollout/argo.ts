@@ -25,7 +25,7 @@
  * TCPRoute and TLSRoute: SetWeight only, on every rule. GRPCRoute: as HTTPRoute.
  */
 import { selectorMatches, type Diagnostic, type ManifestObject } from "@gwsim/core";
-import { argoPauseMs, formatDuration } from "./duration.js";
+import { argoPauseMs, formatDuration, parseGoDuration } from "./duration.js";
 import { problemAt } from "./parse.js";
 import type { RolloutOptions, RolloutPlan, RolloutStep } from "./types.js";
 import { edit, find, rulesOf, setRules, snapshot, working, type BackendRef, type Rule, type Working } from "./working.js";
@@ -110,7 +110,18 @@ function setLabel(ctx: Ctx, o: ManifestObject, weight: number): void {
 }
 
 function setWeight(ctx: Ctx, weight: number, path: string): void {
+  // The plugin splits 100 whatever maxTrafficWeight is: the stable Service gets 100 − weight.
   const rest = 100 - weight;
+  if (weight < 0 || rest < 0) {
+    problem(
+      ctx,
+      path,
+      "argo.weight-rejected",
+      "error",
+      `the plugin writes weights ${weight} (canary) and 100 − ${weight} = ${rest} (stable); the API server rejects a backendRef weight below 0, so SetWeight fails and the rollout does not progress`,
+    );
+    return;
+  }
   for (const r of ctx.routes) {
     const current = find(ctx.w, r.kind, ctx.namespace, r.name);
     if (!current) {
@@ -528,6 +539,17 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
   };
   const maxTrafficWeight = typeof tr!.maxTrafficWeight === "number" ? tr!.maxTrafficWeight : 100;
   const rawSteps = Array.isArray(canary.steps) ? canary.steps : [];
+  if (maxTrafficWeight !== 100) {
+    problem(
+      ctx,
+      "spec.strategy.canary.trafficRouting.maxTrafficWeight",
+      "argo.max-traffic-weight",
+      "warning",
+      `maxTrafficWeight ${maxTrafficWeight}: the Gateway API plugin still splits 100 (setWeight W gives the canary weight W and the stable 100 − W), so W is W% of the traffic, not W/${maxTrafficWeight}`,
+    );
+  }
+  // The Rollout's own validation (pkg/apis/rollouts/validation): an invalid spec never starts.
+  const invalid = validateSteps(ctx, rawSteps, maxTrafficWeight);
   // The Services are the Rollout's, in its namespace; the plugin's `namespace` is only where the
   // routes are (plugin.go getGatewayAPITrafficRoutingConfig).
   const serviceNamespace = ctx.serviceNamespace;
@@ -570,16 +592,14 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
         }
       }
     } else if (isObj(step.experiment)) {
-      const d = argoPauseMs(step.experiment.duration);
-      problem(ctx, `${path}.experiment`, "argo.experiment", "warning", "experiment steps run extra ReplicaSets; their traffic (weight on experiment Services) is not simulated");
-      dwell = d ?? 0;
+      dwell = experimentDwell(ctx, step.experiment, `${path}.experiment`);
     } else if (isObj(step.analysis)) {
       dwell = options.analysisDuration ?? 0;
       if (!options.analysisDuration) {
         problem(ctx, `${path}.analysis`, "argo.analysis-instant", "info", "an analysis step lasts as long as its AnalysisTemplates run; taken as instantaneous");
       }
-    } else if (!("setWeight" in step) && !("setHeaderRoute" in step) && !("setMirrorRoute" in step) && !("setCanaryScale" in step)) {
-      problem(ctx, path, "argo.unknown-step", "warning", `step ${describeStep(step)} changes no route here; taken as instantaneous`);
+    } else if (isObj(step.plugin)) {
+      problem(ctx, `${path}.plugin`, "argo.step-plugin", "warning", "a step plugin's effect is not simulated; taken as instantaneous");
     }
     if (dwell === null) emit(i, null, "manual");
     else if (dwell > 0) emit(i, dwell, "timed");
@@ -598,5 +618,58 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
   const last = out[out.length - 1]!;
   last.name = last.actions.join(", ");
 
-  return { ok: !problems.some((p) => p.severity === "error"), kind: "Rollout", name, before: [...objects], steps: out, problems };
+  return { ok: !invalid && !problems.some((p) => p.severity === "error"), kind: "Rollout", name, before: [...objects], steps: out, problems };
+}
+
+/**
+ * How long an experiment step holds: its `duration` (a DurationString: Go's time.ParseDuration,
+ * no bare seconds), else as long as its analyses run, taken as instantaneous.
+ */
+function experimentDwell(ctx: Ctx, experiment: Obj, path: string): number {
+  const templates = Array.isArray(experiment.templates) ? experiment.templates.filter(isObj) : [];
+  const weighted = templates.filter((t) => typeof t.weight === "number" && t.weight > 0);
+  problem(
+    ctx,
+    path,
+    "argo.experiment",
+    "warning",
+    weighted.length
+      ? `experiment templates with weight (${weighted.map((t) => `${String(t.name)}=${String(t.weight)}`).join(", ")}): the plugin adds their Services to the first rule that sends to ${ctx.stable} or ${ctx.canary} and sets ${ctx.stable} there to 100 − ${weighted.reduce((a, t) => a + (t.weight as number), 0)} (experiment.go HandleExperiment); not simulated, the routes keep the canary and stable weights`
+      : "experiment steps run extra ReplicaSets that take no route traffic without a template weight; only the step's duration is simulated",
+  );
+  if (experiment.duration === undefined || experiment.duration === null) {
+    problem(ctx, `${path}.duration`, "argo.experiment-instant", "info", "an experiment without duration runs as long as its analyses; taken as instantaneous");
+    return 0;
+  }
+  const ms = typeof experiment.duration === "string" ? parseGoDuration(experiment.duration) : null;
+  if (ms === null || ms < 0) {
+    problem(ctx, `${path}.duration`, "argo.bad-duration", "error", `experiment duration ${JSON.stringify(experiment.duration)} is not a Go duration (e.g. 30m)`);
+    return 0;
+  }
+  return ms;
+}
+
+const STEP_KINDS = ["setWeight", "pause", "experiment", "analysis", "setCanaryScale", "setHeaderRoute", "setMirrorRoute", "plugin"];
+
+/**
+ * The checks of validation.go ValidateRolloutStrategyCanary that concern steps, with its
+ * messages: the controller sets InvalidSpec and does nothing with such a Rollout.
+ */
+function validateSteps(ctx: Ctx, steps: unknown[], maxTrafficWeight: number): boolean {
+  let invalid = false;
+  const bad = (path: string, message: string): void => {
+    invalid = true;
+    problem(ctx, path, "argo.invalid-spec", "error", `${message} (Argo Rollouts rejects the Rollout: InvalidSpec)`);
+  };
+  steps.forEach((raw, i) => {
+    const path = `spec.strategy.canary.steps[${i}]`;
+    const step = isObj(raw) ? raw : {};
+    const set = (k: string) => step[k] !== undefined && step[k] !== null;
+    if (!STEP_KINDS.some(set)) bad(path, "Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause");
+    if (["setWeight", "pause", "experiment", "analysis"].filter(set).length > 1) bad(path, "Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause");
+    if (set("setWeight") && (typeof step.setWeight !== "number" || step.setWeight < 0 || step.setWeight > maxTrafficWeight)) {
+      bad(`${path}.setWeight`, `SetWeight needs to be between 0 and ${maxTrafficWeight}`);
+    }
+  });
+  return invalid;
 }
