@@ -65,7 +65,7 @@ describe("reading a file by chunks gives readTrace's records and stats", () => {
   });
 
   it("nginx, envoy and haproxy logs, and the JSON Lines fixture", async () => {
-    for (const name of ["combined.log", "envoy.log", "haproxy.log", "requests.jsonl", "custom-nginx.log"]) {
+    for (const name of ["combined.log", "envoy.log", "envoy-edge.log", "haproxy.log", "requests.jsonl", "custom-nginx.log"]) {
       const options: ReadTraceOptions = { host: "h.example", gateway: "ns/gw", port: 8080, scheme: "https" };
       if (name === "custom-nginx.log")
         options.logFormat = `'$remote_addr [$time_iso8601] "$request_method $scheme://$host$request_uri" $status $request_time "$http_x_canary" $upstream_addr $proxy_host rid=$request_id'`;

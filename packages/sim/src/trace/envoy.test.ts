@@ -52,6 +52,28 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     expect(stats.badSamples[2]!.text).toBe('[2026-11-26T10:00:06.000Z] "GET /cut HTTP/1.1" 200 - 0 12 1 1 "-" "curl/8.5.0" "req-6" "shop.exa');
   });
 
+  it("reads the edge fixture: comment, TCP, CRLF, quotes in a User-Agent and a path, bad UTF-8, JSONL among Envoy lines, no final newline", async () => {
+    const { records, stats } = await readAll(fixture("envoy-edge.log"));
+    expect(stats).toMatchObject({ format: "envoy", lines: 10, records: 5, bad: 4 });
+    expect(stats.badSamples.map((b) => [b.line, b.reason])).toEqual([
+      [1, expect.stringMatching(/^not an Envoy access log line \(/)],
+      [2, "not an HTTP request (TCP connection log)"],
+      [8, expect.stringMatching(/^not an Envoy access log line: a JSON object with none of Envoy's keys/)],
+      [9, "line is cut off, or a quoted field is never closed"],
+    ]);
+    expect(records.map((r) => [r.path, r.host, r.headers?.["user-agent"], r.time])).toEqual([
+      ["/caf%C3%A9?q=a%20b&r=%2F", "shop.example", 'Mozilla "quoted" " "agent', "2026-11-26T10:00:01.000Z"],
+      ["/bytes", "shop.example", "bad \uFFFD\uFFFD utf-8 \uFFFD", "2026-11-26T10:00:02.000Z"],
+      ['/q"x', "api.example:443", "grpc-go/1.60", "2026-11-26T10:00:03.000Z"],
+      ["/eg", "eg.example", "curl/8", "2026-11-26T10:00:04.500Z"],
+      ["/last", undefined, "curl/8", "2026-11-26T10:00:07.000Z"],
+    ]);
+    expect(records[2]!.observed).toEqual({
+      status: 201, upstreamHost: "10.244.2.9:9090", backend: "shop/api:9090", cluster: "outbound|9090|v1|api.shop.svc.cluster.local",
+    });
+    expect(records[3]).toMatchObject({ user: "2001:db8::9", observed: { status: 503, cluster: "httproute/default/eg/rule/0" } });
+  });
+
   it("a bad start time is a bad line", async () => {
     const { stats } = await readAll('[yesterday] "GET / HTTP/1.1" 200 - 0 0 0 - "-" "-" "-" "a.example" "-"\n', { format: "envoy" });
     expect(stats.badSamples).toEqual([
