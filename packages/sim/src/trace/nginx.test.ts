@@ -49,6 +49,24 @@ describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", (
     );
   });
 
+  it("NGINX Gateway Fabric's stream-main lines among its combined ones are connections: TLS with its SNI, TCP, UDP", async () => {
+    const text = [
+      '10.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "curl/8"',
+      '10.0.0.2 [26/Nov/2026:10:00:01 +0000] TCP 200 5120 730 1.204 "secure.example.com"',
+      '[2001:db8::3]:5000 [26/Nov/2026:10:00:02 +0000] TCP 502 0 0 0.001 ""',
+      '10.0.0.4 [26/Nov/2026:10:00:03 +0000] UDP 200 10 10 0.000 ""',
+      '10.0.0.5 [26/Nov/2026:10:00:04 +0000] SCTP 200 10 10 0.000 ""',
+    ].join("\n");
+    const { records, stats } = await readAll(text);
+    expect(stats).toMatchObject({ format: "nginx", records: 4, bad: 1 });
+    expect(stats.badSamples.map((s) => [s.line, s.reason])).toEqual([[5, "not in the combined log layout"]]);
+    expect(records.slice(1)).toEqual([
+      { scheme: "tls", sni: "secure.example.com", user: "10.0.0.2", time: "2026-11-26T10:00:01.000Z" },
+      { scheme: "tcp", user: "2001:db8::3", time: "2026-11-26T10:00:02.000Z" },
+      { scheme: "udp", user: "10.0.0.4", time: "2026-11-26T10:00:03.000Z" },
+    ]);
+  });
+
   it("the combined log_format string compiles to the same parser", () => {
     const compiled = compileLogFormat(NAMED_LOG_FORMATS.combined!);
     expect("parser" in compiled && compiled.parser.parse === parseCombined).toBe(true);

@@ -94,9 +94,29 @@ const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) \\[([^\\]]+)\\] ${Q} (\\d{3
 /** The reason for a combined line whose request is "-" (a connection closed before a request, a TLS probe). */
 export const COMBINED_NO_REQUEST = "no request line (the client sent no request)";
 
+// NGINX Gateway Fabric logs its stream (TLS passthrough, TCP, UDP) connections to the same stdout as
+// HTTP, in its own `stream-main` layout (internal/controller/nginx/conf/nginx.conf):
+//   $remote_addr [$time_local] $protocol $status $bytes_sent $bytes_received $session_time "$ssl_preread_server_name"
+const NGF_STREAM_RE = new RegExp(`^(\\S+) \\[([^\\]]+)\\] (TCP|UDP) (\\d{3}) \\d+ \\d+ \\d+(?:\\.\\d+)? ${Q}$`);
+
+/** A stream-main line as a connection: TLS with the SNI it read, else TCP or UDP. Its status is no HTTP status and is not kept. */
+function parseNgfStream(m: RegExpExecArray): LineResult {
+  const sni = present(unescapeLog(m[5]!));
+  const rec: TraceRecord = m[3] === "UDP" ? { scheme: "udp" } : sni !== undefined ? { scheme: "tls", sni } : { scheme: "tcp" };
+  const user = clientKey(m[1]);
+  if (user) rec.user = user;
+  const time = clfTime(m[2]!);
+  if (!time) return `time is not a timestamp: ${JSON.stringify(m[2])}`;
+  rec.time = time;
+  return rec;
+}
+
 export function parseCombined(line: string): LineResult {
   const m = COMBINED_RE.exec(line);
-  if (!m) return "not in the combined log layout";
+  if (!m) {
+    const stream = NGF_STREAM_RE.exec(line);
+    return stream ? parseNgfStream(stream) : "not in the combined log layout";
+  }
   const v: Vars = {};
   const set = (k: string, raw: string | undefined) => {
     const s = present(raw === undefined ? undefined : unescapeLog(raw));
