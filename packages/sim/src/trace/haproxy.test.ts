@@ -27,4 +27,17 @@ describe("haproxy trace (option httplog, and the Host-after-backend variant)", (
       [6, "not an HAProxy httplog line"],
     ]);
   });
+
+  it("option httpslog: TLS fields after the request; the SNI is kept (HAProxy's default_https_log_format)", async () => {
+    const line = (sni: string) =>
+      `Nov 26 10:00:00 lb1 haproxy[1201]: 192.0.2.10:40001 [26/Nov/2026:10:00:00.125] web-tls~ edge/srv1 0/0/1/3/4 200 512 - - ---- ` +
+      `3/3/0/0/0 0/0 {shop.example.com} {} "GET /cart?q=%22x%22 HTTP/2.0" 0/0/0/0/1 ${sni}/TLSv1.3/TLS_AES_256_GCM_SHA384`;
+    const { records, stats } = await readAll(`${line("shop.example.com")}\n${line("-")}\n`);
+    expect(stats).toMatchObject({ format: "haproxy", records: 2, bad: 0 });
+    expect(records[0]).toEqual({
+      method: "GET", path: "/cart?q=%22x%22", scheme: "https", sni: "shop.example.com", protocol: "HTTP/2", host: "shop.example.com",
+      user: "192.0.2.10", time: "2026-11-26T10:00:00.125Z", observed: { backend: "edge/srv1", status: 200 },
+    });
+    expect(records[1]!.sni).toBeUndefined();
+  });
 });

@@ -1,8 +1,9 @@
 // HAProxy `option httplog` lines, with or without a syslog prefix:
 //   CLIENT:PORT [ACCEPT_DATE] FRONTEND BACKEND/SERVER TR/Tw/Tc/Tr/Ta STATUS BYTES CC CS TSC
 //   ACT/FE/BE/SRV/RETRIES SRVQ/BQ [{CAPTURED REQ HEADERS}] [{CAPTURED RES HEADERS}] "REQUEST"
+// (`option httpslog` adds TLS error codes and SNI/VERSION/CIPHER after the request),
 // and the common custom variant that logs the Host between BACKEND/SERVER and the timers.
-import { applyTarget, clfTime, clientKey, httpProtocol, requestLine, statusCode } from "./common.js";
+import { applyTarget, clfTime, clientKey, httpProtocol, present, requestLine, statusCode } from "./common.js";
 import type { LineParser, LineResult, TraceObserved, TraceRecord } from "./types.js";
 
 const HTTPLOG_RE = new RegExp(
@@ -10,7 +11,10 @@ const HTTPLOG_RE = new RegExp(
     "(\\S+) ([^\\s/]+)/(\\S+) (?:(\\S+) )?" +
     "(-?\\d+)/(-?\\d+)/(-?\\d+)/(-?\\d+)/\\+?(-?\\d+) (-?\\d+) \\+?(\\d+) (\\S+) (\\S+) (\\S{4}) " +
     "(\\d+)/(\\d+)/(\\d+)/(\\d+)/\\+?(\\d+) (\\d+)/(\\d+)" +
-    '(?: \\{([^}]*)\\})?(?: \\{([^}]*)\\})? "(.*)"$',
+    '(?: \\{([^}]*)\\})?(?: \\{([^}]*)\\})? "(.*)"' +
+    // `option httpslog` (HAProxy's default_https_log_format) goes on after the request:
+    //   %[fc_err]/%[ssl_fc_err,hex]/%[ssl_c_err]/%[ssl_c_ca_err]/%[ssl_fc_is_resumed] %[ssl_fc_sni]/%sslv/%sslc
+    "(?: [^\\s/]+/[^\\s/]+/[^\\s/]+/[^\\s/]+/[^\\s/]+ ([^\\s/]*)/[^\\s/]*/[^\\s/]*)?$",
 );
 
 /** The reason for a line in HAProxy's layout that logs no request (<BADREQ>). */
@@ -25,6 +29,7 @@ export function parseHaproxy(line: string): LineResult {
   const status = m[13];
   const capturedRequest = m[25];
   const request = m[27]!;
+  const sni = present(m[28]);
   const rl = requestLine(request);
   if (typeof rl === "string") return request === "<BADREQ>" ? HAPROXY_BADREQ : rl;
   const rec: TraceRecord = { method: rl.method };
@@ -32,6 +37,7 @@ export function parseHaproxy(line: string): LineResult {
   if (problem) return problem;
   // "~" after the frontend name is HAProxy's mark for a connection that came in over TLS.
   if (rec.scheme === undefined) rec.scheme = frontend!.endsWith("~") ? "https" : "http";
+  if (sni !== undefined) rec.sni = sni;
   const protocol = httpProtocol(rl.version, rec.scheme);
   if (protocol) rec.protocol = protocol;
   // Host: the variant's own field, else the first captured request header when it looks like a host name
