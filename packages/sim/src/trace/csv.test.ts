@@ -45,6 +45,17 @@ describe("csv trace", () => {
     ]);
   });
 
+  it("RFC 4180 with CRLF line breaks: a CRLF inside a quoted field is kept, the one ending a record is not", async () => {
+    const text = 'host,path,headers.x-note\r\na.example,/x,"line1\r\nline2"\r\nb.example,"/y?q=""1""",plain\r\nc.example,/z,"cr\rinside"';
+    const { records, stats } = await readAll(text);
+    expect(stats).toMatchObject({ format: "csv", lines: 5, records: 3, bad: 0 });
+    expect(records).toEqual([
+      { host: "a.example", path: "/x", headers: { "x-note": "line1\r\nline2" } },
+      { host: "b.example", path: '/y?q="1"', headers: { "x-note": "plain" } },
+      { host: "c.example", path: "/z", headers: { "x-note": "cr\rinside" } },
+    ]);
+  });
+
   it("explicit columns win over what the url implies", async () => {
     const { records } = await readAll("url,host\nhttp://a.example/x,b.example\n", { format: "csv" });
     expect(records).toEqual([{ scheme: "http", host: "b.example", path: "/x" }]);

@@ -121,15 +121,19 @@ export function csvParser(columns?: Record<string, string>): LineParser {
   let pending: string | undefined;
   return {
     keepsBlankLines: true,
+    keepsCarriageReturn: true,
     end: () => (pending !== undefined ? { text: pending, reason: "quoted field never closes before the end of input" } : null),
-    parse(line: string): LineResult {
-      if (pending === undefined && line.trim() === "") return null;
-      const text = pending !== undefined ? `${pending}\n${line}` : line;
+    parse(raw: string): LineResult {
+      if (pending === undefined && raw.trim() === "") return null;
+      // The physical line comes with its CR: inside a quoted field it stays (RFC 4180 §2.6), at the
+      // end of a record it is the CRLF line break and goes.
+      const joined = pending !== undefined ? `${pending}\n${raw}` : raw;
+      const text = joined.endsWith("\r") ? joined.slice(0, -1) : joined;
       pending = undefined;
       if (layout === undefined) {
         if (text.trim() === "") return null;
         if (splitCsv(text, text.includes("\t") && !text.includes(",") ? "\t" : ",") === undefined && text.length < MAX_RECORD_CHARS) {
-          pending = text;
+          pending = joined;
           return null;
         }
         layout = layoutFromHeader(text, columns);
@@ -139,7 +143,7 @@ export function csvParser(columns?: Record<string, string>): LineParser {
       const row = splitCsv(text, layout.delimiter);
       if (row === undefined) {
         if (text.length >= MAX_RECORD_CHARS) return "quoted field never closes";
-        pending = text;
+        pending = joined;
         return null;
       }
       return recordFromRow(layout, row);

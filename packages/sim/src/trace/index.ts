@@ -139,12 +139,13 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
  */
 export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats: TraceStats): (raw: string) => TraceRecord | undefined {
   const keepsBlankLines = parser.keepsBlankLines === true;
+  const keepsCarriageReturn = parser.keepsCarriageReturn === true;
   return (raw) => {
     const line = raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw;
     if (!keepsBlankLines && !notBlank(line)) return undefined;
     let r;
     try {
-      r = parser.parse(line);
+      r = parser.parse(keepsCarriageReturn ? raw : line);
     } catch (e) {
       // A parser bug must not end a replay of millions of lines; it is still reported, with its message.
       r = `internal error while parsing: ${(e as Error).message}`;

@@ -65,6 +65,8 @@ export interface LineParser {
   end?(): { text: string; reason: string } | null;
   /** Blank lines are passed to parse (CSV: they can sit inside a quoted field). */
   keepsBlankLines?: boolean;
+  /** Lines are passed with their CR (CSV: a quoted field keeps the CRLF inside it, RFC 4180 §2.6). */
+  keepsCarriageReturn?: boolean;
 }
 
 export const MAX_BAD_SAMPLES = 5;
