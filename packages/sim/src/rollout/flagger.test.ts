@@ -165,7 +165,6 @@ describe("Flagger: Canary becomes route snapshots", () => {
     { title: "mirror with progressive weights never advances on Gateway API", analysis: "    stepWeight: 10\n    mirror: true\n", code: "flagger.mirror-loop", ok: false },
     { title: "no step weights", analysis: "    maxWeight: 50\n", code: "flagger.no-steps", ok: false },
     { title: "an interval that is not a Go duration falls back to 60s", analysis: "    interval: 1 minute\n    stepWeight: 50\n", code: "flagger.bad-interval", ok: true },
-    { title: "session affinity is not simulated", analysis: "    stepWeight: 50\n    sessionAffinity: {cookieName: flagger-cookie}\n", code: "flagger.session-affinity", ok: true },
   ])("$title", ({ analysis, code, ok }) => {
     const p = plan(analysis);
     expect(p.ok).toBe(ok);
@@ -258,5 +257,64 @@ describe("Flagger: QA against scheduler.go and the Gateway API routers", () => {
     expect(rule.timeouts).toBeUndefined();
     expect(rule.filters).toBeUndefined();
     expect(p.problems.filter((x) => x.code === "flagger.v1beta1-drops").map((x) => x.path)).toEqual(["spec.service.timeout", "spec.service.corsPolicy"]);
+  });
+});
+
+describe("Flagger: sessionAffinity as getSessionAffinityRouteRules writes it", () => {
+  const affinity = (extra = "") => plan(`    interval: 1m\n    stepWeights: [30, 60]\n    sessionAffinity:\n      cookieName: flagger-cookie\n      maxAge: 600\n${extra}`);
+  const cookieOf = (s: RolloutStep, rule: number, ref: number) =>
+    ((rulesOf(route(s))[rule]!.backendRefs![ref]!.filters as { responseHeaderModifier: { add: { name: string; value: string }[] } }[] | undefined)?.[0]?.responseHeaderModifier.add[0]?.value);
+
+  it("while the canary has weight: a sticky rule for the cookie first, the weighted rule's canary ref sets it", () => {
+    const p = affinity();
+    expect(p.ok).toBe(true);
+    expect(p.sessionCookies).toEqual(["flagger-cookie"]);
+    // Reconcile's route (before, and the detection tick) has no sticky rule.
+    expect(split({ objects: p.before })).toEqual(["podinfo-primary=100,podinfo-canary=0"]);
+    expect(split(p.steps[0]!)).toEqual(["podinfo-primary=100,podinfo-canary=0"]);
+    const s30 = p.steps[1]!;
+    expect(split(s30)).toEqual(["podinfo-primary=0,podinfo-canary=100", "podinfo-primary=70,podinfo-canary=30"]);
+    const cookie = cookieOf(s30, 1, 1)!;
+    expect(cookie).toMatch(/^flagger-cookie=[A-Za-z]{10}; Max-Age=600$/);
+    const value = cookie.split(";")[0]!.split("=")[1]!;
+    // No service match: the cookie match alone (mergeMatchConditions with no service matches).
+    expect(rulesOf(route(s30))[0]!.matches).toEqual([{ headers: [{ type: "RegularExpression", name: "Cookie", value: `.*flagger-cookie.*${value}.*` }] }]);
+    // The same cookie for the whole run (Status.SessionAffinityCookie).
+    expect(cookieOf(p.steps[2]!, 1, 1)).toBe(cookie);
+    // Back at weight 0: the old cookie is matched and deleted, traffic on the primary.
+    const done = p.steps[p.steps.length - 1]!;
+    expect(split(done)).toEqual(["podinfo-primary=100,podinfo-canary=0", "podinfo-primary=100,podinfo-canary=0"]);
+    expect(rulesOf(route(done))[0]!.filters).toEqual([{ type: "ResponseHeaderModifier", responseHeaderModifier: { add: [{ name: "Set-Cookie", value: `flagger-cookie=${value}; Max-Age=-1` }] } }]);
+  });
+
+  it("routes the cookie to the canary in the real core, and a drawn canary answer sets it", () => {
+    const p = affinity();
+    const s30 = p.steps[1]!;
+    const value = cookieOf(s30, 1, 1)!.split(";")[0]!;
+    const w = buildWorld(s30.objects);
+    const req = (headers: Record<string, string>) => ({ gateway: "infra/gw", host: "app.example.com", path: "/x", headers });
+    for (let i = 0; i < 30; i++) expect(decide(w, req({ cookie: `a=1; ${value}` }), { seed: 1, index: i }).backend?.name).toBe("podinfo-canary");
+    const drawn = Array.from({ length: 200 }, (_, i) => decide(w, req({}), { seed: 1, index: i }));
+    const onCanary = drawn.filter((d) => d.backend?.name === "podinfo-canary");
+    expect(onCanary.length).toBeGreaterThan(30);
+    expect(onCanary.length).toBeLessThan(90);
+    for (const d of onCanary) expect(JSON.stringify(d.responseHeaders)).toContain("Max-Age=600");
+    for (const d of drawn.filter((x) => x.backend?.name === "podinfo-primary")) expect(JSON.stringify(d.responseHeaders ?? {})).not.toContain("flagger-cookie");
+  });
+
+  it("primaryCookieName: a second sticky rule to the primary, its cookie lasting one interval", () => {
+    const p = affinity("      primaryCookieName: primary-cookie\n      domain: app.example.com\n      secure: true\n");
+    expect(p.sessionCookies).toEqual(["flagger-cookie", "primary-cookie"]);
+    const s30 = p.steps[1]!;
+    expect(split(s30)).toEqual(["podinfo-primary=0,podinfo-canary=100", "podinfo-primary=100,podinfo-canary=0", "podinfo-primary=70,podinfo-canary=30"]);
+    expect(cookieOf(s30, 2, 0)).toMatch(/^primary-cookie=[A-Za-z]{10}; Max-Age=60; Domain=app.example.com; Secure$/);
+    expect(cookieOf(s30, 2, 1)).toMatch(/^flagger-cookie=[A-Za-z]{10}; Max-Age=600; Domain=app.example.com; Secure$/);
+  });
+
+  it("primaryCookieName without an interval: SetRoutes cannot parse it and no weight is ever set", () => {
+    const p = plan("    stepWeights: [30]\n    sessionAffinity: {cookieName: c, primaryCookieName: p}\n");
+    expect(p.ok).toBe(false);
+    expect(p.problems.map((x) => x.code)).toContain("flagger.session-affinity-interval");
+    expect(p.steps.map((s) => [s.weight, s.hold])).toEqual([[0, "timed"], [0, "end"]]);
   });
 });

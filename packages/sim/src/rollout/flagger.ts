@@ -18,6 +18,8 @@
  *   the canary, one to promote, then the primary;
  * - Blue/Green (iterations, no match): `iterations` intervals with nothing on the canary (a
  *   mirror with analysis.mirror), one interval with everything on it, one to promote.
+ * Each starts with the interval of the tick that detects the new revision (weight 0). With
+ * analysis.sessionAffinity, every SetRoutes adds the sticky cookie rules (stickyRules below).
  */
 import type { Diagnostic, ManifestObject } from "@gwsim/core";
 import { formatDuration, parseGoDuration } from "./duration.js";
@@ -257,9 +259,8 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
     stepWeightPromotion: num(raw?.stepWeightPromotion),
     match: Array.isArray(raw?.match) ? (raw!.match as unknown[]) : [],
   };
-  if (raw && isObj(raw.sessionAffinity)) {
-    add("spec.analysis.sessionAffinity", "flagger.session-affinity", "warning", "sessionAffinity adds cookie rules that pin users to the canary; not simulated (each request is split by weight)");
-  }
+  // SetRoutes reads canary.Spec.Analysis.SessionAffinity: the deprecated canaryAnalysis has none.
+  const affinity = isObj(spec.analysis) && isObj(spec.analysis.sessionAffinity) ? spec.analysis.sessionAffinity : null;
   if (raw && raw.mirrorWeight !== undefined) add("spec.analysis.mirrorWeight", "flagger.mirror-weight", "info", "the Gateway API router ignores mirrorWeight: it mirrors every request");
   const gates = (Array.isArray(raw?.webhooks) ? (raw!.webhooks as unknown[]) : []).filter((h) => isObj(h) && /^confirm-/.test(String(h.type ?? "")));
   if (gates.length) add("spec.analysis.webhooks", "flagger.gates", "info", "confirm-* webhooks are taken as approving at once");
@@ -285,16 +286,20 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
   });
   const hostnames = Array.isArray(service.hosts) ? service.hosts.map(String) : [];
 
-  const routeSpec = (primaryWeight: number, canaryWeight: number, mirrored: boolean): Obj => {
+  const sticky = affinity ? stickyRules(affinity, names, port, serviceMatches, raw?.interval, `${namespace}/${canaryDoc.metadata.name}`) : null;
+  if (sticky?.intervalError) add("spec.analysis.interval", "flagger.session-affinity-interval", "error", sticky.intervalError);
+  // Reconcile writes the route without sticky rules; SetRoutes (every weight change) with them.
+  const routeSpec = (primaryWeight: number, canaryWeight: number, mirrored: boolean, setRoutes: boolean): Obj => {
     const rule: Obj = { matches: structuredClone(matches), backendRefs: [backendRef(names.primary, primaryWeight), backendRef(names.canary, canaryWeight)] };
     const f = structuredClone(filters);
     // SetRoutes adds the mirror only for Blue/Green (iterations > 0).
     if (mirrored && a.iterations > 0) f.push({ type: "RequestMirror", requestMirror: { backendRef: { group: "", kind: "Service", name: names.canary, port } } });
     if (f.length) rule.filters = f;
     if (Object.keys(timeouts).length) rule.timeouts = { ...timeouts };
-    const rules: Obj[] = [rule];
+    const rules: Obj[] = setRoutes && sticky ? sticky.rules(rule, canaryWeight) : [rule];
     if (a.match.length) {
-      rule.matches = mergeMatches(abMatches, matches);
+      // SetRoutes puts the A/B matches on Rules[0]: with session affinity, the sticky rule.
+      rules[0]!.matches = mergeMatches(abMatches, matches);
       const rest: Obj = { matches: structuredClone(matches), backendRefs: [backendRef(names.primary, TOTAL)] };
       if (filters.length) rest.filters = structuredClone(filters);
       if (Object.keys(timeouts).length) rest.timeouts = { ...timeouts };
@@ -304,17 +309,17 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
   };
 
   const w = working(objects);
-  const apiVersion = provider === "gatewayapi:v1beta1" ? "gateway.networking.k8s.io/v1beta1" : "gateway.networking.k8s.io/v1";
+  const apiVersion = v1beta1 ? "gateway.networking.k8s.io/v1beta1" : "gateway.networking.k8s.io/v1";
   const existing = find(w, "HTTPRoute", namespace, apex);
   const apexMeta = isObj(service.apex) ? service.apex : {};
-  const setRoute = (p: number, c: number, mirrored: boolean): void => {
+  const setRoute = (p: number, c: number, mirrored: boolean, setRoutes = true): void => {
     const base: ManifestObject = existing
       ? cloneObject(existing)
       : { apiVersion, kind: "HTTPRoute", metadata: { name: apex, namespace } };
     base.apiVersion = apiVersion;
     if (isObj(apexMeta.labels)) base.metadata.labels = { ...(apexMeta.labels as Record<string, string>) };
     if (isObj(apexMeta.annotations)) base.metadata.annotations = { ...(base.metadata.annotations ?? {}), ...(apexMeta.annotations as Record<string, string>) };
-    base.spec = routeSpec(p, c, mirrored);
+    base.spec = routeSpec(p, c, mirrored, setRoutes);
     put(w, base);
   };
   if (existing) {
@@ -326,7 +331,7 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
     const ports = [{ name: str(service.portName) ?? "http", port, targetPort: service.targetPort ?? port, protocol: "TCP" }];
     put(w, { apiVersion: "v1", kind: "Service", metadata: { name: svc, namespace }, spec: { selector: { app }, ports } });
   }
-  setRoute(TOTAL, 0, false);
+  setRoute(TOTAL, 0, false, false);
   const before = snapshot(w);
 
   const steps: RolloutStep[] = [];
@@ -363,7 +368,10 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
   // The tick that detects the new revision (checkCanaryStatus) scales the canary up, sets the
   // phase to Progressing and returns: routes move from the next tick on.
   const detected = (): void => emit(`new revision detected: ${names.canary} scaled up, no traffic yet (${every})`, 0, 1, "timed");
-  if (skip) {
+  if (sticky?.intervalError && !skip) {
+    detected();
+    emit("SetRoutes fails (primary cookie Max-Age): stalled at weight 0", 0, 0, "end");
+  } else if (skip) {
     add(raw ? "spec.skipAnalysis" : "spec", "flagger.skip-analysis", "info", "no analysis: Flagger promotes the new version on the tick after it detects it");
     detected();
     emit("promoted (analysis skipped)", 0, 0, "end", true);
@@ -415,6 +423,88 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
     });
     if (!stalled) promote(TOTAL - last, last);
   }
-  return { ok: !problems.some((p) => p.severity === "error"), kind: "Canary", name, before, steps, problems };
+  const plan: RolloutPlan = { ok: !problems.some((p) => p.severity === "error"), kind: "Canary", name, before, steps, problems };
+  if (sticky) plan.sessionCookies = sticky.cookies;
+  return plan;
+}
+
+/** Ten letters from a name, in place of Flagger's randSeq(), so that snapshots are reproducible. */
+function lettersOf(seed: string): string {
+  const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  let h = 2166136261;
+  let out = "";
+  for (let i = 0; i < 10; i++) {
+    for (const ch of `${seed}/${i}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    out += letters[h % letters.length];
+  }
+  return out;
+}
+
+/**
+ * getSessionAffinityRouteRules (gateway_api.go), as SetRoutes calls it at each weight: while the
+ * canary has weight, a rule before the weighted one sends requests carrying the canary cookie to
+ * the canary (and, with primaryCookieName, one sends the primary cookie to the primary), and the
+ * weighted rule's backendRefs set those cookies; at weight 0 after a run, a rule matching the old
+ * cookie deletes it (Max-Age=-1).
+ */
+function stickyRules(affinity: Obj, names: Names, port: number, serviceMatches: Obj[], interval: unknown, seed: string) {
+  const cookieName = str(affinity.cookieName) ?? "";
+  const primaryName = str(affinity.primaryCookieName);
+  const canaryCookie = `${cookieName}=${lettersOf(`${seed}/canary`)}`;
+  const primaryCookie = primaryName ? `${primaryName}=${lettersOf(`${seed}/primary`)}` : null;
+  const maxAge = typeof affinity.maxAge === "number" && affinity.maxAge !== 0 ? affinity.maxAge : 86400;
+  // The primary cookie lasts one interval: time.ParseDuration of the raw interval, which fails
+  // for an empty or bad one, and SetRoutes with it.
+  const intervalMs = typeof interval === "string" ? parseGoDuration(interval) : null;
+  const intervalError =
+    primaryCookie && intervalMs === null
+      ? `sessionAffinity.primaryCookieName needs analysis.interval as a Go duration (${interval === undefined ? "none given" : JSON.stringify(interval)}): Flagger's SetRoutes fails to parse it for the cookie's Max-Age, so no weight is ever set`
+      : null;
+  const build = (cookie: string, age: number): string => {
+    let c = `${cookie}; Max-Age=${age}`;
+    if (str(affinity.domain)) c += `; Domain=${affinity.domain as string}`;
+    if (affinity.httpOnly === true) c += "; HttpOnly";
+    if (affinity.partitioned === true) c += "; Partitioned";
+    if (str(affinity.path)) c += `; Path=${affinity.path as string}`;
+    if (str(affinity.sameSite)) c += `; SameSite=${affinity.sameSite as string}`;
+    if (affinity.secure === true) c += "; Secure";
+    return c;
+  };
+  const setCookie = (value: string): Obj => ({ type: "ResponseHeaderModifier", responseHeaderModifier: { add: [{ name: "Set-Cookie", value }] } });
+  const cookieMatch = (cookie: string): Obj => {
+    const [k, v] = cookie.split("=");
+    return { headers: [{ type: "RegularExpression", name: "Cookie", value: `.*${k}.*${v}.*` }] };
+  };
+  const ref = (svc: string, weight: number): Obj => ({ group: "", kind: "Service", name: svc, port, weight });
+  let issued = false;
+  return {
+    cookies: [cookieName, ...(primaryName ? [primaryName] : [])],
+    intervalError,
+    rules(weighted: Obj, canaryWeight: number): Obj[] {
+      const stickyCanary = structuredClone(weighted);
+      if (canaryWeight !== 0) {
+        issued = true;
+        const refs = weighted.backendRefs as Obj[];
+        refs[1]!.filters = [setCookie(build(canaryCookie, maxAge))];
+        stickyCanary.matches = mergeMatches([cookieMatch(canaryCookie)], serviceMatches);
+        stickyCanary.backendRefs = [ref(names.primary, 0), ref(names.canary, 100)];
+        if (primaryCookie) {
+          refs[0]!.filters = [setCookie(build(primaryCookie, Math.trunc((intervalMs ?? 0) / 1000)))];
+          const stickyPrimary = structuredClone(weighted);
+          delete (stickyPrimary.backendRefs as Obj[])[0]!.filters;
+          delete (stickyPrimary.backendRefs as Obj[])[1]!.filters;
+          stickyPrimary.matches = mergeMatches([cookieMatch(primaryCookie)], serviceMatches);
+          stickyPrimary.backendRefs = [ref(names.primary, 100), ref(names.canary, 0)];
+          return [stickyCanary, stickyPrimary, weighted];
+        }
+        return [stickyCanary, weighted];
+      }
+      if (issued) {
+        stickyCanary.matches = mergeMatches([cookieMatch(canaryCookie)], serviceMatches);
+        stickyCanary.filters = [...((stickyCanary.filters as Obj[] | undefined) ?? []), setCookie(`${canaryCookie}; Max-Age=-1`)];
+      }
+      return [stickyCanary, weighted];
+    },
+  };
 }
 

@@ -210,3 +210,52 @@ describe("replayRollout", () => {
     expect(o.failed.expected).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe("replayRollout: Flagger sessionAffinity cookies follow each user", () => {
+  const world = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: example.com/gc}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gc
+  listeners: [{name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}]
+`;
+  const canary = (affinity: string) =>
+    parseRolloutFile(`apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: app, namespace: web}
+spec:
+  provider: gatewayapi:v1
+  targetRef: {kind: Deployment, name: app}
+  service: {port: 80, hosts: [app.test], gatewayRefs: [{name: gw, namespace: infra}]}
+  analysis:
+    interval: 1m
+    stepWeights: [50]
+${affinity}`).doc!;
+  // 40 users, 12 requests each, all inside the weight-50 interval (60 s to 120 s after the start).
+  const trace: TraceRecord[] = [];
+  for (let s = 61; s < 120; s += 5) for (let u = 0; u < 40; u++) trace.push({ gateway: "infra/gw", host: "app.test", path: "/", time: at(s), user: `u${u}` });
+  const run = async (affinity: string) => {
+    const { parseManifests } = await import("@gwsim/core");
+    const p = rolloutSteps(parseManifests(world).objects, canary(affinity));
+    expect(p.ok).toBe(true);
+    const r = await replayRollout(p, trace, { seed: 3, start: at(0) });
+    return r.steps.find((s) => s.weight === 50 && s.hold === "timed")!.exposure;
+  };
+
+  it("without it, nearly every user meets both versions; with both cookies, nobody does, and half stay on the canary", async () => {
+    const free = await run("");
+    expect(free.usersBoth).toBeGreaterThan(35);
+    const sticky = await run("    sessionAffinity: {cookieName: c-cookie, primaryCookieName: p-cookie}\n");
+    expect(sticky.requests).toBe(480);
+    expect(sticky.usersBoth).toBe(0);
+    expect(sticky.usersExposed).toBeGreaterThan(10);
+    expect(sticky.usersExposed).toBeLessThan(30);
+    // Each exposed user sent all 12 requests to the canary.
+    expect(sticky.canaryRequests).toBe(12 * sticky.usersExposed);
+  });
+});

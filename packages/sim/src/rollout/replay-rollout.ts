@@ -19,6 +19,7 @@ import { coreDecide, engineConfig } from "../replay/replay.js";
 import { requestOf } from "../replay/request-class.js";
 import { seededUniform } from "../replay/split.js";
 import type { DecideFn, Precision, Report, SplitMode, TraceRecord } from "../replay/types.js";
+import { cookieJar, keepCookies, withCookies } from "./cookie-jar.js";
 import { formatDuration } from "./duration.js";
 import type { RolloutPlan, RolloutStep, StepHold } from "./types.js";
 
@@ -356,6 +357,9 @@ export async function replayRollout<W = unknown>(
   // Sticky sessions outlive a step: one cookie jar for all of them.
   const sessions = config.split === "cookie" ? new Map<string, string>() : undefined;
   const overall = newExposure([], []);
+  // Cookies the controller's routes set to pin users (Flagger sessionAffinity), kept per user.
+  const jar = plan.sessionCookies?.length ? cookieJar(plan.sessionCookies) : null;
+  let anonymous = 0;
   let untimed = 0;
   let index = 0;
   const every = options.progressEvery ?? 10_000;
@@ -392,7 +396,12 @@ export async function replayRollout<W = unknown>(
     }
     start ??= t;
     const lane = laneFor(windowAt(t));
-    const o = observe(lane.engine, index, record, decide(lane.world!, requestOf(record), { seed: config.seed, index, lean: true }));
+    const user = record.user;
+    const request = jar && user ? withCookies(jar, user, requestOf(record), t) : requestOf(record);
+    if (jar && !user) anonymous++;
+    const decision = decide(lane.world!, request, { seed: config.seed, index, lean: true });
+    if (jar && user) keepCookies(jar, user, decision, t);
+    const o = observe(lane.engine, index, record, decision);
     account(lane.exposure, lane.exposure, record.user, o, rates, config.seed, index);
     // The overall view counts each request against its own step's versions.
     account(overall, lane.exposure, record.user, o, rates, config.seed, index);
@@ -402,6 +411,12 @@ export async function replayRollout<W = unknown>(
   if (Symbol.asyncIterator in input) for await (const r of input) step(r);
   else for (const r of input) step(r);
 
+  if (jar) {
+    warnings.push(
+      `the routes set the cookie${jar.names.size > 1 ? "s" : ""} ${[...jar.names].join(", ")} to keep users on one version: each user's requests carry the ones they were given (expected figures are conditional on those seeded draws)`,
+    );
+    if (anonymous) warnings.push(`${anonymous} request${anonymous > 1 ? "s" : ""} without a user carried no cookie (a user key is what the cookie jar follows)`);
+  }
   if (untimed) warnings.push(`${untimed} request${untimed > 1 ? "s" : ""} without a time could not be placed in a step and were skipped`);
   if (plan.steps.length === 0) warnings.push("the plan has no steps: every request met the world before the rollout");
   windows ??= start === null ? [] : schedule(plan.steps, start, end, options.pauseMs, warnings);

@@ -38,6 +38,11 @@ export interface RolloutPlan {
   before: ManifestObject[];
   steps: RolloutStep[];
   problems: Diagnostic[];
+  /**
+   * Cookies the controller's routes set to keep a user on one version (Flagger sessionAffinity):
+   * a rollout replay keeps them per user, as a browser would, and sends them back.
+   */
+  sessionCookies?: string[];
 }
 
 export interface RolloutOptions {
