@@ -51,9 +51,18 @@ describe("har trace", () => {
     expect(stats).toMatchObject({ format: "har", lines: 1, records: 2, bad: 0 });
   });
 
+  it("--format har on JSON Lines: the sample shows the first line, and no line counts as read", async () => {
+    const { records, stats } = await readAll('{"path":"/a"}\r\n{"path":"/b"}\n', { format: "har" });
+    expect(records).toEqual([]);
+    expect(stats).toMatchObject({ lines: 2, records: 0, bad: 2 });
+    expect(stats.badSamples).toEqual([{ line: 1, text: '{"path":"/a"}', reason: "no log.entries array: not a HAR document" }]);
+  });
+
   it.each([
     ['{"log": {"entries": []}}', 0, []],
     ['{"something": "else"}', 1, ["no log.entries array: not a HAR document"]],
+    // --format har on JSON Lines: every line is unread, not one of them.
+    ['{"path":"/a"}\n{"path":"/b"}\r\n{"path":"/c"}\n', 3, ["no log.entries array: not a HAR document"]],
     ["", 1, ["empty input: not a HAR document"]],
     ['{"log": {"entries": [1, "x", {"request": {"url": "/p", "method": "GET"}}', 3, [
       "HAR entry has no request", "HAR entry has no request", "HAR entries array is cut off: the input ends inside it",

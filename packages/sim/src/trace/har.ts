@@ -124,7 +124,7 @@ export function harScanner(events: HarScanEvents) {
   }
 
   // Counted as line readers count: a final newline does not start another line.
-  return { push, end, lines: () => line - (endsWithNewline ? 1 : 0) };
+  return { push, end, lines: () => line - (endsWithNewline ? 1 : 0), foundEntries: () => sawEntries };
 }
 
 function harHeaders(list: unknown): { name: string; value: string }[] {

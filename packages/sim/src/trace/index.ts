@@ -121,14 +121,22 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
     problem: (line, text, reason) => recordBad(stats, line, text, reason),
   });
   let sawText = false;
+  let firstLine = ""; // for the sample when the input is no HAR at all
   for await (const chunk of chunks) {
     sawText = true;
+    if (firstLine.length <= MAX_SAMPLE_CHARS && !firstLine.includes("\n")) firstLine += chunk.slice(0, MAX_SAMPLE_CHARS + 1);
     scanner.push(chunk);
     stats.lines = scanner.lines();
     while (ready.length) yield ready.shift()!;
   }
   scanner.end();
   stats.lines = sawText ? scanner.lines() : 0;
+  if (!scanner.foundEntries() && stats.lines > 0) {
+    // Not a HAR document (--format har on another trace): none of its lines was read.
+    stats.bad = stats.lines;
+    const sample = stats.badSamples[stats.badSamples.length - 1];
+    if (sample) sample.text = firstLine.split("\n", 1)[0]!.replace(/\r$/, "").slice(0, MAX_SAMPLE_CHARS);
+  }
   while (ready.length) yield ready.shift()!;
 }
 
