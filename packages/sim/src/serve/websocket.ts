@@ -3,21 +3,21 @@
  * (RFC 8441 extended CONNECT with `:protocol websocket`). Each is decided like any request, then
  * the forwarded request is sent to an endpoint of the picked backend as an HTTP/1.1 upgrade
  * (over TLS when a BackendTLSPolicy applies) and the two sides are joined byte for byte: frames
- * are the same bytes in both (RFC 8441 §5). An HTTP/1.1 client gets the backend's handshake
- * answer unchanged (response header edits do not apply to a 101; they do to the gateway's own
- * answers, as for any request); an HTTP/2 client gets
- * `:status 200` with the backend's subprotocol and extensions.
+ * are the same bytes in both (RFC 8441 §5). The backend's handshake answer (a 101, or a refusal
+ * with its body) reaches the client with the rule's response header edits applied, as every
+ * other answer does: over HTTP/1.1 re-written from its parsed head (clientHandshakeHead), over
+ * HTTP/2 a 101 becomes `:status 200` and any other answer an HTTP/2 response.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import net, { type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
-import type { Decision, GatewayRequest } from "@gwsim/core";
+import type { Decision, GatewayRequest, HeaderEdits } from "@gwsim/core";
 import { backendKey } from "./endpoints.js";
 import { upstreamTarget, type UpstreamTarget } from "./forward.js";
-import { firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
+import { applyHeaderEdits, firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
 import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { endSocket, rawResponse } from "./raw.js";
 import { toGatewayRequest } from "./request.js";
@@ -107,7 +107,243 @@ function connectUpstream(address: string, target: UpstreamTarget): { socket: Soc
   return { socket: net.connect({ host, port }), ready: "connect" };
 }
 
-/** Serves one HTTP/1.1 upgrade request. Never throws. */
+/** RFC 9110 §5.6.2: the characters of a token (a field name). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control characters a field value or reason phrase cannot hold (RFC 9110 §5.5, RFC 9112 §4): all but HTAB. */
+const CONTROL = /[\0-\x08\x0a-\x1f\x7f]/;
+/** How long a client gets to take the last bytes of a relayed answer or tunnel before its socket is cut. */
+const CLOSE_GRACE_MS = 5000;
+
+/** The head of a backend's answer to an upgrade request. */
+export interface HandshakeHead {
+  status: number;
+  /** The reason phrase as the backend sent it ("" when none). */
+  reason: string;
+  /** Fields by lower-case name; a name sent on several lines keeps each value, in order. */
+  headers: HeaderRecord;
+  /** The bytes after the head: a body, or the first frames after a 101. */
+  rest: Buffer;
+}
+
+/**
+ * The backend's answer head at the start of `buffer`, "incomplete" while its end has not arrived,
+ * or why it cannot be relayed: over MAX_HANDSHAKE, no HTTP/1.x status line, a field line that is
+ * not `token: value`, control characters, or obs-fold (RFC 9112 §5.2 lets a gateway answer 502
+ * instead of unfolding). Whitespace before a field's colon is removed (RFC 9112 §5.1: a proxy
+ * MUST, before forwarding a response).
+ */
+export function parseHead(buffer: Buffer): HandshakeHead | "incomplete" | { malformed: string } {
+  const end = buffer.indexOf("\r\n\r\n");
+  if (end < 0 ? buffer.length > MAX_HANDSHAKE : end + 4 > MAX_HANDSHAKE) return { malformed: `head over ${MAX_HANDSHAKE / 1024} KiB` };
+  if (end < 0) return "incomplete";
+  const lines = buffer.subarray(0, end).toString("latin1").split("\r\n");
+  const m = /^HTTP\/1\.[01] ([1-9]\d\d)(?: (.*))?$/.exec(lines[0]!);
+  if (!m || CONTROL.test(m[2] ?? "")) return { malformed: "bad status line" };
+  const headers: HeaderRecord = {};
+  for (const line of lines.slice(1)) {
+    if (line.startsWith(" ") || line.startsWith("\t")) return { malformed: "obsolete line folding" };
+    const colon = line.indexOf(":");
+    const name = colon < 0 ? "" : line.slice(0, colon).replace(/[ \t]+$/, "").toLowerCase();
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (!TOKEN.test(name) || CONTROL.test(value)) return { malformed: "bad field line" };
+    // Not a plain object key; no WebSocket field is named so.
+    if (name === "__proto__") continue;
+    const prior = headers[name];
+    headers[name] = prior === undefined ? value : ([] as string[]).concat(prior, value);
+  }
+  return { status: Number(m[1]), reason: m[2] ?? "", headers, rest: buffer.subarray(end + 4) };
+}
+
+/** How the body of a backend's answer ends (RFC 9112 §6.3). */
+export type BodyFraming = { length: number } | "chunked" | "close";
+
+/**
+ * RFC 9112 §6.3: the framing of the body of a backend's answer that is not a 101: a length
+ * (0 for 1xx, 204, 304), chunked, or the backend's close; `malformed` for Content-Length values
+ * that disagree or are not a number.
+ */
+export function answerFraming(head: HandshakeHead): BodyFraming | { malformed: string } {
+  if (head.status < 200 || head.status === 204 || head.status === 304) return { length: 0 };
+  const te = head.headers["transfer-encoding"];
+  if (te !== undefined) return /(?:^|,)[ \t]*chunked[ \t]*$/i.test([te].flat().join(",")) ? "chunked" : "close";
+  const field = head.headers["content-length"];
+  if (field === undefined) return "close";
+  const values = new Set([field].flat().flatMap((v) => v.split(",").map((one) => one.trim())));
+  const [only] = values;
+  if (values.size !== 1 || !/^\d{1,15}$/.test(only!)) return { malformed: "bad content-length" };
+  return { length: Number(only) };
+}
+
+/**
+ * Reads a body as it arrives, chunk by chunk: what of each chunk is body (the content, when
+ * `decode`, else the bytes as framed) and whether it is complete; null once a chunked body is
+ * malformed. Chunked decoding follows RFC 9112 §7.1 (extensions and trailers read and dropped).
+ */
+export function bodyReader(framing: BodyFraming, decode: boolean): (chunk: Buffer) => { out: Buffer[]; done: boolean } | null {
+  if (framing === "close") return (chunk) => ({ out: chunk.length ? [chunk] : [], done: false });
+  if (framing !== "chunked") {
+    let left = framing.length;
+    return (chunk) => {
+      const part = chunk.subarray(0, left);
+      left -= part.length;
+      return { out: part.length ? [part] : [], done: left === 0 };
+    };
+  }
+  let pending: Buffer = Buffer.alloc(0);
+  let phase: "size" | "data" | "crlf" | "trailer" | "done" = "size";
+  let size = 0;
+  return (chunk) => {
+    if (phase === "done") return { out: [], done: true };
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    const out: Buffer[] = [];
+    while (phase !== "done") {
+      if (phase === "data") {
+        if (!pending.length) break;
+        const part = pending.subarray(0, size);
+        out.push(part);
+        size -= part.length;
+        pending = pending.subarray(part.length);
+        if (size === 0) phase = "crlf";
+        continue;
+      }
+      if (phase === "crlf") {
+        if (pending.length < 2) break;
+        if (pending[0] !== 13 || pending[1] !== 10) return null;
+        pending = pending.subarray(2);
+        phase = "size";
+        continue;
+      }
+      const eol = pending.indexOf("\r\n");
+      if (eol < 0) {
+        if (pending.length > MAX_HANDSHAKE) return null;
+        break;
+      }
+      const line = pending.subarray(0, eol).toString("latin1");
+      pending = pending.subarray(eol + 2);
+      if (phase === "trailer") {
+        if (line === "") phase = "done";
+        continue;
+      }
+      const m = /^([0-9a-fA-F]{1,12})[ \t]*(?:;.*)?$/.exec(line);
+      if (!m) return null;
+      size = parseInt(m[1]!, 16);
+      phase = size === 0 ? "trailer" : "data";
+    }
+    const done = phase === "done";
+    // Framed bytes as they came: this chunk, less what follows the body's end.
+    if (!decode) return { out: done ? [chunk.subarray(0, chunk.length - pending.length)] : [chunk], done };
+    return { out, done };
+  };
+}
+
+/**
+ * The backend's answer head as an HTTP/1.1 client gets it. The rule's response header edits
+ * apply (a ResponseHeaderModifier edits "an HTTP response before it is sent to the client";
+ * Envoy applies a route's response header mutations to upgrade answers too) to its end-to-end
+ * fields, as for any proxied answer (headers.ts applyHeaderEdits: each set-cookie, and each
+ * line of a name sent on several lines and not edited, stays a line of its own). The fields
+ * that belong to the connection are the backend's whatever the edits say, since the bytes after
+ * the head are relayed as the backend framed them: on a 101 its `connection` and `upgrade` (the
+ * client checks them, RFC 6455 §4.1), otherwise its `transfer-encoding`, and `connection: close`
+ * (the gateway decides no further request on this connection); `content-length` always.
+ * The backend's reason phrase is kept (the standard one when it sent none). Null when a field
+ * cannot go on the wire (an edit value with a control character): then a 502, as when node's
+ * writeHead refuses a field of any other answer.
+ */
+export function clientHandshakeHead(head: HandshakeHead, edits: HeaderEdits | null | undefined): string | null {
+  const fields = applyHeaderEdits(responseHeaders(head.headers), edits);
+  delete fields["content-length"];
+  const own: [string, string | string[] | undefined][] =
+    head.status === 101
+      ? [
+          ["connection", head.headers["connection"]],
+          ["upgrade", head.headers["upgrade"]],
+        ]
+      : [
+          ["transfer-encoding", head.headers["transfer-encoding"]],
+          ["connection", "close"],
+        ];
+  own.push(["content-length", head.headers["content-length"]]);
+  for (const [name, value] of own) if (value !== undefined) fields[name] = value;
+  const lines = [`HTTP/1.1 ${head.status} ${head.reason || STATUS_CODES[head.status] || "Unknown"}`];
+  for (const [name, value] of Object.entries(fields)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (!TOKEN.test(name) || CONTROL.test(v)) return null;
+      lines.push(`${name}: ${v}`);
+    }
+  }
+  return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+/**
+ * Relays the body of a backend's answer that is not a 101 (after the `rest` that came with its
+ * head) until `read` says it is complete, or, framed by the backend's close, until the backend
+ * ends it; then `finish()`. A chunked body that turns out malformed calls `broken()`. A backend
+ * that closes short is left to the caller's close handler (the client then gets a cut
+ * connection or a reset, never a truncated success).
+ */
+function relayBody(upstream: Duplex, out: NodeJS.WritableStream, rest: Buffer, read: ReturnType<typeof bodyReader>, closeFramed: boolean, finish: () => void, broken: () => void): void {
+  let over = false;
+  const end = () => {
+    if (over) return;
+    over = true;
+    upstream.off("data", onData);
+    upstream.off("end", end);
+    finish();
+  };
+  const take = (chunk: Buffer): boolean => {
+    const got = read(chunk);
+    if (got === null) {
+      over = true;
+      upstream.off("data", onData);
+      upstream.off("end", end);
+      broken();
+      return true;
+    }
+    let flowing = true;
+    for (const part of got.out) flowing = out.write(part) && flowing;
+    if (got.done) end();
+    return flowing;
+  };
+  function onData(chunk: Buffer) {
+    if (take(chunk) || over) return;
+    // The client reads slower than the backend sends: pause the backend until it catches up.
+    upstream.pause();
+    out.once("drain", () => upstream.resume());
+  }
+  take(rest);
+  if (over) return;
+  upstream.on("data", onData);
+  if (closeFramed) upstream.once("end", end);
+  upstream.resume();
+}
+
+/**
+ * Closes a client socket after an answer or tunnel, once what was written to it has gone out
+ * (a client that does not read is cut off after CLOSE_GRACE_MS). What it still sends is read
+ * and dropped, so the close does not find unread bytes (which would reset the connection and
+ * could lose the last bytes sent to it).
+ */
+function closeClient(socket: Duplex): void {
+  if (socket.destroyed) return;
+  if (socket.writableFinished || (!socket.writable && !socket.writableEnded)) return void socket.destroy();
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  socket.once("finish", () => socket.destroy());
+  socket.on("data", () => undefined);
+  socket.resume();
+  if (!socket.writableEnded) socket.end();
+}
+
+/**
+ * Serves one HTTP/1.1 upgrade request. The backend's answer head is read (interim 1xx answers
+ * are passed on as they came), edited as clientHandshakeHead says and written to the client;
+ * after a 101 the two sides are joined byte for byte, after any other answer its body is
+ * relayed and the connection closed. The backend's Sec-WebSocket-Accept is not checked: the key
+ * is the client's own, and the client checks the accept itself (RFC 6455 §4.1: MUST _Fail the
+ * WebSocket Connection_), as it does every other handshake field. Never throws.
+ */
 export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const t0 = performance.now();
   const snap = ctx.snapshot();
@@ -132,46 +368,69 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
   if (plan.kind === "answer") return rawAnswer(socket, x, plan.status, plan.reason, plan.headers);
   const { socket: upstream, ready } = connectUpstream(plan.address, plan.target);
   const started = performance.now();
-  let connected = false;
+  // waiting: for the backend's answer head; tunnel: joined after a 101; body: relaying another
+  // answer's body; over: the client's answer is complete, or the gateway answered itself.
+  let state: "connecting" | "waiting" | "tunnel" | "body" | "over" = "connecting";
+  const fail = (status: number, reason: string) => {
+    state = "over";
+    upstream.destroy();
+    rawAnswer(socket, x, status, reason);
+  };
   upstream.setNoDelay(true);
   upstream.once(ready, () => {
-    connected = true;
+    state = "waiting";
     upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
     if (head.length) upstream.write(head);
-    upstream.once("data", (chunk: Buffer) => {
+    let buffer: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      let parsed = parseHead(buffer);
+      // Interim answers (100, 103) are passed on as they came; the final one follows.
+      while (typeof parsed === "object" && "status" in parsed && parsed.status < 200 && parsed.status !== 101) {
+        socket.write(buffer.subarray(0, buffer.length - parsed.rest.length));
+        buffer = parsed.rest;
+        parsed = parseHead(buffer);
+      }
+      if (parsed === "incomplete") return;
+      upstream.off("data", onData);
+      upstream.pause();
       x.upstreamMs = performance.now() - started;
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(chunk.subarray(0, 16).toString("latin1"));
-      x.status = m ? Number(m[1]) : 502;
-    });
-    upstream.pipe(socket);
-    socket.pipe(upstream);
+      if ("malformed" in parsed) return fail(502, `malformed WebSocket handshake answer from backend (${parsed.malformed})`);
+      const framing = parsed.status === 101 ? "close" : answerFraming(parsed);
+      if (typeof framing === "object" && "malformed" in framing) return fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
+      const text = clientHandshakeHead(parsed, x.decision?.responseHeaders);
+      if (text === null) return fail(502, "invalid response header field");
+      x.status = parsed.status;
+      socket.write(text);
+      if (parsed.status === 101) {
+        state = "tunnel";
+        if (parsed.rest.length) socket.write(parsed.rest);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+        return;
+      }
+      state = "body";
+      // The body goes on as framed; reading it tells where it ends, to close the connection then.
+      const over = () => {
+        state = "over";
+        upstream.destroy();
+      };
+      relayBody(upstream, socket, parsed.rest, bodyReader(framing, false), framing === "close", () => (over(), closeClient(socket)), () => (over(), socket.destroy()));
+    };
+    upstream.on("data", onData);
   });
   upstream.on("error", (e: NodeJS.ErrnoException) => {
-    if (!connected) return rawAnswer(socket, x, 503, `connect error ${e.code ?? ""}`.trim());
+    if (state === "connecting") return fail(503, `connect error ${e.code ?? ""}`.trim());
+    if (state === "waiting") return fail(502, `upstream ${e.code ?? "error"}`);
     x.reason ??= `upstream ${e.code ?? "error"}`;
-    socket.destroy();
   });
-  upstream.once("close", () => socket.destroy());
+  upstream.once("close", () => {
+    if (state === "waiting") return fail(502, "backend closed before its handshake answer");
+    // A body cut short: the client's connection is cut too, never ended as if complete.
+    if (state === "body" || state === "connecting") socket.destroy();
+    else if (state === "tunnel") closeClient(socket);
+  });
   socket.once("close", () => upstream.destroy());
-}
-
-/** The backend's handshake answer: status line and fields, and what came after them. */
-function parseHead(buffer: Buffer): { status: number; headers: Record<string, string | string[]>; rest: Buffer } | "incomplete" | null {
-  const end = buffer.indexOf("\r\n\r\n");
-  if (end < 0) return buffer.length > MAX_HANDSHAKE ? null : "incomplete";
-  const lines = buffer.subarray(0, end).toString("latin1").split("\r\n");
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
-  if (!m) return null;
-  const headers: Record<string, string | string[]> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const prior = headers[name];
-    headers[name] = prior === undefined ? value : ([] as string[]).concat(prior, value);
-  }
-  return { status: Number(m[1]), headers, rest: buffer.subarray(end + 4) };
 }
 
 /**
@@ -204,49 +463,69 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
   if (plan.kind === "answer") return answer(res, x, plan.status, plan.reason, plan.headers);
   const { socket: upstream, ready } = connectUpstream(plan.address, plan.target);
   const started = performance.now();
-  let connected = false;
-  let tunnel = false;
+  // As in handleWebSocket; `over` also once the gateway answered itself.
+  let state: "connecting" | "waiting" | "tunnel" | "body" | "over" = "connecting";
+  const fail = (status: number, reason: string) => {
+    state = "over";
+    upstream.destroy();
+    answer(res, x, status, reason);
+  };
   upstream.setNoDelay(true);
   upstream.once(ready, () => {
-    connected = true;
+    state = "waiting";
     upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
-    let buffer = Buffer.alloc(0);
+    let buffer: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      const head = parseHead(buffer);
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      let head = parseHead(buffer);
+      // Interim answers (100, 103) are not passed on: node's HTTP/2 response has no raw 1xx.
+      while (typeof head === "object" && "status" in head && head.status < 200 && head.status !== 101) {
+        buffer = head.rest;
+        head = parseHead(buffer);
+      }
       if (head === "incomplete") return;
       upstream.off("data", onData);
       upstream.pause();
       x.upstreamMs = performance.now() - started;
-      if (head === null) {
-        upstream.destroy();
-        return answer(res, x, 502, "malformed WebSocket handshake from backend");
-      }
+      if ("malformed" in head) return fail(502, `malformed WebSocket handshake answer from backend (${head.malformed})`);
       const accept = createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
-      if (head.status === 101 && head.headers["sec-websocket-accept"] !== accept) {
-        upstream.destroy();
-        return answer(res, x, 502, "backend WebSocket handshake without the right Sec-WebSocket-Accept");
-      }
+      if (head.status === 101 && head.headers["sec-websocket-accept"] !== accept) return fail(502, "backend WebSocket handshake without the right Sec-WebSocket-Accept");
+      const edits = x.decision?.responseHeaders;
       if (head.status !== 101) {
-        // Not upgraded: the backend's answer (and body) goes back as an HTTP/2 response.
-        x.status = head.status;
+        // Not upgraded: the backend's answer (edited, its body decoded) goes back as an HTTP/2 response.
+        const framing = answerFraming(head);
+        if (typeof framing === "object" && "malformed" in framing) return fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
+        const fields = applyHeaderEdits(responseHeaders(head.headers), edits);
+        // The length is the body's: the backend's when it framed the body so, none otherwise.
+        delete fields["content-length"];
+        if (typeof framing === "object" && head.headers["content-length"] !== undefined) fields["content-length"] = String(framing.length);
         try {
-          res.writeHead(head.status, responseHeaders(head.headers) as Record<string, string | string[]>);
-        } catch {
-          upstream.destroy();
-          return answer(res, x, 502, "invalid response from backend");
+          res.writeHead(head.status, fields as Record<string, string | string[]>);
+        } catch (e) {
+          return fail(502, `invalid response from backend: ${(e as Error).message}`);
         }
-        if (head.rest.length) res.write(head.rest);
-        upstream.pipe(res as unknown as NodeJS.WritableStream);
-        upstream.resume();
+        x.status = head.status;
+        state = "body";
+        const over = () => {
+          state = "over";
+          upstream.destroy();
+        };
+        relayBody(upstream, res as unknown as NodeJS.WritableStream, head.rest, bodyReader(framing, true), framing === "close", () => (over(), res.end()), () => (over(), abortResponse(res)));
         return;
       }
-      // RFC 8441 §5: a 2xx answers the extended CONNECT; subprotocol and extensions carry over.
-      tunnel = true;
+      // RFC 8441 §5: a 2xx answers the extended CONNECT. The backend's fields carry over
+      // (subprotocol, extensions, cookies), edited as any answer is; not the accept, which is
+      // HTTP/1.1's handshake, nor a content-length (RFC 9110 §9.3.6: none on a 2xx to CONNECT).
+      const fields = applyHeaderEdits(responseHeaders(head.headers), edits);
+      delete fields["sec-websocket-accept"];
+      delete fields["content-length"];
+      try {
+        res.writeHead(200, fields as Record<string, string | string[]>);
+      } catch (e) {
+        return fail(502, `invalid response from backend: ${(e as Error).message}`);
+      }
       x.status = 200;
-      const out: Record<string, string | string[]> = {};
-      for (const name of ["sec-websocket-protocol", "sec-websocket-extensions"]) if (head.headers[name] !== undefined) out[name] = head.headers[name]!;
-      res.writeHead(200, out);
+      state = "tunnel";
       const stream = res.stream;
       if (head.rest.length) stream.write(head.rest);
       upstream.pipe(stream);
@@ -256,14 +535,15 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
     upstream.on("data", onData);
   });
   upstream.on("error", (e: NodeJS.ErrnoException) => {
-    if (!connected) return answer(res, x, 503, `connect error ${e.code ?? ""}`.trim());
+    if (state === "connecting") return fail(503, `connect error ${e.code ?? ""}`.trim());
+    if (state === "waiting") return fail(502, `upstream ${e.code ?? "error"}`);
     x.reason ??= `upstream ${e.code ?? "error"}`;
-    if (!res.headersSent) answer(res, x, 502, `upstream ${e.code ?? "error"}`);
-    else abortResponse(res);
   });
   upstream.once("close", () => {
-    if (tunnel && !res.stream.destroyed) res.stream.end();
-    else if (!res.headersSent) answer(res, x, 502, "backend closed before its handshake answer");
+    if (state === "waiting") return fail(502, "backend closed before its handshake answer");
+    if (state === "tunnel" && !res.stream.destroyed) res.stream.end();
+    // A body cut short: a reset, never a truncated success.
+    else if (state === "body") abortResponse(res);
   });
   res.once("close", () => upstream.destroy());
 }
