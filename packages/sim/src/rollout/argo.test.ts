@@ -437,4 +437,22 @@ spec:
     // A DurationString is Go's ParseDuration: bare seconds do not parse, unlike a pause's intstr.
     expect(p.steps[0]!.hold === "timed" ? p.steps[0]!.duration : null).toBe(hold);
   });
+  it("the API server refuses a header rule that repeats a header name of the rule's match: no edit, an error", () => {
+    // Rule "main" already matches x-tier; a header route on x-tier appends it again to that match.
+    const p = plan("      - setWeight: 10\n      - setHeaderRoute: {name: beta, match: [{headerName: x-tier, headerValue: {exact: beta}}]}\n      - pause: {duration: 1m}");
+    expect(p.ok).toBe(false);
+    const e = p.problems.find((x) => x.code === "argo.update-rejected")!;
+    expect(e.message).toContain("setHeaderRoute beta: the API server rejects the plugin's update of HTTPRoute shop/web");
+    expect(e.message).toContain("Duplicate value");
+    expect(rulesOf(route(p.steps[0]!)).map((r) => r.name)).toEqual(["main", "api", "other"]);
+  });
+
+  it("the API server refuses more than 16 rules: header rules for 9 weighted rules do not fit", () => {
+    const rules = Array.from({ length: 9 }, (_, i) => `  - matches: [{path: {type: PathPrefix, value: /r${i}}}]\n    backendRefs: [{name: web-v1, port: 80}, {name: web-v2, port: 8080}]`).join("\n");
+    const objects = parseManifests(WORLD.replace(/kind: HTTPRoute[\s\S]*?\n---/, `kind: HTTPRoute\nmetadata: {name: web, namespace: shop}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n  rules:\n${rules}\n---`)).objects;
+    expect(rulesOf(objects.find((o) => o.kind === "HTTPRoute")!)).toHaveLength(9);
+    const p = plan("      - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: 'y'}}]}\n      - pause: {duration: 1m}", "", undefined, objects);
+    expect(p.problems.find((x) => x.code === "argo.update-rejected")!.message).toContain("spec.rules");
+    expect(rulesOf(route(p.steps[0]!))).toHaveLength(9);
+  });
 });

@@ -24,7 +24,7 @@
  *   managedRoutes entry, and every rule whose only backendRef is the canary, is removed.
  * TCPRoute and TLSRoute: SetWeight only, on every rule. GRPCRoute: as HTTPRoute.
  */
-import { selectorMatches, type Diagnostic, type ManifestObject } from "@gwsim/core";
+import { selectorMatches, validateObject, type Diagnostic, type ManifestObject } from "@gwsim/core";
 import { argoPauseMs, formatDuration, parseGoDuration } from "./duration.js";
 import { problemAt } from "./parse.js";
 import type { RolloutOptions, RolloutPlan, RolloutStep } from "./types.js";
@@ -292,11 +292,36 @@ function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
         `setHeaderRoute ${name}: the plugin's rule names ${ctx.canary} without a namespace, so on ${routeLabel(ctx, r)} it is Service ${ctx.namespace}/${ctx.canary}, not the Rollout's ${ctx.serviceNamespace}/${ctx.canary}`,
       );
     }
+    const drop = (rule: Rule) => isManagedRuleName(rule.name, new Set([name])) || isStructurallyManaged(rule, ctx.canary, headerNames);
+    // forEachGatewayAPIRoute stops at the first route whose update fails.
+    if (rejected(ctx, r, current, [...rulesOf(current).filter((rule) => !drop(rule)), ...added], `setHeaderRoute ${name}`, path)) return;
     const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
-    removeRules(ctx, r, o, (rule) => isManagedRuleName(rule.name, new Set([name])) || isStructurallyManaged(rule, ctx.canary, headerNames), `setHeaderRoute ${name}`, path);
+    removeRules(ctx, r, o, drop, `setHeaderRoute ${name}`, path);
     for (const rule of added) ctx.w.marks.set(rule, `header:${name}`);
     setRules(o, [...rulesOf(o), ...added]);
   }
+}
+
+/**
+ * Whether the API server refuses the plugin's update of a route to these rules: a schema error
+ * the route did not have before (a header name twice in one match, more than 16 rules, ...).
+ * The update fails, the route stays as it was and the plugin returns the error.
+ */
+function rejected(ctx: Ctx, r: RouteConfig, current: ManifestObject, rules: Rule[], what: string, path: string): boolean {
+  const errors = (o: ManifestObject) => validateObject(o).issues.filter((i) => i.severity === "error");
+  const had = new Set(errors(current).map((i) => `${i.path}\u0000${i.code}`));
+  const candidate: ManifestObject = { ...current, spec: { ...(current.spec as Obj), rules } };
+  const fresh = errors(candidate).filter((i) => !had.has(`${i.path}\u0000${i.code}`));
+  if (fresh.length === 0) return false;
+  const first = fresh[0]!;
+  problem(
+    ctx,
+    path,
+    "argo.update-rejected",
+    "error",
+    `${what}: the API server rejects the plugin's update of ${routeLabel(ctx, r)} (${first.path}: ${first.message}${fresh.length > 1 ? `, and ${fresh.length - 1} more` : ""}); the route stays as it was and the rollout does not progress`,
+  );
+  return true;
 }
 
 const PATH_TYPES: Record<string, string> = { exact: "Exact", prefix: "PathPrefix", regex: "RegularExpression" };
@@ -385,6 +410,7 @@ function setMirrorRoute(ctx: Ctx, step: Obj, path: string): void {
       filters: [{ type: "RequestMirror", requestMirror: { backendRef: mirrorRef, ...(percentage !== undefined ? { percent: percentage } : {}) } }],
       backendRefs: structuredClone(source.backendRefs ?? []),
     };
+    if (rejected(ctx, r, current, [...rulesOf(current), rule], `setMirrorRoute ${name}`, path)) return;
     const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
     ctx.w.marks.set(rule, `mirror:${name}`);
     setRules(o, [...rulesOf(o), rule]);
