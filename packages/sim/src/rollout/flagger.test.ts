@@ -317,4 +317,15 @@ describe("Flagger: sessionAffinity as getSessionAffinityRouteRules writes it", (
     expect(p.problems.map((x) => x.code)).toContain("flagger.session-affinity-interval");
     expect(p.steps.map((s) => [s.weight, s.hold])).toEqual([[0, "timed"], [0, "end"]]);
   });
+  it("maxWeight over 100: the weight stops at 100, below maxWeight, so runCanary sets 0/100 again at every tick and never promotes", () => {
+    expect(flaggerWeights({ stepWeight: 50, maxWeight: 150, stepWeights: [] })).toEqual([50, 100]);
+    const p = plan("    interval: 1m\n    stepWeight: 50\n    maxWeight: 150\n");
+    expect(p.ok).toBe(false);
+    expect(p.problems.find((x) => x.code === "flagger.stalled")!.message).toContain("maxWeight 150");
+    expect(summary(p)).toEqual([
+      [0, "timed", 60_000, "podinfo-primary=100,podinfo-canary=0"],
+      [50, "timed", 60_000, "podinfo-primary=50,podinfo-canary=50"],
+      [100, "end", null, "podinfo-primary=0,podinfo-canary=100"],
+    ]);
+  });
 });

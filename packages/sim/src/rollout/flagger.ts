@@ -83,7 +83,10 @@ export function flaggerWeights(a: Pick<Analysis, "stepWeight" | "stepWeights" | 
   while (canary < max && out.length < 1000) {
     const step = flaggerNextStep(a, canary);
     if (step <= 0) break;
-    canary = Math.min(TOTAL, canary + step);
+    const next = Math.min(TOTAL, canary + step);
+    // At 100 under a maxWeight over 100, runCanary writes 0/100 again at every tick.
+    if (next === canary) break;
+    canary = next;
     out.push(canary);
   }
   return out;
@@ -408,7 +411,14 @@ export function flaggerCanarySteps(objects: readonly ManifestObject[], canaryDoc
     // advanceCanary calls runCanary only while nextStepWeight > 0: stepWeights that do not
     // increase give a step ≤ 0 below maxWeight, and the weight stays there for good.
     const stalled = last < flaggerMaxWeight(a);
-    if (stalled) {
+    if (stalled && last === TOTAL) {
+      add(
+        "spec.analysis.maxWeight",
+        "flagger.stalled",
+        "error",
+        `maxWeight ${a.maxWeight} is over 100: the canary weight stops at 100 and never reaches it, so Flagger sets the same weights at every interval and never promotes`,
+      );
+    } else if (stalled) {
       add(
         "spec.analysis.stepWeights",
         "flagger.stalled",
