@@ -7,7 +7,8 @@
 // Istio adds %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"
 //   before the byte counts, and %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS%
 //   %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME% after the upstream host.
-// Both end in the same five quoted fields, so the parser anchors on that run rather than on counts.
+// Both end in the same five quoted fields, so the parser anchors on that run (read from both ends, see
+// splitText) rather than on counts.
 import {
   addHeader, applyTarget, clientKey, forwardedClient, httpProtocol, isObject, isoTime, present, requestLine, statusCode,
   type Headers,
