@@ -225,6 +225,20 @@ export function addHeader(headers: Headers, name: string, value: string): void {
   else headers[key] = next;
 }
 
+/**
+ * Access logs (Envoy's and Istio's defaults, combined) do not record the content-type that makes a
+ * POST a gRPC call. gRPC requires HTTP/2, and its clients name themselves `grpc-<language>/<version>`
+ * in the User-Agent (PROTOCOL-HTTP2.md), so an HTTP/2 POST from such a client to /Service/Method is
+ * read as the call it was: content-type application/grpc is added.
+ */
+export function inferGrpc(rec: TraceRecord, headers: Headers): void {
+  if (rec.method !== "POST" || (rec.protocol !== "HTTP/2" && rec.protocol !== "h2c")) return;
+  if (headers["content-type"] !== undefined) return;
+  const agent = headers["user-agent"];
+  if (typeof agent !== "string" || !agent.toLowerCase().startsWith("grpc-")) return;
+  if (/^\/[^/?#]+\/[^/?#]+$/.test(rec.path ?? "")) headers["content-type"] = "application/grpc";
+}
+
 const SCHEME_VALUES = new Set(["http", "https", "tls", "tcp", "udp"]);
 
 /** Fills what a record lacks from the reader's defaults (`--host`, `--gateway`, `--port`, `--scheme`). */

@@ -105,6 +105,22 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     expect(records[0]!.observed?.backend).toBe((want as { backend?: string }).backend);
   });
 
+  it("an HTTP/2 POST from a grpc-* client to /Service/Method is a gRPC call (content-type application/grpc); others are not", async () => {
+    const line = (request: string, ua: string) =>
+      `[2026-11-26T10:00:00.000Z] "${request}" 200 - 5 7 3 2 "-" "${ua}" "rid" "api.example:443" "10.0.0.5:9090"`;
+    const { records } = await readAll(
+      [
+        line("POST /shop.v1.Cart/Add HTTP/2", "grpc-go/1.60.1"),
+        line("POST /shop.v1.Cart/Add HTTP/1.1", "grpc-go/1.60.1"), // gRPC needs HTTP/2
+        line("POST /shop.v1.Cart/Add HTTP/2", "curl/8.5.0"),
+        line("GET /shop.v1.Cart/Add HTTP/2", "grpc-java-netty/1.62.2"),
+        line("POST /upload/a?b=1 HTTP/2", "grpc-python/1.60.0"),
+      ].join("\n"),
+      { format: "envoy" },
+    );
+    expect(records.map((r) => r.headers?.["content-type"])).toEqual(["application/grpc", undefined, undefined, undefined, undefined]);
+  });
+
   it("%REQ(:AUTHORITY)% and %UPSTREAM_HOST% written as - are absent; the other upstream forms are kept as written", async () => {
     const line = (authority: string, upstream: string) =>
       `[2026-11-26T10:00:00.000Z] "GET / HTTP/1.1" 503 UF,URX 0 0 1 - "-" "-" "-" "${authority}" "${upstream}"`;

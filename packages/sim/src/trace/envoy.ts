@@ -10,7 +10,7 @@
 // Both end in the same five quoted fields, so the parser anchors on that run (read from both ends, see
 // splitText) rather than on counts.
 import {
-  addHeader, applyTarget, clientKey, forwardedClient, httpProtocol, isObject, isoTime, present, requestLine, statusCode,
+  addHeader, applyTarget, clientKey, forwardedClient, httpProtocol, inferGrpc, isObject, isoTime, present, requestLine, statusCode,
   type Headers,
 } from "./common.js";
 import type { LineParser, LineResult, TraceObserved, TraceRecord } from "./types.js";
@@ -117,6 +117,7 @@ function toRecord(f: EnvoyFields): LineResult {
   if (f.userAgent) addHeader(headers, "user-agent", f.userAgent);
   if (f.forwardedFor) addHeader(headers, "x-forwarded-for", f.forwardedFor);
   if (f.requestId) addHeader(headers, "x-request-id", f.requestId);
+  inferGrpc(rec, headers);
   if (Object.keys(headers).length) rec.headers = headers;
   if (f.requestId) rec.id = f.requestId;
   const user = forwardedClient(f.forwardedFor) ?? clientKey(f.downstreamRemote);

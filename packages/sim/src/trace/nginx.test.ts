@@ -49,6 +49,11 @@ describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", (
     );
   });
 
+  it("an HTTP/2 POST from a grpc-* client to /Service/Method is read as a gRPC call", async () => {
+    const { records } = await readAll('192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "POST /shop.v1.Cart/Add HTTP/2.0" 200 12 "-" "grpc-node-js/1.10.0"\n');
+    expect(records[0]!.headers).toEqual({ "user-agent": "grpc-node-js/1.10.0", "content-type": "application/grpc" });
+  });
+
   it("NGINX Gateway Fabric's stream-main lines among its combined ones are connections: TLS with its SNI, TCP, UDP", async () => {
     const text = [
       '10.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "curl/8"',

@@ -1,7 +1,7 @@
 // nginx / Apache access logs: the `combined` layout (nginx's default, NGINX Gateway Fabric's, Apache's),
 // and any nginx `log_format` string compiled into a parser for custom layouts.
 import {
-  addHeader, applyTarget, clfTime, clientKey, forwardedClient, httpProtocol, isoTime, present, requestLine, statusCode,
+  addHeader, applyTarget, clfTime, clientKey, forwardedClient, httpProtocol, inferGrpc, isoTime, present, requestLine, statusCode,
   unescapeLog, type Headers,
 } from "./common.js";
 import type { LineParser, LineResult, TraceObserved, TraceRecord } from "./types.js";
@@ -61,6 +61,7 @@ export function recordFromVars(v: Vars): LineResult {
     if (name.startsWith("http_") && name !== "http_host") addHeader(headers, name.slice(5).replace(/_/g, "-"), value);
     else if (name.startsWith("cookie_")) addHeader(headers, "cookie", `${name.slice(7)}=${value}`);
   }
+  inferGrpc(rec, headers);
   if (Object.keys(headers).length) rec.headers = headers;
   if (v.request_id !== undefined) rec.id = v.request_id;
   const user = clientKey(v.remote_addr) ?? forwardedClient(v.http_x_forwarded_for);
