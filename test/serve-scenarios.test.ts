@@ -185,7 +185,14 @@ describe.each(folders)("%s (live)", (folder) => {
         if (["host", "content-length", "transfer-encoding", "connection"].includes(name)) continue;
         expect(d.forwarded!.headers, `backend got ${name} the decision did not forward`).toHaveProperty(name);
       }
-      for (const [name, value] of Object.entries(d.responseHeaders?.set ?? {})) expect(res.headers[name]).toBe(value);
+      const edits = d.responseHeaders;
+      for (const [name, value] of Object.entries(edits?.set ?? {})) {
+        // Node gives set-cookie as a list, a line per entry (never folded): the lines set, then any added after them.
+        if (name === "set-cookie") {
+          const added = edits!.addAll?.[name] ?? (edits!.add?.[name] === undefined ? [] : [edits!.add[name]!]);
+          expect([res.headers[name]].flat(), `header ${name}`).toEqual([...(edits!.setAll?.[name] ?? [value]), ...added]);
+        } else expect(res.headers[name], `header ${name}`).toBe(value);
+      }
       for (const name of d.responseHeaders?.remove ?? []) if (!(name in (d.responseHeaders?.set ?? {})) && !(name in (d.responseHeaders?.add ?? {}))) expect(res.headers[name]).toBeUndefined();
     } else if (d.outcome === "redirect") {
       expect(res.status).toBe(d.redirect!.status);
