@@ -49,6 +49,21 @@ describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", (
     );
   });
 
+  it("Apache vhost_combined (%v:%p before the client): the virtual host is the host, the client the user", async () => {
+    const { records, stats } = await readAll(
+      'shop.example.com:443 2001:db8::7 - - [26/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8"\n' +
+        'shop.example.com:80 192.0.2.1 - frank [26/Nov/2026:10:00:01 +0000] "GET /b HTTP/1.1" 200 12 "-" "curl/8"\n' +
+        // combined with an identd name: no vhost
+        '192.0.2.2 ident frank [26/Nov/2026:10:00:02 +0000] "GET /c HTTP/1.1" 200 12 "-" "curl/8"\n',
+    );
+    expect(stats).toMatchObject({ format: "nginx", records: 3, bad: 0 });
+    expect(records.map((r) => [r.host, r.user, r.path])).toEqual([
+      ["shop.example.com", "2001:db8::7", "/a"],
+      ["shop.example.com", "192.0.2.1", "/b"],
+      [undefined, "192.0.2.2", "/c"],
+    ]);
+  });
+
   it("an HTTP/2 POST from a grpc-* client to /Service/Method is read as a gRPC call", async () => {
     const { records } = await readAll('192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "POST /shop.v1.Cart/Add HTTP/2.0" 200 12 "-" "grpc-node-js/1.10.0"\n');
     expect(records[0]!.headers).toEqual({ "user-agent": "grpc-node-js/1.10.0", "content-type": "application/grpc" });

@@ -112,6 +112,9 @@ function parseNgfStream(m: RegExpExecArray): LineResult {
   return rec;
 }
 
+const VHOST_RE = /^([A-Za-z0-9][-A-Za-z0-9.]*):\d{1,5}$/;
+const IP_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8})$/;
+
 export function parseCombined(line: string): LineResult {
   const m = COMBINED_RE.exec(line);
   if (!m) {
@@ -123,7 +126,12 @@ export function parseCombined(line: string): LineResult {
     const s = present(raw === undefined ? undefined : unescapeLog(raw));
     if (s !== undefined) v[k] = s;
   };
-  set("remote_addr", m[1]);
+  // Apache's vhost_combined (Debian's default for virtual hosts) puts "%v:%p" before the client:
+  // the first field is a host:port and the second an IP, where combined has the client and "-".
+  if (VHOST_RE.test(m[1]!) && IP_RE.test(m[2]!) && /^\S+ \S+$/.test(m[3]!)) {
+    set("remote_addr", m[2]);
+    set("host", VHOST_RE.exec(m[1]!)![1]);
+  } else set("remote_addr", m[1]);
   set("time_local", m[4]);
   if (m[5] === undefined || m[5] === "-" || m[5] === "") return COMBINED_NO_REQUEST;
   v.request = unescapeLog(m[5]);
