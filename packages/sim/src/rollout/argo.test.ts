@@ -455,4 +455,11 @@ spec:
     expect(p.problems.find((x) => x.code === "argo.update-rejected")!.message).toContain("spec.rules");
     expect(rulesOf(route(p.steps[0]!))).toHaveLength(9);
   });
+  it("a file with several rollouts: the first is simulated, a warning names them all with the second's line", () => {
+    const one = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: a, namespace: x}\nspec: {}\n";
+    const f = parseRolloutFile(`${one}---\n${one.replace("name: a", "name: b")}`, { file: "two.yaml" });
+    expect(f.doc!.metadata.name).toBe("a");
+    expect(f.problems).toMatchObject([{ code: "rollout.several", severity: "warning", file: "two.yaml", line: 7 }]);
+    expect(f.problems[0]!.message).toContain("Rollout x/a, Rollout x/b");
+  });
 });

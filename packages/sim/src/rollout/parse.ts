@@ -16,6 +16,18 @@ export function parseRolloutFile(text: string, options: { file?: string } = {}):
   const { objects, diagnostics } = parseManifests(text, { file, kinds: ROLLOUT_KINDS });
   const problems = diagnostics.filter((d) => d.severity !== "info");
   const found = objects[0] ?? null;
+  if (objects.length > 1) {
+    const at = positionOf(objects[1]!, "kind");
+    problems.push({
+      code: "rollout.several",
+      severity: "warning",
+      file: at?.file ?? file,
+      line: at?.line ?? 1,
+      column: at?.column ?? 1,
+      path: "kind",
+      message: `${objects.length} rollouts in the file (${objects.map((o) => `${o.kind} ${o.metadata.namespace ?? "default"}/${o.metadata.name}`).join(", ")}): only the first is simulated`,
+    });
+  }
   if (!found && !problems.length) {
     problems.push({ code: "rollout.not-found", severity: "error", file, line: 1, column: 1, path: "", message: "no Argo Rollouts Rollout or Flagger Canary in the file" });
   }
