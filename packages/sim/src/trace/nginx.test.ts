@@ -41,7 +41,7 @@ describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", (
     expect(stats.badSamples.map((b) => [b.line, b.reason])).toEqual([
       [7, "no request line (the client sent no request)"],
       [8, expect.stringMatching(/^request line is not "METHOD TARGET VERSION"/)],
-      [9, "not in the combined log layout"],
+      [9, "combined log line cut off, or a quoted field never closes"],
       [10, 'time is not a timestamp: "26/Foo/2026:10:00:09 +0000"'],
     ]);
     expect(stats.badSamples[2]!.text).toBe(

@@ -112,6 +112,8 @@ function parseNgfStream(m: RegExpExecArray): LineResult {
   return rec;
 }
 
+/** A line that starts as combined does: client, ident, user, [time], an opening quote. */
+const COMBINED_START_RE = /^\S+ \S+ .*? \[[^\]]+\] "/;
 const VHOST_RE = /^([A-Za-z0-9][-A-Za-z0-9.]*):\d{1,5}$/;
 const IP_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8})$/;
 
@@ -119,7 +121,8 @@ export function parseCombined(line: string): LineResult {
   const m = COMBINED_RE.exec(line);
   if (!m) {
     const stream = NGF_STREAM_RE.exec(line);
-    return stream ? parseNgfStream(stream) : "not in the combined log layout";
+    if (stream) return parseNgfStream(stream);
+    return COMBINED_START_RE.test(line) ? "combined log line cut off, or a quoted field never closes" : "not in the combined log layout";
   }
   const v: Vars = {};
   const set = (k: string, raw: string | undefined) => {
