@@ -105,6 +105,8 @@ function onUpgrade(req: http.IncomingMessage, socket: Duplex): void {
   const path = req.url ?? "";
   if (path.startsWith("/refuse-chunked")) return void socket.write(`${refusalHead("transfer-encoding: chunked\r\n")}3\r\nno \r\n4;ext=1\r\nchat\r\n0\r\n\r\n`);
   if (path.startsWith("/refuse")) return void socket.write(`${refusalHead("content-length: 7\r\n")}no chat`);
+  if (path.startsWith("/stall")) return;
+  if (path.startsWith("/hangup")) return void socket.destroy();
   if (path.startsWith("/malformed")) return void socket.write("HTTP/1.1 101 Switching Protocols\r\nno colon here\r\n\r\n");
   if (path.startsWith("/huge")) return void socket.write(`HTTP/1.1 101 Switching Protocols\r\nx-big: ${"a".repeat(70 * 1024)}\r\n\r\n`);
   const head = acceptHead(createHash("sha1").update(`${req.headers["sec-websocket-key"]}${GUID}`).digest("base64"));
@@ -309,6 +311,23 @@ describe("serve: an HTTP/1.1 WebSocket upgrade gets the rule's response header e
     expect(values(head, "transfer-encoding")).toEqual(["chunked"]);
     await read.until(() => read.ended(), "the gateway to close the connection");
     expect(after().toString()).toBe("3\r\nno \r\n4;ext=1\r\nchat\r\n0\r\n\r\n");
+  });
+
+  it("a backend that closes before answering: 502 from the gateway, with the edits", async () => {
+    const { head, read } = await upgradeH1("/hangup");
+    expect(head.status).toBe(502);
+    expect(values(head, "set-cookie")).toEqual(ADDED_COOKIES);
+    await read.until(() => read.ended(), "the gateway to close the connection");
+    expect(await logged("/hangup")).toMatchObject({ status: 502, reason: "backend closed before its handshake answer" });
+  });
+
+  it("a client that leaves while the backend has not answered: the exchange ends (logged, no status)", async () => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write(`GET /stall HTTP/1.1\r\nHost: chat.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.end();
+    expect(await logged("/stall")).toMatchObject({ status: 0 });
   });
 
   it.each([

@@ -381,6 +381,9 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
     state = "waiting";
     upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
     if (head.length) upstream.write(head);
+    // The client's side is relayed from the start, as before the answer was read (a client
+    // waits for it, RFC 6455 §4.1; bytes from one that does not still go on in order).
+    socket.pipe(upstream);
     let buffer: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
@@ -406,9 +409,12 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
         state = "tunnel";
         if (parsed.rest.length) socket.write(parsed.rest);
         upstream.pipe(socket);
-        socket.pipe(upstream);
         return;
       }
+      // Answered: what the client still sends is not a request anyone decided; read and dropped.
+      socket.unpipe(upstream);
+      socket.on("data", () => undefined);
+      socket.resume();
       state = "body";
       // The body goes on as framed; reading it tells where it ends, to close the connection then.
       const over = () => {
