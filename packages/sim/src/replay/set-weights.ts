@@ -1,7 +1,8 @@
 /**
  * `--set-weight ns/route[/rule]/backend[:port]=W`: the proposed objects for a what-if, with the
- * weight of matching backendRefs changed. The rule is an index or a rule name; without it every
- * rule of the route that sends to the backend changes.
+ * weight of matching backendRefs changed. The rule is a rule name or an index (digits name a rule
+ * only when the route has a rule of that name); without it every rule of the route that sends to
+ * the backend changes.
  */
 import type { ManifestObject } from "@gwsim/core";
 
@@ -82,8 +83,10 @@ export function setWeights(objects: readonly ManifestObject[], specs: readonly s
       // Find the refs first, so a route that does not change keeps its identity.
       const hits: [number, number][] = [];
       const rules = ((out[i]!.spec as { rules?: Rule[] } | undefined)?.rules ?? []) as Rule[];
+      // A rule name may be all digits ("1" is a valid SectionName): a rule of that name wins over the index.
+      const byName = p.rule !== null && (!/^\d+$/.test(p.rule) || rules.some((r) => r.name === p.rule));
       rules.forEach((rule, ri) => {
-        if (p.rule !== null && !(/^\d+$/.test(p.rule) ? Number(p.rule) === ri : rule.name === p.rule)) return;
+        if (p.rule !== null && !(byName ? rule.name === p.rule : Number(p.rule) === ri)) return;
         ruleFound = true;
         (rule.backendRefs ?? []).forEach((ref, bi) => {
           if (ref.name === p.backend && (p.port === null || ref.port === p.port)) hits.push([ri, bi]);

@@ -215,6 +215,15 @@ describe("setWeights", () => {
     expect(r.problems.map((p) => p.code)).toEqual([code]);
   });
 
+  it("a rule named with digits wins over the index of that number", () => {
+    const named = objects();
+    const rules = (named[0]!.spec as { rules: { name: string }[] }).rules;
+    rules[0]!.name = "1"; // rule 0 is named "1"; rule 1 is "split"
+    expect(weights(setWeights(named, ["store/checkout/1/v2=7"]).objects[0]!)).toEqual([["v2=7"], ["v1=90", "v2=10"]]);
+    expect(weights(setWeights(named, ["store/checkout/split/v2=7"]).objects[0]!)).toEqual([["v2=-"], ["v1=90", "v2=7"]]);
+    expect(weights(setWeights(objects(), ["store/checkout/0/v2=7"]).objects[0]!)).toEqual([["v2=7"], ["v1=90", "v2=10"]]); // no such name: the index
+  });
+
   it("parses the spec", () => {
     expect(parseSetWeight("a/b/c/d:80=5")).toEqual({ namespace: "a", route: "b", rule: "c", backend: "d", port: 80, weight: 5 });
   });
