@@ -118,7 +118,7 @@ async function openChunkable(path: string, options: ReadTraceOptions): Promise<C
   } catch {
     return null;
   }
-  if (!isChunkable(format)) return null;
+  if (!isChunkable(format, path)) return null;
   let fd: number;
   try {
     fd = openSync(path, "r");

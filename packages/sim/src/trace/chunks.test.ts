@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addChunkStats, chunkRanges, DEFAULT_CHUNK_BYTES, readFileByChunks } from "./chunks.js";
+import { addChunkStats, chunkRanges, DEFAULT_CHUNK_BYTES, isChunkable, readFileByChunks } from "./chunks.js";
 import { fixture } from "./fixtures/read-all.js";
 import { MAX_LINE_CHARS, OVERLONG_REASON, readTrace, traceFormat } from "./index.js";
 import type { ReadTraceOptions, TraceRecord, TraceStats } from "./types.js";
@@ -101,6 +101,15 @@ describe("reading a file by chunks gives readTrace's records and stats", () => {
     // Unknown content: every line is reported, identically.
     const stats = await expectSameAsReadTrace(write("what\nis this\n", "txt"));
     expect(stats).toMatchObject({ format: "unknown", lines: 2, bad: 2 });
+  });
+
+  it("a UTF-16 file is not chunkable (its line ends are not the byte \\n); chunkReader refuses it", () => {
+    const utf16 = write(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"path":"/a"}\n', "utf16le")]));
+    const utf8 = write('{"path":"/a"}\n');
+    expect(isChunkable("jsonl", utf16)).toBe(false);
+    expect(isChunkable("jsonl", utf8)).toBe(true);
+    expect(isChunkable("jsonl")).toBe(true);
+    expect(() => readFileByChunks(utf16, statSync(utf16).size, "jsonl")).toThrow(/UTF-16/);
   });
 
   it("lines longer than a chunk are read whole", async () => {

@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad } from "./index.js";
+import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad, utf16Of } from "./index.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
   type BadSample, type ReadTraceOptions, type TraceFormat, type TraceRecord, type TraceStats,
@@ -20,9 +20,24 @@ import {
 /** Chunks of this many bytes by default: a few MiB, so that each is parsed in milliseconds and a couple fit in memory per thread. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** The formats whose lines can be read chunk by chunk. */
-export function isChunkable(format: TraceFormat | "unknown"): boolean {
-  return format !== "csv" && format !== "har";
+/**
+ * Whether a trace can be read chunk by chunk: a line format, and (given the file) not UTF-16,
+ * whose line ends are not the byte "\n" the chunks split at.
+ */
+export function isChunkable(format: TraceFormat | "unknown", path?: string): boolean {
+  if (format === "csv" || format === "har") return false;
+  if (path === undefined) return true;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return true; // the reader reports the error
+  }
+  try {
+    return utf16Of(readAt(fd, 0, 4)) === undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What a chunk contributes to the file's stats; line numbers of the samples count from the chunk's first line (1). */
@@ -82,6 +97,7 @@ export interface ChunkReader {
 export function chunkReader(fd: number, format: TraceFormat | "unknown", options: ReadTraceOptions): ChunkReader {
   const parser = lineParser(format, options);
   if (!parser || !isChunkable(format)) throw new Error(`chunkReader: ${format} cannot be read by chunks`);
+  if (utf16Of(readAt(fd, 0, 4))) throw new Error("chunkReader: a UTF-16 file cannot be read by chunks (isChunkable with its path says so)");
   // One buffer for every chunk of this reader: a chunk's text is decoded out of it before the next read.
   let scratch: Buffer | undefined;
   return {

@@ -17,6 +17,25 @@ describe("readTrace: streaming", () => {
     expect(stats).toMatchObject({ format: "jsonl", lines: 2, records: 2, bad: 0 });
   });
 
+  it.each([
+    ["utf-16le", (s: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, "utf16le")])],
+    ["utf-16be", (s: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(s, "utf16le").swap16()])],
+  ])("reads a %s trace with its BOM (PowerShell 5 writes `kubectl logs > f` so), in whole or one byte at a time", async (_name, encode) => {
+    const text = '[2026-11-26T10:00:00.000Z] "GET /caf\u00e9 HTTP/1.1" 200 - 0 1 1 1 "-" "z\u00f6\u65e5" "-" "a.example" "-"\r\n' +
+      '[2026-11-26T10:00:01.000Z] "GET /b HTTP/1.1" 200 - 0 1 1 1 "-" "-" "-" "a.example" "-"\r\n';
+    const bytes = encode(text);
+    for (const chunks of [[bytes], [...bytes].map((b) => Uint8Array.of(b))]) {
+      const { records, stats } = await readAll(chunks);
+      expect(stats).toMatchObject({ format: "envoy", lines: 2, records: 2, bad: 0 });
+      expect(records.map((r) => [r.path, r.headers?.["user-agent"]])).toEqual([["/caf\u00e9", "z\u00f6\u65e5"], ["/b", undefined]]);
+    }
+  });
+
+  it("UTF-8 that opens with bytes FF FE not followed by an ASCII UTF-16 character stays UTF-8", async () => {
+    const { stats } = await readAll([Uint8Array.from([0xff, 0xfe, 0x0a, 0x7b, 0x7d, 0x0a])], { format: "jsonl" });
+    expect(stats).toMatchObject({ lines: 2, records: 1, bad: 1 });
+  });
+
   it("reads a Node Readable of Buffers", async () => {
     const reader = readTrace(Readable.from([Buffer.from('{"path":"/a"}\n{"pa'), Buffer.from('th":"/b"}\n')]));
     const paths: (string | undefined)[] = [];

@@ -27,12 +27,56 @@ export type TraceInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableStr
 export const MAX_LINE_CHARS = 16 * 1024 * 1024;
 
 /**
+ * The UTF-16 a byte stream is in, by its start: a byte order mark and an ASCII character
+ * (Windows PowerShell 5 writes `kubectl logs > file` as UTF-16LE with a BOM). Traces start with
+ * ASCII ("{", "[", a digit, a name), so BOM + ASCII tells UTF-16 from UTF-8 bytes FF FE.
+ */
+export function utf16Of(head: Uint8Array): "utf-16le" | "utf-16be" | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] === 0xff && head[1] === 0xfe && head[2]! > 0 && head[2]! < 0x80 && head[3] === 0) return "utf-16le";
+  if (head[0] === 0xfe && head[1] === 0xff && head[2] === 0 && head[3]! > 0 && head[3]! < 0x80) return "utf-16be";
+  return undefined;
+}
+
+/** Byte chunks with the first few bytes held back until there are 4 (to tell UTF-16), then passed on as they come. */
+async function* withHead(input: AsyncIterable<string | Uint8Array>, onHead: (head: Uint8Array) => void): AsyncGenerator<string | Uint8Array> {
+  let held: Uint8Array | undefined;
+  let decided = false;
+  for await (const chunk of input) {
+    if (decided || typeof chunk === "string") {
+      decided = true;
+      if (held) yield held;
+      held = undefined;
+      yield chunk;
+      continue;
+    }
+    held = held ? Buffer.concat([held, chunk]) : chunk;
+    if (held.length >= 4) {
+      decided = true;
+      onHead(held);
+      yield held;
+      held = undefined;
+    }
+  }
+  if (held) {
+    onHead(held);
+    yield held;
+  }
+}
+
+/**
  * Text chunks of the input, UTF-8 decoded across chunk boundaries, without a leading BOM.
  * Bytes are decoded as a streaming `TextDecoder("utf-8")` would (invalid bytes → U+FFFD, and
  * the decoder drops a U+FEFF that is the first character it decodes), by node's StringDecoder,
  * which gives the same text several times faster (index.test.ts compares them on random bytes).
+ * A UTF-16 input (utf16Of) is decoded as UTF-16.
  */
 async function* decodeText(input: TraceInput): AsyncGenerator<string> {
+  let utf16: TextDecoder | undefined;
+  const bytes = withHead(input as AsyncIterable<string | Uint8Array>, (head) => {
+    const encoding = utf16Of(head);
+    if (encoding) utf16 = new TextDecoder(encoding);
+  });
   const decoder = new StringDecoder("utf8");
   let decoderFirst = true; // the decoder has produced no character yet
   const decode = (s: string): string => {
@@ -43,15 +87,15 @@ async function* decodeText(input: TraceInput): AsyncGenerator<string> {
     return s;
   };
   let first = true;
-  for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    let s = typeof chunk === "string" ? chunk : decode(decoder.write(chunk));
+  for await (const chunk of bytes) {
+    let s = typeof chunk === "string" ? chunk : utf16 ? utf16.decode(chunk, { stream: true }) : decode(decoder.write(chunk));
     if (first && s.length) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       first = false;
     }
     if (s) yield s;
   }
-  const tail = decode(decoder.end());
+  const tail = utf16 ? utf16.decode() : decode(decoder.end());
   if (tail) yield tail;
 }
 
