@@ -1,5 +1,6 @@
 // Streaming trace sources: a trace is read chunk by chunk and line by line, never whole.
 import { StringDecoder } from "node:string_decoder";
+import { TextDecoder } from "node:util";
 import { applyDefaults } from "./common.js";
 import { csvParser } from "./csv.js";
 import { detectFormat, SNIFF_CHARS, SNIFF_LINES } from "./detect.js";
