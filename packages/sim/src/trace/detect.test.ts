@@ -73,6 +73,20 @@ describe("auto-detection from the first lines", () => {
     expect(detectFormat(long.slice(0, SNIFF_CHARS), { file: "t.har" }, false)).toBe("har");
   });
 
+  it("kubectl logs of a proxy: over a hundred startup log lines before the first access log line", async () => {
+    // Written here in the shapes Envoy's and pilot-agent's own logs take (not access logs).
+    const startup = [
+      ...Array.from({ length: 60 }, (_, i) => `2026-11-26T09:59:59.${String(i).padStart(6, "0")}Z\tinfo\tFLAG: --option-${i}="x"`),
+      ...Array.from({ length: 90 }, (_, i) => `[2026-11-26 09:59:59.${String(i).padStart(3, "0")}][1][info][main] [source/server/server.cc:${i}] starting step ${i}`),
+    ];
+    const text = [...startup, envoyText, envoyText, ""].join("\n");
+    expect(detectFormat(text)).toBe("envoy");
+    for (const input of [text, [...text].map((c) => c)]) {
+      const { stats } = await readAll(input);
+      expect(stats).toMatchObject({ format: "envoy", lines: 152, records: 2, bad: 150 });
+    }
+  });
+
   it("detection sees lines past the first chunk", async () => {
     const chunks = [...`junk\n${combined}\n${combined}\n`].map((c) => c); // one character per chunk
     const { stats } = await readAll(chunks);

@@ -6,8 +6,14 @@ import { HAPROXY_BADREQ, parseHaproxy } from "./haproxy.js";
 import { COMBINED_NO_REQUEST, parseCombined } from "./nginx.js";
 import type { LineResult, ReadTraceOptions, TraceFormat } from "./types.js";
 
-/** How many non-blank lines detection looks at. */
+/** How many non-blank lines detection looks at first. */
 export const SNIFF_LINES = 20;
+/**
+ * How many it reads on to when none of the first is recognised: `kubectl logs` of an Envoy or
+ * istio-proxy container opens with the proxy's own startup log (often over a hundred lines)
+ * before the first access log line.
+ */
+export const SNIFF_MORE_LINES = 2000;
 /** How much text detection reads at most before deciding. */
 export const SNIFF_CHARS = 256 * 1024;
 
@@ -40,9 +46,26 @@ function fromExtension(file: string | undefined): TraceFormat | undefined {
 export function detectFormat(head: string, options: ReadTraceOptions = {}, complete = true): TraceFormat | "unknown" {
   if (options.logFormat !== undefined) return "nginx";
   if (options.csvColumns !== undefined) return "csv";
+  const content = detectContent(head, complete, SNIFF_LINES) ?? detectContent(head, complete, SNIFF_MORE_LINES);
+  // A head that is one unfinished line opening with "{" (longer than the head): only JSON Lines
+  // requests (headers, certificates) run that long.
+  const longJson = /^\uFEFF?\s*\{/.test(head) ? "jsonl" : undefined;
+  return content ?? fromExtension(options.file) ?? longJson ?? "unknown";
+}
+
+/**
+ * Whether the first SNIFF_LINES lines of a head say what the trace is; when not, readers read on
+ * (up to SNIFF_MORE_LINES) before detectFormat decides.
+ */
+export function recognised(head: string, options: ReadTraceOptions = {}, complete = true): boolean {
+  return options.logFormat !== undefined || options.csvColumns !== undefined || detectContent(head, complete, SNIFF_LINES) !== undefined;
+}
+
+/** The format the content of a head shows, judged on its first `maxLines` non-blank lines. */
+function detectContent(head: string, complete: boolean, maxLines: number): TraceFormat | undefined {
   const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
   const start = text.trimStart();
-  if (start === "") return fromExtension(options.file) ?? "unknown";
+  if (start === "") return undefined;
   // A HAR is one JSON document whose only member is "log" (custom "_" members may come first, HAR 1.2
   // "Custom fields"); pretty-printed JSON opens with "{" alone on a line.
   if (HAR_START_RE.test(start) || start.split("\n", 1)[0]!.trim() === "{") return "har";
@@ -51,7 +74,7 @@ export function detectFormat(head: string, options: ReadTraceOptions = {}, compl
   const lines = all
     .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
     .filter((l) => l.trim() !== "")
-    .slice(0, SNIFF_LINES);
+    .slice(0, maxLines);
   // JSON objects are counted on every line, not only when the first one is: a JSONL trace may open
   // with a broken line, a comment or a stray array.
   let objects = 0;
@@ -70,8 +93,6 @@ export function detectFormat(head: string, options: ReadTraceOptions = {}, compl
   }
   const json: TraceFormat = envoy * 2 > objects ? "envoy" : "jsonl";
   if (objects && start.startsWith("{")) return json;
-  // A first line longer than the whole head: only JSON Lines requests (headers, certificates) run that long.
-  if (lines.length === 0 && start.startsWith("{")) return fromExtension(options.file) ?? "jsonl";
   if (lines[0] !== undefined && looksLikeCsvHeader(lines[0])) return "csv";
   let best: TraceFormat | undefined;
   let bestCount = 0;
@@ -87,5 +108,5 @@ export function detectFormat(head: string, options: ReadTraceOptions = {}, compl
     }
   }
   if (objects && objects >= bestCount) return json;
-  return best ?? fromExtension(options.file) ?? "unknown";
+  return best;
 }

@@ -3,7 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import { TextDecoder } from "node:util";
 import { applyDefaults } from "./common.js";
 import { csvParser } from "./csv.js";
-import { detectFormat, SNIFF_CHARS, SNIFF_LINES } from "./detect.js";
+import { detectFormat, recognised, SNIFF_CHARS, SNIFF_LINES, SNIFF_MORE_LINES } from "./detect.js";
 import { envoyParser } from "./envoy.js";
 import { harScanner, recordFromHarEntry } from "./har.js";
 import { haproxyParser } from "./haproxy.js";
@@ -127,20 +127,27 @@ export function lineParser(format: TraceFormat | "unknown", options: ReadTraceOp
   return PARSERS[format]?.(options);
 }
 
-/** Reads the first lines (for detection) and gives back a stream that starts with them again. */
-async function sniff(chunks: AsyncGenerator<string>): Promise<{ head: string; complete: boolean; rest: AsyncGenerator<string> }> {
+/**
+ * Reads the first lines (for detection) and gives back a stream that starts with them again: the
+ * first SNIFF_LINES, and on to SNIFF_MORE_LINES when none of those is recognised.
+ */
+async function sniff(chunks: AsyncGenerator<string>, options: ReadTraceOptions): Promise<{ head: string; complete: boolean; rest: AsyncGenerator<string> }> {
   let head = "";
   let complete = false;
   let newlines = 0;
-  while (newlines <= SNIFF_LINES && head.length < SNIFF_CHARS) {
-    const r = await chunks.next();
-    if (r.done) {
-      complete = true;
-      break;
+  const readTo = async (lines: number) => {
+    while (!complete && newlines <= lines && head.length < SNIFF_CHARS) {
+      const r = await chunks.next();
+      if (r.done) {
+        complete = true;
+        break;
+      }
+      head += r.value;
+      newlines += r.value.split("\n").length - 1;
     }
-    head += r.value;
-    newlines += r.value.split("\n").length - 1;
-  }
+  };
+  await readTo(SNIFF_LINES);
+  if (!complete && !recognised(head, options, false)) await readTo(SNIFF_MORE_LINES);
   async function* rest(): AsyncGenerator<string> {
     if (head) yield head;
     if (!complete) yield* chunks;
@@ -308,7 +315,7 @@ async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceSt
   let format: TraceFormat | "unknown";
   if (options.format && options.format !== "auto") format = options.format;
   else {
-    const sniffed = await sniff(chunks);
+    const sniffed = await sniff(chunks, options);
     format = detectFormat(sniffed.head, options, sniffed.complete);
     chunks = sniffed.rest;
   }
@@ -325,7 +332,7 @@ export async function traceFormat(input: TraceInput, options: ReadTraceOptions =
   if (options.format && options.format !== "auto") return options.format;
   const chunks = decodeText(input);
   try {
-    const sniffed = await sniff(chunks);
+    const sniffed = await sniff(chunks, options);
     return detectFormat(sniffed.head, options, sniffed.complete);
   } finally {
     await chunks.return(undefined);
