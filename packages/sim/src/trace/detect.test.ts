@@ -84,6 +84,7 @@ describe("auto-detection from the first lines", () => {
     for (const input of [text, [...text].map((c) => c)]) {
       const { stats } = await readAll(input);
       expect(stats).toMatchObject({ format: "envoy", lines: 152, records: 2, bad: 150 });
+      expect(stats.badSamples.map((s) => s.reason)).toEqual(Array(5).fill("the proxy's own log line, not an access log line"));
     }
   });
 

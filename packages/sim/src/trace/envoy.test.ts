@@ -74,6 +74,15 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     expect(records[3]).toMatchObject({ user: "2001:db8::9", observed: { status: 503, cluster: "httproute/default/eg/rule/0" } });
   });
 
+  it.each([
+    "[2026-11-26 10:00:00.123][14][info][main] [source/server/server.cc:404] starting workers",
+    "[2026-11-26 10:00:00.123][14][warning][config] [source/common/config/grpc_stream.h:1] stream closed",
+    '2026-11-26T10:00:00.123456Z\tinfo\tFLAG: --concurrency="2"',
+  ])("the proxy's own log line is named as such: %s", async (line) => {
+    const { stats } = await readAll(`${line}\n`, { format: "envoy" });
+    expect(stats.badSamples[0]!.reason).toBe("the proxy's own log line, not an access log line");
+  });
+
   it("a bad start time is a bad line", async () => {
     const { stats } = await readAll('[yesterday] "GET / HTTP/1.1" 200 - 0 0 0 - "-" "-" "-" "a.example" "-"\n', { format: "envoy" });
     expect(stats.badSamples).toEqual([

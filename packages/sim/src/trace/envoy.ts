@@ -194,9 +194,13 @@ function splitText(rest: string): TextFields | string {
   };
 }
 
+// The proxy's own logs, which `kubectl logs` interleaves with the access log: Envoy's
+// "[DATE TIME][THREAD][LEVEL][LOGGER] ..." and Istio's agent "TIMESTAMP\tLEVEL\t...".
+const PROXY_LOG_RE = /^(?:\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\]\[\d+\]\[\w+\]|\d{4}-\d{2}-\d{2}T[\d:.]+Z\t(?:debug|info|warn|warning|error|fatal)\t)/;
+
 export function parseEnvoyText(line: string): LineResult {
   const m = TEXT_RE.exec(line);
-  if (!m) return NOT_ENVOY_TEXT;
+  if (!m) return PROXY_LOG_RE.test(line) ? "the proxy's own log line, not an access log line" : NOT_ENVOY_TEXT;
   const split = splitText(m[3]!);
   if (typeof split === "string") return split;
   if (m[2] === "- - -") return ENVOY_TCP_LINE;
