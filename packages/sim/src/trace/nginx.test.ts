@@ -49,6 +49,14 @@ describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", (
     );
   });
 
+  it("an nginx error log line among access lines is named as such", async () => {
+    const { stats } = await readAll(
+      '2026/11/26 10:00:00 [notice] 1#1: start worker process 22\n192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "-"\n',
+    );
+    expect(stats).toMatchObject({ format: "nginx", records: 1, bad: 1 });
+    expect(stats.badSamples[0]!.reason).toBe("nginx's error log line, not an access log line");
+  });
+
   it("Apache vhost_combined (%v:%p before the client): the virtual host is the host, the client the user", async () => {
     const { records, stats } = await readAll(
       'shop.example.com:443 2001:db8::7 - - [26/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8"\n' +

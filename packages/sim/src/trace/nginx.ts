@@ -112,6 +112,8 @@ function parseNgfStream(m: RegExpExecArray): LineResult {
   return rec;
 }
 
+/** nginx's error log, which a container's stderr interleaves with the access log: "2026/11/26 10:00:00 [notice] 1#1: ...". */
+const ERROR_LOG_RE = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(?:debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+: /;
 /** A line that starts as combined does: client, ident, user, [time], an opening quote. */
 const COMBINED_START_RE = /^\S+ \S+ .*? \[[^\]]+\] "/;
 const VHOST_RE = /^([A-Za-z0-9][-A-Za-z0-9.]*):\d{1,5}$/;
@@ -122,7 +124,8 @@ export function parseCombined(line: string): LineResult {
   if (!m) {
     const stream = NGF_STREAM_RE.exec(line);
     if (stream) return parseNgfStream(stream);
-    return COMBINED_START_RE.test(line) ? "combined log line cut off, or a quoted field never closes" : "not in the combined log layout";
+    if (COMBINED_START_RE.test(line)) return "combined log line cut off, or a quoted field never closes";
+    return ERROR_LOG_RE.test(line) ? "nginx's error log line, not an access log line" : "not in the combined log layout";
   }
   const v: Vars = {};
   const set = (k: string, raw: string | undefined) => {
