@@ -252,6 +252,18 @@ export function applyDefaults(rec: TraceRecord, options: ReadTraceOptions): Trac
   return rec;
 }
 
+// `kubectl logs --prefix` puts "[pod/NAME/CONTAINER] " before each line, `--timestamps` an RFC 3339
+// time and a space (after the prefix when both are asked for).
+const KUBECTL_PREFIX_RE = /^(?:\[pod\/[^\]\s]+\] )?(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) )?/;
+
+/** A log line without what `kubectl logs --prefix/--timestamps` put before it (the line itself when neither is there). */
+export function withoutKubectlPrefix(line: string): string {
+  const c = line.charCodeAt(0);
+  if (c !== 91 /* [ */ && (c < 48 || c > 57)) return line;
+  const m = KUBECTL_PREFIX_RE.exec(line);
+  return m && m[0].length ? line.slice(m[0].length) : line;
+}
+
 /** Whether a value is a plain object (JSON `{}`), not an array or null. */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -88,6 +88,26 @@ describe("auto-detection from the first lines", () => {
     }
   });
 
+  it.each([
+    ["--timestamps", (l: string) => `2026-11-26T10:00:00.123456789Z ${l}`],
+    ["--prefix", (l: string) => `[pod/gw-envoy-7d9f-abcde/envoy] ${l}`],
+    ["--prefix --timestamps", (l: string) => `[pod/gw-envoy-7d9f-abcde/envoy] 2026-11-26T10:00:00.5+01:00 ${l}`],
+  ])("kubectl logs %s: lines are detected and read without the prefix", async (_name, prefix) => {
+    for (const [line, format] of [[envoyText, "envoy"], [egJson, "envoy"], [combined, "nginx"], [jsonl, "jsonl"]] as const) {
+      const { records, stats } = await readAll(`${prefix(line)}\n${prefix(line)}\n`);
+      expect(stats, line).toMatchObject({ format, records: 2, bad: 0 });
+      expect(records[0]!.path).toBe("/");
+    }
+  });
+
+  it("a custom layout that opens with a time is read as it is, not stripped", async () => {
+    const { records, stats } = await readAll("2026-11-26T10:00:00Z 192.0.2.1 GET /a 200\n", {
+      logFormat: "$time_iso8601 $remote_addr $request_method $request_uri $status",
+    });
+    expect(stats.bad).toBe(0);
+    expect(records).toEqual([{ method: "GET", path: "/a", user: "192.0.2.1", time: "2026-11-26T10:00:00.000Z", observed: { status: 200 } }]);
+  });
+
   it("detection sees lines past the first chunk", async () => {
     const chunks = [...`junk\n${combined}\n${combined}\n`].map((c) => c); // one character per chunk
     const { stats } = await readAll(chunks);

@@ -1,5 +1,5 @@
 // Auto-detection: the format is read off the first lines of a trace.
-import { isObject } from "./common.js";
+import { isObject, withoutKubectlPrefix } from "./common.js";
 import { looksLikeCsvHeader } from "./csv.js";
 import { ENVOY_TCP_LINE, looksLikeEnvoyJson, parseEnvoyText } from "./envoy.js";
 import { HAPROXY_BADREQ, parseHaproxy } from "./haproxy.js";
@@ -72,7 +72,7 @@ function detectContent(head: string, complete: boolean, maxLines: number): Trace
   const all = text.split("\n");
   if (!complete) all.pop(); // the head ends inside a line
   const lines = all
-    .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
+    .map((l) => withoutKubectlPrefix(l.endsWith("\r") ? l.slice(0, -1) : l))
     .filter((l) => l.trim() !== "")
     .slice(0, maxLines);
   // JSON objects are counted on every line, not only when the first one is: a JSONL trace may open

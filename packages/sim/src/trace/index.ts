@@ -1,7 +1,7 @@
 // Streaming trace sources: a trace is read chunk by chunk and line by line, never whole.
 import { StringDecoder } from "node:string_decoder";
 import { TextDecoder } from "node:util";
-import { applyDefaults } from "./common.js";
+import { applyDefaults, withoutKubectlPrefix } from "./common.js";
 import { csvParser } from "./csv.js";
 import { detectFormat, recognised, SNIFF_CHARS, SNIFF_LINES, SNIFF_MORE_LINES } from "./detect.js";
 import { envoyParser } from "./envoy.js";
@@ -206,6 +206,16 @@ export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats
     let r;
     try {
       r = parser.parse(keepsCarriageReturn ? raw : line);
+      // A line that `kubectl logs --prefix/--timestamps` prefixed is read again without the prefix.
+      // Only when it does not read as it is (a custom layout may open with a time), and not for
+      // CSV, whose parser carries state from line to line.
+      if (typeof r === "string" && !keepsBlankLines) {
+        const bare = withoutKubectlPrefix(line);
+        if (bare !== line) {
+          const again = parser.parse(bare);
+          if (again === null || typeof again === "object") r = again;
+        }
+      }
     } catch (e) {
       // A parser bug must not end a replay of millions of lines; it is still reported, with its message.
       r = `internal error while parsing: ${(e as Error).message}`;
