@@ -253,8 +253,9 @@ export function applyDefaults(rec: TraceRecord, options: ReadTraceOptions): Trac
 }
 
 // `kubectl logs --prefix` puts "[pod/NAME/CONTAINER] " before each line, `--timestamps` an RFC 3339
-// time and a space (after the prefix when both are asked for).
-const KUBECTL_PREFIX_RE = /^(?:\[pod\/[^\]\s]+\] )?(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) )?/;
+// time and a space (after the prefix when both are asked for); the node's CRI log files
+// (/var/log/pods/.../0.log) "TIME STREAM F|P ".
+const KUBECTL_PREFIX_RE = /^(?:\[pod\/[^\]\s]+\] )?(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) (?:(?:stdout|stderr) [FP] )?)?/;
 
 /** A log line without what `kubectl logs --prefix/--timestamps` put before it (the line itself when neither is there). */
 export function withoutKubectlPrefix(line: string): string {

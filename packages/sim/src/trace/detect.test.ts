@@ -92,6 +92,7 @@ describe("auto-detection from the first lines", () => {
     ["--timestamps", (l: string) => `2026-11-26T10:00:00.123456789Z ${l}`],
     ["--prefix", (l: string) => `[pod/gw-envoy-7d9f-abcde/envoy] ${l}`],
     ["--prefix --timestamps", (l: string) => `[pod/gw-envoy-7d9f-abcde/envoy] 2026-11-26T10:00:00.5+01:00 ${l}`],
+    ["(a CRI log file on the node)", (l: string) => `2026-11-26T10:00:00.123456789Z stdout F ${l}`],
   ])("kubectl logs %s: lines are detected and read without the prefix", async (_name, prefix) => {
     for (const [line, format] of [[envoyText, "envoy"], [egJson, "envoy"], [combined, "nginx"], [jsonl, "jsonl"]] as const) {
       const { records, stats } = await readAll(`${prefix(line)}\n${prefix(line)}\n`);
