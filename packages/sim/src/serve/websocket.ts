@@ -6,7 +6,9 @@
  * are the same bytes in both (RFC 8441 §5). The backend's handshake answer (a 101, or a refusal
  * with its body) reaches the client with the rule's response header edits applied, as every
  * other answer does: over HTTP/1.1 re-written from its parsed head (clientHandshakeHead), over
- * HTTP/2 a 101 becomes `:status 200` and any other answer an HTTP/2 response.
+ * HTTP/2 a 101 becomes `:status 200` and any other answer an HTTP/2 response. A rule's session
+ * persistence keeps the token's endpoint and starts or moves the session on that answer, and the
+ * rule's timeouts bound the wait for it, as for any request (forward.ts).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
@@ -15,6 +17,7 @@ import net, { type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { Decision, GatewayRequest, HeaderEdits } from "@gwsim/core";
+import { timeoutMs } from "./duration.js";
 import { backendKey } from "./endpoints.js";
 import { upstreamTarget, type UpstreamTarget } from "./forward.js";
 import { applyHeaderEdits, firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
@@ -22,6 +25,7 @@ import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { endSocket, rawResponse } from "./raw.js";
 import { toGatewayRequest } from "./request.js";
 import { abortResponse, answer, answerBody, answerFields } from "./respond.js";
+import { sessionField, sessionOf, type SessionPlan } from "./session.js";
 import type { Exchange, Snapshot } from "./types.js";
 import { tlsConnectOptions } from "./upstream.js";
 
@@ -29,6 +33,15 @@ import { tlsConnectOptions } from "./upstream.js";
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** The backend's handshake answer must fit in this much. */
 const MAX_HANDSHAKE = 64 * 1024;
+/**
+ * Implementation-specific (HTTPRouteTimeouts: "When this field is unspecified, request timeout
+ * behavior is implementation-specific"): how long a backend gets to answer a handshake when the
+ * rule sets no timeout. Normal requests then get none (a slow answer may be the point); a
+ * handshake answer takes no application work, so a backend silent this long is stuck, and the
+ * client would otherwise wait forever. Envoy's default route timeout, which it applies to the
+ * upgrade request until the upgrade answer (envoyproxy/envoy#41075).
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
 
 /** Splits `host:port` / `[v6]:port`. */
 export function splitAddress(address: string): { host: string; port: number } {
@@ -57,9 +70,58 @@ function newExchange(ctx: HttpContext, fe: FrontendInfo, snap: Snapshot, request
   return x;
 }
 
+/**
+ * How long the gateway waits for the backend's handshake answer and what it calls the wait's end,
+ * or null for no limit. The rule's timeouts bound the handshake only (a 101's head, or a
+ * refusal's whole answer), never the tunnel after a 101: `request` covers "the whole
+ * request-response transaction", which an upgrade's transaction is (HTTPRouteTimeouts says
+ * nothing of upgrades; Envoy disarms its route timeout on the upgrade answer, and a tunnel that
+ * lives longer than a request timeout is what WebSocket is for). There is no retry, so `request`
+ * (from arrival) and `backendRequest` (from the connect) both end the one attempt: the shorter
+ * wins. `0s` disables either (the spec's SHOULD); neither set: DEFAULT_HANDSHAKE_TIMEOUT_MS.
+ */
+export function handshakeDeadline(timeouts: Decision["timeouts"]): { ms: number; reason: string } | null {
+  if (timeouts?.request == null && timeouts?.backendRequest == null) return { ms: DEFAULT_HANDSHAKE_TIMEOUT_MS, reason: "handshake timeout" };
+  const request = timeoutMs(timeouts.request);
+  const backend = timeoutMs(timeouts.backendRequest);
+  if (backend !== null && (request === null || backend < request)) return { ms: backend, reason: "backend timeout" };
+  return request === null ? null : { ms: request, reason: "request timeout" };
+}
+
+/**
+ * A timer for the handshake deadline; `stop()` once the handshake is over (upgraded, answered, or
+ * the client gone). `expired` runs at most once, and never after `stop()`.
+ */
+function startDeadline(deadline: { ms: number } | null, expired: () => void): { stop(): void } {
+  if (!deadline) return { stop: () => undefined };
+  const timer = setTimeout(expired, deadline.ms);
+  return { stop: () => clearTimeout(timer) };
+}
+
+/**
+ * The field that starts or moves the rule's session on the backend's handshake answer (a 101,
+ * or a refusal): a new session, or a token whose endpoint is not the one that served, as on any
+ * other answer from a backend (forward.ts clientHead); null when the presented token stands.
+ * The gateway's own answers (502, 503, 504) carry none, as for other requests.
+ */
+function sessionAnswerField(session: SessionPlan | null, d: Decision | null, endpoint: string | null): [string, string] | null {
+  if (!session || !d?.backend || endpoint === null) return null;
+  if (!session.renew && session.endpoint === endpoint) return null;
+  return sessionField(session, d.backend, endpoint, Date.now());
+}
+
+/** `fields` with one more line, after the ones of that name it has (a set-cookie is never folded). */
+function withField(fields: HeaderRecord, field: [string, string] | null): HeaderRecord {
+  if (!field) return fields;
+  const [name, value] = field;
+  const prior = fields[name];
+  fields[name] = prior === undefined ? value : ([] as string[]).concat(prior, value);
+  return fields;
+}
+
 /** A decided WebSocket: where it goes, or the answer the gateway gives instead. */
 type Plan =
-  | { kind: "forward"; address: string; target: UpstreamTarget; lines: string[]; fwd: NonNullable<Decision["forwarded"]> }
+  | { kind: "forward"; address: string; target: UpstreamTarget; lines: string[]; fwd: NonNullable<Decision["forwarded"]>; session: SessionPlan | null }
   | { kind: "answer"; status: number; reason: string; headers?: HeaderRecord }
   | { kind: "drop" };
 
@@ -84,7 +146,11 @@ function decideWebSocket(ctx: HttpContext, snap: Snapshot, x: Exchange, upgradeH
   x.backend = key;
   const target = upstreamTarget(snap, d.backend, { backendTLS: d.backendTLS, routeKind: d.route?.kind ?? null, grpc: false });
   if (target.problem) return { kind: "answer", status: 503, reason: target.problem };
-  const address = ctx.balancer.pick(key, snap.endpoints.get(key) ?? []);
+  const addresses = snap.endpoints.get(key) ?? [];
+  // A session keeps the token's endpoint while it is one of the backend's (session.ts), as a
+  // normal request's first attempt does; otherwise round robin, and the session moves.
+  const session = d.session ? sessionOf(d, x.request.headers, addresses, Date.now(), x.request.scheme === "https") : null;
+  const address = session?.endpoint ?? ctx.balancer.pick(key, addresses);
   if (!address) return { kind: "answer", status: 503, reason: `no endpoints for ${key}` };
   x.endpoint = address;
   x.attempts = 1;
@@ -94,7 +160,7 @@ function decideWebSocket(ctx: HttpContext, snap: Snapshot, x: Exchange, upgradeH
   headers.host = sentHost && sentHost.toLowerCase().replace(/:\d+$/, "") === fwd.host ? sentHost : fwd.host || sentHost || address;
   const lines = [`${fwd.method} ${fwd.path} HTTP/1.1`];
   for (const [name, value] of Object.entries(headers)) for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
-  return { kind: "forward", address, target, lines, fwd };
+  return { kind: "forward", address, target, lines, fwd, session };
 }
 
 /** A connection to the endpoint: TLS (verified as the BackendTLSPolicy says, ALPN http/1.1) or plain. */
@@ -246,12 +312,13 @@ export function bodyReader(framing: BodyFraming, decode: boolean): (chunk: Buffe
  * the head are relayed as the backend framed them: on a 101 its `connection` and `upgrade` (the
  * client checks them, RFC 6455 §4.1), otherwise its `transfer-encoding`, and `connection: close`
  * (the gateway decides no further request on this connection); `content-length` always.
- * The backend's reason phrase is kept (the standard one when it sent none). Null when a field
- * cannot go on the wire (an edit value with a control character): then a 502, as when node's
- * writeHead refuses a field of any other answer.
+ * The backend's reason phrase is kept (the standard one when it sent none). `session`, the
+ * field that starts or moves a session, comes after the edits (which do not touch it, as on any
+ * other answer). Null when a field cannot go on the wire (an edit value with a control
+ * character): then a 502, as when node's writeHead refuses a field of any other answer.
  */
-export function clientHandshakeHead(head: HandshakeHead, edits: HeaderEdits | null | undefined): string | null {
-  const fields = applyHeaderEdits(responseHeaders(head.headers), edits);
+export function clientHandshakeHead(head: HandshakeHead, edits: HeaderEdits | null | undefined, session: [string, string] | null = null): string | null {
+  const fields = withField(applyHeaderEdits(responseHeaders(head.headers), edits), session);
   delete fields["content-length"];
   const own: [string, string | string[] | undefined][] =
     head.status === 101
@@ -373,9 +440,20 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
   let state: "connecting" | "waiting" | "tunnel" | "body" | "over" = "connecting";
   const fail = (status: number, reason: string) => {
     state = "over";
+    deadline.stop();
     upstream.destroy();
     rawAnswer(socket, x, status, reason);
   };
+  const limit = handshakeDeadline(x.decision?.timeouts ?? null);
+  const deadline = startDeadline(limit, () => {
+    if (state === "connecting" || state === "waiting") return fail(504, limit!.reason);
+    if (state !== "body") return;
+    // A refusal's body still coming: the client's connection is cut (never a truncated answer).
+    x.reason ??= limit!.reason;
+    state = "over";
+    upstream.destroy();
+    socket.destroy();
+  });
   upstream.setNoDelay(true);
   upstream.once(ready, () => {
     state = "waiting";
@@ -401,12 +479,13 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
       if ("malformed" in parsed) return fail(502, `malformed WebSocket handshake answer from backend (${parsed.malformed})`);
       const framing = parsed.status === 101 ? "close" : answerFraming(parsed);
       if (typeof framing === "object" && "malformed" in framing) return fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
-      const text = clientHandshakeHead(parsed, x.decision?.responseHeaders);
+      const text = clientHandshakeHead(parsed, x.decision?.responseHeaders, sessionAnswerField(plan.session, x.decision, x.endpoint));
       if (text === null) return fail(502, "invalid response header field");
       x.status = parsed.status;
       socket.write(text);
       if (parsed.status === 101) {
         state = "tunnel";
+        deadline.stop();
         if (parsed.rest.length) socket.write(parsed.rest);
         upstream.pipe(socket);
         return;
@@ -419,6 +498,7 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
       // The body goes on as framed; reading it tells where it ends, to close the connection then.
       const over = () => {
         state = "over";
+        deadline.stop();
         upstream.destroy();
       };
       relayBody(upstream, socket, parsed.rest, bodyReader(framing, false), framing === "close", () => (over(), closeClient(socket)), () => (over(), socket.destroy()));
@@ -436,7 +516,10 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
     if (state === "body" || state === "connecting") socket.destroy();
     else if (state === "tunnel") closeClient(socket);
   });
-  socket.once("close", () => upstream.destroy());
+  socket.once("close", () => {
+    deadline.stop();
+    upstream.destroy();
+  });
 }
 
 /**
@@ -473,9 +556,19 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
   let state: "connecting" | "waiting" | "tunnel" | "body" | "over" = "connecting";
   const fail = (status: number, reason: string) => {
     state = "over";
+    deadline.stop();
     upstream.destroy();
     answer(res, x, status, reason);
   };
+  const limit = handshakeDeadline(x.decision?.timeouts ?? null);
+  const deadline = startDeadline(limit, () => {
+    if (state === "connecting" || state === "waiting") return fail(504, limit!.reason);
+    if (state !== "body") return;
+    x.reason ??= limit!.reason;
+    state = "over";
+    upstream.destroy();
+    abortResponse(res);
+  });
   upstream.setNoDelay(true);
   upstream.once(ready, () => {
     state = "waiting";
@@ -497,11 +590,12 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
       const accept = createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
       if (head.status === 101 && head.headers["sec-websocket-accept"] !== accept) return fail(502, "backend WebSocket handshake without the right Sec-WebSocket-Accept");
       const edits = x.decision?.responseHeaders;
+      const session = sessionAnswerField(plan.session, x.decision, x.endpoint);
       if (head.status !== 101) {
         // Not upgraded: the backend's answer (edited, its body decoded) goes back as an HTTP/2 response.
         const framing = answerFraming(head);
         if (typeof framing === "object" && "malformed" in framing) return fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
-        const fields = applyHeaderEdits(responseHeaders(head.headers), edits);
+        const fields = withField(applyHeaderEdits(responseHeaders(head.headers), edits), session);
         // The length is the body's: the backend's when it framed the body so, none otherwise.
         delete fields["content-length"];
         if (typeof framing === "object" && head.headers["content-length"] !== undefined) fields["content-length"] = String(framing.length);
@@ -514,6 +608,7 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
         state = "body";
         const over = () => {
           state = "over";
+          deadline.stop();
           upstream.destroy();
         };
         relayBody(upstream, res as unknown as NodeJS.WritableStream, head.rest, bodyReader(framing, true), framing === "close", () => (over(), res.end()), () => (over(), abortResponse(res)));
@@ -522,7 +617,7 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
       // RFC 8441 §5: a 2xx answers the extended CONNECT. The backend's fields carry over
       // (subprotocol, extensions, cookies), edited as any answer is; not the accept, which is
       // HTTP/1.1's handshake, nor a content-length (RFC 9110 §9.3.6: none on a 2xx to CONNECT).
-      const fields = applyHeaderEdits(responseHeaders(head.headers), edits);
+      const fields = withField(applyHeaderEdits(responseHeaders(head.headers), edits), session);
       delete fields["sec-websocket-accept"];
       delete fields["content-length"];
       try {
@@ -532,6 +627,7 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
       }
       x.status = 200;
       state = "tunnel";
+      deadline.stop();
       const stream = res.stream;
       if (head.rest.length) stream.write(head.rest);
       upstream.pipe(stream);
@@ -551,5 +647,8 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
     // A body cut short: a reset, never a truncated success.
     else if (state === "body") abortResponse(res);
   });
-  res.once("close", () => upstream.destroy());
+  res.once("close", () => {
+    deadline.stop();
+    upstream.destroy();
+  });
 }
