@@ -172,6 +172,13 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
     ]);
   });
 
+  it("a custom Envoy JSON layout with only some of the usual keys is still Envoy's", async () => {
+    const line = JSON.stringify({ authority: "a.example", method: "GET", path: "/x", downstream_remote_address: "192.0.2.3:5000" });
+    const { records, stats } = await readAll(`${line}\n`, { format: "envoy" });
+    expect(stats.bad).toBe(0);
+    expect(records).toEqual([{ method: "GET", path: "/x", host: "a.example", user: "192.0.2.3" }]);
+  });
+
   it("an Envoy JSON line without a path, or a text line with request - (CONNECT with no authority), is bad", async () => {
     const text = [
       JSON.stringify({ start_time: "2026-11-26T10:00:00Z", method: "GET", ":authority": "a.example", response_code: 200 }),

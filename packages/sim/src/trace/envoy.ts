@@ -232,9 +232,13 @@ function pick(o: Record<string, unknown>, ...keys: string[]): string | undefined
   return undefined;
 }
 
-/** Key names of Envoy JSON access logs (Envoy Gateway's default, Istio's JSON, Contour's). */
+/**
+ * Key names of Envoy JSON access logs (Envoy Gateway's default, Istio's JSON, Contour's, and custom
+ * ones named after Envoy's operators). None is a field of gwsim's own request shape.
+ */
 export const ENVOY_JSON_KEYS = [
   "start_time", "upstream_host", "upstream_cluster", "response_code", "response_flags", ":authority", "x-envoy-origin-path",
+  "authority", "downstream_remote_address", "x_forwarded_for", "x-forwarded-for", "bytes_received", "route_name",
 ];
 
 export function looksLikeEnvoyJson(o: Record<string, unknown>): boolean {
