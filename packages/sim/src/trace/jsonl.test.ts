@@ -4,6 +4,23 @@ import { fixture, readAll } from "./fixtures/read-all.js";
 import { checkJsonRecord, isCanonicalTime } from "./jsonl.js";
 
 describe("jsonl trace", () => {
+  it.each([
+    ["Envoy Gateway's JSON", { start_time: "2026-11-26T10:00:00Z", method: "GET", "x-envoy-origin-path": "/x", ":authority": "a.example" }, /an Envoy access log line \(it has "start_time"\); read it with --format envoy$/],
+    ["Istio's JSON (it has a path)", { start_time: "2026-11-26T10:00:00Z", method: "GET", path: "/x", authority: "a.example" }, /an Envoy access log line/],
+    ["a one-line HAR", { log: { version: "1.2", entries: [] } }, /a HAR document; read it with --format har$/],
+    ["a Docker json-file line", { log: '{"path":"/x"}\n', stream: "stdout", time: "2026-11-26T10:00:00Z" }, /container runtime/],
+  ])("--format jsonl on %s: the line is bad, with the format to use", async (_name, object, reason) => {
+    const { records, stats } = await readAll(`${JSON.stringify(object)}\n`, { format: "jsonl" });
+    expect(records).toEqual([]);
+    expect(stats.badSamples[0]!.reason).toMatch(reason);
+  });
+
+  it("a request that names its host keeps extra fields whatever their names", () => {
+    const r = { host: "a.example", path: "/x", start_time: "t", log: "mine", stream: "s" };
+    expect(checkJsonRecord({ ...r })).toEqual(r);
+    expect(checkJsonRecord({ path: "/x", log: "mine" })).toEqual({ path: "/x", log: "mine" });
+  });
+
   it("reads the fixture: valid records exact, bad lines counted with their line numbers", async () => {
     const { records, stats } = await readAll(fixture("requests.jsonl"), { format: "jsonl" });
     expect(records).toEqual([

@@ -97,9 +97,27 @@ export function isCanonicalTime(v: string): boolean {
   return true;
 }
 
+/**
+ * Why a JSON object is another log's line rather than a request, if it is: read with --format
+ * jsonl, other JSON logs would give requests without their host (an Envoy line keeps it in
+ * :authority) or for "/" (a HAR, a container runtime's line).
+ */
+function foreignLine(value: Record<string, unknown>, envoyKey: string | undefined): string | null {
+  if (value.host !== undefined) return null;
+  if (envoyKey !== undefined)
+    return `not a request in gwsim's JSON Lines shape: an Envoy access log line (it has ${JSON.stringify(envoyKey)}); read it with --format envoy`;
+  if (value.path !== undefined || value.grpc !== undefined) return null;
+  if (isObject(value.log) && Array.isArray(value.log.entries)) return "not a request in gwsim's JSON Lines shape: a HAR document; read it with --format har";
+  if (typeof value.log === "string" && typeof value.stream === "string")
+    return "not a request in gwsim's JSON Lines shape: a container runtime (Docker json-file) log line; its log field holds the line";
+  return null;
+}
+
 /** Checks one parsed JSON value; the object itself becomes the record (unknown fields are kept). */
 export function checkJsonRecord(value: unknown): TraceRecord | string {
   if (!isObject(value)) return "not a JSON object";
+  let envoyKey: string | undefined;
+  let foreign = false;
   for (const key in value) {
     const v = value[key];
     // null is taken as absent: many exporters write every field.
@@ -129,11 +147,28 @@ export function checkJsonRecord(value: unknown): TraceRecord | string {
         if (problem) return problem;
         break;
       }
+      // Keys of other logs: no request field has these names.
+      case "start_time":
+      case "response_code":
+      case "upstream_host":
+      case "upstream_cluster":
+      case ":authority":
+      case "authority":
+      case "x-envoy-origin-path":
+        envoyKey ??= key;
+        break;
+      case "log":
+        foreign = true;
+        break;
       default: {
         const problem = fieldProblem(key, v);
         if (problem !== null) return problem;
       }
     }
+  }
+  if (envoyKey !== undefined || foreign) {
+    const problem = foreignLine(value, envoyKey);
+    if (problem) return problem;
   }
   return value as TraceRecord;
 }
