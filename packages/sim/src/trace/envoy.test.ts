@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clusterBackend } from "./envoy.js";
+import { clusterBackend, parseEnvoyText } from "./envoy.js";
 import { fixture, readAll } from "./fixtures/read-all.js";
 
 describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio JSON)", () => {
@@ -128,6 +129,32 @@ describe("envoy trace (Envoy default text, Istio text, Envoy Gateway and Istio J
       { format: "envoy" },
     );
     expect(records.map((r) => r.headers?.["content-type"])).toEqual(["application/grpc", undefined, undefined, undefined, undefined]);
+  });
+
+  it("property: any line in Envoy's or Istio's default layout gives back its fields (header values may hold quotes)", () => {
+    const printable = fc.string({ unit: fc.constantFrom(..." \"'ab()/;:,.=éz日0"), minLength: 1, maxLength: 20 });
+    const value = printable.filter((s) => s !== "-");
+    const pathArb = fc.string({ unit: fc.constantFrom(..."/a%2F?=&\"é"), maxLength: 15 }).map((s) => `/${s}`);
+    const host = fc.constantFrom("a.example", "a.example:8443", "[2001:db8::1]:80", "-");
+    const xff = fc.constantFrom("-", "198.51.100.7", "203.0.113.9, 10.0.0.1");
+    const token = fc.constantFrom("-", "rid-1", "0b60ced5-f525");
+    fc.assert(
+      fc.property(pathArb, value, host, xff, token, fc.boolean(), (path, ua, authority, forwardedFor, requestId, istio) => {
+        const middle = istio ? '200 - via_upstream - "TLS error: x y" 0 5 3 2' : "200 - 0 5 3 2";
+        const tail = istio ? " outbound|80||web.shop.svc.cluster.local 10.0.0.2:1 10.0.0.3:80 10.0.0.4:2 - default" : "";
+        const line = `[2026-11-26T10:00:00.000Z] "GET ${path} HTTP/1.1" ${middle} "${forwardedFor}" "${ua}" "${requestId}" "${authority}" "10.0.0.5:8080"${tail}`;
+        const r = parseEnvoyText(line);
+        if (typeof r === "string" || r === null) throw new Error(`${r}: ${line}`);
+        expect(r.path).toBe(path);
+        expect(r.host).toBe(authority === "-" ? undefined : authority);
+        expect(r.headers?.["user-agent"]).toBe(ua);
+        expect(r.headers?.["x-forwarded-for"]).toBe(forwardedFor === "-" ? undefined : forwardedFor);
+        expect(r.id).toBe(requestId === "-" ? undefined : requestId);
+        expect(r.observed?.upstreamHost).toBe("10.0.0.5:8080");
+        expect(r.observed?.backend).toBe(istio ? "shop/web:80" : undefined);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("%REQ(:AUTHORITY)% and %UPSTREAM_HOST% written as - are absent; the other upstream forms are kept as written", async () => {
