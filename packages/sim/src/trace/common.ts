@@ -168,7 +168,7 @@ export function forwardedClient(xff: string | undefined): string | undefined {
   return clientKey(xff.split(",")[0]);
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", n: "\n", r: "\r", t: "\t", b: "\b", f: "\f" };
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", n: "\n", r: "\r", t: "\t", b: "\b", f: "\f", v: "\v" };
 
 /**
  * Undoes access-log escaping: nginx writes `\xHH` per byte (so UTF-8 must be reassembled),

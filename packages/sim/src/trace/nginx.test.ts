@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, readAll } from "./fixtures/read-all.js";
 import { compileLogFormat, logFormatText, NAMED_LOG_FORMATS, parseCombined } from "./nginx.js";
@@ -93,6 +94,31 @@ describe("nginx trace: combined layout (nginx, NGINX Gateway Fabric, Apache)", (
       { scheme: "tcp", user: "2001:db8::3", time: "2026-11-26T10:00:02.000Z" },
       { scheme: "udp", user: "10.0.0.4", time: "2026-11-26T10:00:03.000Z" },
     ]);
+  });
+
+  // Escaping as documented: nginx (log_format escape=default) writes '"', '\\', and bytes below 32 or
+  // above 126 as \xHH; Apache (mod_log_config) writes '"' and '\\' backslashed, \n \r \t \b \v as such,
+  // and other non-printable bytes as \xhh.
+  const hex = (b: number) => b.toString(16).padStart(2, "0");
+  const nginxEscape = (s: string) =>
+    [...Buffer.from(s)].map((b) => (b === 0x22 || b === 0x5c || b < 0x20 || b > 0x7e ? `\\x${hex(b).toUpperCase()}` : String.fromCharCode(b))).join("");
+  const APACHE_NAMED: Record<number, string> = { 0x22: '\\"', 0x5c: "\\\\", 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x08: "\\b", 0x0b: "\\v" };
+  const apacheEscape = (s: string) =>
+    [...Buffer.from(s)].map((b) => APACHE_NAMED[b] ?? (b < 0x20 || b > 0x7e ? `\\x${hex(b)}` : String.fromCharCode(b))).join("");
+  it.each([["nginx", nginxEscape], ["Apache", apacheEscape]])("property: %s-escaped paths and agents read back as sent", (_name, escape) => {
+    // A request target has no spaces or controls; a header value may hold a tab and any UTF-8.
+    const pathArb = fc.string({ unit: fc.constantFrom(..."a/\"\\x22%é日~?="), maxLength: 20 }).map((s) => `/${s}`);
+    const agentArb = fc.string({ unit: fc.constantFrom(..."a/ \"\\x22%é日\t\v~()"), minLength: 1, maxLength: 20 }).filter((s) => s !== "-");
+    fc.assert(
+      fc.property(pathArb, agentArb, (path, agent) => {
+        const line = `192.0.2.1 - - [26/Nov/2026:10:00:00 +0000] "${escape(`GET ${path} HTTP/1.1`)}" 200 5 "-" "${escape(agent)}"`;
+        const r = parseCombined(line);
+        if (typeof r === "string" || r === null) throw new Error(`${r}: ${line}`);
+        expect(r.path).toBe(path);
+        expect(r.headers?.["user-agent"]).toBe(agent);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it("the combined log_format string compiles to the same parser", () => {
