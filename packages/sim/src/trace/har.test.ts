@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, readAll } from "./fixtures/read-all.js";
+import { recordFromHarEntry } from "./har.js";
 
 describe("har trace", () => {
   it("reads a pretty-printed HAR with a BOM: pseudo-headers, websocket, escapes, bad entries", async () => {
@@ -26,6 +28,36 @@ describe("har trace", () => {
       [43, 'startedDateTime is not a date: "not a date"'],
     ]);
     expect(stats.badSamples[0]!.text).toBe('{ "startedDateTime": "2026-11-26T10:00:02Z", "request": { "method": "GET", "headers": [] } }');
+  });
+
+  it("property: any HAR (pretty or not, CRLF, BOM, custom _ fields, strings with brackets and escapes) cut anywhere gives its entries", async () => {
+    const str = fc.string({ unit: fc.constantFrom(..."a]}[{\",\\:é\n/"), maxLength: 8 });
+    const entry = fc.record({
+      _initiator: fc.record({ type: str, stack: fc.array(fc.record({ url: str }), { maxLength: 2 }) }),
+      startedDateTime: fc.constant("2026-11-26T10:00:00.000Z"),
+      request: fc.record({
+        method: fc.constantFrom("GET", "POST"),
+        url: str.map((s) => `https://a.example/${encodeURIComponent(s)}`),
+        httpVersion: fc.constantFrom("HTTP/1.1", "http/2.0", "h3", ""),
+        headers: fc.array(fc.record({ name: fc.constantFrom("x-a", ":authority", "Cookie"), value: str }), { maxLength: 3 }),
+      }),
+      response: fc.record({ status: fc.constantFrom(0, 200, 404), content: fc.record({ text: str }) }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entry, { maxLength: 4 }), fc.constantFrom(0, 2, "\t"), fc.boolean(), fc.boolean(), fc.array(fc.nat(), { maxLength: 6 }),
+        async (entries, indent, crlf, bom, cuts) => {
+          let text = JSON.stringify({ log: { _custom: "]}", version: "1.2", pages: [{ id: "p[1]" }], entries } }, null, indent);
+          if (crlf) text = text.replace(/\n/g, "\r\n");
+          if (bom) text = `\uFEFF${text}`;
+          const at = [0, ...cuts.map((c) => c % (text.length + 1)).sort((a, b) => a - b), text.length];
+          const { records, stats } = await readAll(at.slice(1).map((end, i) => text.slice(at[i], end)));
+          expect(stats).toMatchObject({ format: "har", bad: 0, records: entries.length });
+          expect(records).toEqual(entries.map((e) => recordFromHarEntry(JSON.parse(JSON.stringify(e)))));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("a HAR cut off inside an entry keeps the entries before it and reports the cut one", async () => {
