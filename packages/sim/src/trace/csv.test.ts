@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { splitCsv } from "./csv.js";
 import { fixture, readAll } from "./fixtures/read-all.js";
@@ -54,6 +55,25 @@ describe("csv trace", () => {
       { host: "b.example", path: '/y?q="1"', headers: { "x-note": "plain" } },
       { host: "c.example", path: "/z", headers: { "x-note": "cr\rinside" } },
     ]);
+  });
+
+  it("property: RFC 4180 files (quoted commas, quotes, CRLF and LF inside fields, either line break, BOM) read back", async () => {
+    const field = fc.string({ unit: fc.constantFrom(..."a,\"\r\n é/"), minLength: 1, maxLength: 8 });
+    // RFC 4180 §2.5-2.7: a field with a comma, quote or line break is quoted, its quotes doubled; others may be.
+    const cell = (v: string, quoteAnyway: boolean) => (quoteAnyway || /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 5 }), fc.constantFrom("\r\n", "\n"), fc.boolean(), fc.boolean(), fc.boolean(),
+        async (rows, eol, quoteAll, finalBreak, bom) => {
+          const lines = ["host,path,headers.x-note", ...rows.map((r) => r.map((v) => cell(v, quoteAll)).join(","))];
+          const text = (bom ? "\uFEFF" : "") + lines.join(eol) + (finalBreak ? eol : "");
+          const { records, stats } = await readAll(text, { format: "csv" });
+          expect(stats.bad).toBe(0);
+          expect(records).toEqual(rows.map(([host, path, note]) => ({ host, path, headers: { "x-note": note } })));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("explicit columns win over what the url implies", async () => {
