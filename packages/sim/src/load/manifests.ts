@@ -66,6 +66,10 @@ async function expand(path: string): Promise<string[]> {
   const out: string[] = [];
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const e of entries) {
+    // A ConfigMap volume (kubelet's atomic writer) holds each key twice: `x.yaml -> ..data/x.yaml`
+    // and the real file in a `..2026_11_26_...` directory `..data` points to. The links are the
+    // volume's content; `..` entries are the writer's internals (read, every object came twice).
+    if (e.name.startsWith("..")) continue;
     const full = join(path, e.name);
     if (e.isDirectory()) out.push(...(await expand(full)));
     else if (MANIFEST_FILE.test(e.name)) out.push(full);
