@@ -105,6 +105,29 @@ describe("gwsim synth / replay / whatif", () => {
     expect(rep.statuses).toEqual({ "404": 1 });
     expect(rep.routes).toContainEqual(expect.objectContaining({ kind: "HTTPRoute", namespace: "store", name: "checkout", rule: 0, count: 1 }));
     expect(r.stderr).toContain("small.jsonl:3:1: skipped");
+    // The bad-line count is in the report too, for readers of --json alone.
+    expect(rep.warnings).toContainEqual(expect.stringMatching(/^test\/fixtures\/traces\/small\.jsonl: 1 of \d+ lines could not be read and were skipped \(first at line 3: /));
+  });
+
+  it("replay, whatif and whatif --rollout exit 2 when no line of the trace reads as a request", async () => {
+    // A JSON Lines trace read as Envoy access logs: every line is bad, so the input is unreadable.
+    const runs = [
+      ["replay", "-f", world, "--trace", trace, "--format", "envoy", "--json"],
+      ["replay", "-f", world, "--trace", "-", "--format", "envoy", "--json"],
+      ["replay", "-f", world, "--trace", trace, "--format", "envoy", "--workers", "2"],
+      ["whatif", "-f", world, "--set-weight", "store/checkout/split/checkout-v2=90", "--trace", trace, "--format", "envoy"],
+      ["whatif", "-f", world, "--rollout", "packages/examples/rollouts/flagger-checkout.yaml", "--trace", trace, "--format", "envoy"],
+    ];
+    for (const args of runs) {
+      const r = await runCli(args, { cwd: root, ...(args.includes("-") ? { stdin: readFileSync(join(root, trace), "utf8") } : {}) });
+      expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/not an Envoy access log line/);
+      expect(r.stderr).toMatch(/no line could be read as a request \(format envoy\); nothing was replayed/);
+      expect(r.stdout).toBe("");
+    }
+    // One readable line is enough: the report is printed and the rest are counted as skipped.
+    const ok = await runCli(["replay", "-f", world, "--trace", trace, "--json"], { cwd: root });
+    expect(ok.code).toBe(0);
   });
 
   it("replays an nginx access log with --host", async () => {

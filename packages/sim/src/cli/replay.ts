@@ -9,7 +9,7 @@ import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
-import { checkTraceInput, progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
+import { badLineWarning, checkTraceInput, progress, reportBadLines, TRACE_FLAGS, traceSource, unreadableTrace } from "./trace-flags.js";
 
 /** Each worker builds its own world: more threads than this cost memory and start-up, not speed. */
 const MAX_WORKERS = 64;
@@ -86,6 +86,9 @@ export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   }
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(read, io);
+  if (unreadableTrace(read.reader.stats, read.file, io)) return 2;
+  const badLines = badLineWarning(read.reader.stats, read.file);
+  if (badLines && !report.warnings.includes(badLines)) report.warnings.push(badLines);
   io.stdout(values.json ? renderJson(report) : renderText(report));
   await writeHtml(values, io, () => renderHtml(report, { title: "gwsim replay", subtitle: source.file }));
   return 0;

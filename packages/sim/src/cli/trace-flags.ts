@@ -6,6 +6,7 @@ import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
 import { UsageError, type Io } from "./io.js";
 import { entryDefaults } from "./common.js";
 import { checkInput, openInput } from "./paths.js";
+import { badLineWarnings } from "../replay/parallel.js";
 
 const FORMATS: (TraceFormat | "auto")[] = ["auto", "jsonl", "envoy", "nginx", "har", "csv", "haproxy"];
 
@@ -95,6 +96,21 @@ export function reportBadLines(opened: { reader: { stats: TraceStats }; file: st
   if (stats.bad === 0) return;
   for (const s of stats.badSamples) io.stderr(`gwsim: ${opened.file}:${s.line}:1: skipped: ${s.reason}: ${truncate(s.text)}\n`);
   io.stderr(`gwsim: ${opened.file}: ${stats.bad} of ${stats.lines} line(s) could not be read and were skipped (format ${stats.format})\n`);
+}
+
+/** The bad-line count as one report warning (for --json and --html readers), as the library words it; or null. */
+export function badLineWarning(stats: TraceStats, file: string): string | null {
+  return badLineWarnings({ ...stats, file })[0] ?? null;
+}
+
+/**
+ * A trace with lines and not one request read is unreadable input (exit 2), not an empty report:
+ * usually the wrong --format, or a file that is no trace. The bad lines are reported already.
+ */
+export function unreadableTrace(stats: TraceStats, file: string, io: Io): boolean {
+  if (stats.records > 0 || stats.bad === 0) return false;
+  io.stderr(`gwsim: ${file}: no line could be read as a request (format ${stats.format ?? "unknown"}); nothing was replayed\n`);
+  return true;
 }
 
 /** A progress line on stderr, only when stderr is a terminal. */

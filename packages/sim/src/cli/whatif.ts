@@ -15,7 +15,7 @@ import { listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
 import { checkInput, readInput } from "./paths.js";
-import { checkTraceInput, openTrace, progress, reportBadLines, TRACE_FLAGS, traceSource } from "./trace-flags.js";
+import { badLineWarning, checkTraceInput, openTrace, progress, reportBadLines, TRACE_FLAGS, traceSource, unreadableTrace } from "./trace-flags.js";
 
 export const whatifSpec: CommandSpec = {
   name: "whatif",
@@ -95,6 +95,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   const report = await whatif(current.world, after, trace.reader, { ...split, ...(onProgress ? { onProgress, progressEvery: 50_000 } : {}) });
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(trace, io);
+  if (unreadableTrace(trace.reader.stats, trace.file, io)) return 2;
   io.stdout(values.json ? renderJson(report) : renderWhatifText(report));
   await writeHtml(values, io, () => renderHtml(report, { title: "gwsim whatif", subtitle: trace.file }));
   const held = conditions.filter((c) => evaluateFailIf(c.expr, report));
@@ -151,6 +152,9 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
   });
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(first, io);
+  if (unreadableTrace(first.reader.stats, first.file, io)) return 2;
+  const badLines = badLineWarning(first.reader.stats, first.file);
+  if (badLines) report.warnings.push(badLines);
   io.stdout(values.json ? renderRolloutJson(report) : renderRolloutText(report));
   await writeHtml(values, io, () => renderHtml(report, { title: `gwsim rollout ${plan.name ?? ""}`.trim(), subtitle: source.file }));
   return 0;

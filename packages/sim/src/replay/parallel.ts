@@ -132,7 +132,8 @@ function workerCount(options: ParallelOptions): number {
   return Math.max(1, Math.floor(options.workers ?? Math.min(8, availableParallelism())));
 }
 
-function badLineWarnings(stats: TraceStats): string[] {
+/** The report warning for a trace's unreadable lines (none when every line was read). */
+export function badLineWarnings(stats: TraceStats): string[] {
   if (stats.bad === 0) return [];
   const first = stats.badSamples[0];
   return [
