@@ -208,14 +208,18 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
       if (next.errors.length) {
         io.stderr(formatDiagnostics(next.shown));
         io.stderr(`gwsim: reload (${why}) refused: ${next.errors.length} problem(s); generation ${gw.snapshot().generation} stays in force\n`);
-        gw.reloadFailed();
+        gw.reloadFailed([`${next.errors.length} problem(s) in the manifests`]);
         return;
       }
       if (next.shown.length) io.stderr(formatDiagnostics(next.shown));
-      await gw.reload(next.world, next.objects, next.endpoints);
+      const result = await gw.reload(next.world, next.objects, next.endpoints);
+      if (!result.applied) {
+        io.stderr(`gwsim: reload (${why}) failed: ${result.problems.length} listener(s) cannot be opened; generation ${gw.snapshot().generation} stays in force\n`);
+        return;
+      }
       io.stderr(`gwsim: reloaded (${why}): generation ${gw.snapshot().generation}\n`);
     }).catch((e: unknown) => {
-      gw.reloadFailed();
+      gw.reloadFailed([(e as Error)?.message ?? String(e)]);
       io.stderr(`gwsim: reload (${why}) failed: ${(e as Error)?.message ?? String(e)}\n`);
     });
   };

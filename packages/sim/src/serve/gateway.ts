@@ -50,7 +50,7 @@ export interface BoundFrontend {
   address: BindAddress;
 }
 
-/** A listener that could not be opened (start fails; a reload logs it and goes on). */
+/** A listener that could not be opened (start fails; a reload is refused whole and logs it). */
 export class ListenError extends Error {
   readonly code = "serve.listen";
 }
@@ -58,6 +58,28 @@ export class ListenError extends Error {
 interface Installed extends Snapshot {
   readonly plans: ReadonlyMap<string, FrontendPlan>;
   readonly notes: readonly string[];
+}
+
+/** The outcome of the latest reload, as `/config` reports it. */
+export interface ReloadState {
+  /** Whether the new configuration went into force. */
+  applied: boolean;
+  at: string;
+  /** The generation in force afterwards (unchanged when not applied). */
+  generation: number;
+  /** Why it was not applied. */
+  problems: string[];
+}
+
+/** What a reload did: `applied` false means the configuration in force did not change at all. */
+export interface ReloadResult {
+  applied: boolean;
+  problems: string[];
+}
+
+/** A frontend that gives up its address in a reload: it stops listening before its successor binds. */
+function sameAddress(a: BindAddress, b: BindAddress): boolean {
+  return a.port !== 0 && a.port === b.port && a.host === b.host;
 }
 
 
@@ -70,6 +92,9 @@ export class LiveGateway {
   readonly metrics: ServeMetrics = createMetrics(() => this.inflight);
   private current: Installed;
   private readonly frontends = new Map<string, { frontend: Frontend; signature: string }>();
+  /** Frontends a reload replaced, finishing their connections; closed at the latest by close(). */
+  private readonly retiring = new Set<Frontend>();
+  private lastReload: ReloadState | null = null;
   private readonly upstreams: Upstreams;
   private readonly balancer = new RoundRobin();
   private readonly limits: Limits;
@@ -141,8 +166,9 @@ export class LiveGateway {
         throw new ListenError(`admin ${this.options.admin.host}:${this.options.admin.port}: ${(e as Error).message}`);
       }
     }
-    const problems = await this.reconcile();
+    const problems = await this.reconcile(this.current);
     this.metrics.generation.set(this.current.generation);
+    this.metrics.lastReloadSuccessful.set(1);
     if (problems.length) {
       await this.close({ drainMs: 0 });
       throw new ListenError(problems.join("; "));
@@ -169,31 +195,73 @@ export class LiveGateway {
     };
   }
 
-  /** Opens frontends the world now has, closes the ones it lost; returns what failed to open. */
-  private async reconcile(): Promise<string[]> {
-    const problems: string[] = [];
-    const wanted = this.current.plans;
-    for (const [key, entry] of [...this.frontends]) {
-      const plan = wanted.get(key);
-      if (plan && signature(plan) === entry.signature) {
-        entry.frontend.refreshDefaultCertificate();
-        continue;
-      }
-      this.frontends.delete(key);
-      this.retire(entry.frontend);
+  /**
+   * Makes the frontends those of `next` and puts `next` in force, all or nothing: every frontend
+   * `next` adds is opened first, and if one cannot be bound (the port is taken, the address is
+   * not local) the ones just opened are closed, the configuration in force stays whole and the
+   * problems are returned. Atomic, so that a bad reload never serves half of each configuration.
+   * A frontend that hands its address to a successor (same address, other protocol or mTLS)
+   * stops listening first; if the reload then fails, a fresh frontend of its plan listens again.
+   */
+  private async reconcile(next: Installed): Promise<string[]> {
+    const kept = new Set<string>();
+    const leaving: { key: string; frontend: Frontend }[] = [];
+    for (const [key, entry] of this.frontends) {
+      const plan = next.plans.get(key);
+      if (plan && signature(plan) === entry.signature) kept.add(key);
+      else leaving.push({ key, frontend: entry.frontend });
     }
-    for (const [key, plan] of wanted) {
-      if (this.frontends.has(key)) continue;
+    const toOpen = [...next.plans.values()].filter((p) => !kept.has(p.key));
+    const holderOf = (plan: FrontendPlan) => leaving.find((l) => sameAddress(l.frontend.plan.bind, plan.bind));
+    const opened = new Map<string, Frontend>();
+    const problems: string[] = [];
+    const open = async (plan: FrontendPlan) => {
       const frontend = this.createFrontend(plan);
       try {
         await frontend.listen();
-        this.frontends.set(key, { frontend, signature: signature(plan) });
+        opened.set(plan.key, frontend);
       } catch (e) {
         frontend.destroy();
         problems.push(`cannot listen on ${plan.bind.host}:${plan.bind.port} for ${plan.gateway} port ${plan.port}: ${(e as Error).message}`);
       }
+    };
+    for (const plan of toOpen) if (!holderOf(plan)) await open(plan);
+    const stopped: { key: string; frontend: Frontend }[] = [];
+    if (problems.length === 0) {
+      for (const plan of toOpen) {
+        const holder = holderOf(plan);
+        if (!holder) continue;
+        if (!stopped.includes(holder)) {
+          holder.frontend.stopAccepting();
+          stopped.push(holder);
+        }
+        await open(plan);
+      }
     }
-    return problems;
+    if (problems.length > 0) {
+      for (const frontend of opened.values()) frontend.destroy();
+      for (const { key, frontend } of stopped) {
+        const again = this.createFrontend(frontend.plan);
+        try {
+          await again.listen();
+          this.frontends.set(key, { frontend: again, signature: signature(frontend.plan) });
+        } catch (e) {
+          again.destroy();
+          this.frontends.delete(key);
+          problems.push(`cannot listen again on ${frontend.plan.bind.host}:${frontend.plan.bind.port} for ${frontend.plan.gateway} port ${frontend.plan.port}: ${(e as Error).message}`);
+        }
+        this.retire(frontend);
+      }
+      return problems;
+    }
+    this.current = next;
+    for (const { key, frontend } of leaving) {
+      this.frontends.delete(key);
+      this.retire(frontend);
+    }
+    for (const [key, frontend] of opened) this.frontends.set(key, { frontend, signature: signature(frontend.plan) });
+    for (const key of kept) this.frontends.get(key)!.frontend.refreshDefaultCertificate();
+    return [];
   }
 
   private createFrontend(plan: FrontendPlan): Frontend {
@@ -211,11 +279,13 @@ export class LiveGateway {
   /** A frontend the new world no longer has: stop accepting, let its requests finish, then close it. */
   private retire(frontend: Frontend): void {
     frontend.stopAccepting();
+    this.retiring.add(frontend);
     const deadline = Date.now() + 30_000;
     const check = setInterval(() => {
       frontend.closeIdle();
-      if (frontend.openConnections === 0 || Date.now() > deadline) {
+      if (frontend.openConnections === 0 || Date.now() > deadline || !this.retiring.has(frontend)) {
         clearInterval(check);
+        this.retiring.delete(frontend);
         frontend.destroy();
       }
     }, 100);
@@ -224,23 +294,33 @@ export class LiveGateway {
 
   /**
    * Swaps in a new world atomically: requests already decided finish on the world they started
-   * with; new requests see the new one. Listeners follow the new world.
+   * with; new requests see the new one. Listeners follow the new world. When a listener of the
+   * new world cannot be opened, nothing changes (see reconcile): the reload is counted as failed
+   * and `applied` is false.
    */
-  async reload(world: World, objects: readonly ManifestObject[], endpoints: EndpointTable = new Map()): Promise<{ problems: string[] }> {
-    this.current = this.install(world, objects, endpoints, this.current.generation + 1);
-    const problems = await this.reconcile();
-    for (const p of problems) this.log(`gwsim: reload: ${p}\n`);
+  async reload(world: World, objects: readonly ManifestObject[], endpoints: EndpointTable = new Map()): Promise<ReloadResult> {
+    const next = this.install(world, objects, endpoints, this.current.generation + 1);
+    const problems = await this.reconcile(next);
+    if (problems.length > 0) {
+      for (const p of problems) this.log(`gwsim: reload: ${p}\n`);
+      this.reloadFailed(problems);
+      return { applied: false, problems };
+    }
     const live = new Set<string>();
     for (const list of this.current.endpoints.values()) for (const a of list) live.add(a);
     this.upstreams.retainOnly(live);
     this.metrics.reloads.inc();
     this.metrics.generation.set(this.current.generation);
-    return { problems };
+    this.metrics.lastReloadSuccessful.set(1);
+    this.lastReload = { applied: true, at: new Date().toISOString(), generation: this.current.generation, problems: [] };
+    return { applied: true, problems: [] };
   }
 
-  /** A reload that did not load: counted; the world in force stays. */
-  reloadFailed(): void {
+  /** A reload that did not load or could not be put in force: counted; the world in force stays. */
+  reloadFailed(problems: readonly string[] = []): void {
     this.metrics.reloadFailures.inc();
+    this.metrics.lastReloadSuccessful.set(0);
+    this.lastReload = { applied: false, at: new Date().toISOString(), generation: this.current.generation, problems: [...problems] };
   }
 
   addresses(): BoundFrontend[] {
@@ -274,6 +354,7 @@ export class LiveGateway {
       listeners: [...c.plans.values()].flatMap((p) => p.listeners.map((l) => ({ id: l.id, port: l.port, protocol: l.protocol, hostname: l.hostname }))),
       endpoints: Object.fromEntries(c.endpoints),
       notes: c.notes,
+      lastReload: this.lastReload,
       table: c.world.table,
     };
   }
@@ -290,18 +371,25 @@ export class LiveGateway {
 
   /**
    * Stops accepting, lets requests in flight finish (up to `drainMs`), then closes everything.
+   * Nothing else is waited for: idle keep-alive connections and HTTP/2 sessions close at once
+   * (and again each round, for those that turn idle), frontends a reload replaced are closed too
+   * (their connections would otherwise hold the process for up to 30 s), and the backend pools
+   * are destroyed rather than closed: once no client request is in flight, what is left there is
+   * idle connections and mirrored copies, whose answers nobody reads (up to 30 s each).
    */
   async close(options: { drainMs?: number } = {}): Promise<void> {
     this.draining = true;
     const drainMs = options.drainMs ?? 30_000;
-    for (const { frontend } of this.frontends.values()) frontend.stopAccepting();
+    const all = () => [...[...this.frontends.values()].map((e) => e.frontend), ...this.retiring];
+    for (const frontend of all()) frontend.stopAccepting();
     const deadline = Date.now() + drainMs;
     while (this.inflight > 0 && Date.now() < deadline) {
-      for (const { frontend } of this.frontends.values()) frontend.closeIdle();
-      await new Promise((r) => setTimeout(r, 25));
+      for (const frontend of all()) frontend.closeIdle();
+      await new Promise((r) => setTimeout(r, Math.min(25, Math.max(1, deadline - Date.now()))));
     }
-    for (const { frontend } of this.frontends.values()) frontend.destroy();
+    for (const frontend of all()) frontend.destroy();
     this.frontends.clear();
+    this.retiring.clear();
     // Destroyed connections report their requests over a moment later; then every line still
     // held is written (pending ones as such), in order.
     for (let i = 0; i < 20 && this.inflight > 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -313,7 +401,7 @@ export class LiveGateway {
       await closed;
     }
     this.admin = null;
-    await (drainMs === 0 ? this.upstreams.destroy() : this.upstreams.close());
+    await this.upstreams.destroy();
   }
 }
 

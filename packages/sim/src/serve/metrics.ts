@@ -14,6 +14,7 @@ export interface ServeMetrics {
   inflight: Gauge;
   reloads: Counter;
   reloadFailures: Counter;
+  lastReloadSuccessful: Gauge;
   refused: Counter<"frontend" | "status">;
   mirrors: Counter<"backend">;
   generation: Gauge;
@@ -53,7 +54,13 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
       ...(inflight ? { collect(this: Gauge) { this.set(inflight()); } } : {}),
     }),
     reloads: new Counter({ name: "gwsim_reloads_total", help: "Successful configuration reloads", registers }),
-    reloadFailures: new Counter({ name: "gwsim_reload_failures_total", help: "Reloads refused (the previous configuration stayed in force)", registers }),
+    reloadFailures: new Counter({
+      name: "gwsim_reload_failures_total",
+      help: "Reloads refused: the new configuration did not load, or one of its listeners could not be opened (the previous configuration stayed in force, whole)",
+      registers,
+    }),
+    // As Prometheus's own prometheus_config_last_reload_successful: alert on 0, not on a rate.
+    lastReloadSuccessful: new Gauge({ name: "gwsim_config_last_reload_successful", help: "1 when the latest reload (or the start) put its configuration in force, 0 when it was refused", registers }),
     refused: new Counter({
       name: "gwsim_refused_requests_total",
       help: "Requests refused before routing: malformed, or a Host that is invalid, sent twice or differs from :authority (400), CONNECT (405), too slow (408), headers too large (431)",
