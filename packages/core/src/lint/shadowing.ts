@@ -35,6 +35,11 @@ interface MatchView<M extends CompiledMatch | CompiledGrpcMatch> {
   routes: RouteTable["routes"];
   /** Each programmed listener's hostname groups, matches in precedence order. */
   groups: (listener: RouteTable["listeners"][number]) => readonly { hostname: string; order: readonly number[] }[];
+  /**
+   * The mesh (GAMMA) route sets' groups: a route bound to a Service as well as a Gateway is
+   * reachable through the Service even when a Gateway route covers it, so they count too.
+   */
+  meshGroups: readonly { hostname: string; order: readonly number[] }[];
   covers: (outer: M, inner: M) => boolean;
   same: (a: M, b: M) => boolean;
   reason: (winner: M, loser: M, hostname: string) => { step: string; because: string } | null;
@@ -49,6 +54,7 @@ function httpView(ctx: LintContext): MatchView<CompiledMatch> {
     rules: table.rules,
     routes: table.routes,
     groups: (l) => l.groups,
+    meshGroups: meshSets(table).flatMap((set) => (set.http ? [set.http] : [])),
     covers: matchCovers,
     same: sameConditions,
     reason: (a, b, hostname) => precedenceReason(keyOf(table, a, hostname), keyOf(table, b, hostname)),
@@ -65,6 +71,7 @@ function grpcView(ctx: LintContext): MatchView<CompiledGrpcMatch> {
     rules: table.grpcRules ?? [],
     routes,
     groups: (l) => l.grpc?.groups ?? [],
+    meshGroups: meshSets(table).flatMap((set) => (set.grpc ? [set.grpc] : [])),
     covers: grpcMatchCovers,
     same: sameGrpcConditions,
     reason: (a, b, hostname) => grpcPrecedenceReason(grpcKeyOf(a, routes[a.route]!, hostname), grpcKeyOf(b, routes[b.route]!, hostname)),
@@ -87,27 +94,25 @@ function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: Lin
   /** Matches that lose to an identical match only by age or name, on some hostname (first such). */
   const ties = new Map<number, Shadow>();
 
-  for (const listener of table.listeners) {
-    if (!listener.ready) continue;
-    for (const group of view.groups(listener)) {
-      const live: number[] = [];
-      for (const mi of group.order) {
-        const m = matches[mi]!;
-        if (m.never !== null || invalidRule.has(m.rule)) continue;
-        const by = live.find((ai) => view.covers(matches[ai]!, m));
-        if (by === undefined) {
-          state.set(mi, "live");
-          live.push(mi);
-          continue;
-        }
-        const prior = state.get(mi);
-        const a = matches[by]!;
-        const why = view.reason(a, m, group.hostname);
-        const shadow: Shadow = { by, step: why?.step ?? "rule order", because: why?.because ?? "", hostname: group.hostname };
-        if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && view.same(a, m)) ties.set(mi, shadow);
-        if (prior === "live") continue;
-        state.set(mi, [...(prior ?? []), shadow]);
+  const groups = [...table.listeners.filter((l) => l.ready).flatMap((l) => view.groups(l)), ...view.meshGroups];
+  for (const group of groups) {
+    const live: number[] = [];
+    for (const mi of group.order) {
+      const m = matches[mi]!;
+      if (m.never !== null || invalidRule.has(m.rule)) continue;
+      const by = live.find((ai) => view.covers(matches[ai]!, m));
+      if (by === undefined) {
+        state.set(mi, "live");
+        live.push(mi);
+        continue;
       }
+      const prior = state.get(mi);
+      const a = matches[by]!;
+      const why = view.reason(a, m, group.hostname);
+      const shadow: Shadow = { by, step: why?.step ?? "rule order", because: why?.because ?? "", hostname: group.hostname };
+      if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && view.same(a, m)) ties.set(mi, shadow);
+      if (prior === "live") continue;
+      state.set(mi, [...(prior ?? []), shadow]);
     }
   }
 
@@ -270,6 +275,11 @@ function witnessPaths(key: string, pattern: string): string[] {
   const out = [key, `${key}/`, `${key}/a`, `${key}/a/b`, `${key}/index.html`];
   if (tail) out.push(`${key}/a${tail}`, `${key}/${tail.replace(/^\//, "")}`, `${key}${tail.startsWith("/") ? tail : `/${tail}`}`);
   return out;
+}
+
+/** Every mesh route set: each Service port's producer routes and each caller namespace's consumer routes. */
+function meshSets(table: RouteTable) {
+  return Object.values(table.mesh?.services ?? {}).flatMap((s) => Object.values(s.bindings).flatMap((b) => [...(b.producer ? [b.producer] : []), ...Object.values(b.consumers)]));
 }
 
 function keyOf(table: RouteTable, m: CompiledMatch, hostname: string) {

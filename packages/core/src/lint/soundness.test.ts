@@ -1,0 +1,267 @@
+/**
+ * QA of lint's unreachable findings against decide, beyond testing/worlds (one Gateway, HTTP
+ * listeners, HTTPRoutes only): worlds here add a second port restricted to its own namespace,
+ * a ListenerSet, sectionName and port parentRefs, mesh (Service) parentRefs, GRPCRoutes,
+ * catch-all and narrower regexes on paths, headers and query params, invalid backends, and
+ * equal or missing timestamps. Property: no request decide routes lands on a rule or match lint
+ * calls unreachable, whether it enters through a Gateway or a Service (mesh).
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ManifestObject } from "../manifest/object.js";
+import type { GatewayRequest } from "../model/request.js";
+import { requests } from "../testing/requests.js";
+import { worldFrom } from "../testing/world-from.js";
+import { decide } from "../world.js";
+import { lint } from "./index.js";
+
+const API = "gateway.networking.k8s.io/v1";
+const NAMESPACES = ["team-a", "team-b"];
+const SERVICES = ["v1", "v2"];
+const PREFIXES = ["/", "/api", "/api/", "/api/v1"];
+const EXACTS = ["/", "/api", "/api/v1"];
+const REGEXES = ["/.*", ".*", "/api/.*", "/api/v[0-9]+", "/api/v1", "/(api|web)/.*"];
+const TIMESTAMPS = [undefined, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"];
+const PARENTS = ["gw", "gw#http", "gw#alt", "gw:8080", "ls", "mesh:v1", "mesh:v2"] as const;
+type Parent = (typeof PARENTS)[number];
+
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+const compact = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+const valueMatch = (names: string[], exact: string[], regex: string[]) =>
+  fc.uniqueArray(
+    fc.oneof(
+      fc.record({ type: fc.constant("Exact"), name: fc.constantFrom(...names), value: fc.constantFrom(...exact) }),
+      fc.record({ type: fc.constant("RegularExpression"), name: fc.constantFrom(...names), value: fc.constantFrom(...regex) }),
+    ),
+    { selector: (m) => m.name.toLowerCase(), minLength: 1, maxLength: 2 },
+  );
+
+const httpMatch = fc
+  .record({
+    path: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...PREFIXES).map((value) => ({ type: "PathPrefix", value })) },
+      { weight: 2, arbitrary: fc.constantFrom(...EXACTS).map((value) => ({ type: "Exact", value })) },
+      { weight: 2, arbitrary: fc.constantFrom(...REGEXES).map((value) => ({ type: "RegularExpression", value })) },
+    ),
+    method: maybe(fc.constantFrom("GET", "POST")),
+    headers: maybe(valueMatch(["x-v", "X-V", "y"], ["1", "12"], ["1.*", "[0-9]+", ".*"])),
+    queryParams: maybe(valueMatch(["q"], ["1", "12"], ["1.*", ".*"])),
+  })
+  .map(compact);
+
+const grpcMatch = fc
+  .record({
+    method: maybe(
+      fc.oneof(
+        fc.record({ type: fc.constant("Exact"), service: maybe(fc.constantFrom("pkg.Svc", "pkg.Other")), method: maybe(fc.constantFrom("Get", "List")) }).map(compact),
+        fc.record({ type: fc.constant("RegularExpression"), service: maybe(fc.constantFrom("pkg\\..*", ".*")), method: maybe(fc.constantFrom("G.*", ".*")) }).map(compact),
+      ).filter((m) => "service" in m || "method" in m),
+    ),
+    headers: maybe(valueMatch(["x-v", "y"], ["1", "12"], ["1.*", ".*"])),
+  })
+  .map(compact);
+
+const backend = fc.record({
+  name: fc.constantFrom(...SERVICES, "missing"),
+  port: fc.constantFrom(8080, 8080, 8080, 9),
+  weight: maybe(fc.constantFrom(0, 1, 50)),
+});
+
+const routeArb = <M>(match: fc.Arbitrary<M>, hostnames: string[]) =>
+  fc.record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    parents: fc.uniqueArray(fc.constantFrom<Parent>(...PARENTS), { minLength: 1, maxLength: 3 }),
+    hostnames: fc.uniqueArray(fc.constantFrom(...hostnames), { maxLength: 2 }),
+    created: fc.constantFrom(...TIMESTAMPS),
+    rules: fc.array(fc.record({ matches: fc.array(match, { maxLength: 2 }), backends: fc.array(backend, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 3 }),
+  });
+
+const worldArb = fc
+  .record({
+    httpHost: fc.constantFrom(undefined, "*.example.com"),
+    altHost: fc.constantFrom(undefined, "a.example.com"),
+    altFrom: fc.constantFrom("All", "Same"),
+    lsHost: fc.constantFrom(undefined, "b.example.com"),
+    http: fc.array(routeArb(httpMatch, ["a.example.com", "b.example.com", "*.example.com"]), { minLength: 1, maxLength: 4 }),
+    grpc: fc.array(routeArb(grpcMatch, ["g.example.com", "*.example.com"]), { maxLength: 2 }),
+  })
+  .map(build);
+
+type RouteDraw = { namespace: string; parents: Parent[]; hostnames: string[]; created: string | undefined; rules: { matches: unknown[]; backends: { name: string; port: number; weight: number | undefined }[] }[] };
+
+function parentRef(p: Parent, routeNs: string): Record<string, unknown> {
+  if (p === "ls") return { group: "gateway.networking.k8s.io", kind: "ListenerSet", name: "ls", namespace: "team-a" };
+  if (p.startsWith("mesh:")) return { group: "", kind: "Service", name: p.slice(5), namespace: routeNs, port: 8080 };
+  const [, section] = p.split("#");
+  const [, port] = p.split(":");
+  return { name: "gw", namespace: "infra", ...(section ? { sectionName: section } : {}), ...(port ? { port: Number(port) } : {}) };
+}
+
+function build(d: { httpHost?: string; altHost?: string; altFrom: string; lsHost?: string; http: RouteDraw[]; grpc: RouteDraw[] }): ManifestObject[] {
+  const out: ManifestObject[] = [
+    { apiVersion: API, kind: "GatewayClass", metadata: { name: "c" }, spec: { controllerName: "gwsim.dev/test" } },
+    {
+      apiVersion: API,
+      kind: "Gateway",
+      metadata: { name: "gw", namespace: "infra" },
+      spec: {
+        gatewayClassName: "c",
+        allowedListeners: { namespaces: { from: "All" } },
+        listeners: [
+          compact({ name: "http", protocol: "HTTP", port: 80, hostname: d.httpHost, allowedRoutes: { namespaces: { from: "All" } } }),
+          compact({ name: "alt", protocol: "HTTP", port: 8080, hostname: d.altHost, allowedRoutes: { namespaces: { from: d.altFrom } } }),
+        ],
+      },
+    },
+    {
+      apiVersion: API,
+      kind: "ListenerSet",
+      metadata: { name: "ls", namespace: "team-a" },
+      spec: { parentRef: { name: "gw", namespace: "infra" }, listeners: [compact({ name: "extra", protocol: "HTTP", port: 9090, hostname: d.lsHost, allowedRoutes: { namespaces: { from: "All" } } })] },
+    },
+  ];
+  NAMESPACES.forEach((ns, n) =>
+    SERVICES.forEach((name, s) => out.push({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns }, spec: { clusterIP: `10.0.${n}.${s + 1}`, ports: [{ name: "http", port: 8080 }] } })),
+  );
+  const routes = (kind: string, list: RouteDraw[]) =>
+    list.forEach((r, i) =>
+      out.push({
+        apiVersion: API,
+        kind,
+        metadata: { name: `${kind === "GRPCRoute" ? "g" : "r"}${i}`, namespace: r.namespace, ...(r.created ? { creationTimestamp: r.created } : {}) },
+        spec: compact({
+          parentRefs: r.parents.map((p) => parentRef(p, r.namespace)),
+          hostnames: r.hostnames.length ? r.hostnames : undefined,
+          rules: r.rules.map((rule) => ({ ...(rule.matches.length ? { matches: rule.matches } : {}), backendRefs: rule.backends.map((b) => compact({ ...b })) })),
+        }),
+      }),
+    );
+  routes("HTTPRoute", d.http);
+  routes("GRPCRoute", d.grpc);
+  return out;
+}
+
+/** The same request sent through the mesh: to a Service, from a caller namespace. */
+function viaMesh(r: GatewayRequest, service: string, from: string): GatewayRequest {
+  const { gateway: _g, port: _p, scheme: _s, host: _h, ...rest } = r;
+  return { ...rest, service, port: 8080, from };
+}
+
+const key = (kind: string, ns: string | undefined, name: string, rule: number | string, match?: number | string) =>
+  `${kind}/${ns}/${name}/${rule}${match === undefined ? "" : `/${match}`}`;
+
+function deadSets(findings: ReturnType<typeof lint>) {
+  const rules = new Set<string>();
+  const matches = new Set<string>();
+  for (const f of findings) {
+    const m = /^spec\.rules\[(\d+)\](?:\.matches\[(\d+)\])?$/.exec(f.path);
+    if (f.rule === "unreachable-rule" && m) rules.add(key(f.object.kind, f.object.namespace, f.object.name, m[1]!));
+    if (f.rule === "unreachable-match" && m?.[2] !== undefined) matches.add(key(f.object.kind, f.object.namespace, f.object.name, m[1]!, m[2]));
+  }
+  return { rules, matches };
+}
+
+/** LINT_QA_RUNS=5000 for a longer hunt. */
+const RUNS = Number(process.env.LINT_QA_RUNS ?? 300);
+
+describe("lint soundness on rich worlds", () => {
+  it("no request, through a Gateway or the mesh, is routed to a rule or match lint calls unreachable", () => {
+    fc.assert(
+      fc.property(worldArb, fc.nat(), (objects, seed) => {
+        const world = worldFrom(objects);
+        const { rules, matches } = deadSets(lint(world));
+        if (rules.size === 0 && matches.size === 0) return;
+        const sample = fc.sample(requests(world), { numRuns: 200, seed });
+        const mesh = sample.flatMap((r, i) => (i % 2 ? [viaMesh(r, `${NAMESPACES[i % 4 < 2 ? 0 : 1]}/${SERVICES[(i >> 2) % 2]}`, NAMESPACES[(i >> 3) % 2]!)] : []));
+        for (const r of [...sample, ...mesh]) {
+          const d = decide(world, r);
+          if (!d.route || d.route.rule === null) continue;
+          const { kind, namespace, name, rule } = d.route;
+          const match = d.route.match ?? 0;
+          expect(rules.has(key(kind, namespace, name, rule)), `${JSON.stringify(r)} → ${key(kind, namespace, name, rule)}`).toBe(false);
+          expect(matches.has(key(kind, namespace, name, rule, match)), `${JSON.stringify(r)} → ${key(kind, namespace, name, rule, match)}`).toBe(false);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }, RUNS * 100);
+
+  it("is not vacuous: the worlds give unreachable rules and matches, of both kinds, on the mesh too", () => {
+    const all = fc.sample(worldArb, { numRuns: 300, seed: 3 }).map((o) => lint(worldFrom(o)));
+    const dead = all.flat().filter((f) => f.rule === "unreachable-rule" || f.rule === "unreachable-match");
+    expect(dead.filter((f) => f.object.kind === "HTTPRoute").length).toBeGreaterThan(20);
+    expect(dead.filter((f) => f.object.kind === "GRPCRoute").length).toBeGreaterThan(3);
+    // Mesh requests reach mesh-bound routes (the property checks something through Services).
+    const meshRouted = fc.sample(worldArb, { numRuns: 50, seed: 4 }).flatMap((o) => {
+      const w = worldFrom(o);
+      return fc.sample(requests(w), { numRuns: 20, seed: 1 }).map((r) => decide(w, viaMesh(r, "team-a/v1", "team-a")).route);
+    });
+    expect(meshRouted.filter((r) => r !== null && r !== undefined).length).toBeGreaterThan(20);
+  });
+});
+
+const BASE = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: ns}
+spec: {clusterIP: 10.0.0.1, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: ns}
+spec: {clusterIP: 10.0.0.2, ports: [{port: 80}]}
+`;
+
+const httpRoute = (name: string, parentRefs: string, rules: string) => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: ns}
+spec:
+  parentRefs: ${parentRefs}
+  rules:
+${rules}`;
+
+const summary = (findings: ReturnType<typeof lint>) => findings.map((f) => `${f.rule} ${f.object.name} ${f.path}`);
+
+describe("lint soundness cases", () => {
+  it("a rule covered on the Gateway but also bound to a Service (mesh) is reachable through the Service", () => {
+    const w = worldFrom(
+      BASE +
+        httpRoute("catch-all", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: RegularExpression, value: "/.*"}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("api", "[{name: gw, namespace: infra}, {group: '', kind: Service, name: a, port: 80}]", `  - matches: [{path: {type: PathPrefix, value: /api}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(w.problems).toEqual([]);
+    expect(decide(w, { service: "ns/a", port: 80, from: "ns", path: "/api" }).route).toMatchObject({ name: "api", rule: 0 });
+    expect(summary(lint(w))).toEqual([]);
+  });
+
+  it("a mesh rule covered by an earlier rule of the routes bound to the same Service port is unreachable", () => {
+    const mesh = "[{group: '', kind: Service, name: a, port: 80}]";
+    const w = worldFrom(
+      BASE +
+        httpRoute("api", mesh, `  - matches: [{path: {type: RegularExpression, value: "/.*"}}]\n    backendRefs: [{name: a, port: 80}]\n  - matches: [{path: {type: PathPrefix, value: /api}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(w.problems).toEqual([]);
+    expect(decide(w, { service: "ns/a", port: 80, from: "ns", path: "/api/x" }).route).toMatchObject({ name: "api", rule: 0 });
+    expect(summary(lint(w))).toEqual(["unreachable-rule api spec.rules[1]"]);
+  });
+
+  it("a shadowing rule whose backends are all invalid still takes the requests (500): the rule under it stays unreachable", () => {
+    const w = worldFrom(
+      BASE +
+        httpRoute("r", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: RegularExpression, value: "/.*"}}]\n    backendRefs: [{name: missing, port: 80}]\n  - matches: [{path: {type: PathPrefix, value: /api}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(decide(w, { gateway: "infra/gw", host: "h", path: "/api" })).toMatchObject({ status: 500, route: { name: "r", rule: 0 } });
+    expect(summary(lint(w))).toEqual(["unreachable-rule r spec.rules[1]"]);
+  });
+});
