@@ -65,7 +65,7 @@ describe("reading a file by chunks gives readTrace's records and stats", () => {
   });
 
   it("nginx, envoy and haproxy logs, and the JSON Lines fixture", async () => {
-    for (const name of ["combined.log", "envoy.log", "envoy-edge.log", "haproxy.log", "requests.jsonl", "custom-nginx.log"]) {
+    for (const name of ["combined.log", "envoy.log", "envoy-edge.log", "haproxy.log", "requests.jsonl", "custom-nginx.log", "docker-envoy.log"]) {
       const options: ReadTraceOptions = { host: "h.example", gateway: "ns/gw", port: 8080, scheme: "https" };
       if (name === "custom-nginx.log")
         options.logFormat = `'$remote_addr [$time_iso8601] "$request_method $scheme://$host$request_uri" $status $request_time "$http_x_canary" $upstream_addr $proxy_host rid=$request_id'`;
@@ -191,4 +191,47 @@ describe("property: any mix of lines, any chunk size", () => {
       { numRuns: 300 },
     );
   }, 60_000);
+});
+
+describe("property: Docker json-file logs, lines split into pieces anywhere, any chunk size", () => {
+  const envoyLine = (path: string, agent: string) =>
+    `[2026-11-26T10:00:00.000Z] "GET ${path} HTTP/1.1" 200 - 0 5 3 2 "198.51.100.7" "${agent}" "rid" "a.example" "10.0.0.5:8080"`;
+  /** A line's json-file entries: cut at `cuts` (every piece but the last without its newline). */
+  const entries = (line: string, stream: string, cuts: number[]): string[] => {
+    const full = `${line}\n`;
+    const at = [...new Set(cuts.map((c) => c % full.length).filter((c) => c > 0))].sort((a, b) => a - b);
+    return [0, ...at].map((c, i) => JSON.stringify({ log: full.slice(c, at[i] ?? full.length), stream, time: "2026-11-26T10:00:00.1Z" }));
+  };
+  const entryArb = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(fc.string({ maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom("stdout", "stdout", "stderr"))
+      .map(([agent, cuts, stream]) => entries(envoyLine("/d", agent.replace(/[\r\n]/g, "")), stream, cuts)) },
+    { weight: 2, arbitrary: fc.array(fc.nat(), { maxLength: 3 }).map((cuts) => entries("[2026-11-26 10:00:00.000][1][info][main] starting", "stderr", cuts)) },
+    // Lines that end a split one: text, blank, another stream's lone piece, a cut-off tail, a BOM-less UTF-8 line.
+    { weight: 1, arbitrary: fc.constantFrom(["garbage"], [""], [JSON.stringify({ log: "half", stream: "stderr", time: "t" })], ["{\"log\":\"cut"], ["é日"]) },
+  );
+  it("chunked reads equal readTrace's (records, counts, bad-line numbers)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entryArb, { minLength: 1, maxLength: 12 }), fc.constantFrom("\n", "\r\n"), fc.boolean(), fc.integer({ min: 1, max: 600 }), fc.boolean(),
+        async (groups, eol, trailing, chunkBytes, bom) => {
+          const lines = groups.flat();
+          const data = `${bom ? "\ufeff" : ""}${lines.join(eol)}${trailing ? eol : ""}`;
+          const path = write(data, "log");
+          for (const options of [{}, { format: "envoy" as const }]) {
+            const expected = await viaReadTrace(path, options);
+            expect(await viaChunks(path, options, chunkBytes)).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+
+  it("a line split into pieces that span several chunks is read once, by the chunk it starts in", async () => {
+    const long = envoyLine("/long", `a${"b".repeat(3000)}"q"`);
+    const lines = [...entries(envoyLine("/a", "x"), "stdout", []), ...entries(long, "stdout", [700, 1400, 2100]), ...entries(envoyLine("/b", "y"), "stdout", [])];
+    const path = write(`${lines.join("\n")}\n`, "log");
+    const stats = await expectSameAsReadTrace(path, {}, [1, 7, 100, 500, 1000, 2000, 5000]);
+    expect(stats).toMatchObject({ format: "envoy", lines: 6, records: 3, bad: 0 });
+  });
 });

@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { continues, DOCKER_MAX_CHARS, dockerEntry, isPartial, type DockerEntry } from "./docker.js";
 import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad, utf16Of } from "./index.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
@@ -103,16 +104,31 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
   return {
     read(start, end) {
       const stats: TraceStats = { format, lines: 0, records: 0, bad: 0, badSamples: [] };
-      const handle = lineHandler(parser, options, stats);
       const requests: TraceRecord[] = [];
+      const handler = lineHandler(parser, options, stats, (r) => requests.push(r));
       const done = (): ChunkRead => ({ lines: stats.lines, records: stats.records, bad: stats.bad, badSamples: stats.badSamples, requests });
+      // The pieces of a Docker line split before `start` that this chunk's first lines carry on: the
+      // chunk the line started in reads them (past its end), so they are skipped here, uncounted.
+      let carried: DockerEntry | undefined;
       const line = (raw: string): void => {
-        stats.lines++;
-        if (raw.length > MAX_LINE_CHARS) recordBad(stats, stats.lines, raw.slice(0, MAX_SAMPLE_CHARS + 1), OVERLONG_REASON);
-        else {
-          const r = handle(raw);
-          if (r) requests.push(r);
+        if (carried) {
+          const next = dockerEntry(withoutCr(raw));
+          if (continues(carried, next)) {
+            carried = next;
+            return;
+          }
+          carried = undefined;
         }
+        stats.lines++;
+        if (raw.length > MAX_LINE_CHARS) {
+          handler.interrupt();
+          recordBad(stats, stats.lines, raw.slice(0, MAX_SAMPLE_CHARS + 1), OVERLONG_REASON);
+        } else handler.line(raw);
+      };
+      const overlong = (sample: string): void => {
+        carried = undefined;
+        handler.interrupt();
+        recordBad(stats, stats.lines + 1, sample, OVERLONG_REASON);
       };
       // The byte before the range tells whether a line starts at `start`; if not, the first "\n"
       // in range ends a line of an earlier chunk and the next one is ours (if it starts before `end`).
@@ -124,6 +140,11 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
         const nl = buf.indexOf(NL);
         if (nl === -1) return done();
         lineStart = nl + 1;
+        if (lineStart < buf.length && mayBeDocker(readAt(fd, from + lineStart, DOCKER_OPENINGS_BYTES))) {
+          const before = lineEndingAt(fd, from + nl, DOCKER_MAX_BYTES);
+          const entry = before === undefined ? undefined : dockerEntry(withoutCr(before));
+          if (entry && isPartial(entry)) carried = entry;
+        }
       }
       // Where the text of the next line begins: after the BOMs for the file's first line.
       let contentStart = start === 0 ? bomBytes(readAt(fd, 0, 6)) : lineStart;
@@ -140,37 +161,110 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
         line(text.slice(i));
         tailStart = contentStart = lastNl + 1;
       }
+      let next = from + buf.length; // the file offset of the line after the chunk's last
       if (tailStart < buf.length) {
         // The last line starts in range and ends at a later "\n" or at the end of the file.
-        readTail(fd, buf.subarray(Math.min(contentStart, buf.length)), from + Math.max(buf.length, contentStart), stats, line);
+        next = readTail(fd, buf.subarray(Math.min(contentStart, buf.length)), from + Math.max(buf.length, contentStart), stats, line, overlong);
       }
+      // A Docker line split at the chunk's end: its next pieces are read here, past the end.
+      for (let open = handler.open(); open; open = handler.open()) {
+        const piece = lineAt(fd, next, DOCKER_MAX_BYTES);
+        if (!piece || !continues(open, dockerEntry(withoutCr(piece.text)))) break;
+        line(piece.text);
+        next = piece.next;
+      }
+      handler.end();
       return done();
     },
   };
 }
 
+const withoutCr = (raw: string): string => (raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw);
+
+/** A Docker entry's line has at most DOCKER_MAX_CHARS characters, so at most this many bytes of UTF-8. */
+const DOCKER_MAX_BYTES = 3 * DOCKER_MAX_CHARS;
+const DOCKER_OPENINGS = ['{"log":"', '{"stream":"'].map((s) => Buffer.from(s));
+const DOCKER_OPENINGS_BYTES = 11;
+
+/** Whether bytes open as a Docker json-file entry does (dockerEntry's first test). */
+function mayBeDocker(head: Buffer): boolean {
+  return DOCKER_OPENINGS.some((o) => head.subarray(0, o.length).equals(o));
+}
+
+/**
+ * The text of the line whose "\n" is at `newline` (without BOMs when it is the file's first line),
+ * or undefined when it is longer than `maxBytes`.
+ */
+function lineEndingAt(fd: number, newline: number, maxBytes: number): string | undefined {
+  const blocks: Buffer[] = [];
+  let length = 0;
+  let position = newline;
+  let size = TAIL_BLOCK;
+  for (;;) {
+    if (position === 0) {
+      const all = Buffer.concat(blocks);
+      return all.toString("utf8", bomBytes(all));
+    }
+    const n = Math.min(size, position);
+    const block = readAt(fd, position - n, n);
+    const nl = block.lastIndexOf(NL);
+    if (nl !== -1) {
+      blocks.unshift(block.subarray(nl + 1));
+      return length + n - nl - 1 > maxBytes ? undefined : Buffer.concat(blocks).toString("utf8");
+    }
+    blocks.unshift(block);
+    length += n;
+    position -= n;
+    if (length > maxBytes) return undefined;
+    size = Math.min(TAIL_BLOCK_MAX, size * 4);
+  }
+}
+
+/** The line starting at `position`: its text and the offset after its "\n"; undefined at the end of the file or when longer than `maxBytes`. */
+function lineAt(fd: number, position: number, maxBytes: number): { text: string; next: number } | undefined {
+  const blocks: Buffer[] = [];
+  let length = 0;
+  let size = TAIL_BLOCK;
+  for (;;) {
+    const block = readAt(fd, position + length, size);
+    const nl = block.indexOf(NL);
+    if (nl !== -1) {
+      blocks.push(block.subarray(0, nl));
+      length += nl;
+      return length > maxBytes ? undefined : { text: Buffer.concat(blocks).toString("utf8"), next: position + length + 1 };
+    }
+    blocks.push(block);
+    length += block.length;
+    if (length > maxBytes) return undefined;
+    if (block.length < size) return length === 0 ? undefined : { text: Buffer.concat(blocks).toString("utf8"), next: position + length };
+    size = Math.min(TAIL_BLOCK_MAX, size * 4);
+  }
+}
+
 /**
  * Finishes the chunk's last line: its first bytes are `first`, the rest is read from `position`
  * up to a "\n" or the end of the file. A line over MAX_LINE_CHARS is not kept whole: its start is
- * kept for the sample, the rest skipped up to its newline.
+ * kept for the sample (`overlong`), the rest skipped up to its newline. Gives the file offset after the line.
  */
-function readTail(fd: number, first: Buffer, position: number, stats: TraceStats, line: (raw: string) => void): void {
+function readTail(
+  fd: number, first: Buffer, position: number, stats: TraceStats, line: (raw: string) => void, overlong: (sample: string) => void,
+): number {
   const decoder = new StringDecoder("utf8");
   let parts: string[] = [];
   let length = 0;
   let bytes = 0;
-  let overlong = false;
+  let tooLong = false;
   const add = (block: Buffer): void => {
     bytes += block.length;
-    if (overlong) return;
+    if (tooLong) return;
     const s = decoder.write(block);
     parts.push(s);
     length += s.length;
     if (length > MAX_LINE_CHARS) {
-      overlong = true;
+      tooLong = true;
       const text = parts.join("").slice(0, MAX_SAMPLE_CHARS + 1);
       parts = [];
-      recordBad(stats, stats.lines + 1, text, OVERLONG_REASON);
+      overlong(text);
     }
   };
   let block = first;
@@ -179,6 +273,7 @@ function readTail(fd: number, first: Buffer, position: number, stats: TraceStats
     const nl = block.indexOf(NL);
     if (nl !== -1) {
       add(block.subarray(0, nl));
+      position += nl + 1 - block.length;
       break;
     }
     add(block);
@@ -186,17 +281,18 @@ function readTail(fd: number, first: Buffer, position: number, stats: TraceStats
     size = Math.min(TAIL_BLOCK_MAX, size * 4);
     position += block.length;
     if (block.length === 0) {
-      if (bytes === 0) return; // the file ends at a line end: no line left
+      if (bytes === 0) return position; // the file ends at a line end: no line left
       break;
     }
   }
-  if (overlong) {
+  if (tooLong) {
     stats.lines++;
-    return;
+    return position;
   }
   const rest = decoder.end();
   if (rest) parts.push(rest);
   line(parts.join(""));
+  return position;
 }
 
 /** Adds a chunk's counts to the file's, chunks in file order: sample line numbers become the file's. */

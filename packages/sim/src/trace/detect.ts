@@ -1,6 +1,7 @@
 // Auto-detection: the format is read off the first lines of a trace.
 import { isObject, withoutKubectlPrefix } from "./common.js";
 import { looksLikeCsvHeader } from "./csv.js";
+import { unwrapDockerLines } from "./docker.js";
 import { ENVOY_TCP_LINE, looksLikeEnvoyJson, parseEnvoyText } from "./envoy.js";
 import { HAPROXY_BADREQ, parseHaproxy } from "./haproxy.js";
 import { COMBINED_NO_REQUEST, parseCombined } from "./nginx.js";
@@ -71,8 +72,12 @@ function detectContent(head: string, complete: boolean, maxLines: number): Trace
   if (HAR_START_RE.test(start) || start.split("\n", 1)[0]!.trim() === "{") return "har";
   const all = text.split("\n");
   if (!complete) all.pop(); // the head ends inside a line
-  const lines = all
-    .map((l) => withoutKubectlPrefix(l.endsWith("\r") ? l.slice(0, -1) : l))
+  // Docker json-file lines are read for the line they wrap (readers take the wrapper off alike).
+  const bare = all.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const unwrapped = unwrapDockerLines(bare);
+  const wrapped = unwrapped.length !== bare.length || unwrapped.some((l, i) => l !== bare[i]);
+  const lines = unwrapped
+    .map(withoutKubectlPrefix)
     .filter((l) => l.trim() !== "")
     .slice(0, maxLines);
   // JSON objects are counted on every line, not only when the first one is: a JSONL trace may open
@@ -92,7 +97,8 @@ function detectContent(head: string, complete: boolean, maxLines: number): Trace
     }
   }
   const json: TraceFormat = envoy * 2 > objects ? "envoy" : "jsonl";
-  if (objects && start.startsWith("{")) return json;
+  // A trace opening with a JSON object is JSON (within Docker's wrapper: opening with a wrapped one).
+  if (objects && (wrapped ? (lines[0] ?? "").trimStart() : start).startsWith("{")) return json;
   if (lines[0] !== undefined && looksLikeCsvHeader(lines[0])) return "csv";
   let best: TraceFormat | undefined;
   let bestCount = 0;

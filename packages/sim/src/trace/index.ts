@@ -3,6 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import { TextDecoder } from "node:util";
 import { applyDefaults, withoutKubectlPrefix } from "./common.js";
 import { csvParser } from "./csv.js";
+import { continues, dockerEntry, innerLine, isPartial, type DockerEntry } from "./docker.js";
 import { detectFormat, recognised, SNIFF_CHARS, SNIFF_LINES, SNIFF_MORE_LINES } from "./detect.js";
 import { envoyParser } from "./envoy.js";
 import { harScanner, recordFromHarEntry } from "./har.js";
@@ -11,7 +12,7 @@ import { jsonlParser } from "./jsonl.js";
 import { nginxParser } from "./nginx.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
-  type LineParser, type ReadTraceOptions, type TraceFormat, type TraceReader, type TraceRecord, type TraceStats,
+  type LineParser, type LineResult, type ReadTraceOptions, type TraceFormat, type TraceReader, type TraceRecord, type TraceStats,
 } from "./types.js";
 
 export type {
@@ -26,6 +27,9 @@ export type TraceInput = AsyncIterable<string | Uint8Array> | NodeJS.ReadableStr
 
 /** A line longer than this (no newline for 16 MiB) is reported bad and skipped rather than buffered. */
 export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/** The reason given for a line longer than MAX_LINE_CHARS. */
+export const OVERLONG_REASON = `line longer than ${MAX_LINE_CHARS} characters`;
 
 /**
  * The UTF-16 a byte stream is in, by its start: a byte order mark and an ASCII character
@@ -192,20 +196,38 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
   while (ready.length) yield ready.shift()!;
 }
 
+/** The step readLines takes for each line; chunked readers (trace/chunks.ts) take the same steps. */
+export interface LineHandler {
+  /** One physical line (its newline removed), numbered `stats.lines`. */
+  line(raw: string): void;
+  /** A line that is not passed on (longer than MAX_LINE_CHARS) came: it ends a split Docker entry. */
+  interrupt(): void;
+  /** The Docker entry whose line is unfinished (Docker split it and its next piece has not come), if any. */
+  open(): DockerEntry | undefined;
+  /** The end of the lines: a split Docker line still unfinished is read as it stands. */
+  end(): void;
+}
+
+/** The reason for a line a container wrote to stderr (Docker json-file) that is no request: the proxy's own log. */
+export const STDERR_LINE = "the proxy's own log line (stream stderr), not an access log line";
+
 /**
- * The step of readLines for one line (its newline removed), numbered `stats.lines`: strips a CR,
- * skips blank lines, parses, counts a bad line or a record and fills defaults. Chunked readers
- * (trace/chunks.ts) use the same step so they read every line as readTrace does.
+ * The step of readLines for each line: strips a CR, skips blank lines, takes off Docker's json-file
+ * wrapper (joining the pieces of a split line), parses, counts a bad line or a record (`emit`) and
+ * fills defaults. Chunked readers (trace/chunks.ts) use the same step so they read every line as
+ * readTrace does.
  */
-export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats: TraceStats): (raw: string) => TraceRecord | undefined {
+export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats: TraceStats, emit: (r: TraceRecord) => void): LineHandler {
   const keepsBlankLines = parser.keepsBlankLines === true;
   const keepsCarriageReturn = parser.keepsCarriageReturn === true;
-  return (raw) => {
-    const line = raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw;
-    if (!keepsBlankLines && !notBlank(line)) return undefined;
-    let r;
+  // Not for CSV, whose parser carries state from line to line.
+  const unwraps = !keepsBlankLines;
+  /** A split Docker line: where it started (line number, verbatim text for the sample) and its pieces so far. */
+  let split: { line: number; text: string; last: DockerEntry; parts: string[]; length: number; overlong: boolean } | undefined;
+
+  const parse = (line: string, raw: string): LineResult => {
     try {
-      r = parser.parse(keepsCarriageReturn ? raw : line);
+      const r = parser.parse(keepsCarriageReturn ? raw : line);
       // A line that `kubectl logs --prefix/--timestamps` prefixed is read again without the prefix.
       // Only when it does not read as it is (a custom layout may open with a time), and not for
       // CSV, whose parser carries state from line to line.
@@ -213,25 +235,73 @@ export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats
         const bare = withoutKubectlPrefix(line);
         if (bare !== line) {
           const again = parser.parse(bare);
-          if (again === null || typeof again === "object") r = again;
+          if (again === null || typeof again === "object") return again;
         }
       }
+      return r;
     } catch (e) {
       // A parser bug must not end a replay of millions of lines; it is still reported, with its message.
-      r = `internal error while parsing: ${(e as Error).message}`;
+      return `internal error while parsing: ${(e as Error).message}`;
     }
-    if (r === null) return undefined;
-    if (typeof r === "string") {
-      recordBad(stats, stats.lines, line, r);
-      return undefined;
+  };
+  const settle = (r: LineResult, lineNumber: number, text: string): void => {
+    if (r === null) return;
+    if (typeof r === "string") recordBad(stats, lineNumber, text, r);
+    else {
+      stats.records++;
+      emit(applyDefaults(r, options));
     }
-    stats.records++;
-    return applyDefaults(r, options);
+  };
+  /** The line a Docker entry wrapped, numbered and sampled as the (first) physical line. */
+  const readWrapped = (log: string, stream: DockerEntry["stream"], lineNumber: number, text: string): void => {
+    const inner = innerLine(log);
+    if (!notBlank(inner)) return;
+    const r = parse(inner, inner);
+    // What a proxy writes to stderr and is no request is its own log (Envoy's, nginx's error log).
+    settle(typeof r === "string" && stream === "stderr" ? STDERR_LINE : r, lineNumber, text);
+  };
+  const finishSplit = (): void => {
+    const s = split;
+    if (!s) return;
+    split = undefined;
+    if (!s.overlong) readWrapped(s.parts.join(""), s.last.stream, s.line, s.text);
+  };
+  return {
+    line(raw) {
+      const line = raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw;
+      if (unwraps) {
+        const entry = dockerEntry(line);
+        if (split) {
+          if (!continues(split.last, entry)) finishSplit();
+          else {
+            split.last = entry;
+            if (!split.overlong) {
+              split.parts.push(entry.log);
+              split.length += entry.log.length;
+              if (split.length > MAX_LINE_CHARS) {
+                recordBad(stats, split.line, split.text, OVERLONG_REASON);
+                split.overlong = true;
+                split.parts = [];
+              }
+            }
+            if (!isPartial(entry)) finishSplit();
+            return;
+          }
+        }
+        if (entry) {
+          if (isPartial(entry)) split = { line: stats.lines, text: line, last: entry, parts: [entry.log], length: entry.log.length, overlong: false };
+          else readWrapped(entry.log, entry.stream, stats.lines, line);
+          return;
+        }
+      }
+      if (!keepsBlankLines && !notBlank(line)) return;
+      settle(parse(line, raw), stats.lines, line);
+    },
+    interrupt: finishSplit,
+    open: () => split?.last,
+    end: finishSplit,
   };
 }
-
-/** The reason given for a line longer than MAX_LINE_CHARS. */
-export const OVERLONG_REASON = `line longer than ${MAX_LINE_CHARS} characters`;
 
 /**
  * The line formats' loop: splits lines, parses, fills defaults and counts, all in one generator
@@ -248,8 +318,8 @@ async function* readLines(
   let parts: string[] = [];
   let partsLength = 0;
   let dropping = false; // inside an over-long line, discarding until its newline
-  const handle = lineHandler(parser, options, stats);
   let batch: TraceRecord[] = [];
+  const handler = lineHandler(parser, options, stats, (r) => batch.push(r));
   for await (const chunk of chunks) {
     let nl = chunk.indexOf("\n");
     if (nl === -1) {
@@ -257,6 +327,7 @@ async function* readLines(
         parts.push(chunk);
         partsLength += chunk.length;
         if (partsLength > MAX_LINE_CHARS) {
+          handler.interrupt();
           recordBad(stats, stats.lines + 1, parts.join(""), OVERLONG_REASON);
           dropping = true;
           parts = [];
@@ -278,13 +349,13 @@ async function* readLines(
           partsLength = 0;
         }
         // The piece that brings the newline can take a line past the limit too (chunks.ts counts alike).
-        if (raw.length > MAX_LINE_CHARS) recordBad(stats, stats.lines, raw, OVERLONG_REASON);
-        else {
-          const r = handle(raw);
-          if (r) {
-            if (perRecord) yield r;
-            else batch.push(r);
-          }
+        if (raw.length > MAX_LINE_CHARS) {
+          handler.interrupt();
+          recordBad(stats, stats.lines, raw, OVERLONG_REASON);
+        } else handler.line(raw);
+        if (perRecord && batch.length) {
+          for (let i = 0; i < batch.length; i++) yield batch[i]!;
+          batch = [];
         }
       }
       start = nl + 1;
@@ -295,16 +366,19 @@ async function* readLines(
       partsLength = chunk.length - start;
     }
     if (batch.length) {
-      yield batch;
+      if (perRecord) yield* batch;
+      else yield batch;
       batch = [];
     }
   }
   if (partsLength || dropping) {
     stats.lines++;
-    if (!dropping) {
-      const r = handle(parts.join(""));
-      if (r) yield perRecord ? r : [r];
-    }
+    if (!dropping) handler.line(parts.join(""));
+  }
+  handler.end();
+  if (batch.length) {
+    if (perRecord) yield* batch;
+    else yield batch;
   }
   const left = parser.end?.();
   if (left) recordBad(stats, stats.lines, left.text, left.reason);
