@@ -22,6 +22,36 @@ export const HAPROXY_BADREQ = "HAProxy logged <BADREQ>: no valid request";
 
 const HOSTNAME_RE = /^(?=.*[A-Za-z])[A-Za-z0-9.-]+(?::\d+)?$/;
 
+/**
+ * Undoes HAProxy's log encoding: each byte of the request line below 32 or from 127 on, and `"`
+ * and `#`, is written `#` and two hex digits (url_encode_map); in captured headers `{`, `|` and `}`
+ * too (hdr_encode_map; proto_http.c init_proto_http). Since `#` itself is always encoded, every
+ * `#XX` is an escape. Bytes are reassembled as UTF-8 (invalid sequences become U+FFFD).
+ */
+export function unescapeHaproxy(s: string): string {
+  if (!s.includes("#")) return s;
+  let out = "";
+  let bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 35 /* # */ && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+      continue;
+    }
+    if (bytes.length) {
+      out += Buffer.from(bytes).toString("utf8");
+      bytes = [];
+    }
+    out += s[i];
+  }
+  if (bytes.length) out += Buffer.from(bytes).toString("utf8");
+  return out;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
 export function parseHaproxy(line: string): LineResult {
   const m = HTTPLOG_RE.exec(line);
   if (!m) return "not an HAProxy httplog line";
@@ -30,10 +60,11 @@ export function parseHaproxy(line: string): LineResult {
   const capturedRequest = m[25];
   const request = m[27]!;
   const sni = present(m[28]);
+  // Split before decoding: HAProxy leaves spaces as they are, and a decoded byte must not split fields.
   const rl = requestLine(request);
   if (typeof rl === "string") return request === "<BADREQ>" ? HAPROXY_BADREQ : rl;
   const rec: TraceRecord = { method: rl.method };
-  const problem = applyTarget(rec, rl.target, rl.method);
+  const problem = applyTarget(rec, unescapeHaproxy(rl.target), rl.method);
   if (problem) return problem;
   // "~" after the frontend name is HAProxy's mark for a connection that came in over TLS.
   if (rec.scheme === undefined) rec.scheme = frontend!.endsWith("~") ? "https" : "http";
@@ -42,7 +73,8 @@ export function parseHaproxy(line: string): LineResult {
   if (protocol) rec.protocol = protocol;
   // Host: the variant's own field, else the first captured request header when it looks like a host name
   // (`capture request header Host` is conventionally the first capture). Chosen because nothing else names it.
-  const capturedHost = capturedRequest?.split("|")[0];
+  // Captures are split at "|" first: a "|" inside a value is encoded (#7C).
+  const capturedHost = capturedRequest === undefined ? undefined : unescapeHaproxy(capturedRequest.split("|")[0]!);
   const host = hostField ?? (capturedHost && HOSTNAME_RE.test(capturedHost) ? capturedHost : undefined);
   if (host && rec.host === undefined) rec.host = host;
   const user = clientKey(client);
