@@ -22,7 +22,8 @@ export const serveSpec: CommandSpec = {
     "forwards it to an endpoint of the backend the decision picked. Endpoints come from EndpointSlices in the " +
     "manifests or --endpoints (a YAML/JSON map from namespace/service:port to a list of host:port). Prints " +
     "`gwsim: ready` on stdout once every listener accepts connections. Reloads when a manifest file changes or " +
-    "on SIGHUP (a configuration that does not load leaves the old one in force); SIGTERM drains and exits.",
+    "on SIGHUP (a configuration that does not load, or whose listeners cannot all be opened, leaves the old one " +
+    "in force, whole); SIGTERM drains and exits.",
   flags: [
     FILE_FLAG,
     { name: "listen", short: "l", type: "string", multiple: true, value: "PORT=ADDR:PORT", description: "bind the listeners of PORT (or NS/GATEWAY:PORT) to ADDR:PORT instead of 0.0.0.0:PORT; an entry that names no listener is a usage error" },
