@@ -2,7 +2,8 @@
  * Backend findings: backendRefs to a Service port that does not exist, and weights that data
  * planes round to nothing.
  */
-import type { ResolvedBackend, ResolvedRoute, ResolvedService } from "../resolve/graph.js";
+import type { ResolvedBackend, ResolvedRoute, ResolvedRule, ResolvedService } from "../resolve/graph.js";
+import { namespaceOfObject } from "./context.js";
 import type { LintContext } from "./context.js";
 import type { Finding } from "./finding.js";
 import { refOf } from "./shadowing.js";
@@ -17,6 +18,8 @@ export function backendFindings(ctx: LintContext): Finding[] {
       rule.backends.forEach((b, j) => {
         const f = portFinding(ctx, route, services, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
         if (f) findings.push(f);
+        const g = permitFinding(ctx, route, services, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
+        if (g) findings.push(g);
         b.filters.forEach((filter, k) => {
           const mirror = filter.requestMirror?.backendRef;
           if (!mirror) return;
@@ -31,6 +34,8 @@ export function backendFindings(ctx: LintContext): Finding[] {
         if (f) findings.push(f);
       });
       findings.push(...weightFindings(ctx, route, rule.index, rule.backends));
+      const nowhere = nowhereFinding(ctx, route, rule);
+      if (nowhere) findings.push(nowhere);
     }
   }
   return findings;
@@ -59,6 +64,62 @@ function portFinding(
     message: `${where} of ${route.kind} ${route.namespace}/${route.name} sends to port ${b.port} of Service ${b.namespace}/${b.name}, which has ${have.length ? `ports ${have.join(", ")}` : "no ports"}; those requests answer 500`,
     fix: closest !== null ? `set port: ${closest}` : have.length ? `use one of the Service's ports: ${have.join(", ")}` : `add port ${b.port} to Service ${b.namespace}/${b.name}`,
     related: svc ? [ctx.related({ kind: "Service", namespace: svc.namespace, name: svc.name }, "spec.ports", `Service ${svc.namespace}/${svc.name} ports`)] : [],
+  });
+}
+
+/**
+ * A backendRef into another namespace that resolve refused for want of a ReferenceGrant, when the
+ * Service is in the manifests: then its namespace's grants are expected there too, and a grant
+ * that is missing, or written for another kind or namespace, is a mistake rather than a file kept
+ * elsewhere (a Service missing from the manifests is never reported).
+ */
+function permitFinding(ctx: LintContext, route: ResolvedRoute, services: Map<string, ResolvedService>, b: ResolvedBackend, path: string, where: string): Finding | null {
+  if (b.valid || b.reason !== "RefNotPermitted" || b.group !== "" || b.kind !== "Service") return null;
+  if (!services.has(`${b.namespace}/${b.name}`)) return null;
+  const grants = ctx.byKind("ReferenceGrant").filter((g) => namespaceOfObject(g) === b.namespace);
+  const grantYaml =
+    `a ReferenceGrant in namespace ${b.namespace} with from: [{group: gateway.networking.k8s.io, kind: ${route.kind}, namespace: ${route.namespace}}] ` +
+    `and to: [{group: "", kind: Service, name: ${b.name}}]`;
+  return ctx.finding({
+    rule: "backend-ref-not-permitted",
+    severity: "error",
+    object: refOf(route),
+    path: `${path}.namespace`,
+    fallback: route.source,
+    message:
+      `${where} of ${route.kind} ${route.namespace}/${route.name} refers to Service ${b.namespace}/${b.name} in another namespace, ` +
+      `and no ReferenceGrant in ${b.namespace} lets ${route.kind}s from ${route.namespace} refer to it` +
+      `${grants.length ? ` (the grants there, ${grants.map((g) => g.metadata.name).sort().join(", ")}, do not match)` : ""}; its share of requests answers 500`,
+    fix: grants.length ? `add to one of the grants in ${b.namespace}, or create, ${grantYaml}` : `create ${grantYaml}`,
+    related: grants.map((g) => ctx.related({ kind: "ReferenceGrant", namespace: b.namespace, name: g.metadata.name }, "spec", `ReferenceGrant ${b.namespace}/${g.metadata.name}, which does not cover this reference`)),
+  });
+}
+
+/**
+ * A rule with no backendRef to send to (none written, or every weight 0): decide answers 500 to
+ * every request it takes (forward.ts), and stream routes refuse the connection. Left alone: a
+ * rule that redirects (its normal form has no backendRefs), one with an ExtensionRef filter (it
+ * may answer by itself), and weight 0 everywhere with sessionPersistence (draining sessions).
+ */
+function nowhereFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRule): Finding | null {
+  if (rule.invalid) return null;
+  const total = rule.backends.reduce((s, b) => s + b.weight, 0);
+  if (rule.backends.length > 0 && total > 0) return null;
+  if (rule.filters.some((f) => f.requestRedirect || f.extensionRef)) return null;
+  if (rule.backends.length > 0 && rule.sessionPersistence) return null;
+  const stream = route.kind === "TLSRoute" || route.kind === "TCPRoute" || route.kind === "UDPRoute";
+  const outcome = stream ? (route.kind === "UDPRoute" ? "its datagrams are dropped" : "every connection it takes is refused") : "every request it matches answers 500";
+  const none = rule.backends.length === 0;
+  return ctx.finding({
+    rule: "rule-without-backend",
+    severity: "error",
+    object: refOf(route),
+    path: none ? `spec.rules[${rule.index}]` : `spec.rules[${rule.index}].backendRefs`,
+    fallback: route.source,
+    message: `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""} of ${route.kind} ${route.namespace}/${route.name} ${none ? "has no backendRefs" : `gives every backendRef weight 0`}${stream || none ? "" : " and has no sessionPersistence"}, so ${outcome}`,
+    fix: none
+      ? `add a backendRef${stream ? "" : ", or a RequestRedirect filter if the rule is meant to redirect"}`
+      : `give the backendRef that should take the traffic a weight above 0${stream ? "" : " (or, to drain sessions, add sessionPersistence)"}`,
   });
 }
 

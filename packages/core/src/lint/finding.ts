@@ -14,6 +14,8 @@ export type LintRuleId =
   | "hostname-matches-no-listener"
   | "weight-rounds-to-zero"
   | "backend-port-not-found"
+  | "backend-ref-not-permitted"
+  | "rule-without-backend"
   | "grant-unused"
   | "grant-target-not-found"
   | "regex-shadows-prefix";
@@ -128,6 +130,25 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     severity: "error",
     summary: "a backendRef to a port the Service does not have",
     help: "The backend is invalid (ResolvedRefs False, BackendNotFound) and its share of requests answers 500.",
+  },
+  {
+    id: "backend-ref-not-permitted",
+    severity: "error",
+    summary: "a cross-namespace backendRef that no ReferenceGrant permits",
+    help:
+      "A backendRef to a Service in another namespace needs a ReferenceGrant in the Service's namespace (GEP-709). " +
+      "Without one the backend is invalid (ResolvedRefs False, RefNotPermitted) and its share of requests answers 500. " +
+      "Reported when the Service is in the manifests linted (its namespace's grants are then expected there too).",
+  },
+  {
+    id: "rule-without-backend",
+    severity: "error",
+    summary: "a rule that sends its requests to no backend: no backendRefs, or every weight 0",
+    help:
+      "A rule whose backendRefs are missing or all weigh 0, and that neither redirects nor keeps sessions, answers 500 " +
+      "to every request it matches (TLS, TCP and UDP routes refuse the connection). Rules with a RequestRedirect or " +
+      "an ExtensionRef filter (which may answer by itself), and weight-0 rules with sessionPersistence (draining " +
+      "sessions, GEP-1619), are left alone.",
   },
   {
     id: "grant-unused",

@@ -14,7 +14,8 @@ export const lintSpec: CommandSpec = {
   description:
     "Rules no request can reach (proven from the precedence order, not sampled), conflicts decided only by " +
     "creationTimestamp or name, routes and parentRefs that attach to nothing, route hostnames no listener takes, " +
-    "weights that data planes round to zero, backendRefs to missing Service ports, ReferenceGrants that grant nothing, " +
+    "weights that data planes round to zero, rules with no backend to send to (500), backendRefs to missing Service ports or " +
+    "not permitted by a ReferenceGrant, ReferenceGrants that grant nothing, " +
     "regular expressions that shadow prefixes. Text by default; --json for the findings as data; --sarif for SARIF " +
     `2.1.0 (code scanning). Exit 1 when a finding of severity error exists. Rules: ${LINT_RULE_IDS.join(", ")}.`,
   flags: [

@@ -1,0 +1,105 @@
+/**
+ * Mistakes lint missed before its QA pass, one table per rule added for them: each row a world,
+ * what decide does with it, and what lint must say.
+ */
+import { describe, expect, it } from "vitest";
+import { worldFrom } from "../testing/world-from.js";
+import { decide } from "../world.js";
+import { lint } from "./index.js";
+
+const BASE = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: ns}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: ns}
+spec: {ports: [{port: 80}]}
+`;
+
+const route = (kind: string, ns: string, rule: string) => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ${kind}
+metadata: {name: r, namespace: ${ns}}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - ${rule}`;
+
+const grant = (fromKind: string, fromNs: string, to = "{group: '', kind: Service}") => `
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: ns}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: ${fromKind}, namespace: ${fromNs}}]
+  to: [${to}]`;
+
+const findings = (text: string, rule: string) => {
+  const w = worldFrom(text);
+  expect(w.problems).toEqual([]);
+  return lint(w).filter((f) => f.rule === rule).map((f) => `${f.severity} ${f.path}`);
+};
+
+describe("rule-without-backend", () => {
+  it.each([
+    { title: "every weight 0", rule: "backendRefs: [{name: a, port: 80, weight: 0}, {name: b, port: 80, weight: 0}]", status: 500, want: ["error spec.rules[0].backendRefs"] },
+    { title: "no backendRefs, a header filter only", rule: "filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x, value: '1'}]}}]", status: 500, want: ["error spec.rules[0]"] },
+    { title: "one weight above 0", rule: "backendRefs: [{name: a, port: 80, weight: 0}, {name: b, port: 80, weight: 1}]", status: null, want: [] },
+    { title: "a redirect without backendRefs", rule: "filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]", status: 302, want: [] },
+    {
+      title: "weight 0 with sessionPersistence (draining)",
+      rule: "backendRefs: [{name: a, port: 80, weight: 0}]\n    sessionPersistence: {sessionName: s, type: Cookie}",
+      status: 500,
+      want: [],
+    },
+  ])("$title → $want", ({ rule, status, want }) => {
+    const text = BASE + route("HTTPRoute", "ns", rule);
+    expect(decide(worldFrom(text), { gateway: "infra/gw", host: "h", path: "/" }).status).toBe(status);
+    expect(findings(text, "rule-without-backend")).toEqual(want);
+  });
+
+  it("GRPCRoutes too", () => {
+    const text = BASE + route("GRPCRoute", "ns", "backendRefs: [{name: a, port: 80, weight: 0}]");
+    expect(findings(text, "rule-without-backend")).toEqual(["error spec.rules[0].backendRefs"]);
+  });
+});
+
+describe("backend-ref-not-permitted", () => {
+  const cross = "backendRefs: [{name: a, namespace: ns, port: 80}]";
+  it.each([
+    { title: "no grant", extra: "", status: 500, want: ["error spec.rules[0].backendRefs[0].namespace"] },
+    { title: "a grant for the route's namespace and kind", extra: grant("HTTPRoute", "web"), status: null, want: [] },
+    { title: "a grant naming this Service", extra: grant("HTTPRoute", "web", "{group: '', kind: Service, name: a}"), status: null, want: [] },
+    { title: "a grant for another namespace", extra: grant("HTTPRoute", "webb"), status: 500, want: ["error spec.rules[0].backendRefs[0].namespace"] },
+    { title: "a grant for GRPCRoutes", extra: grant("GRPCRoute", "web"), status: 500, want: ["error spec.rules[0].backendRefs[0].namespace"] },
+    { title: "a grant for another Service", extra: grant("HTTPRoute", "web", "{group: '', kind: Service, name: b}"), status: 500, want: ["error spec.rules[0].backendRefs[0].namespace"] },
+  ])("$title → $want", ({ extra, status, want }) => {
+    const text = BASE + route("HTTPRoute", "web", cross) + extra;
+    expect(decide(worldFrom(text), { gateway: "infra/gw", host: "h", path: "/" }).status).toBe(status);
+    expect(findings(text, "backend-ref-not-permitted")).toEqual(want);
+  });
+
+  it("a Service missing from the manifests is left alone (its namespace may be managed elsewhere)", () => {
+    expect(findings(BASE + route("HTTPRoute", "web", "backendRefs: [{name: elsewhere, namespace: other, port: 80}]"), "backend-ref-not-permitted")).toEqual([]);
+  });
+
+  it("the fix spells out the grant, and the grant that does not match is a related location", () => {
+    const w = worldFrom(BASE + route("HTTPRoute", "web", cross) + grant("GRPCRoute", "web"));
+    const [f] = lint(w).filter((x) => x.rule === "backend-ref-not-permitted");
+    expect(f!.fix).toContain("from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}]");
+    expect(f!.fix).toContain('to: [{group: "", kind: Service, name: a}]');
+    expect(f!.related.map((r) => `${r.object.kind} ${r.object.namespace}/${r.object.name}`)).toEqual(["ReferenceGrant ns/g"]);
+  });
+});
