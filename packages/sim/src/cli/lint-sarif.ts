@@ -12,15 +12,44 @@ const LEVEL = { error: "error", warning: "warning", info: "note" } as const;
 export interface SarifOptions {
   toolVersion: string;
   rules: readonly LintRuleInfo[];
+  /**
+   * The directory relative file names are relative to (the working directory): written as
+   * `originalUriBaseIds["%SRCROOT%"]`, so a consumer can place `%SRCROOT%`-based locations.
+   */
+  baseDirectory?: string;
 }
 
-/** A file path as a relative URI reference (forward slashes, each segment percent-encoded). */
+/** The base id of relative locations (the name CodeQL and GitHub code scanning use). */
+export const SRCROOT = "%SRCROOT%";
+
+/** A file path as a URI reference: forward slashes, each segment percent-encoded. */
 export function pathToUri(path: string): string {
   return path
     .replace(/\\/g, "/")
     .split("/")
     .map((s) => encodeURIComponent(s))
     .join("/");
+}
+
+/**
+ * Where a file is, as SARIF's artifactLocation (§3.4): a relative path is a relative reference
+ * against %SRCROOT%; an absolute one (POSIX, Windows drive, UNC) becomes a file: URI, since a bare
+ * `/srv/x.yaml` or `C:/x.yaml` is no URI a consumer can resolve (`C:` would read as a scheme).
+ */
+export function artifactLocationOf(path: string): { uri: string; uriBaseId?: string } {
+  const slashed = path.replace(/\\/g, "/");
+  const unc = /^\/\/([^/]+)(\/.*)?$/.exec(slashed);
+  if (unc) return { uri: `file://${unc[1]}${pathToUri(unc[2] ?? "/")}` };
+  const drive = /^([A-Za-z]):(\/.*)?$/.exec(slashed);
+  if (drive) return { uri: `file:///${drive[1]}:${pathToUri(drive[2] ?? "/")}` };
+  if (slashed.startsWith("/")) return { uri: `file://${pathToUri(slashed)}` };
+  return { uri: pathToUri(slashed), uriBaseId: SRCROOT };
+}
+
+/** The base directory as a file: URI ending in `/`, as originalUriBaseIds needs (§3.14.14). */
+function directoryUri(dir: string): string {
+  const { uri } = artifactLocationOf(dir);
+  return uri.endsWith("/") ? uri : `${uri}/`;
 }
 
 /** PascalCase name for a rule id (`unreachable-rule` → `UnreachableRule`), SARIF's reportingDescriptor.name. */
@@ -31,7 +60,7 @@ function ruleName(id: string): string {
 function physical(file: string | null, line: number | null, column: number | null) {
   if (file === null || file === "<stdin>" || file === "<input>") return undefined;
   return {
-    artifactLocation: { uri: pathToUri(file) },
+    artifactLocation: artifactLocationOf(file),
     ...(line !== null ? { region: { startLine: line, ...(column !== null ? { startColumn: column } : {}) } } : {}),
   };
 }
@@ -68,7 +97,9 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Re
             })),
           },
         },
-        columnKind: "unicodeCodePoints",
+        ...(options.baseDirectory !== undefined ? { originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(options.baseDirectory) } } } : {}),
+        // Columns count UTF-16 code units: the yaml package's offsets are JavaScript string indices.
+        columnKind: "utf16CodeUnits",
         results: findings.map((f) => {
           const where = physical(f.file, f.line, f.column);
           const ruleIndex = index.get(f.rule);

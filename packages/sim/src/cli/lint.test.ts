@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -8,6 +8,7 @@ import { validateSarif } from "../../../../test/helpers/sarif.js";
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
 import { lintCommand } from "./lint.js";
+import { artifactLocationOf, toSarif } from "./lint-sarif.js";
 import { nodeSource } from "../load/manifests.js";
 
 const root = join(import.meta.dirname, "../../../..");
@@ -74,6 +75,38 @@ describe("gwsim lint", () => {
     expect(result.message.text).toMatch(/Fix: set port: 8080\.$/);
     const weights = JSON.parse((await run(["-f", fixture("weight-rounds-to-zero"), "--sarif"])).stdout);
     expect(weights.runs[0].results.map((x: { level: string }) => x.level)).toEqual(["warning", "note"]);
+  });
+
+  it("SARIF locations: relative paths under %SRCROOT% (the working directory), absolute ones as file: URIs", async () => {
+    const log = JSON.parse((await run(["-f", fixture("backend-port-not-found"), "--sarif"])).stdout);
+    expect(log.runs[0].originalUriBaseIds).toEqual({ "%SRCROOT%": { uri: `file://${root.split("/").map(encodeURIComponent).join("/")}/` } });
+    expect(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: "test/fixtures/lint/backend-port-not-found/10-routes.yaml", uriBaseId: "%SRCROOT%" });
+    const dir = mkdtempSync(join(tmpdir(), "gwsim lint "));
+    try {
+      for (const f of readdirSync(join(fixtures, "backend-port-not-found"))) writeFileSync(join(dir, f), readFileSync(join(fixtures, "backend-port-not-found", f)));
+      const outside = JSON.parse((await run(["-f", dir, "--sarif"])).stdout);
+      expect(validateSarif(outside)).toEqual([]);
+      expect(outside.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: `file://${join(dir, "10-routes.yaml").split("/").map(encodeURIComponent).join("/")}` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    { path: "manifests/a.yaml", want: { uri: "manifests/a.yaml", uriBaseId: "%SRCROOT%" } },
+    { path: "manifests\\team a\\r.yaml", want: { uri: "manifests/team%20a/r.yaml", uriBaseId: "%SRCROOT%" } },
+    { path: "a:b.yaml", want: { uri: "a%3Ab.yaml", uriBaseId: "%SRCROOT%" } },
+    { path: "/srv/gitops/r.yaml", want: { uri: "file:///srv/gitops/r.yaml" } },
+    { path: "C:\\work\\gitops\\r #1.yaml", want: { uri: "file:///C:/work/gitops/r%20%231.yaml" } },
+    { path: "d:/work/r.yaml", want: { uri: "file:///d:/work/r.yaml" } },
+    { path: "\\\\server\\share\\r.yaml", want: { uri: "file://server/share/r.yaml" } },
+  ])("artifact location of $path", ({ path, want }) => {
+    expect(artifactLocationOf(path)).toEqual(want);
+    const log = toSarif(
+      [{ rule: "grant-unused", severity: "warning", object: { kind: "ReferenceGrant", namespace: "n", name: "g" }, path: "spec", file: path, line: 1, column: 1, message: "m", fix: "f", related: [] }],
+      { toolVersion: "0.0.0", rules: [], baseDirectory: "/srv/gitops" },
+    );
+    expect(validateSarif(log)).toEqual([]);
   });
 
   it("the SARIF check itself rejects malformed logs", () => {

@@ -45,7 +45,7 @@ export async function lintCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (problems.length) io.stderr(formatDiagnostics(problems));
   const findings = lint(world, { objects: loaded.objects, disable: disable as LintRuleId[] });
   const counts = countBySeverity(findings);
-  if (values.sarif) io.stdout(`${JSON.stringify(toSarif(findings, { toolVersion: toolVersion(), rules: LINT_RULES }), null, 2)}\n`);
+  if (values.sarif) io.stdout(`${JSON.stringify(toSarif(findings, { toolVersion: toolVersion(), rules: LINT_RULES, baseDirectory: io.cwd }), null, 2)}\n`);
   else if (values.json) io.stdout(`${JSON.stringify({ findings, counts }, null, 2)}\n`);
   else io.stdout(renderFindings(findings, loaded.objects.length));
   return counts.error > 0 ? 1 : 0;
