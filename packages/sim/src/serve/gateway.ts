@@ -77,9 +77,18 @@ export interface ReloadResult {
   problems: string[];
 }
 
-/** A frontend that gives up its address in a reload: it stops listening before its successor binds. */
-function sameAddress(a: BindAddress, b: BindAddress): boolean {
-  return a.port !== 0 && a.port === b.port && a.host === b.host;
+const ANY_ADDRESS = new Set(["0.0.0.0", "::", ""]);
+
+/**
+ * Whether `next` cannot be bound while `held` listens (same transport and port, and the same
+ * host or a wildcard on either side): then `held` has to stop listening first. Port 0 is a new
+ * port each time, never held.
+ */
+function contends(held: FrontendPlan, next: FrontendPlan): boolean {
+  const a = held.bind;
+  const b = next.bind;
+  if (a.port === 0 || a.port !== b.port || (held.kind === "udp") !== (next.kind === "udp")) return false;
+  return a.host === b.host || ANY_ADDRESS.has(a.host) || ANY_ADDRESS.has(b.host);
 }
 
 
@@ -212,7 +221,7 @@ export class LiveGateway {
       else leaving.push({ key, frontend: entry.frontend });
     }
     const toOpen = [...next.plans.values()].filter((p) => !kept.has(p.key));
-    const holderOf = (plan: FrontendPlan) => leaving.find((l) => sameAddress(l.frontend.plan.bind, plan.bind));
+    const holdersOf = (plan: FrontendPlan) => leaving.filter((l) => contends(l.frontend.plan, plan));
     const opened = new Map<string, Frontend>();
     const problems: string[] = [];
     const open = async (plan: FrontendPlan) => {
@@ -225,13 +234,14 @@ export class LiveGateway {
         problems.push(`cannot listen on ${plan.bind.host}:${plan.bind.port} for ${plan.gateway} port ${plan.port}: ${(e as Error).message}`);
       }
     };
-    for (const plan of toOpen) if (!holderOf(plan)) await open(plan);
+    for (const plan of toOpen) if (holdersOf(plan).length === 0) await open(plan);
     const stopped: { key: string; frontend: Frontend }[] = [];
     if (problems.length === 0) {
       for (const plan of toOpen) {
-        const holder = holderOf(plan);
-        if (!holder) continue;
-        if (!stopped.includes(holder)) {
+        const holders = holdersOf(plan);
+        if (holders.length === 0) continue;
+        for (const holder of holders) {
+          if (stopped.includes(holder)) continue;
           holder.frontend.stopAccepting();
           stopped.push(holder);
         }
