@@ -156,7 +156,8 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     summary: "a ReferenceGrant (or one of its from/to entries) that no reference uses",
     help:
       "No object of the granted kind in the granted namespace refers to an object the grant exposes, so the grant " +
-      "grants nothing: a typo in a kind or namespace, a grant in the wrong namespace, or a leftover.",
+      "grants nothing: a typo in a kind or namespace, a grant in the wrong namespace, or a leftover. " +
+      "Info instead of warning when the manifests hold no object the grant admits (the referrers are linted elsewhere).",
   },
   {
     id: "grant-target-not-found",

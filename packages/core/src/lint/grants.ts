@@ -94,14 +94,20 @@ export function grantFindings(ctx: LintContext): Finding[] {
     const tos = list<GrantTo>(spec.to);
     const into = refs.filter((r) => r.to.namespace === ns);
     const used = into.filter((r) => froms.some((f) => fromMatches(f, r)) && tos.some((t) => toMatches(t, r)));
+    // Whether the manifests hold any object a `from` entry admits: when none, the referrers are
+    // linted elsewhere (a team's own repository), and an unused grant is only info.
+    const present = (f: GrantFrom) => ctx.byKind(f.kind ?? "").some((o) => namespaceOfObject(o) === f.namespace);
     if (used.length === 0) {
+      const elsewhere = into.length === 0 && !froms.some(present);
       findings.push(
         ctx.finding({
           rule: "grant-unused",
-          severity: "warning",
+          severity: elsewhere ? "info" : "warning",
           object: ref,
           path: "spec",
-          message: `ReferenceGrant ${ns}/${grant.metadata.name} grants nothing: ${unusedWhy(froms, tos, into, ns)}`,
+          message:
+            `ReferenceGrant ${ns}/${grant.metadata.name} grants nothing: ${unusedWhy(froms, tos, into, ns)}` +
+            (elsewhere ? ` (the manifests linted hold no ${froms.map((f) => `${f.kind} in ${f.namespace}`).join(" or ") || "object it admits"}: if they are kept elsewhere, lint them together)` : ""),
           fix: into.length
             ? "make the grant's from (group, kind, namespace) and to (group, kind, name) entries match the references above, or delete it"
             : "delete the grant, or check that it lives in the namespace of the objects it should expose",
@@ -113,7 +119,7 @@ export function grantFindings(ctx: LintContext): Finding[] {
         findings.push(
           ctx.finding({
             rule: "grant-unused",
-            severity: "warning",
+            severity: present(f) ? "warning" : "info",
             object: ref,
             path: `spec.from[${k}]`,
             message: `from entry ${k} (${f.kind} in namespace ${f.namespace}) of ReferenceGrant ${ns}/${grant.metadata.name} is used by no reference into ${ns}`,

@@ -103,3 +103,36 @@ describe("backend-ref-not-permitted", () => {
     expect(f!.related.map((r) => `${r.object.kind} ${r.object.namespace}/${r.object.name}`)).toEqual(["ReferenceGrant ns/g"]);
   });
 });
+
+describe("grant-unused when the referrers are linted elsewhere", () => {
+  const svcGrant = (from: string) => `
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: payments}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: payments}
+spec:
+  from: [${from}]
+  to: [{group: "", kind: Service}]`;
+  const shop = "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}";
+  const store = "{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: store}";
+  const shopRoute = (backend: string) => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  rules: [{backendRefs: [${backend}]}]`;
+  it.each([
+    { title: "the payments repository alone: no HTTPRoute in shop to check against", text: svcGrant(shop), want: ["info spec"] },
+    { title: "shop's routes linted too, none refers to payments", text: svcGrant(shop) + shopRoute("{name: local, port: 80}"), want: ["warning spec"] },
+    { title: "a reference into payments the grant misses (a typo'd namespace)", text: svcGrant(store) + shopRoute("{name: api, namespace: payments, port: 80}"), want: ["warning spec"] },
+    { title: "one from entry used, the other's namespace not linted", text: svcGrant(`${shop}, ${store}`) + shopRoute("{name: api, namespace: payments, port: 80}"), want: ["info spec.from[1]"] },
+  ])("$title → $want", ({ text, want }) => {
+    const w = worldFrom(text);
+    expect(lint(w).filter((f) => f.rule === "grant-unused").map((f) => `${f.severity} ${f.path}`)).toEqual(want);
+  });
+});
