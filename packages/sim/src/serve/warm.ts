@@ -30,7 +30,8 @@ export async function compileHttpParserNow(): Promise<void> {
       server.listen(0, "127.0.0.1", () => resolve());
     });
     const { port } = server.address() as net.AddressInfo;
-    const client = new Client(`http://127.0.0.1:${port}`);
+    // Bounded: a start never hangs on this.
+    const client = new Client(`http://127.0.0.1:${port}`, { connectTimeout: 5000, headersTimeout: 5000, bodyTimeout: 5000 });
     try {
       const res = await client.request({ method: "GET", path: "/" });
       await res.body.dump();
