@@ -19,7 +19,8 @@ export type {
   BadSample, LineParser, LineResult, ReadTraceOptions, TraceFormat, TraceObserved, TraceReader, TraceRecord, TraceStats,
 } from "./types.js";
 export { detectFormat } from "./detect.js";
-export { compileLogFormat, logFormatText, NAMED_LOG_FORMATS } from "./nginx.js";
+export { compileLogFormat, logFormatEscape, logFormatText, NAMED_LOG_FORMATS } from "./nginx.js";
+export type { LogEscape } from "./nginx.js";
 export type { CompiledLogFormat } from "./nginx.js";
 export { clusterBackend } from "./envoy.js";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, readAll } from "./fixtures/read-all.js";
-import { compileLogFormat, logFormatText, NAMED_LOG_FORMATS, parseCombined } from "./nginx.js";
+import { COMBINED_AMBIGUOUS, compileLogFormat, logFormatEscape, logFormatText, NAMED_LOG_FORMATS, parseCombined } from "./nginx.js";
 
 const defaults = { host: "www.example.com", gateway: "infra/edge", port: 80 };
 
@@ -194,3 +194,124 @@ describe("nginx trace: custom log_format", () => {
     });
   });
 });
+
+describe("values written unescaped (nginx escape=none, writers that escape nothing): quoted fields read from both ends", () => {
+  const line = (request: string, referer: string, agent: string, extra = "") =>
+    `203.0.113.9 - - [26/Nov/2026:10:00:00 +0000] "${request}" 200 512 "${referer}" "${agent}"${extra}`;
+
+  it.each([
+    ["a quote in the User-Agent", line("GET /a HTTP/1.1", "-", 'Mozilla/5.0 "compatible" x'), "/a", 'Mozilla/5.0 "compatible" x'],
+    ["a quote then a space in the User-Agent", line("GET /a HTTP/1.1", "-", 'curl" x'), "/a", 'curl" x'],
+    ["an agent ending in a quote", line("GET /a HTTP/1.1", "https://r.example/", 'say "hi"'), "/a", 'say "hi"'],
+    ["a quote in the path", line('GET /search?q="x" HTTP/1.1', "-", "curl/8"), '/search?q="x"', "curl/8"],
+    ["a backslash is the client's, not an escape", line('GET /a"\\x41 HTTP/1.1', "-", 'C:\\x "y"'), '/a"\\x41', 'C:\\x "y"'],
+  ])("combined: %s", (_name, text, path, agent) => {
+    const r = parseCombined(text);
+    if (typeof r === "string" || r === null) throw new Error(String(r));
+    expect(r.path).toBe(path);
+    expect(r.headers?.["user-agent"]).toBe(agent);
+  });
+
+  it("common (no referer or agent) with a quote in the path", () => {
+    const r = parseCombined('203.0.113.9 - - [26/Nov/2026:10:00:00 +0000] "GET /a"b HTTP/1.1" 200 512');
+    expect(r).toMatchObject({ method: "GET", path: '/a"b' });
+  });
+
+  it('an agent holding " " (or followed by quoted fields) is ambiguous: bad, naming --log-format escape=none', () => {
+    expect(parseCombined(line("GET /a HTTP/1.1", "-", 'say "a" "b"'))).toBe(COMBINED_AMBIGUOUS);
+    expect(parseCombined(line("GET /a HTTP/1.1", "-", 'say "a', ' "10.0.0.1"'))).toBe(COMBINED_AMBIGUOUS);
+  });
+
+  it("fields after the agent (nginx main, upstream times) still read when nothing is unescaped", () => {
+    const r = parseCombined(line("GET /a HTTP/1.1", "-", "curl/8", ' "10.0.0.1" rt=0.003 uct="0.001" urt="0.002, 0.001"'));
+    expect(r).toMatchObject({ path: "/a", headers: { "user-agent": "curl/8" } });
+  });
+
+  it("a line cut inside the agent stays bad (the Apache sample's one cut line)", () => {
+    expect(parseCombined(line("GET /a HTTP/1.1", "-", "x").slice(0, -3))).toBe("combined log line cut off, or a quoted field never closes");
+    expect(parseCombined(`${line("GET /a HTTP/1.1", "-", "x").slice(0, -1)} "y`)).toBe("combined log line cut off, or a quoted field never closes");
+  });
+
+  const none = `log_format raw escape=none '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+                    '"$http_referer" "$http_user_agent" "$http_x_forwarded_for" "$http_x_canary"';`;
+
+  it.each([
+    [none, "none"],
+    [`escape=none '$remote_addr "$request"'`, "none"],
+    [`log_format j escape=json '{"a":"$remote_addr"}';`, "json"],
+    [`log_format d escape=default '$remote_addr';`, "default"],
+    ["$remote_addr $request", "default"],
+    ["combined", "default"],
+  ])("logFormatEscape(%j) is %s", (format, escape) => {
+    expect(logFormatEscape(format)).toBe(escape);
+  });
+
+  it("--log-format with escape=none: the User-Agent may hold quotes and \" \"; the other quoted fields end at their first closing quote", async () => {
+    const text = [
+      line('GET /a"b HTTP/1.1', "-", 'say "a" "b" \\x22', ' "198.51.100.1, 10.0.0.1" "on"'),
+      line("GET /c HTTP/1.1", "https://r.example/", "curl/8", ' "-" "-"'),
+    ].join("\n");
+    const { records, stats } = await readAll(text, { logFormat: none });
+    expect(stats).toMatchObject({ format: "nginx", records: 2, bad: 0 });
+    expect(records[0]).toMatchObject({
+      path: '/a"b', user: "203.0.113.9",
+      headers: { "user-agent": 'say "a" "b" \\x22', "x-forwarded-for": "198.51.100.1, 10.0.0.1", "x-canary": "on" },
+    });
+    expect(records[1]!.headers).toEqual({ referer: "https://r.example/", "user-agent": "curl/8" });
+  });
+
+  it("a request target with a quote under escape=none ($request_method $uri$is_args$args)", () => {
+    const compiled = compileLogFormat(`escape=none '$remote_addr "$request_method $uri$is_args$args" $status "$http_user_agent"'`);
+    if ("error" in compiled) throw new Error(compiled.error);
+    expect(compiled.parser.parse('10.0.0.1 "GET /a"b?q="c" 200 "x "y" z"')).toMatchObject({
+      method: "GET", path: '/a"b?q="c', headers: { "user-agent": 'x "y" z' },
+    });
+  });
+
+  it("the combined layout under escape=none is compiled, not the escaped combined parser", () => {
+    const compiled = compileLogFormat(`log_format c escape=none '${NAMED_LOG_FORMATS.combined}';`);
+    if ("error" in compiled) throw new Error(compiled.error);
+    expect(compiled.parser.parse).not.toBe(parseCombined);
+    expect(compiled.parser.parse(line("GET /a HTTP/1.1", "-", 'say "a" "b" \\n'))).toMatchObject({ headers: { "user-agent": 'say "a" "b" \\n' } });
+  });
+
+  // Any character a client can send, quotes, backslashes and spaces included.
+  const agentArb = fc.string({ unit: fc.constantFrom(..."aZ/ \"\\x22%é日\t();-"), minLength: 1, maxLength: 24 }).filter((s) => s !== "-");
+  const pathArb = fc.string({ unit: fc.constantFrom(..."a/\"\\%é日?=#-"), maxLength: 16 }).map((s) => `/${s}`);
+  const xffArb = fc.constantFrom("-", "198.51.100.1", "198.51.100.1, 10.0.0.2");
+
+  it("property: escape=none layouts read any User-Agent and path back as sent", () => {
+    const compiled = compileLogFormat(none);
+    if ("error" in compiled) throw new Error(compiled.error);
+    fc.assert(
+      fc.property(pathArb, agentArb, xffArb, (path, agent, xff) => {
+        const r = compiled.parser.parse(line(`GET ${path} HTTP/1.1`, "https://r.example/x?y=1", agent, ` "${xff}" "-"`));
+        if (typeof r === "string" || r === null) throw new Error(String(r));
+        expect(r.path).toBe(path);
+        expect(r.headers?.["user-agent"]).toBe(agent);
+        expect(r.headers?.["x-forwarded-for"]).toBe(xff === "-" ? undefined : xff);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("property: combined written raw reads back any agent with quotes (but no backslash: an escape, then) and path, or says it is ambiguous", () => {
+    fc.assert(
+      fc.property(pathArb.map((p) => p.replace(/\\/g, "")), agentArb.map((a) => a.replace(/\\/g, "")).filter((a) => a !== "-" && a !== ""), (path, agent) => {
+        const text = line(`GET ${path} HTTP/1.1`, "-", agent);
+        const r = parseCombined(text);
+        if (typeof r === "string" || r === null) {
+          // Only an agent that holds '" "' or is followed by what reads as fields after it.
+          expect(r, text).toBe(COMBINED_AMBIGUOUS);
+          expect(agent).toMatch(/" "|" /);
+          return;
+        }
+        expect(r.path, text).toBe(path);
+        if (/" ./.test(agent)) return; // an agent then a field ('x" y') is read as such by the escaped split: ambiguous by nature
+        expect(r.headers?.["user-agent"], text).toBe(agent);
+      }),
+      { numRuns: 600 },
+    );
+  });
+});
+

@@ -90,7 +90,10 @@ export function recordFromVars(v: Vars): LineResult {
 // layouts that append fields after the agent (nginx's `main`). A quoted field must close: a line cut
 // inside one is bad, not read as `common` with junk after it.
 const Q = '"((?:[^"\\\\]|\\\\.)*)"';
-const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) \\[([^\\]]+)\\] ${Q} (\\d{3}|-) (\\d+|-)(?: ${Q} ${Q}(?: .*)?)?$`);
+// Fields after the agent are words, quoted strings or both (`uct="0.001"`): an agent followed by
+// stray quotes is an agent holding quotes (COMBINED_RAW_RE), not an agent and junk.
+const EXTRA = '(?:[^\\s"]|"(?:[^"\\\\]|\\\\.)*")+';
+const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) \\[([^\\]]+)\\] ${Q} (\\d{3}|-) (\\d+|-)(?: ${Q} ${Q}(?: +${EXTRA})*)?$`);
 
 /** The reason for a combined line whose request is "-" (a connection closed before a request, a TLS probe). */
 export const COMBINED_NO_REQUEST = "no request line (the client sent no request)";
@@ -119,17 +122,42 @@ const COMBINED_START_RE = /^\S+ \S+ .*? \[[^\]]+\] "/;
 const VHOST_RE = /^([A-Za-z0-9][-A-Za-z0-9.]*):\d{1,5}$/;
 const IP_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8})$/;
 
+/**
+ * combined written raw, as nginx `escape=none` and writers that escape nothing do: a quote may sit
+ * inside a field. Read from both ends: the request ends at the quote the status and byte count
+ * follow; the referer ends at the first `" "` (browsers send `"` in URLs as %22), and the
+ * User-Agent, the field with quotes in practice, runs to the last quote, which must end the line.
+ * An agent so read that holds `" "` may as well be an agent and quoted fields after it (nginx
+ * `main` appends "$http_x_forwarded_for"): that line is bad, with the way to name its layout.
+ */
+const COMBINED_RAW_RE = /^(\S+) (\S+) (.*?) \[([^\]]+)\] "(.*?)" (\d{3}|-) (\d+|-) "(.*?)" "(.*)"$/;
+const COMMON_RAW_RE = /^(\S+) (\S+) (.*?) \[([^\]]+)\] "(.*?)" (\d{3}|-) (\d+|-)$/;
+
+const keepRaw = (s: string): string => s;
+
+/** The reason for a raw combined line whose User-Agent may end at more than one quote. */
+export const COMBINED_AMBIGUOUS =
+  'a quoted field holds quotes (values written unescaped) and where the User-Agent ends is ambiguous (it holds \'" "\', or fields follow it): name the layout with --log-format "log_format NAME escape=none \'...\'"';
+
 export function parseCombined(line: string): LineResult {
-  const m = COMBINED_RE.exec(line);
+  let m = COMBINED_RE.exec(line);
+  let unescape = unescapeLog;
   if (!m) {
     const stream = NGF_STREAM_RE.exec(line);
     if (stream) return parseNgfStream(stream);
+    // Values that broke the escaped split are raw: a backslash in them is the client's, not an escape.
+    // (Which of the two by the last character: a failed greedy agent would be retried at every `" "`.)
+    m = (line.endsWith('"') ? COMBINED_RAW_RE : COMMON_RAW_RE).exec(line);
+    unescape = keepRaw;
+    if (m?.[9]?.includes('" "')) return COMBINED_AMBIGUOUS;
+  }
+  if (!m) {
     if (COMBINED_START_RE.test(line)) return "combined log line cut off, or a quoted field never closes";
     return ERROR_LOG_RE.test(line) ? "nginx's error log line, not an access log line" : "not in the combined log layout";
   }
   const v: Vars = {};
   const set = (k: string, raw: string | undefined) => {
-    const s = present(raw === undefined ? undefined : unescapeLog(raw));
+    const s = present(raw === undefined ? undefined : unescape(raw));
     if (s !== undefined) v[k] = s;
   };
   // Apache's vhost_combined (Debian's default for virtual hosts) puts "%v:%p" before the client:
@@ -140,7 +168,7 @@ export function parseCombined(line: string): LineResult {
   } else set("remote_addr", m[1]);
   set("time_local", m[4]);
   if (m[5] === undefined || m[5] === "-" || m[5] === "") return COMBINED_NO_REQUEST;
-  v.request = unescapeLog(m[5]);
+  v.request = unescape(m[5]);
   set("status", m[6]);
   set("http_referer", m[8]);
   set("http_user_agent", m[9]);
@@ -172,15 +200,32 @@ const TOKEN_PATTERNS: Record<string, string> = {
   scheme: "([a-z]+)",
   remote_addr: '([^\\s"]*)',
 };
+// escape=none: a request target may hold a raw quote.
+const RAW_TOKEN_PATTERNS: Record<string, string> = {
+  uri: "([^?\\s]*)",
+  request_uri: "(\\S*)",
+};
 const LIST_VALUE = "([^\\s,]*(?:(?:, | : )[^\\s,]*)*)";
+
+// `log_format name [escape=default|json|none] '...' ...;`, or the strings alone with or without the escape option.
+const DIRECTIVE_RE = /^(?:log_format\s+\S+\s+)?(?:escape=(\S+)\s+)?(['"][\s\S]*?);?\s*$/;
+const NAMED_DIRECTIVE_RE = /^log_format\s+\S+\s+(?:escape=\S+\s+)?([\s\S]*?);?\s*$/;
+
+export type LogEscape = "default" | "json" | "none";
+
+/** The `escape=` of a `log_format` directive (nginx: default, json or none); `default` when not given. */
+export function logFormatEscape(format: string): LogEscape {
+  const escape = /^(?:log_format\s+\S+\s+)?escape=(\S+)\s/.exec(format.trim())?.[1];
+  return escape === "json" || escape === "none" ? escape : "default";
+}
 
 /** Reads a `log_format` value as written in nginx.conf: `log_format name [escape=..] '...' '...';` or the bare string. */
 export function logFormatText(format: string): string {
   let s = format.trim();
   const named = NAMED_LOG_FORMATS[s];
   if (named) return named;
-  const directive = /^log_format\s+\S+\s+(?:escape=\S+\s+)?([\s\S]*?);?\s*$/.exec(s);
-  if (directive) s = directive[1]!.trim();
+  const directive = NAMED_DIRECTIVE_RE.exec(s) ?? DIRECTIVE_RE.exec(s);
+  if (directive) s = directive[directive.length - 1]!.trim();
   if (s.startsWith("'") || s.startsWith('"')) {
     const parts: string[] = [];
     const segment = /\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*/y;
@@ -194,10 +239,17 @@ export function logFormatText(format: string): string {
 
 export type CompiledLogFormat = { parser: LineParser; variables: string[] } | { error: string };
 
-/** Compiles an nginx `log_format` into a line parser: each variable captures up to the literal text after it. */
+/**
+ * Compiles an nginx `log_format` into a line parser: each variable captures up to the literal text after it.
+ * With `escape=none` nginx writes values raw, so a quoted value may hold quotes: quoted fields are read
+ * from both ends. Each ends at the first quote after which the rest of the layout still matches,
+ * except `$http_user_agent`, the value with quotes in practice, which ends at the last: the fields
+ * around it are taken to hold no `" "` (as the Envoy reader does). Values are then not unescaped.
+ */
 export function compileLogFormat(format: string): CompiledLogFormat {
   const text = logFormatText(format);
-  if (text === NAMED_LOG_FORMATS.combined) return { parser: { parse: parseCombined }, variables: varNames(text) };
+  const raw = logFormatEscape(format) === "none";
+  if (text === NAMED_LOG_FORMATS.combined && !raw) return { parser: { parse: parseCombined }, variables: varNames(text) };
   const pieces = text.split(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/);
   // split with two capture groups gives: literal, braced?, bare?, literal, ...
   const literals: string[] = [];
@@ -213,8 +265,9 @@ export function compileLogFormat(format: string): CompiledLogFormat {
     const after = literals[k + 1]!;
     const last = k === vars.length - 1;
     let pattern: string;
-    if (before.endsWith('"') && after.startsWith('"')) pattern = ESCAPED_STRING;
+    if (before.endsWith('"') && after.startsWith('"')) pattern = !raw ? ESCAPED_STRING : name === "http_user_agent" ? "(.*)" : "(.*?)";
     else if (before.endsWith("[") && after.startsWith("]")) pattern = "([^\\]]*)";
+    else if (raw && RAW_TOKEN_PATTERNS[name]) pattern = RAW_TOKEN_PATTERNS[name];
     else if (TOKEN_PATTERNS[name]) pattern = TOKEN_PATTERNS[name];
     else if (name.startsWith("upstream_")) pattern = LIST_VALUE;
     else if (/^\s/.test(after) || (after === "" && last)) pattern = "(\\S*)";
@@ -222,6 +275,7 @@ export function compileLogFormat(format: string): CompiledLogFormat {
     source += pattern + escapeRegex(after);
   });
   const re = new RegExp(source + "$");
+  const value = raw ? (s: string) => s : unescapeLog;
   return {
     variables: vars,
     parser: {
@@ -230,7 +284,7 @@ export function compileLogFormat(format: string): CompiledLogFormat {
         if (!m) return "does not match the log format";
         const v: Vars = {};
         vars.forEach((name, k) => {
-          const s = present(unescapeLog(m[k + 1]!));
+          const s = present(value(m[k + 1]!));
           if (s !== undefined) v[name] ??= s;
         });
         return recordFromVars(v);
