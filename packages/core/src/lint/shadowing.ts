@@ -153,7 +153,12 @@ function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: Lin
           fallback: graphRoute?.source ?? route.source,
           message:
             `rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} can never be reached: ` +
-            remaining.map((d) => `${view.describe(matches[d.mi]!)} is covered by ${matchLabel(view, d.shadows[0]!.by)} (${view.describe(matches[d.shadows[0]!.by]!)})`).join("; "),
+            remaining
+              .map((d) => {
+                const s = d.shadows[0]!;
+                return `${view.describe(matches[d.mi]!)} is covered by ${matchLabel(view, s.by)} (${view.describe(matches[s.by]!)}), which takes precedence${s.because ? ` (${s.because})` : ""}`;
+              })
+              .join("; "),
           fix:
             winner.route === rule.route
               ? `remove the rule, or move it above rule ${rules[winner.rule]!.index} of the same route, or make its match more specific than the earlier one`
