@@ -113,7 +113,7 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
           message:
             `${attached ? `parentRef to ${parentText} of ${routeText(route)} attaches to nothing` : `${routeText(route)} attaches to nothing: its parentRef to ${parentText} is not accepted`} (${reason}: ${why})` +
             (missing ? `; ${parentText} is not in the manifests linted` : ""),
-          fix: fixFor(reason, parentText, missing),
+          fix: listenerSetFix(statusByKey, f.parent.ref) ?? fixFor(reason, parentText, missing),
         }),
       );
     }
@@ -136,6 +136,18 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
     });
   });
   return findings;
+}
+
+/**
+ * A ListenerSet parent that is itself not accepted by its Gateway (allowedListeners, a missing
+ * Gateway): the parentRef is right and the fix is on the ListenerSet or the Gateway.
+ */
+function listenerSetFix(statusByKey: Map<string, StatusItem>, ref: { kind: string; namespace: string; name: string }): string | null {
+  if (ref.kind !== "ListenerSet") return null;
+  const conditions = (statusByKey.get(`ListenerSet/${ref.namespace}/${ref.name}`)?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  const accepted = conditions.find((c) => c.type === "Accepted");
+  if (accepted?.status !== "False") return null;
+  return `the parentRef is fine but ListenerSet ${ref.namespace}/${ref.name} is not accepted by its Gateway (${accepted.reason}: ${accepted.message}): let the Gateway's spec.allowedListeners admit its namespace, or fix the ListenerSet's parentRef`;
 }
 
 function fixFor(reason: string, parentText: string, missing: boolean): string {

@@ -136,3 +136,26 @@ spec:
     expect(lint(w).filter((f) => f.rule === "grant-unused").map((f) => `${f.severity} ${f.path}`)).toEqual(want);
   });
 });
+
+describe("route-not-attached through a ListenerSet its Gateway does not accept", () => {
+  it("the fix points at the Gateway's allowedListeners, not at the route's parentRef", () => {
+    const w = worldFrom(`${BASE}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: ns}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners: [{name: extra, protocol: HTTP, port: 9090}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: ns}
+spec:
+  parentRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls}]
+  rules: [{backendRefs: [{name: a, port: 80}]}]`);
+    const [f] = lint(w).filter((x) => x.rule === "route-not-attached");
+    expect(f).toMatchObject({ severity: "error", path: "spec.parentRefs[0]" });
+    expect(f!.fix).toMatch(/^the parentRef is fine but ListenerSet ns\/ls is not accepted by its Gateway \(NotAllowed: .*\): let the Gateway's spec\.allowedListeners admit its namespace/);
+  });
+});
