@@ -118,6 +118,14 @@ describe("Docker json-file logs: the wrapped line is read by the trace's format"
     expect(records[0]!.headers!["user-agent"]).toBe("Mozilla/5.0 <x> & y");
   });
 
+  it("CSV through the wrapper: a quoted field's CRLF and a blank line inside it are kept", async () => {
+    const csv = ["method,host,path,headers.x-note", 'GET,a.example,/a,"two\r', "", 'lines"', "GET,a.example,/b,x"];
+    const wrapped = csv.map((l) => JSON.stringify({ log: `${l}\n`, stream: "stdout", time: "2026-11-26T10:00:00Z" }));
+    const { records, stats } = await readAll(`${wrapped.join("\n")}\n`);
+    expect(stats).toMatchObject({ format: "csv", records: 2, bad: 0 });
+    expect(records.map((r) => [r.path, r.headers?.["x-note"]])).toEqual([["/a", "two\r\n\nlines"], ["/b", "x"]]);
+  });
+
   it("kubectl-style prefixes inside the wrapper are taken off as on a bare line", async () => {
     const { records } = await readAll(wrap(`2026-11-26T10:00:00.5Z ${envoy("/a")}`).join("\n"));
     expect(records.map((r) => r.path)).toEqual(["/a"]);

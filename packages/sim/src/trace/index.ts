@@ -221,8 +221,6 @@ export const STDERR_LINE = "the proxy's own log line (stream stderr), not an acc
 export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats: TraceStats, emit: (r: TraceRecord) => void): LineHandler {
   const keepsBlankLines = parser.keepsBlankLines === true;
   const keepsCarriageReturn = parser.keepsCarriageReturn === true;
-  // Not for CSV, whose parser carries state from line to line.
-  const unwraps = !keepsBlankLines;
   /** A split Docker line: where it started (line number, verbatim text for the sample) and its pieces so far. */
   let split: { line: number; text: string; last: DockerEntry; parts: string[]; length: number; overlong: boolean } | undefined;
 
@@ -255,8 +253,9 @@ export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats
   };
   /** The line a Docker entry wrapped, numbered and sampled as the (first) physical line. */
   const readWrapped = (log: string, stream: DockerEntry["stream"], lineNumber: number, text: string): void => {
-    const inner = innerLine(log);
-    if (!notBlank(inner)) return;
+    // CSV keeps a CR (a quoted field's CRLF) and blank lines (inside a quoted field).
+    const inner = keepsCarriageReturn ? (log.endsWith("\n") ? log.slice(0, -1) : log) : innerLine(log);
+    if (!keepsBlankLines && !notBlank(inner)) return;
     const r = parse(inner, inner);
     // What a proxy writes to stderr and is no request is its own log (Envoy's, nginx's error log).
     settle(typeof r === "string" && stream === "stderr" ? STDERR_LINE : r, lineNumber, text);
@@ -270,30 +269,28 @@ export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats
   return {
     line(raw) {
       const line = raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw;
-      if (unwraps) {
-        const entry = dockerEntry(line);
-        if (split) {
-          if (!continues(split.last, entry)) finishSplit();
-          else {
-            split.last = entry;
-            if (!split.overlong) {
-              split.parts.push(entry.log);
-              split.length += entry.log.length;
-              if (split.length > MAX_LINE_CHARS) {
-                recordBad(stats, split.line, split.text, OVERLONG_REASON);
-                split.overlong = true;
-                split.parts = [];
-              }
+      const entry = dockerEntry(line);
+      if (split) {
+        if (!continues(split.last, entry)) finishSplit();
+        else {
+          split.last = entry;
+          if (!split.overlong) {
+            split.parts.push(entry.log);
+            split.length += entry.log.length;
+            if (split.length > MAX_LINE_CHARS) {
+              recordBad(stats, split.line, split.text, OVERLONG_REASON);
+              split.overlong = true;
+              split.parts = [];
             }
-            if (!isPartial(entry)) finishSplit();
-            return;
           }
-        }
-        if (entry) {
-          if (isPartial(entry)) split = { line: stats.lines, text: line, last: entry, parts: [entry.log], length: entry.log.length, overlong: false };
-          else readWrapped(entry.log, entry.stream, stats.lines, line);
+          if (!isPartial(entry)) finishSplit();
           return;
         }
+      }
+      if (entry) {
+        if (isPartial(entry)) split = { line: stats.lines, text: line, last: entry, parts: [entry.log], length: entry.log.length, overlong: false };
+        else readWrapped(entry.log, entry.stream, stats.lines, line);
+        return;
       }
       if (!keepsBlankLines && !notBlank(line)) return;
       settle(parse(line, raw), stats.lines, line);
