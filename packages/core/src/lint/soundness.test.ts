@@ -3,7 +3,7 @@
  * listeners, HTTPRoutes only): worlds here add a second port restricted to its own namespace,
  * a ListenerSet, sectionName and port parentRefs, mesh (Service) parentRefs, GRPCRoutes,
  * catch-all and narrower regexes on paths, headers and query params, invalid backends, and
- * equal or missing timestamps. Property: no request decide routes lands on a rule or match lint
+ * equal or missing timestamps, with and without hostname fall-through. Property: no request decide routes lands on a rule or match lint
  * calls unreachable, whether it enters through a Gateway or a Service (mesh).
  */
 import fc from "fast-check";
@@ -168,8 +168,8 @@ const RUNS = Number(process.env.LINT_QA_RUNS ?? 300);
 describe("lint soundness on rich worlds", () => {
   it("no request, through a Gateway or the mesh, is routed to a rule or match lint calls unreachable", () => {
     fc.assert(
-      fc.property(worldArb, fc.nat(), (objects, seed) => {
-        const world = worldFrom(objects);
+      fc.property(worldArb, fc.nat(), fc.boolean(), (objects, seed, hostnameFallthrough) => {
+        const world = worldFrom(objects, { hostnameFallthrough });
         const { rules, matches } = deadSets(lint(world));
         if (rules.size === 0 && matches.size === 0) return;
         const sample = fc.sample(requests(world), { numRuns: 200, seed });
