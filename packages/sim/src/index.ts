@@ -48,7 +48,7 @@ export type {
   TraceRecord, TraceReader, TraceStats, TraceFormat, TraceObserved, ReadTraceOptions, BadSample, TraceInput, CompiledLogFormat,
 } from "./trace/index.js";
 export { startServe, LiveGateway, ListenError, parseListen, planFrontends, endpointsFromManifests, parseEndpointsFile, backendKey } from "./serve/index.js";
-export type { ServeOptions, BoundFrontend, BindAddress, ListenMap, FrontendPlan, FrontendKind, EndpointTable, DecideFn as ServeDecideFn, Exchange, Snapshot, Limits } from "./serve/index.js";
+export type { ServeOptions, BoundFrontend, BindAddress, ListenMap, FrontendPlan, FrontendKind, EndpointTable, DecideFn as ServeDecideFn, Exchange, Snapshot, Limits, ReloadResult, ReloadState } from "./serve/index.js";
 export { rolloutSteps } from "./rollout/steps.js";
 export { argoRolloutSteps, ARGO_PLUGIN } from "./rollout/argo.js";
 export { flaggerCanarySteps, flaggerWeights, flaggerMaxWeight, flaggerNextStep } from "./rollout/flagger.js";
