@@ -55,13 +55,17 @@ function portFinding(
   if (!svc || svc.ports.some((p) => p.port === b.port)) return null;
   const have = svc.ports.map((p) => `${p.port}${p.name ? ` (${p.name})` : ""}`);
   const closest = svc.ports.length === 1 ? svc.ports[0]!.port : null;
+  // A mirror's backend is only a copy: the requests themselves are served, nothing is mirrored.
+  const mirror = path.endsWith("requestMirror.backendRef");
   return ctx.finding({
     rule: "backend-port-not-found",
-    severity: "error",
+    severity: mirror ? "warning" : "error",
     object: refOf(route),
     path: `${path}.port`,
     fallback: route.source,
-    message: `${where} of ${route.kind} ${route.namespace}/${route.name} sends to port ${b.port} of Service ${b.namespace}/${b.name}, which has ${have.length ? `ports ${have.join(", ")}` : "no ports"}; those requests answer 500`,
+    message:
+      `${where} of ${route.kind} ${route.namespace}/${route.name} sends to port ${b.port} of Service ${b.namespace}/${b.name}, which has ${have.length ? `ports ${have.join(", ")}` : "no ports"}; ` +
+      (mirror ? "nothing is mirrored (the requests themselves are served)" : "those requests answer 500"),
     fix: closest !== null ? `set port: ${closest}` : have.length ? `use one of the Service's ports: ${have.join(", ")}` : `add port ${b.port} to Service ${b.namespace}/${b.name}`,
     related: svc ? [ctx.related({ kind: "Service", namespace: svc.namespace, name: svc.name }, "spec.ports", `Service ${svc.namespace}/${svc.name} ports`)] : [],
   });

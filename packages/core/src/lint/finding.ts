@@ -129,7 +129,9 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: "backend-port-not-found",
     severity: "error",
     summary: "a backendRef to a port the Service does not have",
-    help: "The backend is invalid (ResolvedRefs False, BackendNotFound) and its share of requests answers 500.",
+    help:
+      "The backend is invalid (ResolvedRefs False, BackendNotFound) and its share of requests answers 500. " +
+      "For a RequestMirror's backendRef only the copies are lost (warning): nothing is mirrored.",
   },
   {
     id: "backend-ref-not-permitted",

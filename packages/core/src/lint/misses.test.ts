@@ -159,3 +159,14 @@ spec:
     expect(f!.fix).toMatch(/^the parentRef is fine but ListenerSet ns\/ls is not accepted by its Gateway \(NotAllowed: .*\): let the Gateway's spec\.allowedListeners admit its namespace/);
   });
 });
+
+describe("backend-port-not-found on a RequestMirror", () => {
+  it("is a warning: the request is served, only the copy is lost", () => {
+    const text = BASE + route("HTTPRoute", "ns", "backendRefs: [{name: a, port: 80}]\n    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 81}}}]");
+    const d = decide(worldFrom(text), { gateway: "infra/gw", host: "h", path: "/" });
+    expect(d.outcome).toBe("forward");
+    const [f] = lint(worldFrom(text)).filter((x) => x.rule === "backend-port-not-found");
+    expect(f).toMatchObject({ severity: "warning", path: "spec.rules[0].filters[0].requestMirror.backendRef.port" });
+    expect(f!.message).toMatch(/nothing is mirrored \(the requests themselves are served\)$/);
+  });
+});
