@@ -12,6 +12,7 @@ export type LintRuleId =
   | "route-not-attached"
   | "parent-ref-not-attached"
   | "hostname-matches-no-listener"
+  | "listener-not-programmed"
   | "weight-rounds-to-zero"
   | "backend-port-not-found"
   | "backend-ref-not-permitted"
@@ -113,6 +114,15 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     help:
       "Requests for that hostname never reach the route. When no hostname of the route intersects a listener, the " +
       "route does not attach (error).",
+  },
+  {
+    id: "listener-not-programmed",
+    severity: "error",
+    summary: "a listener that is not programmed and takes no traffic",
+    help:
+      "A listener whose hostname, port or protocol conflicts with another (a ListenerSet's with its Gateway's), whose " +
+      "certificate refs are not permitted or invalid, or whose protocol is not supported (warning: it may be another " +
+      "implementation's). Certificate Secrets missing from the manifests are not reported (they are often kept out of git).",
   },
   {
     id: "weight-rounds-to-zero",

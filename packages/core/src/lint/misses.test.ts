@@ -170,3 +170,51 @@ describe("backend-port-not-found on a RequestMirror", () => {
     expect(f!.message).toMatch(/nothing is mirrored \(the requests themselves are served\)$/);
   });
 });
+
+describe("listener-not-programmed", () => {
+  const gateway = (tls: string) => `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - name: https
+    protocol: HTTPS
+    port: 443
+    tls: {certificateRefs: [${tls}]}`;
+  const secret = (ns: string) => `
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: cert, namespace: ${ns}}
+type: kubernetes.io/tls
+data: {tls.crt: "", tls.key: ""}`;
+  it.each([
+    { title: "a Secret kept out of the manifests", text: gateway("{name: cert}"), want: [] },
+    { title: "a Secret in another namespace without a grant", text: gateway("{name: cert, namespace: certs}") + secret("certs"), want: ["error spec.listeners[0] RefNotPermitted"] },
+    {
+      title: "the same with a grant, but the Secret holds no certificate",
+      text:
+        gateway("{name: cert, namespace: certs}") +
+        secret("certs") +
+        `
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
+  to: [{group: "", kind: Secret}]`,
+      want: ["error spec.listeners[0] InvalidCertificateRef"],
+    },
+  ])("$title → $want", ({ text, want }) => {
+    const w = worldFrom(text);
+    expect(w.problems).toEqual([]);
+    const got = lint(w).filter((f) => f.rule === "listener-not-programmed");
+    expect(got.map((f) => `${f.severity} ${f.path} ${/\((\w+)\)/.exec(f.message)?.[1]}`)).toEqual(want);
+    // lint agrees with decide: a listener it reports takes no connection.
+    const d = decide(w, { gateway: "infra/gw", scheme: "https", host: "a.example.com", path: "/" });
+    if (want.length) expect(d.outcome).toBe("reject");
+  });
+});
