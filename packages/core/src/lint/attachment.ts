@@ -113,7 +113,7 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
           message:
             `${attached ? `parentRef to ${parentText} of ${routeText(route)} attaches to nothing` : `${routeText(route)} attaches to nothing: its parentRef to ${parentText} is not accepted`} (${reason}: ${why})` +
             (missing ? `; ${parentText} is not in the manifests linted` : ""),
-          fix: listenerSetFix(statusByKey, f.parent.ref) ?? fixFor(reason, parentText, missing),
+          fix: listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? fixFor(reason, parentText, missing),
         }),
       );
     }
@@ -148,6 +148,16 @@ function listenerSetFix(statusByKey: Map<string, StatusItem>, ref: { kind: strin
   const accepted = conditions.find((c) => c.type === "Accepted");
   if (accepted?.status !== "False") return null;
   return `the parentRef is fine but ListenerSet ${ref.namespace}/${ref.name} is not accepted by its Gateway (${accepted.reason}: ${accepted.message}): let the Gateway's spec.allowedListeners admit its namespace, or fix the ListenerSet's parentRef`;
+}
+
+/**
+ * resolve refuses an HTTPRoute and a GRPCRoute on one hostname of a listener (GEP-1016) with
+ * NotAllowedByListeners, whose usual fix (allowedRoutes) would not help: the hostnames must differ.
+ */
+function kindSharingFix(route: ResolvedRoute, why: string): string | null {
+  if (!why.includes("GEP-1016")) return null;
+  const other = route.kind === "GRPCRoute" ? "HTTPRoute" : "GRPCRoute";
+  return `give this ${route.kind} and the ${other} named above distinct hostnames (GEP-1016: they may not share one on a listener), or attach them to different listeners${route.kind === "GRPCRoute" ? "; an HTTPRoute can also serve the gRPC calls" : ""}`;
 }
 
 function fixFor(reason: string, parentText: string, missing: boolean): string {

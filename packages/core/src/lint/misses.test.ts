@@ -218,3 +218,28 @@ spec:
     if (want.length) expect(d.outcome).toBe("reject");
   });
 });
+
+describe("route-not-attached: a GRPCRoute on an HTTPRoute's hostname", () => {
+  it("the fix asks for distinct hostnames, not for allowedRoutes", () => {
+    const text = `${BASE}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: ns, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [api.example.com]
+  rules: [{backendRefs: [{name: a, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: grpc, namespace: ns, creationTimestamp: "2026-02-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [api.example.com]
+  rules: [{backendRefs: [{name: b, port: 80}]}]`;
+    const found = lint(worldFrom(text)).filter((f) => f.rule === "route-not-attached");
+    expect(found.map((f) => `${f.object.kind} ${f.object.name}`)).toEqual(["GRPCRoute grpc"]);
+    expect(found[0]!.fix).toMatch(/^give this GRPCRoute and the HTTPRoute named above distinct hostnames \(GEP-1016/);
+  });
+});
