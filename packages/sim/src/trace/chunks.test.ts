@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addChunkStats, chunkRanges, DEFAULT_CHUNK_BYTES, isChunkable, readFileByChunks } from "./chunks.js";
+import { MAX_INTERLEAVED } from "./docker.js";
 import { fixture } from "./fixtures/read-all.js";
 import { MAX_LINE_CHARS, OVERLONG_REASON, readTrace, traceFormat } from "./index.js";
 import type { ReadTraceOptions, TraceRecord, TraceStats } from "./types.js";
@@ -202,19 +203,36 @@ describe("property: Docker json-file logs, lines split into pieces anywhere, any
     const at = [...new Set(cuts.map((c) => c % full.length).filter((c) => c > 0))].sort((a, b) => a - b);
     return [0, ...at].map((c, i) => JSON.stringify({ log: full.slice(c, at[i] ?? full.length), stream, time: "2026-11-26T10:00:00.1Z" }));
   };
-  const entryArb = fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(fc.string({ maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom("stdout", "stdout", "stderr"))
-      .map(([agent, cuts, stream]) => entries(envoyLine("/d", agent.replace(/[\r\n]/g, "")), stream, cuts)) },
-    { weight: 2, arbitrary: fc.array(fc.nat(), { maxLength: 3 }).map((cuts) => entries("[2026-11-26 10:00:00.000][1][info][main] starting", "stderr", cuts)) },
-    // Lines that end a split one: text, blank, another stream's lone piece, a cut-off tail, a BOM-less UTF-8 line.
-    { weight: 1, arbitrary: fc.constantFrom(["garbage"], [""], [JSON.stringify({ log: "half", stream: "stderr", time: "t" })], ["{\"log\":\"cut"], ["é日"]) },
+  const stdoutArb = fc.tuple(fc.string({ maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 }))
+    .map(([agent, cuts]) => entries(envoyLine("/d", agent.replace(/[\r\n]/g, "")), "stdout", cuts));
+  const stderrArb = fc.oneof(
+    fc.array(fc.nat(), { maxLength: 3 }).map((cuts) => entries("[2026-11-26 10:00:00.000][1][info][main] starting", "stderr", cuts)),
+    fc.array(fc.nat(), { maxLength: 2 }).map((cuts) => entries(envoyLine("/e", "on stderr"), "stderr", cuts)),
+    // A burst longer than a split line may wait through.
+    fc.constant(Array.from({ length: MAX_INTERLEAVED + 2 }, () => JSON.stringify({ log: "burst\n", stream: "stderr", time: "t" }))),
   );
-  it("chunked reads equal readTrace's (records, counts, bad-line numbers)", async () => {
+  // Lines that end every split one: text, blank, a cut-off entry, UTF-8.
+  const plainArb = fc.constantFrom("garbage", "", '{"log":"cut', "é日");
+  it("chunked reads equal readTrace's (records, counts, bad-line numbers), the streams' pieces interleaved", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(entryArb, { minLength: 1, maxLength: 12 }), fc.constantFrom("\n", "\r\n"), fc.boolean(), fc.integer({ min: 1, max: 600 }), fc.boolean(),
-        async (groups, eol, trailing, chunkBytes, bom) => {
-          const lines = groups.flat();
+        fc.array(stdoutArb, { maxLength: 8 }), fc.array(stderrArb, { maxLength: 6 }), fc.array(fc.nat({ max: 2 }), { maxLength: 80 }),
+        fc.array(fc.tuple(fc.nat(), plainArb), { maxLength: 3 }),
+        fc.constantFrom("\n", "\r\n"), fc.boolean(), fc.integer({ min: 1, max: 600 }), fc.boolean(),
+        async (outs, errs, picks, plains, eol, trailing, chunkBytes, bom) => {
+          // Each stream's pieces in order, merged as Docker's two copiers write them.
+          const a = outs.flat();
+          const b = errs.flat();
+          const lines: string[] = [];
+          let i = 0;
+          let j = 0;
+          for (const pick of picks) {
+            if (pick === 0 && i < a.length) lines.push(a[i++]!);
+            else if (pick === 1 && j < b.length) lines.push(b[j++]!);
+          }
+          lines.push(...a.slice(i), ...b.slice(j));
+          for (const [at, text] of plains) lines.splice(at % (lines.length + 1), 0, text);
+          fc.pre(lines.length > 0);
           const data = `${bom ? "\ufeff" : ""}${lines.join(eol)}${trailing ? eol : ""}`;
           const path = write(data, "log");
           for (const options of [{}, { format: "envoy" as const }]) {
@@ -223,7 +241,7 @@ describe("property: Docker json-file logs, lines split into pieces anywhere, any
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 250 },
     );
   }, 120_000);
 

@@ -3,6 +3,9 @@
  * file at once. A chunk is a byte range [start, end); it owns the lines that START in it (a line
  * starts at offset 0 and after every "\n" byte) and reads past its end to finish its last line.
  * "\n" never occurs inside a multi-byte UTF-8 sequence, so splitting at it splits no character.
+ * A Docker json-file line split into several entries (trace/docker.ts) is read by the chunk its
+ * first piece starts in, past its end if need be; later chunks skip its pieces (they look back to
+ * know which lines split before them are still open), though they count them as their lines.
  *
  * Every line goes through the step readTrace uses (lineHandler: CR, blank lines, parse, defaults,
  * bad-line reasons), and the chunks' counts added up in order (addChunkStats) are readTrace's
@@ -11,7 +14,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { continues, DOCKER_MAX_CHARS, dockerEntry, isPartial, type DockerEntry } from "./docker.js";
+import { DOCKER_MAX_CHARS, dockerEntry, isPartial, MAX_INTERLEAVED, type CarriedSplit } from "./docker.js";
 import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad, utf16Of } from "./index.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
@@ -105,20 +108,24 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
     read(start, end) {
       const stats: TraceStats = { format, lines: 0, records: 0, bad: 0, badSamples: [] };
       const requests: TraceRecord[] = [];
-      const handler = lineHandler(parser, options, stats, (r) => requests.push(r));
       const done = (): ChunkRead => ({ lines: stats.lines, records: stats.records, bad: stats.bad, badSamples: stats.badSamples, requests });
-      // The pieces of a Docker line split before `start` that this chunk's first lines carry on: the
-      // chunk the line started in reads them (past its end), so they are skipped here, uncounted.
-      let carried: DockerEntry | undefined;
+      // The byte before the range tells whether a line starts at `start`; if not, the first "\n"
+      // in range ends a line of an earlier chunk and the next one is ours (if it starts before `end`).
+      const from = start === 0 ? 0 : start - 1;
+      if (!scratch || scratch.length < end - from) scratch = Buffer.allocUnsafe(end - from);
+      const buf = readAt(fd, from, end - from, scratch);
+      let lineStart = 0; // offset in buf of the first line owned
+      // Docker lines split before the chunk that its first lines may carry on (an earlier chunk reads them).
+      let carried: CarriedSplit[] = [];
+      if (start > 0) {
+        const nl = buf.indexOf(NL);
+        if (nl === -1) return done();
+        lineStart = nl + 1;
+        if (lineStart < buf.length && mayBeDocker(readAt(fd, from + lineStart, DOCKER_OPENINGS_BYTES))) carried = splitsOpenAt(fd, from + nl);
+      }
+      const handler = lineHandler(parser, options, stats, (r) => requests.push(r), carried);
+      // Every line that starts in range is counted here, so line numbers are the file's.
       const line = (raw: string): void => {
-        if (carried) {
-          const next = dockerEntry(withoutCr(raw));
-          if (continues(carried, next)) {
-            carried = next;
-            return;
-          }
-          carried = undefined;
-        }
         stats.lines++;
         if (raw.length > MAX_LINE_CHARS) {
           handler.interrupt();
@@ -126,26 +133,9 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
         } else handler.line(raw);
       };
       const overlong = (sample: string): void => {
-        carried = undefined;
         handler.interrupt();
         recordBad(stats, stats.lines + 1, sample, OVERLONG_REASON);
       };
-      // The byte before the range tells whether a line starts at `start`; if not, the first "\n"
-      // in range ends a line of an earlier chunk and the next one is ours (if it starts before `end`).
-      const from = start === 0 ? 0 : start - 1;
-      if (!scratch || scratch.length < end - from) scratch = Buffer.allocUnsafe(end - from);
-      const buf = readAt(fd, from, end - from, scratch);
-      let lineStart = 0; // offset in buf of the first line owned
-      if (start > 0) {
-        const nl = buf.indexOf(NL);
-        if (nl === -1) return done();
-        lineStart = nl + 1;
-        if (lineStart < buf.length && mayBeDocker(readAt(fd, from + lineStart, DOCKER_OPENINGS_BYTES))) {
-          const before = lineEndingAt(fd, from + nl, DOCKER_MAX_BYTES);
-          const entry = before === undefined ? undefined : dockerEntry(withoutCr(before));
-          if (entry && isPartial(entry)) carried = entry;
-        }
-      }
       // Where the text of the next line begins: after the BOMs for the file's first line.
       let contentStart = start === 0 ? bomBytes(readAt(fd, 0, 6)) : lineStart;
       let tailStart = lineStart; // where the line that may run past `end` starts
@@ -166,12 +156,13 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
         // The last line starts in range and ends at a later "\n" or at the end of the file.
         next = readTail(fd, buf.subarray(Math.min(contentStart, buf.length)), from + Math.max(buf.length, contentStart), stats, line, overlong);
       }
-      // A Docker line split at the chunk's end: its next pieces are read here, past the end.
-      for (let open = handler.open(); open; open = handler.open()) {
-        const piece = lineAt(fd, next, DOCKER_MAX_BYTES);
-        if (!piece || !continues(open, dockerEntry(withoutCr(piece.text)))) break;
-        line(piece.text);
-        next = piece.next;
+      // A Docker line split at the chunk's end: its next pieces are read here, past the end (not
+      // counted: the chunk they start in counts them), with the other stream's entries between them.
+      while (handler.open()) {
+        const after = lineAt(fd, next, DOCKER_MAX_BYTES);
+        if (!after) break;
+        handler.beyond(after.text);
+        next = after.next;
       }
       handler.end();
       return done();
@@ -192,10 +183,32 @@ function mayBeDocker(head: Buffer): boolean {
 }
 
 /**
- * The text of the line whose "\n" is at `newline` (without BOMs when it is the file's first line),
- * or undefined when it is longer than `maxBytes`.
+ * The Docker lines split before the line after the "\n" at `newline` and still open there: for each
+ * stream, its latest entry when it is partial and only entries of the other stream, at most
+ * MAX_INTERLEAVED, follow it (dockerJoiner's rules, read backwards).
  */
-function lineEndingAt(fd: number, newline: number, maxBytes: number): string | undefined {
+function splitsOpenAt(fd: number, newline: number): CarriedSplit[] {
+  const open: CarriedSplit[] = [];
+  const seen = new Set<string>();
+  let nl = newline;
+  for (let gap = 0; gap <= MAX_INTERLEAVED && seen.size < 2 && nl >= 0; gap++) {
+    const before = lineEndingAt(fd, nl, DOCKER_MAX_BYTES);
+    const entry = before && dockerEntry(withoutCr(before.text));
+    if (!entry) break;
+    if (!seen.has(entry.stream)) {
+      seen.add(entry.stream);
+      if (isPartial(entry)) open.push({ stream: entry.stream, gap });
+    }
+    nl = before.start - 1;
+  }
+  return open;
+}
+
+/**
+ * The line whose "\n" is at `newline`: its text (without BOMs when it is the file's first line) and
+ * the offset it starts at; undefined when it is longer than `maxBytes`.
+ */
+function lineEndingAt(fd: number, newline: number, maxBytes: number): { text: string; start: number } | undefined {
   const blocks: Buffer[] = [];
   let length = 0;
   let position = newline;
@@ -203,14 +216,14 @@ function lineEndingAt(fd: number, newline: number, maxBytes: number): string | u
   for (;;) {
     if (position === 0) {
       const all = Buffer.concat(blocks);
-      return all.toString("utf8", bomBytes(all));
+      return { text: all.toString("utf8", bomBytes(all)), start: 0 };
     }
     const n = Math.min(size, position);
     const block = readAt(fd, position - n, n);
     const nl = block.lastIndexOf(NL);
     if (nl !== -1) {
       blocks.unshift(block.subarray(nl + 1));
-      return length + n - nl - 1 > maxBytes ? undefined : Buffer.concat(blocks).toString("utf8");
+      return length + n - nl - 1 > maxBytes ? undefined : { text: Buffer.concat(blocks).toString("utf8"), start: position - n + nl + 1 };
     }
     blocks.unshift(block);
     length += n;

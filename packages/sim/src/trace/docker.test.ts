@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dockerEntry, unwrapDockerLines } from "./docker.js";
+import { dockerEntry, MAX_INTERLEAVED, unwrapDockerLines } from "./docker.js";
 import { fixture, readAll } from "./fixtures/read-all.js";
 import { STDERR_LINE } from "./index.js";
 import type { ReadTraceOptions } from "./types.js";
@@ -89,11 +89,29 @@ describe("Docker json-file logs: the wrapped line is read by the trace's format"
     expect(stats.badSamples[0]).toMatchObject({ line: 2, text: pieces[0] });
   });
 
-  it("pieces interrupted by the other stream or another line are read as they stand (cut lines); one at the end of the input too", async () => {
-    const long = envoy("/long");
-    const [p1, p2] = wrap(long, "stdout", [60]);
+  it("pieces with the other stream's entries between them are joined; the lines come out in the order they start", async () => {
+    const [p1, p2, p3] = wrap(envoy("/long"), "stdout", [40, 90]);
+    const text = [p1!, ...wrap(envoyStartup, "stderr"), p2!, ...wrap(envoy("/on-stderr"), "stderr"), p3!, ...wrap(envoy("/after"))].join("\n");
+    const { records, stats } = await readAll(text);
+    expect(records.map((r) => r.path)).toEqual(["/long", "/on-stderr", "/after"]);
+    expect(stats).toMatchObject({ format: "envoy", lines: 6, records: 3, bad: 1 });
+    expect(stats.badSamples.map((s) => [s.line, s.reason])).toEqual([[2, STDERR_LINE]]);
+  });
+
+  it(`both streams split at once, each joined; more than ${MAX_INTERLEAVED} entries of the other stream between two pieces cut the line`, async () => {
+    const [o1, o2] = wrap(envoy("/out"), "stdout", [50]);
+    const [e1, e2] = wrap(envoy("/err"), "stderr", [30]);
+    const both = await readAll([e1, o1, e2, o2].join("\n"), { format: "envoy" });
+    expect(both.records.map((r) => r.path)).toEqual(["/err", "/out"]);
+    const many = (n: number) => [o1!, ...Array.from({ length: n }, () => wrap(envoyStartup, "stderr")[0]!), o2!].join("\n");
+    expect((await readAll(many(MAX_INTERLEAVED), { format: "envoy" })).stats).toMatchObject({ records: 1, bad: MAX_INTERLEAVED });
+    // The line is cut: its first piece and its last are each bad.
+    expect((await readAll(many(MAX_INTERLEAVED + 1), { format: "envoy" })).stats).toMatchObject({ records: 0, bad: MAX_INTERLEAVED + 3 });
+  });
+
+  it("pieces interrupted by a line that is no entry (or a blank one) are read as they stand (cut lines); one at the end of the input too", async () => {
+    const [p1, p2] = wrap(envoy("/long"), "stdout", [60]);
     const cases: [string[], number][] = [
-      [[p1!, ...wrap(envoyStartup, "stderr"), p2!], 3],
       [[p1!, "plain text", p2!], 3],
       [[p1!, "", p2!], 2],
       [[p1!], 1],
@@ -189,3 +207,43 @@ describe("property: a trace's lines cut into Docker pieces anywhere read as the 
     );
   });
 });
+
+describe("property: stdout and stderr pieces interleaved as Docker's two copiers write them", () => {
+  const lineArb = fc.oneof(
+    fc.string({ maxLength: 20 }).map((agent) => envoy("/p", agent.replace(/[\r\n]/g, ""))),
+    fc.constantFrom(envoy("/a"), envoy("/b"), "garbage"),
+  );
+  const streamArb = fc.array(fc.tuple(lineArb, fc.array(fc.nat({ max: 150 }), { maxLength: 3 })), { maxLength: 5 });
+  it("records are the bare lines in the order their first pieces come", async () => {
+    await fc.assert(
+      fc.asyncProperty(streamArb, streamArb, fc.array(fc.boolean(), { maxLength: 60 }), async (outs, errs, picks) => {
+        type Piece = { text: string; id?: number };
+        const pieces = (rows: [string, number[]][], stream: "stdout" | "stderr", base: number): Piece[] =>
+          rows.flatMap(([l, cuts], k) => wrap(l, stream, cuts).map((text, i) => ({ text, ...(i === 0 ? { id: base + k } : {}) })));
+        const a = pieces(outs, "stdout", 0);
+        const b = pieces(errs, "stderr", outs.length);
+        // At most MAX_INTERLEAVED entries of the other stream between two pieces: never more than that many in all.
+        fc.pre(a.length <= MAX_INTERLEAVED && b.length <= MAX_INTERLEAVED);
+        const merged: Piece[] = [];
+        let i = 0;
+        let j = 0;
+        for (const fromStdout of picks) {
+          if (fromStdout && i < a.length) merged.push(a[i++]!);
+          else if (!fromStdout && j < b.length) merged.push(b[j++]!);
+        }
+        while (i < a.length) merged.push(a[i++]!);
+        while (j < b.length) merged.push(b[j++]!);
+        const bareOf = [...outs, ...errs].map(([l]) => l);
+        const order = merged.filter((p) => p.id !== undefined).map((p) => bareOf[p.id!]!);
+        const head = envoy("/first");
+        const got = await readAll(`${[...wrap(head), ...merged.map((p) => p.text)].join("\n")}\n`, { format: "envoy" });
+        // stderr lines that are no request get another reason, but are bad all the same.
+        const want = await readAll(`${[head, ...order].join("\n")}\n`, { format: "envoy" });
+        expect(got.records).toEqual(want.records);
+        expect(got.stats.bad).toBe(want.stats.bad);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+

@@ -47,15 +47,6 @@ export function isPartial(e: DockerEntry): boolean {
   return !e.log.endsWith("\n");
 }
 
-/**
- * Whether `next` carries on the line `prev` left unfinished. Only the very next line can: Docker
- * writes a split line's pieces one after the other, and an entry of the other stream or any other
- * line in between ends it (the line is then read as it stands, a cut line).
- */
-export function continues(prev: DockerEntry | undefined, next: DockerEntry | undefined): next is DockerEntry {
-  return prev !== undefined && next !== undefined && isPartial(prev) && next.stream === prev.stream;
-}
-
 /** A wrapped line without its newline (and the CR of a CRLF the container wrote). */
 export function innerLine(log: string): string {
   let end = log.length;
@@ -64,27 +55,140 @@ export function innerLine(log: string): string {
   return end === log.length ? log : log.slice(0, end);
 }
 
+/**
+ * How many entries of the other stream may come between two pieces of a split line. Docker copies
+ * stdout and stderr concurrently (one goroutine each), so the other stream's lines can land between
+ * the pieces; past this many the line is taken as cut. It bounds how far a chunk reader looks back.
+ */
+export const MAX_INTERLEAVED = 16;
+
+type Stream = DockerEntry["stream"];
+const OTHER: Record<Stream, Stream> = { stdout: "stderr", stderr: "stdout" };
+
+/** A split line open where a chunk starts, begun in an earlier chunk (which reads it): its stream and the other stream's entries since its last piece. */
+export interface CarriedSplit {
+  stream: Stream;
+  gap: number;
+}
+
+interface Split {
+  /** Begun before the lines this joiner reads (a chunk's carried split): its pieces are skipped, nothing is delivered. */
+  carried: boolean;
+  line: number;
+  sample: string;
+  parts: string[];
+  length: number;
+  overlong: boolean;
+  gap: number;
+  slot?: Slot;
+}
+
+interface Slot {
+  ready: boolean;
+  run?: () => void;
+}
+
+export interface DockerJoiner {
+  /** A physical line (without its CR), numbered `line`: false when it is no Docker entry (every split line is finished first; the caller reads it). */
+  line(text: string, line: number): boolean;
+  /** A line after a chunk's end: only carries on (or ends) the splits begun in the chunk; nothing of it is read otherwise. */
+  beyond(text: string): void;
+  /** Whether a split begun here is unfinished. */
+  open(): boolean;
+  /** Finishes every split line as it stands (a line that is no entry, the end of the input). */
+  finishAll(): void;
+}
+
+/**
+ * Takes Docker's wrapper off line by line and joins split lines, giving each line's text (the log
+ * string, its newline kept) to `deliver` in the order the lines start: what comes while a split line
+ * is unfinished waits for it. A joined line longer than `maxChars` goes to `tooLong` instead.
+ */
+export function dockerJoiner(
+  maxChars: number,
+  deliver: (log: string, stream: Stream, line: number, sample: string) => void,
+  tooLong: (line: number, sample: string) => void,
+  carried: CarriedSplit[] = [],
+): DockerJoiner {
+  const splits: Partial<Record<Stream, Split>> = {};
+  for (const c of carried) splits[c.stream] = { carried: true, line: 0, sample: "", parts: [], length: 0, overlong: false, gap: c.gap };
+  const waiting: Slot[] = [];
+  const flush = (): void => {
+    while (waiting.length && waiting[0]!.ready) waiting.shift()!.run?.();
+  };
+  const finish = (stream: Stream): void => {
+    const s = splits[stream];
+    if (!s) return;
+    delete splits[stream];
+    if (!s.slot) return;
+    s.slot.ready = true;
+    s.slot.run = s.overlong ? () => tooLong(s.line, s.sample) : () => deliver(s.parts.join(""), stream, s.line, s.sample);
+    flush();
+  };
+  const finishAll = (): void => {
+    finish("stdout");
+    finish("stderr");
+  };
+  const append = (s: Split, log: string): void => {
+    s.gap = 0;
+    if (s.carried || s.overlong) return;
+    s.parts.push(log);
+    s.length += log.length;
+    if (s.length > maxChars) {
+      s.overlong = true;
+      s.parts = [];
+    }
+  };
+  /** An entry of `stream` came: the other stream's split waits one entry longer. */
+  const interleave = (stream: Stream, ownOnly: boolean): void => {
+    const o = splits[OTHER[stream]];
+    if (o && !(ownOnly && o.carried) && ++o.gap > MAX_INTERLEAVED) finish(OTHER[stream]);
+  };
+  return {
+    line(text, line) {
+      const e = dockerEntry(text);
+      if (!e) {
+        finishAll();
+        return false;
+      }
+      interleave(e.stream, false);
+      const s = splits[e.stream];
+      if (s) {
+        append(s, e.log);
+        if (!isPartial(e)) finish(e.stream);
+      } else if (isPartial(e)) {
+        const slot: Slot = { ready: false };
+        waiting.push(slot);
+        splits[e.stream] = { carried: false, line, sample: text, parts: [e.log], length: e.log.length, overlong: e.log.length > maxChars, gap: 0, slot };
+      } else if (waiting.length) waiting.push({ ready: true, run: () => deliver(e.log, e.stream, line, text) });
+      else deliver(e.log, e.stream, line, text);
+      return true;
+    },
+    beyond(text) {
+      const e = dockerEntry(text);
+      if (!e) {
+        finishAll();
+        return;
+      }
+      interleave(e.stream, true);
+      const s = splits[e.stream];
+      if (s && !s.carried) {
+        append(s, e.log);
+        if (!isPartial(e)) finish(e.stream);
+      }
+    },
+    open: () => Object.values(splits).some((s) => s && !s.carried),
+    finishAll,
+  };
+}
+
 /** Lines with Docker's wrapper taken off and split lines joined (for detection, which reads whole lines). */
 export function unwrapDockerLines(lines: string[]): string[] {
   const out: string[] = [];
-  let open: DockerEntry | undefined;
-  let parts: string[] = [];
-  const flush = () => {
-    if (open) out.push(innerLine(parts.join("")));
-    open = undefined;
-    parts = [];
-  };
-  for (const line of lines) {
-    const e = dockerEntry(line);
-    if (!continues(open, e)) flush();
-    if (!e) {
-      out.push(line);
-      continue;
-    }
-    parts.push(e.log);
-    open = e;
-    if (!isPartial(e)) flush();
-  }
-  flush();
+  const joiner = dockerJoiner(Infinity, (log) => out.push(innerLine(log)), () => {});
+  lines.forEach((l, i) => {
+    if (!joiner.line(l, i)) out.push(l);
+  });
+  joiner.finishAll();
   return out;
 }

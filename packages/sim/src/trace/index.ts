@@ -3,7 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import { TextDecoder } from "node:util";
 import { applyDefaults, withoutKubectlPrefix } from "./common.js";
 import { csvParser } from "./csv.js";
-import { continues, dockerEntry, innerLine, isPartial, type DockerEntry } from "./docker.js";
+import { dockerJoiner, innerLine, type CarriedSplit } from "./docker.js";
 import { detectFormat, recognised, SNIFF_CHARS, SNIFF_LINES, SNIFF_MORE_LINES } from "./detect.js";
 import { envoyParser } from "./envoy.js";
 import { harScanner, recordFromHarEntry } from "./har.js";
@@ -201,10 +201,12 @@ async function* readHar(chunks: AsyncIterable<string>, stats: TraceStats): Async
 export interface LineHandler {
   /** One physical line (its newline removed), numbered `stats.lines`. */
   line(raw: string): void;
-  /** A line that is not passed on (longer than MAX_LINE_CHARS) came: it ends a split Docker entry. */
+  /** A line that is not passed on (longer than MAX_LINE_CHARS) came: it ends every split Docker line. */
   interrupt(): void;
-  /** The Docker entry whose line is unfinished (Docker split it and its next piece has not come), if any. */
-  open(): DockerEntry | undefined;
+  /** Whether a Docker line split here is unfinished (its next piece has not come). */
+  open(): boolean;
+  /** A line after a chunk's end (not counted): carries on only the Docker lines split in the chunk. */
+  beyond(raw: string): void;
   /** The end of the lines: a split Docker line still unfinished is read as it stands. */
   end(): void;
 }
@@ -212,17 +214,20 @@ export interface LineHandler {
 /** The reason for a line a container wrote to stderr (Docker json-file) that is no request: the proxy's own log. */
 export const STDERR_LINE = "the proxy's own log line (stream stderr), not an access log line";
 
+const withoutCr = (raw: string): string => (raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw);
+
 /**
  * The step of readLines for each line: strips a CR, skips blank lines, takes off Docker's json-file
  * wrapper (joining the pieces of a split line), parses, counts a bad line or a record (`emit`) and
  * fills defaults. Chunked readers (trace/chunks.ts) use the same step so they read every line as
- * readTrace does.
+ * readTrace does; `carried` are the Docker lines split before the chunk, which its first lines
+ * carry on and an earlier chunk reads.
  */
-export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats: TraceStats, emit: (r: TraceRecord) => void): LineHandler {
+export function lineHandler(
+  parser: LineParser, options: ReadTraceOptions, stats: TraceStats, emit: (r: TraceRecord) => void, carried: CarriedSplit[] = [],
+): LineHandler {
   const keepsBlankLines = parser.keepsBlankLines === true;
   const keepsCarriageReturn = parser.keepsCarriageReturn === true;
-  /** A split Docker line: where it started (line number, verbatim text for the sample) and its pieces so far. */
-  let split: { line: number; text: string; last: DockerEntry; parts: string[]; length: number; overlong: boolean } | undefined;
 
   const parse = (line: string, raw: string): LineResult => {
     try {
@@ -251,53 +256,31 @@ export function lineHandler(parser: LineParser, options: ReadTraceOptions, stats
       emit(applyDefaults(r, options));
     }
   };
-  /** The line a Docker entry wrapped, numbered and sampled as the (first) physical line. */
-  const readWrapped = (log: string, stream: DockerEntry["stream"], lineNumber: number, text: string): void => {
-    // CSV keeps a CR (a quoted field's CRLF) and blank lines (inside a quoted field).
-    const inner = keepsCarriageReturn ? (log.endsWith("\n") ? log.slice(0, -1) : log) : innerLine(log);
-    if (!keepsBlankLines && !notBlank(inner)) return;
-    const r = parse(inner, inner);
-    // What a proxy writes to stderr and is no request is its own log (Envoy's, nginx's error log).
-    settle(typeof r === "string" && stream === "stderr" ? STDERR_LINE : r, lineNumber, text);
-  };
-  const finishSplit = (): void => {
-    const s = split;
-    if (!s) return;
-    split = undefined;
-    if (!s.overlong) readWrapped(s.parts.join(""), s.last.stream, s.line, s.text);
-  };
+  // The line a Docker entry wrapped (joined when split), numbered and sampled as its first physical line.
+  const joiner = dockerJoiner(
+    MAX_LINE_CHARS,
+    (log, stream, lineNumber, text) => {
+      // CSV keeps a CR (a quoted field's CRLF) and blank lines (inside a quoted field).
+      const inner = keepsCarriageReturn ? (log.endsWith("\n") ? log.slice(0, -1) : log) : innerLine(log);
+      if (!keepsBlankLines && !notBlank(inner)) return;
+      const r = parse(inner, inner);
+      // What a proxy writes to stderr and is no request is its own log (Envoy's, nginx's error log).
+      settle(typeof r === "string" && stream === "stderr" ? STDERR_LINE : r, lineNumber, text);
+    },
+    (lineNumber, text) => recordBad(stats, lineNumber, text, OVERLONG_REASON),
+    carried,
+  );
   return {
     line(raw) {
-      const line = raw.charCodeAt(raw.length - 1) === 13 /* \r */ ? raw.slice(0, -1) : raw;
-      const entry = dockerEntry(line);
-      if (split) {
-        if (!continues(split.last, entry)) finishSplit();
-        else {
-          split.last = entry;
-          if (!split.overlong) {
-            split.parts.push(entry.log);
-            split.length += entry.log.length;
-            if (split.length > MAX_LINE_CHARS) {
-              recordBad(stats, split.line, split.text, OVERLONG_REASON);
-              split.overlong = true;
-              split.parts = [];
-            }
-          }
-          if (!isPartial(entry)) finishSplit();
-          return;
-        }
-      }
-      if (entry) {
-        if (isPartial(entry)) split = { line: stats.lines, text: line, last: entry, parts: [entry.log], length: entry.log.length, overlong: false };
-        else readWrapped(entry.log, entry.stream, stats.lines, line);
-        return;
-      }
+      const line = withoutCr(raw);
+      if (joiner.line(line, stats.lines)) return;
       if (!keepsBlankLines && !notBlank(line)) return;
       settle(parse(line, raw), stats.lines, line);
     },
-    interrupt: finishSplit,
-    open: () => split?.last,
-    end: finishSplit,
+    interrupt: joiner.finishAll,
+    open: joiner.open,
+    beyond: (raw) => joiner.beyond(withoutCr(raw)),
+    end: joiner.finishAll,
   };
 }
 
