@@ -130,9 +130,12 @@ describe("Docker json-file logs: the wrapped line is read by the trace's format"
     const crlf = JSON.stringify({ log: `${combined("/crlf")}\r\n`, stream: "stdout", time: "2026-11-26T10:00:00Z" });
     const attrs = JSON.stringify({ log: `${combined("/attrs")}\n`, stream: "stdout", attrs: { app: "gw" }, time: "2026-11-26T10:00:00Z" });
     const empty = JSON.stringify({ stream: "stdout", time: "2026-11-26T10:00:00Z" });
-    const { records, stats } = await readAll([crlf, empty, attrs].join("\r\n"));
+    const bad = JSON.stringify({ log: "oops\n", stream: "stdout", time: "2026-11-26T10:00:00Z" });
+    const { records, stats } = await readAll([crlf, empty, attrs, empty, bad].join("\r\n"));
     expect(records.map((r) => r.path)).toEqual(["/crlf", "/attrs"]);
-    expect(stats).toMatchObject({ format: "nginx", lines: 3, records: 2, bad: 0 });
+    // An entry without a log is an empty line, not a piece the next entry carries on.
+    expect(stats).toMatchObject({ format: "nginx", lines: 5, records: 2, bad: 1 });
+    expect(stats.badSamples.map((s) => s.line)).toEqual([5]);
     expect(records[0]!.headers!["user-agent"]).toBe("Mozilla/5.0 <x> & y");
   });
 

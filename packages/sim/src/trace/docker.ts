@@ -42,9 +42,12 @@ export function dockerEntry(line: string): DockerEntry | undefined {
   return { log, stream: e.stream };
 }
 
-/** Whether Docker split the entry's line: its next piece follows. */
+/**
+ * Whether Docker split the entry's line: its next piece follows. An entry without a log is no piece
+ * (Docker adds the "\n" to every whole line and splits only lines of 16 KiB): an empty line.
+ */
 export function isPartial(e: DockerEntry): boolean {
-  return !e.log.endsWith("\n");
+  return e.log !== "" && !e.log.endsWith("\n");
 }
 
 /** A wrapped line without its newline (and the CR of a CRLF the container wrote). */
