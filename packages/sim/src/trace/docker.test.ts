@@ -48,6 +48,13 @@ describe("Docker json-file logs: the wrapped line is read by the trace's format"
     expect(stats).toMatchObject({ format, records: lines.length, bad: 0 });
   });
 
+  it("detection reads on past a head of startup lines on stderr, as for a bare log", async () => {
+    const startup = Array.from({ length: 40 }, () => wrap(envoyStartup, "stderr")[0]!);
+    const { records, stats } = await readAll([...startup, ...wrap(envoy("/a")), ...wrap(envoy("/b"))].join("\n"));
+    expect(stats).toMatchObject({ format: "envoy", records: 2, bad: 40 });
+    expect(records.map((r) => r.path)).toEqual(["/a", "/b"]);
+  });
+
   it("the forced format reads through the wrapper too", async () => {
     const lines = [combined("/a"), combined("/b")];
     const { stats } = await sameAsUnwrapped(lines.flatMap((l) => wrap(l)), lines, { format: "nginx", host: "shop.example" });
