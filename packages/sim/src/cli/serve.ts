@@ -10,7 +10,6 @@ import { checkInput, checkOutput, ioReason } from "./paths.js";
 import { loadManifests } from "../load/manifests.js";
 import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, unknownListen, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
 import { watchPaths } from "../serve/reload.js";
-import { compileHttpParserNow } from "../serve/warm.js";
 
 export const serveSpec: CommandSpec = {
   name: "serve",
@@ -171,8 +170,6 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   const stderrLog = values["no-access-log"] || accessFile ? null : batched((text) => io.stderr(text));
   const accessLog = values["no-access-log"] ? null : accessFile ? accessFile.write : stderrLog!.write;
 
-  // At start, so that a SIGTERM after traffic never waits for V8 to optimize undici's parser.
-  await compileHttpParserNow();
   let gw: LiveGateway;
   try {
     gw = await startServe({
