@@ -9,6 +9,9 @@ import { prefixKey } from "../compile/index.js";
 import type { HTTPHeaderMatch } from "../resolve/graph.js";
 import { compileRegex } from "../model/regex.js";
 
+/** Regexes that match every string, the empty one included. */
+const UNIVERSAL_REGEXES = new Set([".*", "(.*)", "^.*$", "(?:.*)"]);
+
 /** Regexes that match every request path (paths always start with `/` and are never empty). */
 const UNIVERSAL_PATH_REGEXES = new Set([".*", "/.*", ".+", "(.*)", "/(.*)", "^.*$", "^/.*$"]);
 
@@ -97,6 +100,8 @@ export function grpcMatchCovers(outer: CompiledGrpcMatch, inner: CompiledGrpcMat
     const iRegex = im?.type === "RegularExpression";
     const part = (o: string | undefined, i: string | undefined): boolean => {
       if (o === undefined) return true;
+      // A regex that matches every string (the empty one included) leaves the part free.
+      if (oRegex && UNIVERSAL_REGEXES.has(o)) return true;
       if (i === undefined) return false;
       if (!oRegex) return !iRegex && i === o;
       return iRegex ? i === o : fullMatch(o, i);

@@ -18,6 +18,7 @@ import type { LintContext } from "./context.js";
 import { describeMatch, grpcMatchCovers, matchCovers, conditionsCover, sameConditions, sameGrpcConditions } from "./cover.js";
 import { literalStart, literalTail } from "./regex-literals.js";
 import type { Finding, LintObjectRef } from "./finding.js";
+import { grpcWitnessPasses, httpWitnessPasses, type WitnessCheck } from "./witness.js";
 
 interface Shadow {
   /** The covering match (index into the view's matches). */
@@ -26,6 +27,8 @@ interface Shadow {
   step: string;
   because: string;
   hostname: string;
+  /** For an identical pair shadowed as a whole: the earlier match that takes their requests. */
+  alsoBy?: number;
 }
 
 /** What the precedence analysis needs of one kind of route: HTTPRoute or GRPCRoute. */
@@ -45,6 +48,8 @@ interface MatchView<M extends CompiledMatch | CompiledGrpcMatch> {
   reason: (winner: M, loser: M, hostname: string) => { step: string; because: string } | null;
   describe: (m: M) => string;
   invalidRules: Set<number>;
+  /** Whether a request match `mi` takes gets past `earlier` (witness.ts); null when unknown. */
+  passes: (mi: number, earlier: readonly number[]) => WitnessCheck;
 }
 
 function httpView(ctx: LintContext): MatchView<CompiledMatch> {
@@ -60,6 +65,7 @@ function httpView(ctx: LintContext): MatchView<CompiledMatch> {
     reason: (a, b, hostname) => precedenceReason(keyOf(table, a, hostname), keyOf(table, b, hostname)),
     describe: describeMatch,
     invalidRules: invalidRules(ctx, table.rules, table.routes),
+    passes: (mi, earlier) => httpWitnessPasses(table, mi, earlier),
   };
 }
 
@@ -77,6 +83,7 @@ function grpcView(ctx: LintContext): MatchView<CompiledGrpcMatch> {
     reason: (a, b, hostname) => grpcPrecedenceReason(grpcKeyOf(a, routes[a.route]!, hostname), grpcKeyOf(b, routes[b.route]!, hostname)),
     describe: describeGrpcMatch,
     invalidRules: invalidRules(ctx, table.grpcRules ?? [], routes),
+    passes: (mi, earlier) => grpcWitnessPasses(table, mi, earlier),
   };
 }
 
@@ -110,7 +117,13 @@ function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: Lin
       const a = matches[by]!;
       const why = view.reason(a, m, group.hostname);
       const shadow: Shadow = { by, step: why?.step ?? "rule order", because: why?.because ?? "", hostname: group.hostname };
-      if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && view.same(a, m)) ties.set(mi, shadow);
+      // A tie decides something only if requests reach the pair: when every witness is taken by
+      // a match ahead of both, the order between them changes nothing and m is just unreachable.
+      if (!ties.has(mi) && (shadow.step === "age" || shadow.step === "namespace/name") && view.same(a, m)) {
+        const w = view.passes(mi, live.slice(0, live.indexOf(by)));
+        if (w.passes !== false) ties.set(mi, shadow);
+        else if (w.takenBy !== null) shadow.alsoBy = w.takenBy;
+      }
       if (prior === "live") continue;
       state.set(mi, [...(prior ?? []), shadow]);
     }
@@ -156,7 +169,7 @@ function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: Lin
             remaining
               .map((d) => {
                 const s = d.shadows[0]!;
-                return `${view.describe(matches[d.mi]!)} is covered by ${matchLabel(view, s.by)} (${view.describe(matches[s.by]!)}), which takes precedence${s.because ? ` (${s.because})` : ""}`;
+                return `${view.describe(matches[d.mi]!)} is covered by ${matchLabel(view, s.by)} (${view.describe(matches[s.by]!)}), which takes precedence${s.because ? ` (${s.because})` : ""}${alsoText(view, s)}`;
               })
               .join("; "),
           fix:
@@ -181,7 +194,7 @@ function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: Lin
           fallback: graphRoute?.source ?? route.source,
           message: sameRule
             ? `match ${m.matchIndex} (${view.describe(m)}) of rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} is redundant: match ${matches[by.by]!.matchIndex} of the same rule covers it`
-            : `match ${m.matchIndex} (${view.describe(m)}) of rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} can never be reached: ${matchLabel(view, by.by)} (${view.describe(matches[by.by]!)}) covers it and takes precedence${by.because ? ` (${by.because})` : ""}`,
+            : `match ${m.matchIndex} (${view.describe(m)}) of rule ${ruleLabel(view, ruleIdx)} of ${routeText(route)} can never be reached: ${matchLabel(view, by.by)} (${view.describe(matches[by.by]!)}) covers it and takes precedence${by.because ? ` (${by.because})` : ""}${alsoText(view, by)}`,
           fix: sameRule ? "remove the redundant match" : `remove the match or make it more specific than ${matchLabel(view, by.by)}`,
           related: [shadowRelated(ctx, view, by)],
         }),
@@ -285,6 +298,11 @@ function witnessPaths(key: string, pattern: string): string[] {
 /** Every mesh route set: each Service port's producer routes and each caller namespace's consumer routes. */
 function meshSets(table: RouteTable) {
   return Object.values(table.mesh?.services ?? {}).flatMap((s) => Object.values(s.bindings).flatMap((b) => [...(b.producer ? [b.producer] : []), ...Object.values(b.consumers)]));
+}
+
+/** For an identical pair shadowed as a whole, which earlier match takes what both would match. */
+function alsoText<M extends CompiledMatch | CompiledGrpcMatch>(view: MatchView<M>, s: Shadow): string {
+  return s.alsoBy === undefined ? "" : `; both are shadowed in turn by ${matchLabel(view, s.alsoBy)} (${view.describe(view.matches[s.alsoBy]!)}), which takes the requests they match first`;
 }
 
 function keyOf(table: RouteTable, m: CompiledMatch, hostname: string) {

@@ -14,6 +14,8 @@ import { requests } from "../testing/requests.js";
 import { worldFrom } from "../testing/world-from.js";
 import { decide } from "../world.js";
 import { lint } from "./index.js";
+import type { World } from "../world.js";
+import { grpcWitnesses, httpWitnesses } from "./witness.js";
 
 const API = "gateway.networking.k8s.io/v1";
 const NAMESPACES = ["team-a", "team-b"];
@@ -148,6 +150,29 @@ function viaMesh(r: GatewayRequest, service: string, from: string): GatewayReque
   return { ...rest, service, port: 8080, from };
 }
 
+/**
+ * Requests through every Service from both namespaces (the requests kit targets Gateway entry
+ * points only): each match's own witnesses (witness.ts), so every mesh-bound match is tried.
+ */
+/** Two witnesses per path: the path varies slowest in witness order. */
+function fewPerPath<T extends { path: string }>(list: T[]): T[] {
+  const seen = new Map<string, number>();
+  return list.filter((w) => {
+    const n = seen.get(w.path) ?? 0;
+    seen.set(w.path, n + 1);
+    return n < 2;
+  });
+}
+
+function meshRequests(world: World): GatewayRequest[] {
+  const http = world.table.matches.flatMap((m) => fewPerPath(httpWitnesses(m))).map((i) => ({ method: i.method, path: i.query ? `${i.path}?${i.query}` : i.path, headers: i.headers as Record<string, string> }));
+  const put = http.map((r) => ({ ...r, method: "PUT" }));
+  const grpc = (world.table.grpcMatches ?? []).flatMap((m) => fewPerPath(grpcWitnesses(m))).map((i) => ({ method: "POST", path: i.path, grpc: { service: i.service, method: i.grpcMethod }, headers: i.headers as Record<string, string> }));
+  const out: GatewayRequest[] = [];
+  for (const ns of NAMESPACES) for (const svc of SERVICES) for (const from of NAMESPACES) for (const r of [...http, ...put, ...grpc]) out.push({ ...r, service: `${ns}/${svc}`, port: 8080, from });
+  return out;
+}
+
 const key = (kind: string, ns: string | undefined, name: string, rule: number | string, match?: number | string) =>
   `${kind}/${ns}/${name}/${rule}${match === undefined ? "" : `/${match}`}`;
 
@@ -174,7 +199,7 @@ describe("lint soundness on rich worlds", () => {
         if (rules.size === 0 && matches.size === 0) return;
         const sample = fc.sample(requests(world), { numRuns: 200, seed });
         const mesh = sample.flatMap((r, i) => (i % 2 ? [viaMesh(r, `${NAMESPACES[i % 4 < 2 ? 0 : 1]}/${SERVICES[(i >> 2) % 2]}`, NAMESPACES[(i >> 3) % 2]!)] : []));
-        for (const r of [...sample, ...mesh]) {
+        for (const r of [...sample, ...mesh, ...meshRequests(world)]) {
           const d = decide(world, r);
           if (!d.route || d.route.rule === null) continue;
           const { kind, namespace, name, rule } = d.route;
@@ -185,6 +210,49 @@ describe("lint soundness on rich worlds", () => {
       }),
       { numRuns: RUNS },
     );
+  }, RUNS * 100);
+
+  it("conflicts are real: making the losing route the oldest hands it requests the winner took", () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(worldArb, fc.nat(), (objects, seed) => {
+        const world = worldFrom(objects);
+        const conflicts = lint(world).filter((f) => f.rule === "conflict-by-age" || f.rule === "conflict-by-name");
+        if (conflicts.length === 0) return;
+        // Entry points: the Gateway ones the requests kit uses, and every Service from both namespaces.
+        const entries = new Map<string, Partial<GatewayRequest>>();
+        for (const r of fc.sample(requests(world), { numRuns: 200, seed })) entries.set(`${r.gateway}|${r.port}|${r.scheme}|${r.host}`, { gateway: r.gateway, port: r.port, scheme: r.scheme, host: r.host });
+        for (const ns of NAMESPACES) for (const svc of SERVICES) for (const from of NAMESPACES) entries.set(`${ns}/${svc}|${from}`, { service: `${ns}/${svc}`, port: 8080, from });
+        for (const c of conflicts) {
+          const loser = c.object;
+          const winner = c.related[0]!.object;
+          const [, rule, match] = /^spec\.rules\[(\d+)\]\.matches\[(\d+)\]$/.exec(c.path)!.map(Number);
+          const routes = loser.kind === "GRPCRoute" ? world.table.grpcRoutes : world.table.routes;
+          const own = (m: { route: number; ruleIndex: number; matchIndex: number }) => {
+            const r = routes[m.route]!;
+            return r.namespace === loser.namespace && r.name === loser.name && m.ruleIndex === rule && m.matchIndex === match;
+          };
+          // The losing match's own witnesses, sent through every entry point.
+          const calls: Partial<GatewayRequest>[] =
+            loser.kind === "GRPCRoute"
+              ? grpcWitnesses(world.table.grpcMatches.find(own)!).map((i) => ({ method: "POST", path: i.path, grpc: { service: i.service, method: i.grpcMethod }, headers: i.headers as Record<string, string> }))
+              : httpWitnesses(world.table.matches.find(own)!).map((i) => ({ method: i.method, path: i.query ? `${i.path}?${i.query}` : i.path, headers: i.headers as Record<string, string> }));
+          const older = objects.map((o) =>
+            o.kind === loser.kind && o.metadata.namespace === loser.namespace && o.metadata.name === loser.name ? { ...o, metadata: { ...o.metadata, creationTimestamp: "2000-01-01T00:00:00Z" } } : o,
+          );
+          const after = worldFrom(older);
+          const is = (d: ReturnType<typeof decide>, ref: typeof loser) => d.route?.kind === ref.kind && d.route.namespace === ref.namespace && d.route.name === ref.name;
+          const moved = [...entries.values()].some((e) => calls.some((call) => {
+            const r = { ...e, ...call } as GatewayRequest;
+            return is(decide(world, r), winner) && is(decide(after, r), loser);
+          }));
+          expect(moved, `${c.message}`).toBe(true);
+          checked++;
+        }
+      }),
+      { numRuns: Math.max(100, RUNS / 3) },
+    );
+    expect(checked).toBeGreaterThan(5);
   }, RUNS * 100);
 
   it("is not vacuous: the worlds give unreachable rules and matches, of both kinds, on the mesh too", () => {
@@ -263,5 +331,48 @@ describe("lint soundness cases", () => {
     );
     expect(decide(w, { gateway: "infra/gw", host: "h", path: "/api" })).toMatchObject({ status: 500, route: { name: "r", rule: 0 } });
     expect(summary(lint(w))).toEqual(["unreachable-rule r spec.rules[1]"]);
+  });
+});
+
+describe("conflicts that decide nothing", () => {
+  it("identical prefixes both shadowed by an earlier regex: no conflict; the loser is unreachable (the tie changes nothing)", () => {
+    const w = worldFrom(
+      BASE +
+        httpRoute("catch", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: RegularExpression, value: "/(api|web)/.*"}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("one", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: PathPrefix, value: /api/v1}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("two", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: PathPrefix, value: /api/v1}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    for (const path of ["/api/v1", "/api/v1/x"]) expect(decide(w, { gateway: "infra/gw", host: "h", path }).route).toMatchObject({ name: "catch" });
+    // (the regex also shadows each prefix: regex-shadows-prefix, as designed)
+    expect(summary(lint(w).filter((f) => f.rule !== "regex-shadows-prefix"))).toEqual(["unreachable-rule two spec.rules[0]"]);
+    expect(lint(w).find((f) => f.rule === "unreachable-rule")!.message).toContain("both are shadowed in turn by match 0 of rule 0 of HTTPRoute ns/catch (RegularExpression /(api|web)/.*)");
+  });
+
+  it("the same prefixes with a regex that leaves them /api/v1 itself: a conflict", () => {
+    const w = worldFrom(
+      BASE +
+        httpRoute("catch", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: RegularExpression, value: "/(api|web)/.+/.*"}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("one", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: PathPrefix, value: /api/v1}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("two", "[{name: gw, namespace: infra}]", `  - matches: [{path: {type: PathPrefix, value: /api/v1}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(decide(w, { gateway: "infra/gw", host: "h", path: "/api/v1" }).route).toMatchObject({ name: "one" });
+    expect(summary(lint(w).filter((f) => f.rule !== "regex-shadows-prefix"))).toEqual(["conflict-by-name two spec.rules[0].matches[0]"]);
+  });
+
+  it("GRPCRoute: a service regex .* covers a match without a service, so an identical later match is no conflict", () => {
+    const grpc = (name: string, rules: string) => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ${name}, namespace: ns}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+${rules}`;
+    const w = worldFrom(
+      BASE + grpc("g0", "  - backendRefs: [{name: a, port: 80}]") + grpc("g1", `  - matches: [{method: {type: RegularExpression, service: ".*"}}, {}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(decide(w, { gateway: "infra/gw", host: "h", grpc: { service: "pkg.Svc", method: "Get" } }).route).toMatchObject({ name: "g1", match: 0 });
+    expect(summary(lint(w))).toEqual(["unreachable-rule g0 spec.rules[0]", "unreachable-match g1 spec.rules[0].matches[1]"]);
   });
 });
