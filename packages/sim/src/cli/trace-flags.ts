@@ -17,7 +17,7 @@ const SCHEMES = ["http", "https", "tls", "tcp", "udp"];
 export const TRACE_FLAGS: FlagSpec[] = [
   { name: "trace", short: "t", type: "string", value: "FILE|-", description: "the trace to replay (- for stdin)", stdin: true },
   { name: "format", type: "string", value: "FORMAT", description: `trace format: ${FORMATS.join(", ")}`, default: "auto" },
-  { name: "log-format", type: "string", value: "FORMAT", description: "nginx log_format string (or combined, main, common) for custom access-log layouts" },
+  { name: "log-format", type: "string", value: "FORMAT", description: "nginx log_format string (or combined, main, common) for custom access-log layouts; a whole 'log_format NAME escape=none ...' line is taken too" },
   { name: "csv-columns", type: "string", value: "FIELD=COL,...", description: "csv: which column holds each request field (e.g. host=Host,path=uri)" },
   { name: "host", type: "string", value: "HOST", description: "Host for trace lines that have none (nginx combined, Apache)" },
   { name: "gateway", type: "string", value: "NS/NAME", description: "entry point for requests that name none (default: the only Gateway)" },
