@@ -13,6 +13,7 @@ export type LintRuleId =
   | "parent-ref-not-attached"
   | "hostname-matches-no-listener"
   | "listener-not-programmed"
+  | "hostname-taken-by-other-listener"
   | "weight-rounds-to-zero"
   | "backend-port-not-found"
   | "backend-ref-not-permitted"
@@ -123,6 +124,15 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "A listener whose hostname, port or protocol conflicts with another (a ListenerSet's with its Gateway's), whose " +
       "certificate refs are not permitted or invalid, or whose protocol is not supported (warning: it may be another " +
       "implementation's). Certificate Secrets missing from the manifests are not reported (they are often kept out of git).",
+  },
+  {
+    id: "hostname-taken-by-other-listener",
+    severity: "warning",
+    summary: "a route hostname whose requests a more specific listener on the same port takes",
+    help:
+      "A request goes to the listener with the most specific hostname that matches it (HTTP: the Host; HTTPS: the SNI). " +
+      "A route attached only to a `*` or wildcard listener never sees the hostnames another listener on the port names " +
+      "more precisely, unless it is attached to that listener too.",
   },
   {
     id: "weight-rounds-to-zero",

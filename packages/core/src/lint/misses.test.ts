@@ -243,3 +243,41 @@ spec:
     expect(found[0]!.fix).toMatch(/^give this GRPCRoute and the HTTPRoute named above distinct hostnames \(GEP-1016/);
   });
 });
+
+describe("hostname-taken-by-other-listener", () => {
+  const gw = (second: string) => `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: wide, protocol: HTTP, port: 80, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+  - ${second}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: ns}
+spec: {ports: [{port: 80}]}`;
+  const shop = (parentRefs: string) => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: ns}
+spec:
+  parentRefs: ${parentRefs}
+  hostnames: [shop.example.com]
+  rules: [{backendRefs: [{name: a, port: 80}]}]`;
+  it.each([
+    { title: "pinned to the wildcard listener", second: "{name: shop, protocol: HTTP, port: 80, hostname: shop.example.com}", refs: "[{name: gw, namespace: infra, sectionName: wide}]", status: 404, want: ["warning spec.hostnames[0]"] },
+    { title: "attached to both", second: "{name: shop, protocol: HTTP, port: 80, hostname: shop.example.com, allowedRoutes: {namespaces: {from: All}}}", refs: "[{name: gw, namespace: infra}]", status: null, want: [] },
+    { title: "no sectionName, but the other listener admits only its own namespace", second: "{name: shop, protocol: HTTP, port: 80, hostname: shop.example.com}", refs: "[{name: gw, namespace: infra}]", status: 404, want: ["warning spec.hostnames[0]"] },
+    { title: "the other listener on another port", second: "{name: shop, protocol: HTTP, port: 8080, hostname: shop.example.com}", refs: "[{name: gw, namespace: infra, sectionName: wide}]", status: null, want: [] },
+    { title: "the other listener less specific", second: "{name: any, protocol: HTTP, port: 80}", refs: "[{name: gw, namespace: infra, sectionName: wide}]", status: null, want: [] },
+  ])("$title → $want", ({ second, refs, status, want }) => {
+    const w = worldFrom(gw(second) + shop(refs));
+    expect(w.problems).toEqual([]);
+    expect(decide(w, { gateway: "infra/gw", host: "shop.example.com", path: "/" }).status).toBe(status);
+    expect(lint(w).filter((f) => f.rule === "hostname-taken-by-other-listener").map((f) => `${f.severity} ${f.path}`)).toEqual(want);
+  });
+});

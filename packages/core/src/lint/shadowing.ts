@@ -19,6 +19,7 @@ import { describeMatch, grpcMatchCovers, matchCovers, conditionsCover, sameCondi
 import { literalStart, literalTail } from "./regex-literals.js";
 import type { Finding, LintObjectRef } from "./finding.js";
 import { grpcWitnessPasses, httpWitnessPasses, type WitnessCheck } from "./witness.js";
+import { groupReachable } from "./listeners.js";
 
 interface Shadow {
   /** The covering match (index into the view's matches). */
@@ -101,7 +102,8 @@ function deadMatchFindings<M extends CompiledMatch | CompiledGrpcMatch>(ctx: Lin
   /** Matches that lose to an identical match only by age or name, on some hostname (first such). */
   const ties = new Map<number, Shadow>();
 
-  const groups = [...table.listeners.filter((l) => l.ready).flatMap((l) => view.groups(l)), ...view.meshGroups];
+  // A group whose requests a more specific listener takes decides nothing (listeners.ts reports it).
+  const groups = [...table.listeners.filter((l) => l.ready).flatMap((l) => view.groups(l).filter((g) => groupReachable(table, l, g.hostname))), ...view.meshGroups];
   for (const group of groups) {
     const live: number[] = [];
     for (const mi of group.order) {
@@ -244,6 +246,7 @@ function regexShadowFindings(ctx: LintContext, view: MatchView<CompiledMatch>): 
   for (const listener of table.listeners) {
     if (!listener.ready) continue;
     for (const group of listener.groups) {
+      if (!groupReachable(table, listener, group.hostname)) continue;
       const prefixes = group.order.filter((mi) => table.matches[mi]!.path.type === "PathPrefix" && !invalidRule.has(table.matches[mi]!.rule));
       for (const ri of group.regexes) {
         const r = table.matches[ri]!;

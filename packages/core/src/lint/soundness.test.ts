@@ -24,7 +24,7 @@ const PREFIXES = ["/", "/api", "/api/", "/api/v1"];
 const EXACTS = ["/", "/api", "/api/v1"];
 const REGEXES = ["/.*", ".*", "/api/.*", "/api/v[0-9]+", "/api/v1", "/(api|web)/.*"];
 const TIMESTAMPS = [undefined, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"];
-const PARENTS = ["gw", "gw#http", "gw#alt", "gw:8080", "ls", "mesh:v1", "mesh:v2"] as const;
+const PARENTS = ["gw", "gw#http", "gw#alt", "gw#exact", "gw:8080", "ls", "mesh:v1", "mesh:v2"] as const;
 type Parent = (typeof PARENTS)[number];
 
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
@@ -82,6 +82,8 @@ const routeArb = <M>(match: fc.Arbitrary<M>, hostnames: string[]) =>
 const worldArb = fc
   .record({
     httpHost: fc.constantFrom(undefined, "*.example.com"),
+    // A second listener on port 80 with a more specific hostname takes its requests from "http".
+    exactHost: fc.constantFrom(undefined, "a.example.com", "*.a.example.com"),
     altHost: fc.constantFrom(undefined, "a.example.com"),
     altFrom: fc.constantFrom("All", "Same"),
     lsHost: fc.constantFrom(undefined, "b.example.com"),
@@ -100,7 +102,7 @@ function parentRef(p: Parent, routeNs: string): Record<string, unknown> {
   return { name: "gw", namespace: "infra", ...(section ? { sectionName: section } : {}), ...(port ? { port: Number(port) } : {}) };
 }
 
-function build(d: { httpHost?: string; altHost?: string; altFrom: string; lsHost?: string; http: RouteDraw[]; grpc: RouteDraw[] }): ManifestObject[] {
+function build(d: { httpHost?: string; exactHost?: string; altHost?: string; altFrom: string; lsHost?: string; http: RouteDraw[]; grpc: RouteDraw[] }): ManifestObject[] {
   const out: ManifestObject[] = [
     { apiVersion: API, kind: "GatewayClass", metadata: { name: "c" }, spec: { controllerName: "gwsim.dev/test" } },
     {
@@ -113,6 +115,7 @@ function build(d: { httpHost?: string; altHost?: string; altFrom: string; lsHost
         listeners: [
           compact({ name: "http", protocol: "HTTP", port: 80, hostname: d.httpHost, allowedRoutes: { namespaces: { from: "All" } } }),
           compact({ name: "alt", protocol: "HTTP", port: 8080, hostname: d.altHost, allowedRoutes: { namespaces: { from: d.altFrom } } }),
+          ...(d.exactHost ? [{ name: "exact", protocol: "HTTP", port: 80, hostname: d.exactHost, allowedRoutes: { namespaces: { from: "All" } } }] : []),
         ],
       },
     },
@@ -212,6 +215,31 @@ describe("lint soundness on rich worlds", () => {
     );
   }, RUNS * 100);
 
+  it("hostname-taken-by-other-listener: no request for that hostname reaches the route on that listener", () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(worldArb, fc.nat(), (objects, seed) => {
+        const world = worldFrom(objects);
+        const taken = lint(world).filter((f) => f.rule === "hostname-taken-by-other-listener");
+        if (taken.length === 0) return;
+        const sample = fc.sample(requests(world), { numRuns: 300, seed });
+        for (const f of taken) {
+          const [, host, listener] = /serves (\S+) on listener (\S+) of/.exec(f.message)!;
+          const under = (h: string) => (host!.startsWith("*.") ? h.endsWith(host!.slice(1)) : h === host);
+          for (const r of [...sample, ...sample.map((x) => ({ ...x, host: host!.replace(/^\*\./, "x.") }))]) {
+            const d = decide(world, r);
+            if (!d.route || !under((r.host ?? "").toLowerCase())) continue;
+            const same = d.route.kind === f.object.kind && d.route.namespace === f.object.namespace && d.route.name === f.object.name;
+            expect(same && d.listener?.name === listener, `${f.message} but ${JSON.stringify(r)} reached it`).toBe(false);
+          }
+          checked++;
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(checked).toBeGreaterThan(3);
+  }, RUNS * 100);
+
   it("conflicts are real: making the losing route the oldest hands it requests the winner took", () => {
     let checked = 0;
     fc.assert(
@@ -224,6 +252,9 @@ describe("lint soundness on rich worlds", () => {
         for (const r of fc.sample(requests(world), { numRuns: 200, seed })) entries.set(`${r.gateway}|${r.port}|${r.scheme}|${r.host}`, { gateway: r.gateway, port: r.port, scheme: r.scheme, host: r.host });
         for (const ns of NAMESPACES) for (const svc of SERVICES) for (const from of NAMESPACES) entries.set(`${ns}/${svc}|${from}`, { service: `${ns}/${svc}`, port: 8080, from });
         for (const c of conflicts) {
+          // The hostname the tie is on, as a host, on every port of the Gateway.
+          const on = / on (\S+);/.exec(c.message)?.[1];
+          if (on) for (const port of [80, 8080, 9090]) entries.set(`on|${port}|${on}`, { gateway: "infra/gw", port, scheme: "http", host: on.replace(/^\*\./, "lint-witness.") });
           const loser = c.object;
           const winner = c.related[0]!.object;
           const [, rule, match] = /^spec\.rules\[(\d+)\]\.matches\[(\d+)\]$/.exec(c.path)!.map(Number);
