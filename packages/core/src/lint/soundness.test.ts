@@ -15,7 +15,7 @@ import { worldFrom } from "../testing/world-from.js";
 import { decide } from "../world.js";
 import { lint } from "./index.js";
 import type { World } from "../world.js";
-import { grpcWitnesses, httpWitnesses } from "./witness.js";
+import { grpcWitnesses, grpcWitnessPasses, httpWitnesses, httpWitnessPasses } from "./witness.js";
 
 const API = "gateway.networking.k8s.io/v1";
 const NAMESPACES = ["team-a", "team-b"];
@@ -268,6 +268,9 @@ describe("lint soundness on rich worlds", () => {
             loser.kind === "GRPCRoute"
               ? grpcWitnesses(world.table.grpcMatches.find(own)!).map((i) => ({ method: "POST", path: i.path, grpc: { service: i.service, method: i.grpcMethod }, headers: i.headers as Record<string, string> }))
               : httpWitnesses(world.table.matches.find(own)!).map((i) => ({ method: i.method, path: i.query ? `${i.path}?${i.query}` : i.path, headers: i.headers as Record<string, string> }));
+          // No witness the match takes (a regex witness.ts cannot sample): lint kept the conflict; nothing to check it with.
+          const mi = loser.kind === "GRPCRoute" ? world.table.grpcMatches.findIndex(own) : world.table.matches.findIndex(own);
+          if ((loser.kind === "GRPCRoute" ? grpcWitnessPasses(world.table, mi, []) : httpWitnessPasses(world.table, mi, [])).passes === null) continue;
           const older = objects.map((o) =>
             o.kind === loser.kind && o.metadata.namespace === loser.namespace && o.metadata.name === loser.name ? { ...o, metadata: { ...o.metadata, creationTimestamp: "2000-01-01T00:00:00Z" } } : o,
           );

@@ -26,7 +26,91 @@ export function regexValues(pattern: string, lead: string): string[] {
   const tail = literalTail(pattern);
   const stem = start || lead;
   const tries = [start, stem, `${stem}a`, `${stem}1`, `${stem}a/b`, `${stem}${tail}`, `${stem}a${tail}`, `${stem}1${tail}`, `${stem}/a`, `${stem}v1`, `${stem}v1/a`, `${lead}a`, `${lead}1`, lead];
+  for (const many of [false, true]) {
+    const built = simplestMatch(pattern, many);
+    if (built !== null) tries.push(built);
+  }
   return [...new Set(tries)].filter((s) => r.regex.test(s));
+}
+
+/**
+ * A string the regex probably matches, built by walking it: literals as written, `.` and `\w` as
+ * `a`, `\d` as `1`, a class as its first character, a group as its first alternative, `*`/`?`
+ * as none (or one, with `many`), `+` and `{n,...}` as the fewest. Null for what it does not read
+ * (a negated class, an unknown escape); the caller checks the result against the regex anyway.
+ */
+export function simplestMatch(pattern: string, many = false): string | null {
+  let i = pattern.startsWith("^") ? 1 : 0;
+  const atom = (): string | null => {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      const n = pattern[i + 1];
+      i += 2;
+      if (n === undefined) return null;
+      if (n === "d") return "1";
+      if (n === "w") return "a";
+      if (n === "s") return " ";
+      return /[^A-Za-z0-9]/.test(n) ? n : null;
+    }
+    if (c === ".") return (i++, "a");
+    if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0 || pattern[i + 1] === "^") return null;
+      const first = pattern[i + 1] === "\\" ? pattern[i + 2]! : pattern[i + 1]!;
+      i = end + 1;
+      return /[A-Za-z0-9]/.test(first) || !/[dws]/.test(first) ? first : null;
+    }
+    if (c === "(") {
+      i += pattern.startsWith("(?:", i) ? 3 : 1;
+      const inner = sequence(")");
+      if (pattern[i] !== ")") return null;
+      i++;
+      return inner;
+    }
+    if ("*+?{|)$".includes(c)) return null;
+    return (i++, c);
+  };
+  // A sequence up to `close` (or the end): the first alternative of it.
+  const sequence = (close: string): string | null => {
+    let out = "";
+    while (i < pattern.length && pattern[i] !== close) {
+      if (pattern[i] === "|") {
+        // Skip the other alternatives: to the matching close at this depth.
+        let depth = 0;
+        while (i < pattern.length && !(depth === 0 && pattern[i] === close)) {
+          if (pattern[i] === "\\") i++;
+          else if (pattern[i] === "(") depth++;
+          else if (pattern[i] === ")") depth--;
+          i++;
+        }
+        break;
+      }
+      if (pattern[i] === "$" && i === pattern.length - 1) {
+        i++;
+        break;
+      }
+      const a = atom();
+      if (a === null) return null;
+      const q = pattern[i];
+      if (q === "*" || q === "?") {
+        i++;
+        if (pattern[i] === "?") i++;
+        if (many) out += a;
+      } else if (q === "+") {
+        i++;
+        if (pattern[i] === "?") i++;
+        out += a;
+      } else if (q === "{") {
+        const m = /^\{(\d+)(,\d*)?\}/.exec(pattern.slice(i));
+        if (!m) return null;
+        i += m[0].length;
+        out += a.repeat(Number(m[1]));
+      } else out += a;
+    }
+    return out;
+  };
+  const result = sequence("\u0000");
+  return i >= pattern.length ? result : null;
 }
 
 /** A path decide can present: normalized (starts with `/`, no `//`, no dot segment, ASCII). */
