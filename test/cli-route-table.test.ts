@@ -34,12 +34,12 @@ describe("decisionSummary", () => {
     [
       "an error whose backends are valid says why",
       { outcome: "error", status: 500, grpcStatus: 14, listener, route, backends: [{ ...svc, weight: 1, probability: 1, valid: true, reason: null }], reason: "InvalidKind", message: "ExtensionRef filter is invalid: rule 7 filter 0 (ExtensionRef): ..." },
-      "✗ 500 grpc-status 14 UNAVAILABLE HTTPRoute default/r rule 7: ExtensionRef filter is invalid",
+      "✗ 500 grpc-status 14 UNAVAILABLE HTTPRoute default/r rule 7 match 0: ExtensionRef filter is invalid",
     ],
     [
       "an error with invalid backends names them",
       { outcome: "error", status: 500, listener, route, backends: [{ ...svc, name: "gone", weight: 1, probability: 1, valid: false, reason: "BackendNotFound" }] },
-      "✗ 500 HTTPRoute default/r rule 7 [gone: BackendNotFound]",
+      "✗ 500 HTTPRoute default/r rule 7 match 0 [gone: BackendNotFound]",
     ],
     [
       "mesh traffic to a pod IP goes where it was sent",
@@ -126,7 +126,7 @@ spec:
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/^\{"trace":"t1","n":1\} gRPC grpc\.example\.com pkg\.Svc\/Call +→ default\/grpc:50051 \(p=100%\) via GRPCRoute default\/g rule 0$/);
+    expect(lines[0]).toMatch(/^\{"trace":"t1","n":1\} gRPC grpc\.example\.com pkg\.Svc\/Call +→ default\/grpc:50051 \(p=100%\) via GRPCRoute default\/g rule 0 match 0$/);
     expect(lines[1]).toMatch(/^unimplemented +gRPC grpc\.example\.com pkg\.Nope\/X +✗ 404 grpc-status 12 UNIMPLEMENTED no matching route on listener default\/gw\/http$/);
     expect(lines[2]).toMatch(/^pod-ip +GET mesh 10\.1\.2\.3 \/v2\/x +→ as addressed, unrouted: address 10\.1\.2\.3 is not a Service frontend$/);
     expect(lines[3]).toMatch(/^tcp +TCP mesh prod\/echo:9000 +→ prod\/echo:9000 \(p=100%\) via Service prod\/echo itself \(no route\)$/);

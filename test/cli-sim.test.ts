@@ -46,7 +46,7 @@ describe("gwsim explain", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("store/checkout-v2:8080");
     expect(r.stdout).toMatch(/forced-canary/);
-    expect(r.stdout).toMatch(/beat rule 1/);
+    expect(r.stdout).toMatch(/beat HTTPRoute store\/checkout rule 1 \(split\) match 0/);
   });
 
   it("is a usage error without a request", async () => {

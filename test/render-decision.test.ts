@@ -4,5 +4,9 @@ it.each([
   [{ scheme: "tcp", host: "x:9000", port: 9000 }, "TCP x:9000"],
   [{ scheme: "tls", sni: "db.example.org" }, "TLS db.example.org"],
   [{ scheme: "tls", sni: "db.example.org", port: 443 }, "TLS db.example.org:443"],
-  [{ scheme: "udp", port: 53 }, "UDP :53"],
+  [{ scheme: "udp", port: 53 }, "UDP port 53"],
+  [{ scheme: "tls", port: 8443 }, "TLS port 8443 (no SNI)"],
+  [{ scheme: "tls" }, "TLS (no SNI)"],
+  [{ scheme: "http", path: "/x" }, "GET http://(no host)/x"],
+  [{ grpc: { service: "pkg.Svc", method: "Get" } }, "gRPC pkg.Svc/Get"],
 ] as const)("%o → %s", (r, want) => expect(requestLine(r as never)).toBe(want));

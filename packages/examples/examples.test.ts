@@ -24,7 +24,7 @@ describe("packages/examples", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^POST http:\/\/store\.example\.com\/checkout → forward to store\/checkout-v[12]:8080/);
     expect(r.stdout).toContain("split: store/checkout-v1 90%");
-    expect(r.stdout).toContain("matched rule 1 (split) of store/checkout");
+    expect(r.stdout).toContain("matched HTTPRoute store/checkout rule 1 (split) match 0");
     const miss = await example("explain-request.ts", "GET", "http://store.example.com/catalogue");
     expect(miss.stdout).toMatch(/→ notFound 404/);
     expect(miss.stdout).toContain("nearest miss");

@@ -226,7 +226,7 @@ describe("route hostnames: most specific wins; exclusive by default, fall-throug
   });
   it("explain says why a less specific route did not compete", () => {
     const d = decide(w, req({ host: "foo.example.com", path: "/web" }), { explain: true });
-    expect(d.explain!.join("\n")).toMatch(/rule 0 of infra\/wild \(hostname \*\.example\.com\) would match with hostnameFallthrough/);
+    expect(d.explain!.join("\n")).toMatch(/HTTPRoute infra\/wild rule 0 match 0 \(hostname \*\.example\.com\) would match with hostnameFallthrough/);
   });
 });
 
@@ -337,13 +337,13 @@ describe("explain", () => {
     const text = decide(w, req({ host: "example.com", path: "/api/v2/z" }), { explain: true, seed: 1, index: 0 }).explain!.join("\n");
     expect(text).toMatch(/listener infra\/gw\/http \(port 80, HTTP, hostname any\) accepts host example.com/);
     expect(text).toMatch(/candidate routes for host example.com: ns\/a, ns\/b \(hostname any\)/);
-    expect(text).toMatch(/rule 2 of ns\/a beat rule 0 of ns\/b: longer prefix \/api\/v2 \(7 chars\) vs \/api \(4\)/);
+    expect(text).toMatch(/HTTPRoute ns\/a rule 2 match 0 beat HTTPRoute ns\/b rule 0 match 0: longer prefix \/api\/v2 \(7 chars\) vs \/api \(4\)/);
     expect(text).toMatch(/backend infra\/v2:8080|backend ns\/v2b?:8080: weight \d of 10, probability 0\.[91], picked by seeded draw/);
   });
   it("for a 404 lists the nearest misses and why each missed", () => {
     const d = decide(w, req({ path: "/v", headers: { version: "one" } }), { explain: true });
     expect(d.status).toBe(404);
-    expect(d.explain!.join("\n")).toMatch(/nearest miss: rule 1 of ns\/b, match 0: header version="two" expected, got "one"/);
+    expect(d.explain!.join("\n")).toMatch(/nearest miss: HTTPRoute ns\/b rule 1 match 0: header version="two" expected, got "one"/);
   });
   it("is left out unless asked for", () => {
     expect(decide(w, req({ path: "/x" })).explain).toBeUndefined();

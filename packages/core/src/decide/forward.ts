@@ -15,6 +15,7 @@ import { readSession } from "./session.js";
 import type { RequestView } from "./request.js";
 import type { MatchRuntime, RuleRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
+import { ruleLabel } from "./labels.js";
 
 /** The rule that takes the request, whatever its route kind. */
 export interface RuleTarget {
@@ -82,8 +83,8 @@ export function applyRule(
     const { rule, route } = target;
     const message =
       rule.backends.length === 0
-        ? `rule ${rule.index} of ${route.namespace}/${route.name} has no backendRefs: 500`
-        : `every backendRef of rule ${rule.index} of ${route.namespace}/${route.name} has weight 0: 500`;
+        ? `${ruleLabel(route.kind, route.namespace, route.name, rule.index, rule.name)} has no backendRefs: 500`
+        : `every backendRef of ${ruleLabel(route.kind, route.namespace, route.name, rule.index, rule.name)} has weight 0: 500`;
     return fail(out, ctx, { outcome: "error", status: 500, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
   // A session pins its backend even at weight 0 (GEP-1619), so the draw is skipped.
@@ -185,8 +186,8 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   if (rule.backends.length === 0 || rule.totalWeight <= 0) {
     const message =
       rule.backends.length === 0
-        ? `${route.kind} ${route.namespace}/${route.name} has no backendRefs: ${refuse}`
-        : `every backendRef of ${route.kind} ${route.namespace}/${route.name} has weight 0: ${refuse}`;
+        ? `${ruleLabel(route.kind, route.namespace, route.name, rule.index, rule.name)} has no backendRefs: ${refuse}`
+        : `every backendRef of ${ruleLabel(route.kind, route.namespace, route.name, rule.index, rule.name)} has weight 0: ${refuse}`;
     return fail(out, ctx, { outcome: "reject", status: null, reason: rule.backends.length === 0 ? "NoBackends" : "NoBackendWeight", message });
   }
   const index = pickBackend(ctx, target.weights);

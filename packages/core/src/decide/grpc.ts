@@ -17,6 +17,7 @@ import { headerFor, valuePasses, type MatchInput } from "./match.js";
 import type { RequestView } from "./request.js";
 import type { GrpcMatchRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
+import { matchLabel } from "./labels.js";
 
 export interface GrpcInput extends MatchInput {
   service: string;
@@ -71,7 +72,7 @@ function firstGrpcMatch(rt: Runtime, g: CompiledGrpcGroup, input: GrpcInput): nu
 function ruleLabel(rt: Runtime, m: CompiledGrpcMatch): string {
   const r = rt.table.grpcRoutes[m.route]!;
   const rule = rt.table.grpcRules[m.rule]!;
-  return `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""} of GRPCRoute ${r.namespace}/${r.name}`;
+  return matchLabel(r.kind, r.namespace, r.name, rule.index, rule.name, m.matchIndex);
 }
 
 /**
@@ -128,7 +129,7 @@ function explainGrpc(ctx: DecideContext, groups: readonly CompiledGrpcGroup[], i
   }
   if (winner >= 0) {
     const m = rt.table.grpcMatches[winner]!;
-    notes.push(`matched ${ruleLabel(rt, m)}, match ${m.matchIndex}: ${describeGrpcMatch(m)}`);
+    notes.push(`matched ${ruleLabel(rt, m)}: ${describeGrpcMatch(m)}`);
     const runnerUp = matched.find((x) => rt.table.grpcMatches[x.mi]!.rule !== m.rule);
     if (runnerUp) {
       const r = rt.table.grpcMatches[runnerUp.mi]!;
@@ -145,7 +146,7 @@ function explainGrpc(ctx: DecideContext, groups: readonly CompiledGrpcGroup[], i
   notes.push(`no GRPCRoute rule matches ${input.service}/${input.grpcMethod}`);
   for (const x of [...missed].sort((a, b) => a.failures.length - b.failures.length).slice(0, 5)) {
     const m = rt.table.grpcMatches[x.mi]!;
-    notes.push(`nearest miss: ${ruleLabel(rt, m)}, match ${m.matchIndex}: ${x.failures.join("; ")}`);
+    notes.push(`nearest miss: ${ruleLabel(rt, m)}: ${x.failures.join("; ")}`);
   }
 }
 

@@ -16,6 +16,7 @@ import { certificateNote, clientCertificateCheck, countListeners, fail, hostGrou
 import type { RequestView } from "./request.js";
 import { EXACT_LENGTH, PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
+import { hostnameText, matchLabel } from "./labels.js";
 
 /** The listener that takes the request (its index), or why none does. */
 export type Selected = number | { fail: Fail; listener: number | null };
@@ -277,10 +278,11 @@ function startsWithKey(path: string, key: string): boolean {
 
 // ---------- explanations ----------
 
+/** `HTTPRoute ns/name rule 1 (name) match 0` (labels.ts). */
 function routeLabel(rt: Runtime, m: CompiledMatch): string {
   const r = rt.table.routes[m.route]!;
   const rule = rt.table.rules[m.rule]!;
-  return `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""} of ${r.namespace}/${r.name}`;
+  return matchLabel(r.kind, r.namespace, r.name, rule.index, rule.name, m.matchIndex);
 }
 
 function describeMatch(m: CompiledMatch): string {
@@ -327,7 +329,7 @@ export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[]
 
   if (winner >= 0) {
     const m = table.matches[winner]!;
-    notes.push(`matched ${routeLabel(rt, m)}, match ${m.matchIndex}: ${describeMatch(m)}`);
+    notes.push(`matched ${routeLabel(rt, m)}: ${describeMatch(m)}`);
     if (matched[0] && matched[0].mi !== winner) {
       notes.push(`internal: the indexed lookup and the full scan disagree (${table.matches[matched[0].mi]!.id} first in full scan)`);
     }
@@ -344,7 +346,7 @@ export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[]
     const shadow = outside.find((x) => table.matches[x.mi]!.rule !== m.rule);
     if (shadow && winnerAt === 0) {
       const s = table.matches[shadow.mi]!;
-      notes.push(`${routeLabel(rt, s)} (hostname ${all[shadow.at]!.hostname}) also matches but does not compete: hostname ${all[winnerAt]!.hostname} is more specific`);
+      notes.push(`${routeLabel(rt, s)} (hostname ${hostnameText(all[shadow.at]!.hostname)}) also matches but does not compete: hostname ${hostnameText(all[winnerAt]!.hostname)} is more specific`);
     }
     return;
   }
@@ -368,12 +370,12 @@ export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[]
     .slice(0, 5);
   for (const x of nearest) {
     const m = table.matches[x.mi]!;
-    notes.push(`nearest miss: ${routeLabel(rt, m)}, match ${m.matchIndex}: ${x.report.failures.join("; ")}`);
+    notes.push(`nearest miss: ${routeLabel(rt, m)}: ${x.report.failures.join("; ")}`);
   }
   const fallback = outside[0];
   if (fallback) {
     const s = table.matches[fallback.mi]!;
-    notes.push(`${routeLabel(rt, s)} (hostname ${all[fallback.at]!.hostname}) would match with hostnameFallthrough`);
+    notes.push(`${routeLabel(rt, s)} (hostname ${hostnameText(all[fallback.at]!.hostname)}) would match with hostnameFallthrough`);
   }
 }
 

@@ -11,6 +11,7 @@ import { forwardStream } from "./forward.js";
 import { fail, hostGroups, label, refOf } from "./listener.js";
 import type { RequestView } from "./request.js";
 import type { DecideContext } from "./index.js";
+import { ruleLabel } from "./labels.js";
 
 /** A TLS, TCP or UDP listener takes the connection: the route by SNI (TLS) or the listener's route. */
 export function decideStreamListener(ctx: DecideContext, req: RequestView, d: Decision, li: number): Decision {
@@ -55,15 +56,16 @@ export function forwardOrdered(ctx: DecideContext, d: Decision, ordered: readonl
   const { rt, notes } = ctx;
   const routes = rt.table.streamRoutes;
   const winner = routes[ordered[0]!]!;
+  const ruleIdx = streamRuleOf(winner, rt.table.streamRules);
   if (notes) {
-    notes.push(`${winner.kind} ${winner.namespace}/${winner.name} takes the stream ${where}`);
+    const rule = ruleIdx === null ? null : rt.table.streamRules[ruleIdx]!;
+    notes.push(`${rule ? ruleLabel(winner.kind, winner.namespace, winner.name, rule.index, rule.name) : `${winner.kind} ${winner.namespace}/${winner.name}`} takes the stream ${where}`);
     for (const other of ordered.slice(1)) {
       const r = routes[other]!;
       const why = streamPrecedenceReason(streamKeyOf(winner, hostname), streamKeyOf(r, hostname));
       notes.push(`${r.kind} ${r.namespace}/${r.name} is attached too but gets no traffic: ${why ? why.because : "equal precedence"}`);
     }
   }
-  const ruleIdx = streamRuleOf(winner, rt.table.streamRules);
   if (ruleIdx === null) {
     return fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `every rule of ${winner.kind} ${winner.namespace}/${winner.name} was dropped: ${refusal(winner.kind)}` });
   }

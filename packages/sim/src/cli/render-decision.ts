@@ -11,18 +11,23 @@ function hostAndPort(host: string, port: number | undefined): { authority: strin
 }
 
 export function requestLine(r: GatewayRequest): string {
-  if (r.grpc) return `gRPC ${r.host ?? ""} ${r.grpc.service}/${r.grpc.method}`;
+  const mesh = r.service ?? r.address;
+  const meshTarget = `mesh ${mesh}${r.port ? `:${r.port}` : ""}`;
+  if (r.grpc) return ["gRPC", mesh ? meshTarget : r.host, `${r.grpc.service}/${r.grpc.method}`].filter(Boolean).join(" ");
   if (r.scheme === "tls" || r.scheme === "tcp" || r.scheme === "udp") {
-    const mesh = r.service ?? r.address;
-    const { authority, note } = hostAndPort(r.sni ?? r.host ?? "", r.port);
-    return `${r.scheme.toUpperCase()} ${mesh && !r.sni && !r.host ? `mesh ${mesh}${r.port ? `:${r.port}` : ""}` : `${authority}${note}`}`.trimEnd();
+    const name = r.sni ?? r.host ?? "";
+    const kind = r.scheme.toUpperCase();
+    if (mesh && !name) return `${kind} ${meshTarget}`;
+    if (!name) return `${kind}${r.port ? ` port ${r.port}` : ""}${r.scheme === "tls" ? " (no SNI)" : ""}`;
+    const { authority, note } = hostAndPort(name, r.port);
+    return `${kind} ${authority}${note}`;
   }
   const scheme = r.scheme ?? "http";
   const method = r.method ?? "GET";
   // Mesh: the Service (or address) addressed; the path apart, so it does not read as part of the name.
-  const mesh = r.service ?? r.address;
-  if (mesh) return `${method} mesh ${mesh}${r.port ? `:${r.port}` : ""} ${r.path ?? "/"}`;
-  const { authority, note } = hostAndPort(r.host ?? "", r.port);
+  if (mesh) return `${method} ${meshTarget} ${r.path ?? "/"}`;
+  if (!r.host) return `${method} ${scheme}://(no host)${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`;
+  const { authority, note } = hostAndPort(r.host, r.port);
   return `${method} ${scheme}://${authority}${r.path ?? "/"}${note}`;
 }
 
@@ -47,11 +52,20 @@ function why(d: Decision): string {
 
 const meshOf = (d: Decision): { service?: string } | null => (d.mesh && typeof d.mesh === "object" ? (d.mesh as { service?: string }) : null);
 
+type BackendRef = { group: string; kind: string; namespace: string; name: string; port: number | null };
+const sameBackend = (a: BackendRef, b: BackendRef): boolean => a.group === b.group && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.port === b.port;
+/** `ns/name:port`, with the kind when it is not a core Service (as core's backendLabel). */
+function backendText(b: BackendRef): string {
+  const kind = b.group === "" && b.kind === "Service" ? "" : `${b.kind}${b.group ? `.${b.group}` : ""} `;
+  return `${kind}${b.namespace}/${b.name}${b.port !== null ? `:${b.port}` : ""}`;
+}
+
 /** One readable line per decision: what happened, where, and why in a few words. */
 export function decisionSummary(d: Decision): string {
   const mesh = meshOf(d);
+  // Named as the explanation names it (core decide/labels.ts): `HTTPRoute ns/name rule 1 (name) match 0`.
   const route = d.route
-    ? `${d.route.kind} ${d.route.namespace}/${d.route.name} rule ${d.route.rule ?? "-"}${d.route.ruleName ? ` (${d.route.ruleName})` : ""}`
+    ? `${d.route.kind} ${d.route.namespace}/${d.route.name} rule ${d.route.rule ?? "-"}${d.route.ruleName ? ` (${d.route.ruleName})` : ""}${typeof d.route.match === "number" ? ` match ${d.route.match}` : ""}`
     : mesh?.service
       ? `Service ${mesh.service} itself (no route)`
       : "no route";
@@ -61,9 +75,9 @@ export function decisionSummary(d: Decision): string {
       const b = d.backend;
       // Mesh traffic to an address that is no Service frontend goes where it was sent, untouched.
       if (!b && d.backends.length === 0) return `→ as addressed, unrouted${why(d) ? `: ${why(d)}` : ""}`;
-      const share = d.backends.find((x) => b && x.namespace === b.namespace && x.name === b.name && x.port === b.port);
+      const share = b ? d.backends.find((x) => sameBackend(x, b)) : undefined;
       const split = d.backends.length > 1 ? ` [split: ${d.backends.map((x) => `${x.name} ${pct(x.probability)}${x.valid ? "" : " invalid"}`).join(", ")}]` : "";
-      return `→ ${b ? `${b.namespace}/${b.name}:${b.port ?? "-"}` : "?"}${share ? ` (p=${pct(share.probability)})` : ""} via ${route}${split}`;
+      return `→ ${b ? backendText(b) : "?"}${share ? ` (p=${pct(share.probability)})` : ""} via ${route}${split}`;
     }
     case "redirect":
       return `↪ ${d.redirect?.status} ${d.redirect?.location} via ${route}`;
@@ -73,8 +87,16 @@ export function decisionSummary(d: Decision): string {
       return `✗ ${statusText(d, 404)} no matching route${listener}${!d.listener && mesh?.service ? ` for Service ${mesh.service}` : ""}`;
     case "error": {
       if (d.status === 421 || d.reason === "MisdirectedRequest") return `✗ ${statusText(d, 421)} misdirected request${listener}${why(d) ? `: ${why(d)}` : ""}`;
-      const invalid = d.backends.filter((x) => !x.valid).map((x) => `${x.name}: ${x.reason}`);
-      const detail = invalid.length ? ` [${invalid.join(", ")}]` : why(d) ? `: ${why(d)}` : "";
+      // The invalid backend this request drew (others in the split may be valid, or invalid too).
+      const drawn = d.backend ? d.backends.find((x) => !x.valid && sameBackend(x, d.backend!)) : undefined;
+      const invalid = d.backends.filter((x) => !x.valid).map((x) => `${x.name}: ${x.reason ?? "invalid"}`);
+      const detail = drawn
+        ? `: backend ${backendText(drawn)} invalid (${drawn.reason ?? d.reason ?? "invalid"})`
+        : why(d)
+          ? `: ${why(d)}`
+          : invalid.length
+            ? ` [${invalid.join(", ")}]`
+            : "";
       return `✗ ${statusText(d, 500)} ${d.route ? route : `no route${listener}`}${detail}`;
     }
     case "reject":
