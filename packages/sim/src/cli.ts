@@ -5,6 +5,16 @@ import { nodeSource } from "./load/manifests.js";
 const io = {
   ...nodeSource(),
   stdout: (text: string) => void process.stdout.write(text),
+  stdoutDrained: () =>
+    process.stdout.writableNeedDrain && !process.stdout.destroyed
+      ? new Promise<void>((resolve) => {
+          const done = (): void => {
+            process.stdout.off("drain", done).off("close", done);
+            resolve();
+          };
+          process.stdout.on("drain", done).on("close", done);
+        })
+      : Promise.resolve(),
   stderr: (text: string) => void process.stderr.write(text),
   stdin: process.stdin,
   stderrIsTTY: Boolean(process.stderr.isTTY),

@@ -4,6 +4,11 @@ import type { ReadSource } from "../load/manifests.js";
 /** What a command may touch; injected so commands are tested without spawning. */
 export interface Io extends ReadSource {
   stdout(text: string): void;
+  /**
+   * Resolves when stdout has room again (its buffer is below the high-water mark, or it closed).
+   * Commands that write without bound await it between chunks, so a slow reader bounds memory.
+   */
+  stdoutDrained?(): Promise<void>;
   stderr(text: string): void;
   stdin: Readable;
   stderrIsTTY: boolean;

@@ -1,5 +1,5 @@
 import { parseSynthProfile } from "../synth/profile.js";
-import { synthesizeJsonl } from "../synth/synthesize.js";
+import { arrivalsOutOfRange, synthesizeJsonl, SynthRangeError } from "../synth/synthesize.js";
 import { formatDiagnostics } from "./diagnostics.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -12,7 +12,9 @@ export const synthSpec: CommandSpec = {
   description:
     "A profile names request classes (host, method, path templates with random segments, header and query " +
     "distributions, share of traffic), a user population with heavy-tailed request counts, and arrival times with a " +
-    "rate and a daily shape. The same profile, count and seed give the same trace, byte for byte.",
+    "rate and a daily shape (per UTC hour). The same profile, count and seed give the same trace, byte for byte, on " +
+    "any machine, and the trace for --count N is the first N lines of the trace for any larger count. The profile " +
+    "format is described in docs/synth-profile.md.",
   flags: [
     { name: "profile", short: "p", type: "string", value: "FILE", description: "the traffic profile (YAML)" },
     { name: "count", short: "n", type: "string", value: "N", description: "number of requests" },
@@ -21,12 +23,17 @@ export const synthSpec: CommandSpec = {
   examples: ["gwsim synth --profile packages/examples/profiles/store.yaml --count 10000 --seed 42 > trace.jsonl"],
 };
 
+const CHUNK_CHARS = 1 << 16;
+/** Chunks between turns of the event loop, so an EPIPE (reader gone) is seen promptly even without backpressure. */
+const CHUNKS_PER_TURN = 16;
+
 export async function synthCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(synthSpec, argv);
   if (typeof values.profile !== "string") throw new UsageError("--profile FILE is required");
   if (values.count === undefined) throw new UsageError("--count N is required");
   const count = intFlag(values, "count", 0);
   if (count < 0) throw new UsageError("--count must be 0 or more");
+  const seed = intFlag(values, "seed", 1);
   const text = await readInput(io, values.profile);
   const parsed = parseSynthProfile(text, values.profile);
   if (!parsed.ok) {
@@ -34,13 +41,30 @@ export async function synthCommand(argv: string[], io: Io): Promise<ExitCode> {
     return 2;
   }
   if (parsed.diagnostics.length) io.stderr(formatDiagnostics(parsed.diagnostics));
+  const rangeProblem = (detail: string): ExitCode => {
+    io.stderr(`gwsim: ${values.profile}: rate: ${detail}\n`);
+    return 2;
+  };
+  if (arrivalsOutOfRange(parsed.profile, count)) {
+    return rangeProblem(`${count} requests at ${parsed.profile.rate}/s from ${parsed.profile.start} run past year 9999: raise rate or lower --count`);
+  }
   let chunk = "";
-  for (const line of synthesizeJsonl(parsed.profile, { count, seed: intFlag(values, "seed", 1) })) {
-    chunk += line;
-    if (chunk.length > 1 << 16) {
-      io.stdout(chunk);
-      chunk = "";
+  let chunks = 0;
+  const flush = async (): Promise<void> => {
+    io.stdout(chunk);
+    chunk = "";
+    if (io.stdoutDrained) await io.stdoutDrained();
+    if (++chunks % CHUNKS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  try {
+    for (const line of synthesizeJsonl(parsed.profile, { count, seed })) {
+      chunk += line;
+      if (chunk.length > CHUNK_CHARS) await flush();
     }
+  } catch (e) {
+    if (!(e instanceof SynthRangeError)) throw e;
+    if (chunk) io.stdout(chunk);
+    return rangeProblem(e.message);
   }
   io.stdout(chunk);
   return 0;

@@ -1,8 +1,10 @@
 /** The `gwsim synth --profile` file: what traffic to make up, and its zod schema. */
-import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import type { Diagnostic } from "@gwsim/core";
-import { parseTemplate } from "./template.js";
+import { isIP } from "node:net";
+import { literalPathProblem } from "./encode.js";
+import { parseTemplate, templateLiterals, type Template, type TemplatePart } from "./template.js";
 
 const Scheme = z.enum(["http", "https", "tls", "tcp", "udp"]);
 const Protocol = z.enum(["HTTP/1.1", "HTTP/2", "h2c", "websocket"]);
@@ -21,9 +23,12 @@ export const ValueSpecSchema = z.union([
 ]);
 export type ValueSpec = z.infer<typeof ValueSpecSchema>;
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/;
+
 const EntryPoint = {
-  gateway: z.string().regex(/^[^/]+\/[^/]+$/, "expected namespace/name").optional(),
-  service: z.string().regex(/^[^/]+\/[^/]+$/, "expected namespace/name").optional(),
+  gateway: z.string().optional(),
+  service: z.string().optional(),
   address: z.string().optional(),
   from: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),
@@ -64,14 +69,26 @@ export const UsersSchema = z.strictObject({
   prefix: z.string().default("user-"),
 });
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2: method and field names
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/; // not allowed in a field value (RFC 9110 §5.5); HTAB is
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$/;
+// uri-host (RFC 3986 §3.2.2): an IP literal or a reg-name, then an optional port.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::(\d{1,5}))?$/;
+
+/** Epoch milliseconds of an RFC 3339 time with its offset; NaN for anything else (no local-time guess). */
+export function parseRfc3339(text: string): number {
+  const m = RFC3339.exec(text);
+  return m ? Date.parse(`${m[1]}T${m[2]}${m[3]!.toUpperCase()}`) : Number.NaN;
+}
+
 export const SynthProfileSchema = z
   .strictObject({
     /** Entry point and host for classes that do not set their own. */
     defaults: z.strictObject(EntryPoint).default({}),
-    /** Time of the first arrival window (RFC 3339). */
+    /** Time of the first arrival window: RFC 3339 with Z or an offset (a time without one would depend on the machine's zone). */
     start: z
       .string()
-      .refine((s) => Number.isFinite(Date.parse(s)), "expected an RFC 3339 time")
+      .refine((s) => Number.isFinite(parseRfc3339(s)), "expected an RFC 3339 time with Z or an offset, e.g. 2026-01-01T00:00:00Z")
       .default("2026-01-01T00:00:00Z"),
     /** Mean arrival rate in requests per second, over a day. */
     rate: z.number().positive().default(10),
@@ -81,30 +98,82 @@ export const SynthProfileSchema = z
     classes: z.array(RequestClassSchema).min(1),
   })
   .superRefine((p, ctx) => {
-    if (p.daily && p.daily.every((x) => x === 0)) ctx.addIssue({ code: "custom", path: ["daily"], message: "every hour has rate 0" });
-    if (p.classes.every((c) => c.share === 0)) ctx.addIssue({ code: "custom", path: ["classes"], message: "every class has share 0" });
-    const check = (text: string, path: (string | number)[]): void => {
+    const problem = (path: (string | number)[], message: string): void => void ctx.addIssue({ code: "custom", path, message });
+    if (p.daily && p.daily.every((x) => x === 0)) problem(["daily"], "every hour has rate 0");
+    if (p.classes.length > 0 && p.classes.every((c) => c.share === 0)) problem(["classes"], "every class has share 0");
+    if (p.users && !/^[\x21-\x7e]*$/.test(p.users.prefix)) problem(["users", "prefix"], "must be visible ASCII without spaces");
+    const template = (text: string, path: (string | number)[]): Template | null => {
       const t = parseTemplate(text);
-      if (!t.ok) ctx.addIssue({ code: "custom", path, message: t.message });
+      if (!t.ok) return problem(path, t.message), null;
+      if (!p.users && t.template.some((x) => x.kind === "user")) return problem(path, "{user} needs a users section"), null;
+      return t.template;
     };
-    p.classes.forEach((c, i) => {
-      if (!(c.gateway ?? c.service ?? c.address ?? p.defaults.gateway ?? p.defaults.service ?? p.defaults.address)) {
-        ctx.addIssue({ code: "custom", path: ["classes", i], message: "no entry point: set gateway, service or address here or in defaults" });
+    const headerValue = (parts: Template, path: (string | number)[]): void => {
+      for (const s of templateLiterals(parts))
+        if (CONTROL.test(s)) return problem(path, "control characters are not allowed in a header value (RFC 9110 §5.5)");
+      const edge = (part: TemplatePart | undefined, test: (s: string) => boolean): boolean =>
+        part?.kind === "text" ? test(part.text) : part?.kind === "choice" ? part.options.some(test) : false;
+      if (edge(parts[0], (s) => /^[ \t]/.test(s)) || edge(parts.at(-1), (s) => /[ \t]$/.test(s)))
+        problem(path, "a header value cannot start or end with a space or tab (RFC 9110 §5.5)");
+    };
+    const entryPoint = (e: Partial<Record<keyof typeof EntryPoint, unknown>>, at: (string | number)[]): void => {
+      for (const k of ["gateway", "service"] as const)
+        if (typeof e[k] === "string" && !NS_NAME.test(e[k])) problem([...at, k], "expected namespace/name (a DNS label, a slash, a DNS subdomain)");
+      if (typeof e.from === "string" && !DNS_LABEL.test(e.from)) problem([...at, "from"], "expected a namespace (a DNS label)");
+      if (typeof e.address === "string" && isIP(e.address) === 0) problem([...at, "address"], "expected an IP address");
+      if (typeof e.host === "string") {
+        const m = HOST.exec(e.host);
+        if (!m) problem([...at, "host"], "expected a host name or IP, with an optional :port (RFC 9110 §7.2 Host)");
+        else if (m[1] !== undefined && Number(m[1]) > 65535) problem([...at, "host"], "port above 65535");
       }
-      check(c.path, ["classes", i, "path"]);
+    };
+    entryPoint(p.defaults, ["defaults"]);
+    p.classes.forEach((c, i) => {
+      const at = ["classes", i];
+      entryPoint(c, at);
+      if (!(c.gateway ?? c.service ?? c.address ?? p.defaults.gateway ?? p.defaults.service ?? p.defaults.address)) {
+        problem(at, "no entry point: set gateway, service or address here or in defaults");
+      }
+      const path = template(c.path, [...at, "path"]);
+      if (path) {
+        const first = path[0];
+        const rooted = first?.kind === "text" ? first.text.startsWith("/") : first?.kind === "choice" && first.options.every((o) => o.startsWith("/"));
+        const literal = path.flatMap((x) => (x.kind === "text" ? [literalPathProblem(x.text)] : [])).find((x) => x !== null);
+        if (!rooted) problem([...at, "path"], 'must start with "/"');
+        else if (literal) problem([...at, "path"], literal);
+      }
       for (const kind of ["query", "headers"] as const) {
+        const seen = new Map<string, string>();
         for (const [name, spec] of Object.entries(c[kind])) {
-          if (typeof spec === "string") check(spec, ["classes", i, kind, name]);
-          else if ((spec.value === undefined) === (spec.values === undefined)) {
-            ctx.addIssue({ code: "custom", path: ["classes", i, kind, name], message: "set exactly one of value and values" });
-          } else if (spec.value !== undefined) check(spec.value, ["classes", i, kind, name, "value"]);
-          else if (Object.values(spec.values!).every((w) => w === 0)) {
-            ctx.addIssue({ code: "custom", path: ["classes", i, kind, name, "values"], message: "every value has weight 0" });
+          const where = [...at, kind, name];
+          if (kind === "query" && name === "") problem(where, "a query parameter needs a name");
+          if (kind === "headers") {
+            if (!TOKEN.test(name)) problem(where, "not a valid header name (RFC 9110 §5.1: letters, digits and !#$%&'*+-.^_`|~)");
+            else if (name.toLowerCase() === "host") problem(where, "set the class's host instead of a Host header");
+            const lower = name.toLowerCase();
+            if (seen.has(lower)) problem(where, `the same header as ${JSON.stringify(seen.get(lower))} (names are case-insensitive)`);
+            seen.set(lower, name);
+          }
+          if (typeof spec === "string") {
+            const t = template(spec, where);
+            if (t && kind === "headers") headerValue(t, where);
+          } else if ((spec.value === undefined) === (spec.values === undefined)) {
+            problem(where, "set exactly one of value and values");
+          } else if (spec.value !== undefined) {
+            const t = template(spec.value, [...where, "value"]);
+            if (t && kind === "headers") headerValue(t, [...where, "value"]);
+          } else if (Object.values(spec.values!).every((w) => w === 0)) {
+            problem([...where, "values"], "every value has weight 0");
+          } else if (kind === "headers") {
+            for (const v of Object.keys(spec.values!)) headerValue([{ kind: "text", text: v }], [...where, "values", v]);
           }
         }
       }
-      if (typeof c.method !== "string" && Object.values(c.method).every((w) => w === 0)) {
-        ctx.addIssue({ code: "custom", path: ["classes", i, "method"], message: "every method has weight 0" });
+      if (typeof c.method === "string") {
+        if (!TOKEN.test(c.method)) problem([...at, "method"], "not a valid method (RFC 9110 §9.1: a token)");
+      } else {
+        if (Object.values(c.method).every((w) => w === 0)) problem([...at, "method"], "every method has weight 0");
+        for (const m of Object.keys(c.method)) if (!TOKEN.test(m)) problem([...at, "method", m], "not a valid method (RFC 9110 §9.1: a token)");
       }
     });
   });
@@ -112,6 +181,36 @@ export const SynthProfileSchema = z
 export type SynthProfile = z.infer<typeof SynthProfileSchema>;
 
 export type ProfileResult = { ok: true; profile: SynthProfile; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+const KNOWN_KEYS = [
+  ...new Set([
+    ...["defaults", "start", "rate", "daily", "users", "classes"],
+    ...Object.keys(EntryPoint),
+    ...["name", "share", "method", "path", "query", "headers", "probability", "value", "values"],
+    ...["count", "distribution", "anonymous", "prefix", "type", "exponent", "alpha"],
+  ]),
+];
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The profile field a misspelt key most likely meant (at most 2 edits away, or the same up to case). */
+function nearestKey(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of KNOWN_KEYS) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
 
 function pathText(path: readonly PropertyKey[]): string {
   let out = "";
@@ -140,13 +239,26 @@ export function parseSynthProfile(text: string, file = "<profile>"): ProfileResu
   }
   const parsed = SynthProfileSchema.safeParse(doc.toJS() ?? {});
   if (parsed.success) return { ok: true, profile: parsed.data, diagnostics: [] };
-  const diagnostics = parsed.error.issues.map((issue) => {
+  const offsetOf = (path: readonly PropertyKey[]): number => {
     // The nearest node that exists (a missing field points at its parent).
-    let path = [...issue.path];
+    let p = [...path];
     let node: unknown;
-    while (!(node = doc.getIn(path as unknown[], true)) && path.length > 0) path = path.slice(0, -1);
-    const offset = (node as YamlNode | undefined)?.range?.[0] ?? 0;
-    return diag("synth.profile", offset, pathText(issue.path), issue.message);
+    while (!(node = doc.getIn(p as unknown[], true)) && p.length > 0) p = p.slice(0, -1);
+    return (node as YamlNode | undefined)?.range?.[0] ?? 0;
+  };
+  const diagnostics = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      // One diagnostic per unknown key, at the key itself: a typo must not pass silently.
+      const map = doc.getIn(issue.path as unknown[], true);
+      return issue.keys.map((key) => {
+        const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
+        const offset = (isScalar(pair?.key) ? pair.key.range?.[0] : undefined) ?? offsetOf(issue.path);
+        const hint = nearestKey(key);
+        return diag("synth.profile", offset, pathText([...issue.path, key]), `unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`);
+      });
+    }
+    const missing = issue.code === "invalid_type" && doc.getIn(issue.path as unknown[]) === undefined;
+    return [diag("synth.profile", offsetOf(issue.path), pathText(issue.path), missing ? `required (${issue.message})` : issue.message)];
   });
   return { ok: false, diagnostics };
 }

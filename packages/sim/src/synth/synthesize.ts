@@ -5,7 +5,8 @@
  */
 import seedrandom from "seedrandom";
 import type { TraceRecord } from "../trace/types.js";
-import type { RequestClassSpec, SynthProfile, ValueSpec } from "./profile.js";
+import { encodeInPath, encodeQueryValue } from "./encode.js";
+import { parseRfc3339, type RequestClassSpec, type SynthProfile, type ValueSpec } from "./profile.js";
 import { parseTemplate, renderTemplate, type Template } from "./template.js";
 
 export interface SynthOptions {
@@ -110,21 +111,51 @@ function userCdf(users: NonNullable<SynthProfile["users"]>, seed: number): Float
 }
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** The last instant an RFC 3339 time (four-digit year) can name: 9999-12-31T23:59:59.999Z. */
+export const LAST_TIME_MS = 253_402_300_799_999;
+
+/** Arrivals would pass year 9999 (a very low rate for the count): a problem with the profile, not a bug. */
+export class SynthRangeError extends Error {
+  readonly code = "synth.time-range";
+  constructor(readonly index: number) {
+    super(`arrival ${index + 1} would fall after 9999-12-31T23:59:59.999Z: raise rate or lower --count`);
+  }
+}
+
+/**
+ * Whether `count` arrivals at the profile's mean rate would clearly run past year 9999 (the
+ * expected end, with a margin for the daily shape's first partial day); checked before writing.
+ */
+export function arrivalsOutOfRange(profile: SynthProfile, count: number): boolean {
+  return parseRfc3339(profile.start) + (count / profile.rate) * 1000 + DAY_MS > LAST_TIME_MS;
+}
 
 /** Arrivals of a Poisson process whose rate is piecewise constant per UTC hour (the daily shape). */
 function arrivals(profile: SynthProfile, rng: () => number): () => number {
   const shape = profile.daily ?? new Array<number>(24).fill(1);
   const mean = shape.reduce((a, b) => a + b, 0) / 24;
   const perMs = shape.map((h) => (profile.rate * h) / mean / 1000);
-  let t = Date.parse(profile.start);
+  const perDay = perMs.reduce((a, b) => a + b * HOUR_MS, 0);
+  let t = parseRfc3339(profile.start);
+  let index = 0;
   return () => {
     let e = -Math.log(1 - rng());
     for (;;) {
-      const hour = new Date(t).getUTCHours();
+      // At midnight, whole days of expected arrivals are skipped at once (a low rate would step hour by hour for ages).
+      if (t % DAY_MS === 0 && e >= perDay) {
+        const days = Math.floor(e / perDay);
+        e -= days * perDay;
+        t += days * DAY_MS;
+      }
+      if (!(t <= LAST_TIME_MS)) throw new SynthRangeError(index);
+      const hour = Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
       const r = perMs[hour]!;
       const hourEnd = (Math.floor(t / HOUR_MS) + 1) * HOUR_MS;
       if (r > 0 && e / r < hourEnd - t) {
         t += e / r;
+        if (!(t <= LAST_TIME_MS)) throw new SynthRangeError(index);
+        index++;
         return t;
       }
       e -= r * (hourEnd - t);
@@ -158,11 +189,11 @@ export function* synthesize(profile: SynthProfile, options: SynthOptions): Gener
       if (!anonymous) user = `${users.prefix}${lowerBound(cdf, u * cdf[cdf.length - 1]!) + 1}`;
     }
     const method = draw(c.method, rng());
-    let path = renderTemplate(c.path, rng, user);
+    let path = renderTemplate(c.path, rng, user, encodeInPath);
     const query: string[] = [];
     for (const q of c.query) {
       const v = renderValue(q, rng, user);
-      if (v !== undefined) query.push(`${encodeURIComponent(q.name)}=${encodeURIComponent(v)}`);
+      if (v !== undefined) query.push(`${encodeQueryValue(q.name)}=${encodeQueryValue(v)}`);
     }
     if (query.length) path += (path.includes("?") ? "&" : "?") + query.join("&");
     const headers: Record<string, string> = {};

@@ -3,9 +3,10 @@
  *   {int:1-5000}       a uniform integer, bounds included
  *   {uuid}             a version-4 UUID
  *   {hex:16}           16 hex digits
- *   {alnum:8}          8 letters or digits
+ *   {alnum:8}          8 lower-case letters or digits
  *   {choice:a|b|c*3}   one of the options; `*N` weights an option (default 1)
  *   {user}             the request's user key (empty for anonymous requests)
+ * `{{` and `}}` are literal braces; any other brace outside a placeholder is an error.
  */
 export type TemplatePart =
   | { kind: "text"; text: string }
@@ -20,42 +21,47 @@ export type Template = TemplatePart[];
 
 export type TemplateResult = { ok: true; template: Template } | { ok: false; message: string };
 
-const PLACEHOLDER = /\{([^{}]*)\}/g;
+function noArgument(name: string, arg: string | undefined): string | null {
+  return arg === undefined ? null : `{${name}:${arg}}: {${name}} takes no argument`;
+}
 
 function parsePlaceholder(body: string): TemplatePart | string {
   const colon = body.indexOf(":");
   const name = colon < 0 ? body : body.slice(0, colon);
-  const arg = colon < 0 ? "" : body.slice(colon + 1);
+  const arg = colon < 0 ? undefined : body.slice(colon + 1);
   switch (name) {
     case "uuid":
-      return { kind: "uuid" };
     case "user":
-      return { kind: "user" };
+      return noArgument(name, arg) ?? { kind: name };
     case "int": {
-      const m = /^(-?\d+)-(-?\d+)$/.exec(arg);
-      if (!m) return `{int:${arg}}: expected {int:MIN-MAX}`;
+      const m = /^(-?\d+)-(-?\d+)$/.exec(arg ?? "");
+      if (!m) return `{${body}}: expected {int:MIN-MAX}`;
       const min = Number(m[1]);
       const max = Number(m[2]);
-      if (min > max) return `{int:${arg}}: MIN is above MAX`;
-      if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max)) return `{int:${arg}}: bounds out of range`;
+      if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max)) return `{${body}}: bounds out of range`;
+      if (min > max) return `{${body}}: MIN is above MAX`;
       return { kind: "int", min, max };
     }
     case "hex":
     case "alnum": {
       const length = Number(arg);
-      if (!/^\d+$/.test(arg) || length < 1 || length > 256) return `{${name}:${arg}}: expected a length from 1 to 256`;
+      if (arg === undefined || !/^\d+$/.test(arg) || length < 1 || length > 256) return `{${body}}: expected a length from 1 to 256`;
       return { kind: name, length };
     }
     case "choice": {
+      if (!arg) return `{${body}}: expected {choice:A|B|...} with at least one option`;
       const options: string[] = [];
       const weights: number[] = [];
       for (const opt of arg.split("|")) {
         const m = /^(.*)\*(\d+(?:\.\d+)?)$/.exec(opt);
+        const weight = m ? Number(m[2]) : 1;
+        // A zero-weight option can never be drawn, not even through rounding.
+        if (weight === 0) continue;
         options.push(m ? m[1]! : opt);
-        weights.push(m ? Number(m[2]) : 1);
+        weights.push(weight);
       }
       const total = weights.reduce((a, b) => a + b, 0);
-      if (total <= 0) return `{choice:${arg}}: every option has weight 0`;
+      if (total <= 0) return `{${body}}: every option has weight 0`;
       return { kind: "choice", options, weights, total };
     }
     default:
@@ -65,20 +71,45 @@ function parsePlaceholder(body: string): TemplatePart | string {
 
 export function parseTemplate(text: string): TemplateResult {
   const template: Template = [];
-  let last = 0;
-  for (const m of text.matchAll(PLACEHOLDER)) {
-    if (m.index! > last) template.push({ kind: "text", text: text.slice(last, m.index) });
-    const part = parsePlaceholder(m[1]!);
+  let literal = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if ((c === "{" || c === "}") && text[i + 1] === c) {
+      literal += c;
+      i += 2;
+      continue;
+    }
+    if (c === "}") return { ok: false, message: `unmatched "}" at offset ${i} (write }} for a literal brace)` };
+    if (c !== "{") {
+      literal += c;
+      i++;
+      continue;
+    }
+    const end = text.indexOf("}", i + 1);
+    const nested = text.indexOf("{", i + 1);
+    if (end < 0 || (nested >= 0 && nested < end)) {
+      return { ok: false, message: `unclosed "{" at offset ${i} (write {{ for a literal brace)` };
+    }
+    const part = parsePlaceholder(text.slice(i + 1, end));
     if (typeof part === "string") return { ok: false, message: part };
+    if (literal) template.push({ kind: "text", text: literal });
+    literal = "";
     template.push(part);
-    last = m.index! + m[0].length;
+    i = end + 1;
   }
-  if (last < text.length) template.push({ kind: "text", text: text.slice(last) });
+  if (literal) template.push({ kind: "text", text: literal });
   return { ok: true, template };
+}
+
+/** Every string a template's literal parts and choice options can contribute (for validation). */
+export function templateLiterals(template: Template): string[] {
+  return template.flatMap((p) => (p.kind === "text" ? [p.text] : p.kind === "choice" ? p.options : []));
 }
 
 const HEX = "0123456789abcdef";
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+const TWO_32 = 2 ** 32;
 
 function chars(alphabet: string, length: number, rng: () => number): string {
   let s = "";
@@ -94,37 +125,57 @@ function uuid(rng: () => number): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
-/** Fill a template; draws from `rng` in template order (part of the byte-for-byte contract). */
-export function renderTemplate(template: Template, rng: () => number, user: string | undefined): string {
+/** A uniform integer in [min, max]. Alea draws carry 32 bits, so wider spans take a second draw. */
+function int(min: number, max: number, rng: () => number): number {
+  const span = max - min + 1;
+  const u = span <= TWO_32 ? rng() : rng() + rng() / TWO_32;
+  return min + Math.min(span - 1, Math.floor(u * span));
+}
+
+/**
+ * Fill a template; draws from `rng` in template order (part of the byte-for-byte contract).
+ * `escape` encodes what a placeholder produces (not the literal text); `afterQuery` tells it
+ * whether a literal `?` came before, so a path template's query values are encoded as such.
+ */
+export function renderTemplate(
+  template: Template,
+  rng: () => number,
+  user: string | undefined,
+  escape?: (value: string, afterQuery: boolean) => string,
+): string {
   let out = "";
+  let afterQuery = false;
   for (const p of template) {
+    let value: string;
     switch (p.kind) {
       case "text":
         out += p.text;
-        break;
+        if (!afterQuery && p.text.includes("?")) afterQuery = true;
+        continue;
       case "int":
-        out += String(p.min + Math.floor(rng() * (p.max - p.min + 1)));
+        value = String(int(p.min, p.max, rng));
         break;
       case "uuid":
-        out += uuid(rng);
+        value = uuid(rng);
         break;
       case "hex":
-        out += chars(HEX, p.length, rng);
+        value = chars(HEX, p.length, rng);
         break;
       case "alnum":
-        out += chars(ALNUM, p.length, rng);
+        value = chars(ALNUM, p.length, rng);
         break;
       case "choice": {
         let target = rng() * p.total;
         let i = 0;
         while (i < p.options.length - 1 && target >= p.weights[i]!) target -= p.weights[i++]!;
-        out += p.options[i];
+        value = p.options[i]!;
         break;
       }
       case "user":
-        out += user ?? "";
+        value = user ?? "";
         break;
     }
+    out += escape ? escape(value, afterQuery) : value;
   }
   return out;
 }
