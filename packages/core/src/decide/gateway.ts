@@ -18,6 +18,7 @@ import { namespacedKey, type RequestView } from "./request.js";
 import type { HostLookup } from "./runtime.js";
 import { decideStreamListener } from "./streams.js";
 import type { DecideContext } from "./index.js";
+import { notProgrammedNotes, onPortOf, skippedListenerNotes } from "./status-notes.js";
 
 /** Listener protocols that read a connection of each scheme, in the order they are tried. */
 const READERS: Record<string, readonly string[]> = {
@@ -66,7 +67,9 @@ export function decideGateway(ctx: DecideContext, req: RequestView, base: Decisi
     sameProtocol.length > 0
       ? `no programmed ${wanted} listener on port ${req.port} of ${gwKey} (${sameProtocol.map((l) => l.name).join(", ")} not ready); connection refused`
       : `port ${req.port} of ${gwKey} serves ${[...new Set(onPort.map((l) => l.protocol))].join("/")}, not ${wanted}; connection refused`;
-  return fail(base, ctx, { outcome: "reject", status: null, reason: sameProtocol.length > 0 ? "ListenerNotReady" : "ProtocolMismatch", message });
+  const refused = fail(base, ctx, { outcome: "reject", status: null, reason: sameProtocol.length > 0 ? "ListenerNotReady" : "ProtocolMismatch", message });
+  for (const n of notProgrammedNotes(ctx.status, sameProtocol)) ctx.notes?.push(n);
+  return refused;
 }
 
 /** A protocol's hostname index on a port, when it has a programmed listener. */
@@ -93,6 +96,7 @@ function decideBySni(ctx: DecideContext, req: RequestView, base: Decision, https
   const hostOf = (li: number) => rt.table.listeners[li]!.hostname ?? "*";
   const pick = a === undefined ? b : b === undefined ? a : compareHostSpecificity(hostOf(b), hostOf(a)) < 0 ? b : a;
   if (pick === undefined) {
+    if (ctx.status) for (const n of skippedListenerNotes(ctx.status, onPortOf(ctx.rt.table.listeners, gwKey, req.port), ["HTTPS", "TLS"], null, req.sni)) notes?.push(n);
     return fail(base, ctx, {
       outcome: "reject",
       status: null,
@@ -102,6 +106,7 @@ function decideBySni(ctx: DecideContext, req: RequestView, base: Decision, https
   }
   const candidates = (https ? countListeners(https) : 0) + (tls ? countListeners(tls) : 0);
   const listener = rt.table.listeners[pick]!;
+  if (ctx.status) for (const n of skippedListenerNotes(ctx.status, onPortOf(rt.table.listeners, gwKey, req.port), ["HTTPS", "TLS"], listener, req.sni)) notes?.push(n);
   if (listener.protocol === "HTTPS") {
     if (req.scheme === "tls") notes?.push(`the TLS stream reaches HTTPS listener ${label(listener)}: its content is read as the HTTP request the request describes`);
     return routeSelected(ctx, req, base, selectHttpsListener(ctx, req, https!, pick, candidates), httpsHost(req));
@@ -117,3 +122,4 @@ function decideBySni(ctx: DecideContext, req: RequestView, base: Decision, https
   }
   return decideStreamListener(ctx, req, base, pick);
 }
+

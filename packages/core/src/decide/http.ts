@@ -17,6 +17,7 @@ import type { RequestView } from "./request.js";
 import { EXACT_LENGTH, PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 import { hostnameText, matchLabel } from "./labels.js";
+import { onPortOf, rejectedRouteNotes, skippedListenerNotes } from "./status-notes.js";
 
 /** The listener that takes the request (its index), or why none does. */
 export type Selected = number | { fail: Fail; listener: number | null };
@@ -32,6 +33,10 @@ function oneOrNone(i: number | undefined): readonly number[] {
 /** HTTP: the most specific listener for the Host; none → 404 (the port is open, the virtual host is missing). */
 export function selectHttpListener(ctx: DecideContext, req: RequestView, hosts: HostLookup, gwKey: string): Selected {
   const li = selectListener(hosts, req.host);
+  if (ctx.status) {
+    const chosen = li === undefined ? null : ctx.rt.table.listeners[li]!;
+    for (const n of skippedListenerNotes(ctx.status, onPortOf(ctx.rt.table.listeners, gwKey, req.port), ["HTTP"], chosen, req.host)) ctx.notes?.push(n);
+  }
   if (li === undefined) {
     return { listener: null, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${req.host || "(none)"} matches no HTTP listener on port ${req.port} of ${gwKey}: 404` } };
   }
@@ -59,6 +64,10 @@ export function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts:
   const refused = clientCertificateCheck(ctx, sniListener, req);
   if (refused) return { listener: null, fail: refused };
   const byHost = selectListener(hosts, host);
+  if (ctx.status && byHost !== bySni) {
+    const chosen = byHost === undefined ? null : rt.table.listeners[byHost]!;
+    for (const n of skippedListenerNotes(ctx.status, onPortOf(ctx.rt.table.listeners, sniListener.gateway, sniListener.port), ["HTTPS"], chosen, host)) ctx.notes?.push(n);
+  }
   if (byHost === undefined) {
     return { listener: bySni, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no listener on port ${req.port}: 404` } };
   }
@@ -182,11 +191,15 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
   }
   const winner = won === null ? -1 : won.index;
   if (ctx.notes) {
-    if (listener.routes.length === 0) ctx.notes.push(`no HTTPRoute is attached to listener ${label(listener)}`);
+    if (listener.routes.length === 0) {
+      ctx.notes.push(`no HTTPRoute is attached to listener ${label(listener)}`);
+      ctx.notes.push(...rejectedRouteNotes(ctx.status, listener));
+    }
     else {
       const all = hostGroups(lrt.hosts, host, false);
       if (all.length === 0) {
-        ctx.notes.push(`no route on listener ${label(listener)} serves host ${host || "(none)"} (hostnames served: ${listener.groups.map((g) => g.hostname).join(", ")})`);
+        ctx.notes.push(`no route on listener ${label(listener)} serves host ${host || "(none)"} (hostnames served: ${listener.groups.map((g) => hostnameText(g.hostname)).join(", ")})`);
+        ctx.notes.push(...rejectedRouteNotes(ctx.status, listener));
       } else {
         explainRouting(ctx, all.map((gi) => listener.groups[gi]!), `host ${host || "(none)"}`, input, winner, winnerGroup < 0 ? -1 : all.indexOf(winnerGroup));
       }

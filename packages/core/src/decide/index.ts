@@ -6,6 +6,7 @@
 import type { RouteTable } from "../compile/table.js";
 import type { Decision } from "../model/decision.js";
 import type { GatewayRequest } from "../model/request.js";
+import type { StatusItem } from "../resolve/graph.js";
 import { decideGateway } from "./gateway.js";
 import { grpcStatusOf } from "./grpc.js";
 import { decideMesh } from "./mesh.js";
@@ -38,6 +39,8 @@ export interface DecideOptions {
 export interface DecideWorld {
   readonly table: RouteTable;
   readonly options?: { readonly hostnameFallthrough?: boolean };
+  /** The resolved graph, when known: its status feeds explanations only (status-notes.ts). */
+  readonly graph?: { readonly status: readonly StatusItem[] };
 }
 
 export interface DecideContext {
@@ -49,6 +52,8 @@ export interface DecideContext {
   lean: boolean;
   /** Explanation lines, or null when not asked for. */
   notes: string[] | null;
+  /** The world's status (explanations only), or null when not explaining or not known. */
+  status: readonly StatusItem[] | null;
 }
 
 /** How each kind of entry point is decided. */
@@ -75,6 +80,7 @@ export function decide(world: DecideWorld, request: GatewayRequest, opts: Decide
     fallthrough: opts.hostnameFallthrough ?? world.options?.hostnameFallthrough ?? false,
     lean: opts.lean === true && notes === null,
     notes,
+    status: notes !== null ? (world.graph?.status ?? null) : null,
   };
   const base = emptyDecision(req.id);
   const entry = req.gateway !== null ? "gateway" : req.service !== null || req.address !== null ? "mesh" : null;

@@ -11,7 +11,8 @@ import { forwardStream } from "./forward.js";
 import { fail, hostGroups, label, refOf } from "./listener.js";
 import type { RequestView } from "./request.js";
 import type { DecideContext } from "./index.js";
-import { ruleLabel } from "./labels.js";
+import { hostnameText, ruleLabel } from "./labels.js";
+import { rejectedRouteNotes } from "./status-notes.js";
 
 /** A TLS, TCP or UDP listener takes the connection: the route by SNI (TLS) or the listener's route. */
 export function decideStreamListener(ctx: DecideContext, req: RequestView, d: Decision, li: number): Decision {
@@ -32,16 +33,20 @@ export function decideStreamListener(ctx: DecideContext, req: RequestView, d: De
   const groups = hostGroups(rt.listeners[li]!.streamHosts, sni, !ctx.fallthrough);
   const kind = isTls ? "TLSRoute" : listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute";
   if (listener.streams.routes.length === 0) {
-    return fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `no ${kind} is attached to listener ${label(listener)}: ${refusal(kind)}` });
+    const refused = fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `no ${kind} is attached to listener ${label(listener)}: ${refusal(kind)}` });
+    for (const n of rejectedRouteNotes(ctx.status, listener)) notes?.push(n);
+    return refused;
   }
   if (groups.length === 0) {
-    const served = listener.streams.groups.map((g) => g.hostname).join(", ");
-    return fail(d, ctx, {
+    const served = listener.streams.groups.map((g) => hostnameText(g.hostname)).join(", ");
+    const refused = fail(d, ctx, {
       outcome: "reject",
       status: null,
       reason: "NoMatchingRoute",
       message: `no TLSRoute on listener ${label(listener)} serves SNI ${sni || "(none)"} (hostnames served: ${served}): the connection is rejected`,
     });
+    for (const n of rejectedRouteNotes(ctx.status, listener)) notes?.push(n);
+    return refused;
   }
   const group = listener.streams.groups[groups[0]!]!;
   if (notes && isTls) notes.push(`SNI ${sni || "(none)"} selects TLSRoute hostname ${group.hostname === "*" ? "any" : group.hostname}`);

@@ -1,0 +1,91 @@
+/**
+ * Explanation lines read from the status a controller would write (the world's graph), for
+ * the questions routing alone cannot answer: why is this listener not taking traffic, and why
+ * is the route I attached here not here. Explanations only: routing never reads status.
+ */
+import type { CompiledListener } from "../compile/table.js";
+import type { StatusItem } from "../resolve/graph.js";
+import { label } from "./listener.js";
+import { ANY_HOST, compareHostSpecificity, hostMatches } from "../compile/hostname.js";
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+const conditionsOf = (v: unknown): Condition[] => (Array.isArray(v) ? (v as Condition[]).filter((c) => c && typeof c.type === "string") : []);
+
+const owner = (l: CompiledListener): { kind: string; key: string } => (l.listenerSet ? { kind: "ListenerSet", key: l.listenerSet } : { kind: "Gateway", key: l.gateway });
+
+const keyOf = (item: StatusItem): string => `${item.metadata.namespace ?? ""}/${item.metadata.name}`;
+
+/** Why a listener is not programmed, from its own conditions: `Programmed=False (Invalid): ...`. */
+export function listenerProblem(status: readonly StatusItem[], l: CompiledListener): string | null {
+  const { kind, key } = owner(l);
+  const item = status.find((s) => s.kind === kind && keyOf(s) === key);
+  const listeners = item && Array.isArray(item.status.listeners) ? (item.status.listeners as { name?: string; conditions?: unknown }[]) : [];
+  const own = listeners.find((x) => x.name === l.name);
+  const bad = conditionsOf(own?.conditions).filter((c) => (c.type === "Programmed" || c.type === "Accepted" || c.type === "ResolvedRefs" ? c.status !== "True" : c.type === "Conflicted" && c.status === "True"));
+  if (bad.length === 0) {
+    // The listener is fine; its Gateway (or ListenerSet) may not be.
+    const top = conditionsOf(item?.status.conditions).filter((c) => (c.type === "Accepted" || c.type === "Programmed") && c.status !== "True");
+    return top.length ? top.map((c) => `${kind} ${key} ${c.type}=${c.status} (${c.reason}): ${c.message}`).join("; ") : null;
+  }
+  return bad.map((c) => `${c.type}=${c.status} (${c.reason}): ${c.message}`).join("; ");
+}
+
+/** One line per not-programmed listener: `listener ns/gw/a is not programmed: ...`. */
+export function notProgrammedNotes(status: readonly StatusItem[] | null, listeners: readonly CompiledListener[]): string[] {
+  if (status === null) return [];
+  return listeners.filter((l) => !l.ready).map((l) => `listener ${label(l)} is not programmed${suffix(listenerProblem(status, l))}`);
+}
+
+const suffix = (why: string | null): string => (why ? `: ${why}` : " (see gwsim status)");
+
+const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+
+/**
+ * Routes of any kind whose parentRef targets this listener (its Gateway or ListenerSet, with no
+ * sectionName or this listener's, no port or this one's) and that the status says are not
+ * accepted there, with the condition's reason and message.
+ */
+export function rejectedRouteNotes(status: readonly StatusItem[] | null, l: CompiledListener): string[] {
+  if (status === null) return [];
+  const { kind, key } = owner(l);
+  const out: string[] = [];
+  for (const item of status) {
+    if (!ROUTE_KINDS.includes(item.kind) || !Array.isArray(item.status.parents)) continue;
+    for (const p of item.status.parents as { parentRef?: Record<string, unknown>; conditions?: unknown }[]) {
+      const ref = p.parentRef ?? {};
+      const refKind = typeof ref.kind === "string" ? ref.kind : "Gateway";
+      const refKey = `${typeof ref.namespace === "string" ? ref.namespace : (item.metadata.namespace ?? "")}/${String(ref.name)}`;
+      if (refKind !== kind || refKey !== key) continue;
+      if (typeof ref.sectionName === "string" && ref.sectionName !== l.name) continue;
+      if (typeof ref.port === "number" && ref.port !== l.port) continue;
+      const accepted = conditionsOf(p.conditions).find((c) => c.type === "Accepted");
+      if (!accepted || accepted.status === "True") continue;
+      const section = typeof ref.sectionName === "string" ? ` sectionName ${ref.sectionName}` : "";
+      out.push(`${item.kind} ${keyOf(item)} (parentRef ${refKind} ${refKey}${section}) is not attached: Accepted=${accepted.status} (${accepted.reason}): ${accepted.message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Not-programmed listeners on the same port and protocol whose hostname takes `host` and is
+ * more specific than the one that took the request: the request would have gone there.
+ */
+export function skippedListenerNotes(status: readonly StatusItem[] | null, onPort: readonly CompiledListener[], protocols: readonly string[], chosen: CompiledListener | null, host: string): string[] {
+  if (status === null) return [];
+  return onPort
+    .filter((l) => !l.ready && protocols.includes(l.protocol))
+    .filter((l) => hostMatches(l.hostname ?? ANY_HOST, host) && (chosen === null || compareHostSpecificity(l.hostname ?? ANY_HOST, chosen.hostname ?? ANY_HOST) < 0))
+    .map((l) => `listener ${label(l)} (hostname ${l.hostname ?? "any"}) would take host ${host || "(none)"} but is not programmed${suffix(listenerProblem(status, l))}`);
+}
+
+/** Every listener of a Gateway on a port, programmed or not. */
+export function onPortOf(listeners: readonly CompiledListener[], gwKey: string, port: number): CompiledListener[] {
+  return listeners.filter((l) => l.gateway === gwKey && l.port === port);
+}
