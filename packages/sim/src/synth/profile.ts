@@ -99,6 +99,8 @@ export const SynthProfileSchema = z
   })
   .superRefine((p, ctx) => {
     const problem = (path: (string | number)[], message: string): void => void ctx.addIssue({ code: "custom", path, message });
+    // A problem with a map key itself (a header name, a method) is reported at the key, not its value.
+    const keyProblem = (path: (string | number)[], message: string): void => void ctx.addIssue({ code: "custom", path, message, params: { at: "key" } });
     if (p.daily && p.daily.every((x) => x === 0)) problem(["daily"], "every hour has rate 0");
     if (p.classes.length > 0 && p.classes.every((c) => c.share === 0)) problem(["classes"], "every class has share 0");
     if (p.users && !/^[\x21-\x7e]*$/.test(p.users.prefix)) problem(["users", "prefix"], "must be visible ASCII without spaces");
@@ -108,13 +110,13 @@ export const SynthProfileSchema = z
       if (!p.users && t.template.some((x) => x.kind === "user")) return problem(path, "{user} needs a users section"), null;
       return t.template;
     };
-    const headerValue = (parts: Template, path: (string | number)[]): void => {
+    const headerValue = (parts: Template, path: (string | number)[], report = problem): void => {
       for (const s of templateLiterals(parts))
-        if (CONTROL.test(s)) return problem(path, "control characters are not allowed in a header value (RFC 9110 §5.5)");
+        if (CONTROL.test(s)) return report(path, "control characters are not allowed in a header value (RFC 9110 §5.5)");
       const edge = (part: TemplatePart | undefined, test: (s: string) => boolean): boolean =>
         part?.kind === "text" ? test(part.text) : part?.kind === "choice" ? part.options.some(test) : false;
       if (edge(parts[0], (s) => /^[ \t]/.test(s)) || edge(parts.at(-1), (s) => /[ \t]$/.test(s)))
-        problem(path, "a header value cannot start or end with a space or tab (RFC 9110 §5.5)");
+        report(path, "a header value cannot start or end with a space or tab (RFC 9110 §5.5)");
     };
     const entryPoint = (e: Partial<Record<keyof typeof EntryPoint, unknown>>, at: (string | number)[]): void => {
       for (const k of ["gateway", "service"] as const)
@@ -146,12 +148,12 @@ export const SynthProfileSchema = z
         const seen = new Map<string, string>();
         for (const [name, spec] of Object.entries(c[kind])) {
           const where = [...at, kind, name];
-          if (kind === "query" && name === "") problem(where, "a query parameter needs a name");
+          if (kind === "query" && name === "") keyProblem(where, "a query parameter needs a name");
           if (kind === "headers") {
-            if (!TOKEN.test(name)) problem(where, "not a valid header name (RFC 9110 §5.1: letters, digits and !#$%&'*+-.^_`|~)");
-            else if (name.toLowerCase() === "host") problem(where, "set the class's host instead of a Host header");
+            if (!TOKEN.test(name)) keyProblem(where, "not a valid header name (RFC 9110 §5.1: letters, digits and !#$%&'*+-.^_`|~)");
+            else if (name.toLowerCase() === "host") keyProblem(where, "set the class's host instead of a Host header");
             const lower = name.toLowerCase();
-            if (seen.has(lower)) problem(where, `the same header as ${JSON.stringify(seen.get(lower))} (names are case-insensitive)`);
+            if (seen.has(lower)) keyProblem(where, `the same header as ${JSON.stringify(seen.get(lower))} (names are case-insensitive)`);
             seen.set(lower, name);
           }
           if (typeof spec === "string") {
@@ -165,7 +167,7 @@ export const SynthProfileSchema = z
           } else if (Object.values(spec.values!).every((w) => w === 0)) {
             problem([...where, "values"], "every value has weight 0");
           } else if (kind === "headers") {
-            for (const v of Object.keys(spec.values!)) headerValue([{ kind: "text", text: v }], [...where, "values", v]);
+            for (const v of Object.keys(spec.values!)) headerValue([{ kind: "text", text: v }], [...where, "values", v], keyProblem);
           }
         }
       }
@@ -173,7 +175,7 @@ export const SynthProfileSchema = z
         if (!TOKEN.test(c.method)) problem([...at, "method"], "not a valid method (RFC 9110 §9.1: a token)");
       } else {
         if (Object.values(c.method).every((w) => w === 0)) problem([...at, "method"], "every method has weight 0");
-        for (const m of Object.keys(c.method)) if (!TOKEN.test(m)) problem([...at, "method", m], "not a valid method (RFC 9110 §9.1: a token)");
+        for (const m of Object.keys(c.method)) if (!TOKEN.test(m)) keyProblem([...at, "method", m], "not a valid method (RFC 9110 §9.1: a token)");
       }
     });
   });
@@ -246,13 +248,19 @@ export function parseSynthProfile(text: string, file = "<profile>"): ProfileResu
     while (!(node = doc.getIn(p as unknown[], true)) && p.length > 0) p = p.slice(0, -1);
     return (node as YamlNode | undefined)?.range?.[0] ?? 0;
   };
+  const keyOffset = (mapPath: readonly PropertyKey[], key: PropertyKey): number => {
+    const map = doc.getIn(mapPath as unknown[], true);
+    const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
+    return (isScalar(pair?.key) ? pair.key.range?.[0] : undefined) ?? offsetOf([...mapPath, key]);
+  };
   const diagnostics = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === "custom" && (issue.params as { at?: string } | undefined)?.at === "key") {
+      return [diag("synth.profile", keyOffset(issue.path.slice(0, -1), issue.path.at(-1)!), pathText(issue.path), issue.message)];
+    }
     if (issue.code === "unrecognized_keys") {
       // One diagnostic per unknown key, at the key itself: a typo must not pass silently.
-      const map = doc.getIn(issue.path as unknown[], true);
       return issue.keys.map((key) => {
-        const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
-        const offset = (isScalar(pair?.key) ? pair.key.range?.[0] : undefined) ?? offsetOf(issue.path);
+        const offset = keyOffset(issue.path, key);
         const hint = nearestKey(key);
         return diag("synth.profile", offset, pathText([...issue.path, key]), `unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`);
       });
