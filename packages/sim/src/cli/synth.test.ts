@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { Io } from "./io.js";
+import { main } from "./main.js";
+
+const root = join(import.meta.dirname, "../../../..");
+
+function io(files: Record<string, string>, drained?: () => Promise<void>) {
+  const out = { stdout: [] as string[], stderr: "" };
+  const dir = mkdtempSync(join(tmpdir(), "gwsim-synth-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const value: Io = {
+    cwd: dir,
+    readFile: (p) => readFile(p, "utf8"),
+    readStdin: async () => "",
+    stdout: (t) => void out.stdout.push(t),
+    stderr: (t) => void (out.stderr += t),
+    ...(drained ? { stdoutDrained: drained } : {}),
+    stdin: Readable.from([""]),
+    stderrIsTTY: false,
+    env: {},
+  };
+  return { io: value, out };
+}
+
+const good = "defaults: {gateway: ns/gw}\nclasses:\n  - path: /items/{int:1-9}\n";
+
+describe("gwsim synth", () => {
+  it("a bad profile: gwsim: FILE:LINE:COL: field: message, exit 2, no stack trace, nothing on stdout", async () => {
+    const { io: x, out } = io({ "p.yaml": `${good}    shrae: 2\n    headers: {"bad name": x}\n` });
+    expect(await main(["synth", "--profile", "p.yaml", "--count", "5"], x)).toBe(2);
+    expect(out.stderr).toBe(
+      [
+        'gwsim: p.yaml:4:5: classes[0].shrae: unknown field "shrae" (did you mean "share"?)',
+        "gwsim: p.yaml:5:15: classes[0].headers.bad name: not a valid header name (RFC 9110 §5.1: letters, digits and !#$%&'*+-.^_`|~)",
+        "",
+      ].join("\n"),
+    );
+    expect(out.stdout.join("")).toBe("");
+  });
+
+  it("arrivals that would pass year 9999: exit 2 before writing", async () => {
+    const { io: x, out } = io({ "p.yaml": `rate: 0.0000001\n${good}` });
+    expect(await main(["synth", "--profile", "p.yaml", "--count", "100000"], x)).toBe(2);
+    expect(out.stderr).toMatch(/^gwsim: p\.yaml: rate: 100000 requests at 1e-7\/s .* run past year 9999/);
+    expect(out.stdout.join("")).toBe("");
+  });
+
+  it("waits for stdout to drain between chunks (a slow reader bounds memory)", async () => {
+    let release: () => void = () => {};
+    let waits = 0;
+    const { io: x, out } = io({ "p.yaml": good }, () => {
+      waits++;
+      return waits === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+    });
+    const done = main(["synth", "--profile", "p.yaml", "--count", "20000", "--seed", "3"], x);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(out.stdout.length).toBe(1); // one chunk out, then it waits
+    release();
+    expect(await done).toBe(0);
+    const lines = out.stdout.join("").split("\n");
+    expect(lines.length).toBe(20001);
+    expect(out.stdout.length).toBeGreaterThan(10);
+  });
+
+  it("piped into a reader that stops after one line: exits promptly, quietly", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=development", "--import", "tsx", "packages/sim/src/cli.ts", "synth", "--profile", "packages/examples/profiles/store.yaml", "--count", "5000000"],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const timer = setTimeout(() => child.kill(), 15_000); // never leave it running if this fails
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const first = await new Promise<string>((resolve) => {
+      let buf = "";
+      child.stdout.on("data", (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes("\n")) resolve(buf.slice(0, buf.indexOf("\n")));
+      });
+    });
+    const started = Date.now();
+    child.stdout.destroy(); // as `head -1` closes the pipe
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    clearTimeout(timer);
+    expect(JSON.parse(first)).toMatchObject({ gateway: "infra/edge" });
+    expect(Date.now() - started).toBeLessThan(5000); // the whole trace takes ~30 s
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+  }, 20_000);
+});
