@@ -29,7 +29,8 @@ describe("gwsim route", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("404");
     // The nearest miss is the rule whose path shares most of the request's: /catalog, not /checkout.
-    const misses = r.stdout.split("\n").filter((l) => l.includes("nearest miss"));
+    // Steps are wrapped to 80 columns: continuation lines are indented by 6.
+    const misses = r.stdout.replace(/\n {6}/g, " ").split("\n").filter((l) => l.includes("nearest miss"));
     expect(misses[0]).toContain("path PathPrefix /catalog does not match /catalogue");
   });
 
@@ -46,7 +47,8 @@ describe("gwsim explain", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("store/checkout-v2:8080");
     expect(r.stdout).toMatch(/forced-canary/);
-    expect(r.stdout).toMatch(/beat HTTPRoute store\/checkout rule 1 \(split\) match 0/);
+    expect(r.stdout.replace(/\n {6}/g, " ")).toMatch(/beat HTTPRoute store\/checkout rule 1 \(split\) match 0/);
+    for (const line of r.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
   it("is a usage error without a request", async () => {

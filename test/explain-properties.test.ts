@@ -37,6 +37,14 @@ export function checkExplanation(request: GatewayRequest, d: Decision): void {
     const share = d.backends.find((b) => backendLabel(b) === backendLabel(d.backend!));
     if (share && !share.valid) expect(text, context).toMatch(new RegExp(`backend ${escape(backendLabel(d.backend))} is invalid \\(${share.reason}`));
   }
+  // The draw lands in the slice the line gives the picked backend.
+  const drawn = /picked by seeded draw ([0-9.]+) .* slice \[([0-9.]+), ([0-9.]+)\)/.exec(text);
+  if (drawn) {
+    const [u, from, to] = drawn.slice(1).map(Number) as [number, number, number];
+    expect(u, context).toBeGreaterThanOrEqual(from - 1e-4);
+    expect(u, context).toBeLessThanOrEqual(to + 1e-4);
+    expect(to, context).toBeGreaterThan(from);
+  }
   if (d.outcome === "notFound") expect(text, context).toMatch(/no (rule|route|HTTPRoute|GRPCRoute)|matches no|not a gRPC call|match gRPC calls only/);
   if (d.outcome === "reject" || (d.outcome === "error" && d.status !== 500)) {
     expect(lines, context).toContain(d.message);

@@ -98,7 +98,7 @@ export function applyRule(
   }
   const backend = r.backends[index]!;
   out.backend = lean ? r.ids[index]! : idOf(backend);
-  if (notes) notes.push(pinned >= 0 ? `backend ${backendLabel(backend)}: weight ${backend.weight} of ${target.rule.totalWeight}, pinned by the session (no draw)` : pickNote(ctx, target.rule, backend, r));
+  if (notes) notes.push(pinned >= 0 ? `backend ${backendLabel(backend)}: weight ${backend.weight} of ${target.rule.totalWeight}, pinned by the session (no draw)` : pickNote(ctx, target.rule, backend, r, index));
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
@@ -195,7 +195,7 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   const policy = reencrypt ? ctx.rt.table.backendTLSPolicies[target.weights.tlsPolicy[index] ?? -1] : undefined;
   const backend = withPolicy(rule.backends[index]!, policy);
   out.backend = idOf(backend);
-  ctx.notes?.push(pickNote(ctx, rule, backend, target.weights));
+  ctx.notes?.push(pickNote(ctx, rule, backend, target.weights, index));
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
@@ -213,11 +213,18 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   return out;
 }
 
-function pickNote(ctx: DecideContext, rule: CompiledRule, backend: CompiledBackend, r: RuleRuntime): string {
+function pickNote(ctx: DecideContext, rule: CompiledRule, backend: CompiledBackend, r: RuleRuntime, index: number): string {
   const u = r.weighted === 1 ? null : draw(ctx.seed, ctx.index);
+  if (u === null) return `backend ${backendLabel(backend)}: weight ${backend.weight} of ${rule.totalWeight}, probability ${round(backend.probability)} (the only backend with weight)`;
+  // The backend's slice of [0, 1): the weights before it, in list order (draw.ts pickWeight).
+  let before = 0;
+  for (let i = 0; i < index; i++) before += r.weights[i]! > 0 ? r.weights[i]! : 0;
+  const total = r.weights.reduce((sum, w) => sum + (w > 0 ? w : 0), 0);
+  const from = before / total;
+  const to = (before + Math.max(0, r.weights[index]!)) / total;
   return (
-    `backend ${backendLabel(backend)}: weight ${backend.weight} of ${rule.totalWeight}, probability ${round(backend.probability)}` +
-    (u === null ? " (the only backend with weight)" : `, picked by seeded draw ${round(u)} (seed ${ctx.seed}, index ${ctx.index})`)
+    `backend ${backendLabel(backend)}: weight ${backend.weight} of ${rule.totalWeight}, probability ${round(backend.probability)}, ` +
+    `picked by seeded draw ${round(u)} (seed ${ctx.seed}, index ${ctx.index}), which falls in its slice [${round(from)}, ${round(to)}) of the split`
   );
 }
 
@@ -232,7 +239,7 @@ function filterOutcome(ctx: DecideContext, d: Decision, r: FilterResult): Decisi
     return fail(withFilterEffects(d, r), ctx, { outcome: "error", status: r.error.status, reason: r.error.reason, message: r.error.message });
   }
   if (r.redirect) {
-    ctx.notes?.push(`redirect ${r.redirect.status} to ${r.redirect.location}`);
+    // The RequestRedirect filter's own line already says it.
     return Object.assign(withFilterEffects(d, r), { outcome: "redirect" as const, status: r.redirect.status, redirect: r.redirect });
   }
   if (r.respond) {

@@ -106,8 +106,74 @@ export function decisionSummary(d: Decision): string {
   }
 }
 
+/** Header values as one line each: `name: v1, v2`. */
+function headerList(h: Record<string, string | string[]>): string[] {
+  return Object.entries(h).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`);
+}
+
+/** What the client or the backend gets besides the outcome: the forwarded request, response edits, mirrors. */
+function effects(d: Decision): string[] {
+  const out: string[] = [];
+  const f = d.forwarded;
+  if (d.outcome === "forward" && f) {
+    out.push(`backend receives: ${f.method} ${f.scheme}://${f.host}${f.path}`);
+    const headers = headerList(f.headers);
+    if (headers.length) out.push(`  with headers: ${headers.join("; ")}`);
+  }
+  const rh = d.responseHeaders;
+  if (rh) {
+    const edits = [
+      ...Object.entries(rh.set ?? {}).map(([k, v]) => `set ${k}: ${v}`),
+      ...Object.entries(rh.add ?? {}).map(([k, v]) => `add ${k}: ${Array.isArray(v) ? v.join(", ") : v}`),
+      ...(rh.remove ?? []).map((k) => `remove ${k}`),
+    ];
+    if (edits.length) out.push(`response headers: ${edits.join("; ")}`);
+  }
+  for (const m of d.mirrors ?? []) {
+    if (m.valid === false) continue;
+    out.push(`mirrored: ${Number.isInteger(m.percent) ? m.percent : m.percent.toFixed(2)}% of requests to ${backendText(m.backend)}`);
+  }
+  return out;
+}
+
+export const WIDTH = 80;
+
+const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, tls: 443 };
+
+/**
+ * Words of `text` in lines of at most `width` columns: the first line after `first`, the others
+ * after `rest` (a word longer than a line is kept whole).
+ */
+export function wrap(text: string, first: string, rest: string, width = WIDTH): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(" ")) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += (empty ? "" : " ") + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * The request, the outcome, what the backend receives, and the explanation's steps, each
+ * wrapped to 80 columns. The steps are `decision.explain` word for word (`--json --explain`
+ * prints the same lines unwrapped).
+ */
 export function renderExplained(request: GatewayRequest, d: Decision): string {
-  const lines = [`${requestLine(request)}`, `  ${decisionSummary(d)}`];
-  for (const step of d.explain ?? []) lines.push(`    - ${step}`);
+  // The port the request was taken on, when the request line would not show it: not the
+  // scheme's default, or a Host that names another port.
+  const used = d.listener?.port;
+  const implied = request.port === undefined && used !== undefined && (DEFAULT_PORTS[request.scheme ?? "http"] !== used || /:\d+$/.test(request.host ?? ""));
+  const port = implied ? used : request.port;
+  const lines = [...wrap(requestLine({ ...request, ...(port ? { port } : {}) }), "", "    "), ...wrap(decisionSummary(d), "  ", "      ")];
+  for (const e of effects(d)) lines.push(...wrap(e, "  ", "      "));
+  for (const step of d.explain ?? []) lines.push(...wrap(step, "    - ", "      "));
   return `${lines.join("\n")}\n`;
 }
