@@ -17,6 +17,6 @@ it("pnpm demo validates, routes, explains, replays and gates the bundled example
   expect(out).toMatch(/checkout-forced\s+POST http:\/\/store\.example\.com\/checkout\s+→ store\/checkout-v2:8080/);
   expect(out).toMatch(/near-miss .*404/);
   expect(out).toContain("Replayed 50,000 requests");
-  expect(out).toMatch(/store\/checkout-v1:8080\s+weight 90/);
+  expect(out).toMatch(/store\/checkout-v1:8080\s+90\s+[\d,]+\s+[\d.]+%\s+90\.00%/);
   expect(out).toContain("the gate held");
 }, 120_000);

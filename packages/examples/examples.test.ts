@@ -49,7 +49,7 @@ describe("packages/examples", () => {
     expect(m).not.toBeNull();
     // v2 had 10% of the split, now 50% (requests with x-canary: always go to v2 either way).
     expect(Number(m![2])).toBeGreaterThan(3 * Number(m![1]));
-    expect(r.stdout).toMatch(/POST store\.example\.com\/checkout +store\/checkout-v1:8080 +store\/checkout-v2:8080/);
+    expect(r.stdout).toMatch(/store\/checkout-v1:8080 → store\/checkout-v2:8080: [\d.,]+ expected\n +POST store\.example\.com\/checkout +[\d.,]+/);
   });
 
   it("argo-rollout: five route snapshots, canary exposure growing step by step", async () => {
@@ -80,6 +80,6 @@ describe("packages/examples", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("60 request(s) replayed, 0 line(s) skipped");
     expect(r.stdout).toContain("would answer 404: 5");
-    expect(r.stdout).toMatch(/404 +POST store\.example\.com\/pay\/intent/);
+    expect(r.stdout).toMatch(/404 +\d+ +POST store\.example\.com\/pay\/intent/);
   });
 });

@@ -1122,7 +1122,7 @@ export function buildReport(states: AggState[], config: EngineConfig, top = DEFA
           compared: o.compared,
           agree: o.agree,
           disagree: o.compared - o.agree,
-          agreement: o.compared ? o.agree / o.compared : 0,
+          agreement: o.compared ? o.agree / o.compared : null,
           differences: [...o.diffs.values()].sort((a, b) => b.count - a.count || a.index - b.index).slice(0, top),
         };
 

@@ -141,8 +141,8 @@ export interface ObservedReport {
   compared: number;
   agree: number;
   disagree: number;
-  /** agree / compared. */
-  agreement: number;
+  /** agree / compared; null when no record could be compared. */
+  agreement: number | null;
   /** Differences grouped by (observed, simulated), most frequent first. */
   differences: ObservedDifference[];
 }

@@ -7,19 +7,21 @@ export function esc(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-export function pct(x: number, digits = 1): string {
-  if (!Number.isFinite(x)) return "–";
-  return `${(x * 100).toFixed(digits)}%`;
+import { dec as textDec, fitLabels, int as textInt, pct as textPct, tickPct } from "./table.js";
+
+export { fitLabels, middleTruncate, plural, signedPct } from "./table.js";
+
+/** The text report's rounding (a share never shows as 0% or 100% unless it is); "–" for no value. */
+export function pct(x: number, digits = 2): string {
+  return Number.isFinite(x) ? textPct(x, digits) : "–";
 }
 
 export function int(n: number): string {
-  if (!Number.isFinite(n)) return "–";
-  return Math.round(n).toLocaleString("en-US");
+  return Number.isFinite(n) ? textInt(n) : "–";
 }
 
 export function dec(x: number, digits = 1): string {
-  if (!Number.isFinite(x)) return x === Infinity ? "∞" : "–";
-  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return Number.isFinite(x) || x === Infinity ? textDec(x, digits) : "–";
 }
 
 /** Tableau 10: distinct, readable on white, kind to most colour vision. */
@@ -75,13 +77,14 @@ export function barChart(rows: readonly BarRow[], options: { max?: number; width
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     parts.push(`<line class="grid" x1="${r1(x(v))}" x2="${r1(x(v))}" y1="${top - 6}" y2="${height - 6}"/>`);
-    parts.push(`<text class="axis" x="${r1(x(v))}" y="${top - 9}" text-anchor="middle">${esc(max <= 1.0000001 ? pct(v, 0) : dec(v, 0))}</text>`);
+    parts.push(`<text class="axis" x="${r1(x(v))}" y="${top - 9}" text-anchor="middle">${esc(max <= 1.0000001 ? tickPct(v) : tickNum(v))}</text>`);
   }
+  const labels = fitLabels(rows.map((r) => r.label), 38);
   rows.forEach((r, i) => {
     const y = top + i * rowH;
     const cy = y + rowH / 2;
     parts.push(`<g class="bar-row"><title>${esc(r.title ?? `${r.label}: ${pct(r.value)}`)}</title>`);
-    parts.push(`<text class="label" x="${labelW - 8}" y="${r1(cy + 4)}" text-anchor="end">${esc(truncate(r.label, 38))}</text>`);
+    parts.push(`<text class="label" x="${labelW - 8}" y="${r1(cy + 4)}" text-anchor="end">${esc(labels[i])}</text>`);
     parts.push(`<rect x="${labelW}" y="${y + 5}" width="${r1(Math.max(0, x(r.value) - labelW))}" height="${rowH - 10}" rx="2" fill="${r.color}"/>`);
     if (r.ci) {
       const [a, b] = r.ci;
@@ -118,7 +121,8 @@ export function pairChart(rows: readonly PairRow[], options: { max?: number; lab
   const max = options.max ?? (options.percent ? Math.min(1, niceCeil(top1)) : top1 < 4 ? 4 : niceCeil(top1));
   const x = (v: number) => labelW + (Math.min(Math.max(v, 0), max) / max) * plotW;
   const height = top + rows.length * rowH + 8;
-  const fmt = (v: number) => (options.percent ? pct(v, 0) : dec(v, 0));
+  const fmt = (v: number) => (options.percent ? tickPct(v) : tickNum(v));
+  const labels = fitLabels(rows.map((r) => r.label), 38);
   const parts: string[] = [
     `<rect x="${labelW}" y="4" width="12" height="10" class="pair-a"/><text class="axis" x="${labelW + 16}" y="13">${esc(options.labels[0])}</text>`,
     `<rect x="${labelW + 120}" y="4" width="12" height="10" fill="#4e79a7"/><text class="axis" x="${labelW + 136}" y="13">${esc(options.labels[1])}</text>`,
@@ -131,7 +135,7 @@ export function pairChart(rows: readonly PairRow[], options: { max?: number; lab
   rows.forEach((r, i) => {
     const y = top + i * rowH;
     parts.push(`<g><title>${esc(`${r.label}: ${options.labels[0]} ${options.percent ? pct(r.a) : dec(r.a)}, ${options.labels[1]} ${options.percent ? pct(r.b) : dec(r.b)}`)}</title>`);
-    parts.push(`<text class="label" x="${labelW - 8}" y="${y + 19}" text-anchor="end">${esc(truncate(r.label, 38))}</text>`);
+    parts.push(`<text class="label" x="${labelW - 8}" y="${y + 19}" text-anchor="end">${esc(labels[i])}</text>`);
     parts.push(`<rect class="pair-a" x="${labelW}" y="${y + 4}" width="${r1(x(r.a) - labelW)}" height="10" rx="1"/>`);
     parts.push(`<rect x="${labelW}" y="${y + 15}" width="${r1(x(r.b) - labelW)}" height="10" rx="1" fill="${r.color}"/>`);
     parts.push(`<text class="note" x="${width - noteW}" y="${y + 19}">${esc(r.note)}</text></g>`);
@@ -201,7 +205,7 @@ export function timeChart(ts: TimeSeries, caption: string): string {
   const parts: string[] = [];
   for (const v of [0, 0.25, 0.5, 0.75, 1]) {
     const y = 6 + (1 - v) * (shareH - 6);
-    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${r1(y)}" y2="${r1(y)}"/><text class="axis" x="${left - 6}" y="${r1(y + 4)}" text-anchor="end">${pct(v, 0)}</text>`);
+    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${r1(y)}" y2="${r1(y)}"/><text class="axis" x="${left - 6}" y="${r1(y + 4)}" text-anchor="end">${tickPct(v)}</text>`);
   }
   const maxVol = Math.max(1, ...ts.totals);
   for (let i = 0; i < n; i++) {
@@ -226,7 +230,9 @@ export function timeChart(ts: TimeSeries, caption: string): string {
   parts.push(`<text class="axis" x="${left - 6}" y="${volTop + volH}" text-anchor="end">0</text>`);
   for (const t of timeTicks(t0, t1)) {
     const tx = x(t.at);
-    parts.push(`<line class="tick" x1="${r1(tx)}" x2="${r1(tx)}" y1="${volTop + volH}" y2="${volTop + volH + 4}"/><text class="axis" x="${r1(tx)}" y="${volTop + volH + 16}" text-anchor="middle">${esc(t.label)}</text>`);
+    // A label at either end of the axis is anchored inside the chart, not cut in half by its edge.
+    const anchor = tx > width - right - 20 ? "end" : tx < left + 20 ? "start" : "middle";
+    parts.push(`<line class="tick" x1="${r1(tx)}" x2="${r1(tx)}" y1="${volTop + volH}" y2="${volTop + volH + 4}"/><text class="axis" x="${r1(tx)}" y="${volTop + volH + 16}" text-anchor="${anchor}">${esc(t.label)}</text>`);
   }
   return svg(width, height, caption, parts.join(""));
 }
@@ -252,7 +258,14 @@ function svg(width: number, height: number, caption: string, body: string): stri
 }
 
 export function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+  const chars = [...s];
+  return chars.length > n ? `${chars.slice(0, n - 1).join("")}…` : s;
+}
+
+/** A count-axis tick: whole numbers plain, fractions of a small scale with the digits they need. */
+function tickNum(v: number): string {
+  for (const d of [0, 1, 2]) if (Math.abs(Number(v.toFixed(d)) - v) < 1e-9) return dec(v, d);
+  return dec(v, 2);
 }
 
 export interface Column<T> {

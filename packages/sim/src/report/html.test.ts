@@ -78,7 +78,7 @@ describe("renderHtml: what-if and rollout", () => {
     expect(html).toContain("gwsim what-if report");
     expect(html).toContain("store/checkout-v2:8080");
     // checkout is a third of the trace: v2 goes from 10 % to 50 % of it.
-    expect(html).toContain("3.3% → 16.7% (+13.3%)");
+    expect(html).toContain("3.33% → 16.67% (+13.33%)");
     expect(html).toMatch(/<td>GET store\.example\.com\/checkout<\/td><td>store\/checkout-v1:8080<\/td><td>store\/checkout-v2:8080<\/td>/);
     expect(html).toContain('<section id="before-backends">');
     expect(html).toContain('<section id="after-backends">');

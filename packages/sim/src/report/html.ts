@@ -7,7 +7,8 @@ import type { BackendId } from "@gwsim/core";
 import type { Report, SplitRow } from "../replay/types.js";
 import type { WhatifReport } from "../replay/whatif.js";
 import type { RolloutReport } from "../rollout/replay-rollout.js";
-import { barChart, dec, esc, int, legend, OTHER_COLOR, pairChart, palette, pct, stackChart, table, timeChart, truncate, type BarRow } from "./html-kit.js";
+import { barChart, dec, esc, int, legend, OTHER_COLOR, pairChart, palette, pct, plural, signedPct, stackChart, table, timeChart, truncate, type BarRow } from "./html-kit.js";
+import { formatDuration } from "../rollout/duration.js";
 import { HTML_CSS, HTML_SCRIPT } from "./html-style.js";
 
 export interface HtmlOptions {
@@ -81,6 +82,8 @@ function backendColors(rows: readonly { label: string; weight: number }[]): (lab
   return palette(sorted.map((r) => r.label));
 }
 
+const INVALID_COLOR = "#8c1c13";
+
 // ---------- replay ----------
 
 function backendsSection(r: Report, color: (l: string) => string, o: HtmlOptions): string {
@@ -95,7 +98,7 @@ function backendsSection(r: Report, color: (l: string) => string, o: HtmlOptions
       value: b.share,
       ci: b.ci95,
       expected: b.expectedShare,
-      color: b.valid ? color(label) : "#8c1c13",
+      color: b.valid ? color(label) : INVALID_COLOR,
       note: `${pct(b.share)} · expected ${pct(b.expectedShare)}`,
       title: `${label}: ${int(b.count)} requests, ${pct(b.share, 2)} [95% ${pct(b.ci95[0], 2)}–${pct(b.ci95[1], 2)}], expected ${pct(b.expectedShare, 2)}`,
     };
@@ -108,6 +111,7 @@ function backendsSection(r: Report, color: (l: string) => string, o: HtmlOptions
   const chart = bars.length
     ? barChart(bars, { caption: "Share of requests per backend: sampled (bar, 95% interval) and expected (diamond)" })
     : "";
+  if (!rows.length) return section("backends", "Shares per backend", `<p class="muted">${esc(r.requests ? "No request reached a backend." : "The trace has no requests.")}</p>`);
   const tbl = table(rows, [
     { head: "backend", cell: (b) => backendLabel(b) + (b.valid ? "" : " (invalid: 500)") },
     { head: "requests", cell: (b) => b.count, num: true },
@@ -121,7 +125,7 @@ function backendsSection(r: Report, color: (l: string) => string, o: HtmlOptions
     "backends",
     "Shares per backend",
     `${chart}${legendLine()}${tbl}`,
-    "Bars: the share the seeded replay sent to each backend, with its 95% Wilson interval. Diamonds: the exact expectation from the weights.",
+    `Bars: the share of all ${plural(r.requests, "request")} the seeded replay sent to each backend, with its 95% Wilson interval. Diamonds: the exact expectation from the weights.`,
   );
 }
 
@@ -131,7 +135,7 @@ function legendLine(): string {
 
 function splitBlock(s: SplitRow, color: (l: string) => string): string {
   const segs = (pick: (b: SplitRow["backends"][number]) => number) =>
-    s.backends.map((b) => ({ label: backendLabel(b), value: pick(b), color: b.valid ? color(backendLabel(b)) : "#8c1c13" }));
+    s.backends.map((b) => ({ label: backendLabel(b), value: pick(b), color: b.valid ? color(backendLabel(b)) : INVALID_COLOR }));
   const chi = s.chiSquare ? `χ² ${dec(s.chiSquare.statistic, 2)} (df ${s.chiSquare.df}), p ${s.chiSquare.pValue < 0.0001 ? "< 0.0001" : s.chiSquare.pValue.toFixed(4)}` : "";
   const facts = [
     `${int(s.count)} requests`,
@@ -146,7 +150,7 @@ function splitBlock(s: SplitRow, color: (l: string) => string): string {
       { label: "sampled", segments: segs((b) => b.share) },
     ],
     `Split of ${ruleLabel(s)}: expected and sampled`,
-  )}${legend(s.backends.map((b) => ({ label: backendLabel(b), color: b.valid ? color(backendLabel(b)) : "#8c1c13" })))}<p class="muted small">${esc(weights)}</p></div>`;
+  )}${legend(s.backends.map((b) => ({ label: backendLabel(b), color: b.valid ? color(backendLabel(b)) : INVALID_COLOR })))}<p class="muted small">${esc(weights)}</p></div>`;
 }
 
 function splitsSection(r: Report, color: (l: string) => string, o: HtmlOptions): string {
@@ -174,14 +178,14 @@ function timelineSection(r: Report, color: (l: string) => string, o: HtmlOptions
   );
   const first = t.buckets[0]!.start;
   const last = t.buckets[t.buckets.length - 1]!.start;
-  const facts = `${first} to ${last}, buckets of ${dec(t.bucketSeconds, 0)} s${t.untimed ? `; ${int(t.untimed)} requests without a time` : ""}`;
+  const facts = `${first} to ${last}, ${plural(t.buckets.length, "bucket")} with requests, each ${formatDuration(t.bucketSeconds * 1000)}${t.untimed ? `; ${plural(t.untimed, "request")} without a time` : ""}`;
   return section("timeline", "Shares over time", `${chart}${legend(layers)}<p class="muted small">${esc(facts)}</p>`, "Stacked: each backend's share of the forwarded requests in each time bucket. Below: requests per bucket.");
 }
 
 function usersSection(r: Report, color: (l: string) => string, o: HtmlOptions): string {
   const e = r.exposure;
   const rows = [...r.backends].filter((b) => b.users > 0 || (b.expectedUsers ?? 0) > 0).sort((a, b) => b.users - a.users || (b.expectedUsers ?? 0) - (a.expectedUsers ?? 0));
-  const facts = `${int(e.users)} distinct users · ${int(e.anonymousRequests)} requests without a user · ${int(e.usersMultiBackend)} users reached more than one backend of a split`;
+  const facts = `${plural(e.users, "distinct user")} · ${plural(e.anonymousRequests, "request")} without a user · ${plural(e.usersMultiBackend, "user")} reached more than one backend of a split`;
   if (!rows.length) return section("users", "Users exposed per backend", `<p class="muted">${esc(facts)}. The trace names no users.</p>`);
   const max = o.maxBars ?? 24;
   const chart = pairChart(
@@ -255,7 +259,10 @@ function observedSection(r: Report, o: HtmlOptions): string {
     [{ label: "compared", segments: [{ label: "agree", value: ob.agree, color: "#59a14f" }, { label: "disagree", value: ob.disagree, color: "#e15759" }] }],
     "Agreement between the simulated and the observed backend",
   );
-  const facts = `${pct(ob.agreement, 1)} agree: ${int(ob.agree)} of ${int(ob.compared)} comparable requests (${int(ob.records)} records say what the gateway did)`;
+  const facts =
+    ob.agreement === null || ob.compared === 0
+      ? `None of the ${plural(ob.records, "record")} that say what the gateway did could be compared (no Kubernetes backend name, no status the gateway answers itself)`
+      : `${pct(ob.agreement, 1)} agree: ${int(ob.agree)} of ${plural(ob.compared, "comparable request")} (${plural(ob.records, "record")} say what the gateway did)`;
   const tbl = table(ob.differences, [
     { head: "observed", cell: (d) => d.observed },
     { head: "simulated", cell: (d) => d.simulated },
@@ -270,8 +277,11 @@ function warningsSection(warnings: readonly string[]): string {
   return section("warnings", "Warnings", `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>`);
 }
 
+/** One colour per backend in every chart; a backend that answers 500 is always the dark red. */
 function replayColors(r: Report): (l: string) => string {
-  return backendColors(r.backends.map((b) => ({ label: backendLabel(b), weight: b.count + b.expectedCount })));
+  const invalid = new Set(r.backends.filter((b) => !b.valid).map(backendLabel));
+  const color = backendColors(r.backends.filter((b) => b.valid).map((b) => ({ label: backendLabel(b), weight: b.count + b.expectedCount })));
+  return (l) => (invalid.has(l) ? INVALID_COLOR : color(l));
 }
 
 function replayCards(r: Report): string {
@@ -281,17 +291,25 @@ function replayCards(r: Report): string {
   const fwd = r.outcomes.forward ?? 0;
   return `<div class="cards">${[
     card("Requests", int(r.requests), `seed ${r.seed} · split ${r.split} · precision ${r.precision}`),
-    card("Forwarded", pct(r.requests ? fwd / r.requests : 0), `${int(fwd)} to ${int(r.backends.filter((b) => b.count > 0).length)} backends`),
-    card("404 from the gateway", int(notFound), pct(r.requests ? notFound / r.requests : 0, 2), notFound ? "warn" : ""),
-    card("5xx from the gateway", int(errors), pct(r.requests ? errors / r.requests : 0, 2), errors ? "bad" : ""),
+    card("Forwarded", r.requests ? pct(fwd / r.requests) : "–", `${int(fwd)} to ${plural(r.backends.filter((b) => b.count > 0).length, "backend")}`),
+    card("404 from the gateway", int(notFound), r.requests ? pct(notFound / r.requests) : "", notFound ? "warn" : ""),
+    card("5xx from the gateway", int(errors), r.requests ? pct(errors / r.requests) : "", errors ? "bad" : ""),
     card("Users", int(r.exposure.users), `${int(r.exposure.usersMultiBackend)} saw more than one backend`),
-    ...(r.observed ? [card("Agreement with observed", pct(r.observed.agreement), `${int(r.observed.compared)} compared`, r.observed.agreement < 0.99 ? "warn" : "good")] : []),
+    ...(r.observed
+      ? [
+          r.observed.agreement === null || r.observed.compared === 0
+            ? card("Agreement with observed", "–", `none of ${int(r.observed.records)} comparable`, "warn")
+            : card("Agreement with observed", pct(r.observed.agreement, 1), `${int(r.observed.compared)} compared`, r.observed.agreement < 0.99 ? "warn" : "good"),
+        ]
+      : []),
   ].join("")}</div>`;
 }
 
 function replayBody(r: Report, o: HtmlOptions, prefix = ""): { nav: [string, string][]; body: string } {
   const color = replayColors(r);
   const parts: [string, string, string][] = [
+    // Warnings lead: they say what the figures below cannot be trusted for.
+    ["warnings", "Warnings", warningsSection(r.warnings)],
     ["backends", "Backends", backendsSection(r, color, o)],
     ["splits", "Splits", splitsSection(r, color, o)],
     ["timeline", "Over time", timelineSection(r, color, o)],
@@ -301,7 +319,6 @@ function replayBody(r: Report, o: HtmlOptions, prefix = ""): { nav: [string, str
     ["routes", "Routes", routesSection(r, o)],
     ["mirrors", "Mirrors", mirrorsSection(r)],
     ["observed", "Observed", observedSection(r, o)],
-    ["warnings", "Warnings", warningsSection(r.warnings)],
   ];
   const present = parts.filter(([, , html]) => html);
   const body = present.map(([id, , html]) => (prefix ? html.replace(`<section id="${id}">`, `<section id="${prefix}${id}">`) : html)).join("\n");
@@ -325,7 +342,7 @@ function renderWhatif(w: WhatifReport, o: HtmlOptions): string {
       a: b.before.expectedShare,
       b: b.after.expectedShare,
       color: color(backendLabel(b)),
-      note: `${pct(b.before.expectedShare)} → ${pct(b.after.expectedShare)} (${b.delta >= 0 ? "+" : ""}${pct(b.delta)})`,
+      note: `${pct(b.before.expectedShare)} → ${pct(b.after.expectedShare)} (${signedPct(b.delta)})`,
     })),
     { labels: ["before", "after"], caption: "Expected share per backend, before and after", percent: true },
   );
@@ -333,7 +350,7 @@ function renderWhatif(w: WhatifReport, o: HtmlOptions): string {
     { head: "backend", cell: (b) => backendLabel(b) },
     { head: "before", cell: (b) => pct(b.before.expectedShare, 2), num: true, sort: (b) => b.before.expectedShare },
     { head: "after", cell: (b) => pct(b.after.expectedShare, 2), num: true, sort: (b) => b.after.expectedShare },
-    { head: "change", cell: (b) => `${b.delta >= 0 ? "+" : ""}${pct(b.delta, 2)}`, num: true, sort: (b) => b.delta },
+    { head: "change", cell: (b) => signedPct(b.delta), num: true, sort: (b) => b.delta },
     { head: "requests before", cell: (b) => b.before.count, num: true },
     { head: "requests after", cell: (b) => b.after.count, num: true },
     { head: "users before", cell: (b) => b.before.users, num: true },
@@ -362,7 +379,9 @@ function renderWhatif(w: WhatifReport, o: HtmlOptions): string {
   ].join("")}</div>`;
   const before = replayBody(w.before, o, "before-");
   const after = replayBody(w.after, o, "after-");
+  const warnings = [...new Set([...w.before.warnings.map((x) => `before: ${x}`), ...w.after.warnings.map((x) => `after: ${x}`)])];
   const body = [
+    warningsSection(warnings),
     cards,
     section("backends", "Before and after, per backend", chart + tbl, "Expected shares (exact, from the weights): grey before, colour after."),
     section("moves", "Which requests move", moves, "Expected requests of each class that move from one destination to another."),
@@ -380,7 +399,7 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const steps = r.steps;
   const cards = `<div class="cards">${[
     card("Requests", int(r.requests), `${r.untimed ? `${int(r.untimed)} untimed skipped · ` : ""}seed ${r.seed}`),
-    card("On the new version", pct(e.expectedCanaryShare), `${int(e.canaryRequests)} in the seeded replay`),
+    card("On the new version", r.requests ? pct(e.expectedCanaryShare) : "–", `of all requests · ${int(e.canaryRequests)} in the seeded replay`),
     card("Users exposed", dec(e.expectedUsersExposed, 0), `of ${int(e.users)} · ${int(e.usersExposed)} in the seeded replay`),
     card("Users who saw both", dec(e.expectedUsersBoth, 0), `${int(e.usersBoth)} in the seeded replay`),
     card("Failed requests", dec(e.failed.expected, 1), `expected · ${int(e.failed.drawn)} drawn · ${int(e.failed.gateway)} gateway 5xx`, e.failed.expected > 0 ? "warn" : ""),
@@ -388,10 +407,10 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const share = barChart(
     steps.map((s, i) => ({
       label: `${i + 1}. ${s.name}`,
-      value: s.exposure.expectedNewVersionShare,
+      value: reachedEither(s) ? s.exposure.expectedNewVersionShare : 0,
       expected: s.weight !== null ? s.weight / 100 : undefined,
       color: "#e15759",
-      note: `${pct(s.exposure.expectedNewVersionShare)} · ${int(s.exposure.canaryRequests)} drawn`,
+      note: reachedEither(s) ? `${pct(s.exposure.expectedNewVersionShare, 1)} · ${int(s.exposure.canaryRequests)} drawn` : "no request to either version",
       title: `${s.name}: of the requests that reached either version, ${pct(s.exposure.expectedNewVersionShare, 2)} expected on the new one (${pct(s.exposure.newVersionShare, 2)} drawn); canary weight ${s.weight ?? "–"}`,
     })),
     { max: 1, caption: "Per step, the share of the new version among requests to either version; diamond: the canary weight", labelWidth: 330, noteWidth: 150 },
@@ -409,10 +428,10 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const tbl = table(steps, [
     { head: "step", cell: (s) => s.name },
     { head: "start (UTC)", cell: (s) => (s.start ? s.start.slice(5, 16).replace("T", " ") : "–"), sort: (s) => s.start ?? "", nowrap: true },
-    { head: "holds", cell: (s) => (s.duration === null ? (s.hold === "end" ? "to the end" : "open") : fmtMs(s.duration)), sort: (s) => s.duration ?? Infinity, nowrap: true },
+    { head: "holds", cell: (s) => (s.duration === null ? (s.hold === "end" ? "to the end" : "open") : formatDuration(s.duration)), sort: (s) => s.duration ?? Infinity, nowrap: true },
     { head: "weight", cell: (s) => (s.weight === null ? "–" : String(s.weight)), num: true, sort: (s) => s.weight ?? -1 },
     { head: "requests", cell: (s) => s.exposure.requests, num: true },
-    { head: "on new version", cell: (s) => `${pct(s.exposure.expectedNewVersionShare)} (${int(s.exposure.canaryRequests)})`, num: true, sort: (s) => s.exposure.expectedNewVersionShare },
+    { head: "on new version", cell: (s) => (reachedEither(s) ? `${pct(s.exposure.expectedNewVersionShare, 1)} (${int(s.exposure.canaryRequests)})` : "–"), num: true, sort: (s) => s.exposure.expectedNewVersionShare },
     { head: "users exposed", cell: (s) => `${dec(s.exposure.expectedUsersExposed, 1)} (${int(s.exposure.usersExposed)})`, num: true, sort: (s) => s.exposure.expectedUsersExposed },
     { head: "saw both", cell: (s) => `${dec(s.exposure.expectedUsersBoth, 1)} (${int(s.exposure.usersBoth)})`, num: true, sort: (s) => s.exposure.expectedUsersBoth },
     { head: "failed", cell: (s) => `${dec(s.exposure.failed.expected, 1)} (${int(s.exposure.failed.drawn)})`, num: true, sort: (s) => s.exposure.failed.expected },
@@ -420,6 +439,7 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const versions = `<p class="muted small">${esc(`New version: ${e.canary.join(", ") || "–"} · old version: ${e.stable.join(", ") || "–"}${Object.keys(r.errorRates).length ? ` · error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}` : ""}`)}</p>`;
   const overall = replayBody(r.overall.report, o, "overall-");
   const body = [
+    warningsSection(r.warnings),
     cards,
     section(
       "steps",
@@ -427,19 +447,16 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
       share + users + tbl + versions,
       "Each step's routes held while its requests arrived. Expected figures come from the weights; figures in brackets are the seeded replay. The share on the new version counts only requests that reached one of the two versions.",
     ),
-    warningsSection(r.warnings),
     `<details open><summary>All requests, every step together</summary>${overall.body}</details>`,
   ].join("\n");
   const title = `gwsim rollout report${r.name ? `: ${r.kind} ${r.name}` : ""}`;
   return page(title, o.subtitle ?? `${int(r.requests)} requests across ${steps.length} steps`, o, [["steps", "Steps"], ...overall.nav.slice(0, 4)], body);
 }
 
-function fmtMs(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 120) return `${dec(s, s % 1 ? 1 : 0)} s`;
-  if (s < 7200) return `${dec(s / 60, (s / 60) % 1 ? 1 : 0)} min`;
-  return `${dec(s / 3600, (s / 3600) % 1 ? 1 : 0)} h`;
+/** Whether any request of the step could reach either version (else its new-version share means nothing). */
+function reachedEither(s: RolloutReport["steps"][number]): boolean {
+  const x = s.exposure;
+  return x.expectedCanaryRequests + x.expectedStableRequests > 0 || x.canaryRequests + x.stableRequests > 0;
 }
 
 /** One self-contained HTML page for a replay, a what-if or a rollout report. */

@@ -1,8 +1,17 @@
-/** The readable report: what `gwsim replay` and `gwsim whatif` print without --json. */
+/**
+ * The readable report: what `gwsim replay` and `gwsim whatif` print without --json. Laid out for
+ * an 80-column terminal: a long backend or route name is cut in its middle (both ends tell
+ * names apart) and never cut to the same text as another name; the JSON has every name whole.
+ */
 import type { BackendId } from "@gwsim/core";
 import type { Report, RouteRow, SplitRow } from "../replay/types.js";
 import type { WhatifReport } from "../replay/whatif.js";
-import { int, num, pct, table } from "./table.js";
+import { dec, int, num, pct, plural, signedPct, table } from "./table.js";
+
+export interface TextOptions {
+  /** Widest line; names are shortened to fit (default 80). */
+  width?: number;
+}
 
 function name(b: BackendId): string {
   const kind = b.kind && b.kind !== "Service" ? `${b.kind}:` : "";
@@ -18,136 +27,203 @@ function pValue(p: number): string {
   return p < 0.0001 ? "< 0.0001" : p.toFixed(4);
 }
 
-function splitBlock(s: SplitRow, precision: Report["precision"]): string {
+/** A share of `n`, or "-" when there is nothing to take a share of. */
+function shareOf(count: number, n: number): string {
+  return n ? pct(count / n) : "-";
+}
+
+function splitBlock(s: SplitRow, precision: Report["precision"], width: number): string {
   const effective = precision !== "exact";
-  const rows = s.backends.map((b) => [
-    name(b) + (b.valid ? "" : " (invalid: 500)"),
-    `weight ${b.weight}`,
-    ...(effective ? [`→ ${b.effectiveWeight}`] : []),
-    int(b.count),
-    pct(b.share),
-    `expected ${pct(b.expectedShare)}`,
-  ]);
-  const lines = [`  ${ruleText(s)}: ${int(s.count)} requests`, table(rows, ["l", "l", ...(effective ? ["l" as const] : []), "r", "r", "l"], "    ")];
+  const rows = [
+    ["backend", "weight", ...(effective ? ["in use"] : []), "requests", "share", "expected"],
+    ...s.backends.map((b) => [
+      name(b) + (b.valid ? "" : " (invalid: 500)"),
+      String(b.weight),
+      ...(effective ? [String(b.effectiveWeight)] : []),
+      int(b.count),
+      shareOf(b.count, s.count),
+      pct(b.expectedShare),
+    ]),
+  ];
+  const lines = [
+    `  ${ruleText(s)}: ${plural(s.count, "request")}`,
+    table(rows, ["l", "r", ...(effective ? ["r" as const] : []), "r", "r", "r"], "    ", { maxWidth: width, shrink: 0 }),
+  ];
   const notes: string[] = [];
   if (s.chiSquare) notes.push(`chi-square ${num(s.chiSquare.statistic, 2)} (df ${s.chiSquare.df}), p ${pValue(s.chiSquare.pValue)}`);
-  if (s.users) notes.push(`${int(s.users)} users, ${int(s.usersMultiBackend)} saw more than one backend`);
+  if (s.users) notes.push(`${plural(s.users, "user")}, ${int(s.usersMultiBackend)} saw more than one backend`);
   if (s.sessionPersistence) notes.push("sessionPersistence set");
   if (notes.length) lines.push(`    ${notes.join("; ")}`);
   return lines.join("\n");
 }
 
-export function renderText(report: Report): string {
+/** Status, count, class and the first example when it says more than the class (cut at its end to fit). */
+function failingTable(rows: readonly { status: number; method: string; host: string; path: string; count: number; example: string }[], width: number): string {
+  return table(
+    rows.map((f) => {
+      const cls = `${f.method} ${f.host}${f.path}`;
+      const prefix = `${f.method} ${f.host}`;
+      const example = f.example === cls ? "" : f.example.startsWith(prefix) && f.example.length > prefix.length ? f.example.slice(prefix.length) : f.example;
+      return [String(f.status), int(f.count), cls, example ? `e.g. ${example}` : ""];
+    }),
+    ["l", "r", "l", "l"],
+    "  ",
+    { maxWidth: width, shrink: 3, minShrink: 12, cut: "end" },
+  );
+}
+
+function warningLines(warnings: readonly string[]): string[] {
+  return warnings.length ? ["", "Warnings", ...warnings.map((w) => `  - ${w}`)] : [];
+}
+
+export function renderText(report: Report, options: TextOptions = {}): string {
+  const width = options.width ?? 80;
+  const n = report.requests;
   const out: string[] = [];
-  out.push(`Replayed ${int(report.requests)} requests (seed ${report.seed}, split ${report.split}, precision ${report.precision})`);
+  out.push(`Replayed ${plural(n, "request")} (seed ${report.seed}, split ${report.split}, precision ${report.precision})`);
+  // Warnings lead: they say which figures below not to trust.
+  out.push(...warningLines(report.warnings));
+  if (n === 0) {
+    out.push("", "The trace has no requests: nothing to report.");
+    return `${out.join("\n")}\n`;
+  }
 
   const backends = [...report.backends].sort((a, b) => b.count - a.count || b.expectedShare - a.expectedShare);
   if (backends.length) {
-    out.push("", "Backends");
+    out.push("", `Backends (share of all ${plural(n, "request")}; expected: from the weights)`);
     out.push(
       table(
         [
-          ["backend", "requests", "share", "95% CI", "expected", "users", "expected users"],
-          ...backends.map((b) => [
-            name(b) + (b.valid ? "" : " (invalid)"),
-            int(b.count),
-            pct(b.share),
-            `[${pct(b.ci95[0])}, ${pct(b.ci95[1])}]`,
-            pct(b.expectedShare),
-            int(b.users),
-            b.expectedUsers.toFixed(1),
-          ]),
+          ["backend", "requests", "share", "95% CI", "expected"],
+          ...backends.map((b) => [name(b) + (b.valid ? "" : " (invalid)"), int(b.count), pct(b.share), `${pct(b.ci95[0])}-${pct(b.ci95[1])}`, pct(b.expectedShare)]),
         ],
-        ["l", "r", "r", "l", "r", "r", "r"],
+        ["l", "r", "r", "r", "r"],
+        "  ",
+        { maxWidth: width, shrink: 0 },
       ),
     );
-  }
+    if (report.exposure.users > 0) {
+      const withUsers = [...report.backends].filter((b) => b.users > 0 || b.expectedUsers > 0).sort((a, b) => b.users - a.users || b.expectedUsers - a.expectedUsers);
+      out.push("", `Users per backend (of ${plural(report.exposure.users, "distinct user")}; expected: independent draws)`);
+      out.push(table([["backend", "users", "expected users"], ...withUsers.map((b) => [name(b), int(b.users), dec(b.expectedUsers, 1)])], ["l", "r", "r"], "  ", { maxWidth: width, shrink: 0 }));
+    }
+  } else out.push("", "Backends: no request reached a backend.");
 
   const splits = report.splits.filter((s) => s.backends.length > 1);
-  if (splits.length) out.push("", "Weighted splits", ...splits.map((s) => splitBlock(s, report.precision)));
+  if (splits.length) out.push("", "Weighted splits (shares of the requests that reached each split)", ...splits.map((s) => splitBlock(s, report.precision, width)));
 
   if (report.routes.length) {
-    out.push("", "Routes");
-    out.push(table([...report.routes].sort((a, b) => b.count - a.count).map((r) => [ruleText(r), int(r.count)]), ["l", "r"]));
+    out.push("", "Route rules hit (shares of all requests)");
+    out.push(table([...report.routes].sort((a, b) => b.count - a.count).map((r) => [ruleText(r), int(r.count), pct(r.count / n)]), ["l", "r", "r"], "  ", { maxWidth: width, shrink: 0 }));
   }
 
-  out.push("", "Outcomes");
-  const outcomes = Object.entries(report.outcomes).map(([k, v]) => [k, int(v ?? 0), pct((v ?? 0) / (report.requests || 1))]);
-  out.push(table(outcomes, ["l", "r", "r"]));
+  out.push("", "Outcomes (shares of all requests)");
+  out.push(table(Object.entries(report.outcomes).map(([k, v]) => [k, int(v ?? 0), pct((v ?? 0) / n)]), ["l", "r", "r"]));
   const statuses = Object.entries(report.statuses);
-  if (statuses.length) {
-    out.push("", "Answered by the gateway");
-    out.push(table(statuses.map(([k, v]) => [k, int(v), pct(v / (report.requests || 1))]), ["l", "r", "r"]));
-  }
+  out.push("", statuses.length ? "Answered by the gateway (shares of all requests)" : "Answered by the gateway: none");
+  if (statuses.length) out.push(table(statuses.map(([k, v]) => [k, int(v), pct(v / n)]), ["l", "r", "r"]));
 
   if (report.failing.length) {
-    out.push("", "Top request classes answered 404 or 500");
-    out.push(table(report.failing.map((f) => [String(f.status), `${f.method} ${f.host}${f.path}`, int(f.count), `e.g. ${f.example}`]), ["l", "l", "r", "l"]));
+    out.push("", "Top request classes answered 404 or 500 (first example, when it differs)");
+    out.push(failingTable(report.failing, width));
   }
 
   if (report.mirrors.length) {
-    out.push("", "Mirrored traffic");
-    out.push(table(report.mirrors.map((m) => [name(m), int(m.count), `expected ${num(m.expected, 1)}`]), ["l", "r", "l"]));
+    out.push("", "Mirrored traffic (copies sent to each mirror; share of all requests)");
+    out.push(
+      table(
+        [["mirror", "copies", "share", "expected"], ...report.mirrors.map((m) => [name(m) + (m.valid ? "" : " (invalid: nothing sent)"), int(m.count), pct(m.count / n), dec(m.expected, 1)])],
+        ["l", "r", "r", "r"],
+        "  ",
+        { maxWidth: width, shrink: 0 },
+      ),
+    );
   }
 
   if (report.observed) {
     const o = report.observed;
     out.push(
       "",
-      `Observed vs simulated: ${pct(o.agreement, 1)} agree (${int(o.agree)} of ${int(o.compared)} comparable, ${int(o.records)} records with observations)`,
+      o.agreement === null || o.compared === 0
+        ? `Observed vs simulated: none of the ${plural(o.records, "record")} with observations could be compared`
+        : `Observed vs simulated: ${pct(o.agreement, 1)} agree (${int(o.agree)} of ${int(o.compared)} comparable, ${plural(o.records, "record")} with observations)`,
     );
     if (o.differences.length) {
-      out.push(table([["observed", "simulated", "requests", "first"], ...o.differences.map((d) => [d.observed, d.simulated, int(d.count), d.example])], ["l", "l", "r", "l"]));
+      out.push(table([["observed", "simulated", "requests", "first"], ...o.differences.map((d) => [d.observed, d.simulated, int(d.count), d.example])], ["l", "l", "r", "l"], "  ", { maxWidth: width, shrink: 3, minShrink: 12, cut: "end" }));
     }
   }
 
   const e = report.exposure;
   out.push(
     "",
-    `Users: ${int(e.users)} distinct, ${int(e.anonymousRequests)} requests without a user; ${int(e.usersMultiBackend)} users reached more than one backend of a split`,
+    `Users: ${plural(e.users, "distinct user")}, ${plural(e.anonymousRequests, "request")} without a user;`,
+    `  ${plural(e.usersMultiBackend, "user")} reached more than one backend of a split`,
   );
   if (report.timeline) {
     const t = report.timeline;
-    const first = t.buckets[0]!.start;
-    const last = t.buckets[t.buckets.length - 1]!.start;
-    out.push(`Time: ${first} to ${last} in ${t.buckets.length} buckets of ${t.bucketSeconds}s${t.untimed ? ` (${int(t.untimed)} untimed)` : ""}`);
-  }
-
-  if (report.warnings.length) out.push("", "Warnings", ...report.warnings.map((w) => `  - ${w}`));
+    const short = (iso: string) => iso.replace(".000Z", "Z");
+    const first = short(t.buckets[0]!.start);
+    const end = short(new Date(Date.parse(t.buckets[t.buckets.length - 1]!.start) + t.bucketSeconds * 1000).toISOString());
+    out.push(`Time: ${first} to ${end}, ${plural(t.buckets.length, "bucket")} of ${t.bucketSeconds}s with requests${t.untimed ? ` (${int(t.untimed)} untimed)` : ""}`);
+  } else if (n > 0) out.push("Time: no request has a time");
   return `${out.join("\n")}\n`;
 }
 
-export function renderWhatifText(r: WhatifReport): string {
+function moveLabel(m: { method: string; host: string; path: string }): string {
+  return `${m.method} ${m.host}${m.path}`;
+}
+
+export function renderWhatifText(r: WhatifReport, options: TextOptions = {}): string {
+  const width = options.width ?? 80;
   const out: string[] = [];
-  out.push(`What-if over ${int(r.requests)} requests (seed ${r.before.seed}, split ${r.before.split}, precision ${r.before.precision})`);
-  out.push("", "Backends (expected share, then the seeded replay)");
-  out.push(
-    table(
-      [
-        ["backend", "before", "after", "change", "requests before", "requests after", "users before", "users after"],
-        ...r.backends.map((b) => [
-          name(b),
-          pct(b.before.expectedShare),
-          pct(b.after.expectedShare),
-          `${b.delta >= 0 ? "+" : ""}${pct(b.delta)}`,
-          int(b.before.count),
-          int(b.after.count),
-          int(b.before.users),
-          int(b.after.users),
-        ]),
-      ],
-      ["l", "r", "r", "r", "r", "r", "r", "r"],
-    ),
-  );
-  out.push("", `Moved: ${num(r.moved.expected, 1)} requests expected, ${int(r.moved.count)} in the seeded replay`);
+  out.push(`What-if over ${plural(r.requests, "request")} (seed ${r.before.seed}, split ${r.before.split}, precision ${r.before.precision})`);
+  const warnings = [...new Set([...r.before.warnings.map((w) => `before: ${w}`), ...r.after.warnings.map((w) => `after: ${w}`)])];
+  out.push(...warningLines(warnings));
+  if (r.requests === 0) {
+    out.push("", "The trace has no requests: nothing to compare.");
+    return `${out.join("\n")}\n`;
+  }
+  if (r.backends.length) {
+    out.push("", `Expected share of all ${plural(r.requests, "request")} per backend (from the weights)`);
+    out.push(
+      table(
+        [["backend", "before", "after", "change"], ...r.backends.map((b) => [name(b), pct(b.before.expectedShare), pct(b.after.expectedShare), signedPct(b.delta)])],
+        ["l", "r", "r", "r"],
+        "  ",
+        { maxWidth: width, shrink: 0 },
+      ),
+    );
+    const users = r.before.exposure.users > 0;
+    out.push("", "The seeded replay: requests" + (users ? " and distinct users" : "") + " per backend");
+    out.push(
+      table(
+        [
+          ["backend", "requests before", "after", ...(users ? ["users before", "after"] : [])],
+          ...r.backends.map((b) => [name(b), int(b.before.count), int(b.after.count), ...(users ? [int(b.before.users), int(b.after.users)] : [])]),
+        ],
+        ["l", "r", "r", "r", "r"],
+        "  ",
+        { maxWidth: width, shrink: 0 },
+      ),
+    );
+  } else out.push("", "Backends: no request reaches a backend before or after.");
+  out.push("", `Moved: ${dec(r.moved.expected, 1)} requests expected, ${int(r.moved.count)} in the seeded replay`);
   if (r.moves.length) {
-    out.push(table([["request class", "from", "to", "expected"], ...r.moves.map((m) => [`${m.method} ${m.host}${m.path}`, m.from, m.to, num(m.expected, 1)])], ["l", "l", "l", "r"]));
+    // Grouped by where they move (from → to), the biggest flow first; classes under each.
+    const groups = new Map<string, { total: number; rows: WhatifReport["moves"] }>();
+    for (const m of r.moves) {
+      const key = `${m.from} → ${m.to}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { total: 0, rows: [] }));
+      g.total += m.expected;
+      g.rows.push(m);
+    }
+    for (const [key, g] of [...groups.entries()].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1))) {
+      out.push(`  ${key}: ${dec(g.total, 1)} expected`);
+      out.push(table(g.rows.map((m) => [moveLabel(m), dec(m.expected, 1)]), ["l", "r"], "    ", { maxWidth: width, shrink: 0 }));
+    }
   }
   out.push("", `New 404: ${int(r.new404)}  New 500: ${int(r.new500)}  Fixed 404: ${int(r.fixed404)}  Fixed 500: ${int(r.fixed500)}`);
-  if (r.newFailures.length) {
-    out.push(table(r.newFailures.map((f) => [String(f.status), `${f.method} ${f.host}${f.path}`, int(f.count), `e.g. ${f.example}`]), ["l", "l", "r", "l"]));
-  }
-  const warnings = [...new Set([...r.before.warnings.map((w) => `before: ${w}`), ...r.after.warnings.map((w) => `after: ${w}`)])];
-  if (warnings.length) out.push("", "Warnings", ...warnings.map((w) => `  - ${w}`));
+  if (r.newFailures.length) out.push(failingTable(r.newFailures, width));
   return `${out.join("\n")}\n`;
 }

@@ -32,8 +32,11 @@ describe("rollout text and JSON", () => {
     const r = await replayRollout(plan, trace, { seed: 2, decide: fakeDecide, buildWorld: (o) => fakeBuildWorld(o as never), errorRates: { new: 0.1 } });
     const text = renderRolloutText(r);
     expect(text).toContain("Rollout ns/checkout: 100 requests across 2 steps");
-    expect(text).toMatch(/steps 1–2: setWeight 20, pause 1m\s+1970-01-01 00:00:00\s+1m\s+20\s+40\s+20\.0% \(\d+\)/);
-    expect(text).toMatch(/promoted\s+1970-01-01 00:01:00\s+to the end\s+0\s+60\s+100\.0% \(60\)/);
+    expect(text).toContain("1. steps 1–2: setWeight 20, pause 1m\n     from 1970-01-01 00:00:00, holds 1m, canary weight 20");
+    expect(text).toContain("2. promoted\n     from 1970-01-01 00:01:00, holds to the end, canary weight 0");
+    expect(text).toMatch(/\n {2}1\s+40\s+20\.0% \(\d+\)/);
+    expect(text).toMatch(/\n {2}2\s+60\s+100\.0% \(60\)/);
+    for (const line of text.split("\n")) expect([...line].length).toBeLessThanOrEqual(80);
     expect(text).toContain("users who saw both versions");
     expect(text).toContain("error rates: new 10.00%");
     const json = JSON.parse(renderRolloutJson(r));
