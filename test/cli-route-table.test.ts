@@ -42,6 +42,31 @@ describe("decisionSummary", () => {
       "✗ 500 HTTPRoute default/r rule 7 match 0 [gone: BackendNotFound]",
     ],
     [
+      "a ListenerSet listener is named by its set",
+      { outcome: "notFound", status: 404, listener: { gateway: "default/gw", name: "a-1", port: 80, listenerSet: "default/set-a" }, reason: "NoMatchingRoute" },
+      "✗ 404 no matching route on listener default/set-a/a-1",
+    ],
+    [
+      "a Host no listener takes",
+      { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: "Host zzz.test matches no HTTP listener on port 80 of default/gw (listener hostnames: a.test): 404" },
+      "✗ 404 no HTTP listener on port 80 takes host zzz.test",
+    ],
+    [
+      "a 500 names the invalid backend drawn, not the others",
+      {
+        outcome: "error",
+        status: 500,
+        route,
+        backend: { ...svc, name: "gone" },
+        backends: [
+          { ...svc, name: "other-bad", weight: 1, probability: 0.5, valid: false, reason: "RefNotPermitted" },
+          { ...svc, name: "gone", weight: 1, probability: 0.5, valid: false, reason: "BackendNotFound" },
+        ],
+        reason: "BackendNotFound",
+      },
+      "✗ 500 HTTPRoute default/r rule 7 match 0: backend default/gone:80 invalid (BackendNotFound)",
+    ],
+    [
       "mesh traffic to a pod IP goes where it was sent",
       { outcome: "forward", reason: "NotAServiceAddress", message: "address 10.1.2.3 is not a Service frontend" },
       "→ as addressed, unrouted: address 10.1.2.3 is not a Service frontend",

@@ -18,7 +18,7 @@ import { namespacedKey, type RequestView } from "./request.js";
 import type { HostLookup } from "./runtime.js";
 import { decideStreamListener } from "./streams.js";
 import type { DecideContext } from "./index.js";
-import { notProgrammedNotes, onPortOf, skippedListenerNotes } from "./status-notes.js";
+import { notProgrammedNotes, onPortOf, skippedListenerNotes, specificityNote } from "./status-notes.js";
 
 /** Listener protocols that read a connection of each scheme, in the order they are tried. */
 const READERS: Record<string, readonly string[]> = {
@@ -112,7 +112,7 @@ function decideBySni(ctx: DecideContext, req: RequestView, base: Decision, https
     return routeSelected(ctx, req, base, selectHttpsListener(ctx, req, https!, pick, candidates), httpsHost(req));
   }
   if (notes) {
-    notes.push(`listener ${label(listener)} (port ${listener.port}, TLS ${listener.tls?.mode ?? ""}, hostname ${listener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} TLS listeners on port ${req.port}` : ""}`);
+    notes.push(`listener ${label(listener)} (port ${listener.port}, TLS ${listener.tls?.mode ?? ""}, hostname ${listener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? specificityNote(onPortOf(rt.table.listeners, gwKey, req.port), ["HTTPS", "TLS"], req.sni) : ""}`);
     certificateNote(ctx, listener, req.sni);
   }
   const refused = clientCertificateCheck(ctx, listener, req);

@@ -17,7 +17,7 @@ import type { RequestView } from "./request.js";
 import { EXACT_LENGTH, PREFIX_LENGTH, type GroupRuntime, type HostLookup, type MatchRuntime, type Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 import { hostnameText, matchLabel } from "./labels.js";
-import { onPortOf, rejectedRouteNotes, skippedListenerNotes } from "./status-notes.js";
+import { listenerHostnames, onPortOf, rejectedRouteNotes, skippedListenerNotes, specificityNote } from "./status-notes.js";
 
 /** The listener that takes the request (its index), or why none does. */
 export type Selected = number | { fail: Fail; listener: number | null };
@@ -38,12 +38,13 @@ export function selectHttpListener(ctx: DecideContext, req: RequestView, hosts: 
     for (const n of skippedListenerNotes(ctx.status, onPortOf(ctx.rt.table.listeners, gwKey, req.port), ["HTTP"], chosen, req.host)) ctx.notes?.push(n);
   }
   if (li === undefined) {
-    return { listener: null, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${req.host || "(none)"} matches no HTTP listener on port ${req.port} of ${gwKey}: 404` } };
+    const hostnames = listenerHostnames(onPortOf(ctx.rt.table.listeners, gwKey, req.port), ["HTTP"]);
+    return { listener: null, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${req.host || "(none)"} matches no HTTP listener on port ${req.port} of ${gwKey} (listener hostnames: ${hostnames}): 404` } };
   }
   if (ctx.notes) {
     const l = ctx.rt.table.listeners[li]!;
-    const n = countListeners(hosts);
-    ctx.notes.push(`listener ${label(l)} (port ${l.port}, HTTP, hostname ${l.hostname ?? "any"}) accepts host ${req.host || "(none)"}${n > 1 ? `: the most specific of ${n} HTTP listeners on port ${req.port}` : ""}`);
+    const most = specificityNote(onPortOf(ctx.rt.table.listeners, gwKey, req.port), ["HTTP"], req.host);
+    ctx.notes.push(`listener ${label(l)} (port ${l.port}, HTTP, hostname ${l.hostname ?? "any"}) accepts host ${req.host || "(none)"}${most}`);
   }
   return li;
 }
@@ -58,7 +59,8 @@ export function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts:
   const host = httpsHost(req);
   const sniListener = rt.table.listeners[bySni]!;
   if (notes) {
-    notes.push(`listener ${label(sniListener)} (port ${sniListener.port}, HTTPS, hostname ${sniListener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${candidates > 1 ? `: the most specific of ${candidates} TLS listeners on port ${req.port}` : ""}`);
+    const most = candidates > 1 ? specificityNote(onPortOf(rt.table.listeners, sniListener.gateway, sniListener.port), ["HTTPS", "TLS"], req.sni) : "";
+    notes.push(`listener ${label(sniListener)} (port ${sniListener.port}, HTTPS, hostname ${sniListener.hostname ?? "any"}) accepts SNI ${req.sni || "(none)"}${most}`);
     certificateNote(ctx, sniListener, req.sni);
   }
   const refused = clientCertificateCheck(ctx, sniListener, req);
@@ -69,7 +71,8 @@ export function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts:
     for (const n of skippedListenerNotes(ctx.status, onPortOf(ctx.rt.table.listeners, sniListener.gateway, sniListener.port), ["HTTPS"], chosen, host)) ctx.notes?.push(n);
   }
   if (byHost === undefined) {
-    return { listener: bySni, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no listener on port ${req.port}: 404` } };
+    const hostnames = listenerHostnames(onPortOf(rt.table.listeners, sniListener.gateway, sniListener.port), ["HTTPS"]);
+    return { listener: bySni, fail: { outcome: "notFound", status: 404, reason: "NoListenerForHost", message: `Host ${host || "(none)"} matches no HTTPS listener on port ${req.port} (listener hostnames: ${hostnames}): 404` } };
   }
   if (byHost !== bySni) {
     const other = rt.table.listeners[byHost]!;

@@ -89,3 +89,17 @@ export function skippedListenerNotes(status: readonly StatusItem[] | null, onPor
 export function onPortOf(listeners: readonly CompiledListener[], gwKey: string, port: number): CompiledListener[] {
   return listeners.filter((l) => l.gateway === gwKey && l.port === port);
 }
+
+/**
+ * `: the most specific of 3 listeners on port 443 whose hostname matches` when several
+ * programmed listeners of `protocols` could take `host`, else "" (explanations only).
+ */
+export function specificityNote(onPort: readonly CompiledListener[], protocols: readonly string[], host: string): string {
+  const n = onPort.filter((l) => l.ready && protocols.includes(l.protocol) && hostMatches(l.hostname ?? ANY_HOST, host)).length;
+  return n > 1 ? `: the most specific of ${n} ${protocols.join("/")} listeners on port ${onPort[0]!.port} whose hostname matches` : "";
+}
+
+/** `gw-1.test, *.example.com, any` for the programmed listeners of `protocols` on a port. */
+export function listenerHostnames(onPort: readonly CompiledListener[], protocols: readonly string[]): string {
+  return onPort.filter((l) => l.ready && protocols.includes(l.protocol)).map((l) => l.hostname ?? "any").join(", ") || "none";
+}

@@ -69,7 +69,9 @@ export function decisionSummary(d: Decision): string {
     : mesh?.service
       ? `Service ${mesh.service} itself (no route)`
       : "no route";
-  const listener = d.listener ? ` on listener ${d.listener.gateway}/${d.listener.name}` : "";
+  // A ListenerSet's listener is named by its set, as the explanation names it.
+  const listenerName = d.listener ? `${d.listener.listenerSet ?? d.listener.gateway}/${d.listener.name}` : "";
+  const listener = d.listener ? ` on listener ${listenerName}` : "";
   switch (d.outcome) {
     case "forward": {
       const b = d.backend;
@@ -84,6 +86,11 @@ export function decisionSummary(d: Decision): string {
     case "respond":
       return `⇐ ${statusText(d, 200)} answered by the gateway via ${route}`;
     case "notFound":
+      if (d.reason === "NoListenerForHost") {
+        // decide's message: `Host h matches no HTTP listener on port p ...`.
+        const m = /^Host (\S+) matches no (\w+ )?listener on port (\d+)/.exec(typeof d.message === "string" ? d.message : "");
+        return `✗ ${statusText(d, 404)} no ${m?.[2] ?? ""}listener${m ? ` on port ${m[3]} takes host ${m[1]}` : " takes the host"}`;
+      }
       return `✗ ${statusText(d, 404)} no matching route${listener}${!d.listener && mesh?.service ? ` for Service ${mesh.service}` : ""}`;
     case "error": {
       if (d.status === 421 || d.reason === "MisdirectedRequest") return `✗ ${statusText(d, 421)} misdirected request${listener}${why(d) ? `: ${why(d)}` : ""}`;
@@ -100,7 +107,7 @@ export function decisionSummary(d: Decision): string {
       return `✗ ${statusText(d, 500)} ${d.route ? route : `no route${listener}`}${detail}`;
     }
     case "reject":
-      return `✗ connection refused${d.listener ? ` by ${d.listener.gateway}/${d.listener.name}` : ""}${typeof d.reason === "string" ? ` (${d.reason})` : d.listener ? "" : ": no listener"}`;
+      return `✗ connection refused${d.listener ? ` by ${listenerName}` : ""}${typeof d.reason === "string" ? ` (${d.reason})` : d.listener ? "" : ": no listener"}`;
     default:
       return d.outcome;
   }
@@ -116,7 +123,7 @@ function effects(d: Decision): string[] {
   const out: string[] = [];
   const f = d.forwarded;
   if (d.outcome === "forward" && f) {
-    out.push(`backend receives: ${f.method} ${f.scheme}://${f.host}${f.path}`);
+    out.push(`backend receives: ${f.method} ${f.scheme}://${f.host || "(no host)"}${f.path}`);
     const headers = headerList(f.headers);
     if (headers.length) out.push(`  with headers: ${headers.join("; ")}`);
   }
