@@ -33,7 +33,7 @@ export type {
   TimelineReport,
   TimelineBucket,
 } from "./replay/types.js";
-export { synthesize, synthesizeJsonl } from "./synth/synthesize.js";
+export { arrivalsOutOfRange, synthesize, synthesizeJsonl, SynthRangeError } from "./synth/synthesize.js";
 export type { SynthOptions } from "./synth/synthesize.js";
 export { parseSynthProfile, SynthProfileSchema } from "./synth/profile.js";
 export type { SynthProfile, ProfileResult } from "./synth/profile.js";

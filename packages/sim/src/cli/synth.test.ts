@@ -10,14 +10,14 @@ import { main } from "./main.js";
 
 const root = join(import.meta.dirname, "../../../..");
 
-function io(files: Record<string, string>, drained?: () => Promise<void>) {
+function io(files: Record<string, string>, drained?: () => Promise<void>, stdin = "") {
   const out = { stdout: [] as string[], stderr: "" };
   const dir = mkdtempSync(join(tmpdir(), "gwsim-synth-"));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const value: Io = {
     cwd: dir,
     readFile: (p) => readFile(p, "utf8"),
-    readStdin: async () => "",
+    readStdin: async () => stdin,
     stdout: (t) => void out.stdout.push(t),
     stderr: (t) => void (out.stderr += t),
     ...(drained ? { stdoutDrained: drained } : {}),
@@ -42,6 +42,15 @@ describe("gwsim synth", () => {
       ].join("\n"),
     );
     expect(out.stdout.join("")).toBe("");
+  });
+
+  it("--profile - reads stdin; its problems are named <stdin>", async () => {
+    const ok = io({}, undefined, good);
+    expect(await main(["synth", "--profile", "-", "--count", "2"], ok.io)).toBe(0);
+    expect(ok.out.stdout.join("").split("\n")).toHaveLength(3);
+    const bad = io({}, undefined, `${good}    method: "G T"\n`);
+    expect(await main(["synth", "--profile", "-", "--count", "2"], bad.io)).toBe(2);
+    expect(bad.out.stderr).toBe("gwsim: <stdin>:4:13: classes[0].method: not a valid method (RFC 9110 §9.1: a token)\n");
   });
 
   it("arrivals that would pass year 9999: exit 2 before writing", async () => {

@@ -16,7 +16,7 @@ export const synthSpec: CommandSpec = {
     "any machine, and the trace for --count N is the first N lines of the trace for any larger count. The profile " +
     "format is described in docs/synth-profile.md.",
   flags: [
-    { name: "profile", short: "p", type: "string", value: "FILE", description: "the traffic profile (YAML)" },
+    { name: "profile", short: "p", type: "string", value: "FILE", description: "the traffic profile (YAML or JSON; - for stdin)" },
     { name: "count", short: "n", type: "string", value: "N", description: "number of requests" },
     { name: "seed", type: "string", value: "N", description: "seed (default 1)" },
   ],
@@ -34,15 +34,18 @@ export async function synthCommand(argv: string[], io: Io): Promise<ExitCode> {
   const count = intFlag(values, "count", 0);
   if (count < 0) throw new UsageError("--count must be 0 or more");
   const seed = intFlag(values, "seed", 1);
-  const text = await readInput(io, values.profile);
-  const parsed = parseSynthProfile(text, values.profile);
+  // `-` reads the profile from stdin, named <stdin> in messages as manifests read that way are.
+  const fromStdin = values.profile === "-";
+  const file = fromStdin ? "<stdin>" : values.profile;
+  const text = fromStdin ? await io.readStdin() : await readInput(io, values.profile);
+  const parsed = parseSynthProfile(text, file);
   if (!parsed.ok) {
     io.stderr(formatDiagnostics(parsed.diagnostics));
     return 2;
   }
   if (parsed.diagnostics.length) io.stderr(formatDiagnostics(parsed.diagnostics));
   const rangeProblem = (detail: string): ExitCode => {
-    io.stderr(`gwsim: ${values.profile}: rate: ${detail}\n`);
+    io.stderr(`gwsim: ${file}: rate: ${detail}\n`);
     return 2;
   };
   if (arrivalsOutOfRange(parsed.profile, count)) {
