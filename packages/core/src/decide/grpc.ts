@@ -55,8 +55,9 @@ export function explainGrpcMiss(m: CompiledGrpcMatch, mrt: GrpcMatchRuntime, inp
 export function describeGrpcMatch(m: CompiledGrpcMatch): string {
   const parts: string[] = [];
   if (m.method) {
-    const how = m.method.type === "RegularExpression" ? "~" : "=";
-    parts.push(`service${how}${m.method.service ?? "*"}, method${how}${m.method.method ?? "*"}`);
+    const how = m.method.type === "RegularExpression" ? " ~ " : "=";
+    parts.push(m.method.service === null ? "any service" : `service${how}${m.method.service}`);
+    parts.push(m.method.method === null ? "any method" : `method${how}${m.method.method}`);
   } else {
     parts.push("every call");
   }

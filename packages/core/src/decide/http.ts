@@ -82,7 +82,7 @@ export function selectHttpsListener(ctx: DecideContext, req: RequestView, hosts:
         outcome: "error",
         status: 421,
         reason: "MisdirectedRequest",
-        message: `Host ${host} belongs to listener ${label(other)} (hostname ${other.hostname ?? "any"}), not to ${label(sniListener)} chosen by SNI ${req.sni}: 421 Misdirected Request`,
+        message: `Host ${host} belongs to listener ${label(other)} (hostname ${other.hostname ?? "any"}), not to ${label(sniListener)} chosen by SNI ${req.sni}: 421 Misdirected Request (the client must open a connection with SNI ${host} for it)`,
       },
     };
   }
