@@ -71,14 +71,32 @@ export const UsersSchema = z.strictObject({
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2: method and field names
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/; // not allowed in a field value (RFC 9110 §5.5); HTAB is
-const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 // uri-host (RFC 3986 §3.2.2): an IP literal or a reg-name, then an optional port.
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::(\d{1,5}))?$/;
 
-/** Epoch milliseconds of an RFC 3339 time with its offset; NaN for anything else (no local-time guess). */
+/** The instants an RFC 3339 time (a four-digit year, in UTC) can name. */
+export const FIRST_TIME_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+export const LAST_TIME_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+/**
+ * Epoch milliseconds of an RFC 3339 time with its offset (fraction cut to milliseconds); NaN for
+ * anything else: no local-time guess, and no rolling over as Date.parse does (Feb 30, 24:00).
+ */
 export function parseRfc3339(text: string): number {
   const m = RFC3339.exec(text);
-  return m ? Date.parse(`${m[1]}T${m[2]}${m[3]!.toUpperCase()}`) : Number.NaN;
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000 + 1e-9) : 0;
+  const offH = m[9] ? Number(m[9]) : 0;
+  const offM = m[10] ? Number(m[10]) : 0;
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59 || offH > 23 || offM > 59) return Number.NaN;
+  const day = new Date(Date.UTC(2000, mo - 1, d));
+  if (d < 1 || day.getUTCMonth() !== mo - 1 || (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)))) return Number.NaN;
+  const utc = new Date(0);
+  utc.setUTCFullYear(y, mo - 1, d); // Date.UTC maps years 0..99 to 1900..1999
+  utc.setUTCHours(h, mi, sec, ms);
+  return utc.getTime() - (m[8] === "-" ? -1 : 1) * (offH * 60 + offM) * 60_000;
 }
 
 export const SynthProfileSchema = z
@@ -89,6 +107,7 @@ export const SynthProfileSchema = z
     start: z
       .string()
       .refine((s) => Number.isFinite(parseRfc3339(s)), "expected an RFC 3339 time with Z or an offset, e.g. 2026-01-01T00:00:00Z")
+      .refine((s) => !(parseRfc3339(s) < FIRST_TIME_MS || parseRfc3339(s) > LAST_TIME_MS), "must lie in years 0000 to 9999 UTC")
       .default("2026-01-01T00:00:00Z"),
     /** Mean arrival rate in requests per second, over a day. */
     rate: z.number().positive().default(10),

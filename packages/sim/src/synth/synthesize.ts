@@ -6,7 +6,7 @@
 import seedrandom from "seedrandom";
 import type { TraceRecord } from "../trace/types.js";
 import { encodeInPath, encodeQueryValue } from "./encode.js";
-import { parseRfc3339, type RequestClassSpec, type SynthProfile, type ValueSpec } from "./profile.js";
+import { LAST_TIME_MS, parseRfc3339, type RequestClassSpec, type SynthProfile, type ValueSpec } from "./profile.js";
 import { parseTemplate, renderTemplate, type Template } from "./template.js";
 
 export interface SynthOptions {
@@ -112,8 +112,6 @@ function userCdf(users: NonNullable<SynthProfile["users"]>, seed: number): Float
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-/** The last instant an RFC 3339 time (four-digit year) can name: 9999-12-31T23:59:59.999Z. */
-export const LAST_TIME_MS = 253_402_300_799_999;
 
 /** Arrivals would pass year 9999 (a very low rate for the count): a problem with the profile, not a bug. */
 export class SynthRangeError extends Error {
