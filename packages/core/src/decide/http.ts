@@ -375,13 +375,14 @@ export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[]
     return i;
   };
   const nearest = [...missed]
-    // Nearest first: the path matched, then the fewest failed conditions, then the longest shared
-    // path prefix; else precedence order.
+    // Nearest first: the path matched (then the fewest failed conditions); among path misses the
+    // longest shared path prefix (a path one character off is nearer than an unrelated path with
+    // fewer other conditions), then the fewest failed conditions; else precedence order.
     .sort(
       (a, b) =>
         Number(b.report.pathOk) - Number(a.report.pathOk) ||
-        a.report.failures.length - b.report.failures.length ||
-        (a.report.pathOk ? 0 : shared(b.mi) - shared(a.mi)),
+        (a.report.pathOk ? 0 : shared(b.mi) - shared(a.mi)) ||
+        a.report.failures.length - b.report.failures.length,
     )
     .slice(0, 5);
   for (const x of nearest) {
