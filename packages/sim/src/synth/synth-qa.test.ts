@@ -188,3 +188,56 @@ describe("every emitted line is a request route and replay read", () => {
     }
   });
 });
+
+describe("properties", () => {
+  // Lazily imported so the file's other tests do not pay for fast-check's start-up.
+  const fcImport = import("fast-check");
+  const TARGET = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-F]{2})*$/;
+
+  it("encoded values decode back to themselves and use only URI characters", async () => {
+    const fc = (await fcImport).default;
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (s) => {
+        const path = encodePathValue(s);
+        const query = encodeQueryValue(s);
+        expect(`/${path}`).toMatch(TARGET);
+        expect(query).toMatch(/^(?:[A-Za-z0-9\-._~!'()*]|%[0-9A-F]{2})*$/);
+        expect(decodeURIComponent(path)).toBe(s);
+        expect(decodeURIComponent(query)).toBe(s);
+      }),
+    );
+  });
+
+  it("any accepted path template with any choice options renders valid request targets", async () => {
+    const fc = (await fcImport).default;
+    const option = fc.string({ unit: "grapheme", maxLength: 6 }).filter((s) => !/[|{}*]/.test(s));
+    fc.assert(
+      // `{choice:}` (one empty option) is refused on purpose; other empty options are allowed.
+      fc.property(fc.array(option, { minLength: 1, maxLength: 4 }).filter((o) => o.join("|") !== ""), fc.constantFrom("/x/", "/x?y=", "/"), fc.integer(), (options, prefix, seed) => {
+        const r = parseSynthProfile(`defaults: {gateway: ns/gw}\nclasses: [{path: ${JSON.stringify(`${prefix}{choice:${options.join("|")}}`)}}]`);
+        expect(r.ok, JSON.stringify(r.diagnostics)).toBe(true);
+        if (!r.ok) return;
+        for (const rec of synthesize(r.profile, { count: 5, seed })) expect(rec.path).toMatch(TARGET);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a header template is refused or renders RFC 9110 field values (accepted ⇒ valid)", async () => {
+    const fc = (await fcImport).default;
+    const text = fc.string({ unit: "binary", maxLength: 6 }).filter((s) => !/[|{}*]/.test(s) && /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/.test(s));
+    fc.assert(
+      fc.property(text, fc.array(text, { minLength: 1, maxLength: 3 }), text, (before, options, after) => {
+        const value = `${before}{choice:${options.join("|")}}${after}`;
+        const r = parseSynthProfile(`defaults: {gateway: ns/gw}\nclasses: [{path: /, headers: {x-v: ${JSON.stringify(value)}}}]`);
+        if (!r.ok) return;
+        for (const rec of synthesize(r.profile, { count: 5, seed: 1 })) {
+          const v = rec.headers?.["x-v"] as string;
+          // field-value: no CTL but HTAB, no SP/HTAB at either end (obs-text is allowed).
+          expect(v).toMatch(/^(?:[^ \t\x00-\x1f\x7f](?:[^\x00-\x08\x0a-\x1f\x7f]*[^ \t\x00-\x1f\x7f])?)?$/);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
