@@ -118,7 +118,9 @@ function explainGrpc(ctx: DecideContext, groups: readonly CompiledGrpcGroup[], i
   const { rt } = ctx;
   const notes = ctx.notes!;
   const names = (g: CompiledGrpcGroup) => g.routes.map((ri) => `${rt.table.grpcRoutes[ri]!.namespace}/${rt.table.grpcRoutes[ri]!.name}`).join(", ");
-  notes.push(`gRPC call ${input.service}/${input.grpcMethod}: candidate GRPCRoutes ${where}: ${groups.map((g) => `${names(g)} (hostname ${g.hostname === "*" ? "any" : g.hostname})`).join("; ")}`);
+  // Mesh GRPCRoutes are chosen by Service (GEP-1294): no hostname to show.
+  const mesh = where.startsWith("for Service ");
+  notes.push(`gRPC call ${input.service}/${input.grpcMethod}: candidate GRPCRoutes ${where}: ${groups.map((g) => (mesh ? names(g) : `${names(g)} (hostname ${g.hostname === "*" ? "any" : g.hostname})`)).join("; ")}`);
   const matched: { mi: number; g: CompiledGrpcGroup }[] = [];
   const missed: { mi: number; failures: string[] }[] = [];
   for (const g of groups) {

@@ -314,7 +314,7 @@ function describeMatch(m: CompiledMatch): string {
  * the request, most specific first (only the first competes unless hostnameFallthrough);
  * `winnerAt` is the winner's position in `all` (-1 when nothing matched).
  */
-export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[], forWhat: string, input: MatchInput, winner: number, winnerAt: number): void {
+export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[], forWhat: string, input: MatchInput, winner: number, winnerAt: number, mesh = false): void {
   const { rt } = ctx;
   const notes = ctx.notes!;
   const table = rt.table;
@@ -322,7 +322,8 @@ export function explainRouting(ctx: DecideContext, all: readonly CompiledGroup[]
   const describeGroup = (g: CompiledGroup): string => {
     const names = g.routes.map((ri) => `${table.routes[ri]!.namespace}/${table.routes[ri]!.name}`);
     const shown = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
-    return `${shown} (hostname ${g.hostname === "*" ? "any" : g.hostname})`;
+    // Mesh routes are chosen by Service, not hostname (GEP-1294): no hostname to show.
+    return mesh ? shown : `${shown} (hostname ${g.hostname === "*" ? "any" : g.hostname})`;
   };
   notes.push(`candidate routes for ${forWhat}: ${all.slice(0, competing).map(describeGroup).join("; ")}`);
   if (!ctx.fallthrough && all.length > 1) {

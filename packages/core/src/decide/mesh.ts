@@ -91,7 +91,7 @@ function routeSet(ctx: DecideContext, req: RequestView, d: Decision, set: Compil
     }
     const g = rt.meshGroups.get(set.id)!;
     const winner = firstMatch(rt, g, input);
-    if (ctx.notes) explainRouting(ctx, [set.http!], where, input, winner, winner >= 0 ? 0 : -1);
+    if (ctx.notes) explainRouting(ctx, [set.http!], where, input, winner, winner >= 0 ? 0 : -1, true);
     if (winner < 0) {
       return Object.assign(d, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `no rule of the mesh routes for ${where} matches ${req.method} ${norm.path}` });
     }
