@@ -428,7 +428,7 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const tbl = table(steps, [
     { head: "step", cell: (s) => s.name },
     { head: "start (UTC)", cell: (s) => (s.start ? s.start.slice(5, 16).replace("T", " ") : "–"), sort: (s) => s.start ?? "", nowrap: true },
-    { head: "holds", cell: (s) => (s.duration === null ? (s.hold === "end" ? "to the end" : "open") : formatDuration(s.duration)), sort: (s) => s.duration ?? Infinity, nowrap: true },
+    { head: "holds", cell: (s) => (s.duration === null ? (s.hold === "end" ? "to the end" : "open") : formatDuration(s.duration)), sort: (s) => s.duration ?? Number.MAX_SAFE_INTEGER, nowrap: true },
     { head: "weight", cell: (s) => (s.weight === null ? "–" : String(s.weight)), num: true, sort: (s) => s.weight ?? -1 },
     { head: "requests", cell: (s) => s.exposure.requests, num: true },
     { head: "on new version", cell: (s) => (reachedEither(s) ? `${pct(s.exposure.expectedNewVersionShare, 1)} (${int(s.exposure.canaryRequests)})` : "–"), num: true, sort: (s) => s.exposure.expectedNewVersionShare },

@@ -3,8 +3,8 @@
 export interface TableOptions {
   /** Widest line (indent included); the `shrink` column is shortened to fit, the others never. */
   maxWidth?: number;
-  /** Index of the column whose cells may be shortened (names). */
-  shrink?: number;
+  /** Index of the column whose cells may be shortened (names); or several, shortened in the order given. */
+  shrink?: number | { col: number; cut?: "middle" | "end"; min?: number }[];
   /** Narrowest the shrink column gets, whatever the width. */
   minShrink?: number;
   /** Where a shrunk cell is cut: in the middle (names, the default) or at its end (examples). */
@@ -14,7 +14,10 @@ export interface TableOptions {
 /** A plain text table: columns padded to their widest cell; `align` "r" right-aligns numbers. */
 export function table(rows: string[][], align: ("l" | "r")[] = [], indent = "  ", options: TableOptions = {}): string {
   if (rows.length === 0) return "";
-  if (options.shrink !== undefined && options.maxWidth !== undefined) rows = shrinkColumn(rows, options.shrink, options.maxWidth - [...indent].length, options.minShrink ?? 24, options.cut ?? "middle");
+  if (options.shrink !== undefined && options.maxWidth !== undefined) {
+    const cols = typeof options.shrink === "number" ? [{ col: options.shrink, cut: options.cut, min: options.minShrink }] : options.shrink;
+    for (const c of cols) rows = shrinkColumn(rows, c.col, options.maxWidth - [...indent].length, c.min ?? 24, c.cut ?? "middle");
+  }
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
   return rows
@@ -61,12 +64,34 @@ export function endTruncate(s: string, max: number): string {
   return chars.length <= max ? s : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
 }
 
+/** `s` cut to `max` characters keeping its start, a window at `at` and its end: `ns/a-lo…-two-…issing:80`. */
+function windowTruncate(s: string, max: number, at: number): string {
+  const chars = [...s];
+  if (chars.length <= max) return s;
+  const keep = max - 2;
+  const head = Math.floor(keep / 3);
+  const tail = Math.floor(keep / 3);
+  const w = keep - head - tail;
+  if (at < head || at >= chars.length - tail) return middleTruncate(s, max);
+  const start = Math.min(Math.max(head, at - Math.floor(w / 2)), chars.length - tail - w);
+  const left = start > head ? "…" : "";
+  const right = start + w < chars.length - tail ? "…" : "";
+  return chars.slice(0, head).join("") + left + chars.slice(start, start + w).join("") + right + chars.slice(chars.length - tail).join("");
+}
+
+function firstDifference(labels: readonly string[]): number {
+  const cs = labels.map((l) => [...l]);
+  for (let i = 0; ; i++) if (cs.some((c) => c[i] !== cs[0]![i])) return i;
+}
+
 /**
- * Each label shortened to `max` characters (middle cut), longer where that is what keeps two
- * different labels different: no two distinct labels come out the same.
+ * Each label shortened to `max` characters (middle cut). Labels that would come out the same
+ * keep the place where they differ instead, and grow only if that is not enough: no two
+ * distinct labels come out the same.
  */
 export function fitLabels(labels: readonly string[], max: number): string[] {
   const out = labels.map((l) => middleTruncate(l, max));
+  let size = max;
   for (let guard = 0; guard < 64; guard++) {
     const byShort = new Map<string, Set<string>>();
     out.forEach((s, i) => {
@@ -74,11 +99,16 @@ export function fitLabels(labels: readonly string[], max: number): string[] {
       if (!set) byShort.set(s, (set = new Set()));
       set.add(labels[i]!);
     });
-    const clashing = new Set([...byShort.values()].filter((set) => set.size > 1).flatMap((set) => [...set]));
-    if (clashing.size === 0) return out;
-    labels.forEach((l, i) => {
-      if (clashing.has(l)) out[i] = middleTruncate(l, [...out[i]!].length + 4);
-    });
+    const groups = [...byShort.values()].filter((set) => set.size > 1);
+    if (groups.length === 0) return out;
+    for (const group of groups) {
+      const members = [...group];
+      const at = firstDifference(members);
+      labels.forEach((l, i) => {
+        if (group.has(l)) out[i] = guard === 0 ? windowTruncate(l, size, at) : middleTruncate(l, size);
+      });
+    }
+    if (guard > 0) size += 4;
   }
   return [...labels];
 }
@@ -132,4 +162,25 @@ export function num(x: number, digits = 3): string {
 /** `1 request`, `2 requests`. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${int(n)} ${Math.round(n) === 1 ? one : many}`;
+}
+
+/**
+ * Prose wrapped at `width` on spaces (a word longer than the line stays whole); continuation
+ * lines start with `indent`, so a wrapped line reads as one item.
+ */
+export function wrap(text: string, width = 80, indent = "  "): string {
+  if ([...text].length <= width) return text;
+  const lead = /^\s*/.exec(text)![0];
+  const words = text.slice(lead.length).split(" ");
+  const lines: string[] = [];
+  let line = lead;
+  for (const word of words) {
+    const prefix = lines.length === 0 ? lead : lead + indent;
+    if (line.trim() !== "" && [...line].length + 1 + [...word].length > width) {
+      lines.push(line);
+      line = prefix + word;
+    } else line = line.trim() === "" ? prefix + word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join("\n");
 }

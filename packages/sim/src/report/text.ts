@@ -6,7 +6,7 @@
 import type { BackendId } from "@gwsim/core";
 import type { Report, RouteRow, SplitRow } from "../replay/types.js";
 import type { WhatifReport } from "../replay/whatif.js";
-import { dec, int, num, pct, plural, signedPct, table } from "./table.js";
+import { dec, int, middleTruncate, num, pct, plural, signedPct, table, wrap } from "./table.js";
 
 export interface TextOptions {
   /** Widest line; names are shortened to fit (default 80). */
@@ -72,8 +72,8 @@ function failingTable(rows: readonly { status: number; method: string; host: str
   );
 }
 
-function warningLines(warnings: readonly string[]): string[] {
-  return warnings.length ? ["", "Warnings", ...warnings.map((w) => `  - ${w}`)] : [];
+function warningLines(warnings: readonly string[], width = 80): string[] {
+  return warnings.length ? ["", "Warnings", ...warnings.map((w) => wrap(`  - ${w}`, width, "  "))] : [];
 }
 
 export function renderText(report: Report, options: TextOptions = {}): string {
@@ -82,7 +82,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
   const out: string[] = [];
   out.push(`Replayed ${plural(n, "request")} (seed ${report.seed}, split ${report.split}, precision ${report.precision})`);
   // Warnings lead: they say which figures below not to trust.
-  out.push(...warningLines(report.warnings));
+  out.push(...warningLines(report.warnings, width));
   if (n === 0) {
     out.push("", "The trace has no requests: nothing to report.");
     return `${out.join("\n")}\n`;
@@ -144,12 +144,18 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     const o = report.observed;
     out.push(
       "",
-      o.agreement === null || o.compared === 0
-        ? `Observed vs simulated: none of the ${plural(o.records, "record")} with observations could be compared`
-        : `Observed vs simulated: ${pct(o.agreement, 1)} agree (${int(o.agree)} of ${int(o.compared)} comparable, ${plural(o.records, "record")} with observations)`,
+      wrap(
+        o.agreement === null || o.compared === 0
+          ? `Observed vs simulated: none of the ${plural(o.records, "record")} with observations could be compared`
+          : `Observed vs simulated: ${pct(o.agreement, 1)} agree (${int(o.agree)} of ${int(o.compared)} comparable, ${plural(o.records, "record")} with observations)`,
+        width,
+      ),
     );
     if (o.differences.length) {
-      out.push(table([["observed", "simulated", "requests", "first"], ...o.differences.map((d) => [d.observed, d.simulated, int(d.count), d.example])], ["l", "l", "r", "l"], "  ", { maxWidth: width, shrink: 3, minShrink: 12, cut: "end" }));
+      out.push(table([["observed", "simulated", "requests", "first"], ...o.differences.map((d) => [d.observed, d.simulated, int(d.count), d.example])], ["l", "l", "r", "l"], "  ", {
+          maxWidth: width,
+          shrink: [{ col: 3, cut: "end", min: 12 }, { col: 1, min: 20 }, { col: 0, min: 20 }],
+        }));
     }
   }
 
@@ -164,7 +170,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     const short = (iso: string) => iso.replace(".000Z", "Z");
     const first = short(t.buckets[0]!.start);
     const end = short(new Date(Date.parse(t.buckets[t.buckets.length - 1]!.start) + t.bucketSeconds * 1000).toISOString());
-    out.push(`Time: ${first} to ${end}, ${plural(t.buckets.length, "bucket")} of ${t.bucketSeconds}s with requests${t.untimed ? ` (${int(t.untimed)} untimed)` : ""}`);
+    out.push(`Time: ${first} to ${end}`, `  ${plural(t.buckets.length, "bucket")} of ${t.bucketSeconds}s with requests${t.untimed ? `; ${plural(t.untimed, "request")} without a time` : ""}`);
   } else if (n > 0) out.push("Time: no request has a time");
   return `${out.join("\n")}\n`;
 }
@@ -178,7 +184,7 @@ export function renderWhatifText(r: WhatifReport, options: TextOptions = {}): st
   const out: string[] = [];
   out.push(`What-if over ${plural(r.requests, "request")} (seed ${r.before.seed}, split ${r.before.split}, precision ${r.before.precision})`);
   const warnings = [...new Set([...r.before.warnings.map((w) => `before: ${w}`), ...r.after.warnings.map((w) => `after: ${w}`)])];
-  out.push(...warningLines(warnings));
+  out.push(...warningLines(warnings, width));
   if (r.requests === 0) {
     out.push("", "The trace has no requests: nothing to compare.");
     return `${out.join("\n")}\n`;
@@ -212,7 +218,8 @@ export function renderWhatifText(r: WhatifReport, options: TextOptions = {}): st
     // Grouped by where they move (from → to), the biggest flow first; classes under each.
     const groups = new Map<string, { total: number; rows: WhatifReport["moves"] }>();
     for (const m of r.moves) {
-      const key = `${m.from} → ${m.to}`;
+      const half = Math.floor((width - 24) / 2);
+      const key = `${middleTruncate(m.from, half)} → ${middleTruncate(m.to, half)}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { total: 0, rows: [] }));
       g.total += m.expected;

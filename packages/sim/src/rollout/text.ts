@@ -1,5 +1,5 @@
 /** The readable and JSON forms of a rollout replay: what `gwsim replay --rollout` prints. */
-import { dec, int, pct, plural, table } from "../report/table.js";
+import { dec, int, pct, plural, table, wrap } from "../report/table.js";
 import type { RolloutPlan } from "./types.js";
 import type { RolloutReport } from "./replay-rollout.js";
 import { formatDuration } from "./duration.js";
@@ -38,7 +38,7 @@ function reachedEither(x: RolloutReport["steps"][number]["exposure"]): boolean {
 export function renderRolloutText(r: RolloutReport): string {
   const out: string[] = [];
   out.push(`${r.kind ?? "Rollout"} ${r.name ?? ""}: ${plural(r.requests, "request")} across ${plural(r.steps.length, "step")}`, `  seed ${r.seed}, split ${r.split}, precision ${r.precision}`);
-  if (r.warnings.length) out.push("", "Warnings", ...r.warnings.map((w) => `  - ${w}`));
+  if (r.warnings.length) out.push("", "Warnings", ...r.warnings.map((w) => wrap(`  - ${w}`, 80, "  ")));
   out.push("", "Steps");
   r.steps.forEach((s, i) => {
     const start = s.start ? s.start.slice(0, 19).replace("T", " ") : "-";
