@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Diagnostic } from "@gwsim/core";
 import { isIP } from "node:net";
 import { literalPathProblem } from "./encode.js";
-import { parseTemplate, templateLiterals, type Template, type TemplatePart } from "./template.js";
+import { parseTemplate, templateLiterals, type Template } from "./template.js";
 
 const Scheme = z.enum(["http", "https", "tls", "tcp", "udp"]);
 const Protocol = z.enum(["HTTP/1.1", "HTTP/2", "h2c", "websocket"]);
@@ -132,9 +132,17 @@ export const SynthProfileSchema = z
     const headerValue = (parts: Template, path: (string | number)[], report = problem): void => {
       for (const s of templateLiterals(parts))
         if (CONTROL.test(s)) return report(path, "control characters are not allowed in a header value (RFC 9110 §5.5)");
-      const edge = (part: TemplatePart | undefined, test: (s: string) => boolean): boolean =>
-        part?.kind === "text" ? test(part.text) : part?.kind === "choice" ? part.options.some(test) : false;
-      if (edge(parts[0], (s) => /^[ \t]/.test(s)) || edge(parts.at(-1), (s) => /[ \t]$/.test(s)))
+      // What can come first (or last): a part that may render empty ({user} when anonymous, an
+      // empty option or text) lets the next one be the edge too.
+      const edge = (ordered: Template, test: (s: string) => boolean): boolean => {
+        for (const part of ordered) {
+          const texts = part.kind === "text" ? [part.text] : part.kind === "choice" ? part.options : part.kind === "user" ? [""] : [];
+          if (texts.some((t) => t !== "" && test(t))) return true;
+          if (!texts.includes("") && !(part.kind === "text" && part.text === "")) return false;
+        }
+        return false;
+      };
+      if (edge(parts, (s) => /^[ \t]/.test(s)) || edge([...parts].reverse(), (s) => /[ \t]$/.test(s)))
         report(path, "a header value cannot start or end with a space or tab (RFC 9110 §5.5)");
     };
     const entryPoint = (e: Partial<Record<keyof typeof EntryPoint, unknown>>, at: (string | number)[]): void => {

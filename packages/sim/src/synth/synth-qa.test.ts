@@ -45,6 +45,8 @@ describe("profile errors name the file, line, column and field", () => {
     { name: "header value CR LF", yaml: `${base}    headers: {x-a: "b\\r\\nx-evil: 1"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "control characters" },
     { name: "header value in values", yaml: `${base}    headers: {x-a: {values: {"ok": 1, "bad\\u0000": 1}}}`, at: [4, 39], path: "classes[0].headers.x-a.values.bad\u0000", msg: "control characters" },
     { name: "header value leading space", yaml: `${base}    headers: {x-a: " b"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "start or end" },
+    { name: "header value space after an empty option", yaml: `${base}    headers: {x-a: "{choice:a|} b"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "start or end" },
+    { name: "header value space before an empty option", yaml: `${base}    headers: {x-a: "b {choice:|*2}"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "start or end" },
     { name: "Host header", yaml: `${base}    headers: {Host: b}`, at: [4, 15], path: "classes[0].headers.Host", msg: "set the class's host" },
     { name: "header twice", yaml: `${base}    headers: {x-a: b, X-A: c}`, at: [4, 23], path: "classes[0].headers.X-A", msg: "case-insensitive" },
     { name: "method", yaml: `${base}    method: "GE T"`, at: [4, 13], path: "classes[0].method", msg: "not a valid method" },
