@@ -42,6 +42,11 @@ describe("decisionSummary", () => {
       "✗ 500 HTTPRoute default/r rule 7 match 0 [gone: BackendNotFound]",
     ],
     [
+      "a request that cannot be read is a bad request, not a missing route",
+      { outcome: "error", status: 400, listener: { ...listener, name: "http", port: 80 }, reason: "BadRequest", message: 'path "/%zz" is not valid: malformed percent-encoding at offset 1' },
+      '✗ 400 bad request on listener default/gw/http: path "/%zz" is not valid',
+    ],
+    [
       "a ListenerSet listener is named by its set",
       { outcome: "notFound", status: 404, listener: { gateway: "default/gw", name: "a-1", port: 80, listenerSet: "default/set-a" }, reason: "NoMatchingRoute" },
       "✗ 404 no matching route on listener default/set-a/a-1",

@@ -104,7 +104,9 @@ export function decisionSummary(d: Decision): string {
           : invalid.length
             ? ` [${invalid.join(", ")}]`
             : "";
-      return `✗ ${statusText(d, 500)} ${d.route ? route : `no route${listener}`}${detail}`;
+      // A request the gateway cannot read (400) never reached routing: not "no route".
+      const what = d.route ? route : d.status === 400 ? `bad request${listener}` : `no route${listener}`;
+      return `✗ ${statusText(d, 500)} ${what}${detail}`;
     }
     case "reject":
       return `✗ connection refused${d.listener ? ` by ${listenerName}` : ""}${typeof d.reason === "string" ? ` (${d.reason})` : d.listener ? "" : ": no listener"}`;
