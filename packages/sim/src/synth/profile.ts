@@ -20,7 +20,7 @@ export const ValueSpecSchema = z.union([
     /** Literal values with relative weights. */
     values: z.record(z.string(), z.number().nonnegative()).optional(),
   }),
-]);
+], { error: 'expected a string (quote numbers: "3") or {probability, value} or {probability, values}' });
 export type ValueSpec = z.infer<typeof ValueSpecSchema>;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -43,7 +43,9 @@ export const RequestClassSchema = z.strictObject({
   share: z.number().nonnegative().default(1),
   ...EntryPoint,
   /** A method, or methods with relative weights. */
-  method: z.union([z.string(), z.record(z.string(), z.number().nonnegative())]).default("GET"),
+  method: z
+    .union([z.string(), z.record(z.string(), z.number().nonnegative())], { error: "expected a method (GET) or methods with weights ({GET: 3, POST: 1})" })
+    .default("GET"),
   /** Path template, e.g. `/items/{int:1-5000}`; may carry a fixed query. */
   path: z.string().default("/"),
   query: z.record(z.string(), ValueSpecSchema).default({}),

@@ -47,6 +47,8 @@ describe("profile errors name the file, line, column and field", () => {
     { name: "header value leading space", yaml: `${base}    headers: {x-a: " b"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "start or end" },
     { name: "header value space after an empty option", yaml: `${base}    headers: {x-a: "{choice:a|} b"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "start or end" },
     { name: "header value space before an empty option", yaml: `${base}    headers: {x-a: "b {choice:|*2}"}`, at: [4, 20], path: "classes[0].headers.x-a", msg: "start or end" },
+    { name: "a number as a header", yaml: `${base}    headers: {x-retry: 3}`, at: [4, 24], path: "classes[0].headers.x-retry", msg: 'quote numbers: "3"' },
+    { name: "a number as a method", yaml: `${base}    method: 3`, at: [4, 13], path: "classes[0].method", msg: "expected a method (GET) or methods with weights" },
     { name: "Host header", yaml: `${base}    headers: {Host: b}`, at: [4, 15], path: "classes[0].headers.Host", msg: "set the class's host" },
     { name: "header twice", yaml: `${base}    headers: {x-a: b, X-A: c}`, at: [4, 23], path: "classes[0].headers.X-A", msg: "case-insensitive" },
     { name: "method", yaml: `${base}    method: "GE T"`, at: [4, 13], path: "classes[0].method", msg: "not a valid method" },
