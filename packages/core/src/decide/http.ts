@@ -205,6 +205,8 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
         ctx.notes.push(...rejectedRouteNotes(ctx.status, listener));
       } else {
         explainRouting(ctx, all.map((gi) => listener.groups[gi]!), `host ${host || "(none)"}`, input, winner, winnerGroup < 0 ? -1 : all.indexOf(winnerGroup));
+        // A 404: the route meant to take it may be one the listener did not accept.
+        if (won === null) ctx.notes.push(...rejectedRouteNotes(ctx.status, listener));
       }
     }
   }
