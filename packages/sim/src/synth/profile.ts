@@ -290,8 +290,12 @@ export function parseSynthProfile(text: string, file = "<profile>"): ProfileResu
       // One diagnostic per unknown key, at the key itself: a typo must not pass silently.
       return issue.keys.map((key) => {
         const offset = keyOffset(issue.path, key);
-        const hint = nearestKey(key);
-        return diag("synth.profile", offset, pathText([...issue.path, key]), `unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`);
+        const near = nearestKey(key);
+        // A key valid elsewhere (alpha under zipf) is out of place, not misspelt.
+        const message = KNOWN_KEYS.includes(key)
+          ? `field ${JSON.stringify(key)} does not belong here`
+          : `unknown field ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`;
+        return diag("synth.profile", offset, pathText([...issue.path, key]), message);
       });
     }
     const missing = issue.code === "invalid_type" && doc.getIn(issue.path as unknown[]) === undefined;

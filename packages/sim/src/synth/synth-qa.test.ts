@@ -24,6 +24,7 @@ describe("profile errors name the file, line, column and field", () => {
     { name: "typo at the top", yaml: `rtae: 5\n${base}`, at: [1, 1], path: "rtae", msg: '(did you mean "rate"?)' },
     { name: "typo in users", yaml: `${base}users: {count: 5, anonymus: 0.1}`, at: [4, 19], path: "users.anonymus", msg: '"anonymous"' },
     { name: "typo in a value spec", yaml: `${base}    headers: {x-a: {probabilty: 0.5, value: b}}`, at: [4, 21], path: "classes[0].headers.x-a.probabilty", msg: "unknown field" },
+    { name: "a field out of place", yaml: `${base}users: {count: 5, distribution: {type: zipf, alpha: 1}}`, at: [4, 46], path: "users.distribution.alpha", msg: 'field "alpha" does not belong here' },
     { name: "wrong type", yaml: `${base}    share: "3"`, at: [4, 12], path: "classes[0].share", msg: "expected number" },
     { name: "negative share", yaml: `${base}    share: -1`, at: [4, 12], path: "classes[0].share", msg: ">=0" },
     { name: "all-zero shares", yaml: `${base}    share: 0`, at: [3, 3], path: "classes", msg: "every class has share 0" },
