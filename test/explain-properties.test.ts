@@ -25,7 +25,12 @@ export function checkExplanation(request: GatewayRequest, d: Decision): void {
   const context = `request ${JSON.stringify(request)}\n${renderExplained(request, d)}`;
   expect(lines.length, context).toBeGreaterThan(0);
   for (const line of lines) expect(line, context).not.toMatch(JUNK);
-  expect(renderExplained(request, d), context).not.toMatch(JUNK);
+  const rendered = renderExplained(request, d);
+  expect(rendered, context).not.toMatch(JUNK);
+  // 80 columns, but for a single word longer than a line.
+  for (const line of rendered.split("\n")) if (line.length > 80) expect(line.trim().includes(" ") ? line.trim().split(" ").at(-1)!.length : 81, line).toBeGreaterThan(70);
+  // The text's steps are the explanation lines, word for word.
+  expect(rendered.replace(/\n {6}/g, " ").split("\n").filter((l) => l.startsWith("    - ")).map((l) => l.slice(6)), context).toEqual(lines);
   expect(decisionSummary(d), context).not.toMatch(JUNK);
   const text = lines.join("\n");
   // The route the decision names, named the same way the summary names it.
