@@ -73,7 +73,8 @@ const NAME_STEP: PrecedenceStep<CommonKey> = {
   // "{namespace}/{name}" alphabetically, as ONE string (so `team-a/r` < `team/r`), by code unit.
   name: "namespace/name",
   compare: (a, b) => (a.nsName < b.nsName ? -1 : a.nsName > b.nsName ? 1 : 0),
-  because: (a, b) => `${a.nsName} sorts before ${b.nsName} (same age)`,
+  because: (a, b) =>
+    `${a.nsName} sorts before ${b.nsName} (${a.creationTimestamp === null ? "neither has a creationTimestamp" : `same age: both created ${a.creationTimestamp}`})`,
 };
 
 /** Route kinds with rules and matches: the last two steps, in list order. */
