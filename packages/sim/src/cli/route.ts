@@ -26,6 +26,9 @@ export const routeSpec: CommandSpec = {
   examples: ["gwsim route -f manifests/ --requests requests.jsonl --json", "echo '{\"host\":\"a.example.com\",\"path\":\"/\"}' | gwsim route -f gw.yaml --requests - --explain"],
 };
 
+/** Decisions written between waits for stdout to drain. */
+const DRAIN_EVERY = 256;
+
 export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(routeSpec, argv);
   const seed = intFlag(values, "seed", 1);
@@ -43,6 +46,8 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
     if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
     else if (values.explain) io.stdout(renderExplained(request, d));
     else io.stdout(`${idText(d.id, index).padEnd(16)} ${requestLine(request).padEnd(48)} ${decisionSummary(d)}\n`);
+    // A slow reader (a pipe into less) must not make the whole output pile up in memory.
+    if (index % DRAIN_EVERY === 0 && io.stdoutDrained) await io.stdoutDrained();
   }
   const { stats } = reader;
   if (stats.bad > 0) {
