@@ -175,11 +175,10 @@ export function wrap(text: string, width = 80, indent = "  "): string {
   const lines: string[] = [];
   let line = lead;
   for (const word of words) {
-    const prefix = lines.length === 0 ? lead : lead + indent;
     if (line.trim() !== "" && [...line].length + 1 + [...word].length > width) {
       lines.push(line);
-      line = prefix + word;
-    } else line = line.trim() === "" ? prefix + word : `${line} ${word}`;
+      line = lead + indent + word;
+    } else line = line.trim() === "" ? line + word : `${line} ${word}`;
   }
   lines.push(line);
   return lines.join("\n");

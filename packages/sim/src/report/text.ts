@@ -53,7 +53,7 @@ function splitBlock(s: SplitRow, precision: Report["precision"], width: number):
   if (s.chiSquare) notes.push(`chi-square ${num(s.chiSquare.statistic, 2)} (df ${s.chiSquare.df}), p ${pValue(s.chiSquare.pValue)}`);
   if (s.users) notes.push(`${plural(s.users, "user")}, ${int(s.usersMultiBackend)} saw more than one backend`);
   if (s.sessionPersistence) notes.push("sessionPersistence set");
-  if (notes.length) lines.push(`    ${notes.join("; ")}`);
+  if (notes.length) lines.push(wrap(`    ${notes.join("; ")}`, width));
   return lines.join("\n");
 }
 
