@@ -199,6 +199,8 @@ export interface Observation {
 }
 
 const NO_PROBABILITIES: Observation["probabilities"] = [];
+/** Route kinds whose invalid backends refuse the connection rather than answer 500. */
+const STREAM_KINDS = new Set(["TCPRoute", "TLSRoute", "UDPRoute"]);
 const MAX_FAILING_CLASSES = 10_000;
 const MAX_DIFF_GROUPS = 1_000;
 const TIMELINE_LADDER = [1, 10, 60, 300, 900, 3600, 21_600, 86_400, 604_800];
@@ -457,10 +459,12 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   }
   let total = 0;
   for (let i = 0; i < bs.length; i++) total += bs[i]!.weight;
-  if (total > 0 && (outcome === "forward" || outcome === "error")) {
+  if (total > 0 && (outcome === "forward" || outcome === "error" || outcome === "reject")) {
     const decidedIdx = decision.backend ? decidedIndex(slot, bs, decision.backend) : -1;
-    const backendCaused = outcome === "error" && decidedIdx >= 0 && !bs[decidedIdx]!.valid;
-    const allInvalid = outcome === "error" && !decision.backend && bs.every((b) => !b.valid);
+    // An invalid backend's share fails: HTTP answers 500 (error), TCP/TLS/UDP refuse the connection (reject).
+    const failed = outcome === "error" || outcome === "reject";
+    const backendCaused = failed && decidedIdx >= 0 && !bs[decidedIdx]!.valid;
+    const allInvalid = failed && !decision.backend && bs.every((b) => !b.valid);
     if (outcome === "forward" || backendCaused || allInvalid) {
       let info = slot.info;
       if (info === null || (info.from !== bs && !sameWeights(info, bs))) slot.info = info = infoFor(engine, routeKey, decision.route, bs, decision.sessionPersistence != null);
@@ -469,8 +473,9 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
       if (pick >= 0) {
         const picked = info.backends[pick]!;
         if (pick !== decidedIdx) {
-          outcome = picked.valid ? "forward" : "error";
-          status = picked.valid ? null : 500;
+          const stream = decision.route !== null && STREAM_KINDS.has(decision.route.kind);
+          outcome = picked.valid ? "forward" : stream ? "reject" : "error";
+          status = picked.valid || stream ? null : 500;
         }
         backend = picked;
         labelId = info.labelIds[pick]!;

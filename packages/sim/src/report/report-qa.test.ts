@@ -328,4 +328,47 @@ describe("edges", () => {
     const html = renderHtml(report);
     expect(html).toContain("no request to either version");
   });
+
+  it("TCP: the share of an invalid backend is refused connections, counted in its split (as HTTP's 500s are)", async () => {
+    const tcp = parseManifests(
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: example.com/gc}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ns}
+spec:
+  gatewayClassName: gc
+  listeners:
+  - {name: tcp, protocol: TCP, port: 9001, allowedRoutes: {kinds: [{kind: TCPRoute}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: db, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs:
+    - {name: db-1, port: 5432, weight: 20}
+    - {name: no-such-db, port: 5432, weight: 80}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db-1, namespace: ns}
+spec: {ports: [{port: 5432}]}
+`,
+      { file: "tcp.yaml" },
+    ).objects;
+    const r = await replay(buildWorld(tcp), Array.from({ length: 200 }, () => ({ gateway: "ns/gw", scheme: "tcp", port: 9001 }) as TraceRecord), { seed: 1 });
+    const split = r.splits[0]!;
+    expect(split.count).toBe(200);
+    expect(split.backends.map((b) => b.count).reduce((a, b) => a + b, 0)).toBe(200);
+    expect(r.outcomes.reject).toBe(split.backends.find((b) => b.name === "no-such-db")!.count);
+    const missing = r.backends.find((b) => b.name === "no-such-db")!;
+    expect(missing.expectedShare).toBeCloseTo(0.8, 12);
+    expect(split.chiSquare!.df).toBe(1);
+    expect(renderText(r)).toContain("ns/no-such-db:5432 (invalid: refused)");
+  });
 });

@@ -32,12 +32,15 @@ function shareOf(count: number, n: number): string {
   return n ? pct(count / n) : "-";
 }
 
+/** Route kinds whose invalid backends refuse the connection rather than answer 500. */
+const STREAM_KINDS = new Set(["TCPRoute", "TLSRoute", "UDPRoute"]);
+
 function splitBlock(s: SplitRow, precision: Report["precision"], width: number): string {
   const effective = precision !== "exact";
   const rows = [
     ["backend", "weight", ...(effective ? ["in use"] : []), "requests", "share", "expected"],
     ...s.backends.map((b) => [
-      name(b) + (b.valid ? "" : " (invalid: 500)"),
+      name(b) + (b.valid ? "" : STREAM_KINDS.has(s.kind) ? " (invalid: refused)" : " (invalid: 500)"),
       String(b.weight),
       ...(effective ? [String(b.effectiveWeight)] : []),
       int(b.count),
