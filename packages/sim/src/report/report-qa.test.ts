@@ -322,7 +322,20 @@ describe("edges", () => {
       trace,
       { seed: 1 },
     );
+    // By hand: 4 users × 5 requests, p(new) = 0.3, p(old) = 0.5 per request.
+    const e = report.steps[0]!.exposure;
+    expect(e.expectedUsersExposed).toBeCloseTo(4 * (1 - 0.7 ** 5), 12);
+    expect(e.expectedUsersBoth).toBeCloseTo(4 * (1 - 0.7 ** 5 - 0.5 ** 5 + 0.2 ** 5), 12);
+    const met = new Map<string, Set<string>>();
+    trace.forEach((t, index) => {
+      const d = decide(world, { ...t } as never, { seed: 1, index });
+      if (!met.has(t.user!)) met.set(t.user!, new Set());
+      if (d.backend) met.get(t.user!)!.add(d.backend.name);
+    });
+    expect(e.usersBoth).toBe([...met.values()].filter((m) => m.has(LONG1) && m.has(LONG2)).length);
+    expect(e.usersExposed).toBe([...met.values()].filter((m) => m.has(LONG2)).length);
     const text = renderRolloutText(report);
+    expect(text).toContain(`${(4 * (1 - 0.7 ** 5)).toFixed(1)} (${e.usersExposed})`);
     expect(text).toMatch(/\n {2}2\s+0\s+-\s+0\.0 \(0\)/);
     expect(text).toMatch(/\n {2}1\s+20\s+37\.5% \(\d+\)/);
     const html = renderHtml(report);
