@@ -400,8 +400,8 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const cards = `<div class="cards">${[
     card("Requests", int(r.requests), `${r.untimed ? `${int(r.untimed)} untimed skipped · ` : ""}seed ${r.seed}`),
     card("On the new version", r.requests ? pct(e.expectedCanaryShare) : "–", `of all requests · ${int(e.canaryRequests)} in the seeded replay`),
-    card("Users exposed", dec(e.expectedUsersExposed, 0), `of ${int(e.users)} · ${int(e.usersExposed)} in the seeded replay`),
-    card("Users who saw both", dec(e.expectedUsersBoth, 0), `${int(e.usersBoth)} in the seeded replay`),
+    card("Users exposed", dec(e.expectedUsersExposed, 1), `of ${int(e.users)} · ${int(e.usersExposed)} in the seeded replay`),
+    card("Users who saw both", dec(e.expectedUsersBoth, 1), `${int(e.usersBoth)} in the seeded replay`),
     card("Failed requests", dec(e.failed.expected, 1), `expected · ${int(e.failed.drawn)} drawn · ${int(e.failed.gateway)} gateway 5xx`, e.failed.expected > 0 ? "warn" : ""),
   ].join("")}</div>`;
   const share = barChart(
@@ -410,7 +410,7 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
       value: reachedEither(s) ? s.exposure.expectedNewVersionShare : 0,
       expected: s.weight !== null ? s.weight / 100 : undefined,
       color: "#e15759",
-      note: reachedEither(s) ? `${pct(s.exposure.expectedNewVersionShare, 1)} · ${int(s.exposure.canaryRequests)} drawn` : "no request to either version",
+      note: reachedEither(s) ? `${pct(s.exposure.expectedNewVersionShare, 1)} · ${int(s.exposure.canaryRequests)} drawn` : "no requests",
       title: `${s.name}: of the requests that reached either version, ${pct(s.exposure.expectedNewVersionShare, 2)} expected on the new one (${pct(s.exposure.newVersionShare, 2)} drawn); canary weight ${s.weight ?? "–"}`,
     })),
     { max: 1, caption: "Per step, the share of the new version among requests to either version; diamond: the canary weight", labelWidth: 330, noteWidth: 150 },

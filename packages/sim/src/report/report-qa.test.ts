@@ -339,7 +339,9 @@ describe("edges", () => {
     expect(text).toMatch(/\n {2}2\s+0\s+-\s+0\.0 \(0\)/);
     expect(text).toMatch(/\n {2}1\s+20\s+37\.5% \(\d+\)/);
     const html = renderHtml(report);
-    expect(html).toContain("no request to either version");
+    expect(html).toContain("no requests");
+    // The cards round expected users as the text does (one decimal).
+    expect(html).toContain(`<div class="card-value">${(4 * (1 - 0.7 ** 5)).toFixed(1)}</div>`);
   });
 
   it("TCP: the share of an invalid backend is refused connections, counted in its split (as HTTP's 500s are)", async () => {
