@@ -14,12 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests, type Decision } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { edgeGateway } from "./helpers/gateway-yaml.js";
+import { clientFrame, collect, GUID, KEY, readFrame, serverFrame, upgradeH1 as upgradeH1At, upgradeH2 as upgradeH2At, values, type Head } from "./helpers/websocket-client.js";
 
 const EXPIRES = "rule=1; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT";
 const BACKEND_COOKIES = ["own=1; Path=/", "own2=2; Expires=Thu, 22 Oct 2026 07:28:00 GMT"];
 const ADDED_COOKIES = [EXPIRES, "backend=2; Path=/"];
-const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 const ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 /** A rule editing every kind of field, at rule and backendRef level (both add a cookie). */
@@ -57,31 +56,6 @@ kind: Service
 metadata: {name: ws, namespace: app}
 spec: {ports: [{name: ws, port: 8080, appProtocol: kubernetes.io/ws}]}
 `;
-
-/** A client's text frame (RFC 6455 §5.2: FIN, opcode 1, masked; payload under 126 bytes). */
-function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]);
-}
-
-/** A server's text frame (unmasked). */
-function serverFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
-}
-
-/** The first frame in `buf` (payload under 126 bytes), unmasked, with its length; null while incomplete. */
-function readFrame(buf: Buffer): { text: string; masked: boolean; size: number } | null {
-  if (buf.length < 2) return null;
-  const masked = (buf[1]! & 0x80) !== 0;
-  const length = buf[1]! & 0x7f;
-  const start = 2 + (masked ? 4 : 0);
-  if (buf.length < start + length) return null;
-  const payload = Buffer.from(buf.subarray(start, start + length));
-  if (masked) for (let i = 0; i < payload.length; i++) payload[i]! ^= buf[2 + (i % 4)]!;
-  return { text: payload.toString(), masked, size: start + length };
-}
 
 /** The backend's 101, with fields the edits act on and repeated lines of its own. */
 const acceptHead = (accept: string) =>
@@ -153,80 +127,8 @@ afterAll(async () => {
   await new Promise((r) => backend?.close(r));
 });
 
-/** Bytes read from a stream so far, and a bounded wait for a condition on them. */
-function collect(stream: NodeJS.ReadableStream): { bytes: () => Buffer; ended: () => boolean; until: (check: (b: Buffer) => boolean, what: string) => Promise<void> } {
-  let bytes = Buffer.alloc(0);
-  let ended = false;
-  const waiters = new Set<() => void>();
-  stream.on("data", (c: Buffer) => {
-    bytes = Buffer.concat([bytes, c]);
-    for (const w of waiters) w();
-  });
-  const onEnd = () => {
-    ended = true;
-    for (const w of waiters) w();
-  };
-  stream.on("end", onEnd);
-  stream.on("close", onEnd);
-  stream.on("error", () => undefined);
-  return {
-    bytes: () => bytes,
-    ended: () => ended,
-    until: (check, what) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => (waiters.delete(poll), reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(bytes.toString("latin1").slice(0, 400))}`))), 3000);
-        const poll = () => {
-          if (!check(bytes)) return;
-          clearTimeout(timer);
-          waiters.delete(poll);
-          resolve();
-        };
-        waiters.add(poll);
-        poll();
-      }),
-  };
-}
-
-type Head = { status: number; reason: string; fields: [string, string][] };
-const values = (head: Head, name: string) => head.fields.filter(([n]) => n === name).map(([, v]) => v);
-
-/** An HTTP/1.1 upgrade on a raw socket: the answer head as sent, and the connection to go on with. */
-async function upgradeH1(path: string): Promise<{ head: Head; socket: net.Socket; after: () => Buffer; read: ReturnType<typeof collect> }> {
-  const socket = net.connect(port, "127.0.0.1");
-  socket.on("error", () => undefined);
-  const read = collect(socket);
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: chat.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-  await read.until((b) => b.includes("\r\n\r\n"), "the answer head");
-  const raw = read.bytes();
-  const end = raw.indexOf("\r\n\r\n");
-  const [statusLine, ...lines] = raw.subarray(0, end).toString("latin1").split("\r\n");
-  const m = /^HTTP\/1\.1 (\d{3}) (.*)$/.exec(statusLine!)!;
-  const fields = lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()] as [string, string]);
-  return { head: { status: Number(m[1]), reason: m[2]!, fields }, socket, after: () => read.bytes().subarray(end + 4), read };
-}
-
-/** An RFC 8441 extended CONNECT: the response head as raw field lines, and the stream. */
-function upgradeH2(path: string): Promise<{ head: Head; stream: http2.ClientHttp2Stream; client: http2.ClientHttp2Session; read: ReturnType<typeof collect> }> {
-  return new Promise((resolve, reject) => {
-    const client = http2.connect(`http://127.0.0.1:${port}`);
-    client.on("error", reject);
-    const timer = setTimeout(() => (client.destroy(), reject(new Error("no HTTP/2 answer"))), 3000);
-    client.once("remoteSettings", (settings) => {
-      if (!settings.enableConnectProtocol) return reject(new Error("server does not allow extended CONNECT"));
-      const stream = client.request({ ":method": "CONNECT", ":protocol": "websocket", ":scheme": "http", ":path": path, ":authority": "chat.example.com", "sec-websocket-version": "13" });
-      stream.on("error", () => undefined);
-      const read = collect(stream);
-      // Node passes the raw field list as a third argument its types do not declare.
-      const onResponse = (h: http2.IncomingHttpHeaders, _flags: number, raw: string[]) => {
-        clearTimeout(timer);
-        const fields: [string, string][] = [];
-        for (let i = 0; i + 1 < raw.length; i += 2) if (!raw[i]!.startsWith(":")) fields.push([raw[i]!, raw[i + 1]!]);
-        resolve({ head: { status: Number(h[":status"]), reason: "", fields }, stream, client, read });
-      };
-      stream.once("response", onResponse as unknown as (h: http2.IncomingHttpHeaders, flags: number) => void);
-    });
-  });
-}
+const upgradeH1 = (path: string) => upgradeH1At(port, path, "chat.example.com");
+const upgradeH2 = (path: string) => upgradeH2At(port, path, "chat.example.com");
 
 /** Waits (bounded) for the access log line of a path. */
 async function logged(path: string): Promise<(typeof access)[number]> {
