@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Diagnostic } from "@gwsim/core";
 import { isIP } from "node:net";
 import { literalPathProblem } from "./encode.js";
+import { grpcNameProblem, hostTemplateProblem } from "./host.js";
 import { parseTemplate, templateLiterals, type Template } from "./template.js";
 
 const Scheme = z.enum(["http", "https", "tls", "tcp", "udp"]);
@@ -42,12 +43,14 @@ export const RequestClassSchema = z.strictObject({
   /** Relative share of the traffic. */
   share: z.number().nonnegative().default(1),
   ...EntryPoint,
-  /** A method, or methods with relative weights. */
+  /** A method, or methods with relative weights (GET when absent). */
   method: z
     .union([z.string(), z.record(z.string(), z.number().nonnegative())], { error: "expected a method (GET) or methods with weights ({GET: 3, POST: 1})" })
-    .default("GET"),
-  /** Path template, e.g. `/items/{int:1-5000}`; may carry a fixed query. */
-  path: z.string().default("/"),
+    .optional(),
+  /** Path template, e.g. `/items/{int:1-5000}`; may carry a fixed query ("/" when absent). */
+  path: z.string().optional(),
+  /** A gRPC call instead of method and path: `{service: pkg.Svc, method: "{choice:Get|List}"}` (templates). */
+  grpc: z.strictObject({ service: z.string(), method: z.string() }).optional(),
   query: z.record(z.string(), ValueSpecSchema).default({}),
   headers: z.record(z.string(), ValueSpecSchema).default({}),
 });
@@ -152,7 +155,11 @@ export const SynthProfileSchema = z
         if (typeof e[k] === "string" && !NS_NAME.test(e[k])) problem([...at, k], "expected namespace/name (a DNS label, a slash, a DNS subdomain)");
       if (typeof e.from === "string" && !DNS_LABEL.test(e.from)) problem([...at, "from"], "expected a namespace (a DNS label)");
       if (typeof e.address === "string" && isIP(e.address) === 0) problem([...at, "address"], "expected an IP address");
-      if (typeof e.host === "string") {
+      if (typeof e.host === "string" && /[{}]/.test(e.host)) {
+        const t = template(e.host, [...at, "host"]);
+        const problemText = t && hostTemplateProblem(t);
+        if (problemText) problem([...at, "host"], problemText);
+      } else if (typeof e.host === "string") {
         const m = HOST.exec(e.host);
         if (!m) problem([...at, "host"], "expected a host name or IP, with an optional :port (RFC 9110 §7.2 Host)");
         else if (m[1] !== undefined && Number(m[1]) > 65535) problem([...at, "host"], "port above 65535");
@@ -165,7 +172,19 @@ export const SynthProfileSchema = z
       if (!(c.gateway ?? c.service ?? c.address ?? p.defaults.gateway ?? p.defaults.service ?? p.defaults.address)) {
         problem(at, "no entry point: set gateway, service or address here or in defaults");
       }
-      const path = template(c.path, [...at, "path"]);
+      if (c.grpc) {
+        // A gRPC call is POST /service/method over HTTP/2 (PROTOCOL-HTTP2.md): method, path and a query do not apply.
+        for (const k of ["method", "path"] as const) if (c[k] !== undefined) keyProblem([...at, k], `a gRPC class cannot set ${k} (grpc names the call: POST /service/method)`);
+        if (Object.keys(c.query).length > 0) keyProblem([...at, "query"], "a gRPC class cannot set query (gRPC calls carry none)");
+        const protocol = c.protocol ?? p.defaults.protocol;
+        if (protocol === "HTTP/1.1" || protocol === "websocket") problem([...at, c.protocol ? "protocol" : "grpc"], `gRPC needs HTTP/2 or h2c, not ${protocol}${c.protocol ? "" : " (from defaults)"}`);
+        for (const k of ["service", "method"] as const) {
+          const t = template(c.grpc[k], [...at, "grpc", k]);
+          const why = t && grpcNameProblem(t, k);
+          if (why) problem([...at, "grpc", k], why);
+        }
+      }
+      const path = template(c.path ?? "/", [...at, "path"]);
       if (path) {
         const first = path[0];
         const rooted = first?.kind === "text" ? first.text.startsWith("/") : first?.kind === "choice" && first.options.every((o) => o.startsWith("/"));
@@ -200,7 +219,9 @@ export const SynthProfileSchema = z
           }
         }
       }
-      if (typeof c.method === "string") {
+      if (c.method === undefined) {
+        // GET
+      } else if (typeof c.method === "string") {
         if (!TOKEN.test(c.method)) problem([...at, "method"], "not a valid method (RFC 9110 §9.1: a token)");
       } else {
         if (Object.values(c.method).every((w) => w === 0)) problem([...at, "method"], "every method has weight 0");
@@ -217,7 +238,7 @@ const KNOWN_KEYS = [
   ...new Set([
     ...["defaults", "start", "rate", "daily", "users", "classes"],
     ...Object.keys(EntryPoint),
-    ...["name", "share", "method", "path", "query", "headers", "probability", "value", "values"],
+    ...["name", "share", "method", "path", "grpc", "query", "headers", "probability", "value", "values"],
     ...["count", "distribution", "anonymous", "prefix", "type", "exponent", "alpha"],
   ]),
 ];

@@ -1,12 +1,13 @@
 /**
  * Synthetic traces from a profile. One seeded Alea stream drives every draw in a fixed order
- * (arrival, class, user, path, query, headers), so the same profile, count and seed give the
- * same trace byte for byte.
+ * (arrival, class, user, method and path or gRPC names, query, headers), so the same profile,
+ * count and seed give the same trace byte for byte. Host placeholders draw from a second stream.
  */
 import seedrandom from "seedrandom";
 import type { TraceRecord } from "../trace/types.js";
 import { encodeInPath, encodeQueryValue } from "./encode.js";
 import { LAST_TIME_MS, parseRfc3339, type RequestClassSpec, type SynthProfile, type ValueSpec } from "./profile.js";
+import { lowerHostTemplate } from "./host.js";
 import { parseTemplate, renderTemplate, type Template } from "./template.js";
 
 export interface SynthOptions {
@@ -68,8 +69,11 @@ function compileValues(specs: Record<string, ValueSpec>): CompiledValue[] {
 interface CompiledClass {
   spec: RequestClassSpec;
   entry: Pick<TraceRecord, "gateway" | "service" | "address" | "from" | "port" | "scheme" | "protocol" | "host">;
+  /** A host with placeholders, drawn per request from the host stream (then `entry.host` is unset). */
+  host: Template | null;
   method: Weighted;
   path: Template;
+  grpc: { service: Template; method: Template } | null;
   query: CompiledValue[];
   headers: CompiledValue[];
 }
@@ -80,11 +84,19 @@ function compileClass(c: RequestClassSpec, d: SynthProfile["defaults"]): Compile
     const v = c[k] ?? d[k];
     if (v !== undefined) (entry as Record<string, unknown>)[k] = v;
   }
+  let host: Template | null = null;
+  if (typeof entry.host === "string" && /[{}]/.test(entry.host)) {
+    host = lowerHostTemplate(compile(entry.host));
+    delete entry.host;
+  }
+  const method = c.method ?? "GET";
   return {
     spec: c,
     entry,
-    method: typeof c.method === "string" ? weighted([[c.method, 1]]) : weighted(Object.entries(c.method)),
-    path: compile(c.path),
+    host,
+    method: typeof method === "string" ? weighted([[method, 1]]) : weighted(Object.entries(method)),
+    path: compile(c.path ?? "/"),
+    grpc: c.grpc ? { service: compile(c.grpc.service), method: compile(c.grpc.method) } : null,
     query: compileValues(c.query),
     headers: compileValues(c.headers),
   };
@@ -176,6 +188,8 @@ export function* synthesize(profile: SynthProfile, options: SynthOptions): Gener
   const users = profile.users;
   const cdf = users ? userCdf(users, seed) : null;
   const nextTime = arrivals(profile, rng);
+  // Host placeholders draw from their own stream, so a profile that gains one keeps every other draw.
+  const hostRng = seedrandom.alea(`gwsim-synth-host:${seed}`);
 
   for (let i = 0; i < options.count; i++) {
     const time = new Date(Math.floor(nextTime())).toISOString();
@@ -186,8 +200,11 @@ export function* synthesize(profile: SynthProfile, options: SynthOptions): Gener
       const u = rng();
       if (!anonymous) user = `${users.prefix}${lowerBound(cdf, u * cdf[cdf.length - 1]!) + 1}`;
     }
-    const method = draw(c.method, rng());
-    let path = renderTemplate(c.path, rng, user, encodeInPath);
+    const host = c.host ? renderTemplate(c.host, hostRng, user) : undefined;
+    // A gRPC class draws its names where an HTTP class draws method and path (no existing class has grpc).
+    const grpc = c.grpc ? { service: renderTemplate(c.grpc.service, rng, user), method: renderTemplate(c.grpc.method, rng, user) } : undefined;
+    const method = grpc ? "" : draw(c.method, rng());
+    let path = grpc ? "" : renderTemplate(c.path, rng, user, encodeInPath);
     const query: string[] = [];
     for (const q of c.query) {
       const v = renderValue(q, rng, user);
@@ -202,8 +219,14 @@ export function* synthesize(profile: SynthProfile, options: SynthOptions): Gener
     const record: TraceRecord = { time };
     if (user !== undefined) record.user = user;
     Object.assign(record, c.entry);
-    record.method = method;
-    record.path = path;
+    if (host !== undefined) record.host = host;
+    if (grpc) {
+      // decide reads a `grpc` request as POST /service/method over HTTP/2 (core decide/request.ts).
+      record.grpc = grpc;
+    } else {
+      record.method = method;
+      record.path = path;
+    }
     if (Object.keys(headers).length) record.headers = headers;
     yield record;
   }
