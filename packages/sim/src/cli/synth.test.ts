@@ -44,6 +44,28 @@ describe("gwsim synth", () => {
     expect(out.stdout.join("")).toBe("");
   });
 
+  it("host templates and gRPC classes: bad ones are located, good ones print grpc lines", async () => {
+    const bad = io({ "p.yaml": `${good}    host: "{choice:a b|c}.example.com"\n  - grpc: {service: pkg.Svc, method: Get}\n    path: /x\n` });
+    expect(await main(["synth", "--profile", "p.yaml", "--count", "5"], bad.io)).toBe(2);
+    expect(bad.out.stderr).toBe(
+      [
+        'gwsim: p.yaml:4:11: classes[0].host: "a b" cannot be part of a host name (letters, digits, "-" and "." only)',
+        "gwsim: p.yaml:6:5: classes[1].path: a gRPC class cannot set path (grpc names the call: POST /service/method)",
+        "",
+      ].join("\n"),
+    );
+    const ok = io({ "p.yaml": 'defaults: {gateway: ns/gw, host: "t{int:1-3}.example"}\nclasses: [{grpc: {service: pkg.Svc, method: "{choice:Get|List}"}}]\n' });
+    expect(await main(["synth", "--profile", "p.yaml", "--count", "20"], ok.io)).toBe(0);
+    const lines = ok.out.stdout.join("").trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(20);
+    for (const l of lines) {
+      expect(Object.keys(l)).toEqual(["time", "gateway", "host", "grpc"]);
+      expect(l.host).toMatch(/^t[1-3]\.example$/);
+      expect(l.grpc.service).toBe("pkg.Svc");
+      expect(["Get", "List"]).toContain(l.grpc.method);
+    }
+  });
+
   it("--profile - reads stdin; its problems are named <stdin>", async () => {
     const ok = io({}, undefined, good);
     expect(await main(["synth", "--profile", "-", "--count", "2"], ok.io)).toBe(0);

@@ -10,8 +10,8 @@ export const synthSpec: CommandSpec = {
   summary: "generate a synthetic trace (JSON Lines) from a traffic profile",
   usage: "gwsim synth --profile PROFILE.yaml --count N [--seed N] > trace.jsonl",
   description:
-    "A profile names request classes (host, method, path templates with random segments, header and query " +
-    "distributions, share of traffic), a user population with heavy-tailed request counts, and arrival times with a " +
+    "A profile names request classes (host, method and path templates with random segments, or gRPC calls " +
+    "(grpc: {service, method}), header and query distributions, share of traffic), a user population with heavy-tailed request counts, and arrival times with a " +
     "rate and a daily shape (per UTC hour). The same profile, count and seed give the same trace, byte for byte, on " +
     "any machine, and the trace for --count N is the first N lines of the trace for any larger count. The profile " +
     "format is described in docs/synth-profile.md.",
