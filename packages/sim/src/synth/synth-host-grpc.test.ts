@@ -1,7 +1,8 @@
 /** Host templates and gRPC classes in synth profiles: errors, statistics, stream independence, routing. */
 import { describe, expect, it } from "vitest";
-import { buildWorld, decide, parseManifests } from "@gwsim/core";
+import { buildWorld, checkRequest, decide, parseManifests } from "@gwsim/core";
 import { chiSquareTest } from "../stats/chi-square.js";
+import { jsonlParser } from "../trace/jsonl.js";
 import { parseSynthProfile, type SynthProfile } from "./profile.js";
 import { synthesize, synthesizeJsonl } from "./synthesize.js";
 
@@ -209,8 +210,12 @@ classes:
     const world = buildWorld(parsed.objects);
     const want = (s: string, m: string) => (s === "shop.v1.Catalog" ? (m === "Get" ? "catalog-get" : "catalog") : "shop");
     const seen = new Set<string>();
+    const parser = jsonlParser();
     recs.forEach((r, index) => {
-      const line = JSON.parse(JSON.stringify(r));
+      // each line as replay reads it back from the trace file
+      const line = parser.parse(JSON.stringify(r));
+      if (line === null || typeof line === "string") throw new Error(`unreadable line: ${String(line)}`);
+      expect(checkRequest(line).ok).toBe(true);
       const d = decide(world, line, { seed: 1, index });
       expect(d.outcome, JSON.stringify({ line, d })).toBe("forward");
       expect(d.route?.kind).toBe("GRPCRoute");
