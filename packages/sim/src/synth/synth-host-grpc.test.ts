@@ -1,4 +1,6 @@
 /** Host templates and gRPC classes in synth profiles: errors, statistics, stream independence, routing. */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildWorld, checkRequest, decide, parseManifests } from "@gwsim/core";
 import { chiSquareTest } from "../stats/chi-square.js";
@@ -55,6 +57,28 @@ describe("profile errors for host templates and gRPC classes name file, line, co
     }
     expect(parseSynthProfile(grpcBase.replace("pkg.Svc", '"{choice:a.v1|b_2.Svc}"').replace("method: Get", 'method: "{choice:Get|List*3}"')).diagnostics).toEqual([]);
     expect(parseSynthProfile(`${grpcBase}    protocol: h2c\n    headers: {x-tenant: "{int:1-3}"}`).diagnostics).toEqual([]);
+  });
+});
+
+describe("existing profiles are byte-identical", () => {
+  // Hashes of 20,000 lines (seed 42) made by the code before host templates and gRPC classes (5eaa7db~1).
+  const rich = `start: "2026-03-29T01:30:00+02:00"
+rate: 3
+daily: [1,1,1,1,1,1,2,3,4,5,5,5,5,5,5,5,4,4,3,3,2,2,1,1]
+defaults: {gateway: ns/gw, host: "shop.example:8080"}
+users: {count: 500, distribution: {type: pareto, alpha: 1.3}, anonymous: 0.25, prefix: "u#"}
+classes:
+  - {share: 3, path: "/p/{choice:sp ace|ünï|a/b*2|%}/{user}?x={int:1-99999999999}", method: {GET: 3, POST: 1, PUT: 0}}
+  - {share: 2, host: "[::1]:8443", path: "/u/{uuid}", query: {"q w": "{choice:a&b|=}", n: {probability: 0.4, values: {"x y": 1, "#": 2}}}}
+  - {share: 1, service: ns/api, path: "/h/{hex:5}/{alnum:3}", headers: {x-ua: "{choice:Mozilla/5.0 (X11)|curl/8}", x-c: {probability: 0.1, value: "{int:-5--1}"}}}
+`;
+  it.each([
+    { name: "store", text: readFileSync(new URL("../../../examples/profiles/store.yaml", import.meta.url), "utf8"), sha: "430ee471b182099308e60d3de444d7f2b50adbb09f41ff3f1f742f3c35bd1dea" },
+    { name: "rich", text: rich, sha: "a426e376aa5d905eee2ab5489d82fd93942078d35eb1e14d68bef66c4c3a24ed" },
+  ])("$name", ({ text, sha }) => {
+    const h = createHash("sha256");
+    for (const line of synthesizeJsonl(profile(text), { count: 20_000, seed: 42 })) h.update(line);
+    expect(h.digest("hex")).toBe(sha);
   });
 });
 
