@@ -219,11 +219,9 @@ export const SynthProfileSchema = z
           }
         }
       }
-      if (c.method === undefined) {
-        // GET
-      } else if (typeof c.method === "string") {
+      if (typeof c.method === "string") {
         if (!TOKEN.test(c.method)) problem([...at, "method"], "not a valid method (RFC 9110 §9.1: a token)");
-      } else {
+      } else if (c.method) {
         if (Object.values(c.method).every((w) => w === 0)) problem([...at, "method"], "every method has weight 0");
         for (const m of Object.keys(c.method)) if (!TOKEN.test(m)) keyProblem([...at, "method", m], "not a valid method (RFC 9110 §9.1: a token)");
       }
