@@ -19,6 +19,11 @@ export const DOCKER_MAX_CHARS = 256 * 1024;
 
 const KEYS = new Set(["log", "stream", "time", "attrs"]);
 
+/** Whether a line opens as Docker writes its entries (the first check of dockerEntry). */
+function opensLikeEntry(line: string): boolean {
+  return line.charCodeAt(0) === 123 /* { */ && (line.startsWith('{"log":"') || line.startsWith('{"stream":"'));
+}
+
 /**
  * The json-file entry a line is, or undefined. Docker writes the keys in the order log, stream,
  * attrs, time and leaves out an empty log, so only lines opening so are parsed (others, such as
@@ -26,8 +31,7 @@ const KEYS = new Set(["log", "stream", "time", "attrs"]);
  * others is some other log's line, read as it is.
  */
 export function dockerEntry(line: string): DockerEntry | undefined {
-  if (line.charCodeAt(0) !== 123 /* { */ || line.length > DOCKER_MAX_CHARS) return undefined;
-  if (!line.startsWith('{"log":"') && !line.startsWith('{"stream":"')) return undefined;
+  if (!opensLikeEntry(line) || line.length > DOCKER_MAX_CHARS) return undefined;
   let o: unknown;
   try {
     o = JSON.parse(line);
@@ -149,6 +153,8 @@ export function dockerJoiner(
   };
   return {
     line(text, line) {
+      // Most traces are no Docker log: with nothing split, a line that cannot be an entry costs a comparison.
+      if (splits.stdout === undefined && splits.stderr === undefined && !opensLikeEntry(text)) return false;
       const e = dockerEntry(text);
       if (!e) {
         finishAll();
