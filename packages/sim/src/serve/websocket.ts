@@ -99,6 +99,62 @@ function startDeadline(deadline: { ms: number } | null, expired: () => void): { 
 }
 
 /**
+ * Where a proxied handshake stands: connecting; waiting for the backend's answer head; tunnel,
+ * joined after an upgrade; body, relaying a refusal's body; over, the client's answer complete or
+ * the gateway answered itself.
+ */
+type HandshakeState = "connecting" | "waiting" | "tunnel" | "body" | "over";
+
+interface Handshake {
+  state: HandshakeState;
+  /** The gateway answers instead of the backend (`answer`): the handshake is over. */
+  fail(status: number, reason: string): void;
+  /** The client's answer is complete (or cut): the backend connection goes. */
+  end(): void;
+  /** Stops the deadline (upgraded, or the client gone). */
+  stop(): void;
+}
+
+/**
+ * The state and deadline of a handshake proxied to `upstream`, on either protocol: when the rule's
+ * deadline passes before the answer head the gateway answers 504; during a refusal's body the
+ * client's connection is cut (`cut`), never a truncated answer. An upstream error before the
+ * answer head is the gateway's 503 (connect) or 502.
+ */
+function handshake(x: Exchange, upstream: Duplex, answer: (status: number, reason: string) => void, cut: () => void): Handshake {
+  const limit = handshakeDeadline(x.decision?.timeouts ?? null);
+  const hs: Handshake = {
+    state: "connecting",
+    fail(status, reason) {
+      hs.state = "over";
+      deadline.stop();
+      upstream.destroy();
+      answer(status, reason);
+    },
+    end() {
+      hs.state = "over";
+      deadline.stop();
+      upstream.destroy();
+    },
+    stop: () => deadline.stop(),
+  };
+  const deadline = startDeadline(limit, () => {
+    if (hs.state === "connecting" || hs.state === "waiting") return hs.fail(504, limit!.reason);
+    if (hs.state !== "body") return;
+    x.reason ??= limit!.reason;
+    hs.state = "over";
+    upstream.destroy();
+    cut();
+  });
+  upstream.on("error", (e: NodeJS.ErrnoException) => {
+    if (hs.state === "connecting") return hs.fail(503, `connect error ${e.code ?? ""}`.trim());
+    if (hs.state === "waiting") return hs.fail(502, `upstream ${e.code ?? "error"}`);
+    x.reason ??= `upstream ${e.code ?? "error"}`;
+  });
+  return hs;
+}
+
+/**
  * The field that starts or moves the rule's session on the backend's handshake answer (a 101,
  * or a refusal): a new session, or a token whose endpoint is not the one that served, as on any
  * other answer from a backend (forward.ts clientHead); null when the presented token stands.
@@ -435,28 +491,10 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
   if (plan.kind === "answer") return rawAnswer(socket, x, plan.status, plan.reason, plan.headers);
   const { socket: upstream, ready } = connectUpstream(plan.address, plan.target);
   const started = performance.now();
-  // waiting: for the backend's answer head; tunnel: joined after a 101; body: relaying another
-  // answer's body; over: the client's answer is complete, or the gateway answered itself.
-  let state: "connecting" | "waiting" | "tunnel" | "body" | "over" = "connecting";
-  const fail = (status: number, reason: string) => {
-    state = "over";
-    deadline.stop();
-    upstream.destroy();
-    rawAnswer(socket, x, status, reason);
-  };
-  const limit = handshakeDeadline(x.decision?.timeouts ?? null);
-  const deadline = startDeadline(limit, () => {
-    if (state === "connecting" || state === "waiting") return fail(504, limit!.reason);
-    if (state !== "body") return;
-    // A refusal's body still coming: the client's connection is cut (never a truncated answer).
-    x.reason ??= limit!.reason;
-    state = "over";
-    upstream.destroy();
-    socket.destroy();
-  });
+  const hs = handshake(x, upstream, (status, reason) => rawAnswer(socket, x, status, reason), () => socket.destroy());
   upstream.setNoDelay(true);
   upstream.once(ready, () => {
-    state = "waiting";
+    hs.state = "waiting";
     upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
     if (head.length) upstream.write(head);
     // The client's side is relayed from the start, as before the answer was read (a client
@@ -476,16 +514,16 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
       upstream.off("data", onData);
       upstream.pause();
       x.upstreamMs = performance.now() - started;
-      if ("malformed" in parsed) return fail(502, `malformed WebSocket handshake answer from backend (${parsed.malformed})`);
+      if ("malformed" in parsed) return hs.fail(502, `malformed WebSocket handshake answer from backend (${parsed.malformed})`);
       const framing = parsed.status === 101 ? "close" : answerFraming(parsed);
-      if (typeof framing === "object" && "malformed" in framing) return fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
+      if (typeof framing === "object" && "malformed" in framing) return hs.fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
       const text = clientHandshakeHead(parsed, x.decision?.responseHeaders, sessionAnswerField(plan.session, x.decision, x.endpoint));
-      if (text === null) return fail(502, "invalid response header field");
+      if (text === null) return hs.fail(502, "invalid response header field");
       x.status = parsed.status;
       socket.write(text);
       if (parsed.status === 101) {
-        state = "tunnel";
-        deadline.stop();
+        hs.state = "tunnel";
+        hs.stop();
         if (parsed.rest.length) socket.write(parsed.rest);
         upstream.pipe(socket);
         return;
@@ -494,30 +532,20 @@ export function handleWebSocket(ctx: HttpContext, fe: FrontendInfo, req: Incomin
       socket.unpipe(upstream);
       socket.on("data", () => undefined);
       socket.resume();
-      state = "body";
+      hs.state = "body";
       // The body goes on as framed; reading it tells where it ends, to close the connection then.
-      const over = () => {
-        state = "over";
-        deadline.stop();
-        upstream.destroy();
-      };
-      relayBody(upstream, socket, parsed.rest, bodyReader(framing, false), framing === "close", () => (over(), closeClient(socket)), () => (over(), socket.destroy()));
+      relayBody(upstream, socket, parsed.rest, bodyReader(framing, false), framing === "close", () => (hs.end(), closeClient(socket)), () => (hs.end(), socket.destroy()));
     };
     upstream.on("data", onData);
   });
-  upstream.on("error", (e: NodeJS.ErrnoException) => {
-    if (state === "connecting") return fail(503, `connect error ${e.code ?? ""}`.trim());
-    if (state === "waiting") return fail(502, `upstream ${e.code ?? "error"}`);
-    x.reason ??= `upstream ${e.code ?? "error"}`;
-  });
   upstream.once("close", () => {
-    if (state === "waiting") return fail(502, "backend closed before its handshake answer");
+    if (hs.state === "waiting") return hs.fail(502, "backend closed before its handshake answer");
     // A body cut short: the client's connection is cut too, never ended as if complete.
-    if (state === "body" || state === "connecting") socket.destroy();
-    else if (state === "tunnel") closeClient(socket);
+    if (hs.state === "body" || hs.state === "connecting") socket.destroy();
+    else if (hs.state === "tunnel") closeClient(socket);
   });
   socket.once("close", () => {
-    deadline.stop();
+    hs.stop();
     upstream.destroy();
   });
 }
@@ -552,26 +580,10 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
   if (plan.kind === "answer") return answer(res, x, plan.status, plan.reason, plan.headers);
   const { socket: upstream, ready } = connectUpstream(plan.address, plan.target);
   const started = performance.now();
-  // As in handleWebSocket; `over` also once the gateway answered itself.
-  let state: "connecting" | "waiting" | "tunnel" | "body" | "over" = "connecting";
-  const fail = (status: number, reason: string) => {
-    state = "over";
-    deadline.stop();
-    upstream.destroy();
-    answer(res, x, status, reason);
-  };
-  const limit = handshakeDeadline(x.decision?.timeouts ?? null);
-  const deadline = startDeadline(limit, () => {
-    if (state === "connecting" || state === "waiting") return fail(504, limit!.reason);
-    if (state !== "body") return;
-    x.reason ??= limit!.reason;
-    state = "over";
-    upstream.destroy();
-    abortResponse(res);
-  });
+  const hs = handshake(x, upstream, (status, reason) => answer(res, x, status, reason), () => abortResponse(res));
   upstream.setNoDelay(true);
   upstream.once(ready, () => {
-    state = "waiting";
+    hs.state = "waiting";
     upstream.write(`${plan.lines.join("\r\n")}\r\n\r\n`);
     let buffer: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -586,15 +598,15 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
       upstream.off("data", onData);
       upstream.pause();
       x.upstreamMs = performance.now() - started;
-      if ("malformed" in head) return fail(502, `malformed WebSocket handshake answer from backend (${head.malformed})`);
+      if ("malformed" in head) return hs.fail(502, `malformed WebSocket handshake answer from backend (${head.malformed})`);
       const accept = createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
-      if (head.status === 101 && head.headers["sec-websocket-accept"] !== accept) return fail(502, "backend WebSocket handshake without the right Sec-WebSocket-Accept");
+      if (head.status === 101 && head.headers["sec-websocket-accept"] !== accept) return hs.fail(502, "backend WebSocket handshake without the right Sec-WebSocket-Accept");
       const edits = x.decision?.responseHeaders;
       const session = sessionAnswerField(plan.session, x.decision, x.endpoint);
       if (head.status !== 101) {
         // Not upgraded: the backend's answer (edited, its body decoded) goes back as an HTTP/2 response.
         const framing = answerFraming(head);
-        if (typeof framing === "object" && "malformed" in framing) return fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
+        if (typeof framing === "object" && "malformed" in framing) return hs.fail(502, `malformed WebSocket handshake answer from backend (${framing.malformed})`);
         const fields = withField(applyHeaderEdits(responseHeaders(head.headers), edits), session);
         // The length is the body's: the backend's when it framed the body so, none otherwise.
         delete fields["content-length"];
@@ -602,16 +614,11 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
         try {
           res.writeHead(head.status, fields as Record<string, string | string[]>);
         } catch (e) {
-          return fail(502, `invalid response from backend: ${(e as Error).message}`);
+          return hs.fail(502, `invalid response from backend: ${(e as Error).message}`);
         }
         x.status = head.status;
-        state = "body";
-        const over = () => {
-          state = "over";
-          deadline.stop();
-          upstream.destroy();
-        };
-        relayBody(upstream, res as unknown as NodeJS.WritableStream, head.rest, bodyReader(framing, true), framing === "close", () => (over(), res.end()), () => (over(), abortResponse(res)));
+        hs.state = "body";
+        relayBody(upstream, res as unknown as NodeJS.WritableStream, head.rest, bodyReader(framing, true), framing === "close", () => (hs.end(), res.end()), () => (hs.end(), abortResponse(res)));
         return;
       }
       // RFC 8441 §5: a 2xx answers the extended CONNECT. The backend's fields carry over
@@ -623,11 +630,11 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
       try {
         res.writeHead(200, fields as Record<string, string | string[]>);
       } catch (e) {
-        return fail(502, `invalid response from backend: ${(e as Error).message}`);
+        return hs.fail(502, `invalid response from backend: ${(e as Error).message}`);
       }
       x.status = 200;
-      state = "tunnel";
-      deadline.stop();
+      hs.state = "tunnel";
+      hs.stop();
       const stream = res.stream;
       if (head.rest.length) stream.write(head.rest);
       upstream.pipe(stream);
@@ -636,19 +643,14 @@ export function handleWebSocketH2(ctx: HttpContext, fe: FrontendInfo, req: Http2
     };
     upstream.on("data", onData);
   });
-  upstream.on("error", (e: NodeJS.ErrnoException) => {
-    if (state === "connecting") return fail(503, `connect error ${e.code ?? ""}`.trim());
-    if (state === "waiting") return fail(502, `upstream ${e.code ?? "error"}`);
-    x.reason ??= `upstream ${e.code ?? "error"}`;
-  });
   upstream.once("close", () => {
-    if (state === "waiting") return fail(502, "backend closed before its handshake answer");
-    if (state === "tunnel" && !res.stream.destroyed) res.stream.end();
+    if (hs.state === "waiting") return hs.fail(502, "backend closed before its handshake answer");
+    if (hs.state === "tunnel" && !res.stream.destroyed) res.stream.end();
     // A body cut short: a reset, never a truncated success.
-    else if (state === "body") abortResponse(res);
+    else if (hs.state === "body") abortResponse(res);
   });
   res.once("close", () => {
-    deadline.stop();
+    hs.stop();
     upstream.destroy();
   });
 }
