@@ -6,6 +6,8 @@ export * from "./grpcroute.js";
 export * from "./httproute.js";
 export * from "./l4routes.js";
 export * from "./policies.js";
+export * from "./xbackend.js";
+export * from "./backend-traffic.js";
 export { metadataSchema, nameSchema, type NameRule, type ObjectMeta } from "./metadata.js";
 export type { SchemaIssue } from "./issues.js";
 export { KINDS, schemaFor, type SchemaLookup } from "./registry.js";

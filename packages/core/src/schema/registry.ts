@@ -10,6 +10,8 @@ import { grpcRouteSchema } from "./grpcroute.js";
 import { httpRouteSchema } from "./httproute.js";
 import { tcpRouteSchema, tlsRouteSchema, udpRouteSchema, type L4Version } from "./l4routes.js";
 import { backendTLSPolicySchema, referenceGrantSchema } from "./policies.js";
+import { XBACKEND_GROUP, xBackendSchema } from "./xbackend.js";
+import { BACKEND_TRAFFIC_POLICY_GROUP, xBackendTrafficPolicySchema } from "./backend-traffic.js";
 
 const GW = "gateway.networking.k8s.io";
 
@@ -66,6 +68,8 @@ export const KINDS: Record<string, KindEntry> = {
     deprecated: { v1alpha3: "v1" },
     celRules: true,
   },
+  XBackendTrafficPolicy: { group: BACKEND_TRAFFIC_POLICY_GROUP, versions: { v1alpha1: EXPERIMENTAL }, schema: (c) => xBackendTrafficPolicySchema(c), celRules: true },
+  XBackend: { group: XBACKEND_GROUP, versions: { v1alpha1: EXPERIMENTAL }, schema: (c) => xBackendSchema(c), celRules: true },
   Namespace: { group: "", versions: { v1: BOTH }, schema: same(NamespaceSchema) },
   Service: { group: "", versions: { v1: BOTH }, schema: same(ServiceSchema) },
   EndpointSlice: { group: "discovery.k8s.io", versions: { v1: BOTH }, schema: same(EndpointSliceSchema) },

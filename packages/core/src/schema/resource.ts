@@ -4,6 +4,8 @@ import type { GRPCRoute } from "./grpcroute.js";
 import type { HTTPRoute } from "./httproute.js";
 import type { TCPRoute, TLSRoute, UDPRoute } from "./l4routes.js";
 import type { BackendTLSPolicy, ReferenceGrant } from "./policies.js";
+import type { XBackend } from "./xbackend.js";
+import type { XBackendTrafficPolicy } from "./backend-traffic.js";
 
 /** A validated, defaulted object, discriminated by `kind`. */
 export type Resource =
@@ -17,6 +19,8 @@ export type Resource =
   | UDPRoute
   | ReferenceGrant
   | BackendTLSPolicy
+  | XBackend
+  | XBackendTrafficPolicy
   | Namespace
   | Service
   | EndpointSlice
