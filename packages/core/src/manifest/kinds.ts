@@ -11,6 +11,7 @@ export const KNOWN_KINDS = new Set([
   "UDPRoute",
   "ReferenceGrant",
   "BackendTLSPolicy",
+  "XBackend",
   "XBackendTrafficPolicy",
   "Namespace",
   "Service",
