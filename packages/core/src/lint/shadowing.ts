@@ -243,47 +243,49 @@ function regexShadowFindings(ctx: LintContext, view: MatchView<CompiledMatch>): 
   const invalidRule = view.invalidRules;
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const listener of table.listeners) {
-    if (!listener.ready) continue;
-    for (const group of listener.groups) {
-      if (!groupReachable(table, listener, group.hostname)) continue;
-      const prefixes = group.order.filter((mi) => table.matches[mi]!.path.type === "PathPrefix" && !invalidRule.has(table.matches[mi]!.rule));
-      for (const ri of group.regexes) {
-        const r = table.matches[ri]!;
-        if (invalidRule.has(r.rule)) continue;
-        const compiled = compileRegex(r.path.value);
-        if (!compiled.ok) continue;
-        const literal = literalStart(r.path.value);
-        for (const pi of prefixes) {
-          const p = table.matches[pi]!;
-          // A prefix the regex covers entirely is unreachable, reported as such.
-          if (p.rule === r.rule || matchCovers(r, p)) continue;
-          const key = prefixKey(p.path.value);
-          // The catch-all, and prefixes the regex is written under, are what a regex refines.
-          if (key === "" || literal.startsWith(`${key}/`) || literal === key) continue;
-          const witness = witnessPaths(key, r.path.value).find((path) => compiled.regex.test(path));
-          if (witness === undefined) continue;
-          const id = `${ri}/${pi}`;
-          if (seen.has(id)) continue;
-          seen.add(id);
-          const regexRoute = table.routes[r.route]!;
-          const prefixRoute = table.routes[p.route]!;
-          const partial = !conditionsCover(r, p);
-          out.push(
-            ctx.finding({
-              rule: "regex-shadows-prefix",
-              severity: "warning",
-              object: refOf(regexRoute),
-              path: `spec.rules[${table.rules[r.rule]!.index}].matches[${r.matchIndex}].path`,
-              fallback: regexRoute.source,
-              message:
-                `RegularExpression ${r.path.value} (${matchLabel(view, ri)}) takes ${witness}${partial ? ` when ${describeMatch(r).split(", ").slice(1).join(", ")} also hold` : ""}, ` +
-                `which PathPrefix ${p.path.value} (${matchLabel(view, pi)}) was written for: gwsim ranks regular expressions above every prefix, and other data planes may not (the spec leaves it implementation-specific)`,
-              fix: `start the regex with a literal prefix of its own, or make it exclude ${key}/, so that the two rules match disjoint paths`,
-              related: [ctx.related(refOf(prefixRoute), `spec.rules[${table.rules[p.rule]!.index}].matches[${p.matchIndex}].path`, `the PathPrefix ${p.path.value} it shadows`, prefixRoute.source)],
-            }),
-          );
-        }
+  // The same groups the dead-match analysis walks: reachable hostname groups of programmed
+  // listeners, and every mesh route set (regexes rank above prefixes there too).
+  const groups = [
+    ...table.listeners.filter((l) => l.ready).flatMap((l) => l.groups.filter((g) => groupReachable(table, l, g.hostname))),
+    ...meshSets(table).flatMap((set) => (set.http ? [set.http] : [])),
+  ];
+  for (const group of groups) {
+    const prefixes = group.order.filter((mi) => table.matches[mi]!.path.type === "PathPrefix" && !invalidRule.has(table.matches[mi]!.rule));
+    for (const ri of group.regexes) {
+      const r = table.matches[ri]!;
+      if (invalidRule.has(r.rule)) continue;
+      const compiled = compileRegex(r.path.value);
+      if (!compiled.ok) continue;
+      const literal = literalStart(r.path.value);
+      for (const pi of prefixes) {
+        const p = table.matches[pi]!;
+        // A prefix the regex covers entirely is unreachable, reported as such.
+        if (p.rule === r.rule || matchCovers(r, p)) continue;
+        const key = prefixKey(p.path.value);
+        // The catch-all, and prefixes the regex is written under, are what a regex refines.
+        if (key === "" || literal.startsWith(`${key}/`) || literal === key) continue;
+        const witness = witnessPaths(key, r.path.value).find((path) => compiled.regex.test(path));
+        if (witness === undefined) continue;
+        const id = `${ri}/${pi}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const regexRoute = table.routes[r.route]!;
+        const prefixRoute = table.routes[p.route]!;
+        const partial = !conditionsCover(r, p);
+        out.push(
+          ctx.finding({
+            rule: "regex-shadows-prefix",
+            severity: "warning",
+            object: refOf(regexRoute),
+            path: `spec.rules[${table.rules[r.rule]!.index}].matches[${r.matchIndex}].path`,
+            fallback: regexRoute.source,
+            message:
+              `RegularExpression ${r.path.value} (${matchLabel(view, ri)}) takes ${witness}${partial ? ` when ${describeMatch(r).split(", ").slice(1).join(", ")} also hold` : ""}, ` +
+              `which PathPrefix ${p.path.value} (${matchLabel(view, pi)}) was written for: gwsim ranks regular expressions above every prefix, and other data planes may not (the spec leaves it implementation-specific)`,
+            fix: `start the regex with a literal prefix of its own, or make it exclude ${key}/, so that the two rules match disjoint paths`,
+            related: [ctx.related(refOf(prefixRoute), `spec.rules[${table.rules[p.rule]!.index}].matches[${p.matchIndex}].path`, `the PathPrefix ${p.path.value} it shadows`, prefixRoute.source)],
+          }),
+        );
       }
     }
   }

@@ -368,6 +368,32 @@ describe("lint soundness cases", () => {
   });
 });
 
+describe("regex-shadows-prefix through the mesh", () => {
+  const mesh = "[{group: '', kind: Service, name: a, port: 80}]";
+  it("a broad regex bound to a Service takes the witness path from a prefix bound to the same Service", () => {
+    const w = worldFrom(
+      BASE +
+        httpRoute("csv", mesh, `  - matches: [{path: {type: RegularExpression, value: '/.*\\.csv'}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("reports", mesh, `  - matches: [{path: {type: PathPrefix, value: /reports}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(w.problems).toEqual([]);
+    const [f] = lint(w).filter((x) => x.rule === "regex-shadows-prefix");
+    expect(f).toMatchObject({ object: { name: "csv" }, path: "spec.rules[0].matches[0].path" });
+    const witness = /takes (\S+),/.exec(f!.message)![1]!;
+    expect(decide(w, { service: "ns/a", port: 80, from: "ns", path: witness }).route).toMatchObject({ name: "csv" });
+    expect(decide(w, { service: "ns/a", port: 80, from: "ns", path: "/reports/x" }).route).toMatchObject({ name: "reports" });
+  });
+
+  it("the regex and the prefix bound to different Services share no requests: nothing to report", () => {
+    const w = worldFrom(
+      BASE +
+        httpRoute("csv", mesh, `  - matches: [{path: {type: RegularExpression, value: '/.*\\.csv'}}]\n    backendRefs: [{name: a, port: 80}]`) +
+        httpRoute("reports", "[{group: '', kind: Service, name: b, port: 80}]", `  - matches: [{path: {type: PathPrefix, value: /reports}}]\n    backendRefs: [{name: b, port: 80}]`),
+    );
+    expect(summary(lint(w))).toEqual([]);
+  });
+});
+
 describe("conflicts that decide nothing", () => {
   it("identical prefixes both shadowed by an earlier regex: no conflict; the loser is unreachable (the tie changes nothing)", () => {
     const w = worldFrom(
