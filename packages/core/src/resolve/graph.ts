@@ -5,6 +5,7 @@
  * Everything here is plain, immutable, JSON-serializable data.
  */
 import type { SourcePosition } from "../model/diagnostic.js";
+import type { ResolvedBackendTrafficPolicy } from "./backend-traffic.js";
 
 export interface NamespacedName {
   namespace: string;
@@ -271,6 +272,8 @@ export interface Graph {
   meshAttachments: MeshAttachment[];
   services: ResolvedService[];
   backendTLSPolicies: ResolvedBackendTLSPolicy[];
+  /** Accepted XBackendTrafficPolicies (conflict losers are not here); absent in hand-made graphs. */
+  backendTrafficPolicies?: ResolvedBackendTrafficPolicy[];
   /** The `gwsim status --json` items, in a stable order. */
   status: StatusItem[];
 }

@@ -4,6 +4,7 @@
  */
 import { attachRoutes, routeParentConditions, type ParentOutcome } from "./attach.js";
 import { resolveBackendTLSPolicies, type PolicyModel } from "./backend-tls.js";
+import { resolveBackendTrafficPolicies } from "./backend-traffic.js";
 import { toResolvedService } from "./backends.js";
 import { stamp } from "./conditions.js";
 import { resolveGatewayClasses, type ClassModel } from "./gateway-classes.js";
@@ -43,6 +44,7 @@ export function resolve(resources: readonly Resource[], options: ResolveOptions 
   const routes = resolveRoutes(index);
   const outcomes = attachRoutes({ index, gateways, restricted, controllerName: options.controllerName }, routes);
   const policies = resolveBackendTLSPolicies(index, outcomes, restricted, options.controllerName);
+  const trafficPolicies = resolveBackendTrafficPolicies(index, outcomes, restricted, options.controllerName);
 
   const routeIndex = new Map<RouteModel, number>(routes.map((r, i) => [r, i]));
   const attachments: Attachment[] = [];
@@ -70,7 +72,8 @@ export function resolve(resources: readonly Resource[], options: ResolveOptions 
     meshAttachments,
     services: index.byKind("Service").map(toResolvedService),
     backendTLSPolicies: policies.resolved,
-    status: buildStatus(index, classes, gateways, routes, outcomes, policies.models),
+    backendTrafficPolicies: trafficPolicies.resolved,
+    status: buildStatus(index, classes, gateways, routes, outcomes, [...policies.models, ...trafficPolicies.models]),
   };
   return deepFreeze(graph);
 }
