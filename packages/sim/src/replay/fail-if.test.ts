@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { failIfRefs, parseFailIf, unknownFailIfRefs, type FailIfExpr } from "./fail-if.js";
+import { evaluateReplayFailIf, evaluateReplayFailIfValue, failIfRefs, failIfUses, parseFailIf, unknownFailIfRefs, unknownFailIfRouteRefs, type FailIfExpr, type ReplayGate } from "./fail-if.js";
+import { replay } from "./replay.js";
+import { decide as fakeDecide, route, type FakeWorld } from "./__tests__/fake-core.js";
+import type { TraceRecord } from "./types.js";
 
 function parse(text: string): FailIfExpr {
   const p = parseFailIf(text);
@@ -35,4 +38,99 @@ describe("unknownFailIfRefs", () => {
     ["share(mesh/echo:80) > 0", ["mesh/echo:80"]],
     ["new404 > 0 || delta(nope) > 0 || share(checkout-v1) > 0", ["nope"]],
   ])("%s → %j", (text, unknown) => expect(unknownFailIfRefs(parse(text), known)).toEqual(unknown));
+});
+
+describe("replay gates (mode replay)", () => {
+  const world: FakeWorld = {
+    "/checkout": { route: { ...route("checkout", 1, "store"), ruleName: "split" }, backends: [{ name: "v1", weight: 90 }, { name: "v2", weight: 10 }] },
+    "/cart": { route: route("cart", 0, "store"), backends: [{ name: "cart", valid: false }] },
+  };
+  const req = (path: string, observed?: TraceRecord["observed"]): TraceRecord => ({ host: "store.example.com", method: "GET", path, ...(observed ? { observed } : {}) });
+  // 40 checkout, 10 cart (invalid: 500), 5 unknown (404); 20 with an observation, 15 of them agreeing.
+  const trace: TraceRecord[] = [
+    ...Array.from({ length: 40 }, () => req("/checkout")),
+    ...Array.from({ length: 10 }, (_, i) => req("/cart/1", i < 5 ? { status: 500 } : undefined)),
+    ...Array.from({ length: 5 }, () => req("/nowhere", { status: 404 })),
+    ...Array.from({ length: 10 }, () => req("/nowhere", { status: 200 })),
+  ];
+  const gate = async (badLines = 0): Promise<ReplayGate> => ({ report: await replay(world, trace, { decide: fakeDecide, seed: 3 }), badLines });
+  const value = (src: string, g: ReplayGate): number | boolean => {
+    const p = parseFailIf(src, "replay");
+    if (!p.ok) throw new Error(`${p.message} at ${p.column}`);
+    return evaluateReplayFailIfValue(p.expr, g);
+  };
+
+  it.each([
+    ["requests", 65],
+    ["status(404)", 15],
+    ["status(500)", 10],
+    ["status(404) / requests > 0.2", true],
+    ["hits(store/checkout)", 40],
+    ["hits(checkout)", 40],
+    ["hits(store/checkout/split)", 40], // rule by name
+    ["hits(store/checkout/1)", 40], // rule by index
+    ["hits(store/checkout/0)", 0],
+    ["hits(other/checkout)", 0],
+    ["hits(store/cart) == 10", true],
+    ["expectedShare(store/v2) * requests", 4],
+    ["count(store/cart)", 10],
+    ["compared", 20],
+    ["disagree", 10],
+    ["agreement", 0.5],
+    ["agreement < 0.99", true],
+    ["badLines > 0", false],
+  ])("%s → %s", async (src, want) => {
+    const got = value(src, await gate());
+    if (typeof want === "number") expect(got).toBeCloseTo(want, 12);
+    else expect(got).toBe(want);
+  });
+
+  it("badLines comes from the trace reader", async () => {
+    expect(value("badLines", await gate(3))).toBe(3);
+    const p = parseFailIf("badLines > 2", "replay");
+    expect(p.ok && evaluateReplayFailIf(p.expr, await gate(3))).toBe(true);
+  });
+
+  it("agreement is NaN when nothing could be compared, and the expression says it reads it", async () => {
+    const g: ReplayGate = { report: await replay(world, [req("/checkout")], { decide: fakeDecide }), badLines: 0 };
+    const p = parseFailIf("agreement < 0.99", "replay");
+    if (!p.ok) throw new Error(p.message);
+    expect(Number.isNaN(evaluateReplayFailIfValue({ type: "name", name: "agreement" }, g))).toBe(true);
+    expect(failIfUses(p.expr, "agreement")).toBe(true);
+    expect(failIfUses(parse("requests > 1"), "agreement")).toBe(false);
+  });
+
+  it.each([
+    ["new404 > 0", "unknown name new404 (new404 compares two configurations: it is for gwsim whatif)", 1],
+    ["shareBefore(a/b) > 0", "unknown function shareBefore() (shareBefore compares two configurations: it is for gwsim whatif)", 1],
+    ["hits() > 0", "hits() needs a route, e.g. ns/name or ns/name/rule", 6],
+    ["hits(a/b/c/d) > 0", "hits(a/b/c/d): expected name, namespace/name or namespace/name/rule", 6],
+  ])("rejects %s", (src, message, column) => {
+    const p = parseFailIf(src, "replay");
+    expect(p).toMatchObject({ ok: false, column });
+    if (!p.ok) expect(p.message.startsWith(message)).toBe(true);
+  });
+
+  it("whatif does not take replay's names, and says where they belong", () => {
+    const p = parseFailIf("agreement < 1");
+    expect(p.ok).toBe(false);
+    if (!p.ok) expect(p.message).toMatch(/^unknown name agreement \(agreement is for gwsim replay\)/);
+    expect(parseFailIf("hits(store/checkout) > hitsBefore(store/checkout)").ok).toBe(true);
+  });
+});
+
+describe("unknownFailIfRouteRefs", () => {
+  const routes = [
+    { namespace: "store", name: "checkout", ruleNames: [null, "split"] },
+    { namespace: "web", name: "home", ruleNames: [null] },
+  ];
+  it.each([
+    ["hits(checkout) > 0", []],
+    ["hits(store/checkout) > 0", []],
+    ["hits(store/checkout/split) > 0", []],
+    ["hits(store/checkout/1) > 0", []],
+    ["hits(store/checkout/2) > 0", ["store/checkout/2"]],
+    ["hits(store/checkout/nope) > 0", ["store/checkout/nope"]],
+    ["hits(web/checkout) > 0 || hits(home) > 0", ["web/checkout"]],
+  ])("%s → %j", (text, unknown) => expect(unknownFailIfRouteRefs(parse(text), routes)).toEqual(unknown));
 });

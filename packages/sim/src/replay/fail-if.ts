@@ -1,16 +1,23 @@
 /**
  * `--fail-if` conditions for CI gates, e.g. `share(store/checkout-v2) > 0.15 || new404 > 0`.
  * A small recursive-descent parser over numbers, comparisons, arithmetic, `!`, `&&`, `||` and
- * parentheses; names and functions come from a fixed table, so nothing user-written is executed.
+ * parentheses; names and functions come from a fixed table per command, so nothing user-written
+ * is executed.
  *
+ * whatif (two configurations, one trace):
  *   share(REF) expectedShare(REF) count(REF) users(REF)     after the change (REF: ns/name[:port] or name)
  *   shareBefore(REF) expectedShareBefore(REF) countBefore(REF) usersBefore(REF)
  *   delta(REF)       expected share after − before
+ *   hits(ROUTE) hitsBefore(ROUTE)                           requests a route (rule) matched
  *   status(CODE) statusBefore(CODE)                         requests answered with that status
  *   new404 new500 fixed404 fixed500 moved movedExpected requests usersMultiBackend
- *   Numbers may end in `%` (15% = 0.15).
+ * replay (one configuration):
+ *   share(REF) expectedShare(REF) count(REF) users(REF) hits(ROUTE) status(CODE)
+ *   requests usersMultiBackend badLines agreement compared disagree
+ * ROUTE: name, ns/name or ns/name/rule (rule by index or name).
+ * Numbers may end in `%` (15% = 0.15).
  */
-import type { Report } from "./types.js";
+import type { Report, RouteRow } from "./types.js";
 import type { WhatifReport } from "./whatif.js";
 
 export type FailIfExpr =
@@ -25,18 +32,21 @@ type BinaryOp = "||" | "&&" | ">" | ">=" | "<" | "<=" | "==" | "!=" | "+" | "-" 
 
 export type FailIfParse = { ok: true; expr: FailIfExpr } | { ok: false; message: string; column: number };
 
-type Ctx = WhatifReport;
+/** Which command's gate: whatif compares two configurations, replay reports on one. */
+export type FailIfMode = "whatif" | "replay";
 
-const NAMES: Record<string, (r: Ctx) => number> = {
-  new404: (r) => r.new404,
-  new500: (r) => r.new500,
-  fixed404: (r) => r.fixed404,
-  fixed500: (r) => r.fixed500,
-  moved: (r) => r.moved.count,
-  movedExpected: (r) => r.moved.expected,
-  requests: (r) => r.requests,
-  usersMultiBackend: (r) => r.after.exposure.usersMultiBackend,
-};
+/** What a replay gate reads: the report, and the trace lines that could not be read. */
+export interface ReplayGate {
+  report: Report;
+  badLines: number;
+}
+
+type ArgKind = "ref" | "route" | "code";
+
+interface Table<C> {
+  names: Record<string, (c: C) => number>;
+  functions: Record<string, { arg: ArgKind; eval: (c: C, arg: string) => number }>;
+}
 
 type BackendName = Pick<Report["backends"][number], "namespace" | "name" | "port">;
 
@@ -50,18 +60,73 @@ function sum(report: Report, ref: string, field: "count" | "share" | "expectedSh
   return report.backends.filter((b) => matches(ref, b)).reduce((a, b) => a + b[field], 0);
 }
 
-const FUNCTIONS: Record<string, { arg: "ref" | "code"; eval: (r: Ctx, arg: string) => number }> = {
-  share: { arg: "ref", eval: (r, x) => sum(r.after, x, "share") },
-  expectedShare: { arg: "ref", eval: (r, x) => sum(r.after, x, "expectedShare") },
-  count: { arg: "ref", eval: (r, x) => sum(r.after, x, "count") },
-  users: { arg: "ref", eval: (r, x) => sum(r.after, x, "users") },
-  shareBefore: { arg: "ref", eval: (r, x) => sum(r.before, x, "share") },
-  expectedShareBefore: { arg: "ref", eval: (r, x) => sum(r.before, x, "expectedShare") },
-  countBefore: { arg: "ref", eval: (r, x) => sum(r.before, x, "count") },
-  usersBefore: { arg: "ref", eval: (r, x) => sum(r.before, x, "users") },
-  delta: { arg: "ref", eval: (r, x) => sum(r.after, x, "expectedShare") - sum(r.before, x, "expectedShare") },
-  status: { arg: "code", eval: (r, x) => r.after.statuses[x] ?? 0 },
-  statusBefore: { arg: "code", eval: (r, x) => r.before.statuses[x] ?? 0 },
+/** A route ref's parts: `name`, `ns/name`, `ns/name/rule`. */
+function routeParts(ref: string): { namespace: string | undefined; name: string; rule: string | undefined } {
+  const parts = ref.trim().split("/");
+  if (parts.length === 1) return { namespace: undefined, name: parts[0]!, rule: undefined };
+  return { namespace: parts[0], name: parts[1]!, rule: parts[2] };
+}
+
+type RouteName = { namespace: string; name: string; rule: number | null; ruleName: string | null };
+
+/** Whether a route rule is what `ref` names (a rule by its index or its name; no rule: every rule). */
+function routeMatches(ref: string, r: RouteName): boolean {
+  const { namespace, name, rule } = routeParts(ref);
+  if (name !== r.name || (namespace !== undefined && namespace !== r.namespace)) return false;
+  return rule === undefined || rule === r.ruleName || (/^\d+$/.test(rule) && r.rule === Number(rule));
+}
+
+function hits(report: Report, ref: string): number {
+  return report.routes.filter((r: RouteRow) => routeMatches(ref, r)).reduce((a, r) => a + r.count, 0);
+}
+
+const BACKEND_FUNCTIONS = ["share", "expectedShare", "count", "users"] as const;
+
+const WHATIF: Table<WhatifReport> = {
+  names: {
+    new404: (r) => r.new404,
+    new500: (r) => r.new500,
+    fixed404: (r) => r.fixed404,
+    fixed500: (r) => r.fixed500,
+    moved: (r) => r.moved.count,
+    movedExpected: (r) => r.moved.expected,
+    requests: (r) => r.requests,
+    usersMultiBackend: (r) => r.after.exposure.usersMultiBackend,
+  },
+  functions: {
+    ...Object.fromEntries(BACKEND_FUNCTIONS.map((f) => [f, { arg: "ref" as const, eval: (r: WhatifReport, x: string) => sum(r.after, x, f) }])),
+    ...Object.fromEntries(BACKEND_FUNCTIONS.map((f) => [`${f}Before`, { arg: "ref" as const, eval: (r: WhatifReport, x: string) => sum(r.before, x, f) }])),
+    delta: { arg: "ref", eval: (r, x) => sum(r.after, x, "expectedShare") - sum(r.before, x, "expectedShare") },
+    hits: { arg: "route", eval: (r, x) => hits(r.after, x) },
+    hitsBefore: { arg: "route", eval: (r, x) => hits(r.before, x) },
+    status: { arg: "code", eval: (r, x) => r.after.statuses[x] ?? 0 },
+    statusBefore: { arg: "code", eval: (r, x) => r.before.statuses[x] ?? 0 },
+  },
+};
+
+const REPLAY: Table<ReplayGate> = {
+  names: {
+    requests: (g) => g.report.requests,
+    usersMultiBackend: (g) => g.report.exposure.usersMultiBackend,
+    badLines: (g) => g.badLines,
+    // NaN when nothing could be compared: the CLI refuses such a gate (replayGateProblem) rather than let it pass.
+    agreement: (g) => g.report.observed?.agreement ?? Number.NaN,
+    compared: (g) => g.report.observed?.compared ?? 0,
+    disagree: (g) => g.report.observed?.disagree ?? 0,
+  },
+  functions: {
+    ...Object.fromEntries(BACKEND_FUNCTIONS.map((f) => [f, { arg: "ref" as const, eval: (g: ReplayGate, x: string) => sum(g.report, x, f) }])),
+    hits: { arg: "route", eval: (g, x) => hits(g.report, x) },
+    status: { arg: "code", eval: (g, x) => g.report.statuses[x] ?? 0 },
+  },
+};
+
+const TABLES: Record<FailIfMode, Table<never>> = { whatif: WHATIF as Table<never>, replay: REPLAY as Table<never> };
+
+const ARG_HELP: Record<ArgKind, string> = {
+  ref: "a backend, e.g. ns/name",
+  route: "a route, e.g. ns/name or ns/name/rule",
+  code: "a status code",
 };
 
 class ParseError extends Error {
@@ -77,7 +142,7 @@ type Token = { kind: "num" | "name" | "op" | "ref" | "end"; text: string; value?
 
 const OPS = ["&&", "||", ">=", "<=", "==", "!=", ">", "<", "!", "+", "-", "*", "/", "(", ")"];
 
-function tokenize(src: string): Token[] {
+function tokenize(src: string, functions: Record<string, unknown>): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -99,7 +164,7 @@ function tokenize(src: string): Token[] {
       i += name[0].length;
       // A function's argument is raw text up to `)`: refs like ns/name:8080 are not arithmetic.
       const rest = /^\s*\(/.exec(src.slice(i));
-      if (rest && Object.hasOwn(FUNCTIONS, name[0])) {
+      if (rest && Object.hasOwn(functions, name[0])) {
         tokens.push({ kind: "op", text: "(", at: i + rest[0].length - 1 });
         i += rest[0].length;
         const close = src.indexOf(")", i);
@@ -118,9 +183,25 @@ function tokenize(src: string): Token[] {
   return tokens;
 }
 
-export function parseFailIf(src: string): FailIfParse {
+/** Known names of a mode, for messages: `new404, ..., share(), ...`. */
+function known(mode: FailIfMode): string {
+  const t = TABLES[mode];
+  return [...Object.keys(t.names), ...Object.keys(t.functions).map((f) => `${f}()`)].join(", ");
+}
+
+/** Why a name of the other command is not this one's. */
+function otherModeHint(mode: FailIfMode, name: string): string {
+  const other = TABLES[mode === "whatif" ? "replay" : "whatif"];
+  if (!Object.hasOwn(other.names, name) && !Object.hasOwn(other.functions, name)) return "";
+  return mode === "replay" ? ` (${name} compares two configurations: it is for gwsim whatif)` : ` (${name} is for gwsim replay)`;
+}
+
+export function parseFailIf(src: string, mode: FailIfMode = "whatif"): FailIfParse {
+  const { names, functions } = TABLES[mode];
+  // Any command's function takes a raw argument, so `shareBefore(a/b)` in replay is named, not mis-tokenised.
+  const allFunctions = { ...WHATIF.functions, ...REPLAY.functions };
   try {
-    const tokens = tokenize(src);
+    const tokens = tokenize(src, allFunctions);
     let pos = 0;
     const peek = (): Token => tokens[pos]!;
     const isOp = (...ops: string[]): boolean => peek().kind === "op" && ops.includes(peek().text);
@@ -146,23 +227,27 @@ export function parseFailIf(src: string): FailIfParse {
       if (t.kind === "name") {
         pos++;
         // Own keys only: `constructor` and friends must not reach the prototype.
-        const fn = Object.hasOwn(FUNCTIONS, t.text) ? FUNCTIONS[t.text] : undefined;
+        const fn = Object.hasOwn(functions, t.text) ? functions[t.text] : undefined;
+        if (!fn && Object.hasOwn(allFunctions, t.text)) throw new ParseError(`unknown function ${t.text}()${otherModeHint(mode, t.text)} (known: ${known(mode)})`, t.at + 1);
         if (fn) {
           if (!isOp("(")) fail(`expected ( after ${t.text}`);
           pos++;
           const arg = peek();
           pos++;
-          if (arg.text === "") throw new ParseError(`${t.text}() needs ${fn.arg === "ref" ? "a backend, e.g. ns/name" : "a status code"}`, arg.at + 1);
+          if (arg.text === "") throw new ParseError(`${t.text}() needs ${ARG_HELP[fn.arg]}`, arg.at + 1);
           if (fn.arg === "code" && !/^\d{3}$/.test(arg.text)) throw new ParseError(`${t.text}(${arg.text}): expected an HTTP status code`, arg.at + 1);
           if (fn.arg === "ref" && !/^(?:[^/\s]+\/)?[^/:\s]+(?::\d+)?$/.test(arg.text)) {
             throw new ParseError(`${t.text}(${arg.text}): expected namespace/name[:port]`, arg.at + 1);
+          }
+          if (fn.arg === "route" && !/^(?:[^/\s]+\/)?[^/\s]+(?:\/[^/\s]+)?$/.test(arg.text)) {
+            throw new ParseError(`${t.text}(${arg.text}): expected name, namespace/name or namespace/name/rule`, arg.at + 1);
           }
           if (!isOp(")")) fail("expected )");
           pos++;
           return { type: "call", name: t.text, arg: arg.text };
         }
-        if (Object.hasOwn(NAMES, t.text)) return { type: "name", name: t.text };
-        throw new ParseError(`unknown name ${t.text} (known: ${[...Object.keys(NAMES), ...Object.keys(FUNCTIONS).map((f) => `${f}()`)].join(", ")})`, t.at + 1);
+        if (Object.hasOwn(names, t.text)) return { type: "name", name: t.text };
+        throw new ParseError(`unknown name ${t.text}${otherModeHint(mode, t.text)} (known: ${known(mode)})`, t.at + 1);
       }
       if (isOp("(")) {
         pos++;
@@ -198,23 +283,23 @@ export function parseFailIf(src: string): FailIfParse {
   }
 }
 
-function value(e: FailIfExpr, r: Ctx): number | boolean {
+function value<C>(e: FailIfExpr, t: Table<C>, c: C): number | boolean {
   switch (e.type) {
     case "number":
       return e.value;
     case "name":
-      return NAMES[e.name]!(r);
+      return t.names[e.name]!(c);
     case "call":
-      return FUNCTIONS[e.name]!.eval(r, e.arg);
+      return t.functions[e.name]!.eval(c, e.arg);
     case "not":
-      return !truthy(value(e.expr, r));
+      return !truthy(value(e.expr, t, c));
     case "neg":
-      return -Number(value(e.expr, r));
+      return -Number(value(e.expr, t, c));
     case "binary": {
-      if (e.op === "&&") return truthy(value(e.left, r)) && truthy(value(e.right, r));
-      if (e.op === "||") return truthy(value(e.left, r)) || truthy(value(e.right, r));
-      const x = Number(value(e.left, r));
-      const y = Number(value(e.right, r));
+      if (e.op === "&&") return truthy(value(e.left, t, c)) && truthy(value(e.right, t, c));
+      if (e.op === "||") return truthy(value(e.left, t, c)) || truthy(value(e.right, t, c));
+      const x = Number(value(e.left, t, c));
+      const y = Number(value(e.right, t, c));
       switch (e.op) {
         case ">":
           return x > y;
@@ -245,16 +330,39 @@ function truthy(v: number | boolean): boolean {
   return typeof v === "boolean" ? v : v !== 0 && !Number.isNaN(v);
 }
 
+function walk(e: FailIfExpr, visit: (e: FailIfExpr) => void): void {
+  visit(e);
+  if (e.type === "not" || e.type === "neg") walk(e.expr, visit);
+  if (e.type === "binary") (walk(e.left, visit), walk(e.right, visit));
+}
+
+const argKind = (name: string): ArgKind | undefined => (WHATIF.functions[name] ?? REPLAY.functions[name])?.arg;
+
+function callArgs(expr: FailIfExpr, kind: ArgKind): string[] {
+  const out = new Set<string>();
+  walk(expr, (e) => {
+    if (e.type === "call" && argKind(e.name) === kind) out.add(e.arg);
+  });
+  return [...out];
+}
+
 /** The backend refs an expression names (`share(REF)`, `delta(REF)`, ...), in order, once each. */
 export function failIfRefs(expr: FailIfExpr): string[] {
-  const refs = new Set<string>();
-  const walk = (e: FailIfExpr): void => {
-    if (e.type === "call" && FUNCTIONS[e.name]!.arg === "ref") refs.add(e.arg);
-    if (e.type === "not" || e.type === "neg") walk(e.expr);
-    if (e.type === "binary") (walk(e.left), walk(e.right));
-  };
-  walk(expr);
-  return [...refs];
+  return callArgs(expr, "ref");
+}
+
+/** The route refs an expression names (`hits(ROUTE)`), in order, once each. */
+export function failIfRouteRefs(expr: FailIfExpr): string[] {
+  return callArgs(expr, "route");
+}
+
+/** Whether an expression reads a name (e.g. `agreement`). */
+export function failIfUses(expr: FailIfExpr, name: string): boolean {
+  let used = false;
+  walk(expr, (e) => {
+    if (e.type === "name" && e.name === name) used = true;
+  });
+  return used;
 }
 
 /**
@@ -265,12 +373,35 @@ export function unknownFailIfRefs(expr: FailIfExpr, known: readonly BackendName[
   return failIfRefs(expr).filter((ref) => !known.some((b) => matches(ref, b)));
 }
 
+/** A route of the manifests, with its rules' names (index = rule number). */
+export interface KnownRoute {
+  namespace: string;
+  name: string;
+  ruleNames: readonly (string | null)[];
+}
+
+/** The route refs that name no route (or no rule of it) in `routes`: `hits()` of them is always 0. */
+export function unknownFailIfRouteRefs(expr: FailIfExpr, routes: readonly KnownRoute[]): string[] {
+  return failIfRouteRefs(expr).filter(
+    (ref) => !routes.some((r) => (routeParts(ref).rule === undefined ? routeMatches(ref, { ...r, rule: null, ruleName: null }) : r.ruleNames.some((ruleName, rule) => routeMatches(ref, { ...r, rule, ruleName })))),
+  );
+}
+
 /** True when the condition holds (the gate fails). */
 export function evaluateFailIf(expr: FailIfExpr, report: WhatifReport): boolean {
-  return truthy(value(expr, report));
+  return truthy(value(expr, WHATIF, report));
 }
 
 /** The value of an expression (for messages: `share(ns/canary) = 0.171`). */
 export function evaluateFailIfValue(expr: FailIfExpr, report: WhatifReport): number | boolean {
-  return value(expr, report);
+  return value(expr, WHATIF, report);
+}
+
+/** True when a replay gate's condition holds (parsed with mode "replay"). */
+export function evaluateReplayFailIf(expr: FailIfExpr, gate: ReplayGate): boolean {
+  return truthy(value(expr, REPLAY, gate));
+}
+
+export function evaluateReplayFailIfValue(expr: FailIfExpr, gate: ReplayGate): number | boolean {
+  return value(expr, REPLAY, gate);
 }
