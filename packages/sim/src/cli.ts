@@ -18,6 +18,8 @@ const io = {
   stderr: (text: string) => void process.stderr.write(text),
   stdin: process.stdin,
   stderrIsTTY: Boolean(process.stderr.isTTY),
+  // The text reports' width (cli/sim-flags.ts textWidth): only a terminal has one.
+  ...(process.stdout.isTTY && process.stdout.columns > 0 ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
 };
 

@@ -12,6 +12,8 @@ export interface Io extends ReadSource {
   stderr(text: string): void;
   stdin: Readable;
   stderrIsTTY: boolean;
+  /** The terminal's width when stdout is a terminal; undefined when it is piped or redirected. */
+  stdoutColumns?: number;
   env: Record<string, string | undefined>;
 }
 

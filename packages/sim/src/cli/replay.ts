@@ -8,7 +8,7 @@ import { renderHtml } from "../report/html.js";
 import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
-import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
+import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, textWidth, WIDTH_FLAG, writeHtml } from "./sim-flags.js";
 import { badLineWarning, checkTraceInput, progress, reportBadLines, TRACE_FLAGS, traceSource, unreadableTrace } from "./trace-flags.js";
 
 /** Each worker builds its own world: more threads than this cost memory and start-up, not speed. */
@@ -29,7 +29,7 @@ export function workersFlag(values: FlagValues, cores = availableParallelism()):
 export const replaySpec: CommandSpec = {
   name: "replay",
   summary: "replay a recorded or synthetic trace through the routes and report where traffic goes",
-  usage: "gwsim replay -f MANIFESTS --trace FILE|- [--format jsonl|har|envoy|nginx|csv|haproxy] [--seed N] [--json|--html FILE]",
+  usage: "gwsim replay -f MANIFESTS --trace FILE|- [--format jsonl|har|envoy|nginx|csv|haproxy] [--seed N] [--json|--html FILE] [--width N]",
   description:
     "Per backend: requests, sampled share with its 95% Wilson interval, and the exact expected share from the weights; " +
     "per route rule: hits; statuses the gateway answers itself; the request classes that get 404 or 500; mirrored " +
@@ -40,6 +40,7 @@ export const replaySpec: CommandSpec = {
     ...TRACE_FLAGS,
     ...SPLIT_FLAGS,
     { name: "json", type: "boolean", description: "print the report as JSON" },
+    WIDTH_FLAG,
     HTML_FLAG,
     {
       name: "workers",
@@ -60,6 +61,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(replaySpec, argv);
   const split = splitOptions(values);
   const workers = workersFlag(values);
+  const width = textWidth(values, io);
   await checkTraceInput(values, io);
   await checkHtml(values, io);
   const loaded = await loadWorldAndObjects(values, io);
@@ -89,7 +91,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (unreadableTrace(read.reader.stats, read.file, io)) return 2;
   const badLines = badLineWarning(read.reader.stats, read.file);
   if (badLines && !report.warnings.includes(badLines)) report.warnings.push(badLines);
-  io.stdout(values.json ? renderJson(report) : renderText(report));
+  io.stdout(values.json ? renderJson(report) : renderText(report, { width }));
   await writeHtml(values, io, () => renderHtml(report, { title: "gwsim replay", subtitle: source.file }));
   return 0;
 }

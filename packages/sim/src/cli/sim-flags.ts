@@ -2,6 +2,7 @@ import { parsePrecision, parseSplitMode } from "../replay/replay.js";
 import type { Precision, SplitMode } from "../replay/types.js";
 import { intFlag, type FlagSpec, type FlagValues } from "./flags.js";
 import { UsageError, type Io } from "./io.js";
+import { DEFAULT_TEXT_WIDTH, MIN_TEXT_WIDTH } from "../report/text.js";
 import { checkOutput, writeOutput } from "./paths.js";
 
 /** Flags shared by replay and whatif: how the simulated data plane splits traffic. */
@@ -43,3 +44,36 @@ export async function writeHtml(values: FlagValues, io: Io, render: () => string
   await writeOutput(io, values.html, render());
   io.stderr(`gwsim: wrote ${values.html}\n`);
 }
+
+/** Widest text report the flag takes; wider only spreads the tables. */
+export const MAX_TEXT_WIDTH = 1000;
+
+export const WIDTH_FLAG: FlagSpec = {
+  name: "width",
+  type: "string",
+  value: "N",
+  description: `columns of the text report, ${MIN_TEXT_WIDTH} to ${MAX_TEXT_WIDTH} (default: $COLUMNS, else the terminal's width, else ${DEFAULT_TEXT_WIDTH} when piped)`,
+};
+
+/**
+ * The width of the text report: --width; else $COLUMNS (as `ls` and Python's
+ * get_terminal_size read it, so piped output can be widened too); else the terminal's width when
+ * stdout is one; else 80, so piped output and scripts see the same layout everywhere. A $COLUMNS
+ * or terminal outside the range is brought into it (a usage error only for the flag, which the
+ * user typed); a $COLUMNS that is no number is ignored.
+ */
+export function textWidth(values: FlagValues, io: Pick<Io, "env" | "stdoutColumns">): number {
+  if (values.width !== undefined) {
+    const raw = values.width;
+    if (typeof raw !== "string" || !/^\d+$/.test(raw.trim()) || Number(raw) < MIN_TEXT_WIDTH || Number(raw) > MAX_TEXT_WIDTH) {
+      throw new UsageError(`--width takes a number of columns from ${MIN_TEXT_WIDTH} to ${MAX_TEXT_WIDTH}, got ${JSON.stringify(raw)}`);
+    }
+    return Number(raw);
+  }
+  const env = io.env.COLUMNS?.trim();
+  if (env && /^\d+$/.test(env)) return clampWidth(Number(env));
+  if (io.stdoutColumns !== undefined && Number.isFinite(io.stdoutColumns) && io.stdoutColumns > 0) return clampWidth(io.stdoutColumns);
+  return DEFAULT_TEXT_WIDTH;
+}
+
+const clampWidth = (n: number): number => Math.min(MAX_TEXT_WIDTH, Math.max(MIN_TEXT_WIDTH, Math.floor(n)));

@@ -13,14 +13,14 @@ import { renderWhatifText } from "../report/text.js";
 import { FILE_FLAG, loadWorldAndObjects, WORLD_FLAGS } from "./common.js";
 import { listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
-import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, writeHtml } from "./sim-flags.js";
+import { checkHtml, HTML_FLAG, SPLIT_FLAGS, splitOptions, textWidth, WIDTH_FLAG, writeHtml } from "./sim-flags.js";
 import { checkInput, readInput } from "./paths.js";
 import { badLineWarning, checkTraceInput, openTrace, progress, reportBadLines, TRACE_FLAGS, traceSource, unreadableTrace } from "./trace-flags.js";
 
 export const whatifSpec: CommandSpec = {
   name: "whatif",
   summary: "compare where a trace goes under the current and a proposed configuration",
-  usage: "gwsim whatif -f MANIFESTS (--proposed MANIFESTS | --set-weight REF=W ... | --rollout FILE) --trace FILE [--json|--html FILE] [--fail-if EXPR ...]",
+  usage: "gwsim whatif -f MANIFESTS (--proposed MANIFESTS | --set-weight REF=W ... | --rollout FILE) --trace FILE [--json|--html FILE] [--width N] [--fail-if EXPR ...]",
   description:
     "Replays the trace through both configurations with the same seed and reports per-backend shares before and " +
     "after, which request classes move from which backend to which, and requests that newly get 404 or 500. " +
@@ -38,6 +38,7 @@ export const whatifSpec: CommandSpec = {
     ...TRACE_FLAGS,
     ...SPLIT_FLAGS,
     { name: "json", type: "boolean", description: "print the comparison as JSON" },
+    WIDTH_FLAG,
     HTML_FLAG,
     { name: "fail-if", type: "string", multiple: true, value: "EXPR", description: "exit 1 when this expression holds" },
     ...WORLD_FLAGS,
@@ -52,6 +53,7 @@ export const whatifSpec: CommandSpec = {
 export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   const { values } = parseFlags(whatifSpec, argv);
   const split = splitOptions(values);
+  const width = textWidth(values, io);
   const proposedPaths = listFlag(values, "proposed");
   const weightSpecs = listFlag(values, "set-weight");
   const rollout = typeof values.rollout === "string" ? values.rollout : null;
@@ -96,7 +98,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(trace, io);
   if (unreadableTrace(trace.reader.stats, trace.file, io)) return 2;
-  io.stdout(values.json ? renderJson(report) : renderWhatifText(report));
+  io.stdout(values.json ? renderJson(report) : renderWhatifText(report, { width }));
   await writeHtml(values, io, () => renderHtml(report, { title: "gwsim whatif", subtitle: trace.file }));
   const held = conditions.filter((c) => evaluateFailIf(c.expr, report));
   for (const c of held) io.stderr(`gwsim: --fail-if holds: ${c.text}${valuesOf(c.expr, report)}\n`);
@@ -155,6 +157,7 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
   if (unreadableTrace(first.reader.stats, first.file, io)) return 2;
   const badLines = badLineWarning(first.reader.stats, first.file);
   if (badLines) report.warnings.push(badLines);
+  // The rollout text is laid out for 80 columns whatever --width says (rollout/text.ts takes no width yet).
   io.stdout(values.json ? renderRolloutJson(report) : renderRolloutText(report));
   await writeHtml(values, io, () => renderHtml(report, { title: `gwsim rollout ${plan.name ?? ""}`.trim(), subtitle: source.file }));
   return 0;

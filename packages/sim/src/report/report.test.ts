@@ -4,7 +4,7 @@ import { whatif } from "../replay/whatif.js";
 import { decide as fakeDecide, route, type FakeWorld } from "../replay/__tests__/fake-core.js";
 import type { TraceRecord } from "../replay/types.js";
 import { renderJson } from "./json.js";
-import { renderText, renderWhatifText } from "./text.js";
+import { MIN_TEXT_WIDTH, renderText, renderWhatifText } from "./text.js";
 import { table } from "./table.js";
 
 const world: FakeWorld = {
@@ -48,6 +48,30 @@ describe("renderText", () => {
     expect(text).toMatch(/store\/checkout-v2:8080\s+4\.00%\s+20\.00%\s+\+16\.00%/);
     expect(text).toMatch(/store\/checkout-v1:8080 → store\/checkout-v2:8080: 80\.0 expected\n\s+GET store\.example\.com\/checkout\s+80\.0/);
     await expect(text).toMatchFileSnapshot("./__snapshots__/whatif.txt");
+  });
+});
+
+describe("renderText width", () => {
+  const long = "checkout-version-two-with-a-name-long-enough-to-be-cut-at-eighty-columns";
+  const wide: FakeWorld = { "/checkout": { route: route("checkout", 0, "store"), backends: [{ name: "checkout-v1", weight: 1 }, { name: long, weight: 1 }] } };
+  const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+
+  it("80 is the default; narrower than the minimum is laid out at the minimum", async () => {
+    const r = await replay(world, trace(), { decide: fakeDecide, seed: 1 });
+    expect(renderText(r, { width: 80 })).toBe(renderText(r));
+    expect(renderText(r, { width: 20 })).toBe(renderText(r, { width: MIN_TEXT_WIDTH }));
+    const w = await whatif(world, proposed, trace(), { decide: fakeDecide, seed: 1 });
+    expect(renderWhatifText(w, { width: 80 })).toBe(renderWhatifText(w));
+  });
+
+  it.each([MIN_TEXT_WIDTH, 80, 120])("a long backend name is cut to %i columns, and whole when it fits", async (width) => {
+    const r = await replay(wide, trace().map((t) => ({ ...t, path: "/checkout" })), { decide: fakeDecide, seed: 1 });
+    const text = renderText(r, { width });
+    expect(widest(text)).toBeLessThanOrEqual(width);
+    if (width >= 120) expect(text).toContain(`store/${long}:8080`);
+    else expect(text).not.toContain(long);
+    const w = renderWhatifText(await whatif(world, wide, trace(), { decide: fakeDecide, seed: 1 }), { width });
+    expect(widest(w)).toBeLessThanOrEqual(width);
   });
 });
 
