@@ -7,6 +7,28 @@ export interface BackendId {
   namespace: string;
   name: string;
   port: number | null;
+  /** XBackend only (GEP-4894): the external hostname the gateway connects to, at `port`. */
+  hostname?: string;
+  /** XBackend only: spec.protocol (`H2C`, `HTTP2`, ...), null when unset. */
+  protocol?: string | null;
+  /** XBackend only: its spec.tls as the connection uses it; null means cleartext. */
+  tls?: XBackendTLS | null;
+}
+
+/**
+ * The TLS an XBackend asks for (spec.tls, mode ServerOnly or ClientAndServer). `sni` is
+ * validation.hostname when validation is set, else the external hostname; without validation the
+ * system CAs verify the server (gwsim's choice, docs/decisions.md "XBackend").
+ */
+export interface XBackendTLS {
+  mode: "ServerOnly" | "ClientAndServer";
+  sni: string;
+  /** `namespace/name` of each CA ConfigMap. */
+  caCertificateRefs: string[];
+  wellKnownCACertificates: string | null;
+  subjectAltNames: unknown[];
+  /** `namespace/name` of the client certificate Secret (mode ClientAndServer). */
+  clientCertificate: string | null;
 }
 
 export interface BackendShare extends BackendId {
@@ -99,6 +121,19 @@ export interface SessionDecision {
   endpoint: string | null;
 }
 
+/**
+ * Where a decision's session persistence comes from: the route rule's own `sessionPersistence`,
+ * or an XBackendTrafficPolicy on the rule's backends (GEP-1619 BackendLBPolicy). Present only
+ * on decisions that have `session`.
+ */
+export interface SessionSource {
+  from: "rule" | "policy";
+  /** "namespace/name" of the XBackendTrafficPolicy (from: policy), else null. */
+  policy: string | null;
+  /** from: rule: XBackendTrafficPolicies on the rule's backends whose sessionPersistence the rule's overrides. */
+  overrides: string[];
+}
+
 export interface Decision {
   id?: unknown;
   outcome: Outcome;
@@ -117,6 +152,8 @@ export interface Decision {
   sessionPersistence: unknown | null;
   /** The session read from the request, when the rule has `sessionPersistence` (absent otherwise). */
   session?: SessionDecision | null;
+  /** Where the session persistence comes from, when the decision has `session`. */
+  sessionSource?: SessionSource;
   backendTLS: BackendTLS | null;
   /** Filled only when asked for (`explain: true`). */
   explain?: string[];

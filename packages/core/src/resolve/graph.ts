@@ -4,6 +4,7 @@
  * Shapes follow the Gateway API field names after API-server defaulting.
  * Everything here is plain, immutable, JSON-serializable data.
  */
+import type { XBackendTLS } from "../model/decision.js";
 import type { SourcePosition } from "../model/diagnostic.js";
 import type { ResolvedBackendTrafficPolicy } from "./backend-traffic.js";
 
@@ -159,8 +160,26 @@ export interface ResolvedBackend extends ObjectRef {
   message: string | null;
   /** backendRef-level filters: apply only to requests sent to this backend. */
   filters: RouteFilter[];
-  /** Service port appProtocol, when the Service declares one. */
+  /** Service port appProtocol, when the Service declares one; an XBackend's spec.protocol. */
   appProtocol: string | null;
+  /** Set when the ref names an XBackend that exists (valid is false while it is not Accepted). */
+  xbackend?: ResolvedXBackendTarget | null;
+}
+
+/** Where and how the gateway connects for an XBackend (GEP-4894, type ExternalHostname). */
+export interface ResolvedXBackendTarget {
+  hostname: string;
+  port: number;
+  protocol: string | null;
+  /** Null when spec.tls is absent or mode None (cleartext). */
+  tls: XBackendTLS | null;
+}
+
+export interface ResolvedXBackend extends NamespacedName, ResolvedXBackendTarget {
+  /** The Accepted condition: false when gwsim cannot connect as the object asks (then every ref to it answers 500). */
+  accepted: boolean;
+  reason: string;
+  message: string;
 }
 
 export interface ResolvedRule {
@@ -274,6 +293,8 @@ export interface Graph {
   backendTLSPolicies: ResolvedBackendTLSPolicy[];
   /** Accepted XBackendTrafficPolicies (conflict losers are not here); absent in hand-made graphs. */
   backendTrafficPolicies?: ResolvedBackendTrafficPolicy[];
+  /** XBackends, sorted by namespace/name; absent in hand-made graphs. */
+  xbackends?: ResolvedXBackend[];
   /** The `gwsim status --json` items, in a stable order. */
   status: StatusItem[];
 }
