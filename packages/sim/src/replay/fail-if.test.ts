@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { evaluateReplayFailIf, evaluateReplayFailIfValue, failIfRefs, failIfUses, parseFailIf, unknownFailIfRefs, unknownFailIfRouteRefs, type FailIfExpr, type ReplayGate } from "./fail-if.js";
+import type { ManifestObject } from "@gwsim/core";
+import { evaluateReplayFailIf, evaluateReplayFailIfValue, evaluateRolloutFailIf, evaluateRolloutFailIfValue, failIfRefs, failIfSteps, failIfUses, parseFailIf, unknownFailIfRefs, unknownFailIfRouteRefs, type FailIfExpr, type ReplayGate } from "./fail-if.js";
 import { replay } from "./replay.js";
-import { decide as fakeDecide, route, type FakeWorld } from "./__tests__/fake-core.js";
+import { buildWorld as fakeBuildWorld, decide as fakeDecide, route, worldObjects, type FakeWorld } from "./__tests__/fake-core.js";
+import { replayRollout } from "../rollout/replay-rollout.js";
+import type { RolloutPlan, RolloutStep } from "../rollout/types.js";
 import type { TraceRecord } from "./types.js";
 
 function parse(text: string): FailIfExpr {
@@ -101,8 +104,8 @@ describe("replay gates (mode replay)", () => {
   });
 
   it.each([
-    ["new404 > 0", "unknown name new404 (new404 compares two configurations: it is for gwsim whatif)", 1],
-    ["shareBefore(a/b) > 0", "unknown function shareBefore() (shareBefore compares two configurations: it is for gwsim whatif)", 1],
+    ["new404 > 0", "unknown name new404 (new404 compares two configurations: it is for gwsim whatif with --proposed or --set-weight)", 1],
+    ["shareBefore(a/b) > 0", "unknown function shareBefore() (shareBefore compares two configurations: it is for gwsim whatif with --proposed or --set-weight)", 1],
     ["hits() > 0", "hits() needs a route, e.g. ns/name or ns/name/rule", 6],
     ["hits(a/b/c/d) > 0", "hits(a/b/c/d): expected name, namespace/name or namespace/name/rule", 6],
   ])("rejects %s", (src, message, column) => {
@@ -133,4 +136,81 @@ describe("unknownFailIfRouteRefs", () => {
     ["hits(store/checkout/nope) > 0", ["store/checkout/nope"]],
     ["hits(web/checkout) > 0 || hits(home) > 0", ["web/checkout"]],
   ])("%s → %j", (text, unknown) => expect(unknownFailIfRouteRefs(parse(text), routes)).toEqual(unknown));
+});
+
+describe("rollout gates (mode rollout)", () => {
+  const T0 = Date.parse("2026-11-26T10:00:00Z");
+  const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+  const objects = (v1: number, v2: number) => worldObjects({ "/c": { route: route("checkout"), backends: [{ name: "v1", weight: v1 }, { name: "v2", weight: v2 }] } }) as unknown as ManifestObject[];
+  const step = (name: string, o: ManifestObject[], hold: RolloutStep["hold"], duration: number | null): RolloutStep => ({ name, actions: [name], weight: null, duration, hold, objects: o, canary: ["ns/v2"], stable: ["ns/v1"] });
+  const plan: RolloutPlan = {
+    ok: true,
+    kind: "Rollout",
+    name: "ns/checkout",
+    before: objects(100, 0),
+    steps: [step("0%", objects(100, 0), "timed", 10_000), step("100%", objects(0, 100), "end", null)],
+    problems: [],
+  };
+  // Step 1 (0 to 10 s): 3 requests on v1 only; step 2: 4 requests on v2 only, from u1 (also in step 1), u2 and anonymous.
+  const trace: TraceRecord[] = [
+    ...[0, 2, 4].map((s) => ({ gateway: "ns/gw", host: "h", path: "/c", time: at(s), user: "u1" })),
+    ...[11, 12].map((s) => ({ gateway: "ns/gw", host: "h", path: "/c", time: at(s), user: "u1" })),
+    { gateway: "ns/gw", host: "h", path: "/c", time: at(13), user: "u2" },
+    { gateway: "ns/gw", host: "h", path: "/nowhere", time: at(14) },
+  ];
+  const report = async () =>
+    replayRollout(plan, trace, { seed: 2, decide: fakeDecide, buildWorld: (o) => fakeBuildWorld(o as never) });
+  const value = async (src: string) => {
+    const p = parseFailIf(src, "rollout");
+    if (!p.ok) throw new Error(`${p.message} at ${p.column}`);
+    return evaluateRolloutFailIfValue(p.expr, await report());
+  };
+
+  it.each([
+    ["requests", 7],
+    ["steps", 2],
+    ["requestsAt(1)", 3],
+    ["requestsAt(2)", 4],
+    ["usersExposedAt(1)", 0],
+    ["usersExposedAt(2)", 2],
+    ["expectedUsersExposedAt(2)", 2],
+    ["usersExposed", 2],
+    ["usersBoth", 1], // u1: v1 in step 1, v2 in step 2
+    ["expectedUsersBoth", 1],
+    ["newVersionShareAt(2)", 1],
+    ["expectedNewVersionShare", 3 / 6],
+    ["canaryShare", 3 / 7],
+    ["count(ns/v2)", 3],
+    ["hits(checkout)", 6],
+    ["status(404)", 1],
+    ["failed", 0],
+    ["usersExposedAt(1) > 0 || newVersionShareAt(2) < 1", false],
+  ])("%s → %s", async (src, want) => {
+    const got = await value(src);
+    if (typeof want === "number") expect(got).toBeCloseTo(want, 12);
+    else expect(got).toBe(want);
+  });
+
+  it("a step past the end is NaN (the CLI refuses it first), and failIfSteps lists the steps named", async () => {
+    expect(Number.isNaN(await value("usersExposedAt(3)"))).toBe(true);
+    const p = parseFailIf("usersExposedAt(3) > 0 || failedAt(1) > usersBothAt(3)", "rollout");
+    expect(p.ok && failIfSteps(p.expr)).toEqual([3, 1]);
+    expect(p.ok && evaluateRolloutFailIf(p.expr, await report())).toBe(false);
+  });
+
+  it.each([
+    ["usersExposedAt(0) > 1", "usersExposedAt(0): expected a step number (1, 2, ...)", 16],
+    ["usersExposedAt(x) > 1", "usersExposedAt(x): expected a step number (1, 2, ...)", 16],
+    ["new404 > 0", "unknown name new404 (new404 compares two configurations: it is for gwsim whatif with --proposed or --set-weight)", 1],
+    ["agreement > 0", "unknown name agreement (agreement is for gwsim replay)", 1],
+  ])("rejects %s", (src, message, column) => {
+    const p = parseFailIf(src, "rollout");
+    expect(p).toMatchObject({ ok: false, column });
+    if (!p.ok) expect(p.message.startsWith(message)).toBe(true);
+  });
+
+  it("replay knows a rollout name's command", () => {
+    const p = parseFailIf("usersExposed > 1", "replay");
+    expect(p.ok === false && p.message).toMatch(/^unknown name usersExposed \(usersExposed is for gwsim whatif --rollout\)/);
+  });
 });

@@ -14,11 +14,20 @@
  * replay (one configuration):
  *   share(REF) expectedShare(REF) count(REF) users(REF) hits(ROUTE) status(CODE)
  *   requests usersMultiBackend badLines agreement compared disagree
+ * whatif --rollout (one configuration, changed step by step; figures over the whole trace):
+ *   share(REF) expectedShare(REF) count(REF) users(REF) hits(ROUTE) status(CODE)
+ *   requests usersMultiBackend steps canaryShare expectedCanaryShare newVersionShare
+ *   expectedNewVersionShare usersExposed expectedUsersExposed usersBoth expectedUsersBoth
+ *   failed expectedFailed gatewayFailed
+ *   and per step N (numbered as the report lists them): requestsAt(N) newVersionShareAt(N)
+ *   expectedNewVersionShareAt(N) usersExposedAt(N) expectedUsersExposedAt(N) usersBothAt(N)
+ *   expectedUsersBothAt(N) failedAt(N) expectedFailedAt(N)
  * ROUTE: name, ns/name or ns/name/rule (rule by index or name).
  * Numbers may end in `%` (15% = 0.15).
  */
 import type { Report, RouteRow } from "./types.js";
 import type { WhatifReport } from "./whatif.js";
+import type { CanaryExposure, RolloutReport } from "../rollout/replay-rollout.js";
 
 export type FailIfExpr =
   | { type: "number"; value: number }
@@ -33,7 +42,7 @@ type BinaryOp = "||" | "&&" | ">" | ">=" | "<" | "<=" | "==" | "!=" | "+" | "-" 
 export type FailIfParse = { ok: true; expr: FailIfExpr } | { ok: false; message: string; column: number };
 
 /** Which command's gate: whatif compares two configurations, replay reports on one. */
-export type FailIfMode = "whatif" | "replay";
+export type FailIfMode = "whatif" | "replay" | "rollout";
 
 /** What a replay gate reads: the report, and the trace lines that could not be read. */
 export interface ReplayGate {
@@ -41,7 +50,7 @@ export interface ReplayGate {
   badLines: number;
 }
 
-type ArgKind = "ref" | "route" | "code";
+type ArgKind = "ref" | "route" | "code" | "step";
 
 interface Table<C> {
   names: Record<string, (c: C) => number>;
@@ -121,12 +130,55 @@ const REPLAY: Table<ReplayGate> = {
   },
 };
 
-const TABLES: Record<FailIfMode, Table<never>> = { whatif: WHATIF as Table<never>, replay: REPLAY as Table<never> };
+/** A step by its number in the report (1-based); NaN past the end (the CLI refuses those first: failIfSteps). */
+function atStep(r: RolloutReport, n: string, f: (e: CanaryExposure) => number): number {
+  const step = r.steps[Number(n) - 1];
+  return step ? f(step.exposure) : Number.NaN;
+}
+
+const EXPOSURE: Record<string, (e: CanaryExposure) => number> = {
+  requests: (e) => e.requests,
+  newVersionShare: (e) => e.newVersionShare,
+  expectedNewVersionShare: (e) => e.expectedNewVersionShare,
+  usersExposed: (e) => e.usersExposed,
+  expectedUsersExposed: (e) => e.expectedUsersExposed,
+  usersBoth: (e) => e.usersBoth,
+  expectedUsersBoth: (e) => e.expectedUsersBoth,
+  failed: (e) => e.failed.drawn,
+  expectedFailed: (e) => e.failed.expected,
+};
+
+const ROLLOUT: Table<RolloutReport> = {
+  names: {
+    ...Object.fromEntries(Object.entries(EXPOSURE).map(([k, f]) => [k, (r: RolloutReport) => f(r.overall.exposure)])),
+    requests: (r) => r.requests,
+    steps: (r) => r.steps.length,
+    usersMultiBackend: (r) => r.overall.report.exposure.usersMultiBackend,
+    canaryShare: (r) => r.overall.exposure.canaryShare,
+    expectedCanaryShare: (r) => r.overall.exposure.expectedCanaryShare,
+    gatewayFailed: (r) => r.overall.exposure.failed.gateway,
+  },
+  functions: {
+    ...Object.fromEntries(BACKEND_FUNCTIONS.map((f) => [f, { arg: "ref" as const, eval: (r: RolloutReport, x: string) => sum(r.overall.report, x, f) }])),
+    hits: { arg: "route", eval: (r, x) => hits(r.overall.report, x) },
+    status: { arg: "code", eval: (r, x) => r.overall.report.statuses[x] ?? 0 },
+    ...Object.fromEntries(Object.entries(EXPOSURE).map(([k, f]) => [`${k}At`, { arg: "step" as const, eval: (r: RolloutReport, n: string) => atStep(r, n, f) }])),
+  },
+};
+
+const TABLES: Record<FailIfMode, Table<never>> = { whatif: WHATIF as Table<never>, replay: REPLAY as Table<never>, rollout: ROLLOUT as Table<never> };
+
+const MODE_HINT: Record<FailIfMode, string> = {
+  whatif: "gwsim whatif with --proposed or --set-weight",
+  replay: "gwsim replay",
+  rollout: "gwsim whatif --rollout",
+};
 
 const ARG_HELP: Record<ArgKind, string> = {
   ref: "a backend, e.g. ns/name",
   route: "a route, e.g. ns/name or ns/name/rule",
   code: "a status code",
+  step: "a step number, e.g. 1",
 };
 
 class ParseError extends Error {
@@ -189,17 +241,18 @@ function known(mode: FailIfMode): string {
   return [...Object.keys(t.names), ...Object.keys(t.functions).map((f) => `${f}()`)].join(", ");
 }
 
-/** Why a name of the other command is not this one's. */
+/** Where a name of another command belongs, when it is not this one's. */
 function otherModeHint(mode: FailIfMode, name: string): string {
-  const other = TABLES[mode === "whatif" ? "replay" : "whatif"];
-  if (!Object.hasOwn(other.names, name) && !Object.hasOwn(other.functions, name)) return "";
-  return mode === "replay" ? ` (${name} compares two configurations: it is for gwsim whatif)` : ` (${name} is for gwsim replay)`;
+  const owners = (Object.keys(TABLES) as FailIfMode[]).filter((m) => m !== mode && (Object.hasOwn(TABLES[m].names, name) || Object.hasOwn(TABLES[m].functions, name)));
+  if (owners.length === 0) return "";
+  const where = owners.map((m) => MODE_HINT[m]).join(" or ");
+  return owners.length === 1 && owners[0] === "whatif" ? ` (${name} compares two configurations: it is for ${where})` : ` (${name} is for ${where})`;
 }
 
 export function parseFailIf(src: string, mode: FailIfMode = "whatif"): FailIfParse {
   const { names, functions } = TABLES[mode];
   // Any command's function takes a raw argument, so `shareBefore(a/b)` in replay is named, not mis-tokenised.
-  const allFunctions = { ...WHATIF.functions, ...REPLAY.functions };
+  const allFunctions = { ...WHATIF.functions, ...REPLAY.functions, ...ROLLOUT.functions };
   try {
     const tokens = tokenize(src, allFunctions);
     let pos = 0;
@@ -239,6 +292,7 @@ export function parseFailIf(src: string, mode: FailIfMode = "whatif"): FailIfPar
           if (fn.arg === "ref" && !/^(?:[^/\s]+\/)?[^/:\s]+(?::\d+)?$/.test(arg.text)) {
             throw new ParseError(`${t.text}(${arg.text}): expected namespace/name[:port]`, arg.at + 1);
           }
+          if (fn.arg === "step" && !/^[1-9]\d{0,5}$/.test(arg.text)) throw new ParseError(`${t.text}(${arg.text}): expected a step number (1, 2, ...)`, arg.at + 1);
           if (fn.arg === "route" && !/^(?:[^/\s]+\/)?[^/\s]+(?:\/[^/\s]+)?$/.test(arg.text)) {
             throw new ParseError(`${t.text}(${arg.text}): expected name, namespace/name or namespace/name/rule`, arg.at + 1);
           }
@@ -336,7 +390,7 @@ function walk(e: FailIfExpr, visit: (e: FailIfExpr) => void): void {
   if (e.type === "binary") (walk(e.left, visit), walk(e.right, visit));
 }
 
-const argKind = (name: string): ArgKind | undefined => (WHATIF.functions[name] ?? REPLAY.functions[name])?.arg;
+const argKind = (name: string): ArgKind | undefined => (WHATIF.functions[name] ?? REPLAY.functions[name] ?? ROLLOUT.functions[name])?.arg;
 
 function callArgs(expr: FailIfExpr, kind: ArgKind): string[] {
   const out = new Set<string>();
@@ -354,6 +408,11 @@ export function failIfRefs(expr: FailIfExpr): string[] {
 /** The route refs an expression names (`hits(ROUTE)`), in order, once each. */
 export function failIfRouteRefs(expr: FailIfExpr): string[] {
   return callArgs(expr, "route");
+}
+
+/** The step numbers an expression names (`usersExposedAt(N)`), once each. */
+export function failIfSteps(expr: FailIfExpr): number[] {
+  return callArgs(expr, "step").map(Number);
 }
 
 /** Whether an expression reads a name (e.g. `agreement`). */
@@ -404,4 +463,13 @@ export function evaluateReplayFailIf(expr: FailIfExpr, gate: ReplayGate): boolea
 
 export function evaluateReplayFailIfValue(expr: FailIfExpr, gate: ReplayGate): number | boolean {
   return value(expr, REPLAY, gate);
+}
+
+/** True when a rollout gate's condition holds (parsed with mode "rollout"). */
+export function evaluateRolloutFailIf(expr: FailIfExpr, report: RolloutReport): boolean {
+  return truthy(value(expr, ROLLOUT, report));
+}
+
+export function evaluateRolloutFailIfValue(expr: FailIfExpr, report: RolloutReport): number | boolean {
+  return value(expr, ROLLOUT, report);
 }
