@@ -13,6 +13,7 @@ import { compileGrpcRoute, grpcGroup, type GrpcArrays } from "./grpc.js";
 import { ANY_HOST, addToHostIndex, emptyHostIndex } from "./hostname.js";
 import { compileHttpRoute, httpGroup, type HttpArrays } from "./http.js";
 import { compileMesh } from "./mesh.js";
+import { attachPolicySessions, compileBackendTrafficPolicies } from "./backend-traffic.js";
 import { compileStreamRoute, STREAM_KINDS, streamGroup, type StreamArrays } from "./streams.js";
 import {
   ROUTE_TABLE_VERSION,
@@ -26,6 +27,7 @@ import {
 } from "./table.js";
 
 export type * from "./table.js";
+export type { CompiledBackendTrafficPolicy, CompiledPolicySession } from "./backend-traffic.js";
 export {
   comparePrecedence,
   precedenceReason,
@@ -79,6 +81,9 @@ export function compile(graph: Graph): RouteTable {
     compileListener(l, attachedHttp.get(l.id) ?? new Map(), attachedGrpc.get(l.id) ?? new Map(), attachedStreams.get(l.id) ?? new Map(), http, grpc, streams),
   );
 
+  const trafficPolicies = compileBackendTrafficPolicies(graph);
+  attachPolicySessions([...http.rules, ...grpc.rules], trafficPolicies);
+
   return deepFreeze({
     kind: "RouteTable",
     version: ROUTE_TABLE_VERSION,
@@ -95,6 +100,7 @@ export function compile(graph: Graph): RouteTable {
     streamRoutes: streams.routes,
     streamRules: streams.rules,
     mesh: compileMesh(graph, (gi) => where.get(gi), http, grpc, streams),
+    ...(trafficPolicies.length ? { backendTrafficPolicies: trafficPolicies } : {}),
   } satisfies RouteTable);
 }
 

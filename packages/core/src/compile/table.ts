@@ -8,6 +8,7 @@
  * Lookup maps are plain objects so the table prints as JSON (`/config`); `decide` turns
  * them into Maps once per table (decide/runtime.ts).
  */
+import type { CompiledBackendTrafficPolicy, CompiledPolicySession } from "./backend-traffic.js";
 import type { SourcePosition } from "../model/diagnostic.js";
 import type { GRPCRouteMatch, HTTPHeaderMatch, HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
 
@@ -202,6 +203,8 @@ export interface CompiledRule {
   readonly timeouts: { request?: string; backendRequest?: string } | null;
   readonly retry: { attempts?: number; backoff?: string; codes?: number[] } | null;
   readonly sessionPersistence: Readonly<Record<string, unknown>> | null;
+  /** Session persistence from the backends' XBackendTrafficPolicies (compile/backend-traffic.ts); absent when none has any. */
+  readonly policySession?: CompiledPolicySession;
   /**
    * Set when resolve dropped the rule (it cannot be programmed): its matches never match and a
    * stream route passes over it. The rule keeps its index.
@@ -320,4 +323,6 @@ export interface RouteTable {
   readonly streamRules: readonly CompiledRule[];
   /** East-west (GAMMA) routing by Service. */
   readonly mesh: CompiledMesh;
+  /** XBackendTrafficPolicies, one entry per backend each applies to; absent when there are none. */
+  readonly backendTrafficPolicies?: readonly CompiledBackendTrafficPolicy[];
 }

@@ -11,7 +11,7 @@ import { applyFilters, type FilterContext, type FilterResult } from "./filters/i
 import { answerHeaderEdits } from "./filters/headers.js";
 import { draw, pickWeight } from "./draw.js";
 import { fail } from "./listener.js";
-import { readSession } from "./session.js";
+import { readSession, sessionAfterDraw } from "./session.js";
 import type { RequestView } from "./request.js";
 import type { MatchRuntime, RuleRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
@@ -89,6 +89,8 @@ export function applyRule(
   }
   // A session pins its backend even at weight 0 (GEP-1619), so the draw is skipped.
   const index = pinned >= 0 ? pinned : pickBackend(ctx, r);
+  // A policy's session on some backends only: the others start none (one check for every other rule).
+  if (r.sessionBackends !== null && pinned < 0) sessionAfterDraw(ctx, r, index, out);
   if (lean && r.allValid && !r.backendFilters) {
     // What the lean path below comes to, without reading the backend object.
     out.backend = r.ids[index]!;

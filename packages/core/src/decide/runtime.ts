@@ -7,7 +7,8 @@ import { compileRegex } from "../model/regex.js";
 import type { Frontend, RuleTarget } from "./forward.js";
 import { idOf, shareOf, withPolicy } from "./forward.js";
 import { refOf } from "./listener.js";
-import type { BackendId, BackendShare, ListenerRef, RouteRef } from "../model/decision.js";
+import type { BackendId, BackendShare, ListenerRef, RouteRef, SessionSource } from "../model/decision.js";
+import { sessionOfRule } from "./session.js";
 import type { CompiledGroup, CompiledGrpcMatch, CompiledMatch, CompiledMeshService, CompiledRoute, CompiledRule, HostIndex, RouteTable } from "../compile/table.js";
 
 /** A hostname index as Maps: exact hostnames, wildcard suffixes (`.example.com`), the catch-all. */
@@ -123,6 +124,10 @@ export interface RuleRuntime {
   timeouts: CompiledRule["timeouts"];
   retry: CompiledRule["retry"];
   sessionPersistence: CompiledRule["sessionPersistence"];
+  /** Where sessionPersistence comes from (decide/session.ts); null when the rule has none. */
+  sessionSource: Readonly<SessionSource> | null;
+  /** Per backend: it carries the session; null when every backend does (a policy on some backends only: false for the others). */
+  sessionBackends: readonly boolean[] | null;
   /** Per backend: the index of the BackendTLSPolicy that applies to it (table.backendTLSPolicies), or -1. */
   tlsPolicy: number[];
   /** Whether any backend has a BackendTLSPolicy. */
@@ -236,7 +241,7 @@ function prepare(table: RouteTable): Runtime {
     return {
       shares: Object.freeze(backends.map((b) => Object.freeze(shareOf(b)))),
       ids: Object.freeze(backends.map((b) => Object.freeze(idOf(b)))),
-      sessionPersistence: r.sessionPersistence,
+      ...sessionOfRule(r, route, policiesApply),
       hasFilters: r.filters.length > 0,
       backendFilters: r.backends.some((b) => b.filters.length > 0),
       totalWeight: r.totalWeight,

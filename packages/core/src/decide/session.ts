@@ -13,7 +13,8 @@
  * they decode with `backend: null` and never pin one. Tokens are not signed (as Envoy's stateful
  * session cookies are not): a client can only choose among the rule's own backends.
  */
-import type { BackendId, Decision, SessionDecision } from "../model/decision.js";
+import type { CompiledRoute, CompiledRule } from "../compile/table.js";
+import type { BackendId, Decision, SessionDecision, SessionSource } from "../model/decision.js";
 import { durationMs } from "../schema/common.js";
 import { headerValues, type Headers } from "./normalize.js";
 import type { RuleRuntime } from "./runtime.js";
@@ -86,7 +87,44 @@ function unescapeField(s: string): string {
  * + 12 hex digits of a 64-bit hash of that identity (nameHash).
  */
 export function sessionCookieName(route: { kind: string; namespace: string; name: string; rule: number | null }): string {
-  return `gwsim-session-${nameHash(`${route.kind}/${route.namespace}/${route.name}/${route.rule ?? ""}`).slice(0, 12)}`;
+  return `gwsim-session-${ruleHash(route)}`;
+}
+
+function ruleHash(route: { kind: string; namespace: string; name: string; rule: number | null }): string {
+  return nameHash(`${route.kind}/${route.namespace}/${route.name}/${route.rule ?? ""}`).slice(0, 12);
+}
+
+type RuleSession = Pick<RuleRuntime, "sessionPersistence" | "sessionSource" | "sessionBackends">;
+
+const NO_SESSION: RuleSession = { sessionPersistence: null, sessionSource: null, sessionBackends: null };
+
+/**
+ * A rule's session persistence as decide reads it, worked out once per rule: its own
+ * `sessionPersistence`, which overrides the backends' XBackendTrafficPolicies (GEP-1619 "API
+ * Attachment Points"), else the policies' (compile/backend-traffic.ts picked which and for
+ * which backends). Streams (`policiesApply` false) take none from policies.
+ *
+ * A policy's `sessionName` is scoped to the rule (`<sessionName>-` + the 12 hex digits that
+ * also name a rule's generated cookie): GEP-1619 "Route Rules Referencing to a Session
+ * Persistent Enabled Service Must Not Share Sessions" (not the same cookie), even when the
+ * policy names it. Without `sessionName`, a Cookie session gets the rule's generated name.
+ */
+export function sessionOfRule(r: CompiledRule, route: CompiledRoute | undefined, policiesApply: boolean): RuleSession {
+  const ps = policiesApply ? r.policySession : undefined;
+  if (r.sessionPersistence) {
+    const overrides = ps ? [ps.policy, ...ps.ignored] : [];
+    return { sessionPersistence: r.sessionPersistence, sessionSource: Object.freeze({ from: "rule", policy: null, overrides: Object.freeze(overrides) as string[] }), sessionBackends: null };
+  }
+  if (!ps) return NO_SESSION;
+  const sp = { ...ps.sessionPersistence } as Record<string, unknown>;
+  if (typeof sp.sessionName === "string" && sp.sessionName !== "") {
+    sp.sessionName = `${sp.sessionName}-${ruleHash({ kind: route?.kind ?? "", namespace: route?.namespace ?? "", name: route?.name ?? "", rule: r.index })}`;
+  }
+  return {
+    sessionPersistence: Object.freeze(sp),
+    sessionSource: Object.freeze({ from: "policy", policy: ps.policy, overrides: Object.freeze([]) as unknown as string[] }),
+    sessionBackends: ps.backends.every((b) => b) ? null : ps.backends,
+  };
 }
 
 /** What a rule's `sessionPersistence` comes to, read once per rule. */
@@ -172,6 +210,11 @@ export function presentedSessionTokens(session: { type: "Cookie" | "Header"; nam
 export function readSession(ctx: DecideContext, headers: Headers, timeMs: number | null, r: RuleRuntime, out: Decision): number {
   const rule = sessionRuleOf(r);
   const notes = ctx.notes;
+  const source = r.sessionSource;
+  if (source) {
+    out.sessionSource = ctx.lean ? source : { ...source, overrides: [...source.overrides] };
+    if (notes) sourceNote(notes, r, source);
+  }
   if (rule === null) {
     out.session = null;
     notes?.push("session persistence of type Header without sessionName: no session is kept (gwsim choice; the client could not know which header to send)");
@@ -197,6 +240,10 @@ export function readSession(ctx: DecideContext, headers: Headers, timeMs: number
       notes?.push(`${label}: token names ${label0(t.backend)}, not a backend of this rule: ignored`);
       continue;
     }
+    if (r.sessionBackends !== null && !r.sessionBackends[index]) {
+      notes?.push(`${label}: token names ${label0(t.backend)}, which has no session persistence in this rule: ignored`);
+      continue;
+    }
     if (timeMs !== null && rule.absoluteMs > 0 && timeMs - t.issuedAtMs >= rule.absoluteMs) {
       state = "expired";
       notes?.push(`${label}: token for ${label0(t.backend)} began ${iso(t.issuedAtMs)} and expired at ${iso(t.issuedAtMs + rule.absoluteMs)} (absoluteTimeout)`);
@@ -215,6 +262,28 @@ export function readSession(ctx: DecideContext, headers: Headers, timeMs: number
 }
 
 const NONE: readonly string[] = [];
+
+function sourceNote(notes: string[], r: RuleRuntime, source: Readonly<SessionSource>): void {
+  if (source.from === "rule") {
+    if (source.overrides.length) notes.push(`session persistence of the rule overrides that of XBackendTrafficPolicy ${source.overrides.join(", ")} on its backends (GEP-1619)`);
+    return;
+  }
+  const carriers = r.ids.filter((_, i) => r.sessionBackends === null || r.sessionBackends[i]).map(label0);
+  notes.push(
+    `session persistence from XBackendTrafficPolicy ${source.policy} on backend ${[...new Set(carriers)].join(", ")}; its session is this rule's alone (GEP-1619: rules do not share sessions)` +
+      (r.sessionBackends !== null ? "; the other backends keep no session (gwsim: only backends with the policy persist)" : ""),
+  );
+}
+
+/**
+ * After the weighted draw, for a rule whose policy session covers only some backends: a backend
+ * without it starts no session (compile/backend-traffic.ts, partial split).
+ */
+export function sessionAfterDraw(ctx: DecideContext, r: RuleRuntime, index: number, out: Decision): void {
+  if (r.sessionBackends === null || r.sessionBackends[index] || !out.session) return;
+  out.session = null;
+  ctx.notes?.push(`backend ${label0(r.ids[index]!)} has no session persistence in this rule: no session starts`);
+}
 
 /** An instant for an explanation; one past what Date represents (a forged token, an odd `time`) as epoch ms. */
 function iso(ms: number): string {
