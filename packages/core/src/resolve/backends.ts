@@ -4,6 +4,7 @@ import type { ResolvedBackend, ResolvedService, RouteFilter, RouteKind } from ".
 import type { BackendRefIn, InputObject, ServiceSpecIn } from "./input.js";
 import { arr, namespaceOf, specOf } from "./input.js";
 import type { ObjectIndex } from "./objects.js";
+import { isXBackendRef, resolveXBackendRef } from "./xbackends.js";
 
 /**
  * Service port appProtocols each route kind can send traffic with (compared lower-case).
@@ -77,8 +78,9 @@ export function resolveBackendRef(ctx: BackendContext, ref: BackendRefIn, where:
     return { backend, problem: { reason, message: backend.message } };
   };
   const display = `${group ? `${group}/` : ""}${kind} ${namespace}/${ref.name}`;
+  if (isXBackendRef(group, kind)) return resolveXBackendRef(ctx, backend, fail);
   if (group !== "" || kind !== "Service") {
-    return fail(RouteReason.InvalidKind, `${display}: backend kind ${group ? `${group}/` : ""}${kind} is not supported; use a Service (group "", kind Service)`);
+    return fail(RouteReason.InvalidKind, `${display}: backend kind ${group ? `${group}/` : ""}${kind} is not supported; use a Service (group "", kind Service) or an XBackend (group gateway.networking.x-k8s.io)`);
   }
   const permitted = ctx.meshOnly || ctx.index.grants.permits(
     { group: GATEWAY_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },

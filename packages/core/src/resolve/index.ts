@@ -16,6 +16,7 @@ import { generationOf, namespaceOf } from "./input.js";
 import { listenerConditions, toResolvedListener, type ListenerModel } from "./listeners.js";
 import { indexObjects, STATUS_KIND_ORDER, type ObjectIndex } from "./objects.js";
 import { resolveRoutes, type RouteModel } from "./routes.js";
+import { xBackendStatus, xBackendsOf } from "./xbackends.js";
 
 export type { InputObject } from "./input.js";
 
@@ -73,6 +74,7 @@ export function resolve(resources: readonly Resource[], options: ResolveOptions 
     services: index.byKind("Service").map(toResolvedService),
     backendTLSPolicies: policies.resolved,
     backendTrafficPolicies: trafficPolicies.resolved,
+    xbackends: [...xBackendsOf(index).values()].map((x) => x.resolved),
     status: buildStatus(index, classes, gateways, routes, outcomes, [...policies.models, ...trafficPolicies.models]),
   };
   return deepFreeze(graph);
@@ -166,6 +168,7 @@ function buildStatus(
         : { ancestors: p.ancestors.map((a) => ({ ancestorRef: { ...a.ancestorRef }, controllerName: a.controllerName, conditions: stamp(a.conditions, p.generation) })) },
     );
   }
+  for (const x of xBackendsOf(index).values()) push(x.obj, xBackendStatus(x, outcomes));
   // Objects of these kinds that gwsim does not act for are listed with an empty status.
   for (const obj of index.all) {
     if (emitted.has(obj) || !(STATUS_KIND_ORDER as readonly string[]).includes(obj.kind)) continue;

@@ -14,6 +14,8 @@ import type {
   RouteSpecIn,
   ServiceSpecIn,
 } from "./input.js";
+import type { XBackend } from "../schema/index.js";
+import type { XBackendSpecIn } from "./xbackends.js";
 
 type Fits<A, B> = [A] extends [B] ? true : never;
 
@@ -30,4 +32,5 @@ export const INPUT_COMPAT: [
   Fits<ReferenceGrant["spec"], ReferenceGrantSpecIn>,
   Fits<BackendTLSPolicy["spec"], BackendTLSPolicySpecIn>,
   Fits<Service["spec"], ServiceSpecIn>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+  Fits<XBackend["spec"], XBackendSpecIn>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];

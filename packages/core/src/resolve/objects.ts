@@ -6,7 +6,7 @@ import { namespaceLabels } from "./selector.js";
 export const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"] as const;
 
 /** Kinds in the order `gwsim status` lists them. */
-export const STATUS_KIND_ORDER = ["GatewayClass", "Gateway", "ListenerSet", ...ROUTE_KINDS, "BackendTLSPolicy", "XBackendTrafficPolicy"] as const;
+export const STATUS_KIND_ORDER = ["GatewayClass", "Gateway", "ListenerSet", ...ROUTE_KINDS, "BackendTLSPolicy", "XBackendTrafficPolicy", "XBackend"] as const;
 
 /** Every object resolve looks at, indexed, sorted so that results never depend on input order. */
 export interface ObjectIndex {
