@@ -52,6 +52,7 @@ export function compileRule(rule: ResolvedRule, route: number, index: number, id
       message: b.message,
       filters: clone(b.filters ?? []),
       appProtocol: b.appProtocol,
+      ...(b.xbackend ? { xbackend: clone(b.xbackend) } : {}),
     };
   });
   return {

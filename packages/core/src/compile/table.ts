@@ -10,7 +10,7 @@
  */
 import type { CompiledBackendTrafficPolicy, CompiledPolicySession } from "./backend-traffic.js";
 import type { SourcePosition } from "../model/diagnostic.js";
-import type { GRPCRouteMatch, HTTPHeaderMatch, HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
+import type { GRPCRouteMatch, HTTPHeaderMatch, HTTPPathMatch, RouteFilter, ResolvedXBackendTarget } from "../resolve/graph.js";
 
 export const ROUTE_TABLE_VERSION = 1;
 
@@ -187,6 +187,8 @@ export interface CompiledBackend {
   readonly message: string | null;
   readonly filters: readonly RouteFilter[];
   readonly appProtocol: string | null;
+  /** XBackend backends: the external hostname, port, protocol and TLS (absent for Services). */
+  readonly xbackend?: ResolvedXBackendTarget | null;
 }
 
 export interface CompiledRule {

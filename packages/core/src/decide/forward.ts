@@ -16,6 +16,7 @@ import type { RequestView } from "./request.js";
 import type { MatchRuntime, RuleRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
 import { ruleLabel } from "./labels.js";
+import { xBackendFields, xBackendNote } from "./xbackend.js";
 
 /** The rule that takes the request, whatever its route kind. */
 export interface RuleTarget {
@@ -101,6 +102,7 @@ export function applyRule(
   const backend = r.backends[index]!;
   out.backend = lean ? r.ids[index]! : idOf(backend);
   if (notes) notes.push(pinned >= 0 ? `backend ${backendLabel(backend)}: weight ${backend.weight} of ${target.rule.totalWeight}, pinned by the session (no draw)` : pickNote(ctx, target.rule, backend, r, index));
+  if (notes && backend.xbackend) notes.push(xBackendNote(backend)!);
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
@@ -198,6 +200,7 @@ export function forwardStream(ctx: DecideContext, d: Decision, target: RuleTarge
   const backend = withPolicy(rule.backends[index]!, policy);
   out.backend = idOf(backend);
   ctx.notes?.push(pickNote(ctx, rule, backend, target.weights, index));
+  if (ctx.notes && backend.xbackend) ctx.notes.push(xBackendNote(backend)!);
   if (!backend.valid) {
     const reason = backend.reason ?? "InvalidBackend";
     return fail(out, ctx, {
@@ -261,11 +264,11 @@ function pickBackend(ctx: DecideContext, r: RuleRuntime): number {
 }
 
 export function shareOf(b: CompiledBackend): BackendShare {
-  return { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port, weight: b.weight, probability: b.probability, valid: b.valid, reason: b.reason };
+  return { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port, ...xBackendFields(b.xbackend), weight: b.weight, probability: b.probability, valid: b.valid, reason: b.reason };
 }
 
 export function idOf(b: CompiledBackend): BackendId {
-  return { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port };
+  return { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port, ...xBackendFields(b.xbackend) };
 }
 
 export function backendLabel(b: { group: string; kind: string; namespace: string; name: string; port: number | null }): string {

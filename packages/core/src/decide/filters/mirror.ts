@@ -3,6 +3,7 @@
  */
 import type { Mirror } from "../../model/decision.js";
 import type { RouteFilter } from "../../resolve/graph.js";
+import { xBackendFields } from "../xbackend.js";
 
 export type MirrorSpec = NonNullable<RouteFilter["requestMirror"]>;
 
@@ -29,7 +30,7 @@ export function toMirror(spec: MirrorSpec): { mirror: Mirror; note: string } {
   const b = spec.backendRef;
   const percent = mirrorPercent(spec);
   const mirror: Mirror = {
-    backend: { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port },
+    backend: { group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port, ...xBackendFields(b.xbackend) },
     percent,
     valid: b.valid,
     reason: b.valid ? null : b.reason,
