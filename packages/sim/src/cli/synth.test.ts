@@ -124,4 +124,31 @@ describe("gwsim synth", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
   }, 20_000);
+
+  it("a profile with timeZone gives the same bytes whatever the machine's TZ (child processes)", async () => {
+    const profileText = `${good}rate: 0.1\nstart: "2026-03-28T22:00:00Z"\ndaily: [1,1,9,1,1,1,2,3,4,5,5,5,5,5,5,5,4,4,3,3,2,2,1,1]\ntimeZone: Europe/Berlin\n`;
+    const run = (tz: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", "packages/sim/src/cli.ts", "synth", "--profile", "-", "--count", "3000", "--seed", "7"], {
+          cwd: root,
+          env: { ...process.env, TZ: tz },
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("exit", (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end(profileText);
+      });
+    const [newYork, kathmandu] = await Promise.all([run("America/New_York"), run("Asia/Kathmandu")]);
+    const here = io({}, undefined, profileText);
+    expect(await main(["synth", "--profile", "-", "--count", "3000", "--seed", "7"], here.io)).toBe(0);
+    expect([newYork.code, newYork.stderr, kathmandu.code, kathmandu.stderr]).toEqual([0, "", 0, ""]);
+    expect(newYork.stdout.split("\n")).toHaveLength(3001);
+    expect(newYork.stdout).toBe(kathmandu.stdout);
+    expect(newYork.stdout).toBe(here.out.stdout.join(""));
+    // The night of the change (2026-03-29, 02:00 → 03:00 in Berlin) is inside the trace.
+    expect(newYork.stdout).toContain('"time":"2026-03-29T01:');
+  }, 30_000);
 });

@@ -12,7 +12,7 @@ export const synthSpec: CommandSpec = {
   description:
     "A profile names request classes (host, method and path templates with random segments, or gRPC calls " +
     "(grpc: {service, method}), header and query distributions, share of traffic), a user population with heavy-tailed request counts, and arrival times with a " +
-    "rate and a daily shape (per UTC hour). The same profile, count and seed give the same trace, byte for byte, on " +
+    "rate and a daily shape (per UTC hour, or per local hour of an IANA time zone, DST included). The same profile, count and seed give the same trace, byte for byte, on " +
     "any machine, and the trace for --count N is the first N lines of the trace for any larger count. The profile " +
     "format is described in docs/synth-profile.md.",
   flags: [

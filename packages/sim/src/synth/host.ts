@@ -50,16 +50,34 @@ const GRPC_NAME = {
 const MAX_RENDERINGS = 4096;
 
 /**
+ * Renderings of one part that stand for all of it. Literal text and {choice} options stand for
+ * themselves. An {int} renders a digit run, or "-" and a digit run when MIN < 0; both name rules
+ * treat every digit alike and accept a run of one digit wherever they accept a longer one (digits
+ * sit only in the repeated [A-Za-z0-9_]*), so one non-negative value and one negative value of
+ * the range decide for the whole range, however wide: the check is exact without enumerating it.
+ */
+function representatives(p: TemplatePart): string[] | null {
+  if (p.kind === "text" || p.kind === "choice") return texts(p);
+  if (p.kind !== "int") return null;
+  const out: string[] = [];
+  if (p.max >= 0) out.push(String(Math.max(p.min, 0)));
+  if (p.min < 0) out.push(String(p.min));
+  return out;
+}
+
+/**
  * Why a grpc.service or grpc.method template can render an invalid name; null when it cannot.
- * Only literal text and {choice} are allowed, so every rendering is checked (at most 4096).
+ * Literal text, {int} and {choice} are allowed; every combination of options and {int}
+ * representatives is checked (at most 4096), which covers every name the template can render.
  */
 export function grpcNameProblem(t: Template, field: "service" | "method"): string | null {
   let renderings = [""];
   for (const p of t) {
-    if (p.kind !== "text" && p.kind !== "choice") return `only literal text and {choice:...} can make a gRPC ${field} name`;
+    const options = representatives(p);
+    if (options === null) return `only literal text, {int:...} and {choice:...} can make a gRPC ${field} name`;
     const next = new Set<string>();
-    for (const r of renderings) for (const s of texts(p)) next.add(r + s);
-    if (next.size > MAX_RENDERINGS) return `more than ${MAX_RENDERINGS} possible names: list fewer options`;
+    for (const r of renderings) for (const s of options) next.add(r + s);
+    if (next.size > MAX_RENDERINGS) return `more than ${MAX_RENDERINGS} combinations to check: list fewer options`;
     renderings = [...next];
   }
   const bad = renderings.find((r) => !GRPC_NAME[field].re.test(r));

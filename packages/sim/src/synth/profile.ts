@@ -5,6 +5,7 @@ import type { Diagnostic } from "@gwsim/core";
 import { isIP } from "node:net";
 import { literalPathProblem } from "./encode.js";
 import { grpcNameProblem, hostTemplateProblem } from "./host.js";
+import { isTimeZone } from "./time-zone.js";
 import { parseTemplate, templateLiterals, type Template } from "./template.js";
 
 const Scheme = z.enum(["http", "https", "tls", "tcp", "udp"]);
@@ -116,8 +117,10 @@ export const SynthProfileSchema = z
       .default("2026-01-01T00:00:00Z"),
     /** Mean arrival rate in requests per second, over a day. */
     rate: z.number().positive().default(10),
-    /** Relative rate for each UTC hour 0..23 (a daily shape); flat when absent. */
+    /** Relative rate for each hour 0..23 (UTC, or local in `timeZone`): a daily shape; flat when absent. */
     daily: z.array(z.number().nonnegative()).length(24).optional(),
+    /** An IANA time zone whose local hours `daily` follows (DST included); UTC hours when absent. */
+    timeZone: z.string().optional(),
     users: UsersSchema.optional(),
     classes: z.array(RequestClassSchema).min(1),
   })
@@ -126,6 +129,8 @@ export const SynthProfileSchema = z
     // A problem with a map key itself (a header name, a method) is reported at the key, not its value.
     const keyProblem = (path: (string | number)[], message: string): void => void ctx.addIssue({ code: "custom", path, message, params: { at: "key" } });
     if (p.daily && p.daily.every((x) => x === 0)) problem(["daily"], "every hour has rate 0");
+    if (p.timeZone !== undefined && !isTimeZone(p.timeZone)) problem(["timeZone"], `unknown time zone ${JSON.stringify(p.timeZone)}: expected an IANA name such as Europe/Berlin or UTC`);
+    else if (p.timeZone !== undefined && !p.daily) problem(["timeZone"], "a time zone places the daily shape's hours: set daily too");
     if (p.classes.length > 0 && p.classes.every((c) => c.share === 0)) problem(["classes"], "every class has share 0");
     if (p.users && !/^[\x21-\x7e]*$/.test(p.users.prefix)) problem(["users", "prefix"], "must be visible ASCII without spaces");
     const template = (text: string, path: (string | number)[]): Template | null => {
@@ -178,6 +183,9 @@ export const SynthProfileSchema = z
         if (Object.keys(c.query).length > 0) keyProblem([...at, "query"], "a gRPC class cannot set query (gRPC calls carry none)");
         const protocol = c.protocol ?? p.defaults.protocol;
         if (protocol === "HTTP/1.1" || protocol === "websocket") problem([...at, c.protocol ? "protocol" : "grpc"], `gRPC needs HTTP/2 or h2c, not ${protocol}${c.protocol ? "" : " (from defaults)"}`);
+        // A stream scheme carries no HTTP request at all, so a gRPC call cannot ride on it.
+        const scheme = c.scheme ?? p.defaults.scheme;
+        if (scheme === "tcp" || scheme === "udp" || scheme === "tls") problem([...at, c.scheme ? "scheme" : "grpc"], `gRPC needs scheme http or https, not ${scheme}${c.scheme ? "" : " (from defaults)"}`);
         for (const k of ["service", "method"] as const) {
           const t = template(c.grpc[k], [...at, "grpc", k]);
           const why = t && grpcNameProblem(t, k);
@@ -234,7 +242,7 @@ export type ProfileResult = { ok: true; profile: SynthProfile; diagnostics: Diag
 
 const KNOWN_KEYS = [
   ...new Set([
-    ...["defaults", "start", "rate", "daily", "users", "classes"],
+    ...["defaults", "start", "rate", "daily", "timeZone", "users", "classes"],
     ...Object.keys(EntryPoint),
     ...["name", "share", "method", "path", "grpc", "query", "headers", "probability", "value", "values"],
     ...["count", "distribution", "anonymous", "prefix", "type", "exponent", "alpha"],

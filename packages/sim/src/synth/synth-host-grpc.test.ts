@@ -39,7 +39,15 @@ describe("profile errors for host templates and gRPC classes name file, line, co
     { name: "grpc method with a dot", yaml: grpcBase.replace("method: Get", "method: a.Get"), at: [3, 38], path: "classes[0].grpc.method", msg: "not a gRPC method name" },
     { name: "grpc method starting with a digit", yaml: grpcBase.replace("method: Get", 'method: "{choice:Get|1st}"'), at: [3, 38], path: "classes[0].grpc.method", msg: '"1st"' },
     { name: "grpc method may be empty", yaml: grpcBase.replace("method: Get", 'method: "{choice:Get|}"'), at: [3, 38], path: "classes[0].grpc.method", msg: 'can render ""' },
-    { name: "grpc method with {int}", yaml: grpcBase.replace("method: Get", 'method: "Get{int:1-3}"'), at: [3, 38], path: "classes[0].grpc.method", msg: "only literal text and {choice" },
+    { name: "grpc method with {hex}", yaml: grpcBase.replace("method: Get", 'method: "Get{hex:3}"'), at: [3, 38], path: "classes[0].grpc.method", msg: "only literal text, {int:...} and {choice" },
+    { name: "grpc method starting with {int}", yaml: grpcBase.replace("method: Get", 'method: "{int:1-3}Get"'), at: [3, 38], path: "classes[0].grpc.method", msg: 'can render "1Get"' },
+    { name: "grpc method with a negative {int}", yaml: grpcBase.replace("method: Get", 'method: "Get{int:-2-5}"'), at: [3, 38], path: "classes[0].grpc.method", msg: 'can render "Get-2"' },
+    { name: "grpc service segment starting with {int}", yaml: grpcBase.replace("pkg.Svc", '"pkg.{int:0-99999999999}x"'), at: [3, 21], path: "classes[0].grpc.service", msg: 'can render "pkg.0x"' },
+    { name: "grpc service {int} after a choice that may end a segment", yaml: grpcBase.replace("pkg.Svc", '"pkg.{choice:s|}{int:1-8}"'), at: [3, 21], path: "classes[0].grpc.service", msg: 'can render "pkg.1"' },
+    { name: "grpc over scheme tcp", yaml: `${grpcBase}    scheme: tcp`, at: [4, 13], path: "classes[0].scheme", msg: "gRPC needs scheme http or https, not tcp" },
+    { name: "grpc over scheme tls from defaults", yaml: grpcBase.replace("gateway: ns/gw", "gateway: ns/gw, scheme: tls"), at: [3, 11], path: "classes[0].grpc", msg: "not tls (from defaults)" },
+    { name: "grpc over scheme udp", yaml: `${grpcBase}    scheme: udp
+    port: 53`, at: [4, 13], path: "classes[0].scheme", msg: "not udp" },
     { name: "grpc without method", yaml: grpcBase.replace(", method: Get", ""), at: [3, 11], path: "classes[0].grpc.method", msg: "required" },
     { name: "grpc typo", yaml: grpcBase.replace("method: Get", "method: Get, mehtod: x"), at: [3, 43], path: "classes[0].grpc.mehtod", msg: '(did you mean "method"?)' },
   ])("$name", ({ yaml, at, path, msg }) => {
@@ -57,6 +65,10 @@ describe("profile errors for host templates and gRPC classes name file, line, co
     }
     expect(parseSynthProfile(grpcBase.replace("pkg.Svc", '"{choice:a.v1|b_2.Svc}"').replace("method: Get", 'method: "{choice:Get|List*3}"')).diagnostics).toEqual([]);
     expect(parseSynthProfile(`${grpcBase}    protocol: h2c\n    headers: {x-tenant: "{int:1-3}"}`).diagnostics).toEqual([]);
+    expect(parseSynthProfile(`${grpcBase}    scheme: https\n    port: 443`).diagnostics).toEqual([]);
+    for (const [service, method] of [["shard{int:1-8}.Store", "Get{int:0-3}"], ["a_{int:0-99999999999}.v1.Svc", "M{int:7-7}x{choice:a|b}"], ["_{int:1-2}", "{choice:Get|List}{int:1-2}"]]) {
+      expect(parseSynthProfile(grpcBase.replace("pkg.Svc", JSON.stringify(service)).replace("method: Get", `method: ${JSON.stringify(method)}`)).diagnostics, `${service} ${method}`).toEqual([]);
+    }
   });
 });
 
@@ -248,6 +260,56 @@ classes:
       seen.add(d.backend!.name);
     });
     expect([...seen].sort()).toEqual(["catalog", "catalog-get", "shop"]);
+  });
+
+  it("{int} in gRPC names: uniform over its bounds (chi-square), the names valid; drawn where {choice} draws", () => {
+    const p = profile(`defaults: {gateway: ns/gw}\nclasses:\n  - {grpc: {service: "shard{int:1-8}.Store", method: "Get{int:0-2}"}}`);
+    const n = 24_000;
+    const services = new Map<string, number>();
+    const methods = new Map<string, number>();
+    for (const r of synthesize(p, { count: n, seed: 4 })) {
+      expect(r.grpc!.service).toMatch(/^shard[1-8]\.Store$/);
+      services.set(r.grpc!.service, (services.get(r.grpc!.service) ?? 0) + 1);
+      methods.set(r.grpc!.method, (methods.get(r.grpc!.method) ?? 0) + 1);
+    }
+    const shards = Array.from({ length: 8 }, (_, i) => `shard${i + 1}.Store`);
+    expect([...services.keys()].sort()).toEqual(shards);
+    expect(chiSquareTest(shards.map((k) => services.get(k)!), shards.map(() => n / 8))!.pValue).toBeGreaterThan(1e-4);
+    expect([...methods.keys()].sort()).toEqual(["Get0", "Get1", "Get2"]);
+    expect(chiSquareTest(["Get0", "Get1", "Get2"].map((k) => methods.get(k)!), [n / 3, n / 3, n / 3])!.pValue).toBeGreaterThan(1e-4);
+    // A broken draw (only the low bound, or a skewed one) fails the same test by far.
+    expect(chiSquareTest(shards.map((k) => services.get(k)!), shards.map((_, i) => (i < 4 ? n / 6 : n / 12)))!.pValue).toBeLessThan(1e-10);
+  });
+
+  it("property: the gRPC name check accepts a template exactly when every rendering is a valid name", async () => {
+    const fc = (await import("fast-check")).default;
+    // Small pieces, so every rendering can be listed: the check uses one value per {int} sign.
+    const text = fc.constantFrom("", "a", "_", "9", ".", "x.", "b1", "-");
+    const piece = fc.oneof(
+      text.filter((t) => t !== "").map((t) => ({ template: t, renderings: [t] })),
+      fc.array(text, { minLength: 1, maxLength: 3 }).filter((o) => o.join("|") !== "").map((o) => ({ template: `{choice:${o.join("|")}}`, renderings: o })),
+      fc.tuple(fc.integer({ min: -12, max: 12 }), fc.integer({ min: 0, max: 25 })).map(([min, span]) => ({
+        template: `{int:${min}-${min + span}}`,
+        renderings: Array.from({ length: span + 1 }, (_, i) => String(min + i)),
+      })),
+    );
+    const RULES = { service: /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/, method: /^[A-Za-z_][A-Za-z0-9_]*$/ };
+    const verdicts = { valid: 0, invalid: 0 };
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.constantFrom("service" as const, "method" as const), (pieces, field) => {
+        let all = [""];
+        for (const p of pieces) all = all.flatMap((r) => p.renderings.map((x) => r + x));
+        const valid = all.every((r) => RULES[field].test(r));
+        const name = pieces.map((p) => p.template).join("");
+        const grpc = field === "service" ? { service: name, method: "Get" } : { service: "pkg.Svc", method: name };
+        const r = parseSynthProfile(`defaults: {gateway: ns/gw}\nclasses: [{grpc: ${JSON.stringify(grpc)}}]`);
+        verdicts[valid ? "valid" : "invalid"]++;
+        expect(r.ok, `${name}: ${JSON.stringify(r.diagnostics)}`).toBe(valid);
+      }),
+      { numRuns: 600 },
+    );
+    expect(verdicts.valid).toBeGreaterThan(30);
+    expect(verdicts.invalid).toBeGreaterThan(30);
   });
 
   it("a profile without grpc still emits method and path (GET / when absent)", () => {

@@ -233,3 +233,66 @@ describe("arrivals", () => {
     expect(Math.abs(days - 2000 / 0.864)).toBeLessThan((5 * Math.sqrt(2000)) / 0.864);
   });
 });
+
+describe("arrivals in a time zone (timeZone)", () => {
+  const HOUR = 3_600_000;
+  // The reference reads the local hour as a clock shows it (Intl's hour field), not through offsets.
+  const localHour = (zone: string) => {
+    const f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hour: "numeric", hourCycle: "h23" });
+    return (t: number) => Number(f.format(t));
+  };
+  const shaped = (shape: number[], zone: string, rate: number, start: string) =>
+    profile(`defaults: {gateway: ns/gw}\nclasses: [{path: /}]\nrate: ${rate}\nstart: "${start}"\ndaily: [${shape}]\ntimeZone: ${zone}`);
+  const times = (p: SynthProfile, n: number, seed = 9) => take(p, n, seed).map((r) => Date.parse(r.time as string));
+  const byHour = (ts: number[], hourOf: (t: number) => number) => tally(ts.map((t) => String(hourOf(t))));
+  const weightsOf = (shape: number[]) => Object.fromEntries(shape.map((w, h) => [String(h), w]));
+  const shape = [1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 10, 12, 14, 12, 10, 10, 11, 13, 16, 18, 16, 12, 7, 4];
+
+  it.each([
+    { zone: "Europe/Berlin", start: "2026-07-01T00:00:00+02:00", end: "2026-07-03T00:00:00+02:00" },
+    { zone: "Asia/Kolkata", start: "2026-07-01T00:00:00+05:30", end: "2026-07-03T00:00:00+05:30" }, // hours start at :30 UTC
+    { zone: "America/St_Johns", start: "2026-01-10T00:00:00-03:30", end: "2026-01-12T00:00:00-03:30" },
+  ])("$zone: arrivals follow the shape by local hour (chi-square over two local days), not by UTC hour", ({ zone, start, end }) => {
+    const t = times(shaped(shape, zone, 0.5, start), 100_000).filter((x) => x < Date.parse(end));
+    expect(Math.abs(t.length - 86_400)).toBeLessThan(5 * Math.sqrt(86_400));
+    expect(fit(byHour(t, localHour(zone)), weightsOf(shape))).toBeGreaterThan(1e-4);
+    // A generator that ignored the zone would put the shape on UTC hours: that fails by far here.
+    expect(fit(byHour(t, (x) => new Date(x).getUTCHours()), weightsOf(shape))).toBeLessThan(1e-10);
+  });
+
+  // Hour 2 (local) is heavy: it is skipped on the day DST starts and repeated on the day it ends.
+  const dstShape = shape.map((w, h) => (h === 2 ? 40 : h === 3 ? 20 : w));
+  const rate = 1.5;
+  const unit = (rate * 3600) / (dstShape.reduce((a, b) => a + b, 0) / 24); // expected arrivals in an hour of weight 1
+  it.each([
+    { title: "23-hour day (DST starts, 02:00 → 03:00)", from: "2026-03-28T23:00:00Z", hours: 23, start: "2026-03-28T12:00:00Z" },
+    { title: "25-hour day (DST ends, 02:00 twice)", from: "2026-10-24T22:00:00Z", hours: 25, start: "2026-10-24T12:00:00Z" },
+  ])("Europe/Berlin, $title: each real hour gets the rate of its wall-clock hour", ({ from, hours, start }) => {
+    const t0 = Date.parse(from);
+    const t = times(shaped(dstShape, "Europe/Berlin", rate, start), 400_000, 13).filter((x) => x >= t0 && x < t0 + hours * HOUR);
+    const hourOf = localHour("Europe/Berlin");
+    // The reference: the local hour at the middle of each UTC hour of the local day.
+    const expected: Record<string, number> = {};
+    for (let i = 0; i < hours; i++) expected[String(i)] = dstShape[hourOf(t0 + i * HOUR + HOUR / 2)]!;
+    const counts = tally(t.map((x) => String(Math.floor((x - t0) / HOUR))));
+    expect(fit(counts, expected)).toBeGreaterThan(1e-4);
+    const total = Object.values(expected).reduce((a, b) => a + b, 0) * unit;
+    expect(Math.abs(t.length - total)).toBeLessThan(5 * Math.sqrt(total)); // Poisson: sd sqrt(mean)
+    expect(Object.values(expected).filter((w) => w === 40).length).toBe(hours === 25 ? 2 : 0);
+    // A fixed offset (standard time all day, as a zone without DST would give) fails the same test by far.
+    const fixed: Record<string, number> = {};
+    for (let i = 0; i < hours; i++) fixed[String(i)] = dstShape[(new Date(t0 + i * HOUR).getUTCHours() + 1) % 24]!;
+    expect(fit(counts, fixed)).toBeLessThan(1e-10);
+  });
+
+  it("a low rate over years of DST changes (whole days skipped at once) still follows the local shape", () => {
+    // America/Santiago changes its clocks at local midnight, where days are skipped.
+    for (const zone of ["Europe/Berlin", "America/Santiago"]) {
+      const t = times(shaped(shape, zone, 2e-4, "2026-01-01T00:00:00Z"), 30_000, 21);
+      const years = (t.at(-1)! - t[0]!) / (365.25 * 24 * HOUR);
+      expect(years).toBeGreaterThan(4);
+      expect(fit(byHour(t, localHour(zone)), weightsOf(shape)), zone).toBeGreaterThan(1e-4);
+      expect(t.every((x, i) => i === 0 || x >= t[i - 1]!)).toBe(true);
+    }
+  });
+});

@@ -169,3 +169,46 @@ describe("synthesize", () => {
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
   });
 });
+
+describe("timeZone", () => {
+  const withZone = (zone: string) => storeYaml.replace(/^daily: .*$/m, (line) => `${line}\ntimeZone: ${zone}`);
+
+  it.each([
+    { zone: "Europe/Berln", at: [17, 11], message: 'unknown time zone "Europe/Berln": expected an IANA name such as Europe/Berlin or UTC' },
+    { zone: '""', at: [17, 11], message: "unknown time zone" },
+    { zone: "+01:00", at: [17, 11], message: "unknown time zone" },
+    { zone: "2", at: [17, 11], message: "expected string" },
+  ])("$zone is refused at its line and column", ({ zone, at, message }) => {
+    const r = parseSynthProfile(withZone(zone), "store.yaml");
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => [d.file, d.line, d.column, d.path])).toEqual([["store.yaml", ...at, "timeZone"]]);
+    expect(r.diagnostics[0]!.message).toContain(message);
+  });
+
+  it("needs a daily shape, and a misspelling is caught", () => {
+    const r = parseSynthProfile("defaults: {gateway: ns/gw}\nclasses: [{path: /}]\ntimeZone: Europe/Berlin", "p.yaml");
+    expect(r.diagnostics.map((d) => [d.line, d.column, d.path, d.message])).toEqual([[3, 11, "timeZone", "a time zone places the daily shape's hours: set daily too"]]);
+    const typo = parseSynthProfile(withZone("UTC").replace("timeZone", "timezone"), "p.yaml");
+    expect(typo.diagnostics.map((d) => d.message)).toEqual(['unknown field "timezone" (did you mean "timeZone"?)']);
+  });
+
+  it("UTC (or any zone always at offset 0) gives the bytes of a profile without a zone", () => {
+    const plain = sha(synthesizeJsonl(profile(storeYaml), { count: 20_000, seed: 42 }));
+    expect(sha(synthesizeJsonl(profile(withZone("UTC")), { count: 20_000, seed: 42 }))).toBe(plain);
+    expect(sha(synthesizeJsonl(profile(withZone("Etc/UTC")), { count: 20_000, seed: 42 }))).toBe(plain);
+    expect(sha(synthesizeJsonl(profile(withZone("Europe/Berlin")), { count: 20_000, seed: 42 }))).not.toBe(plain);
+  });
+
+  it("only the times move: every other field is drawn as without a zone; --count N is a prefix", () => {
+    const berlin = profile(withZone("Europe/Berlin"));
+    const a = [...synthesize(berlin, { count: 3000, seed: 6 })];
+    const b = [...synthesize(profile(storeYaml), { count: 3000, seed: 6 })];
+    expect(a.map((r) => ({ ...r, time: 0 }))).toEqual(b.map((r) => ({ ...r, time: 0 })));
+    expect([...synthesizeJsonl(berlin, { count: 1000, seed: 6 })]).toEqual(a.slice(0, 1000).map((r) => `${JSON.stringify(r)}\n`));
+  });
+
+  it("pins 20,000 lines of the store profile in Europe/Berlin (seed 42)", () => {
+    // Depends on the tz database's rules for 2026 in Berlin (stable since 1996).
+    expect(sha(synthesizeJsonl(profile(withZone("Europe/Berlin")), { count: 20_000, seed: 42 }))).toMatchInlineSnapshot(`"569ba63b8ae06861a9c78cafa593caa60ca704c6a2350c6e8866be5e69eb9fd7"`);
+  });
+});

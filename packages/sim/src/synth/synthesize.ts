@@ -8,6 +8,7 @@ import type { TraceRecord } from "../trace/types.js";
 import { encodeInPath, encodeQueryValue } from "./encode.js";
 import { LAST_TIME_MS, parseRfc3339, type RequestClassSpec, type SynthProfile, type ValueSpec } from "./profile.js";
 import { lowerHostTemplate } from "./host.js";
+import { offsetChange, zoneOffset } from "./time-zone.js";
 import { parseTemplate, renderTemplate, type Template } from "./template.js";
 
 export interface SynthOptions {
@@ -147,6 +148,7 @@ function arrivals(profile: SynthProfile, rng: () => number): () => number {
   const mean = shape.reduce((a, b) => a + b, 0) / 24;
   const perMs = shape.map((h) => (profile.rate * h) / mean / 1000);
   const perDay = perMs.reduce((a, b) => a + b * HOUR_MS, 0);
+  if (profile.timeZone !== undefined) return zonedArrivals(profile, profile.timeZone, perMs, perDay, rng);
   let t = parseRfc3339(profile.start);
   let index = 0;
   return () => {
@@ -170,6 +172,64 @@ function arrivals(profile: SynthProfile, rng: () => number): () => number {
       }
       e -= r * (hourEnd - t);
       t = hourEnd;
+    }
+  };
+}
+
+const mod = (x: number, m: number): number => ((x % m) + m) % m;
+
+/**
+ * The same process on the wall clock of a time zone: the rate during local hour h is perMs[h].
+ * A local hour is a stretch of constant offset between two local-hour boundaries, so a day that
+ * skips an hour (DST starts) lasts 23 hours without that hour's rate, and a day that repeats one
+ * lasts 25 with it twice. The arithmetic is the UTC loop's with `t + offset` for `t`: in a zone
+ * whose offset is always 0 the draws and times are the same as without a zone.
+ */
+function zonedArrivals(profile: SynthProfile, zone: string, perMs: number[], perDay: number, rng: () => number): () => number {
+  const offsetAt = zoneOffset(zone);
+  let t = parseRfc3339(profile.start);
+  // The local hour t is in: its offset, its index in the shape, where it ends, the offset after.
+  let offset = 0;
+  let hour = 0;
+  let segmentEnd = -Infinity;
+  let nextOffset = 0;
+  let index = 0;
+  const locate = (): void => {
+    offset = t === segmentEnd ? nextOffset : offsetAt(t);
+    const local = t + offset;
+    hour = Math.floor(mod(local, DAY_MS) / HOUR_MS);
+    const hourEnd = (Math.floor(local / HOUR_MS) + 1) * HOUR_MS - offset;
+    const atEnd = offsetAt(hourEnd);
+    // The offset changes within this hour or right at its end: the stretch ends at the change.
+    segmentEnd = atEnd === offset ? hourEnd : offsetChange(offsetAt, t, hourEnd);
+    nextOffset = atEnd === offset ? atEnd : offsetAt(segmentEnd);
+  };
+  return () => {
+    let e = -Math.log(1 - rng());
+    for (;;) {
+      if (t >= segmentEnd) locate();
+      // At local midnight, whole days without an offset change (24 local hours each) are skipped at once.
+      if (mod(t + offset, DAY_MS) === 0 && e >= perDay) {
+        const days = Math.min(Math.floor(e / perDay), Math.ceil((LAST_TIME_MS - t) / DAY_MS) + 1);
+        let plain = 0;
+        while (plain < days && offsetAt(t + (plain + 1) * DAY_MS) === offset) plain++;
+        if (plain > 0) {
+          e -= plain * perDay;
+          t += plain * DAY_MS;
+          segmentEnd = -Infinity;
+          locate();
+        }
+      }
+      if (!(t <= LAST_TIME_MS)) throw new SynthRangeError(index);
+      const r = perMs[hour]!;
+      if (r > 0 && e / r < segmentEnd - t) {
+        t += e / r;
+        if (!(t <= LAST_TIME_MS)) throw new SynthRangeError(index);
+        index++;
+        return t;
+      }
+      e -= r * (segmentEnd - t);
+      t = segmentEnd;
     }
   };
 }
