@@ -18,6 +18,7 @@ import { backendKey } from "./endpoints.js";
 import { responseHeaderList, trailerRecord } from "./headers.js";
 import type { AnyRequest, AnyResponse, HttpContext } from "./proxy.js";
 import { abortResponse, answer } from "./respond.js";
+import { retryBudgetFor, type RetryBudget } from "./retry-budget.js";
 import { sessionField, sessionOf, type SessionPlan } from "./session.js";
 import type { Exchange, Snapshot } from "./types.js";
 import { DiscardHandler, type ResponseHandler, type UpstreamCall, type UpstreamProtocol, type UpstreamTls } from "./upstream.js";
@@ -262,6 +263,8 @@ class Flight implements ResponseHandler {
   private readonly key: string;
   /** The rule's session persistence, when it has one. */
   private readonly session: SessionPlan | null;
+  /** The backend's retry budget (XBackendTrafficPolicy retryConstraint, GEP-3388), when it has one. */
+  private readonly budget: RetryBudget | null;
 
   constructor(
     private readonly ctx: HttpContext,
@@ -277,6 +280,7 @@ class Flight implements ResponseHandler {
     this.policy = d.retry ? retryPolicy(d.retry) : null;
     this.backendMs = d.timeouts ? timeoutMs(d.timeouts.backendRequest) : null;
     this.session = d.session ? sessionOf(d, x.request.headers, addresses, Date.now(), x.request.scheme === "https") : null;
+    this.budget = retryBudgetFor(ctx, snap.world, d.backend!);
   }
 
   start(): void {
@@ -330,6 +334,8 @@ class Flight implements ResponseHandler {
     for (let i = 1; this.attempt > 1 && address === this.x.endpoint && i < this.addresses.length; i++) address = this.ctx.balancer.pick(this.key, this.addresses)!;
     this.x.endpoint = address;
     this.x.attempts = this.attempt;
+    // Every first attempt counts toward the budget; retries were counted when the budget let them go.
+    if (this.attempt === 1) this.budget?.request();
     this.attemptTimedOut = false;
     this.phase = "waiting";
     this.sentAt = performance.now();
@@ -453,6 +459,13 @@ class Flight implements ResponseHandler {
   }
 
   private retryLater(): void {
+    if (this.budget && !this.budget.tryRetry()) {
+      // GEP-3388: a retry past the budget is not sent; the client gets 503.
+      this.phase = "done";
+      this.clearTimers();
+      this.x.reason = "retry budget exceeded";
+      return answer(this.res, this.x, 503, "retry budget exceeded");
+    }
     this.phase = "idle";
     const timer = setTimeout(() => this.send(), backoffFor(this.policy!, this.attempt));
     this.attemptTimer = timer;
