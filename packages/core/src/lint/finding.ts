@@ -14,6 +14,7 @@ export type LintRuleId =
   | "hostname-matches-no-listener"
   | "listener-not-programmed"
   | "hostname-taken-by-other-listener"
+  | "hostname-kind-clash"
   | "weight-rounds-to-zero"
   | "backend-port-not-found"
   | "backend-ref-not-permitted"
@@ -133,6 +134,16 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "A request goes to the listener with the most specific hostname that matches it (HTTP: the Host; HTTPS: the SNI). " +
       "A route attached only to a `*` or wildcard listener never sees the hostnames another listener on the port names " +
       "more precisely, unless it is attached to that listener too.",
+  },
+  {
+    id: "hostname-kind-clash",
+    severity: "warning",
+    summary: "an HTTPRoute and a GRPCRoute on the same hostname of a listener: the newer one is silently left off it",
+    help:
+      "A listener accepts an HTTPRoute or a GRPCRoute for a hostname, never both (GRPCRoute spec.hostnames, GEP-1016): " +
+      "the older route (creationTimestamp, then namespace/name) keeps the listener and the other is not attached there, " +
+      "for any of its hostnames. Reported when the losing route's parentRef still attaches to another listener, so its " +
+      "status says Accepted and nothing shows the listener it lost.",
   },
   {
     id: "weight-rounds-to-zero",

@@ -10,6 +10,7 @@ import { backendFindings } from "./backends.js";
 import { lintContext } from "./context.js";
 import type { Finding, LintRuleId } from "./finding.js";
 import { grantFindings } from "./grants.js";
+import { kindClashFindings } from "./kind-clash.js";
 import { hostnameTakenFindings, listenerFindings } from "./listeners.js";
 import { precedenceFindings } from "./shadowing.js";
 
@@ -33,7 +34,7 @@ export function lint(world: World, options: LintOptions = {}): Finding[] {
   const objects = options.objects ?? (world as World & { objects?: readonly ManifestObject[] }).objects ?? null;
   const ctx = lintContext(world, objects);
   const disabled = new Set(options.disable ?? []);
-  const all = [...precedenceFindings(ctx), ...attachmentFindings(ctx), ...listenerFindings(ctx), ...hostnameTakenFindings(ctx), ...backendFindings(ctx), ...grantFindings(ctx)];
+  const all = [...precedenceFindings(ctx), ...attachmentFindings(ctx), ...listenerFindings(ctx), ...hostnameTakenFindings(ctx), ...kindClashFindings(ctx), ...backendFindings(ctx), ...grantFindings(ctx)];
   return all.filter((f) => !disabled.has(f.rule)).sort(compareFindings);
 }
 

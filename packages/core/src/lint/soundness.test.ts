@@ -240,6 +240,45 @@ describe("lint soundness on rich worlds", () => {
     expect(checked).toBeGreaterThan(3);
   }, RUNS * 100);
 
+  it("hostname-kind-clash: no request reaches the route through the listener it lost, and without the other routes one does", () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(worldArb, fc.nat(), (objects, seed) => {
+        const world = worldFrom(objects);
+        const clashes = lint(world).filter((f) => f.rule === "hostname-kind-clash");
+        if (clashes.length === 0) return;
+        const sample = fc.sample(requests(world), { numRuns: 100, seed });
+        for (const f of clashes) {
+          const loser = f.object;
+          const [, lost] = /is not attached to listener (\S+) of Gateway infra\/gw/.exec(f.message) ?? [];
+          if (lost === undefined) continue; // a ListenerSet listener: the same check, not drawn here
+          const listener = world.graph.listeners.find((l) => l.name === lost && l.listenerSet === null)!;
+          const [, shared] = /is attached there for (.+?), and a listener/.exec(f.message)!;
+          const hosts = shared!.split(", ").map((h) => (h === "every host" ? "any.example.com" : h.replace(/^\*\./, "x.")));
+          // Only the losing route left: its own witnesses, sent to the lost listener for a shared hostname.
+          const alone = worldFrom(objects.filter((o) => (o.kind !== "HTTPRoute" && o.kind !== "GRPCRoute") || (o.kind === loser.kind && o.metadata.namespace === loser.namespace && o.metadata.name === loser.name)));
+          const own = (m: { route: number }) => (loser.kind === "GRPCRoute" ? alone.table.grpcRoutes : alone.table.routes)[m.route]!.name === loser.name;
+          const calls: Partial<GatewayRequest>[] =
+            loser.kind === "GRPCRoute"
+              ? alone.table.grpcMatches.filter(own).flatMap((m) => grpcWitnesses(m).slice(0, 3)).map((i) => ({ method: "POST", path: i.path, grpc: { service: i.service, method: i.grpcMethod }, headers: i.headers as Record<string, string> }))
+              : alone.table.matches.filter(own).flatMap((m) => httpWitnesses(m).slice(0, 3)).map((i) => ({ method: i.method, path: i.query ? `${i.path}?${i.query}` : i.path, headers: i.headers as Record<string, string> }));
+          const onLost = (w: World, r: GatewayRequest) => {
+            const d = decide(w, r);
+            return d.route?.kind === loser.kind && d.route.namespace === loser.namespace && d.route.name === loser.name && d.listener?.name === lost;
+          };
+          const targeted = hosts.flatMap((host) => calls.map((c) => ({ ...c, gateway: "infra/gw", port: listener.port, scheme: "http", host }) as GatewayRequest));
+          for (const r of [...sample, ...targeted]) expect(onLost(world, r), `${f.message} but ${JSON.stringify(r)} reached it there`).toBe(false);
+          // A shared hostname another listener on the port takes more specifically decides nothing here.
+          if (!targeted.some((r) => decide(alone, r).listener?.name === lost)) continue;
+          expect(targeted.some((r) => onLost(alone, r)), `${f.message}: alone, the route is not reached on ${lost} either`).toBe(true);
+          checked++;
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(checked).toBeGreaterThan(5);
+  }, RUNS * 100);
+
   it("conflicts are real: making the losing route the oldest hands it requests the winner took", () => {
     let checked = 0;
     fc.assert(

@@ -15,6 +15,7 @@ export const lintSpec: CommandSpec = {
     "Rules no request can reach (proven from the precedence order, not sampled), conflicts decided only by " +
     "creationTimestamp or name, routes and parentRefs that attach to nothing, route hostnames no listener takes, " +
     "listeners that take no traffic (conflicts, certificate refs), route hostnames a more specific listener takes, " +
+    "an HTTPRoute and a GRPCRoute on one hostname of a listener, " +
     "weights that data planes round to zero, rules with no backend to send to (500), backendRefs to missing Service ports or " +
     "not permitted by a ReferenceGrant, ReferenceGrants that grant nothing, " +
     "regular expressions that shadow prefixes. Text by default; --json for the findings as data; --sarif for SARIF " +
