@@ -400,7 +400,7 @@ export async function replayRollout<W = unknown>(
     const request = jar && user ? withCookies(jar, user, requestOf(record), t) : requestOf(record);
     if (jar && !user) anonymous++;
     const decision = decide(lane.world!, request, { seed: config.seed, index, lean: true });
-    if (jar && user) keepCookies(jar, user, decision, t);
+    if (jar && user) keepCookies(jar, user, request, decision, t);
     const o = observe(lane.engine, index, record, decision);
     account(lane.exposure, lane.exposure, record.user, o, rates, config.seed, index);
     // The overall view counts each request against its own step's versions.
