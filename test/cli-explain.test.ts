@@ -85,6 +85,19 @@ describe("gwsim explain", () => {
     expect(r.stdout.split("\n")[0]).toBe("GET https://store.example.com:8443/cart");
   });
 
+  it("a 404 on a listener that refused a route accepted through another names the listener and its allowedRoutes", async () => {
+    const dir = "test/scenarios/http";
+    const files = ["-f", `${dir}/_base.yaml`, "-f", `${dir}/gwsim-explain-refused-by-one-listener/world.yaml`];
+    const kinds = await runCli(["explain", ...files, "--gateway", "infra/edge", "GET http://www.example.net:8080/shop/cart"], { cwd: root });
+    expect(kinds.stderr).toBe("");
+    expect(kinds.stdout).toContain("404");
+    const text = kinds.stdout.replace(/\n\s+/g, " ");
+    expect(text).toContain("HTTPRoute apps/shop (parentRef Gateway infra/edge) is attached to listener open but not to listener infra/edge/rpc: its allowedRoutes.kinds admits only GRPCRoute, not HTTPRoute");
+    const ns = await runCli(["explain", ...files, "--gateway", "infra/edge", "GET http://www.example.net:9090/shop/cart"], { cwd: root });
+    expect(ns.stdout.replace(/\n\s+/g, " ")).toContain("but not to listener infra/edge/internal: its allowedRoutes.namespaces does not admit namespace apps");
+    for (const line of [...kinds.stdout.split("\n"), ...ns.stdout.split("\n")]) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
   it.each([["GET /cart"], ["http://store.example.com/cart extra"], ["not a url"], ["http:///cart"]])(
     "answers %j with a usage error, exit 2, no stack",
     async (line) => {

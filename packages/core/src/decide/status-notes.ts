@@ -47,14 +47,28 @@ const suffix = (why: string | null): string => (why ? `: ${why}` : " (see gwsim 
 const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
 
 /**
+ * The route kinds each listener protocol can carry: resolve's KINDS_BY_PROTOCOL, repeated so that
+ * decide does not load resolve (status-notes.test.ts checks they agree).
+ */
+export const PROTOCOL_KINDS: Readonly<Record<string, readonly string[]>> = {
+  HTTP: ["HTTPRoute", "GRPCRoute"],
+  HTTPS: ["HTTPRoute", "GRPCRoute"],
+  TLS: ["TLSRoute"],
+  TCP: ["TCPRoute"],
+  UDP: ["UDPRoute"],
+};
+
+/**
  * Routes of any kind whose parentRef targets this listener (its Gateway or ListenerSet, with no
  * sectionName or this listener's, no port or this one's) and that the status says are not
- * accepted there, with the condition's reason and message.
+ * accepted there, with the condition's reason and message. Also routes whose parentRef is
+ * accepted through other listeners of the parent but was refused by this one (refusedHereNote).
  */
 export function rejectedRouteNotes(status: readonly StatusItem[] | null, l: CompiledListener): string[] {
   if (status === null) return [];
   const { kind, key } = owner(l);
   const out: string[] = [];
+  const supported = supportedKindsOf(status, l);
   for (const item of status) {
     if (!ROUTE_KINDS.includes(item.kind) || !Array.isArray(item.status.parents)) continue;
     for (const p of item.status.parents as { parentRef?: Record<string, unknown>; conditions?: unknown }[]) {
@@ -65,12 +79,65 @@ export function rejectedRouteNotes(status: readonly StatusItem[] | null, l: Comp
       if (typeof ref.sectionName === "string" && ref.sectionName !== l.name) continue;
       if (typeof ref.port === "number" && ref.port !== l.port) continue;
       const accepted = conditionsOf(p.conditions).find((c) => c.type === "Accepted");
-      if (!accepted || accepted.status === "True") continue;
+      if (!accepted) continue;
       const section = typeof ref.sectionName === "string" ? ` sectionName ${ref.sectionName}` : "";
+      if (accepted.status === "True") {
+        const note = refusedHereNote(item, accepted.message, l, supported, `${refKind} ${refKey}${section}`);
+        if (note !== null) out.push(note);
+        continue;
+      }
       out.push(`${item.kind} ${keyOf(item)} (parentRef ${refKind} ${refKey}${section}) is not attached: Accepted=${accepted.status} (${accepted.reason}): ${accepted.message}`);
     }
   }
   return out;
+}
+
+/**
+ * A parentRef accepted through other listeners of its parent is Accepted=True, so no condition
+ * says this listener refused the route. Its message names the listeners it attached to (resolve
+ * writes `attached to listener(s) a and b of Gateway ns/gw`); when this one is not among them,
+ * say why, as far as status and the listener show it:
+ * - allowedRoutes.kinds: this listener's supportedKinds lack the route's kind although its
+ *   protocol takes it (a kind the protocol never takes, such as an HTTPRoute on a TCP listener,
+ *   was not meant for it: no note);
+ * - otherwise allowedRoutes.namespaces, a hostname outside the listener's, or (HTTPRoute and
+ *   GRPCRoute) the other kind holding the hostname (GEP-1016): status keeps neither the
+ *   listener's allowedRoutes nor the route's hostnames, so the causes that cannot apply are left
+ *   out (no listener hostname, no route of the other kind here) and the rest are named.
+ */
+function refusedHereNote(item: StatusItem, message: string, l: CompiledListener, supported: readonly string[] | null, parentText: string): string | null {
+  const m = /^attached to listener\(s\) (.+) of (?:Gateway|ListenerSet) \S+$/.exec(message);
+  if (!m) return null;
+  const attached = m[1]!.split(/, | and /);
+  if (attached.includes(l.name)) return null;
+  const routeKind = item.kind;
+  const head = `${routeKind} ${keyOf(item)} (parentRef ${parentText}) is attached to listener ${attached.join(", ")} but not to listener ${label(l)}`;
+  const protocolKinds = PROTOCOL_KINDS[l.protocol] ?? [];
+  if (!protocolKinds.includes(routeKind)) return null;
+  if (supported !== null && !supported.includes(routeKind)) {
+    return `${head}: its allowedRoutes.kinds admits only ${supported.join(", ") || "no kind"}, not ${routeKind}`;
+  }
+  const routeNs = item.metadata.namespace ?? "";
+  const ownerNs = owner(l).key.split("/")[0]!;
+  const causes = [
+    routeNs === ownerNs
+      ? `its allowedRoutes.namespaces does not admit namespace ${routeNs} (a selector its labels do not match)`
+      : `its allowedRoutes.namespaces does not admit namespace ${routeNs} (from: Same, the default, admits only ${ownerNs}; a selector must match ${routeNs}'s labels)`,
+  ];
+  if (l.hostname !== null && (routeKind === "HTTPRoute" || routeKind === "GRPCRoute" || routeKind === "TLSRoute")) causes.push(`no hostname of the route is under the listener's ${l.hostname}`);
+  const other = routeKind === "HTTPRoute" ? l.grpc.routes.length : routeKind === "GRPCRoute" ? l.routes.length : 0;
+  if (other > 0) causes.push(`a ${routeKind === "HTTPRoute" ? "GRPCRoute" : "HTTPRoute"} attached there holds one of its hostnames (an HTTPRoute and a GRPCRoute may not share a hostname on a listener, GEP-1016)`);
+  return `${head}: ${causes.length === 1 ? causes[0] : `one of: ${causes.join("; or ")}`}`;
+}
+
+/** The kinds the listener's status says it takes, or null when status does not list it. */
+function supportedKindsOf(status: readonly StatusItem[], l: CompiledListener): string[] | null {
+  const { kind, key } = owner(l);
+  const item = status.find((s) => s.kind === kind && keyOf(s) === key);
+  const listeners = item && Array.isArray(item.status.listeners) ? (item.status.listeners as { name?: string; supportedKinds?: unknown }[]) : [];
+  const own = listeners.find((x) => x.name === l.name);
+  if (!own || !Array.isArray(own.supportedKinds)) return null;
+  return (own.supportedKinds as { kind?: unknown }[]).flatMap((k) => (typeof k?.kind === "string" ? [k.kind] : []));
 }
 
 /**

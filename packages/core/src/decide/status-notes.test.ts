@@ -1,0 +1,90 @@
+/** Explanation notes read from status: a route accepted elsewhere but refused by this listener. */
+import { describe, expect, it } from "vitest";
+import { KINDS_BY_PROTOCOL } from "../resolve/listeners.js";
+import { worldFrom } from "../testing/world-from.js";
+import { decide } from "../world.js";
+import { PROTOCOL_KINDS } from "./status-notes.js";
+
+const WORLD = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: open, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - {name: rpc, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: GRPCRoute}]}}
+  - {name: internal, port: 9090, protocol: HTTP}
+  - {name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /web}}]
+    backendRefs: [{name: a, port: 80}]
+`;
+
+const notes = (w: ReturnType<typeof worldFrom>, r: Record<string, unknown>) =>
+  decide(w, { gateway: "infra/gw", host: "h.example.com", ...r }, { explain: true }).explain!.filter((l) => l.includes("but not to listener"));
+
+describe("refused by one listener while accepted through another", () => {
+  it("the kinds each protocol carries are resolve's", () => {
+    expect(PROTOCOL_KINDS).toEqual(KINDS_BY_PROTOCOL);
+  });
+
+  it("allowedRoutes.kinds and allowedRoutes.namespaces are named on a 404 there", () => {
+    const w = worldFrom(WORLD);
+    expect(w.problems).toEqual([]);
+    expect(notes(w, { port: 8080, path: "/web" })).toEqual([
+      "HTTPRoute shop/web (parentRef Gateway infra/gw) is attached to listener open but not to listener infra/gw/rpc: its allowedRoutes.kinds admits only GRPCRoute, not HTTPRoute",
+    ]);
+    expect(notes(w, { port: 9090, path: "/web" })).toEqual([
+      "HTTPRoute shop/web (parentRef Gateway infra/gw) is attached to listener open but not to listener infra/gw/internal: its allowedRoutes.namespaces does not admit namespace shop (from: Same, the default, admits only infra; a selector must match shop's labels)",
+    ]);
+  });
+
+  it("nothing on the listener the route is attached to, on a listener whose protocol never takes its kind, or without status", () => {
+    const w = worldFrom(WORLD);
+    expect(notes(w, { port: 80, path: "/nothing" })).toEqual([]);
+    expect(notes(w, { scheme: "tcp", port: 5432 })).toEqual([]);
+    expect(decide({ table: w.table }, { gateway: "infra/gw", host: "h", port: 9090, path: "/web" }, { explain: true }).explain!.join("\n")).not.toContain("shop/web");
+  });
+
+  it("a GRPCRoute holding a hostname on the listener is named as a possible cause", () => {
+    const w = worldFrom(
+      WORLD.replace("{name: internal, port: 9090, protocol: HTTP}", "{name: internal, port: 9090, protocol: HTTP, hostname: '*.example.com'}") +
+        `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: rpc, namespace: infra}
+spec:
+  parentRefs: [{name: gw, sectionName: internal}]
+  hostnames: [g.example.com]
+  rules:
+  - backendRefs: [{name: v, port: 80}]
+`,
+    );
+    const [line] = notes(w, { port: 9090, host: "h.example.com", path: "/web" });
+    expect(line).toContain("not to listener infra/gw/internal: one of: its allowedRoutes.namespaces does not admit namespace shop");
+    expect(line).toContain("; or no hostname of the route is under the listener's *.example.com");
+    expect(line).toContain("; or a GRPCRoute attached there holds one of its hostnames (an HTTPRoute and a GRPCRoute may not share a hostname on a listener, GEP-1016)");
+  });
+
+  it("a route in the listener's own namespace refused by a selector", () => {
+    const w = worldFrom(
+      WORLD.replace("{name: internal, port: 9090, protocol: HTTP}", "{name: internal, port: 9090, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {x: y}}}}}").replaceAll("namespace: shop", "namespace: infra"),
+    );
+    expect(notes(w, { port: 9090, path: "/web" })).toEqual([
+      "HTTPRoute infra/web (parentRef Gateway infra/gw) is attached to listener open but not to listener infra/gw/internal: its allowedRoutes.namespaces does not admit namespace infra (a selector its labels do not match)",
+    ]);
+  });
+});
