@@ -14,6 +14,16 @@ export function backendKey(b: Pick<BackendId, "namespace" | "name" | "port">): s
   return `${b.namespace}/${b.name}:${b.port ?? ""}`;
 }
 
+/**
+ * The addresses of a decided backend: an XBackend's external hostname and port (resolved by DNS
+ * when the connection is made, GEP-4894), else the backend's endpoints. XBackends never read the
+ * endpoint table: a Service of the same namespace, name and port keeps its own endpoints.
+ */
+export function addressesOf(endpoints: EndpointTable, b: Pick<BackendId, "kind" | "namespace" | "name" | "port" | "hostname">): readonly string[] {
+  if (b.kind === "XBackend" && typeof b.hostname === "string" && b.port !== null) return [formatAddress(b.hostname, b.port)];
+  return endpoints.get(backendKey(b)) ?? [];
+}
+
 export interface EndpointProblem {
   file?: string;
   message: string;

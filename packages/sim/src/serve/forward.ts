@@ -11,10 +11,10 @@ import type { ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { PassThrough, type Readable } from "node:stream";
 import seedrandom from "seedrandom";
-import type { BackendId, Decision } from "@gwsim/core";
+import type { BackendId, BackendTLS, Decision } from "@gwsim/core";
 import { upstreamTls } from "./backend-tls.js";
 import { parseDuration, timeoutMs } from "./duration.js";
-import { backendKey } from "./endpoints.js";
+import { addressesOf, backendKey } from "./endpoints.js";
 import { responseHeaderList, trailerRecord } from "./headers.js";
 import type { AnyRequest, AnyResponse, HttpContext } from "./proxy.js";
 import { abortResponse, answer } from "./respond.js";
@@ -85,6 +85,7 @@ export interface TargetHints {
  * protocol from the Route type", and a gRPC call cannot travel over HTTP/1.1. Otherwise HTTP/1.1.
  */
 export function upstreamTarget(snap: Snapshot, backend: BackendId, hints: TargetHints): UpstreamTarget {
+  if (backend.kind === "XBackend" && backend.hostname !== undefined) return xBackendTarget(snap, backend, hints);
   const btls = hints.backendTLS;
   const grpcish = hints.grpc || hints.routeKind === "GRPCRoute";
   const id = `${backendKey(backend)}${grpcish ? "\u0000g" : ""}${btls ? `\u0000${btls.policy}\u0000${btls.sni}` : ""}`;
@@ -100,6 +101,37 @@ export function upstreamTarget(snap: Snapshot, backend: BackendId, hints: Target
     const r = upstreamTls(btls, snap.tls);
     const protocol: UpstreamProtocol = http2 ? "h2" : "https";
     target = "problem" in r ? { protocol, tlsId: "", problem: r.problem } : { protocol, tls: r.tls, tlsId: JSON.stringify(r.tls) };
+  } else {
+    target = { protocol: http2 ? "h2c" : "http", tlsId: "" };
+  }
+  cache.set(id, target);
+  return target;
+}
+
+/** XBackend protocols that mean HTTP/2 (H2C in cleartext; over TLS, HTTP/2 by ALPN). */
+const XBACKEND_HTTP2 = new Set(["HTTP2", "H2C"]);
+
+/**
+ * An XBackend: its own spec.tls (SNI, CAs, subjectAltNames, client certificate, as the decision
+ * carries them), never a BackendTLSPolicy; HTTP/2 when spec.protocol says HTTP2 or H2C, or when it
+ * leaves the choice (unset or HTTP) and the traffic is gRPC.
+ */
+function xBackendTarget(snap: Snapshot, backend: BackendId, hints: TargetHints): UpstreamTarget {
+  const grpcish = hints.grpc || hints.routeKind === "GRPCRoute";
+  const id = `XBackend\u0000${backendKey(backend)}\u0000${backend.hostname}${grpcish ? "\u0000g" : ""}`;
+  let cache = targetCache.get(snap);
+  if (!cache) targetCache.set(snap, (cache = new Map()));
+  const cached = cache.get(id);
+  if (cached) return cached;
+  const protocol = backend.protocol ?? null;
+  const http2 = protocol !== null && XBACKEND_HTTP2.has(protocol) ? true : (protocol === null || protocol === "HTTP") && grpcish;
+  let target: UpstreamTarget;
+  const t = backend.tls;
+  if (t) {
+    const as: BackendTLS = { policy: `XBackend ${backend.namespace}/${backend.name}`, ...t };
+    const r = upstreamTls(as, snap.tls);
+    const wire: UpstreamProtocol = http2 ? "h2" : "https";
+    target = "problem" in r ? { protocol: wire, tlsId: "", problem: r.problem } : { protocol: wire, tls: r.tls, tlsId: JSON.stringify(r.tls) };
   } else {
     target = { protocol: http2 ? "h2c" : "http", tlsId: "" };
   }
@@ -227,7 +259,7 @@ export function mirrorFires(m: Decision["mirrors"][number], seed: number, index:
 
 function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method: string, path: string, headers: (string | string[])[], body: Buffer | Readable | null, x: Exchange): void {
   const key = backendKey(backend);
-  const address = ctx.balancer.pick(key, snap.endpoints.get(key) ?? []);
+  const address = ctx.balancer.pick(key, addressesOf(snap.endpoints, backend));
   if (!address) {
     if (body && !Buffer.isBuffer(body)) body.destroy();
     ctx.log(`gwsim: mirror ${key}: no endpoints\n`);
@@ -235,8 +267,14 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   }
   x.mirrors++;
   ctx.mirrored?.(key);
-  // A mirror has no BackendTLSPolicy in the decision: it goes out in cleartext.
+  // A mirror has no BackendTLSPolicy in the decision: it goes out in cleartext (an XBackend
+  // mirror carries its own spec.tls and uses it).
   const target = upstreamTarget(snap, backend, { ...hintsOf(x, x.decision), backendTLS: null });
+  if (target.problem) {
+    if (body && !Buffer.isBuffer(body)) body.destroy();
+    ctx.log(`gwsim: mirror ${key}: ${target.problem}\n`);
+    return;
+  }
   ctx.upstreams.get(address, target.protocol, target.tls, target.tlsId).dispatch({ method, path, headers, body }, new DiscardHandler(MIRROR_TIMEOUT_MS));
 }
 
@@ -520,8 +558,8 @@ export function forward(ctx: HttpContext, snap: Snapshot, req: AnyRequest, res: 
   }
   const key = backendKey(backend);
   x.backend = key;
-  const addresses = snap.endpoints.get(key);
-  if (!addresses || addresses.length === 0) {
+  const addresses = addressesOf(snap.endpoints, backend);
+  if (addresses.length === 0) {
     answer(res, x, 503, `no endpoints for ${key}`);
     return null;
   }

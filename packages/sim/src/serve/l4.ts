@@ -6,7 +6,7 @@
 import dgram from "node:dgram";
 import net, { type AddressInfo, type Socket } from "node:net";
 import type { Decision, GatewayRequest } from "@gwsim/core";
-import { backendKey } from "./endpoints.js";
+import { addressesOf, backendKey } from "./endpoints.js";
 import type { Frontend, FrontendHooks } from "./frontend.js";
 import type { BindAddress, FrontendPlan } from "./listen.js";
 import type { HttpContext } from "./proxy.js";
@@ -41,7 +41,12 @@ function endpointFor(ctx: HttpContext, x: Exchange, d: Decision | null): string 
   }
   const key = backendKey(d.backend);
   x.backend = key;
-  const address = ctx.balancer.pick(key, ctx.snapshot().endpoints.get(key) ?? []);
+  // The stream relay speaks no TLS to backends: an XBackend that asks for TLS is refused, not sent in cleartext.
+  if (d.backend.tls) {
+    x.reason = `XBackend ${d.backend.namespace}/${d.backend.name} asks for TLS (${d.backend.tls.mode}), which gwsim serve does not originate for streams`;
+    return null;
+  }
+  const address = ctx.balancer.pick(key, addressesOf(ctx.snapshot().endpoints, d.backend));
   if (!address) x.reason = `no endpoints for ${key}`;
   x.endpoint = address;
   return address;

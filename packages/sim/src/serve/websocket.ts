@@ -18,7 +18,7 @@ import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { Decision, GatewayRequest, HeaderEdits } from "@gwsim/core";
 import { timeoutMs } from "./duration.js";
-import { backendKey } from "./endpoints.js";
+import { addressesOf, backendKey } from "./endpoints.js";
 import { upstreamTarget, type UpstreamTarget } from "./forward.js";
 import { applyHeaderEdits, firstValue, responseHeaders, type HeaderRecord } from "./headers.js";
 import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
@@ -202,7 +202,7 @@ function decideWebSocket(ctx: HttpContext, snap: Snapshot, x: Exchange, upgradeH
   x.backend = key;
   const target = upstreamTarget(snap, d.backend, { backendTLS: d.backendTLS, routeKind: d.route?.kind ?? null, grpc: false });
   if (target.problem) return { kind: "answer", status: 503, reason: target.problem };
-  const addresses = snap.endpoints.get(key) ?? [];
+  const addresses = addressesOf(snap.endpoints, d.backend);
   // A session keeps the token's endpoint while it is one of the backend's (session.ts), as a
   // normal request's first attempt does; otherwise round robin, and the session moves.
   const session = d.session ? sessionOf(d, x.request.headers, addresses, Date.now(), x.request.scheme === "https") : null;
