@@ -39,12 +39,14 @@ export function renderStatus(items: readonly StatusItem[]): string {
   const bad: Finding[] = [];
   const good: string[] = [];
   const others: string[] = [];
+  // An XBackend writes status only for the parents whose routes reference it (GEP-4894).
+  const unreferenced: string[] = [];
   for (const item of items) {
     const object = `${item.kind} ${item.metadata.namespace ? `${item.metadata.namespace}/` : ""}${item.metadata.name}`;
     // An empty status, or a route with no parent gwsim manages: another controller's (--controller-name).
     const status = item.status ?? {};
     if (Object.keys(status).length === 0 || (Array.isArray(status.parents) && status.parents.length === 0)) {
-      others.push(`  -   ${object}`);
+      (item.kind === "XBackend" ? unreferenced : others).push(`  -   ${object}`);
       continue;
     }
     const found = conditionsOf(item);
@@ -67,6 +69,7 @@ export function renderStatus(items: readonly StatusItem[]): string {
   }
   if (good.length) out.push("healthy:", ...good);
   if (others.length) out.push(...(good.length ? [""] : []), "not acted on (another controller's, see --controller-name):", ...others);
+  if (unreferenced.length) out.push(...(good.length || others.length ? [""] : []), "XBackends no accepted route references (no parents):", ...unreferenced);
   return `${out.join("\n")}\n`;
 }
 
