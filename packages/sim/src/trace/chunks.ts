@@ -14,7 +14,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { DOCKER_MAX_CHARS, dockerEntry, isPartial, MAX_INTERLEAVED, type CarriedSplit } from "./docker.js";
+import { COLLECTOR_SNIFF_LINES, DOCKER_MAX_CHARS, dockerEntry, isPartial, MAX_INTERLEAVED, notBlank, opensCollectorTrace, type CarriedSplit } from "./docker.js";
 import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad, utf16Of } from "./index.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
@@ -102,6 +102,7 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
   const parser = lineParser(format, options);
   if (!parser || !isChunkable(format)) throw new Error(`chunkReader: ${format} cannot be read by chunks`);
   if (utf16Of(readAt(fd, 0, 4))) throw new Error("chunkReader: a UTF-16 file cannot be read by chunks (isChunkable with its path says so)");
+  const collectors = opensWithCollectorRecord(fd);
   // One buffer for every chunk of this reader: a chunk's text is decoded out of it before the next read.
   let scratch: Buffer | undefined;
   return {
@@ -123,7 +124,7 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
         lineStart = nl + 1;
         if (lineStart < buf.length && mayBeDocker(readAt(fd, from + lineStart, DOCKER_OPENINGS_BYTES))) carried = splitsOpenAt(fd, from + nl);
       }
-      const handler = lineHandler(parser, options, stats, (r) => requests.push(r), carried);
+      const handler = lineHandler(parser, options, stats, (r) => requests.push(r), carried, collectors);
       // Every line that starts in range is counted here, so line numbers are the file's.
       const line = (raw: string): void => {
         stats.lines++;
@@ -171,6 +172,22 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
 }
 
 const withoutCr = (raw: string): string => (raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw);
+
+/**
+ * Whether the file is log collectors' records, decided as readTrace decides it while reading: its
+ * first non-blank line among the first COLLECTOR_SNIFF_LINES (a line too long to be a record is not one).
+ */
+function opensWithCollectorRecord(fd: number): boolean {
+  let position = bomBytes(readAt(fd, 0, 6));
+  for (let n = 0; n < COLLECTOR_SNIFF_LINES; n++) {
+    const line = lineAt(fd, position, DOCKER_MAX_BYTES);
+    if (!line) return false;
+    const text = withoutCr(line.text);
+    if (notBlank(text)) return opensCollectorTrace(text);
+    position = line.next;
+  }
+  return false;
+}
 
 /** A Docker entry's line has at most DOCKER_MAX_CHARS characters, so at most this many bytes of UTF-8. */
 const DOCKER_MAX_BYTES = 3 * DOCKER_MAX_CHARS;

@@ -1,7 +1,7 @@
 // Auto-detection: the format is read off the first lines of a trace.
 import { isObject, withoutKubectlPrefix } from "./common.js";
 import { looksLikeCsvHeader } from "./csv.js";
-import { unwrapDockerLines } from "./docker.js";
+import { COLLECTOR_SNIFF_LINES, notBlank, opensCollectorTrace, unwrapDockerLines } from "./docker.js";
 import { ENVOY_TCP_LINE, looksLikeEnvoyJson, parseEnvoyText } from "./envoy.js";
 import { HAPROXY_BADREQ, parseHaproxy } from "./haproxy.js";
 import { COMBINED_NO_REQUEST, parseCombined } from "./nginx.js";
@@ -62,6 +62,27 @@ export function recognised(head: string, options: ReadTraceOptions = {}, complet
   return options.logFormat !== undefined || options.csvColumns !== undefined || detectContent(head, complete, SNIFF_LINES) !== undefined;
 }
 
+/**
+ * Whether a trace is a log collector's records (docker.ts opensCollectorTrace), judged from a head
+ * of it as the readers judge it line by line: its first non-blank line among the first
+ * COLLECTOR_SNIFF_LINES, unless the head ends inside that line.
+ */
+export function collectorWrapped(head: string, complete: boolean): boolean {
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  let start = 0;
+  for (let n = 0; n < COLLECTOR_SNIFF_LINES && start < text.length; n++) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) {
+      if (!complete) return false;
+      end = text.length;
+    }
+    const line = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 /* \r */ ? end - 1 : end);
+    if (notBlank(line)) return opensCollectorTrace(line);
+    start = end + 1;
+  }
+  return false;
+}
+
 /** The format the content of a head shows, judged on its first `maxLines` non-blank lines. */
 function detectContent(head: string, complete: boolean, maxLines: number): TraceFormat | undefined {
   const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
@@ -74,7 +95,8 @@ function detectContent(head: string, complete: boolean, maxLines: number): Trace
   if (!complete) all.pop(); // the head ends inside a line
   // Docker json-file lines are read for the line they wrap (readers take the wrapper off alike).
   const bare = all.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
-  const unwrapped = unwrapDockerLines(bare);
+  // Collectors' records too, when the trace opens with one (as the readers decide).
+  const unwrapped = unwrapDockerLines(bare, collectorWrapped(head, complete));
   const wrapped = unwrapped.length !== bare.length || unwrapped.some((l, i) => l !== bare[i]);
   const lines = unwrapped
     .map(withoutKubectlPrefix)

@@ -3,7 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import { TextDecoder } from "node:util";
 import { applyDefaults, withoutKubectlPrefix } from "./common.js";
 import { csvParser } from "./csv.js";
-import { dockerJoiner, innerLine, type CarriedSplit } from "./docker.js";
+import { COLLECTOR_SNIFF_LINES, dockerJoiner, innerLine, notBlank, opensCollectorTrace, type CarriedSplit } from "./docker.js";
 import { detectFormat, recognised, SNIFF_CHARS, SNIFF_LINES, SNIFF_MORE_LINES } from "./detect.js";
 import { envoyParser } from "./envoy.js";
 import { harScanner, recordFromHarEntry } from "./har.js";
@@ -106,11 +106,6 @@ async function* decodeText(input: TraceInput): AsyncGenerator<string> {
 }
 
 /** Whether a line has a non-whitespace character; one that starts with printable ASCII has. */
-function notBlank(line: string): boolean {
-  const c = line.charCodeAt(0);
-  return (c > 32 && c < 127) || (line.length > 0 && /\S/.test(line));
-}
-
 export function recordBad(stats: TraceStats, line: number, text: string, reason: string): void {
   stats.bad++;
   if (stats.badSamples.length < MAX_BAD_SAMPLES)
@@ -221,10 +216,12 @@ const withoutCr = (raw: string): string => (raw.charCodeAt(raw.length - 1) === 1
  * wrapper (joining the pieces of a split line), parses, counts a bad line or a record (`emit`) and
  * fills defaults. Chunked readers (trace/chunks.ts) use the same step so they read every line as
  * readTrace does; `carried` are the Docker lines split before the chunk, which its first lines
- * carry on and an earlier chunk reads.
+ * carry on and an earlier chunk reads. `collectors`: whether the trace is log collectors' records,
+ * unwrapped as Docker's entries are (chunks decide it from the file's head); left undefined, the
+ * trace's first non-blank line decides it as it is read (docker.ts opensCollectorTrace).
  */
 export function lineHandler(
-  parser: LineParser, options: ReadTraceOptions, stats: TraceStats, emit: (r: TraceRecord) => void, carried: CarriedSplit[] = [],
+  parser: LineParser, options: ReadTraceOptions, stats: TraceStats, emit: (r: TraceRecord) => void, carried: CarriedSplit[] = [], collectors?: boolean,
 ): LineHandler {
   const keepsBlankLines = parser.keepsBlankLines === true;
   const keepsCarriageReturn = parser.keepsCarriageReturn === true;
@@ -269,19 +266,37 @@ export function lineHandler(
     },
     (lineNumber, text) => recordBad(stats, lineNumber, text, OVERLONG_REASON),
     carried,
+    collectors === true,
   );
-  return {
-    line(raw) {
-      const line = withoutCr(raw);
-      if (joiner.line(line, stats.lines)) return;
-      if (!keepsBlankLines && !notBlank(line)) return;
-      settle(parse(line, raw), stats.lines, line);
+  const line = (raw: string): void => {
+    const text = withoutCr(raw);
+    if (joiner.line(text, stats.lines)) return;
+    if (!keepsBlankLines && !notBlank(text)) return;
+    settle(parse(text, raw), stats.lines, text);
+  };
+  const handler: LineHandler = {
+    line,
+    interrupt() {
+      handler.line = line; // an over-long first line is no collector's record
+      joiner.finishAll();
     },
-    interrupt: joiner.finishAll,
     open: joiner.open,
     beyond: (raw) => joiner.beyond(withoutCr(raw)),
     end: joiner.finishAll,
   };
+  // Until the first non-blank line is read, each line is looked at once more; then the step is
+  // `line` alone, so the lines after pay nothing for the collectors' check.
+  if (collectors === undefined) {
+    handler.line = (raw) => {
+      const text = withoutCr(raw);
+      if (notBlank(text) || stats.lines >= COLLECTOR_SNIFF_LINES) {
+        handler.line = line;
+        if (notBlank(text) && stats.lines <= COLLECTOR_SNIFF_LINES && opensCollectorTrace(text)) joiner.unwrapCollectors();
+      }
+      line(raw);
+    };
+  }
+  return handler;
 }
 
 /**

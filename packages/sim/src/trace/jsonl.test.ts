@@ -8,9 +8,10 @@ describe("jsonl trace", () => {
     ["Envoy Gateway's JSON", { start_time: "2026-11-26T10:00:00Z", method: "GET", "x-envoy-origin-path": "/x", ":authority": "a.example" }, /an Envoy access log line \(it has "start_time"\); read it with --format envoy$/],
     ["Istio's JSON (it has a path)", { start_time: "2026-11-26T10:00:00Z", method: "GET", path: "/x", authority: "a.example" }, /an Envoy access log line/],
     ["a one-line HAR", { log: { version: "1.2", entries: [] } }, /a HAR document; read it with --format har$/],
-    // Docker's own json-file lines are unwrapped before any format reads them (docker.test.ts); a
-    // log collector's line with more keys than Docker writes is not Docker's, and stays bad.
-    ["a log collector's container line", { log: '{"path":"/x"}\n', stream: "stdout", time: "2026-11-26T10:00:00Z", kubernetes: { pod_name: "gw-0" } }, /container runtime/],
+    // Docker's own json-file lines, and log collectors' records when a trace opens with one, are
+    // unwrapped before any format reads them (docker.test.ts, collectors.test.ts); a line with a
+    // log and a stream but neither Docker's time nor a collector's marks is neither, and stays bad.
+    ["a container line of no known writer", { log: '{"path":"/x"}\n', stream: "stdout" }, /container runtime/],
   ])("--format jsonl on %s: the line is bad, with the format to use", async (_name, object, reason) => {
     const { records, stats } = await readAll(`${JSON.stringify(object)}\n`, { format: "jsonl" });
     expect(records).toEqual([]);
