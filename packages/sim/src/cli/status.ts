@@ -8,7 +8,7 @@ export const statusSpec: CommandSpec = {
   summary: "the status a conformant Gateway API controller would write for each object",
   usage: "gwsim status -f MANIFESTS [--json] [--controller-name NAME]",
   description:
-    "With --json: a Kubernetes List of GatewayClasses, Gateways, ListenerSets, routes and policies with their status " +
+    "With --json: a Kubernetes List of GatewayClasses, Gateways, ListenerSets, routes, policies and XBackends with their status " +
     "in the Gateway API's own schema. Without: a summary that leads with every unhealthy condition and why.",
   flags: [FILE_FLAG, ...WORLD_FLAGS, { name: "json", type: "boolean", description: "print the status List as JSON" }],
   examples: ["gwsim status -f manifests/", "gwsim status -f manifests/ --json | jq '.items[] | select(.kind==\"HTTPRoute\")'"],
