@@ -54,7 +54,7 @@ describe("session tokens", () => {
   });
 
   // The scenario files write tokens literally; each says in its key what it names.
-  it.each(["http/gwsim-session-persistence", "grpc/gwsim-grpc-session-persistence"])("the tokens of test/scenarios/%s name what their keys say", (folder) => {
+  it.each(["http/gwsim-session-persistence", "grpc/gwsim-grpc-session-persistence", "http/gwsim-backend-traffic-policy-session", "grpc/gwsim-grpc-backend-traffic-policy"])("the tokens of test/scenarios/%s name what their keys say", (folder) => {
     const file = join(import.meta.dirname, "../../../../test/scenarios", folder, "cases.yaml");
     const tokens = (parse(readFileSync(file, "utf8")) as { tokens: Record<string, string> }).tokens;
     expect(Object.keys(tokens).length).toBeGreaterThan(1);
