@@ -116,5 +116,7 @@ describe("gwsim with XBackends", () => {
       },
       backendTLS: null,
     });
+    const text = await runCli(["route", "-f", "world.yaml", "--requests", "requests.jsonl"], { cwd: dir });
+    expect(text.stdout).toContain("→ XBackend.gateway.networking.x-k8s.io app/payments:443 [pay.example.com, TLS]");
   });
 });

@@ -79,7 +79,9 @@ export function decisionSummary(d: Decision): string {
       if (!b && d.backends.length === 0) return `→ as addressed, unrouted${why(d) ? `: ${why(d)}` : ""}`;
       const share = b ? d.backends.find((x) => sameBackend(x, b)) : undefined;
       const split = d.backends.length > 1 ? ` [split: ${d.backends.map((x) => `${x.name} ${pct(x.probability)}${x.valid ? "" : " invalid"}`).join(", ")}]` : "";
-      return `→ ${b ? backendText(b) : "?"}${share ? ` (p=${pct(share.probability)})` : ""} via ${route}${split}`;
+      // An XBackend also shows where the gateway connects: `[api.example.com, TLS]`.
+      const external = b?.hostname !== undefined ? ` [${b.hostname}${b.tls ? ", TLS" : ""}]` : "";
+      return `→ ${b ? backendText(b) : "?"}${external}${share ? ` (p=${pct(share.probability)})` : ""} via ${route}${split}`;
     }
     case "redirect":
       return `↪ ${d.redirect?.status} ${d.redirect?.location} via ${route}`;
