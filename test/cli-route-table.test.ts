@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { Decision } from "../packages/core/src/index.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { decisionSummary } from "../packages/sim/src/cli/render-decision.js";
-import { idText } from "../packages/sim/src/cli/route.js";
+import { idText, tableRow } from "../packages/sim/src/cli/route.js";
+import { middleTruncate } from "../packages/sim/src/report/table.js";
 import { runCli } from "./helpers/cli.js";
 import { decision } from "./helpers/serve-world.js";
 
@@ -154,14 +155,59 @@ spec:
     const r = await runCli(["route", "-f", "world.yaml", "--requests", "requests.jsonl"], { cwd: scratch });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/^\{"trace":"t1","n":1\} gRPC grpc\.example\.com pkg\.Svc\/Call +→ default\/grpc:50051 \(p=100%\) via GRPCRoute default\/g rule 0 match 0$/);
-    expect(lines[1]).toMatch(/^unimplemented +gRPC grpc\.example\.com pkg\.Nope\/X +✗ 404 grpc-status 12 UNIMPLEMENTED no matching route on listener default\/gw\/http$/);
-    expect(lines[2]).toMatch(/^pod-ip +GET mesh 10\.1\.2\.3 \/v2\/x +→ as addressed, unrouted: address 10\.1\.2\.3 is not a Service frontend$/);
-    expect(lines[3]).toMatch(/^tcp +TCP mesh prod\/echo:9000 +→ prod\/echo:9000 \(p=100%\) via Service prod\/echo itself \(no route\)$/);
-    // A request without an id shows its number.
-    expect(lines[4]).toMatch(/^5 +gRPC grpc\.example\.com pkg\.Svc\/Other +→ default\/grpc:50051/);
+    expect(r.stdout).toBe(
+      [
+        '{"trace":"t1","n":1}  gRPC grpc.example.com pkg.Svc/Call',
+        "  → default/grpc:50051 (p=100%) via GRPCRoute default/g rule 0 match 0",
+        "unimplemented  gRPC grpc.example.com pkg.Nope/X",
+        "  ✗ 404 grpc-status 12 UNIMPLEMENTED no matching route on listener",
+        "      default/gw/http",
+        "pod-ip  GET mesh 10.1.2.3 /v2/x",
+        "  → as addressed, unrouted: address 10.1.2.3 is not a Service frontend",
+        "tcp  TCP mesh prod/echo:9000",
+        "  → prod/echo:9000 (p=100%) via Service prod/echo itself (no route)",
+        // A request without an id shows its number.
+        "5  gRPC grpc.example.com pkg.Svc/Other",
+        "  → default/grpc:50051 (p=100%) via GRPCRoute default/g rule 0 match 0",
+        "",
+      ].join("\n"),
+    );
     expect(r.stdout).not.toContain("[object Object]");
+  });
+
+  it("fits 80 columns: long ids and request lines are cut in the middle, the decision wraps, no name is lost", async () => {
+    const long = "a-very-long-namespace-name-for-a-team/an-even-longer-service-name-that-keeps-going";
+    const objectId = { trace: "0123456789abcdef0123456789abcdef", span: 42 };
+    const reqs = [
+      { id: objectId, host: `${"x".repeat(60)}.grpc.example.com`, grpc: { service: "pkg.Svc", method: "Call" } },
+      { id: "short", service: "prod/echo", path: `/${"segment/".repeat(12)}end` },
+    ];
+    writeFileSync(join(scratch, "long.jsonl"), reqs.map((r) => JSON.stringify(r)).join("\n"));
+    const r = await runCli(["route", "-f", "world.yaml", "--requests", "long.jsonl"], { cwd: scratch });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+    // The id keeps its start and end; the request line its method and host start, and its end.
+    expect(lines).toEqual([
+      '{"trace":"0…","span":42}  gRPC xxxxxxxxxxxxxxxxxxxxx…pc.example.com pkg.Svc/Call',
+      "  ✗ 404 grpc-status 12 UNIMPLEMENTED no matching route on listener",
+      "      default/gw/http",
+      "short  GET mesh prod/echo /segment/segment/…/segment/segment/segment/segment/end",
+      "  → prod/echo:80 (p=100%) via Service prod/echo itself (no route)",
+    ]);
+    // A decision word longer than a line (a name) is cut in the middle; the row still fits.
+    expect(tableRow("1", "GET http://a/", `→ ${long}${long}:80 (p=100%) via HTTPRoute ${long}/r rule 0 match 0`).split("\n").every((l) => [...l].length <= 80)).toBe(true);
+    const name = long.slice(0, 70);
+    expect(tableRow("1", "GET http://a/", `→ ${name}:80 (p=100%)`)).toBe(`1  GET http://a/\n  → ${name}:80\n      (p=100%)`);
+    expect(tableRow("1", "GET http://a/", `→ ${long}:80 (p=100%)`)).toBe(`1  GET http://a/\n  → ${middleTruncate(`${long}:80`, 74)}\n      (p=100%)`);
+  });
+
+  it("--json is unchanged: one decision per line, exactly decide's", async () => {
+    const r = await runCli(["route", "-f", "world.yaml", "--requests", "requests.jsonl", "--json"], { cwd: scratch });
+    const { buildWorld, decide, parseManifestFiles } = await import("../packages/core/src/index.js");
+    const { readFileSync } = await import("node:fs");
+    const world = buildWorld(parseManifestFiles([{ file: "world.yaml", text: readFileSync(join(scratch, "world.yaml"), "utf8") }]).objects);
+    const want = requests.map((q, index) => JSON.stringify(decide(world, ("service" in q || "address" in q ? q : { gateway: "default/gw", ...q }) as never, { seed: 1, index, explain: false })));
+    expect(r.stdout.trimEnd().split("\n")).toEqual(want);
   });
 });

@@ -5,6 +5,7 @@ import { UsageError, type ExitCode, type Io } from "./io.js";
 import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
 import { readTrace } from "../trace/index.js";
 import { checkInput, openInput } from "./paths.js";
+import { middleTruncate } from "../report/table.js";
 
 export const routeSpec: CommandSpec = {
   name: "route",
@@ -13,7 +14,8 @@ export const routeSpec: CommandSpec = {
   description:
     "Reads requests as JSON Lines (CONTRACT's request shape) and writes one decision per request. A request without " +
     "an entry point goes to --gateway, or to the only Gateway when there is one. Lines that are not requests are " +
-    "reported on stderr with their line number and skipped.",
+    "reported on stderr with their line number and skipped. Without --json, each request is the id and the request " +
+    "line, with the decision under it, in 80 columns (long ids and request lines cut in the middle).",
   flags: [
     FILE_FLAG,
     { name: "requests", short: "r", type: "string", value: "FILE|-", description: "JSON Lines of requests (- for stdin)", stdin: true },
@@ -45,7 +47,7 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
     const d = decide(world, request, { seed, index: index++, explain: Boolean(values.explain) });
     if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
     else if (values.explain) io.stdout(renderExplained(request, d));
-    else io.stdout(`${idText(d.id, index).padEnd(16)} ${requestLine(request).padEnd(48)} ${decisionSummary(d)}\n`);
+    else io.stdout(`${tableRow(idText(d.id, index), requestLine(request), decisionSummary(d))}\n`);
     // A slow reader (a pipe into less) must not make the whole output pile up in memory.
     if (index % DRAIN_EVERY === 0 && io.stdoutDrained) await io.stdoutDrained();
   }
@@ -63,4 +65,40 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
 export function idText(id: unknown, line: number): string {
   if (id === undefined || id === null) return String(line);
   return typeof id === "string" ? id : JSON.stringify(id);
+}
+
+/**
+ * Each request is a row that fits 80 columns, laid out as `--explain` lays out its first lines:
+ * `id  request` on the first line, the decision under it indented 2, wrapped with continuation
+ * lines indented 6. Streamed row by row, so nothing is measured across rows. The id and the request
+ * line are names and are cut in the middle when too long (as the reports cut names: a request
+ * line's host starts it, its path ends it), as is any single word of the decision longer than a
+ * line; the decision otherwise keeps every backend and route name whole. `--json` is unchanged.
+ */
+export const TABLE_WIDTH = 80;
+/** The longest id shown whole. */
+const ID_WIDTH = 24;
+
+export function tableRow(id: string, request: string, summary: string): string {
+  const shownId = middleTruncate(id, ID_WIDTH);
+  const head = `${shownId}  ${middleTruncate(request, TABLE_WIDTH - [...shownId].length - 2)}`;
+  return [head, ...wrapCut(summary, "  ", "      ")].join("\n");
+}
+
+/** Words filled into lines of at most TABLE_WIDTH characters; a word longer than a line is cut in the middle. */
+function wrapCut(text: string, first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  // A number stays with the word before it: `rule 0`, `match 1`, `✗ 404`, `checkout-v2 10.00%`.
+  for (const raw of text.split(/ (?![0-9])/)) {
+    const word = middleTruncate(raw, TABLE_WIDTH - [...rest].length);
+    if (!empty && [...line].length + 1 + [...word].length > TABLE_WIDTH) {
+      lines.push(line);
+      line = rest + word;
+    } else line += (empty ? "" : " ") + word;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
 }
