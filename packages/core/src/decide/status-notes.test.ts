@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { KINDS_BY_PROTOCOL } from "../resolve/listeners.js";
 import { worldFrom } from "../testing/world-from.js";
 import { decide } from "../world.js";
+import { decide as decideOnTable } from "./index.js";
 import { PROTOCOL_KINDS } from "./status-notes.js";
 
 const WORLD = `
@@ -55,7 +56,7 @@ describe("refused by one listener while accepted through another", () => {
     const w = worldFrom(WORLD);
     expect(notes(w, { port: 80, path: "/nothing" })).toEqual([]);
     expect(notes(w, { scheme: "tcp", port: 5432 })).toEqual([]);
-    expect(decide({ table: w.table }, { gateway: "infra/gw", host: "h", port: 9090, path: "/web" }, { explain: true }).explain!.join("\n")).not.toContain("shop/web");
+    expect(decideOnTable({ table: w.table }, { gateway: "infra/gw", host: "h", port: 9090, path: "/web" }, { explain: true }).explain!.join("\n")).not.toContain("shop/web");
   });
 
   it("a GRPCRoute holding a hostname on the listener is named as a possible cause", () => {
