@@ -96,6 +96,7 @@ describe("serve: XBackend (external hostname) backends", () => {
   const seen: { server: string; host?: string; sni?: string | false | null; client?: string; version?: string }[] = [];
   let gw: LiveGateway;
   let front = 0;
+  let ports: Ports & { svc: number };
 
   beforeAll(async () => {
     const listen = async <S extends http.Server | https.Server | http2.Http2Server>(s: S): Promise<S> => {
@@ -124,7 +125,8 @@ describe("serve: XBackend (external hostname) backends", () => {
         res.end("mtls");
       }),
     );
-    const { objects, diagnostics } = parseManifests(world({ plain: port(plain), h2c: port(h2c), tls: port(tls), mtls: port(mtls) }), { file: "xbackend.yaml" });
+    ports = { plain: port(plain), h2c: port(h2c), tls: port(tls), mtls: port(mtls), svc: port(svc) };
+    const { objects, diagnostics } = parseManifests(world(ports), { file: "xbackend.yaml" });
     expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const built = buildWorld(objects);
     expect(built.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -189,5 +191,15 @@ describe("serve: XBackend (external hostname) backends", () => {
     expect(hits.filter((h) => h === "service").length).toBeGreaterThan(0);
     expect(hits.filter((h) => h === "plain").length).toBeGreaterThan(0);
     expect(hits.filter((h) => h !== "service" && h !== "plain")).toEqual([]);
+  });
+
+  // Last: it changes the world in force.
+  it("a reload that moves the XBackend to another port sends its traffic there", async () => {
+    const { objects } = parseManifests(world({ ...ports, plain: ports.svc }), { file: "xbackend.yaml" });
+    const result = await gw.reload(buildWorld(objects), objects, new Map([["app/web:80", [`127.0.0.1:${ports.svc}`]]]));
+    expect(result.problems).toEqual([]);
+    const res = await request(front, { path: "/plain", host: "egress.test" });
+    expect(res.status, res.body).toBe(200);
+    expect(res.body).toBe("service");
   });
 });

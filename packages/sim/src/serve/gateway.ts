@@ -6,7 +6,7 @@ import type http from "node:http";
 import type { GatewayRequest, ManifestObject, World } from "@gwsim/core";
 import { startAdmin } from "./admin.js";
 import { tlsMaterial } from "./backend-tls.js";
-import { endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProblem, type EndpointTable } from "./endpoints.js";
+import { addressesOf, endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProblem, type EndpointTable } from "./endpoints.js";
 import { DEFAULT_LIMITS, HttpFrontend, type Frontend, type FrontendHooks, type Limits } from "./frontend.js";
 import { relayStream, TcpFrontend, UdpFrontend } from "./l4.js";
 import { planFrontends, type BindAddress, type FrontendPlan, type ListenMap } from "./listen.js";
@@ -318,6 +318,8 @@ export class LiveGateway {
     }
     const live = new Set<string>();
     for (const list of this.current.endpoints.values()) for (const a of list) live.add(a);
+    // XBackends are reached at hostname:port, outside the endpoint table: keep their connections too.
+    for (const x of this.current.world.graph.xbackends ?? []) for (const a of addressesOf(this.current.endpoints, { kind: "XBackend", ...x })) live.add(a);
     this.upstreams.retainOnly(live);
     this.metrics.reloads.inc();
     this.metrics.generation.set(this.current.generation);
