@@ -6,6 +6,7 @@ import type { BackendTLSPolicySpecIn, InputObject } from "./input.js";
 import { arr, generationOf, namespaceOf, nn, plain, specOf } from "./input.js";
 import { compareAge, type ObjectIndex } from "./objects.js";
 import { readCaBundle } from "./tls-secret.js";
+import { isXBackendRef } from "./xbackends.js";
 
 export interface PolicyModel {
   obj: InputObject;
@@ -52,7 +53,9 @@ export function resolveBackendTLSPolicies(
     const conflictWith = existing.map((t) => claimed.get(targetKey(namespace, t))).find((x) => x !== undefined);
     if (existing.length === 0) {
       const what = targets.map((t) => `${t.group ? `${t.group}/` : ""}${t.kind} ${namespace}/${t.name}`).join(", ");
-      accepted = condFalse(ConditionType.Accepted, PolicyReason.TargetNotFound, `no target resolves to a Service that exists: ${what || "no targetRefs"}`);
+      // GEP-4894: XBackends are "explicitly disallowed as targets for BackendTLSPolicy"; they carry spec.tls.
+      const xbackend = targets.some((t) => isXBackendRef(t.group ?? "", t.kind)) ? "; an XBackend is not a BackendTLSPolicy target, set its spec.tls instead" : "";
+      accepted = condFalse(ConditionType.Accepted, PolicyReason.TargetNotFound, `no target resolves to a Service that exists: ${what || "no targetRefs"}${xbackend}`);
     } else if (conflictWith) {
       accepted = condFalse(ConditionType.Accepted, PolicyReason.Conflicted, `older BackendTLSPolicy ${conflictWith} already targets the same Service; it takes precedence`);
     }
