@@ -425,6 +425,8 @@ spec:
     expect(codes(p1000)).toContain("error argo.weight-rejected");
     // No negative weight is ever written: the route keeps its last accepted weights.
     expect(weights(p1000.steps[0]!)[0]).toBe("main: web-v1=100,web-v2=0");
+    // The controller retries the failing SetWeight: the rollout stays at step 1.
+    expect(p1000.steps.map((s) => [s.name, s.hold])).toEqual([["step 1: setWeight 500, SetWeight 500 fails on HTTPRoute shop/web: retried, the rollout stays here", "end"]]);
   });
   it.each([
     { exp: "{duration: 30m, templates: [{name: base, specRef: stable, weight: 5}]}", hold: 1_800_000, codes: ["warning argo.experiment"], text: "base=5" },
@@ -461,5 +463,163 @@ spec:
     expect(f.doc!.metadata.name).toBe("a");
     expect(f.problems).toMatchObject([{ code: "rollout.several", severity: "warning", file: "two.yaml", line: 7 }]);
     expect(f.problems[0]!.message).toContain("Rollout x/a, Rollout x/b");
+  });
+});
+
+describe("Argo Rollouts: experiment Services and failed plugin calls", () => {
+  const rolloutWith = (steps: string, opts: { ports?: string; plugin?: string } = {}): ManifestObject => {
+    const text = `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: web:2
+${opts.ports ?? "        ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]"}
+  strategy:
+    canary:
+      canaryService: web-v2
+      stableService: web-v1
+      trafficRouting:
+        managedRoutes: [{name: beta}]
+        plugins:
+          argoproj-labs/gatewayAPI:
+            ${opts.plugin ?? "httpRoute: web"}
+      steps:
+${steps}`;
+    const { doc, problems } = parseRolloutFile(text, { file: "rollout.yaml" });
+    expect(problems).toEqual([]);
+    return doc!;
+  };
+  const named = `      - setWeight: 10
+      - experiment:
+          duration: 30m
+          templates:
+          - {name: base, specRef: stable, weight: 5, service: {name: web-exp-base}}
+          - {name: cand, specRef: canary, weight: 10, service: {name: web-exp-cand}}
+      - pause: {duration: 1m}`;
+
+  it("templates that name their Service: added to the first weighted rule while the experiment runs, stable at 100 − Σ, removed after", () => {
+    const p = rolloutSteps(world(), rolloutWith(named));
+    expect(p.ok).toBe(true);
+    expect(p.steps.map((s) => s.name)).toEqual([
+      "steps 1–2: setWeight 10, experiment",
+      "step 3: pause 1m",
+      "all steps done: setWeight 100, promoted: web-v1 now serves the new version",
+    ]);
+    // The plugin leaves the canary at its weight, so the first rule sums to 110 (experiment.go).
+    // (rule "pinned", whose only backendRef is the canary, went at the start: the plugin takes it for its own)
+    expect(weights(p.steps[0]!)).toEqual(["main: web-v1=85,web-v2=10,web-exp-base=5,web-exp-cand=10", "api: web-v1=90,web-v2=10", "other: other=-"]);
+    expect(rulesOf(route(p.steps[0]!))[0]!.backendRefs!.slice(2)).toEqual([
+      { name: "web-exp-base", namespace: "shop", port: 8080, weight: 5 },
+      { name: "web-exp-cand", namespace: "shop", port: 8080, weight: 10 },
+    ]);
+    expect(p.steps[0]!).toMatchObject({ hold: "timed", duration: 1_800_000, canary: ["shop/web-v2", "shop/web-exp-cand"], stable: ["shop/web-v1", "shop/web-exp-base"] });
+    expect(p.steps[0]!.objects.filter((o) => o.kind === "Service" && o.metadata.name.startsWith("web-exp")).map((o) => o.metadata.name)).toEqual(["web-exp-base", "web-exp-cand"]);
+    // Afterwards: gone from the route and from the world, weights as setWeight says.
+    expect(weights(p.steps[1]!)).toEqual(["main: web-v1=90,web-v2=10", "api: web-v1=90,web-v2=10", "other: other=-"]);
+    expect(p.steps[1]!.objects.some((o) => o.metadata.name.startsWith("web-exp"))).toBe(false);
+    expect(p.steps[1]!).toMatchObject({ canary: ["shop/web-v2"], stable: ["shop/web-v1"] });
+    expect(codes(p)).toContain("info argo.experiment-services");
+    // Routed: each of the four Services gets its share of weight / 110 on the first rule.
+    const w = buildWorld(p.steps[0]!.objects);
+    const counts = new Map<string, number>();
+    const n = 11_000;
+    for (let i = 0; i < n; i++) {
+      const d = decide(w, { gateway: "infra/gw", host: "shop.test", method: "POST", path: "/app" }, { seed: 3, index: i });
+      expect(d.outcome).toBe("forward");
+      counts.set(d.backend!.name, (counts.get(d.backend!.name) ?? 0) + 1);
+    }
+    for (const [svc, share] of [["web-v1", 85], ["web-v2", 10], ["web-exp-base", 5], ["web-exp-cand", 10]] as const) {
+      const expected = (n * share) / 110;
+      expect(Math.abs(counts.get(svc)! - expected), svc).toBeLessThan(5 * Math.sqrt(expected));
+    }
+  });
+
+  it.each([
+    { ports: "        ports: [{name: http, containerPort: 80}]", port: 80 },
+    { ports: "        ports: [{name: web, containerPort: 7000}, {containerPort: 7001}]", port: 7000 },
+    // The plugin's fallback: port 8080 (even from the "http" port) is replaced by the first port.
+    { ports: "        ports: [{name: metrics, containerPort: 9090}, {name: http, containerPort: 8080}]", port: 9090 },
+  ])("the experiment Service's port as the plugin picks it: $port", ({ ports, port }) => {
+    const p = rolloutSteps(world(), rolloutWith(named, { ports }));
+    expect(rulesOf(route(p.steps[0]!))[0]!.backendRefs!.slice(2).map((b) => b.port)).toEqual([port, port]);
+  });
+
+  it("no container port: no Service is created, the plugin skips it but still lowers the stable weight", () => {
+    const p = rolloutSteps(world(), rolloutWith(named, { ports: "        resources: {}" }));
+    expect(weights(p.steps[0]!)[0]).toBe("main: web-v1=85,web-v2=10");
+    expect(codes(p)).toContain("warning argo.experiment-services");
+  });
+
+  it("a weighted template without service.name: not simulated (its name holds a hash and revision from the cluster), warned", () => {
+    const p = rolloutSteps(world(), rolloutWith(named.replace(", service: {name: web-exp-cand}", "")));
+    expect(weights(p.steps[0]!)[0]).toBe("main: web-v1=90,web-v2=10");
+    const w = p.problems.find((x) => x.code === "argo.experiment")!;
+    expect(w.severity).toBe("warning");
+    expect(w.message).toContain("cand names no Service");
+    expect(w.message).toContain("<rollout>-<pod-template-hash>-<revision>-<step>-<template>");
+    expect(p.steps[0]!.objects.some((o) => o.metadata.name.startsWith("web-exp"))).toBe(false);
+  });
+
+  const routes = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: split, namespace: shop}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - backendRefs: [{name: web-v1, port: 80}]
+  - backendRefs: [{name: web-v2, port: 8080}, {name: other, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web3, namespace: shop}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - backendRefs: [{name: web-v1, port: 80}, {name: web-v2, port: 8080}]
+`;
+  const plugin = "httpRoutes: [{name: web, useHeaderRoutes: true}, {name: split, useHeaderRoutes: true}, {name: web3, useHeaderRoutes: true}]";
+
+  it("a plugin call that fails on one route: earlier routes keep the edit, later ones are untouched, and the rollout stays at that step", () => {
+    const objects = parseManifests(WORLD + routes).objects;
+    const steps = "      - setWeight: 20\n      - pause: {duration: 1m}\n      - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: 'y'}}]}\n      - pause: {duration: 1m}\n      - setWeight: 50\n      - pause: {duration: 1m}";
+    const p = rolloutSteps(objects, rolloutWith(steps, { plugin }));
+    expect(p.ok).toBe(false);
+    expect(p.steps.map((s) => [s.name, s.hold])).toEqual([
+      ["steps 1–2: setWeight 20, pause 1m", "timed"],
+      ["step 3: setHeaderRoute beta, setHeaderRoute beta fails on HTTPRoute shop/split: retried, the rollout stays here", "end"],
+    ]);
+    const stuckAt = p.steps[1]!;
+    expect(rulesOf(route(stuckAt, "web")).map((r) => r.name)).toContain("beta"); // before the failing route: updated
+    expect(rulesOf(route(stuckAt, "split"))).toHaveLength(2); // the failing route: unchanged
+    expect(rulesOf(route(stuckAt, "web3"))).toHaveLength(1); // after it: never reached
+    expect(rulesOf(route(stuckAt, "web3"))[0]!.backendRefs!.map((b) => b.weight)).toEqual([80, 20]); // setWeight 50 never comes
+    const e = p.problems.find((x) => x.code === "argo.stuck")!;
+    expect(e).toMatchObject({ severity: "error", line: expect.any(Number) });
+    expect(e.message).toContain("the rollout stays at step 3");
+    expect(codes(p)).toContain("error argo.backend-not-found");
+  });
+
+  it("SetWeight failing at the start (a route without the stable Service): routes before it set, the rollout never starts", () => {
+    const objects = parseManifests(WORLD + routes.replace("{name: web-v1, port: 80}]\n  - backendRefs: [{name: web-v2", "{name: other, port: 80}]\n  - backendRefs: [{name: web-v2")).objects;
+    const p = rolloutSteps(objects, rolloutWith("      - setWeight: 20\n      - pause: {duration: 1m}", { plugin }));
+    expect(p.steps.map((s) => [s.name, s.hold])).toEqual([["SetWeight 0 fails on HTTPRoute shop/split: retried, the rollout stays here", "end"]]);
+    expect(p.problems.find((x) => x.code === "argo.stuck")!.message).toContain("stays at its start");
+    // web (before) got the in-progress edit of SetWeight 0 (weights written), web3 (after) was never touched.
+    expect(rulesOf(route(p.steps[0]!, "web"))[1]!.backendRefs!.map((b) => b.weight)).toEqual([100, 0]);
+    expect(rulesOf(route(p.steps[0]!, "web3"))[0]!.backendRefs!.map((b) => b.weight)).toEqual([undefined, undefined]);
+  });
+
+  it("routes are taken in the plugin's order: HTTPRoutes (list, httpRoute, selector by name) before GRPCRoutes", () => {
+    const objects = parseManifests(WORLD + routes).objects;
+    const p = rolloutSteps(objects, rolloutWith("      - setWeight: 20", { plugin: "grpcRoute: nowhere\n            httpRouteSelector: {matchLabels: {team: web}}\n            httpRoute: web3" }));
+    // The GRPCRoute comes last: both HTTPRoutes were set before it failed.
+    expect(p.problems.find((x) => x.code === "argo.stuck")!.message).toContain("SetWeight 0 fails on GRPCRoute shop/nowhere");
+    expect(rulesOf(route(p.steps[0]!, "web3"))[0]!.backendRefs!.map((b) => b.weight)).toEqual([100, 0]);
+    expect(rulesOf(route(p.steps[0]!, "web"))[1]!.backendRefs!.map((b) => b.weight)).toEqual([100, 0]);
   });
 });

@@ -23,12 +23,16 @@
  * - SetHeaderRoute without a match, and RemoveManagedRoutes: every rule named after a
  *   managedRoutes entry, and every rule whose only backendRef is the canary, is removed.
  * TCPRoute and TLSRoute: SetWeight only, on every rule. GRPCRoute: as HTTPRoute.
+ * - While an experiment step runs, SetWeight also adds its weighted templates' Services to the
+ *   first rule of each HTTPRoute sending to canary or stable (experiment.go HandleExperiment).
+ * A call that fails on a route returns before the routes after it, and the controller retries
+ * the step without moving on: the plan ends there (`argo.stuck`).
  */
 import { selectorMatches, validateObject, type Diagnostic, type ManifestObject } from "@gwsim/core";
 import { argoPauseMs, formatDuration, parseGoDuration } from "./duration.js";
 import { problemAt } from "./parse.js";
 import type { RolloutOptions, RolloutPlan, RolloutStep } from "./types.js";
-import { edit, find, rulesOf, setRules, snapshot, working, type BackendRef, type Rule, type Working } from "./working.js";
+import { edit, find, put, remove, rulesOf, setRules, snapshot, working, type BackendRef, type Rule, type Working } from "./working.js";
 
 export const ARGO_PLUGIN = "argoproj-labs/gatewayAPI";
 export const IN_PROGRESS_LABEL = "rollouts.argoproj.io/gatewayapi-canary";
@@ -109,7 +113,83 @@ function setLabel(ctx: Ctx, o: ManifestObject, weight: number): void {
   o.metadata.labels = { ...(labels ?? {}), [ctx.label.key]: ctx.label.value };
 }
 
-function setWeight(ctx: Ctx, weight: number, path: string): void {
+/**
+ * A Service an experiment template with a weight adds to the routes while the experiment runs
+ * (trafficrouting.go calculateWeightDestinationsFromExperiment): its name, weight and the port
+ * the plugin picks, or null when the experiment controller creates no Service (no container port).
+ */
+interface Destination {
+  service: string;
+  weight: number;
+  port: number | null;
+}
+
+/** Whether a rule is one the plugin keeps its weights off (a header route of its own). */
+function isPluginRule(ctx: Ctx, kind: RouteKind, rule: Rule): boolean {
+  const weighted = kind === "HTTPRoute" || kind === "GRPCRoute";
+  return weighted && (isManagedRuleName(rule.name, ctx.managed) || isStructurallyManaged(rule, ctx.canary, null));
+}
+
+/** The plugin's SetWeight edit of one route's rules, in place; whether both Services were found. */
+function applyWeight(ctx: Ctx, r: RouteConfig, rules: Rule[], weight: number, extras: Destination[]): boolean {
+  let canaryFound = false;
+  let stableFound = false;
+  for (const rule of rules) {
+    if (isPluginRule(ctx, r.kind, rule)) continue;
+    for (const ref of rule.backendRefs ?? []) {
+      if (ref.name === ctx.canary) {
+        ref.weight = weight;
+        canaryFound = true;
+      } else if (ref.name === ctx.stable) {
+        ref.weight = 100 - weight;
+        stableFound = true;
+      }
+    }
+  }
+  // HandleExperiment runs for HTTPRoutes only, after the weights (httproute.go setHTTPRouteWeight).
+  if (canaryFound && stableFound && r.kind === "HTTPRoute" && extras.length) addExperimentServices(ctx, rules, extras);
+  return canaryFound && stableFound;
+}
+
+/**
+ * experiment.go HandleExperiment while the experiment runs: in the first rule (managed or not)
+ * with a backendRef named after the stable or canary Service, the first stable ref gets
+ * 100 − Σ template weights (the canary keeps its weight, so that rule sums to 100 + canary
+ * weight) and each experiment Service not already there is appended with its weight, in the
+ * Rollout's namespace. A Service the controller could not create is skipped (its Get fails).
+ */
+function addExperimentServices(ctx: Ctx, rules: Rule[], extras: Destination[]): void {
+  const rule = rules.find((x) => (x.backendRefs ?? []).some((b) => b.name === ctx.stable || b.name === ctx.canary));
+  if (!rule) return; // the plugin logs "no matching rule" and updates the weights alone
+  const total = Math.min(100, extras.reduce((a, d) => a + d.weight, 0));
+  const stableRef = (rule.backendRefs ?? []).find((b) => b.name === ctx.stable);
+  if (stableRef) stableRef.weight = 100 - total;
+  for (const d of extras) {
+    if (d.port === null || (rule.backendRefs ?? []).some((b) => b.name === d.service)) continue;
+    rule.backendRefs = [...(rule.backendRefs ?? []), { name: d.service, namespace: ctx.serviceNamespace, port: d.port, weight: d.weight }];
+  }
+}
+
+/** After the experiment: the plugin drops the Services it added (from the first such rule). */
+function removeExperimentServices(ctx: Ctx, extras: Destination[]): void {
+  const names = new Set(extras.map((d) => d.service));
+  for (const r of ctx.routes) {
+    if (r.kind !== "HTTPRoute") continue;
+    const current = find(ctx.w, r.kind, ctx.namespace, r.name);
+    const idx = current ? rulesOf(current).findIndex((x) => (x.backendRefs ?? []).some((b) => b.name === ctx.stable || b.name === ctx.canary)) : -1;
+    if (idx < 0 || !(rulesOf(current!)[idx]!.backendRefs ?? []).some((b) => names.has(b.name ?? ""))) continue;
+    const rule = rulesOf(edit(ctx.w, r.kind, ctx.namespace, r.name)!)[idx]!;
+    rule.backendRefs = (rule.backendRefs ?? []).filter((b) => !names.has(b.name ?? ""));
+  }
+}
+
+/**
+ * The plugin's SetWeight over the configured routes, in its order (HTTPRoutes, GRPCRoutes,
+ * TCPRoutes, TLSRoutes): forEachGatewayAPIRoute returns the first route's error, so the routes
+ * before it keep their update and the ones after it are not touched. Returns the route that
+ * failed, or null.
+ */
+function setWeight(ctx: Ctx, weight: number, path: string, extras: Destination[] = []): string | null {
   // The plugin splits 100 whatever maxTrafficWeight is: the stable Service gets 100 − weight.
   const rest = 100 - weight;
   if (weight < 0 || rest < 0) {
@@ -120,47 +200,27 @@ function setWeight(ctx: Ctx, weight: number, path: string): void {
       "error",
       `the plugin writes weights ${weight} (canary) and 100 − ${weight} = ${rest} (stable); the API server rejects a backendRef weight below 0, so SetWeight fails and the rollout does not progress`,
     );
-    return;
+    return ctx.routes[0] ? routeLabel(ctx, ctx.routes[0]) : "the first route";
   }
   for (const r of ctx.routes) {
     const current = find(ctx.w, r.kind, ctx.namespace, r.name);
     if (!current) {
       problem(ctx, path, "argo.route-not-found", "error", `${routeLabel(ctx, r)} not found: the plugin cannot set weights on it`);
-      continue;
+      return routeLabel(ctx, r);
     }
-    const weighted = r.kind === "HTTPRoute" || r.kind === "GRPCRoute";
-    const refs: { ref: BackendRef; weight: number }[] = [];
-    let canaryFound = false;
-    let stableFound = false;
-    for (const rule of rulesOf(current)) {
-      if (weighted && (isManagedRuleName(rule.name, ctx.managed) || isStructurallyManaged(rule, ctx.canary, null))) continue;
-      for (const ref of rule.backendRefs ?? []) {
-        if (ref.name === ctx.canary) {
-          refs.push({ ref, weight });
-          canaryFound = true;
-        } else if (ref.name === ctx.stable) {
-          refs.push({ ref, weight: rest });
-          stableFound = true;
-        }
-      }
-    }
-    if (!canaryFound || !stableFound) {
-      const missing = [!canaryFound ? `canary ${ctx.canary}` : "", !stableFound ? `stable ${ctx.stable}` : ""].filter(Boolean).join(" and ");
+    const candidate = structuredClone(rulesOf(current));
+    if (!applyWeight(ctx, r, candidate, weight, extras)) {
+      const names = rulesOf(current).flatMap((rule) => (isPluginRule(ctx, r.kind, rule) ? [] : (rule.backendRefs ?? []).map((b) => b.name)));
+      const missing = [!names.includes(ctx.canary) ? `canary ${ctx.canary}` : "", !names.includes(ctx.stable) ? `stable ${ctx.stable}` : ""].filter(Boolean).join(" and ");
       problem(ctx, path, "argo.backend-not-found", "error", `${routeLabel(ctx, r)} has no backendRef to the ${missing} Service: the plugin fails to set weight ${weight}`);
-      continue;
+      return routeLabel(ctx, r);
     }
-    // Edit the clone: find the same refs by position.
+    if (extras.length && r.kind === "HTTPRoute" && rejected(ctx, r, current, candidate, `setWeight ${weight} with the experiment's Services`, path)) return routeLabel(ctx, r);
     const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
-    const rules = rulesOf(o);
-    const original = rulesOf(current);
-    original.forEach((rule, i) => {
-      (rule.backendRefs ?? []).forEach((ref, j) => {
-        const hit = refs.find((x) => x.ref === ref);
-        if (hit) rules[i]!.backendRefs![j]!.weight = hit.weight;
-      });
-    });
+    applyWeight(ctx, r, rulesOf(o), weight, extras);
     setLabel(ctx, o, weight);
   }
+  return null;
 }
 
 /** A setHeaderRoute `match` list as Gateway API header matches, or a problem. */
@@ -235,11 +295,12 @@ function removeMirrorRules(ctx: Ctx, r: RouteConfig, names: Set<string>): void {
   if (kept.length !== rules.length) setRules(o, kept);
 }
 
-function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
+/** The plugin's SetHeaderRoute; as SetWeight, it stops at the first route that fails (returned). */
+function setHeaderRoute(ctx: Ctx, step: Obj, path: string): string | null {
   const name = str(step.name);
   if (!name) {
     problem(ctx, `${path}.name`, "argo.invalid-step", "error", "setHeaderRoute needs a name");
-    return;
+    return null;
   }
   if (!ctx.managed.has(name)) {
     problem(ctx, `${path}.name`, "argo.unmanaged-route", "error", `setHeaderRoute ${name} is not listed in trafficRouting.managedRoutes (Argo Rollouts rejects the Rollout)`);
@@ -247,18 +308,19 @@ function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
   if (step.match === undefined || step.match === null) {
     // The plugin removes every managed route here, not only this one.
     removeManagedRoutes(ctx, ctx.managed, `setHeaderRoute ${name} without a match`, path, false);
-    return;
+    return null;
   }
   const match = Array.isArray(step.match) ? step.match : [];
   const headers = headerMatches(ctx, match, path);
-  if (!headers) return;
+  // getHTTPHeaderRouteRuleList fails before any route is read.
+  if (!headers) return "its match";
   const headerNames = headers.map((h) => h.name as string);
   for (const r of ctx.routes) {
     if (!r.useHeaderRoutes || (r.kind !== "HTTPRoute" && r.kind !== "GRPCRoute")) continue;
     const current = find(ctx.w, r.kind, ctx.namespace, r.name);
     if (!current) {
       problem(ctx, path, "argo.route-not-found", "error", `${routeLabel(ctx, r)} not found: the plugin cannot add header route ${name}`);
-      continue;
+      return routeLabel(ctx, r);
     }
     const sources = rulesOf(current).filter((rule) => {
       const names = (rule.backendRefs ?? []).map((b) => b.name);
@@ -266,7 +328,7 @@ function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
     });
     if (sources.length === 0) {
       problem(ctx, path, "argo.backend-not-found", "error", `${routeLabel(ctx, r)} has no rule with both ${ctx.stable} and ${ctx.canary}: the plugin fails to add header route ${name}`);
-      continue;
+      return routeLabel(ctx, r);
     }
     const added: Rule[] = sources.map((src, idx) => {
       const canaryRef = (src.backendRefs ?? []).find((b) => b.name === ctx.canary)!;
@@ -294,12 +356,13 @@ function setHeaderRoute(ctx: Ctx, step: Obj, path: string): void {
     }
     const drop = (rule: Rule) => isManagedRuleName(rule.name, new Set([name])) || isStructurallyManaged(rule, ctx.canary, headerNames);
     // forEachGatewayAPIRoute stops at the first route whose update fails.
-    if (rejected(ctx, r, current, [...rulesOf(current).filter((rule) => !drop(rule)), ...added], `setHeaderRoute ${name}`, path)) return;
+    if (rejected(ctx, r, current, [...rulesOf(current).filter((rule) => !drop(rule)), ...added], `setHeaderRoute ${name}`, path)) return routeLabel(ctx, r);
     const o = edit(ctx.w, r.kind, ctx.namespace, r.name)!;
     removeRules(ctx, r, o, drop, `setHeaderRoute ${name}`, path);
     for (const rule of added) ctx.w.marks.set(rule, `header:${name}`);
     setRules(o, [...rulesOf(o), ...added]);
   }
+  return null;
 }
 
 /**
@@ -445,13 +508,16 @@ function checkRefNamespaces(ctx: Ctx, serviceNamespace: string): void {
 
 function routeConfigs(ctx: Omit<Ctx, "routes" | "label">, config: Obj, path: string): RouteConfig[] {
   const out: RouteConfig[] = [];
-  const lists: [RouteKind, string, string][] = [
-    ["HTTPRoute", "httpRoutes", "httpRoute"],
-    ["GRPCRoute", "grpcRoutes", "grpcRoute"],
-    ["TCPRoute", "tcpRoutes", "tcpRoute"],
-    ["TLSRoute", "tlsRoutes", "tlsRoute"],
+  // The plugin's order, which decides which routes an error leaves untouched: per kind (HTTP,
+  // GRPC, TCP, TLS), the list, then the single-route field (insertGatewayAPIRouteLists), then
+  // routes a selector finds (discoverRoutesBySelector; the API server lists them by name).
+  const kinds: [RouteKind, string, string, string][] = [
+    ["HTTPRoute", "httpRoutes", "httpRoute", "httpRouteSelector"],
+    ["GRPCRoute", "grpcRoutes", "grpcRoute", "grpcRouteSelector"],
+    ["TCPRoute", "tcpRoutes", "tcpRoute", "tcpRouteSelector"],
+    ["TLSRoute", "tlsRoutes", "tlsRoute", "tlsRouteSelector"],
   ];
-  for (const [kind, plural, single] of lists) {
+  for (const [kind, plural, single, selector] of kinds) {
     const list = Array.isArray(config[plural]) ? (config[plural] as unknown[]) : [];
     for (const item of list) {
       const name = isObj(item) ? str(item.name) : undefined;
@@ -460,20 +526,10 @@ function routeConfigs(ctx: Omit<Ctx, "routes" | "label">, config: Obj, path: str
     // The plugin appends the single-route field to the list, with header routes on.
     const one = str(config[single]);
     if (one) out.push({ kind, name: one, useHeaderRoutes: true });
-  }
-  // Selectors discover routes by label; discovered routes take no header routes.
-  const selectors: [RouteKind, string][] = [
-    ["HTTPRoute", "httpRouteSelector"],
-    ["GRPCRoute", "grpcRouteSelector"],
-    ["TCPRoute", "tcpRouteSelector"],
-    ["TLSRoute", "tlsRouteSelector"],
-  ];
-  for (const [kind, key] of selectors) {
-    if (!isObj(config[key])) continue;
-    for (const o of ctx.w.objects) {
-      if (o.kind !== kind || (o.metadata.namespace ?? "default") !== ctx.namespace) continue;
-      if (selects(config[key] as Obj, o.metadata.labels ?? {})) out.push({ kind, name: o.metadata.name, useHeaderRoutes: false });
-    }
+    // Selectors discover routes by label; discovered routes take no header routes.
+    if (!isObj(config[selector])) continue;
+    const found = ctx.w.objects.filter((o) => o.kind === kind && (o.metadata.namespace ?? "default") === ctx.namespace && selects(config[selector] as Obj, o.metadata.labels ?? {}));
+    for (const name of found.map((o) => o.metadata.name).sort()) out.push({ kind, name, useHeaderRoutes: false });
   }
   if (out.length === 0) {
     (ctx.problems as Diagnostic[]).push(
@@ -586,6 +642,7 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
   let pending: string[] = [];
   let first = 0;
   let weight = 0;
+  const plan = (): RolloutPlan => ({ ok: !invalid && !problems.some((p) => p.severity === "error"), kind: "Rollout", name, before: [...objects], steps: out, problems });
 
   const emit = (last: number, duration: number | null, hold: RolloutStep["hold"], canaryNow = newVersion, stableNow = oldVersion): void => {
     const span = last < 0 ? "" : first === last ? `step ${first + 1}: ` : `steps ${first + 1}–${last + 1}: `;
@@ -594,18 +651,46 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
     first = last + 1;
   };
 
+  /**
+   * A plugin call failed: the controller's reconcile returns the error and the Rollout is
+   * requeued with backoff, so the same step is retried (and fails the same way) for as long as
+   * the routes stay as they are. The routes the call updated before the failing one keep their
+   * update. The plan ends there.
+   */
+  const stuck = (index: number, call: string, failed: string, path: string): RolloutPlan => {
+    const where = index < 0 ? (index === -1 ? "at its start" : "after its last step") : `at step ${index + 1}`;
+    problem(
+      ctx,
+      path,
+      "argo.stuck",
+      "error",
+      `${call} fails on ${failed}: the plugin returns that error before the routes after it, and the controller retries the reconcile (with backoff) without moving on: the rollout stays ${where}, routes before ${failed} keeping their update`,
+    );
+    pending.push(`${call} fails on ${failed}: retried, the rollout stays here`);
+    emit(index < 0 ? -1 : index, null, "end");
+    const last = out[out.length - 1]!;
+    if (index < 0) last.name = last.actions.join(", ");
+    return plan();
+  };
+
   // The new ReplicaSet has no available pod yet: managed routes go, the canary gets nothing.
   removeManagedRoutes(ctx, managed, "the rollout's start (new ReplicaSet not yet available)", "spec.strategy.canary.trafficRouting", true);
-  setWeight(ctx, 0, "spec.strategy.canary.trafficRouting");
+  const atStart = setWeight(ctx, 0, "spec.strategy.canary.trafficRouting");
+  if (atStart) return stuck(-1, "SetWeight 0", atStart, "spec.strategy.canary.trafficRouting");
 
-  rawSteps.forEach((raw, i) => {
+  for (const [i, raw] of rawSteps.entries()) {
     const path = `spec.strategy.canary.steps[${i}]`;
     const step = isObj(raw) ? raw : {};
-    if (isObj(step.setHeaderRoute)) setHeaderRoute(ctx, step.setHeaderRoute, `${path}.setHeaderRoute`);
+    // The controller's order in one reconcile: SetHeaderRoute, SetMirrorRoute, SetWeight; an error returns at once.
+    const headerFailure = isObj(step.setHeaderRoute) ? setHeaderRoute(ctx, step.setHeaderRoute, `${path}.setHeaderRoute`) : null;
+    pending.push(describeStep(step));
+    if (headerFailure) return stuck(i, `setHeaderRoute ${String((step.setHeaderRoute as Obj).name ?? "")}`, headerFailure, `${path}.setHeaderRoute`);
     if (isObj(step.setMirrorRoute)) setMirrorRoute(ctx, step.setMirrorRoute, `${path}.setMirrorRoute`);
     if (typeof step.setWeight === "number") weight = step.setWeight;
-    setWeight(ctx, weight, typeof step.setWeight === "number" ? `${path}.setWeight` : path);
-    pending.push(describeStep(step));
+    const weightPath = typeof step.setWeight === "number" ? `${path}.setWeight` : path;
+    const experiment = isObj(step.experiment) ? experimentServices(ctx, step.experiment, `${path}.experiment`) : null;
+    const weightFailure = setWeight(ctx, weight, weightPath, experiment?.extras ?? []);
+    if (weightFailure) return stuck(i, `SetWeight ${weight}${experiment?.extras.length ? " with the experiment's Services" : ""}`, weightFailure, weightPath);
     let dwell: number | null = 0;
     if ("pause" in step) {
       const d = isObj(step.pause) ? step.pause.duration : undefined;
@@ -627,24 +712,102 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
     } else if (isObj(step.plugin)) {
       problem(ctx, `${path}.plugin`, "argo.step-plugin", "warning", "a step plugin's effect is not simulated; taken as instantaneous");
     }
-    if (dwell === null) emit(i, null, "manual");
-    else if (dwell > 0) emit(i, dwell, "timed");
-  });
+    const canaryNow = experiment ? [...newVersion, ...experiment.canary] : newVersion;
+    const stableNow = experiment ? [...oldVersion, ...experiment.stable] : oldVersion;
+    if (dwell === null) emit(i, null, "manual", canaryNow, stableNow);
+    else if (dwell > 0) emit(i, dwell, "timed", canaryNow, stableNow);
+    if (experiment?.extras.length) {
+      // The experiment is over: the next SetWeight (no destinations) drops its Services from the
+      // rule (for one reconcile it also writes stable 100 and canary 0 there; not modelled, it
+      // lasts until the next reconcile) and the experiment controller deletes them.
+      removeExperimentServices(ctx, experiment.extras);
+      for (const svc of experiment.created) remove(ctx.w, "Service", ctx.serviceNamespace, svc);
+      const after = setWeight(ctx, weight, weightPath);
+      if (after) return stuck(i, `SetWeight ${weight}`, after, weightPath);
+    }
+  }
 
   // Every step done: all traffic to the canary until the promotion, which is immediate here.
   weight = maxTrafficWeight;
-  setWeight(ctx, weight, "spec.strategy.canary.steps");
+  const atEnd = setWeight(ctx, weight, "spec.strategy.canary.steps");
   pending.push(`all steps done: setWeight ${weight}`);
+  if (atEnd) return stuck(-2, `SetWeight ${weight}`, atEnd, "spec.strategy.canary.steps");
   removeManagedRoutes(ctx, managed, "the promotion (RemoveManagedRoutes)", "spec.strategy.canary.trafficRouting", true);
   weight = 0;
-  setWeight(ctx, 0, "spec.strategy.canary.trafficRouting");
+  const promoted = setWeight(ctx, 0, "spec.strategy.canary.trafficRouting");
+  if (promoted) return stuck(-2, "SetWeight 0", promoted, "spec.strategy.canary.trafficRouting");
   pending.push(`promoted: ${stableSvc} now serves the new version`);
   // Both Services now select the new pods.
   emit(-1, null, "end", [...newVersion, ...oldVersion], []);
   const last = out[out.length - 1]!;
   last.name = last.actions.join(", ");
+  return plan();
+}
 
-  return { ok: !invalid && !problems.some((p) => p.severity === "error"), kind: "Rollout", name, before: [...objects], steps: out, problems };
+/**
+ * The Services weighted experiment templates add to the HTTPRoutes while the experiment runs.
+ * The experiment controller names a template's Service after `service.name` when the template
+ * gives one, else after the template's ReplicaSet, `<experiment>-<template>` with the Experiment
+ * named `<rollout>-<pod-template-hash>-<revision>-<step>` (rollout/experiment.go
+ * GetExperimentFromTemplate, experiments/replicaset.go, experiments/experiment.go
+ * createTemplateService): a hash of the pod template as the controller serializes it and the
+ * Rollout's revision in the cluster, which a manifest does not give. So only templates that all
+ * name their Service are simulated; otherwise a warning, and the routes keep canary and stable.
+ * The Service gets the pod template's container ports (none: no Service, and the plugin skips
+ * it); the plugin's backendRef port is the port named "http", else the first (experiment.go).
+ */
+function experimentServices(ctx: Ctx, experiment: Obj, path: string): { extras: Destination[]; created: string[]; canary: string[]; stable: string[] } {
+  const none = { extras: [], created: [], canary: [], stable: [] };
+  const templates = Array.isArray(experiment.templates) ? experiment.templates.filter(isObj) : [];
+  const weighted = templates.filter((t) => typeof t.weight === "number");
+  if (weighted.length === 0) {
+    problem(ctx, path, "argo.experiment", "warning", "experiment steps run extra ReplicaSets that take no route traffic without a template weight; only the step's duration is simulated");
+    return none;
+  }
+  const list = weighted.map((t) => `${String(t.name)}=${String(t.weight)}`).join(", ");
+  const total = weighted.reduce((a, t) => a + (t.weight as number), 0);
+  const serviceName = (t: Obj): string | undefined => (isObj(t.service) ? str(t.service.name) : undefined);
+  const unnamed = weighted.filter((t) => !serviceName(t));
+  if (unnamed.length) {
+    problem(
+      ctx,
+      path,
+      "argo.experiment",
+      "warning",
+      `experiment templates with weight (${list}): the plugin adds their Services to the first rule that sends to ${ctx.stable} or ${ctx.canary} and sets ${ctx.stable} there to 100 − ${total} (experiment.go HandleExperiment), but ${unnamed.map((t) => String(t.name)).join(", ")} ${unnamed.length > 1 ? "name" : "names"} no Service: the controller names it <rollout>-<pod-template-hash>-<revision>-<step>-<template>, from a hash and a revision known only in the cluster; not simulated, the routes keep the canary and stable weights (give each weighted template service: {name: ...} to simulate it)`,
+    );
+    return none;
+  }
+  const spec = isObj(ctx.rollout.spec) ? ctx.rollout.spec : {};
+  const pod = isObj(spec.template) && isObj(spec.template.spec) ? spec.template.spec : {};
+  const containers = Array.isArray(pod.containers) ? pod.containers.filter(isObj) : [];
+  const ports = containers.flatMap((c) => (Array.isArray(c.ports) ? c.ports.filter(isObj) : [])).filter((p) => typeof p.containerPort === "number");
+  const servicePorts = ports.map((p) => ({ ...(str(p.name) ? { name: p.name } : {}), protocol: str(p.protocol) ?? "TCP", port: p.containerPort, targetPort: p.containerPort }));
+  let port: number | null = null;
+  if (servicePorts.length) {
+    port = (servicePorts.find((p) => p.name === "http")?.port as number | undefined) ?? 8080;
+    if (port === 8080) port = servicePorts[0]!.port as number;
+  }
+  const out = { extras: [] as Destination[], created: [] as string[], canary: [] as string[], stable: [] as string[] };
+  for (const t of weighted) {
+    const svc = serviceName(t)!;
+    out.extras.push({ service: svc, weight: t.weight as number, port });
+    if (port !== null && !find(ctx.w, "Service", ctx.serviceNamespace, svc)) {
+      put(ctx.w, { apiVersion: "v1", kind: "Service", metadata: { name: svc, namespace: ctx.serviceNamespace }, spec: { ports: structuredClone(servicePorts) } });
+      out.created.push(svc);
+    }
+    (t.specRef === "stable" ? out.stable : out.canary).push(`${ctx.serviceNamespace}/${svc}`);
+  }
+  problem(
+    ctx,
+    path,
+    "argo.experiment-services",
+    port === null ? "warning" : "info",
+    port === null
+      ? `experiment templates with weight (${list}): spec.template has no container port, so the experiment controller creates no Service and the plugin skips them, while it still sets ${ctx.stable} to 100 − ${total} in the first rule sending to ${ctx.stable} or ${ctx.canary}`
+      : `experiment templates with weight (${list}): while the experiment runs, each HTTPRoute's first rule sending to ${ctx.stable} or ${ctx.canary} also sends to ${weighted.map((t) => serviceName(t)).join(", ")} (port ${port}), and ${ctx.stable} there gets 100 − ${total}: the canary keeps its weight, so that rule's weights add up to more than 100 (experiment.go HandleExperiment); GRPCRoutes, TCPRoutes and TLSRoutes get none`,
+  );
+  return out;
 }
 
 /**
@@ -652,17 +815,6 @@ export function argoRolloutSteps(objects: readonly ManifestObject[], rollout: Ma
  * no bare seconds), else as long as its analyses run, taken as instantaneous.
  */
 function experimentDwell(ctx: Ctx, experiment: Obj, path: string): number {
-  const templates = Array.isArray(experiment.templates) ? experiment.templates.filter(isObj) : [];
-  const weighted = templates.filter((t) => typeof t.weight === "number" && t.weight > 0);
-  problem(
-    ctx,
-    path,
-    "argo.experiment",
-    "warning",
-    weighted.length
-      ? `experiment templates with weight (${weighted.map((t) => `${String(t.name)}=${String(t.weight)}`).join(", ")}): the plugin adds their Services to the first rule that sends to ${ctx.stable} or ${ctx.canary} and sets ${ctx.stable} there to 100 − ${weighted.reduce((a, t) => a + (t.weight as number), 0)} (experiment.go HandleExperiment); not simulated, the routes keep the canary and stable weights`
-      : "experiment steps run extra ReplicaSets that take no route traffic without a template weight; only the step's duration is simulated",
-  );
   if (experiment.duration === undefined || experiment.duration === null) {
     problem(ctx, `${path}.duration`, "argo.experiment-instant", "info", "an experiment without duration runs as long as its analyses; taken as instantaneous");
     return 0;

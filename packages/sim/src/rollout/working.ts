@@ -59,6 +59,11 @@ export function put(w: Working, obj: ManifestObject): void {
   w.fresh.add(obj);
 }
 
+/** Drop an object (a Service a controller deleted). */
+export function remove(w: Working, kind: string, namespace: string, name: string): void {
+  w.objects = w.objects.filter((o) => !(o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? "default") === namespace));
+}
+
 export function snapshot(w: Working): ManifestObject[] {
   w.fresh = new WeakSet();
   return [...w.objects];
