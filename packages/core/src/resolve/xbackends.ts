@@ -14,8 +14,8 @@ import type { InputObject, SecretRefIn } from "./input.js";
 import { arr, generationOf, namespaceOf, nn, plain, specOf } from "./input.js";
 import type { ObjectIndex } from "./objects.js";
 import { readCaBundle, readTlsSecret } from "./tls-secret.js";
+import { XBACKEND_GROUP } from "../schema/xbackend.js";
 
-export const XBACKEND_GROUP = "gateway.networking.x-k8s.io";
 export const XBACKEND_KIND = "XBackend";
 
 export interface XBackendSpecIn {
