@@ -24,8 +24,26 @@ describe("rollout text and JSON", () => {
   it("prints the plan with its problems", () => {
     const text = renderRolloutPlanText(plan);
     expect(text).toContain("Rollout ns/checkout: 2 steps");
-    expect(text).toMatch(/1\s+steps 1–2: setWeight 20, pause 1m\s+20\s+1m\s+ns\/v2/);
+    expect(text).toContain("  1. steps 1–2: setWeight 20, pause 1m\n     holds 1m, canary weight 20; new version: ns/v2\n");
+    expect(text).toContain("  2. promoted\n     holds to the end, canary weight 0; new version: ns/v2, ns/v1\n");
     expect(text).toContain("warning: r.yaml:3:5: a rule goes");
+  });
+
+  it("fits the width asked for, long step names and Service lists included", async () => {
+    const long = (n: number) => Array.from({ length: n }, (_, i) => `team-payments/checkout-canary-service-${i}`);
+    const wide: RolloutPlan = {
+      ...plan,
+      steps: plan.steps.map((s, i) => ({ ...s, name: `steps ${i + 1}–9: setHeaderRoute checkout-beta-header-route-for-internal-testers, setWeight 20, setMirrorRoute shadow, pause 4h`, canary: long(4), stable: long(3) })),
+      problems: [{ ...plan.problems[0]!, message: "a rule goes ".repeat(20).trim() }],
+    };
+    const r = await replayRollout(wide, trace, { seed: 2, decide: fakeDecide, buildWorld: (o) => fakeBuildWorld(o as never), errorRates: Object.fromEntries(long(6).map((k) => [k, 0.01])) });
+    for (const width of [undefined, 60, 120]) {
+      for (const text of [renderRolloutPlanText(wide, { width }), renderRolloutText(r, { width })]) {
+        // A word longer than the line stays whole; none here is.
+        for (const line of text.split("\n")) expect([...line].length, line).toBeLessThanOrEqual(width ?? 80);
+        expect(text).toContain("checkout-canary-service-3");
+      }
+    }
   });
 
   it("prints each step's exposure and the overall figures", async () => {

@@ -10,18 +10,27 @@ function holds(ms: number | null, hold: string): string {
   return formatDuration(ms);
 }
 
-/** The steps of a plan, before any trace: one line each, then the problems. */
-export function renderRolloutPlanText(plan: RolloutPlan): string {
-  const out: string[] = [`${plan.kind ?? "Rollout"} ${plan.name ?? "?"}: ${plan.steps.length} steps${plan.ok ? "" : " (with errors)"}`];
-  out.push(
-    table(
-      [["#", "step", "weight", "holds", "new version"], ...plan.steps.map((s, i) => [String(i + 1), s.name, s.weight === null ? "-" : String(s.weight), holds(s.duration, s.hold), s.canary.join(", ")])],
-      ["r", "l", "r", "l", "l"],
-    ),
-  );
+export interface RolloutTextOptions {
+  /** Widest line (default 80). */
+  width?: number;
+}
+
+/**
+ * The steps of a plan, before any trace: a numbered list (step names are long) with what each
+ * holds and sends to the new version, then the problems; laid out for `width` columns.
+ */
+export function renderRolloutPlanText(plan: RolloutPlan, options: RolloutTextOptions = {}): string {
+  const width = options.width ?? 80;
+  const out: string[] = [wrap(`${plan.kind ?? "Rollout"} ${plan.name ?? "?"}: ${plan.steps.length} steps${plan.ok ? "" : " (with errors)"}`, width)];
+  plan.steps.forEach((s, i) => {
+    out.push(
+      wrap(`  ${i + 1}. ${s.name}`, width, "   "),
+      wrap(`     holds ${holds(s.duration, s.hold)}, canary weight ${s.weight === null ? "-" : s.weight}; new version: ${s.canary.join(", ") || "-"}`, width, "  "),
+    );
+  });
   if (plan.problems.length) {
     out.push("", "Problems");
-    for (const p of plan.problems) out.push(`  ${p.severity}: ${p.file}:${p.line}:${p.column}: ${p.message}`);
+    for (const p of plan.problems) out.push(wrap(`  ${p.severity}: ${p.file}:${p.line}:${p.column}: ${p.message}`, width, "  "));
   }
   return `${out.join("\n")}\n`;
 }
@@ -32,47 +41,46 @@ function reachedEither(x: RolloutReport["steps"][number]["exposure"]): boolean {
 }
 
 /**
- * Laid out for 80 columns: the steps as a numbered list (their names are long), then one table
- * of figures per step number. Warnings first.
+ * Laid out for `width` columns (default 80): the steps as a numbered list (their names are long),
+ * then one table of figures per step number. Warnings first.
  */
-export function renderRolloutText(r: RolloutReport): string {
+export function renderRolloutText(r: RolloutReport, options: RolloutTextOptions = {}): string {
+  const width = options.width ?? 80;
   const out: string[] = [];
-  out.push(`${r.kind ?? "Rollout"} ${r.name ?? ""}: ${plural(r.requests, "request")} across ${plural(r.steps.length, "step")}`, `  seed ${r.seed}, split ${r.split}, precision ${r.precision}`);
-  if (r.warnings.length) out.push("", "Warnings", ...r.warnings.map((w) => wrap(`  - ${w}`, 80, "  ")));
+  out.push(wrap(`${r.kind ?? "Rollout"} ${r.name ?? ""}: ${plural(r.requests, "request")} across ${plural(r.steps.length, "step")}`, width), `  seed ${r.seed}, split ${r.split}, precision ${r.precision}`);
+  if (r.warnings.length) out.push("", "Warnings", ...r.warnings.map((w) => wrap(`  - ${w}`, width, "  ")));
   out.push("", "Steps");
   r.steps.forEach((s, i) => {
     const start = s.start ? s.start.slice(0, 19).replace("T", " ") : "-";
-    out.push(`  ${i + 1}. ${s.name}`, `     from ${start}, holds ${holds(s.duration, s.hold)}, canary weight ${s.weight === null ? "-" : s.weight}`);
+    out.push(wrap(`  ${i + 1}. ${s.name}`, width, "   "), wrap(`     from ${start}, holds ${holds(s.duration, s.hold)}, canary weight ${s.weight === null ? "-" : s.weight}`, width, "  "));
   });
+  const heads = ["requests", "on new version", "users exposed", "saw both", "failed"];
+  const rows = r.steps.map((s) => [
+    int(s.exposure.requests),
+    reachedEither(s.exposure) ? `${pct(s.exposure.expectedNewVersionShare, 1)} (${int(s.exposure.canaryRequests)})` : "-",
+    `${dec(s.exposure.expectedUsersExposed)} (${int(s.exposure.usersExposed)})`,
+    `${dec(s.exposure.expectedUsersBoth)} (${int(s.exposure.usersBoth)})`,
+    `${dec(s.exposure.failed.expected)} (${int(s.exposure.failed.drawn)})`,
+  ]);
+  const grid = table([["#", ...heads], ...rows.map((row, i) => [String(i + 1), ...row])], ["r", "r", "r", "r", "r", "r"]);
+  // Too wide for the terminal (big counts, narrow width): one wrapped line per step instead.
+  const fits = grid.split("\n").every((line) => [...line].length <= width);
   out.push(
     "",
-    "Per step: expected from the weights, the seeded replay in brackets",
-    table(
-      [
-        ["#", "requests", "on new version", "users exposed", "saw both", "failed"],
-        ...r.steps.map((s, i) => [
-          String(i + 1),
-          int(s.exposure.requests),
-          reachedEither(s.exposure) ? `${pct(s.exposure.expectedNewVersionShare, 1)} (${int(s.exposure.canaryRequests)})` : "-",
-          `${dec(s.exposure.expectedUsersExposed)} (${int(s.exposure.usersExposed)})`,
-          `${dec(s.exposure.expectedUsersBoth)} (${int(s.exposure.usersBoth)})`,
-          `${dec(s.exposure.failed.expected)} (${int(s.exposure.failed.drawn)})`,
-        ]),
-      ],
-      ["r", "r", "r", "r", "r", "r"],
-    ),
-    "  on new version: share of the requests that reached either version",
+    wrap("Per step: expected from the weights, the seeded replay in brackets", width, "  "),
+    ...(fits ? [grid] : rows.map((row, i) => wrap(`  ${i + 1}. ${row.map((cell, j) => `${heads[j]} ${cell}`).join("; ")}`, width, "   "))),
+    wrap("  on new version: share of the requests that reached either version", width, "  "),
   );
   const e = r.overall.exposure;
   out.push(
     "",
-    `Overall: ${r.requests ? pct(e.expectedCanaryShare) : "-"} of all requests on the new version (${int(e.canaryRequests)} drawn)`,
-    `  users exposed to the new version: ${dec(e.expectedUsersExposed)} expected of ${int(e.users)} (${int(e.usersExposed)} drawn)`,
-    `  users who saw both versions: ${dec(e.expectedUsersBoth)} expected (${int(e.usersBoth)} drawn)`,
-    `  failed requests: ${dec(e.failed.expected)} expected (${int(e.failed.drawn)} drawn, ${int(e.failed.gateway)} answered 5xx by the gateway)`,
-    `  new version: ${e.canary.join(", ") || "-"}; old version: ${e.stable.join(", ") || "-"}`,
+    wrap(`Overall: ${r.requests ? pct(e.expectedCanaryShare) : "-"} of all requests on the new version (${int(e.canaryRequests)} drawn)`, width, "  "),
+    wrap(`  users exposed to the new version: ${dec(e.expectedUsersExposed)} expected of ${int(e.users)} (${int(e.usersExposed)} drawn)`, width, "  "),
+    wrap(`  users who saw both versions: ${dec(e.expectedUsersBoth)} expected (${int(e.usersBoth)} drawn)`, width, "  "),
+    wrap(`  failed requests: ${dec(e.failed.expected)} expected (${int(e.failed.drawn)} drawn, ${int(e.failed.gateway)} answered 5xx by the gateway)`, width, "  "),
+    wrap(`  new version: ${e.canary.join(", ") || "-"}; old version: ${e.stable.join(", ") || "-"}`, width, "  "),
   );
-  if (Object.keys(r.errorRates).length) out.push(`  error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}`);
+  if (Object.keys(r.errorRates).length) out.push(wrap(`  error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}`, width, "  "));
   return `${out.join("\n")}\n`;
 }
 
