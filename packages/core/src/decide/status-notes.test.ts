@@ -89,3 +89,44 @@ spec:
     ]);
   });
 });
+
+describe("a parentRef naming no listener of its Gateway", () => {
+  const world = (parentRef: string) =>
+    worldFrom(`${WORLD}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: shop}
+spec:
+  parentRefs: [${parentRef}]
+  hostnames: [api.example.com]
+  rules:
+  - backendRefs: [{name: a, port: 80}]
+`);
+  const nowhere = (w: ReturnType<typeof worldFrom>, r: Record<string, unknown>) =>
+    decide(w, { gateway: "infra/gw", host: "api.example.com", path: "/", ...r }, { explain: true }).explain!.filter((l) => l.includes("attached nowhere"));
+
+  it("a sectionName no listener has is named on a 404 on any listener that takes HTTPRoutes", () => {
+    const w = world("{name: gw, namespace: infra, sectionName: https}");
+    const line =
+      'HTTPRoute shop/api (parentRef Gateway infra/gw sectionName https) is attached nowhere: Accepted=False (NoMatchingParent): parentRef sectionName "https" matches no listener of Gateway infra/gw';
+    for (const port of [80, 9090]) {
+      const got = nowhere(w, { port });
+      expect(got).toHaveLength(1);
+      expect(got[0]!.startsWith(line)).toBe(true);
+    }
+    expect(nowhere(w, { scheme: "tcp", port: 5432 })).toEqual([]); // a TCP listener never takes it
+  });
+
+  it("this listener's name on another port is named here only; another existing listener's name is its business", () => {
+    const onWrongPort = world("{name: gw, namespace: infra, sectionName: open, port: 81}");
+    expect(nowhere(onWrongPort, { port: 80 })).toHaveLength(1);
+    expect(nowhere(onWrongPort, { port: 9090 })).toEqual([]);
+    const portOnly = world("{name: gw, namespace: infra, port: 81}");
+    expect(nowhere(portOnly, { port: 80 })).toHaveLength(1);
+  });
+
+  it("a route attached through its sectionName gets no such line", () => {
+    expect(nowhere(world("{name: gw, namespace: infra, sectionName: open}"), { port: 9090 })).toEqual([]);
+  });
+});

@@ -76,11 +76,18 @@ export function rejectedRouteNotes(status: readonly StatusItem[] | null, l: Comp
       const refKind = typeof ref.kind === "string" ? ref.kind : "Gateway";
       const refKey = `${typeof ref.namespace === "string" ? ref.namespace : (item.metadata.namespace ?? "")}/${String(ref.name)}`;
       if (refKind !== kind || refKey !== key) continue;
-      if (typeof ref.sectionName === "string" && ref.sectionName !== l.name) continue;
-      if (typeof ref.port === "number" && ref.port !== l.port) continue;
       const accepted = conditionsOf(p.conditions).find((c) => c.type === "Accepted");
       if (!accepted) continue;
       const section = typeof ref.sectionName === "string" ? ` sectionName ${ref.sectionName}` : "";
+      const elsewhere = (typeof ref.sectionName === "string" && ref.sectionName !== l.name) || (typeof ref.port === "number" && ref.port !== l.port);
+      if (elsewhere) {
+        // A sectionName or port naming no listener of the parent (a typo, a listener since removed)
+        // attaches the route nowhere: worth saying on every listener that could carry its kind.
+        if (accepted.status !== "True" && accepted.reason === "NoMatchingParent" && namesNoListener(status, l, ref) && (PROTOCOL_KINDS[l.protocol] ?? []).includes(item.kind)) {
+          out.push(`${item.kind} ${keyOf(item)} (parentRef ${refKind} ${refKey}${section}${typeof ref.port === "number" ? ` port ${ref.port}` : ""}) is attached nowhere: Accepted=False (NoMatchingParent): ${accepted.message}`);
+        }
+        continue;
+      }
       if (accepted.status === "True") {
         const note = refusedHereNote(item, accepted.message, l, supported, `${refKind} ${refKey}${section}`);
         if (note !== null) out.push(note);
@@ -128,6 +135,20 @@ function refusedHereNote(item: StatusItem, message: string, l: CompiledListener,
   const other = routeKind === "HTTPRoute" ? l.grpc.routes.length : routeKind === "GRPCRoute" ? l.routes.length : 0;
   if (other > 0) causes.push(`a ${routeKind === "HTTPRoute" ? "GRPCRoute" : "HTTPRoute"} attached there holds one of its hostnames (an HTTPRoute and a GRPCRoute may not share a hostname on a listener, GEP-1016)`);
   return `${head}: ${causes.length === 1 ? causes[0] : `one of: ${causes.join("; or ")}`}`;
+}
+
+/**
+ * Whether a NoMatchingParent parentRef concerns this listener: its sectionName is this listener's
+ * (on another port) or no listener's of the parent, as its status lists them; or it gives only a port.
+ */
+function namesNoListener(status: readonly StatusItem[], l: CompiledListener, ref: Record<string, unknown>): boolean {
+  const { kind, key } = owner(l);
+  const item = status.find((s) => s.kind === kind && keyOf(s) === key);
+  const listeners = item && Array.isArray(item.status.listeners) ? (item.status.listeners as { name?: string }[]) : null;
+  if (listeners === null) return false;
+  // This listener by name on another port, or a name no listener has; a port alone: none has it.
+  if (typeof ref.sectionName === "string") return ref.sectionName === l.name || !listeners.some((x) => x.name === ref.sectionName);
+  return true;
 }
 
 /** The kinds the listener's status says it takes, or null when status does not list it. */
