@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, readAll } from "./fixtures/read-all.js";
-import { COMBINED_AMBIGUOUS, compileLogFormat, logFormatEscape, logFormatText, NAMED_LOG_FORMATS, parseCombined } from "./nginx.js";
+import { COMBINED_AMBIGUOUS, COMBINED_RAW_LAYOUT, COMMON_RAW_LAYOUT, compileLogFormat, logFormatEscape, logFormatText, NAMED_LOG_FORMATS, parseCombined } from "./nginx.js";
+import { matchRaw, type RawLayout } from "./raw-fields.js";
 
 const defaults = { host: "www.example.com", gateway: "infra/edge", port: 80 };
 
@@ -315,3 +316,70 @@ describe("values written unescaped (nginx escape=none, writers that escape nothi
   });
 });
 
+
+describe("values written raw are read in linear time (raw-fields.ts): as the one-regex reading, without its backtracking", () => {
+  /** The one regex over the whole layout that matchRaw stands for (what the readers ran before). */
+  const wholeRegex = (layout: RawLayout) =>
+    new RegExp(`^${layout.head.source}${layout.fields.map((f) => `${f.greedy ? "(.*)" : "(.*?)"}${f.tail.source}`).join("")}`);
+  const layoutOf = (format: string): RawLayout => {
+    const compiled = compileLogFormat(format);
+    if ("error" in compiled || !compiled.rawLayout) throw new Error(`no raw layout for ${format}`);
+    return compiled.rawLayout;
+  };
+  const LAYOUTS: [string, RawLayout][] = [
+    ["combined written raw", COMBINED_RAW_LAYOUT],
+    ["common written raw", COMMON_RAW_LAYOUT],
+    ["escape=none combined", layoutOf(`log_format c escape=none '${NAMED_LOG_FORMATS.combined}';`)],
+    ["escape=none main", layoutOf(`log_format m escape=none '${NAMED_LOG_FORMATS.main}';`)],
+    ["escape=none, the agent between two quoted fields, a field after", layoutOf(`escape=none '"$request" "$http_user_agent" "$http_referer" $status'`)],
+  ];
+  const prefix = '203.0.113.9 - - [26/Nov/2026:10:00:00 +0000] "';
+  // Lines built of the pieces that make the readings ambiguous: quotes, `" "`, statuses, brackets.
+  const lineArb = fc
+    .tuple(fc.constantFrom(prefix, '"', "a b c [t] \"", "1.2.3.4 - u [ [x] \""), fc.array(fc.constantFrom('"', " ", '" "', '" 200 12 "', "200", " 12", "-", "a", "[", "]", "GET /x"), { maxLength: 24 }))
+    .map(([head, parts]) => head + parts.join(""));
+
+  it.each(LAYOUTS)("%s: the same groups as the whole regex on lines of quotes, statuses and brackets", (_name, layout) => {
+    const re = wholeRegex(layout);
+    fc.assert(
+      fc.property(lineArb, (line) => {
+        const m = re.exec(line);
+        expect(matchRaw(layout, line), line).toEqual(m ? m.slice(1) : null);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  // A line of 100 KB built to make a backtracking regex try each quote against each other.
+  const KB100 = 100 * 1024;
+  const fill = (unit: string, head = prefix) => head + unit.repeat(Math.ceil((KB100 - head.length) / unit.length));
+  const PATHOLOGICAL: [string, string][] = [
+    ["quotes", fill('"')],
+    ['" "', fill('" ')],
+    ["statuses between quotes", fill('" 200 1 " " ')],
+    ["statuses, then a closing quote", `${fill('" 200 1 "')}"`],
+    ["brackets", fill(" [", "1.2.3.4 - u")],
+  ];
+  it.each(LAYOUTS)("%s: a 100 KB line full of quotes takes at most (fields + 2) steps a character", (_name, layout) => {
+    for (const [what, line] of PATHOLOGICAL) {
+      const counter = { steps: 0 };
+      matchRaw(layout, line, counter);
+      expect(counter.steps, what).toBeLessThanOrEqual((layout.fields.length + 2) * line.length);
+      expect(counter.steps, what).toBeGreaterThan(0);
+    }
+  });
+
+  it("the readers give such lines a reason (no request in them) rather than running on", () => {
+    const none = compileLogFormat(`log_format m escape=none '${NAMED_LOG_FORMATS.main}';`);
+    if ("error" in none) throw new Error(none.error);
+    for (const [what, line] of PATHOLOGICAL) {
+      expect(typeof parseCombined(line), what).toBe("string");
+      expect(typeof none.parser.parse(line), what).toBe("string");
+    }
+  });
+
+  it("a line of many ' [' (the user field's candidates) is bad, read in one pass of its brackets", () => {
+    expect(parseCombined(fill(" [", "1.2.3.4 - u"))).toBe("not in the combined log layout");
+    expect(parseCombined(`1.2.3.4 - u${" [x".repeat(30_000)}`)).toBe("not in the combined log layout");
+  });
+});

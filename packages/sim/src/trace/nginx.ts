@@ -4,6 +4,7 @@ import {
   addHeader, applyTarget, clfTime, clientKey, forwardedClient, httpProtocol, inferGrpc, isoTime, present, requestLine, statusCode,
   unescapeLog, type Headers,
 } from "./common.js";
+import { matchRaw, type RawField, type RawLayout } from "./raw-fields.js";
 import type { LineParser, LineResult, TraceObserved, TraceRecord } from "./types.js";
 
 export const NAMED_LOG_FORMATS: Record<string, string> = {
@@ -93,7 +94,10 @@ const Q = '"((?:[^"\\\\]|\\\\.)*)"';
 // Fields after the agent are words, quoted strings or both (`uct="0.001"`): an agent followed by
 // stray quotes is an agent holding quotes (COMBINED_RAW_RE), not an agent and junk.
 const EXTRA = '(?:[^\\s"]|"(?:[^"\\\\]|\\\\.)*")+';
-const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) \\[([^\\]]+)\\] ${Q} (\\d{3}|-) (\\d+|-)(?: ${Q} ${Q}(?: +${EXTRA})*)?$`);
+// The time holds no "[" either: each " [" the user field may end at is then followed by a scan that
+// stops at the next bracket, so a line of many " [" is read in linear time (it took seconds).
+const TIME_IN_BRACKETS = "\\[([^\\][]+)\\]";
+const COMBINED_RE = new RegExp(`^(\\S+) (\\S+) (.*?) ${TIME_IN_BRACKETS} ${Q} (\\d{3}|-) (\\d+|-)(?: ${Q} ${Q}(?: +${EXTRA})*)?$`);
 
 /** The reason for a combined line whose request is "-" (a connection closed before a request, a TLS probe). */
 export const COMBINED_NO_REQUEST = "no request line (the client sent no request)";
@@ -118,7 +122,7 @@ function parseNgfStream(m: RegExpExecArray): LineResult {
 /** nginx's error log, which a container's stderr interleaves with the access log: "2026/11/26 10:00:00 [notice] 1#1: ...". */
 const ERROR_LOG_RE = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[(?:debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+: /;
 /** A line that starts as combined does: client, ident, user, [time], an opening quote. */
-const COMBINED_START_RE = /^\S+ \S+ .*? \[[^\]]+\] "/;
+const COMBINED_START_RE = /^\S+ \S+ .*? \[[^\][]+\] "/;
 const VHOST_RE = /^([A-Za-z0-9][-A-Za-z0-9.]*):\d{1,5}$/;
 const IP_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8})$/;
 
@@ -129,9 +133,19 @@ const IP_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15
  * User-Agent, the field with quotes in practice, runs to the last quote, which must end the line.
  * An agent so read that holds `" "` may as well be an agent and quoted fields after it (nginx
  * `main` appends "$http_x_forwarded_for"): that line is bad, with the way to name its layout.
+ * As the regexes `… "(.*?)" (\d{3}|-) (\d+|-) "(.*?)" "(.*)"$` and `… "(.*?)" (\d{3}|-) (\d+|-)$`
+ * would read it, in linear time (raw-fields.ts).
  */
-const COMBINED_RAW_RE = /^(\S+) (\S+) (.*?) \[([^\]]+)\] "(.*?)" (\d{3}|-) (\d+|-) "(.*?)" "(.*)"$/;
-const COMMON_RAW_RE = /^(\S+) (\S+) (.*?) \[([^\]]+)\] "(.*?)" (\d{3}|-) (\d+|-)$/;
+const RAW_HEAD = /(\S+) (\S+) (.*?) \[([^\][]+)\] "/y;
+export const COMBINED_RAW_LAYOUT: RawLayout = {
+  head: RAW_HEAD,
+  fields: [
+    { greedy: false, tail: /" (\d{3}|-) (\d+|-) "/y },
+    { greedy: false, tail: /" "/y },
+    { greedy: true, tail: /"$/y },
+  ],
+};
+export const COMMON_RAW_LAYOUT: RawLayout = { head: RAW_HEAD, fields: [{ greedy: false, tail: /" (\d{3}|-) (\d+|-)$/y }] };
 
 const keepRaw = (s: string): string => s;
 
@@ -140,14 +154,15 @@ export const COMBINED_AMBIGUOUS =
   'a quoted field holds quotes (values written unescaped) and where the User-Agent ends is ambiguous (it holds \'" "\', or fields follow it): name the layout with --log-format "log_format NAME escape=none \'...\'"';
 
 export function parseCombined(line: string): LineResult {
-  let m = COMBINED_RE.exec(line);
+  let m: (string | undefined)[] | null = COMBINED_RE.exec(line);
   let unescape = unescapeLog;
   if (!m) {
     const stream = NGF_STREAM_RE.exec(line);
     if (stream) return parseNgfStream(stream);
     // Values that broke the escaped split are raw: a backslash in them is the client's, not an escape.
-    // (Which of the two by the last character: a failed greedy agent would be retried at every `" "`.)
-    m = (line.endsWith('"') ? COMBINED_RAW_RE : COMMON_RAW_RE).exec(line);
+    // (Which of the two by the last character: the agent's closing quote ends a combined line.)
+    const raw = matchRaw(line.endsWith('"') ? COMBINED_RAW_LAYOUT : COMMON_RAW_LAYOUT, line);
+    m = raw && [line, ...raw];
     unescape = keepRaw;
     if (m?.[9]?.includes('" "')) return COMBINED_AMBIGUOUS;
   }
@@ -237,7 +252,8 @@ export function logFormatText(format: string): string {
   return s;
 }
 
-export type CompiledLogFormat = { parser: LineParser; variables: string[] } | { error: string };
+/** `rawLayout`: how an `escape=none` layout with quoted values is matched (raw-fields.ts), when it is. */
+export type CompiledLogFormat = { parser: LineParser; variables: string[]; rawLayout?: RawLayout } | { error: string };
 
 /**
  * Compiles an nginx `log_format` into a line parser: each variable captures up to the literal text after it.
@@ -259,13 +275,23 @@ export function compileLogFormat(format: string): CompiledLogFormat {
     if (i + 1 < pieces.length) vars.push((pieces[i + 1] ?? pieces[i + 2])!.toLowerCase());
   }
   if (!vars.length) return { error: "the log format has no $variables" };
+  // The regex source piece by piece; with escape=none, cut at each quoted value (a raw field).
   let source = "^" + escapeRegex(literals[0]!);
+  // Each variable's pattern has one group, so a match's groups are the variables in order (either way).
+  let headSource = "";
+  const rawFields: { greedy: boolean; source: string }[] = [];
   vars.forEach((name, k) => {
     const before = literals[k]!;
     const after = literals[k + 1]!;
     const last = k === vars.length - 1;
     let pattern: string;
-    if (before.endsWith('"') && after.startsWith('"')) pattern = !raw ? ESCAPED_STRING : name === "http_user_agent" ? "(.*)" : "(.*?)";
+    if (raw && before.endsWith('"') && after.startsWith('"')) {
+      if (rawFields.length === 0) headSource = source.slice(1); // sticky at 0 instead of ^
+      rawFields.push({ greedy: name === "http_user_agent", source: escapeRegex(after) });
+      source += (name === "http_user_agent" ? "(.*)" : "(.*?)") + escapeRegex(after);
+      return;
+    }
+    if (before.endsWith('"') && after.startsWith('"')) pattern = ESCAPED_STRING;
     else if (before.endsWith("[") && after.startsWith("]")) pattern = "([^\\]]*)";
     else if (raw && RAW_TOKEN_PATTERNS[name]) pattern = RAW_TOKEN_PATTERNS[name];
     else if (TOKEN_PATTERNS[name]) pattern = TOKEN_PATTERNS[name];
@@ -273,24 +299,34 @@ export function compileLogFormat(format: string): CompiledLogFormat {
     else if (/^\s/.test(after) || (after === "" && last)) pattern = "(\\S*)";
     else pattern = "(.*?)";
     source += pattern + escapeRegex(after);
+    const field = rawFields[rawFields.length - 1];
+    if (field) field.source += pattern + escapeRegex(after);
   });
-  const re = new RegExp(source + "$");
   const value = raw ? (s: string) => s : unescapeLog;
-  return {
-    variables: vars,
-    parser: {
-      parse(line: string): LineResult {
-        const m = re.exec(line);
-        if (!m) return "does not match the log format";
-        const v: Vars = {};
-        vars.forEach((name, k) => {
-          const s = present(value(m[k + 1]!));
-          if (s !== undefined) v[name] ??= s;
-        });
-        return recordFromVars(v);
-      },
-    },
+  const fromVars = (m: (string | undefined)[] | null): LineResult => {
+    if (!m) return "does not match the log format";
+    const v: Vars = {};
+    vars.forEach((name, k) => {
+      const s = present(value(m[k + 1] ?? ""));
+      if (s !== undefined) v[name] ??= s;
+    });
+    return recordFromVars(v);
   };
+  if (rawFields.length) {
+    // Matched field by field (raw-fields.ts); the groups come back in layout order, as the whole regex would give them.
+    const rawLayout: RawLayout = {
+      head: new RegExp(headSource, "y"),
+      fields: rawFields.map((f, j): RawField => ({ greedy: f.greedy, tail: new RegExp(j === rawFields.length - 1 ? `${f.source}$` : f.source, "y") })),
+    };
+    return { variables: vars, rawLayout, parser: { parse: (line) => fromVars(rawGroups(matchRaw(rawLayout, line))) } };
+  }
+  const re = new RegExp(source + "$");
+  return { variables: vars, parser: { parse: (line) => fromVars(re.exec(line)) } };
+}
+
+/** matchRaw's groups as a regex match array (index 0 unused). */
+function rawGroups(groups: (string | undefined)[] | null): (string | undefined)[] | null {
+  return groups && [undefined, ...groups];
 }
 
 function varNames(text: string): string[] {
