@@ -8,7 +8,8 @@
  * Not run live (no test is made for them; the offline runner checks them): cases that decide in
  * a world with objects removed, that present a client certificate (the case has no private key
  * to handshake with), over another scheme than http(s), or that forward through a
- * BackendTLSPolicy (the echo backends speak plain HTTP). A case with a `time` is decided at
+ * BackendTLSPolicy (the echo backends speak plain HTTP), or to an XBackend's external hostname
+ * (test/serve-xbackend.test.ts covers those live). A case with a `time` is decided at
  * that time, not at serve's clock. A case whose connection has no listener to reach checks that
  * the decision refuses it.
  */
@@ -71,6 +72,9 @@ function send(port: number, r: GatewayRequest): Promise<Live> {
   });
 }
 
+/** An XBackend is reached at its external hostname, which no echo backend answers for. */
+const forwardsToXBackend = (d: Decision) => d.outcome === "forward" && d.backend?.kind === "XBackend";
+
 /** A field sent as several lines equals one comma-joined line (RFC 9110 §5.3): compare the lists. */
 const joined = (v: string | string[] | undefined) => (v === undefined ? v : (Array.isArray(v) ? v : [v]).join(",").split(/\s*,\s*/).join(","));
 
@@ -129,7 +133,9 @@ describe.each(folders)("%s (live)", (folder) => {
           ? `scheme ${scheme}`
           : decide(world, request, { seed: 0, index: 0, ...spec.options, ...(c.options ?? {}) }).backendTLS
             ? "forwards over TLS to its backend (the echo backends speak plain HTTP)"
-            : null;
+            : forwardsToXBackend(decide(world, request, { seed: 0, index: 0, ...spec.options, ...(c.options ?? {}) }))
+              ? "forwards to an XBackend's external hostname (test/serve-xbackend.test.ts runs XBackends live, on localhost)"
+              : null;
     return { i, c, request: { ...request, scheme, port }, skip };
   });
   const live = rows.filter((r) => r.skip === null);
