@@ -25,6 +25,7 @@ interface Ports {
   h2c: number;
   tls: number;
   mtls: number;
+  h2: number;
 }
 
 function xbackend(name: string, p: number, extra = ""): string {
@@ -60,7 +61,7 @@ metadata: {name: egress, namespace: app}
 spec:
   parentRefs: [{name: edge}]
   rules:
-${rule("plain", "plain")}${rule("h2c", "h2c")}${rule("tls", "secure")}${rule("mtls", "mutual")}${rule("no-client-cert", "no-client-cert")}${rule("untrusted", "untrusted")}  - matches: [{path: {type: PathPrefix, value: /split}}]
+${rule("plain", "plain")}${rule("h2c", "h2c")}${rule("h2-tls", "secure-h2")}${rule("tls", "secure")}${rule("mtls", "mutual")}${rule("no-client-cert", "no-client-cert")}${rule("untrusted", "untrusted")}  - matches: [{path: {type: PathPrefix, value: /split}}]
     backendRefs:
     - {name: web, port: 80, weight: 1}
     - {group: gateway.networking.x-k8s.io, kind: XBackend, name: plain, weight: 1}
@@ -73,6 +74,7 @@ spec: {ports: [{port: 80}]}
 ${xbackend("plain", p.plain)}---
 ${xbackend("h2c", p.h2c, "  protocol: H2C\n")}---
 ${xbackend("secure", p.tls, `  tls:\n    mode: ServerOnly\n${validation}`)}---
+${xbackend("secure-h2", p.h2, `  protocol: HTTP2\n  tls:\n    mode: ServerOnly\n${validation}`)}---
 ${xbackend("mutual", p.mtls, `  tls:\n    mode: ClientAndServer\n    clientCertificateRef: {name: client}\n${validation}`)}---
 ${xbackend("no-client-cert", p.mtls, `  tls:\n    mode: ServerOnly\n${validation}`)}---
 ${xbackend("untrusted", p.tls, "  tls: {mode: ServerOnly}\n")}---
@@ -99,7 +101,7 @@ describe("serve: XBackend (external hostname) backends", () => {
   let ports: Ports & { svc: number };
 
   beforeAll(async () => {
-    const listen = async <S extends http.Server | https.Server | http2.Http2Server>(s: S): Promise<S> => {
+    const listen = async <S extends http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer>(s: S): Promise<S> => {
       await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
       servers.push(s);
       return s;
@@ -110,6 +112,12 @@ describe("serve: XBackend (external hostname) backends", () => {
       http2.createServer((req, res) => {
         seen.push({ server: "h2c", version: req.httpVersion });
         res.end("h2c");
+      }),
+    );
+    const h2 = await listen(
+      http2.createSecureServer({ cert: EXAMPLE_CERT, key: EXAMPLE_KEY }, (req, res) => {
+        seen.push({ server: "h2", version: req.httpVersion, sni: (req.socket as unknown as TLSSocket).servername });
+        res.end("h2");
       }),
     );
     const tls = await listen(
@@ -125,7 +133,7 @@ describe("serve: XBackend (external hostname) backends", () => {
         res.end("mtls");
       }),
     );
-    ports = { plain: port(plain), h2c: port(h2c), tls: port(tls), mtls: port(mtls), svc: port(svc) };
+    ports = { plain: port(plain), h2c: port(h2c), tls: port(tls), mtls: port(mtls), h2: port(h2), svc: port(svc) };
     const { objects, diagnostics } = parseManifests(world(ports), { file: "xbackend.yaml" });
     expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const built = buildWorld(objects);
@@ -154,6 +162,13 @@ describe("serve: XBackend (external hostname) backends", () => {
     expect(res.status, res.body).toBe(200);
     expect(res.body).toBe("h2c");
     expect(last("h2c")?.version).toBe("2.0");
+  });
+
+  it("HTTP2 over TLS: ALPN h2 to a server that speaks only HTTP/2", async () => {
+    const res = await request(front, { path: "/h2-tls", host: "egress.test" });
+    expect(res.status, res.body).toBe(200);
+    expect(res.body).toBe("h2");
+    expect(last("h2")).toMatchObject({ version: "2.0", sni: "store.example.com" });
   });
 
   it("ServerOnly: TLS with validation.hostname as SNI, verified against the CA ConfigMap", async () => {

@@ -44,20 +44,22 @@ export function tlsMaterial(objects: readonly ManifestObject[]): TlsMaterial {
  * fails with 503 rather than going out unverified).
  */
 export function upstreamTls(policy: BackendTLS, material: TlsMaterial): { tls: UpstreamTls } | { problem: string } {
+  // An XBackend's own spec.tls comes as a BackendTLS whose `policy` is "XBackend ns/name".
+  const source = policy.policy.startsWith("XBackend ") ? policy.policy : `BackendTLSPolicy ${policy.policy}`;
   const ca: string[] = [];
   for (const ref of policy.caCertificateRefs) {
     const pem = material.caBundles.get(ref);
-    if (!pem) return { problem: `BackendTLSPolicy ${policy.policy}: CA ConfigMap ${ref} has no ca.crt` };
+    if (!pem) return { problem: `${source}: CA ConfigMap ${ref} has no ca.crt` };
     ca.push(pem);
   }
-  if (ca.length === 0 && policy.wellKnownCACertificates !== "System") return { problem: `BackendTLSPolicy ${policy.policy}: no CA certificates` };
+  if (ca.length === 0 && policy.wellKnownCACertificates !== "System") return { problem: `${source}: no CA certificates` };
   const tls: UpstreamTls = { servername: policy.sni };
   if (ca.length) tls.ca = ca;
   const names = sanList(policy.subjectAltNames);
   if (names.length) tls.subjectAltNames = names;
   if (policy.clientCertificate) {
     const pair = material.keyPairs.get(policy.clientCertificate);
-    if (!pair) return { problem: `BackendTLSPolicy ${policy.policy}: client certificate Secret ${policy.clientCertificate} not found` };
+    if (!pair) return { problem: `${source}: client certificate Secret ${policy.clientCertificate} not found` };
     tls.cert = pair.cert;
     tls.key = pair.key;
   }
