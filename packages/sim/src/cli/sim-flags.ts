@@ -60,7 +60,7 @@ export const WIDTH_FLAG: FlagSpec = {
  * get_terminal_size read it, so piped output can be widened too); else the terminal's width when
  * stdout is one; else 80, so piped output and scripts see the same layout everywhere. A $COLUMNS
  * or terminal outside the range is brought into it (a usage error only for the flag, which the
- * user typed); a $COLUMNS that is no number is ignored.
+ * user typed); a $COLUMNS that is no number (or 0) is ignored.
  */
 export function textWidth(values: FlagValues, io: Pick<Io, "env" | "stdoutColumns">): number {
   if (values.width !== undefined) {
@@ -71,7 +71,7 @@ export function textWidth(values: FlagValues, io: Pick<Io, "env" | "stdoutColumn
     return Number(raw);
   }
   const env = io.env.COLUMNS?.trim();
-  if (env && /^\d+$/.test(env)) return clampWidth(Number(env));
+  if (env && /^\d+$/.test(env) && Number(env) > 0) return clampWidth(Number(env));
   if (io.stdoutColumns !== undefined && Number.isFinite(io.stdoutColumns) && io.stdoutColumns > 0) return clampWidth(io.stdoutColumns);
   return DEFAULT_TEXT_WIDTH;
 }
