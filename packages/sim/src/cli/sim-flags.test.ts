@@ -72,7 +72,7 @@ describe("replay and whatif text at the width the terminal or --width gives", ()
       const term = io({ columns: width });
       expect(await main(argv, term.io)).toBe(0);
       expect(widest(term.out())).toBeLessThanOrEqual(width);
-      // Narrower always changes the layout; wider changes replay's (its 95% CI table cuts names at 80), not this what-if's.
+      // Narrower always changes the layout; wider changes replay's (its bad-line warning wraps at 80), not this what-if's.
       if (width < 80 || argv[0] === "replay") expect(term.out(), "laid out at the terminal's width, not 80").not.toBe(piped.out());
       const flag = io({ columns: 200 });
       expect(await main([...argv, "--width", String(width)], flag.io)).toBe(0);
