@@ -4,7 +4,7 @@
  * objects spec.tls names) into one Accepted condition, and writes status.parents per Gateway
  * whose routes send traffic to it.
  */
-import { ConditionType, GATEWAY_GROUP, PolicyReason, RouteReason } from "../model/conditions.js";
+import { ConditionType, GATEWAY_GROUP, GatewayReason, PolicyReason, RouteReason } from "../model/conditions.js";
 import type { XBackendTLS } from "../model/decision.js";
 import type { ParentOutcome } from "./attach.js";
 import { condFalse, condTrue, stamp, type Cond } from "./conditions.js";
@@ -17,6 +17,8 @@ import { readCaBundle, readTlsSecret } from "./tls-secret.js";
 import { XBACKEND_GROUP } from "../schema/xbackend.js";
 
 export const XBACKEND_KIND = "XBackend";
+/** The decision reason for traffic to an XBackend that is not Accepted (not a condition reason: the route's ref resolved). */
+export const INVALID_XBACKEND = "InvalidXBackend";
 
 export interface XBackendSpecIn {
   type?: string;
@@ -119,7 +121,10 @@ function resolveOne(index: ObjectIndex, obj: InputObject): XBackendModel {
   };
 }
 
-/** The client certificate Secret: a core Secret; another namespace needs a ReferenceGrant (SecretObjectReference). */
+/**
+ * The client certificate Secret: a core Secret; another namespace needs a ReferenceGrant
+ * (SecretObjectReference). Reasons as a Gateway's for its own backend client certificate.
+ */
 function checkClientCertificate(index: ObjectIndex, obj: InputObject, ref: SecretRefIn, invalid: (reason: string, message: string) => void): string | null {
   const namespace = ref.namespace ?? namespaceOf(obj);
   const where = "tls.clientCertificateRef";
@@ -129,17 +134,17 @@ function checkClientCertificate(index: ObjectIndex, obj: InputObject, ref: Secre
   }
   const from = { group: XBACKEND_GROUP, kind: XBACKEND_KIND, namespace: namespaceOf(obj) };
   if (!index.grants.permits(from, { group: "", kind: "Secret", namespace, name: ref.name })) {
-    invalid("RefNotPermitted", `${where}: Secret ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} lets XBackends from ${from.namespace} reference it`);
+    invalid(GatewayReason.RefNotPermitted, `${where}: Secret ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} lets XBackends from ${from.namespace} reference it`);
     return null;
   }
   const secret = index.get("Secret", namespace, ref.name);
   if (!secret) {
-    invalid("InvalidClientCertificateRef", `${where}: Secret ${namespace}/${ref.name} not found`);
+    invalid(GatewayReason.InvalidClientCertificateRef, `${where}: Secret ${namespace}/${ref.name} not found`);
     return null;
   }
   const content = readTlsSecret(secret);
   if (content.problem) {
-    invalid("InvalidClientCertificateRef", `${where}: Secret ${namespace}/${ref.name} cannot serve as a client certificate: ${content.problem}`);
+    invalid(GatewayReason.InvalidClientCertificateRef, `${where}: Secret ${namespace}/${ref.name} cannot serve as a client certificate: ${content.problem}`);
     return null;
   }
   return nn(namespace, ref.name);
@@ -240,7 +245,7 @@ export function resolveXBackendRef(ctx: BackendContext, backend: ResolvedBackend
   }
   backend.xbackend = { hostname: x.hostname, port: x.port, protocol: x.protocol, tls: x.tls ? plain(x.tls) : null };
   if (!x.accepted) {
-    backend.reason = "InvalidXBackend";
+    backend.reason = INVALID_XBACKEND;
     backend.message = `${label} is not accepted (${x.reason}: ${x.message})`;
     return { backend, problem: null };
   }
