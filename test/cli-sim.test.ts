@@ -186,7 +186,7 @@ describe("reports and rollouts from the CLI", () => {
     expect(rep.steps.filter((s) => s.report.requests > 0).length).toBeGreaterThan(1);
   });
 
-  it("whatif refuses --fail-if with --rollout, and two kinds of change at once", async () => {
+  it("whatif refuses two kinds of change at once, and --rollout refuses the names that compare two configurations", async () => {
     const both = await runCli(["whatif", "-f", world, "--rollout", "x.yaml", "--set-weight", "a/b/c=1", "--trace", trace], { cwd: root });
     expect(both.code).toBe(2);
     const gate = await runCli(["whatif", "-f", world, "--rollout", "x.yaml", "--fail-if", "new404 > 0", "--trace", trace], { cwd: root });

@@ -1,4 +1,5 @@
 import type { Command } from "./main.js";
+import { failIfVocabulary, type FailIfMode } from "../replay/fail-if.js";
 
 /** The CLI reference in Markdown, generated from the command definitions so it cannot drift. */
 export function cliReference(commands: readonly Command[]): string {
@@ -25,5 +26,30 @@ export function cliReference(commands: readonly Command[]): string {
     }
     if (spec.examples?.length) out.push("Examples:", "", "```sh", ...spec.examples, "```", "");
   }
+  out.push(...failIfReference());
   return out.join("\n");
+}
+
+const FAIL_IF_MODES: [FailIfMode, string][] = [
+  ["replay", "`gwsim replay`"],
+  ["whatif", "`gwsim whatif` with `--proposed` or `--set-weight` (after the change unless the name ends in Before)"],
+  ["rollout", "`gwsim whatif --rollout` (over the whole trace; steps numbered as the report lists them)"],
+];
+
+/** The --fail-if vocabulary of each command, from the tables the parser reads. */
+function failIfReference(): string[] {
+  const out = [
+    "## --fail-if expressions",
+    "",
+    "Numbers (`15%` is 0.15), names and functions below, `+ - * /`, comparisons `> >= < <= == !=`, `!`, `&&`, `||` and parentheses.",
+    "REF is a backend: `name`, `namespace/name` or `namespace/name:port` (several backends add up). ROUTE is `name`, `namespace/name`",
+    "or `namespace/name/rule` (rule by index or name). A REF or ROUTE the manifests lack is a usage error (exit 2): such a gate could never fire.",
+    "",
+  ];
+  for (const [mode, title] of FAIL_IF_MODES) {
+    out.push(`### ${title}`, "", "| name | meaning |", "| --- | --- |");
+    for (const v of failIfVocabulary(mode)) out.push(`| \`${v.name}\` | ${v.meaning} |`);
+    out.push("");
+  }
+  return out;
 }

@@ -5,7 +5,8 @@ import { parseErrorRate, replayRollout } from "../rollout/replay-rollout.js";
 import { rolloutSteps } from "../rollout/steps.js";
 import { renderRolloutJson, renderRolloutText } from "../rollout/text.js";
 import { formatDiagnostics } from "./diagnostics.js";
-import { evaluateFailIf, evaluateFailIfValue, parseFailIf, unknownFailIfRefs, type FailIfExpr } from "../replay/fail-if.js";
+import { evaluateFailIf, evaluateFailIfValue, evaluateRolloutFailIf, evaluateRolloutFailIfValue, failIfSteps } from "../replay/fail-if.js";
+import { FAIL_IF_FLAG, parseConditions, reportHeld, unknownRefLines, type Condition } from "./fail-if-flags.js";
 import { setWeights } from "../replay/set-weights.js";
 import { whatif } from "../replay/whatif.js";
 import { renderJson } from "../report/json.js";
@@ -28,7 +29,8 @@ export const whatifSpec: CommandSpec = {
     "'share(store/checkout-v2) > 0.15', 'expectedShare(store/checkout-v2) > 0.12', 'new404 > 0', joined with && and ||; " +
     "exit 1 when one holds, for CI gates (a backend neither configuration has is a usage error, exit 2). --rollout takes an Argo Rollouts Rollout (canary steps, Gateway API plugin) or a " +
     "Flagger Canary and replays a timed trace across its steps: per step and overall shares, users exposed to the " +
-    "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate.",
+    "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate; " +
+    "its --fail-if gates read them, e.g. 'usersExposedAt(1) > 100', 'expectedNewVersionShareAt(1) > 6%', 'expectedFailed > 50'.",
   flags: [
     FILE_FLAG,
     { name: "proposed", type: "string", multiple: true, value: "PATH", description: "the proposed manifests (replace the current ones)", stdin: true },
@@ -40,13 +42,14 @@ export const whatifSpec: CommandSpec = {
     { name: "json", type: "boolean", description: "print the comparison as JSON" },
     WIDTH_FLAG,
     HTML_FLAG,
-    { name: "fail-if", type: "string", multiple: true, value: "EXPR", description: "exit 1 when this expression holds" },
+    FAIL_IF_FLAG,
     ...WORLD_FLAGS,
   ],
   examples: [
     "gwsim whatif -f manifests/ --set-weight store/checkout/split/checkout-v2=50 --trace trace.jsonl",
     "gwsim whatif -f main/ --proposed pr/ --trace trace.jsonl --fail-if 'new404 > 0' --fail-if 'share(store/checkout-v2) > 0.15'",
     "gwsim whatif -f manifests/ --rollout rollout.yaml --trace trace.jsonl --error-rate new=2% --html rollout.html",
+    "gwsim whatif -f manifests/ --rollout rollout.yaml --trace trace.jsonl --fail-if 'usersExposedAt(1) > 100'",
   ],
 };
 
@@ -60,20 +63,14 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   const changes = [proposedPaths.length > 0, weightSpecs.length > 0, rollout !== null].filter(Boolean).length;
   if (changes === 0) throw new UsageError("give the proposed change: --proposed MANIFESTS, --set-weight REF=W or --rollout FILE");
   if (changes > 1) throw new UsageError("--proposed, --set-weight and --rollout do not go together");
-  if (rollout && values["fail-if"]) throw new UsageError("--fail-if compares two configurations; it does not apply to --rollout");
   if (!rollout && values["error-rate"]) throw new UsageError("--error-rate applies to --rollout");
-  const conditions: { text: string; expr: FailIfExpr }[] = [];
-  for (const text of listFlag(values, "fail-if")) {
-    const parsed = parseFailIf(text);
-    if (!parsed.ok) throw new UsageError(`--fail-if ${JSON.stringify(text)}: column ${parsed.column}: ${parsed.message}`);
-    conditions.push({ text, expr: parsed.expr });
-  }
+  const conditions = parseConditions(values, rollout ? "rollout" : "whatif");
   await checkTraceInput(values, io);
   if (rollout) await checkInput(io, rollout);
   await checkHtml(values, io);
   const current = await loadWorldAndObjects(values, io);
   if (!current) return 2;
-  if (rollout) return rolloutCommand(rollout, values, io, current);
+  if (rollout) return rolloutCommand(rollout, values, io, current, conditions, width);
   let after;
   if (proposedPaths.length > 0) {
     const proposed = await loadWorldAndObjects(values, io, "proposed");
@@ -87,7 +84,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
     }
     after = buildWorld(changed.objects, current.world.options);
   }
-  const unknown = unknownRefs(conditions, [current.world, after]);
+  const unknown = unknownRefLines(conditions, [current.world, after], "the current or the proposed manifests", "in both");
   if (unknown.length) {
     for (const line of unknown) io.stderr(`gwsim: ${line}\n`);
     return 2;
@@ -100,35 +97,10 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (unreadableTrace(trace.reader.stats, trace.file, io)) return 2;
   io.stdout(values.json ? renderJson(report) : renderWhatifText(report, { width }));
   await writeHtml(values, io, () => renderHtml(report, { title: "gwsim whatif", subtitle: trace.file }));
-  const held = conditions.filter((c) => evaluateFailIf(c.expr, report));
-  for (const c of held) io.stderr(`gwsim: --fail-if holds: ${c.text}${valuesOf(c.expr, report)}\n`);
-  return held.length ? 1 : 0;
+  return reportHeld(conditions, (e) => evaluateFailIf(e, report), (e) => evaluateFailIfValue(e, report), io) ? 1 : 0;
 }
 
-/** What a --fail-if REF may name: route backends and Services (mesh requests reach them without a route), of either world. */
-function knownBackends(worlds: readonly World[]): { namespace: string; name: string; port: number | null }[] {
-  const out: { namespace: string; name: string; port: number | null }[] = [];
-  for (const w of worlds) {
-    for (const r of w.graph.routes) for (const rule of r.rules) out.push(...rule.backends);
-    for (const svc of w.graph.services) for (const p of svc.ports) out.push({ namespace: svc.namespace, name: svc.name, port: p.port });
-  }
-  return out;
-}
-
-/** One message per --fail-if backend that neither world has, as --set-weight reports its unknown refs. */
-function unknownRefs(conditions: { text: string; expr: FailIfExpr }[], worlds: readonly World[]): string[] {
-  if (conditions.length === 0) return [];
-  const known = knownBackends(worlds);
-  const names = [...new Set(known.map((b) => `${b.namespace}/${b.name}`))].sort();
-  const shown = names.length > 12 ? `${names.slice(0, 12).join(", ")}, ... (${names.length})` : names.join(", ");
-  return conditions.flatMap((c) =>
-    unknownFailIfRefs(c.expr, known).map(
-      (ref) => `--fail-if ${JSON.stringify(c.text)}: no backend ${ref} in the current or the proposed manifests, so it would be 0 in both (backends: ${shown || "none"})`,
-    ),
-  );
-}
-
-async function rolloutCommand(path: string, values: FlagValues, io: Io, current: { world: World; objects: ManifestObject[] }): Promise<ExitCode> {
+async function rolloutCommand(path: string, values: FlagValues, io: Io, current: { world: World; objects: ManifestObject[] }, conditions: Condition[], width: number): Promise<ExitCode> {
   const errorRates: Record<string, number> = {};
   for (const spec of listFlag(values, "error-rate")) {
     const parsed = parseErrorRate(spec);
@@ -142,6 +114,12 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
   const plan = rolloutSteps(current.objects, file.doc);
   if (plan.problems.length) io.stderr(formatDiagnostics(plan.problems));
   if (!plan.ok) return 1;
+  const stepWorlds = conditions.length ? plan.steps.map((st) => buildWorld(st.objects, current.world.options)) : [];
+  const unknown = unknownRefLines(conditions, [current.world, ...stepWorlds], "the manifests or any step of the rollout", "in every step");
+  if (unknown.length) {
+    for (const line of unknown) io.stderr(`gwsim: ${line}\n`);
+    return 2;
+  }
   const source = traceSource(values, io, current.world);
   const first = await source.open();
   const onProgress = progress(io);
@@ -157,27 +135,12 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
   if (unreadableTrace(first.reader.stats, first.file, io)) return 2;
   const badLines = badLineWarning(first.reader.stats, first.file);
   if (badLines) report.warnings.push(badLines);
-  // The rollout text is laid out for 80 columns whatever --width says (rollout/text.ts takes no width yet).
-  io.stdout(values.json ? renderRolloutJson(report) : renderRolloutText(report));
+  io.stdout(values.json ? renderRolloutJson(report) : renderRolloutText(report, { width }));
   await writeHtml(values, io, () => renderHtml(report, { title: `gwsim rollout ${plan.name ?? ""}`.trim(), subtitle: source.file }));
-  return 0;
+  // Steps are numbered as the report lists them, which is known only now (a step before the rollout may lead).
+  const pastEnd = conditions.flatMap((c) => failIfSteps(c.expr).filter((n) => n > report.steps.length).map((n) => `--fail-if ${JSON.stringify(c.text)}: step ${n}: the report has ${report.steps.length} step(s)`));
+  for (const line of pastEnd) io.stderr(`gwsim: ${line}\n`);
+  if (pastEnd.length) return 2;
+  return reportHeld(conditions, (e) => evaluateRolloutFailIf(e, report), (e) => evaluateRolloutFailIfValue(e, report), io) ? 1 : 0;
 }
 
-/** The measured side of each comparison, so a failed gate says what it saw: ` (expectedShare(x) = 0.0524)`. */
-function valuesOf(expr: FailIfExpr, report: Parameters<typeof evaluateFailIfValue>[1]): string {
-  const seen: string[] = [];
-  const walk = (e: FailIfExpr): void => {
-    if (e.type === "binary" && (e.op === "&&" || e.op === "||")) return void (walk(e.left), walk(e.right));
-    if (e.type === "binary") {
-      for (const side of [e.left, e.right]) {
-        if (side.type === "call") seen.push(`${side.name}(${side.arg}) = ${fmt(evaluateFailIfValue(side, report))}`);
-        if (side.type === "name") seen.push(`${side.name} = ${fmt(evaluateFailIfValue(side, report))}`);
-      }
-    }
-    if (e.type === "not") walk(e.expr);
-  };
-  walk(expr);
-  return seen.length ? ` (${seen.join(", ")})` : "";
-}
-
-const fmt = (v: number | boolean) => (typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ManifestObject } from "@gwsim/core";
-import { evaluateReplayFailIf, evaluateReplayFailIfValue, evaluateRolloutFailIf, evaluateRolloutFailIfValue, failIfRefs, failIfSteps, failIfUses, parseFailIf, unknownFailIfRefs, unknownFailIfRouteRefs, type FailIfExpr, type ReplayGate } from "./fail-if.js";
+import { evaluateReplayFailIf, evaluateReplayFailIfValue, evaluateRolloutFailIf, failIfVocabulary, evaluateRolloutFailIfValue, failIfRefs, failIfSteps, failIfUses, parseFailIf, unknownFailIfRefs, unknownFailIfRouteRefs, type FailIfExpr, type ReplayGate } from "./fail-if.js";
 import { replay } from "./replay.js";
 import { buildWorld as fakeBuildWorld, decide as fakeDecide, route, worldObjects, type FakeWorld } from "./__tests__/fake-core.js";
 import { replayRollout } from "../rollout/replay-rollout.js";
@@ -212,5 +212,19 @@ describe("rollout gates (mode rollout)", () => {
   it("replay knows a rollout name's command", () => {
     const p = parseFailIf("usersExposed > 1", "replay");
     expect(p.ok === false && p.message).toMatch(/^unknown name usersExposed \(usersExposed is for gwsim whatif --rollout\)/);
+  });
+});
+
+describe("failIfVocabulary", () => {
+  it.each(["replay", "whatif", "rollout"] as const)("every name of %s has a meaning, and each parses in its mode", (mode) => {
+    const words = failIfVocabulary(mode);
+    expect(words.length).toBeGreaterThan(5);
+    for (const w of words) {
+      expect(w.meaning, w.name).not.toBe("");
+      const arg = /\((\w+)\)$/.exec(w.name)?.[1];
+      const sample = { REF: "a/b", ROUTE: "a/b/0", CODE: "404", N: "1" }[arg ?? ""] ;
+      const text = arg ? w.name.replace(/\(\w+\)$/, `(${sample})`) : w.name;
+      expect(parseFailIf(`${text} > 0`, mode).ok, text).toBe(true);
+    }
   });
 });

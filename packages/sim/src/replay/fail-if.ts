@@ -473,3 +473,59 @@ export function evaluateRolloutFailIf(expr: FailIfExpr, report: RolloutReport): 
 export function evaluateRolloutFailIfValue(expr: FailIfExpr, report: RolloutReport): number | boolean {
   return value(expr, ROLLOUT, report);
 }
+
+/** What each name means, for the CLI reference (every name of every mode has one: fail-if.test.ts). */
+export const FAIL_IF_DOCS: Record<string, string> = {
+  share: "share of all requests the seeded draw sent to the backend(s) REF names",
+  expectedShare: "exact expected share of the backend(s), from the weights",
+  count: "requests sent to the backend(s)",
+  users: "distinct users who reached the backend(s)",
+  shareBefore: "share(REF) under the current configuration",
+  expectedShareBefore: "expectedShare(REF) under the current configuration",
+  countBefore: "count(REF) under the current configuration",
+  usersBefore: "users(REF) under the current configuration",
+  delta: "expectedShare(REF) after minus before",
+  hits: "requests the route (or its rule, by index or name) matched",
+  hitsBefore: "hits(ROUTE) under the current configuration",
+  status: "requests the gateway answered itself with that HTTP status",
+  statusBefore: "status(CODE) under the current configuration",
+  new404: "requests answered 404 after the change but not before",
+  new500: "requests answered 500 after the change but not before",
+  fixed404: "requests answered 404 before the change but not after",
+  fixed500: "requests answered 500 before the change but not after",
+  moved: "requests whose sampled destination differs",
+  movedExpected: "expected number of requests that change destination",
+  requests: "requests replayed",
+  usersMultiBackend: "users who reached more than one backend of some split",
+  badLines: "trace lines that could not be read",
+  agreement: "share of the comparable requests whose simulated backend or status is the observed one (refused when the trace has no observations)",
+  compared: "requests whose observation could be compared",
+  disagree: "compared requests where simulation and observation differ",
+  steps: "steps in the report",
+  canaryShare: "share of all requests the seeded replay sent to the new version",
+  expectedCanaryShare: "exact expected share of all requests on the new version",
+  newVersionShare: "of the requests that reached either version, the share on the new one",
+  expectedNewVersionShare: "newVersionShare, expected from the weights",
+  usersExposed: "users with a request on the new version in the seeded replay",
+  expectedUsersExposed: "users expected to meet the new version",
+  usersBoth: "users who met both versions in the seeded replay",
+  expectedUsersBoth: "users expected to meet both versions",
+  failed: "failed requests in the seeded replay (gateway 5xx, and draws against --error-rate)",
+  expectedFailed: "failed requests expected",
+  gatewayFailed: "5xx the gateway answered itself",
+};
+
+const ARG_NAMES: Record<ArgKind, string> = { ref: "REF", route: "ROUTE", code: "CODE", step: "N" };
+
+/** The names and functions of a mode, as written in an expression (`share(REF)`, `new404`), with their meaning. */
+export function failIfVocabulary(mode: FailIfMode): { name: string; meaning: string }[] {
+  const { names, functions } = TABLES[mode];
+  const meaning = (name: string): string => {
+    const base = name.endsWith("At") && !Object.hasOwn(FAIL_IF_DOCS, name) ? name.slice(0, -2) : name;
+    return `${FAIL_IF_DOCS[base] ?? ""}${base !== name ? ", in step N" : ""}`;
+  };
+  return [
+    ...Object.entries(functions).map(([name, f]) => ({ name: `${name}(${ARG_NAMES[f.arg]})`, meaning: meaning(name) })),
+    ...Object.keys(names).map((name) => ({ name, meaning: meaning(name) })),
+  ];
+}
