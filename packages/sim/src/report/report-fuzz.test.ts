@@ -1,9 +1,9 @@
 /**
  * Property: every report (replay, what-if, rollout; text, JSON, HTML) rendered from random small
  * worlds and traces through the real core is free of "NaN", "undefined", "Infinity" and
- * "[object Object]", keeps the text within its width (80 by default; replay and what-if text
- * at any width from MIN_TEXT_WIDTH up), and never shows a non-zero share as 0% or a share
- * below 1 as 100%.
+ * "[object Object]", keeps the text within its width (80 by default; replay, what-if and
+ * rollout text at any width from MIN_TEXT_WIDTH up), and never shows a non-zero share as 0% or
+ * a share below 1 as 100%.
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -146,6 +146,7 @@ describe("reports from random worlds and traces", () => {
         };
         const rolled = await replayRollout(plan, trace, { seed, errorRates: { new: 0.02 } });
         checkText(renderRolloutText(rolled));
+        for (const width of [MIN_TEXT_WIDTH, 120, anyWidth]) checkText(renderRolloutText(rolled, { width }), width);
         expect(renderRolloutJson(rolled)).not.toMatch(BAD);
         expect(htmlText(renderHtml(rolled))).toEqual([]);
       }),
