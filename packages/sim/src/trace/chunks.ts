@@ -16,6 +16,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { COLLECTOR_SNIFF_LINES, DOCKER_MAX_CHARS, dockerEntry, isPartial, MAX_INTERLEAVED, notBlank, opensCollectorTrace, type CarriedSplit } from "./docker.js";
 import { lineHandler, lineParser, MAX_LINE_CHARS, OVERLONG_REASON, recordBad, utf16Of } from "./index.js";
+import { compressionOf } from "./compressed.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
   type BadSample, type ReadTraceOptions, type TraceFormat, type TraceRecord, type TraceStats,
@@ -38,7 +39,9 @@ export function isChunkable(format: TraceFormat | "unknown", path?: string): boo
     return true; // the reader reports the error
   }
   try {
-    return utf16Of(readAt(fd, 0, 4)) === undefined;
+    const head = readAt(fd, 0, 6);
+    // Byte ranges of compressed data are not lines: one thread reads it through the decompressor.
+    return utf16Of(head) === undefined && compressionOf(head) === null;
   } finally {
     closeSync(fd);
   }
@@ -102,6 +105,7 @@ export function chunkReader(fd: number, format: TraceFormat | "unknown", options
   const parser = lineParser(format, options);
   if (!parser || !isChunkable(format)) throw new Error(`chunkReader: ${format} cannot be read by chunks`);
   if (utf16Of(readAt(fd, 0, 4))) throw new Error("chunkReader: a UTF-16 file cannot be read by chunks (isChunkable with its path says so)");
+  if (compressionOf(readAt(fd, 0, 6))) throw new Error("chunkReader: a compressed file cannot be read by chunks (isChunkable with its path says so)");
   const collectors = opensWithCollectorRecord(fd);
   // One buffer for every chunk of this reader: a chunk's text is decoded out of it before the next read.
   let scratch: Buffer | undefined;

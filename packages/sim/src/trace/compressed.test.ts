@@ -1,6 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { compressionOf, decompressed } from "./compressed.js";
+import { isChunkable } from "./chunks.js";
+import { readTrace } from "./index.js";
+import type { ReadTraceOptions, TraceRecord, TraceStats } from "./types.js";
 
 async function read(chunks: (string | Uint8Array)[]): Promise<{ text: string; problems: string[] }> {
   const problems: string[] = [];
@@ -85,4 +91,60 @@ describe("compressionOf", () => {
     [[0x1f], null],
     [[0x42, 0x5a], null], // BZ without h: not bzip2
   ])("%j → %s", (bytes, want) => expect(compressionOf(Uint8Array.from(bytes))).toBe(want));
+});
+
+describe("readTrace on compressed traces", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gwsim-gz-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, bytes: Uint8Array | string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+  const readAll = async (path: string, options: ReadTraceOptions = {}): Promise<{ records: TraceRecord[]; stats: TraceStats }> => {
+    const reader = readTrace(createReadStream(path), { file: path, ...options });
+    const records: TraceRecord[] = [];
+    for await (const r of reader) records.push(r);
+    return { records, stats: reader.stats };
+  };
+  const COMBINED = [
+    '203.0.113.7 - - [26/Nov/2026:10:00:00 +0000] "GET /catalog/a HTTP/1.1" 200 12 "-" "curl/8"',
+    '203.0.113.8 - - [26/Nov/2026:10:00:01 +0000] "POST /checkout HTTP/1.1" 201 3 "-" "curl/8"',
+  ].join("\n");
+
+  it("a gzipped JSONL or nginx log reads as the plain file does, format detected inside", async () => {
+    for (const [name, text, options] of [
+      ["t.jsonl", LINES, {}],
+      ["access.log", COMBINED, { host: "store.example.com" }],
+    ] as const) {
+      const plain = await readAll(write(name, text), options);
+      const gz = await readAll(write(`${name}.gz`, gzipSync(text)), options);
+      expect(gz.records).toEqual(plain.records);
+      expect(gz.stats).toEqual({ ...plain.stats, file: plain.stats.file + ".gz" });
+      expect(gz.records.length).toBeGreaterThan(1);
+    }
+  });
+
+  it("a cut-off gzip: the lines before are read, and one bad line says where it stopped", async () => {
+    const gz = gzipSync(LINES);
+    const { records, stats } = await readAll(write("cut.jsonl.gz", gz.subarray(0, Math.floor(gz.length * 0.6))));
+    expect(records.length).toBeGreaterThan(100);
+    expect(records.length).toBeLessThan(2000);
+    expect(stats.bad).toBeGreaterThanOrEqual(1);
+    // The cut-off last line is bad too, under the same number.
+    const gzip = stats.badSamples.find((b) => b.reason.startsWith("the gzip data ends early"));
+    expect(gzip?.line).toBe(records.length + 1);
+  });
+
+  it("zstd is named, and nothing is read", async () => {
+    const { records, stats } = await readAll(write("t.jsonl.zst", Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4])));
+    expect(records).toEqual([]);
+    expect(stats.bad).toBe(1);
+    expect(stats.badSamples[0]!.reason).toContain("zstd-compressed");
+  });
+
+  it("is not split into byte ranges for workers", () => {
+    expect(isChunkable("jsonl", write("c.jsonl.gz", gzipSync(LINES)))).toBe(false);
+    expect(isChunkable("jsonl", write("c.jsonl", LINES))).toBe(true);
+  });
 });

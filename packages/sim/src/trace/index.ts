@@ -1,4 +1,5 @@
 // Streaming trace sources: a trace is read chunk by chunk and line by line, never whole.
+import { decompressed } from "./compressed.js";
 import { StringDecoder } from "node:string_decoder";
 import { TextDecoder } from "node:util";
 import { applyDefaults, withoutKubectlPrefix } from "./common.js";
@@ -75,11 +76,12 @@ async function* withHead(input: AsyncIterable<string | Uint8Array>, onHead: (hea
  * Bytes are decoded as a streaming `TextDecoder("utf-8")` would (invalid bytes → U+FFFD, and
  * the decoder drops a U+FEFF that is the first character it decodes), by node's StringDecoder,
  * which gives the same text several times faster (index.test.ts compares them on random bytes).
- * A UTF-16 input (utf16Of) is decoded as UTF-16.
+ * A UTF-16 input (utf16Of) is decoded as UTF-16. A gzip input is gunzipped first (compressed.ts);
+ * its corrupt or cut-off end, or a compression gwsim does not read, goes to `onProblem`.
  */
-async function* decodeText(input: TraceInput): AsyncGenerator<string> {
+async function* decodeText(input: TraceInput, onProblem: (reason: string) => void = () => {}): AsyncGenerator<string> {
   let utf16: TextDecoder | undefined;
-  const bytes = withHead(input as AsyncIterable<string | Uint8Array>, (head) => {
+  const bytes = withHead(decompressed(input as AsyncIterable<string | Uint8Array>, onProblem), (head) => {
     const encoding = utf16Of(head);
     if (encoding) utf16 = new TextDecoder(encoding);
   });
@@ -391,7 +393,8 @@ async function* readHarRecords(chunks: AsyncIterable<string>, options: ReadTrace
 async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats, perRecord: true): Promise<AsyncGenerator<TraceRecord>>;
 async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats, perRecord: false): Promise<AsyncGenerator<TraceRecord[]>>;
 async function open(input: TraceInput, options: ReadTraceOptions, stats: TraceStats, perRecord: boolean): Promise<AsyncGenerator<TraceRecord | TraceRecord[]>> {
-  let chunks = decodeText(input);
+  // A compression problem is one bad "line" where the readable text stops (nothing read: line 1).
+  let chunks = decodeText(input, (reason) => recordBad(stats, stats.lines + 1, "", reason));
   let format: TraceFormat | "unknown";
   if (options.format && options.format !== "auto") format = options.format;
   else {
