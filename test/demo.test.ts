@@ -15,7 +15,7 @@ it("pnpm demo validates, routes, explains, replays and gates the bundled example
   expect(out).toContain("all 15 objects valid");
   expect(out).toContain("all conditions healthy");
   expect(out).toMatch(/checkout-forced\s+POST http:\/\/store\.example\.com\/checkout\s+→ store\/checkout-v2:8080/);
-  expect(out).toMatch(/near-miss .*404/);
+  expect(out).toMatch(/near-miss .*\n\s+✗ 404/); // the decision sits under its request line
   expect(out).toContain("Replayed 50,000 requests");
   expect(out).toMatch(/store\/checkout-v1:8080\s+90\s+[\d,]+\s+[\d.]+%\s+90\.00%/);
   expect(out).toContain("the gate held");
