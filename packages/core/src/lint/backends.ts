@@ -103,14 +103,15 @@ function permitFinding(ctx: LintContext, route: ResolvedRoute, services: Map<str
  * A rule with no backendRef to send to (none written, or every weight 0): decide answers 500 to
  * every request it takes (forward.ts), and stream routes refuse the connection. Left alone: a
  * rule that redirects (its normal form has no backendRefs), one with an ExtensionRef filter (it
- * may answer by itself), and weight 0 everywhere with sessionPersistence (draining sessions).
+ * may answer by itself), and weight 0 everywhere with sessionPersistence (draining sessions), the
+ * rule's own or an XBackendTrafficPolicy's on one of its backends.
  */
 function nowhereFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRule): Finding | null {
   if (rule.invalid) return null;
   const total = rule.backends.reduce((s, b) => s + b.weight, 0);
   if (rule.backends.length > 0 && total > 0) return null;
   if (rule.filters.some((f) => f.requestRedirect || f.extensionRef)) return null;
-  if (rule.backends.length > 0 && rule.sessionPersistence) return null;
+  if (rule.backends.length > 0 && (rule.sessionPersistence || policySessionOn(ctx, route, rule))) return null;
   const stream = route.kind === "TLSRoute" || route.kind === "TCPRoute" || route.kind === "UDPRoute";
   const outcome = stream ? (route.kind === "UDPRoute" ? "its datagrams are dropped" : "every connection it takes is refused") : "every request it matches answers 500";
   const none = rule.backends.length === 0;
@@ -125,6 +126,14 @@ function nowhereFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRu
       ? `add a backendRef${stream ? "" : ", or a RequestRedirect filter if the rule is meant to redirect"}`
       : `give the backendRef that should take the traffic a weight above 0${stream ? "" : " (or, to drain sessions, add sessionPersistence)"}`,
   });
+}
+
+/** Whether an accepted XBackendTrafficPolicy gives one of the rule's backends session persistence. */
+function policySessionOn(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRule): boolean {
+  if (route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") return false;
+  return (ctx.world.graph.backendTrafficPolicies ?? []).some(
+    (p) => p.sessionPersistence && rule.backends.some((b) => b.namespace === p.namespace && p.targets.some((t) => t.group === b.group && t.kind === b.kind && t.name === b.name)),
+  );
 }
 
 const NGF = "NGINX Gateway Fabric (0.01% steps, the last backendRef takes the rest)";

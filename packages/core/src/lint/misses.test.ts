@@ -74,6 +74,23 @@ describe("rule-without-backend", () => {
     const text = BASE + route("GRPCRoute", "ns", "backendRefs: [{name: a, port: 80, weight: 0}]");
     expect(findings(text, "rule-without-backend")).toEqual(["error spec.rules[0].backendRefs"]);
   });
+
+  const policy = (target: string, session = "sessionPersistence: {sessionName: s, type: Cookie}") => `
+---
+apiVersion: gateway.networking.x-k8s.io/v1alpha1
+kind: XBackendTrafficPolicy
+metadata: {name: p, namespace: ns}
+spec:
+  targetRefs: [{group: "", kind: Service, name: ${target}}]
+  ${session}`;
+  it.each([
+    { title: "an XBackendTrafficPolicy session on the drained backend (draining)", extra: policy("a"), want: [] },
+    { title: "the policy on another Service", extra: policy("b"), want: ["error spec.rules[0].backendRefs"] },
+    { title: "a policy with a retry budget only", extra: policy("a", "retryConstraint: {budget: {percent: 20}}"), want: ["error spec.rules[0].backendRefs"] },
+  ])("weight 0 everywhere, $title → $want", ({ extra, want }) => {
+    const text = BASE + route("HTTPRoute", "ns", "backendRefs: [{name: a, port: 80, weight: 0}]") + extra;
+    expect(findings(text, "rule-without-backend")).toEqual(want);
+  });
 });
 
 describe("backend-ref-not-permitted", () => {
