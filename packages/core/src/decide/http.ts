@@ -168,10 +168,16 @@ function routeOnHttpListener(ctx: DecideContext, req: RequestView, base: Decisio
     if (c < 0 || (c === 0 && req.grpc !== null)) {
       const groups = grpcGroups.map((gi) => listener.grpc.groups[gi]!);
       if (req.grpc === null) {
-        ctx.notes?.push(`host ${host || "(none)"} is served by GRPCRoutes on listener ${label(listener)} (hostname ${grpcHost === "*" ? "any" : grpcHost}), which match gRPC calls only (POST, content-type application/grpc)`);
+        if (ctx.notes) {
+          ctx.notes.push(`host ${host || "(none)"} is served by GRPCRoutes on listener ${label(listener)} (hostname ${grpcHost === "*" ? "any" : grpcHost}), which match gRPC calls only (POST, content-type application/grpc)`);
+          // The HTTPRoute meant to serve it may be one this listener refused (e.g. the hostname clash of GEP-1016).
+          ctx.notes.push(...rejectedRouteNotes(ctx.status, listener));
+        }
         return Object.assign(base, { outcome: "notFound" as const, status: 404, reason: "NoMatchingRoute", message: `${req.method} ${host || "(no host)"}${norm.path} is not a gRPC call and host ${host || "(none)"} is served by GRPCRoutes: 404` });
       }
-      return routeGrpc(ctx, req, base, frontend, groups, grpcInputOf(req, input), host, `on listener ${label(listener)} for host ${host || "(none)"}`);
+      const routed = routeGrpc(ctx, req, base, frontend, groups, grpcInputOf(req, input), host, `on listener ${label(listener)} for host ${host || "(none)"}`);
+      if (ctx.notes && routed.outcome === "notFound") ctx.notes.push(...rejectedRouteNotes(ctx.status, listener));
+      return routed;
     }
   }
   if (ctx.notes && req.grpc !== null && listener.grpc.routes.length > 0) {

@@ -130,3 +130,81 @@ spec:
     expect(nowhere(world("{name: gw, namespace: infra, sectionName: open}"), { port: 9090 })).toEqual([]);
   });
 });
+
+describe("refusals named on hosts served by GRPCRoutes", () => {
+  const CLASH = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - {name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - {name: internal, port: 9090, protocol: HTTP}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: rpc, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: web}]
+  hostnames: [api.example.com]
+  rules:
+  - matches: [{method: {service: shop.Cart}}]
+    backendRefs: [{name: a, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: site, namespace: shop, creationTimestamp: "2026-02-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [api.example.com]
+  rules:
+  - backendRefs: [{name: a, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: rpc-internal, namespace: shop}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: internal}]
+  hostnames: [api.example.com]
+  rules:
+  - backendRefs: [{name: a, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ping, namespace: infra}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ping, namespace: infra}
+spec:
+  parentRefs: [{name: gw, sectionName: internal}]
+  hostnames: [api.example.com]
+  rules:
+  - matches: [{method: {service: infra.Ping}}]
+    backendRefs: [{name: ping, port: 80}]
+`;
+  const refusals = (r: Record<string, unknown>) =>
+    decide(worldFrom(CLASH), { gateway: "infra/gw", host: "api.example.com", ...r }, { explain: true }).explain!.filter((l) => l.includes("not to listener") || l.includes("is not attached"));
+
+  it("a plain request on a host the older GRPCRoute holds names the HTTPRoute that lost it there", () => {
+    const got = refusals({ port: 80, path: "/" });
+    expect(got).toHaveLength(1);
+    expect(got[0]).toContain("HTTPRoute shop/site (parentRef Gateway infra/gw) is attached to listener alt but not to listener infra/gw/web");
+    expect(got[0]).toContain("GEP-1016");
+  });
+
+  it("a gRPC call no GRPCRoute rule matches names the GRPCRoute the listener refused", () => {
+    const hit = decide(worldFrom(CLASH), { gateway: "infra/gw", host: "api.example.com", port: 9090, path: "/infra.Ping/Get", method: "POST", grpc: { service: "infra.Ping", method: "Get" } });
+    expect(hit.route?.name).toBe("ping"); // the listener does route gRPC for this host
+    const got = refusals({ port: 9090, path: "/shop.Other/Get", method: "POST", grpc: { service: "shop.Other", method: "Get" } });
+    expect(got.join("\n")).toContain("GRPCRoute shop/rpc-internal (parentRef Gateway infra/gw sectionName internal) is not attached: Accepted=False (NotAllowedByListeners)");
+  });
+});
