@@ -122,6 +122,26 @@ function headerList(h: Record<string, string | string[]>): string[] {
   return Object.entries(h).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`);
 }
 
+/**
+ * The rule's timeouts and retry, as HTTPRouteTimeouts and HTTPRouteRetry define them: `request`
+ * covers the whole exchange, `backendRequest` each attempt to a backend; `attempts` counts retries
+ * after the first try, on the listed `codes`.
+ */
+function timing(d: Decision): string[] {
+  const out: string[] = [];
+  const t = d.timeouts;
+  const limits = [t?.request ? `${t.request} for the whole request` : "", t?.backendRequest ? `${t.backendRequest} per backend attempt` : ""].filter(Boolean);
+  if (limits.length) out.push(`timeouts: ${limits.join(", ")}`);
+  const r = d.retry;
+  if (r) {
+    // attempts has a minimum of 1; unset, the number is the data plane's own.
+    const times = r.attempts === undefined ? "retried (how often: the data plane's default)" : `retried up to ${r.attempts} time(s)`;
+    const codes = r.codes?.length ? ` on ${r.codes.join(", ")}` : "";
+    out.push(`retry: ${times}${codes}${r.backoff ? `, backoff ${r.backoff}` : ""}`);
+  }
+  return out;
+}
+
 /** What the client or the backend gets besides the outcome: the forwarded request, response edits, mirrors. */
 function effects(d: Decision): string[] {
   const out: string[] = [];
@@ -144,6 +164,8 @@ function effects(d: Decision): string[] {
     if (m.valid === false) continue;
     out.push(`mirrored: ${Number.isInteger(m.percent) ? m.percent : m.percent.toFixed(2)}% of requests to ${backendText(m.backend)}`);
   }
+  // Only for a forwarded request: a redirect or the gateway's own answer waits on no backend.
+  if (d.outcome === "forward") out.push(...timing(d));
   return out;
 }
 

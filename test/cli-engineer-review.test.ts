@@ -1,0 +1,22 @@
+// Findings from using gwsim as a platform engineer would, on manifests written for it
+// (test/fixtures/engineer/): each case is a problem the CLI output had, named after it.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+
+const fixtures = join(import.meta.dirname, "fixtures", "engineer");
+const canary = join(fixtures, "canary.yaml");
+
+describe("explain and route --explain show the rule's timeouts and retry", () => {
+  it("a rule with timeouts and retry says both, as the spec defines them", async () => {
+    const { code, stdout } = await runCli(["explain", "-f", canary, "POST http://pay.corp.test/checkout/1"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("timeouts: 10s for the whole request, 2s per backend attempt");
+    expect(stdout).toContain("retry: retried up to 3 time(s) on 502, 503, backoff 200ms");
+  });
+
+  it("a rule without them says neither", async () => {
+    const { stdout } = await runCli(["explain", "-f", canary, "GET http://pay.corp.test/orders/7"]);
+    expect(stdout).not.toMatch(/timeouts:|retry:/);
+  });
+});
