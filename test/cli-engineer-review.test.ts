@@ -20,3 +20,14 @@ describe("explain and route --explain show the rule's timeouts and retry", () =>
     expect(stdout).not.toMatch(/timeouts:|retry:/);
   });
 });
+
+describe("route --explain names each request as route's table does", () => {
+  it("leads each block with the request's id, or its line number when it has none", async () => {
+    const stdin = ['{"id":"beta","host":"pay.corp.test","path":"/checkout/1","headers":{"x-beta":"yes"}}', '{"host":"pay.corp.test","path":"/orders/7"}'].join("\n");
+    const table = await runCli(["route", "-f", canary, "--requests", "-"], { stdin });
+    const explained = await runCli(["route", "-f", canary, "--requests", "-", "--explain"], { stdin });
+    const heads = (text: string) => text.split(/\n(?=\S)/).map((b) => b.split("\n")[0]);
+    expect(heads(explained.stdout)).toEqual(["beta  GET http://pay.corp.test/checkout/1", "2  GET http://pay.corp.test/orders/7"]);
+    expect(heads(explained.stdout)).toEqual(heads(table.stdout));
+  });
+});

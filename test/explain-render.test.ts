@@ -107,9 +107,10 @@ describe("route --explain and route --json --explain", () => {
   it("says the port a request was taken on when its Host names another", async () => {
     const r = await runCli(["route", "-f", world, "--requests", requestsFile, "--explain"]);
     const lines = r.stdout.split(/\n(?=\S)/).map((b) => b.split("\n")[0]);
-    expect(lines[2]).toBe("GET http://books.example.com:8080/catalogue (port 80)");
-    expect(lines[0]).toBe("GET http://books.example.com/catalogue/1?lang=en");
-    expect(lines[3]).toBe("GET http://(no host)/");
+    // Each block leads with the request's id, as route's table does.
+    expect(lines[2]).toBe("port  GET http://books.example.com:8080/catalogue (port 80)");
+    expect(lines[0]).toBe("rewrite  GET http://books.example.com/catalogue/1?lang=en");
+    expect(lines[3]).toBe("nohost  GET http://(no host)/");
   });
 });
 

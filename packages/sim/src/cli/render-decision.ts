@@ -195,17 +195,19 @@ export function wrap(text: string, first: string, rest: string, width = WIDTH): 
 }
 
 /**
- * The request, the outcome, what the backend receives, and the explanation's steps, each
+ * The request (after its id, when given), the outcome, what the backend receives, and the explanation's steps, each
  * wrapped to 80 columns. The steps are `decision.explain` word for word (`--json --explain`
  * prints the same lines unwrapped).
  */
-export function renderExplained(request: GatewayRequest, d: Decision): string {
+export function renderExplained(request: GatewayRequest, d: Decision, id?: string): string {
   // The port the request was taken on, when the request line would not show it: not the
   // scheme's default, or a Host that names another port.
   const used = d.listener?.port;
   const implied = request.port === undefined && used !== undefined && (DEFAULT_PORTS[request.scheme ?? "http"] !== used || /:\d+$/.test(request.host ?? ""));
   const port = implied ? used : request.port;
-  const lines = [...wrap(requestLine({ ...request, ...(port ? { port } : {}) }), "", "    "), ...wrap(decisionSummary(d), "  ", "      ")];
+  // `route --explain` leads with the request's id, as route's table does, so blocks can be told apart.
+  const head = `${id === undefined ? "" : `${id}  `}${requestLine({ ...request, ...(port ? { port } : {}) })}`;
+  const lines = [...wrap(head, "", "    "), ...wrap(decisionSummary(d), "  ", "      ")];
   for (const e of effects(d)) lines.push(...wrap(e, "  ", "      "));
   for (const step of d.explain ?? []) lines.push(...wrap(step, "    - ", "      "));
   return `${lines.join("\n")}\n`;

@@ -14,8 +14,9 @@ export const routeSpec: CommandSpec = {
   description:
     "Reads requests as JSON Lines (CONTRACT's request shape) and writes one decision per request. A request without " +
     "an entry point goes to --gateway, or to the only Gateway when there is one. Lines that are not requests are " +
-    "reported on stderr with their line number and skipped. Without --json, each request is the id and the request " +
-    "line, with the decision under it, in 80 columns (long ids and request lines cut in the middle).",
+    "reported on stderr with their line number and skipped. Without --json, each request is the id (its line " +
+    "number when it has none) and the request line, with the decision under it, in 80 columns (long ids and request " +
+    "lines cut in the middle); --explain adds the explanation's steps under each.",
   flags: [
     FILE_FLAG,
     { name: "requests", short: "r", type: "string", value: "FILE|-", description: "JSON Lines of requests (- for stdin)", stdin: true },
@@ -46,7 +47,7 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
     const request = withDefaults(record, defaults);
     const d = decide(world, request, { seed, index: index++, explain: Boolean(values.explain) });
     if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
-    else if (values.explain) io.stdout(renderExplained(request, d));
+    else if (values.explain) io.stdout(renderExplained(request, d, middleTruncate(idText(d.id, index), ID_WIDTH)));
     else io.stdout(`${tableRow(idText(d.id, index), requestLine(request), decisionSummary(d))}\n`);
     // A slow reader (a pipe into less) must not make the whole output pile up in memory.
     if (index % DRAIN_EVERY === 0 && io.stdoutDrained) await io.stdoutDrained();
