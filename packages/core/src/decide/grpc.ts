@@ -13,7 +13,7 @@ import { grpcKeyOf } from "../compile/grpc.js";
 import { grpcPrecedenceReason } from "../compile/precedence.js";
 import type { Decision } from "../model/decision.js";
 import { applyRule, type Frontend } from "./forward.js";
-import { headerFor, valuePasses, type MatchInput } from "./match.js";
+import { headerFor, showExpected, valuePasses, type MatchInput } from "./match.js";
 import type { RequestView } from "./request.js";
 import type { GrpcMatchRuntime, Runtime } from "./runtime.js";
 import type { DecideContext } from "./index.js";
@@ -43,11 +43,11 @@ export function explainGrpcMiss(m: CompiledGrpcMatch, mrt: GrpcMatchRuntime, inp
   if (m.never !== null) out.push(`can never match: ${m.never}`);
   const regex = m.method?.type === "RegularExpression";
   const how = regex ? " ~ " : "=";
-  if (!partPasses(mrt.service, input.service, regex)) out.push(`service${how}${JSON.stringify(mrt.service!.value)} expected, got ${JSON.stringify(input.service)}`);
-  if (!partPasses(mrt.method, input.grpcMethod, regex)) out.push(`method${how}${JSON.stringify(mrt.method!.value)} expected, got ${JSON.stringify(input.grpcMethod)}`);
+  if (!partPasses(mrt.service, input.service, regex)) out.push(`service${how}${showExpected(mrt.service!.value, regex)} expected, got ${JSON.stringify(input.service)}`);
+  if (!partPasses(mrt.method, input.grpcMethod, regex)) out.push(`method${how}${showExpected(mrt.method!.value, regex)} expected, got ${JSON.stringify(input.grpcMethod)}`);
   for (const h of mrt.headers) {
     const v = headerFor(input, h.name);
-    if (!valuePasses(h, v)) out.push(`header ${h.name}${h.regex ? " ~ " : "="}${JSON.stringify(h.value)} expected, got ${v === undefined ? "none" : JSON.stringify(v)}`);
+    if (!valuePasses(h, v)) out.push(`header ${h.name}${h.regex ? " ~ " : "="}${showExpected(h.value, h.regex !== null)} expected, got ${v === undefined ? "none" : JSON.stringify(v)}`);
   }
   return out;
 }
@@ -122,12 +122,13 @@ function explainGrpc(ctx: DecideContext, groups: readonly CompiledGrpcGroup[], i
   const mesh = where.startsWith("for Service ");
   notes.push(`gRPC call ${input.service}/${input.grpcMethod}: candidate GRPCRoutes ${where}: ${groups.map((g) => (mesh ? names(g) : `${names(g)} (hostname ${g.hostname === "*" ? "any" : g.hostname})`)).join("; ")}`);
   const matched: { mi: number; g: CompiledGrpcGroup }[] = [];
-  const missed: { mi: number; failures: string[] }[] = [];
+  const missed: { mi: number; serviceOk: boolean; failures: string[] }[] = [];
   for (const g of groups) {
     for (const mi of g.order) {
       const m = rt.table.grpcMatches[mi]!;
-      if (grpcMatches(m, rt.grpcMatches[mi]!, input)) matched.push({ mi, g });
-      else missed.push({ mi, failures: explainGrpcMiss(m, rt.grpcMatches[mi]!, input) });
+      const mrt = rt.grpcMatches[mi]!;
+      if (grpcMatches(m, mrt, input)) matched.push({ mi, g });
+      else missed.push({ mi, serviceOk: m.never === null && partPasses(mrt.service, input.service, m.method?.type === "RegularExpression"), failures: explainGrpcMiss(m, mrt, input) });
     }
   }
   if (winner >= 0) {
@@ -147,7 +148,9 @@ function explainGrpc(ctx: DecideContext, groups: readonly CompiledGrpcGroup[], i
     return;
   }
   notes.push(`no GRPCRoute rule matches ${input.service}/${input.grpcMethod}`);
-  for (const x of [...missed].sort((a, b) => a.failures.length - b.failures.length).slice(0, 5)) {
+  // Nearest first: a rule for the called service (it only missed the method or a header) before
+  // a rule for another service, as HTTP ranks a path match first; then the fewest failed conditions.
+  for (const x of [...missed].sort((a, b) => Number(b.serviceOk) - Number(a.serviceOk) || a.failures.length - b.failures.length).slice(0, 5)) {
     const m = rt.table.grpcMatches[x.mi]!;
     notes.push(`nearest miss: ${ruleLabel(rt, m)}: ${x.failures.join("; ")}`);
   }

@@ -112,6 +112,11 @@ export interface MissReport {
 }
 
 const show = (v: string): string => JSON.stringify(v);
+/**
+ * An expected value as written in the manifest: a regular expression between quotes as is, since
+ * JSON escaping would double its backslashes (`"v\\d"` reads as a different pattern than `v\d`).
+ */
+export const showExpected = (v: string, regex: boolean): string => (regex ? `"${v}"` : show(v));
 
 /** Why a match did not match, condition by condition. */
 export function explainMiss(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): MissReport {
@@ -132,13 +137,13 @@ export function explainMiss(m: CompiledMatch, rt: MatchRuntime, input: MatchInpu
     total++;
     const v = headerFor(input, h.name);
     if (valuePasses(h, v)) passed++;
-    else failures.push(`header ${h.name}${h.regex ? " ~ " : "="}${show(h.value)} expected, got ${v === undefined ? "none" : show(v)}`);
+    else failures.push(`header ${h.name}${h.regex ? " ~ " : "="}${showExpected(h.value, h.regex !== null)} expected, got ${v === undefined ? "none" : show(v)}`);
   }
   for (const q of rt.queryParams) {
     total++;
     const v = queryValue(paramsOf(input), q.name);
     if (valuePasses(q, v)) passed++;
-    else failures.push(`query param ${q.name}${q.regex ? " ~ " : "="}${show(q.value)} expected, got ${v === undefined ? "none" : show(v)}`);
+    else failures.push(`query param ${q.name}${q.regex ? " ~ " : "="}${showExpected(q.value, q.regex !== null)} expected, got ${v === undefined ? "none" : show(v)}`);
   }
   return { pathOk, passed, total, failures };
 }
