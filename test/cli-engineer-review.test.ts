@@ -31,3 +31,36 @@ describe("route --explain names each request as route's table does", () => {
     expect(heads(explained.stdout)).toEqual(heads(table.stdout));
   });
 });
+
+const tenants = "test/fixtures/engineer/tenants.yaml";
+const root = join(import.meta.dirname, "..");
+const wide = (text: string) => text.split("\n").filter((l) => [...l].length > 80);
+
+describe("status text: within 80 columns, and says where each problem is", () => {
+  it("wraps every line to 80 columns", async () => {
+    const { code, stdout } = await runCli(["status", "-f", tenants], { cwd: root });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^8 unhealthy condition\(s\):/);
+    expect(wide(stdout)).toEqual([]);
+  });
+
+  it.each([
+    // A typo in sectionName: the parentRef.
+    ["HTTPRoute team-red/shop on Gateway infra/public/wbe: Accepted=False", `${tenants}:25:5 (spec.parentRefs[0])`],
+    // A port the Service lacks, a cross-namespace ref without grant: the backendRef the message names.
+    ["HTTPRoute team-red/shop on Gateway infra/public/wbe: ResolvedRefs=False", `${tenants}:31:7 (spec.rules[0].backendRefs[0])`],
+    ["HTTPRoute team-red/storefront on Gateway infra/public/web:", `${tenants}:47:19 (spec.rules[1].backendRefs[0])`],
+    // A cert Secret in another namespace: the certificateRef.
+    ["Gateway team-blue/team-gw listener https: ResolvedRefs=False", `${tenants}:89:9 (spec.listeners[0].tls.certificateRefs[0])`],
+    ["Gateway team-blue/team-gw: Accepted=False", `${tenants}:77:1`],
+  ])("%s → at %s", async (head, at) => {
+    const { stdout } = await runCli(["status", "-f", tenants], { cwd: root });
+    // One block per condition, its wrapped lines joined back.
+    const block = stdout
+      .split("\n  ✗ ")
+      .map((b) => b.replace(/\n\s+/g, " "))
+      .find((b) => b.startsWith(head));
+    expect(block, head).toBeDefined();
+    expect(block).toContain(` at ${at}`);
+  });
+});

@@ -1,7 +1,8 @@
-import { statusOf, type Condition, type StatusItem } from "@gwsim/core";
+import { positionOf, statusOf, type Condition, type ManifestObject, type StatusItem } from "@gwsim/core";
 import { FILE_FLAG, loadWorld, WORLD_FLAGS } from "./common.js";
 import { parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
+import { wrap } from "./render-decision.js";
 
 export const statusSpec: CommandSpec = {
   name: "status",
@@ -9,7 +10,8 @@ export const statusSpec: CommandSpec = {
   usage: "gwsim status -f MANIFESTS [--json] [--controller-name NAME]",
   description:
     "With --json: a Kubernetes List of GatewayClasses, Gateways, ListenerSets, routes, policies and XBackends with their status " +
-    "in the Gateway API's own schema. Without: a summary that leads with every unhealthy condition and why.",
+    "in the Gateway API's own schema. Without: a summary that leads with every unhealthy condition, why, and where " +
+    "(file:line:col of the listener, parentRef or object it is about), in 80 columns.",
   flags: [FILE_FLAG, ...WORLD_FLAGS, { name: "json", type: "boolean", description: "print the status List as JSON" }],
   examples: ["gwsim status -f manifests/", "gwsim status -f manifests/ --json | jq '.items[] | select(.kind==\"HTTPRoute\")'"],
 };
@@ -24,7 +26,7 @@ export async function statusCommand(argv: string[], io: Io): Promise<ExitCode> {
   const world = await loadWorld(values, io);
   if (!world) return 2;
   const list = statusOf(world);
-  io.stdout(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderStatus(list.items));
+  io.stdout(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderStatus(list.items, world.objects));
   return 0;
 }
 
@@ -32,10 +34,12 @@ interface Finding {
   object: string;
   where: string;
   condition: Condition;
+  /** `file:line:col (field)` of what the condition is about, when the manifests say. */
+  at: string | null;
 }
 
-/** Unhealthy conditions first, each with its reason and message; then a line per healthy object. */
-export function renderStatus(items: readonly StatusItem[]): string {
+/** Unhealthy conditions first, each with its reason, message and source; then a line per healthy object. */
+export function renderStatus(items: readonly StatusItem[], objects: readonly ManifestObject[] = []): string {
   const bad: Finding[] = [];
   const good: string[] = [];
   const others: string[] = [];
@@ -49,17 +53,23 @@ export function renderStatus(items: readonly StatusItem[]): string {
       (item.kind === "XBackend" ? unreferenced : others).push(`  -   ${object}`);
       continue;
     }
-    const found = conditionsOf(item);
+    const source = objects.find((o) => o.kind === item.kind && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "") === (item.metadata.namespace ?? ""));
+    const found = conditionsOf(item, source);
     const unhealthy = found.filter((f) => !healthy(f.condition));
-    if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, ...f })));
-    else good.push(`  ok  ${object}${summaryOf(item)}`);
+    if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, ...f, at: source ? locate(source, refField(f.field, f.condition.message)) : null })));
+    else good.push(...wrap(`${object}${summaryOf(item)}`, "  ok  ", "        "));
   }
   const out: string[] = [];
   if (bad.length) {
     out.push(`${bad.length} unhealthy condition(s):`);
+    // Wrapped to 80 columns, as the other text outputs, so piped output reads in a terminal or a CI log.
+    // The source once per run of conditions about the same place (a Gateway's Accepted, Programmed, ...).
+    let lastAt: string | null = null;
     for (const b of bad) {
-      out.push(`  ✗ ${b.object}${b.where}: ${b.condition.type}=${b.condition.status} (${b.condition.reason})`);
-      if (b.condition.message) out.push(`      ${b.condition.message}`);
+      out.push(...wrap(`${b.object}${b.where}: ${b.condition.type}=${b.condition.status} (${b.condition.reason})`, "  ✗ ", "      "));
+      if (b.condition.message) out.push(...wrap(b.condition.message, "      ", "      "));
+      if (b.at && b.at !== lastAt) out.push(...wrap(`at ${b.at}`, "      ", "        "));
+      lastAt = b.at;
     }
     out.push("");
   } else if (good.length) {
@@ -73,23 +83,68 @@ export function renderStatus(items: readonly StatusItem[]): string {
   return `${out.join("\n")}\n`;
 }
 
-function conditionsOf(item: StatusItem): { where: string; condition: Condition }[] {
+/** `file:line:col (field)`: where a field of an object was read, the object itself when `field` is empty. */
+function locate(o: ManifestObject, field: string): string | null {
+  const p = positionOf(o, field);
+  return p ? `${p.file}:${p.line}:${p.column}${field ? ` (${field})` : ""}` : null;
+}
+
+type ParentRef = { name: string; namespace?: string; sectionName?: string; port?: number; kind?: string; group?: string };
+
+/**
+ * The field a condition's first problem names, below the listener or parentRef it is reported on:
+ * resolve's messages start `rule 0 backendRef 1: ...` (a route's ResolvedRefs) or
+ * `certificateRefs[0]: ...` (a listener's).
+ */
+function refField(field: string, message: string): string {
+  const backend = /^rule (\d+) backendRef (\d+):/.exec(message);
+  if (backend && field.startsWith("spec.parentRefs[")) return `spec.rules[${backend[1]}].backendRefs[${backend[2]}]`;
+  const cert = /^certificateRefs\[(\d+)\]:/.exec(message);
+  if (cert && field.startsWith("spec.listeners[")) return `${field}.tls.certificateRefs[${cert[1]}]`;
+  return field;
+}
+
+/** The index of the spec.parentRefs entry a status.parents entry reports on (defaults filled as the API server fills them). */
+function parentIndex(source: ManifestObject, ref: ParentRef): number {
+  const refs = ((source.spec ?? {}) as { parentRefs?: ParentRef[] }).parentRefs ?? [];
+  const ns = source.metadata.namespace;
+  return refs.findIndex(
+    (r) =>
+      r.name === ref.name &&
+      (r.namespace ?? ns) === (ref.namespace ?? ns) &&
+      (r.kind ?? "Gateway") === (ref.kind ?? "Gateway") &&
+      (r.sectionName ?? null) === (ref.sectionName ?? null) &&
+      (r.port ?? null) === (ref.port ?? null),
+  );
+}
+
+/** The index of a listener by name in spec.listeners (a Gateway's or a ListenerSet's). */
+function listenerIndex(source: ManifestObject, name: string): number {
+  return (((source.spec ?? {}) as { listeners?: { name?: string }[] }).listeners ?? []).findIndex((l) => l.name === name);
+}
+
+/** Each condition, where it is reported (`listener a`, `on Gateway ns/gw`) and the field it is about (empty: the object). */
+function conditionsOf(item: StatusItem, source: ManifestObject | undefined): { where: string; condition: Condition; field: string }[] {
   const status = item.status as {
     conditions?: Condition[];
     listeners?: { name: string; conditions?: Condition[] }[];
-    parents?: { parentRef: { name: string; namespace?: string; sectionName?: string; kind?: string }; conditions?: Condition[] }[];
+    parents?: { parentRef: ParentRef; conditions?: Condition[] }[];
     ancestors?: { ancestorRef: { name: string; namespace?: string; kind?: string }; conditions?: Condition[] }[];
   };
-  const out: { where: string; condition: Condition }[] = [];
-  for (const c of status.conditions ?? []) out.push({ where: "", condition: c });
-  for (const l of status.listeners ?? []) for (const c of l.conditions ?? []) out.push({ where: ` listener ${l.name}`, condition: c });
+  const out: { where: string; condition: Condition; field: string }[] = [];
+  for (const c of status.conditions ?? []) out.push({ where: "", condition: c, field: "" });
+  for (const l of status.listeners ?? []) {
+    const i = source ? listenerIndex(source, l.name) : -1;
+    for (const c of l.conditions ?? []) out.push({ where: ` listener ${l.name}`, condition: c, field: i >= 0 ? `spec.listeners[${i}]` : "" });
+  }
   for (const p of status.parents ?? []) {
     const ref = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ? `${p.parentRef.namespace}/` : ""}${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}`;
-    for (const c of p.conditions ?? []) out.push({ where: ` on ${ref}`, condition: c });
+    const i = source ? parentIndex(source, p.parentRef) : -1;
+    for (const c of p.conditions ?? []) out.push({ where: ` on ${ref}`, condition: c, field: i >= 0 ? `spec.parentRefs[${i}]` : "" });
   }
   for (const a of status.ancestors ?? []) {
     const ref = `${a.ancestorRef.kind ?? "Gateway"} ${a.ancestorRef.namespace ? `${a.ancestorRef.namespace}/` : ""}${a.ancestorRef.name}`;
-    for (const c of a.conditions ?? []) out.push({ where: ` for ${ref}`, condition: c });
+    for (const c of a.conditions ?? []) out.push({ where: ` for ${ref}`, condition: c, field: "" });
   }
   return out;
 }
