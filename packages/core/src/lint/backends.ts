@@ -1,8 +1,9 @@
 /**
- * Backend findings: backendRefs to a Service port that does not exist, and weights that data
- * planes round to nothing.
+ * Backend findings: backendRefs to a Service port that does not exist (or to another port than
+ * an XBackend's), references no grant permits, and weights that data planes round to nothing.
  */
-import type { ResolvedBackend, ResolvedRoute, ResolvedRule, ResolvedService } from "../resolve/graph.js";
+import type { ResolvedBackend, ResolvedRoute, ResolvedRule, ResolvedService, ResolvedXBackend } from "../resolve/graph.js";
+import { isXBackendRef } from "../resolve/xbackends.js";
 import { namespaceOfObject } from "./context.js";
 import type { LintContext } from "./context.js";
 import type { Finding } from "./finding.js";
@@ -12,25 +13,26 @@ import { effectiveWeights, minimumSurvivingWeight } from "../model/weight-precis
 export function backendFindings(ctx: LintContext): Finding[] {
   const { graph } = ctx.world;
   const services = new Map<string, ResolvedService>(graph.services.map((s) => [`${s.namespace}/${s.name}`, s]));
+  const xbackends = new Map<string, ResolvedXBackend>((graph.xbackends ?? []).map((x) => [`${x.namespace}/${x.name}`, x]));
   const findings: Finding[] = [];
   for (const route of graph.routes) {
     for (const rule of route.rules) {
       rule.backends.forEach((b, j) => {
-        const f = portFinding(ctx, route, services, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
+        const f = portFinding(ctx, route, services, xbackends, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
         if (f) findings.push(f);
-        const g = permitFinding(ctx, route, services, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
+        const g = permitFinding(ctx, route, services, xbackends, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
         if (g) findings.push(g);
         b.filters.forEach((filter, k) => {
           const mirror = filter.requestMirror?.backendRef;
           if (!mirror) return;
-          const mf = portFinding(ctx, route, services, mirror, `spec.rules[${rule.index}].backendRefs[${j}].filters[${k}].requestMirror.backendRef`, `the mirror of backendRef ${j} of rule ${rule.index}`);
+          const mf = portFinding(ctx, route, services, xbackends, mirror, `spec.rules[${rule.index}].backendRefs[${j}].filters[${k}].requestMirror.backendRef`, `the mirror of backendRef ${j} of rule ${rule.index}`);
           if (mf) findings.push(mf);
         });
       });
       rule.filters.forEach((filter, k) => {
         const mirror = filter.requestMirror?.backendRef;
         if (!mirror) return;
-        const f = portFinding(ctx, route, services, mirror, `spec.rules[${rule.index}].filters[${k}].requestMirror.backendRef`, `the mirror of rule ${rule.index}`);
+        const f = portFinding(ctx, route, services, xbackends, mirror, `spec.rules[${rule.index}].filters[${k}].requestMirror.backendRef`, `the mirror of rule ${rule.index}`);
         if (f) findings.push(f);
       });
       findings.push(...weightFindings(ctx, route, rule.index, rule.backends));
@@ -45,10 +47,12 @@ function portFinding(
   ctx: LintContext,
   route: ResolvedRoute,
   services: Map<string, ResolvedService>,
+  xbackends: Map<string, ResolvedXBackend>,
   b: ResolvedBackend,
   path: string,
   where: string,
 ): Finding | null {
+  if (isXBackendRef(b.group, b.kind)) return xbackendPortFinding(ctx, route, xbackends, b, path, where);
   if (b.group !== "" || b.kind !== "Service" || b.port === null) return null;
   // A Service missing from the manifests is not this rule's business (it may live elsewhere).
   const svc = services.get(`${b.namespace}/${b.name}`);
@@ -72,12 +76,46 @@ function portFinding(
 }
 
 /**
+ * A backendRef port other than the XBackend's spec.port: resolve makes the ref BackendNotFound
+ * (an XBackend has one port to connect to), so its share answers 500. Only for an XBackend of
+ * the route's namespace (another namespace is backend-ref-not-permitted) that the manifests hold.
+ */
+function xbackendPortFinding(ctx: LintContext, route: ResolvedRoute, xbackends: Map<string, ResolvedXBackend>, b: ResolvedBackend, path: string, where: string): Finding | null {
+  if (b.port === null || b.namespace !== route.namespace) return null;
+  const x = xbackends.get(`${b.namespace}/${b.name}`);
+  if (!x || x.port === b.port) return null;
+  const mirror = path.endsWith("requestMirror.backendRef");
+  const xref = { kind: "XBackend", namespace: x.namespace, name: x.name };
+  return ctx.finding({
+    rule: "backend-port-not-found",
+    severity: mirror ? "warning" : "error",
+    object: refOf(route),
+    path: `${path}.port`,
+    fallback: route.source,
+    message:
+      `${where} of ${route.kind} ${route.namespace}/${route.name} sends to port ${b.port} of XBackend ${x.namespace}/${x.name}, which connects to ${x.hostname} on port ${x.port} only (spec.port); ` +
+      (mirror ? "nothing is mirrored (the requests themselves are served)" : "those requests answer 500"),
+    fix: `set port: ${x.port}, or leave the backendRef's port out (it then takes the XBackend's spec.port)`,
+    related: [ctx.related(xref, "spec.port", `XBackend ${x.namespace}/${x.name} spec.port`)],
+  });
+}
+
+/**
  * A backendRef into another namespace that resolve refused for want of a ReferenceGrant, when the
  * Service is in the manifests: then its namespace's grants are expected there too, and a grant
  * that is missing, or written for another kind or namespace, is a mistake rather than a file kept
  * elsewhere (a Service missing from the manifests is never reported).
  */
-function permitFinding(ctx: LintContext, route: ResolvedRoute, services: Map<string, ResolvedService>, b: ResolvedBackend, path: string, where: string): Finding | null {
+function permitFinding(
+  ctx: LintContext,
+  route: ResolvedRoute,
+  services: Map<string, ResolvedService>,
+  xbackends: Map<string, ResolvedXBackend>,
+  b: ResolvedBackend,
+  path: string,
+  where: string,
+): Finding | null {
+  if (!b.valid && b.reason === "RefNotPermitted" && isXBackendRef(b.group, b.kind)) return xbackendNamespaceFinding(ctx, route, xbackends, b, path, where);
   if (b.valid || b.reason !== "RefNotPermitted" || b.group !== "" || b.kind !== "Service") return null;
   if (!services.has(`${b.namespace}/${b.name}`)) return null;
   const grants = ctx.byKind("ReferenceGrant").filter((g) => namespaceOfObject(g) === b.namespace);
@@ -97,6 +135,33 @@ function permitFinding(ctx: LintContext, route: ResolvedRoute, services: Map<str
     fix: grants.length ? `add to one of the grants in ${b.namespace}, or create, ${grantYaml}` : `create ${grantYaml}`,
     related: grants.map((g) => ctx.related({ kind: "ReferenceGrant", namespace: b.namespace, name: g.metadata.name }, "spec", `ReferenceGrant ${b.namespace}/${g.metadata.name}, which does not cover this reference`)),
   });
+}
+
+/**
+ * A backendRef to an XBackend in another namespace: GEP-4894 "Backends MUST live in the same
+ * namespace as any route ... that references them", so no ReferenceGrant helps and the share
+ * answers 500. Reported whether or not the XBackend is in the manifests (it is refused either way).
+ */
+function xbackendNamespaceFinding(ctx: LintContext, route: ResolvedRoute, xbackends: Map<string, ResolvedXBackend>, b: ResolvedBackend, path: string, where: string): Finding {
+  const x = xbackends.get(`${b.namespace}/${b.name}`);
+  const grants = ctx.byKind("ReferenceGrant").filter((g) => namespaceOfObject(g) === b.namespace && grantNamesXBackend(g.spec));
+  return ctx.finding({
+    rule: "backend-ref-not-permitted",
+    severity: "error",
+    object: refOf(route),
+    path: `${path}.namespace`,
+    fallback: route.source,
+    message:
+      `${where} of ${route.kind} ${route.namespace}/${route.name} refers to XBackend ${b.namespace}/${b.name} in another namespace; an XBackend must be in the namespace of the routes that reference it (GEP-4894)` +
+      `${grants.length ? `, and ReferenceGrant ${grants.map((g) => `${b.namespace}/${g.metadata.name}`).join(", ")} does not change that` : ", and no ReferenceGrant can permit it"}; its share of requests answers 500`,
+    fix: `create the XBackend in namespace ${route.namespace} (a copy of ${b.namespace}/${b.name}) and drop the backendRef's namespace`,
+    related: x ? [ctx.related({ kind: "XBackend", namespace: x.namespace, name: x.name }, "", `XBackend ${x.namespace}/${x.name}`)] : [],
+  });
+}
+
+function grantNamesXBackend(spec: unknown): boolean {
+  const to = (spec as { to?: unknown } | undefined)?.to;
+  return Array.isArray(to) && to.some((t) => t && typeof t === "object" && (t as { kind?: unknown }).kind === "XBackend");
 }
 
 /**

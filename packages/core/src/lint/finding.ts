@@ -21,7 +21,9 @@ export type LintRuleId =
   | "rule-without-backend"
   | "grant-unused"
   | "grant-target-not-found"
-  | "regex-shadows-prefix";
+  | "regex-shadows-prefix"
+  | "xbackend-without-tls"
+  | "backend-traffic-policy-not-applied";
 
 /** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
 export interface LintObjectRef {
@@ -159,19 +161,21 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
   {
     id: "backend-port-not-found",
     severity: "error",
-    summary: "a backendRef to a port the Service does not have",
+    summary: "a backendRef to a port the Service does not have, or to another port than the XBackend's spec.port",
     help:
       "The backend is invalid (ResolvedRefs False, BackendNotFound) and its share of requests answers 500. " +
+      "An XBackend has one port (spec.port): a backendRef port that differs names nothing to connect to. " +
       "For a RequestMirror's backendRef only the copies are lost (warning): nothing is mirrored.",
   },
   {
     id: "backend-ref-not-permitted",
     severity: "error",
-    summary: "a cross-namespace backendRef that no ReferenceGrant permits",
+    summary: "a cross-namespace backendRef that no ReferenceGrant permits (for an XBackend: that none can)",
     help:
       "A backendRef to a Service in another namespace needs a ReferenceGrant in the Service's namespace (GEP-709). " +
       "Without one the backend is invalid (ResolvedRefs False, RefNotPermitted) and its share of requests answers 500. " +
-      "Reported when the Service is in the manifests linted (its namespace's grants are then expected there too).",
+      "Reported when the Service is in the manifests linted (its namespace's grants are then expected there too). " +
+      "An XBackend must be in the namespace of the routes that reference it (GEP-4894), grant or not: always reported.",
   },
   {
     id: "rule-without-backend",
@@ -208,6 +212,25 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "gwsim ranks RegularExpression paths above every PathPrefix (the spec leaves regex precedence to the " +
       "implementation), so a broad regex takes requests under a prefix it was not written for; other data planes " +
       "may order them differently. Reported with a path that both match.",
+  },
+  {
+    id: "xbackend-without-tls",
+    severity: "warning",
+    summary: "an XBackend (external hostname) that the gateway reaches without TLS",
+    help:
+      "XBackend spec.tls: \"ExternalHostname backends SHOULD have TLS configured; the lack of TLS for external " +
+      "hostnames should be considered insecure and a security risk\" (apisx/v1alpha1 xbackend_types.go, GEP-4894). " +
+      "Reported for an XBackend without spec.tls (warning) and one whose tls.mode is None (info: cleartext on purpose).",
+  },
+  {
+    id: "backend-traffic-policy-not-applied",
+    severity: "warning",
+    summary: "an XBackendTrafficPolicy, or one of its targetRefs, that applies to nothing",
+    help:
+      "A targetRef names no Service or XBackend of the policy's namespace in the manifests (TargetNotFound when none " +
+      "is left), or the policy loses a conflict: an older XBackendTrafficPolicy (creationTimestamp, then " +
+      "namespace/name, GEP-713) already targets one of its backends, so this one is Accepted=False, Conflicted, and " +
+      "its sessionPersistence and retryConstraint apply nowhere. The finding names the older policy.",
   },
 ];
 

@@ -9,6 +9,9 @@ import { namespaceOfObject, type LintContext } from "./context.js";
 import type { Finding, LintObjectRef } from "./finding.js";
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
+const X_GROUP = "gateway.networking.x-k8s.io";
+/** A ReferenceGrant cannot open an XBackend to other namespaces (GEP-4894: same namespace only). */
+const notGrantable = (r: Reference) => r.to.group === X_GROUP && r.to.kind === "XBackend";
 const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
 /** One cross-namespace reference written in an object. */
@@ -30,7 +33,7 @@ const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object"
 /** Every reference an object makes that a ReferenceGrant can govern, cross-namespace or not. */
 export function referencesOf(obj: ManifestObject): Reference[] {
   const ns = namespaceOfObject(obj);
-  const from = { group: GATEWAY_GROUP, kind: obj.kind, namespace: ns, name: obj.metadata.name };
+  const from = { group: obj.kind === "XBackend" ? X_GROUP : GATEWAY_GROUP, kind: obj.kind, namespace: ns, name: obj.metadata.name };
   const out: Reference[] = [];
   const add = (r: RefIn | undefined, defaultKind: string) => {
     if (!r || typeof r.name !== "string") return;
@@ -62,6 +65,9 @@ export function referencesOf(obj: ManifestObject): Reference[] {
     for (const p of list<Record<string, unknown>>(frontend.perPort)) {
       for (const c of list<RefIn>(rec(rec(p.tls).validation).caCertificateRefs)) add(c, "ConfigMap");
     }
+  } else if (obj.kind === "XBackend") {
+    // The client certificate Secret may be in another namespace with a grant (SecretObjectReference).
+    add(rec(spec.tls).clientCertificateRef as RefIn | undefined, "Secret");
   }
   return out;
 }
@@ -93,7 +99,7 @@ export function grantFindings(ctx: LintContext): Finding[] {
     const froms = list<GrantFrom>(spec.from);
     const tos = list<GrantTo>(spec.to);
     const into = refs.filter((r) => r.to.namespace === ns);
-    const used = into.filter((r) => froms.some((f) => fromMatches(f, r)) && tos.some((t) => toMatches(t, r)));
+    const used = into.filter((r) => !notGrantable(r) && froms.some((f) => fromMatches(f, r)) && tos.some((t) => toMatches(t, r)));
     // Whether the manifests hold any object a `from` entry admits: when none, the referrers are
     // linted elsewhere (a team's own repository), and an unused grant is only info.
     const present = (f: GrantFrom) => ctx.byKind(f.kind ?? "").some((o) => namespaceOfObject(o) === f.namespace);
@@ -106,7 +112,7 @@ export function grantFindings(ctx: LintContext): Finding[] {
           object: ref,
           path: "spec",
           message:
-            `ReferenceGrant ${ns}/${grant.metadata.name} grants nothing: ${unusedWhy(froms, tos, into, ns)}` +
+            `ReferenceGrant ${ns}/${grant.metadata.name} grants nothing: ${unusedWhy(froms, tos, into, ns)}${tos.map(xbackendNote).find(Boolean) ?? ""}` +
             (elsewhere ? ` (the manifests linted hold no ${froms.map((f) => `${f.kind} in ${f.namespace}`).join(" or ") || "object it admits"}: if they are kept elsewhere, lint them together)` : ""),
           fix: into.length
             ? "make the grant's from (group, kind, namespace) and to (group, kind, name) entries match the references above, or delete it"
@@ -135,7 +141,7 @@ export function grantFindings(ctx: LintContext): Finding[] {
             severity: "warning",
             object: ref,
             path: `spec.to[${k}]`,
-            message: `to entry ${k} (${t.kind}${t.name ? ` ${t.name}` : ""}) of ReferenceGrant ${ns}/${grant.metadata.name} is used by no reference from the granted namespaces`,
+            message: `to entry ${k} (${t.kind}${t.name ? ` ${t.name}` : ""}) of ReferenceGrant ${ns}/${grant.metadata.name} is used by no reference from the granted namespaces${xbackendNote(t)}`,
             fix: "remove the entry, or fix its kind, group or name",
           }),
         );
@@ -159,6 +165,10 @@ export function grantFindings(ctx: LintContext): Finding[] {
     });
   }
   return findings;
+}
+
+function xbackendNote(t: GrantTo): string {
+  return (t.group ?? "") === X_GROUP && t.kind === "XBackend" ? " (no ReferenceGrant lets a route refer to an XBackend in another namespace: GEP-4894 keeps XBackends to the namespace of their routes)" : "";
 }
 
 function unusedWhy(froms: GrantFrom[], tos: GrantTo[], into: Reference[], ns: string): string {

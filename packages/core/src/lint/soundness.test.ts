@@ -475,3 +475,62 @@ ${rules}`;
     expect(summary(lint(w))).toEqual(["unreachable-rule g0 spec.rules[0]", "unreachable-match g1 spec.rules[0].matches[1]"]);
   });
 });
+
+describe("XBackend backendRefs: lint's errors are decide's 500s", () => {
+  const X = "gateway.networking.x-k8s.io";
+  const xb = (name: string, ns: string, hostname = "api.example.com") => ({
+    apiVersion: `${X}/v1alpha1`,
+    kind: "XBackend",
+    metadata: { name, namespace: ns },
+    spec: { type: "ExternalHostname", externalHostname: { hostname }, port: { port: 443 }, tls: { mode: "ServerOnly", validation: { hostname, wellKnownCACertificates: "System" } } },
+  });
+  // x in ns and in other; ip in ns is not Accepted (an IP hostname); nowhere exists in neither.
+  const EXISTING = new Set(["ns/x", "other/x", "ns/ip"]);
+  const gateway = {
+    apiVersion: `gateway.networking.k8s.io/v1`,
+    kind: "Gateway",
+    metadata: { name: "gw", namespace: "infra" },
+    spec: { gatewayClassName: "any", listeners: [{ name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "All" } } }] },
+  };
+  const refArb = fc.record({
+    name: fc.constantFrom("x", "ip", "nowhere"),
+    namespace: maybe(fc.constantFrom("ns", "other")),
+    port: maybe(fc.constantFrom(443, 80)),
+    mirror: fc.boolean(),
+  });
+
+  it("a backend-port-not-found or backend-ref-not-permitted error on an XBackend ref means 500, and every 500 of an XBackend in the manifests is reported", () => {
+    const seen = { reported: 0, quiet: 0 };
+    fc.assert(
+      fc.property(refArb, ({ name, namespace, port, mirror }) => {
+        const ref = compact({ group: X, kind: "XBackend", name, namespace, port });
+        const rule = mirror
+          ? { backendRefs: [{ group: X, kind: "XBackend", name: "x" }], filters: [{ type: "RequestMirror", requestMirror: { backendRef: ref } }] }
+          : { backendRefs: [ref] };
+        const httpRoute = { apiVersion: API, kind: "HTTPRoute", metadata: { name: "r", namespace: "ns" }, spec: { parentRefs: [{ name: "gw", namespace: "infra" }], rules: [rule] } };
+        const world = worldFrom([gateway, xb("x", "ns"), xb("x", "other"), xb("ip", "ns", "192.0.2.10"), httpRoute] as unknown as ManifestObject[]);
+        expect(world.problems).toEqual([]);
+        const found = lint(world).filter((f) => f.rule === "backend-port-not-found" || f.rule === "backend-ref-not-permitted");
+        const d = decide(world, { gateway: "infra/gw", host: "h", path: "/" });
+        const target = `${namespace ?? "ns"}/${name}`;
+        const crossNamespace = (namespace ?? "ns") !== "ns";
+        // Only the written ref is ever reported, at its port or namespace.
+        for (const f of found) expect(f.path).toMatch(mirror ? /requestMirror\.backendRef\.(port|namespace)$/ : /^spec\.rules\[0\]\.backendRefs\[0\]\.(port|namespace)$/);
+        if (mirror) {
+          // A mirror's failure never fails the request: a warning at most, and the request is served.
+          expect(d.status).toBeNull();
+          for (const f of found) expect(f.severity).toBe("warning");
+          return;
+        }
+        seen[found.length > 0 ? "reported" : "quiet"]++;
+        if (found.length > 0) expect(d.status, JSON.stringify(ref)).toBe(500);
+        const reportable = crossNamespace || (EXISTING.has(target) && target !== "ns/ip");
+        if (d.status === 500 && reportable) expect(found.map((f) => f.severity), JSON.stringify(ref)).toEqual(["error"]);
+      }),
+      { numRuns: 80 },
+    );
+    // Not vacuous: the refs drawn give both findings and clean refs.
+    expect(seen.reported).toBeGreaterThan(0);
+    expect(seen.quiet).toBeGreaterThan(0);
+  });
+});

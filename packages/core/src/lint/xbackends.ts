@@ -1,0 +1,147 @@
+/**
+ * XBackend and XBackendTrafficPolicy findings (Gateway API v1.6 experimental):
+ * - xbackend-without-tls: xbackend_types.go spec.tls "ExternalHostname backends SHOULD have TLS
+ *   configured; the lack of TLS for external hostnames should be considered insecure".
+ * - backend-traffic-policy-not-applied: a targetRef that names no backend of the policy's
+ *   namespace, and a policy that loses a conflict to an older one (GEP-713, as resolve decides:
+ *   resolve/backend-traffic.ts), so its sessionPersistence and retryConstraint apply nowhere.
+ */
+import type { ResolvedBackendTrafficPolicy } from "../resolve/backend-traffic.js";
+import { XBACKEND_GROUP } from "../schema/xbackend.js";
+import { namespaceOfObject, type LintContext } from "./context.js";
+import type { Finding, LintObjectRef } from "./finding.js";
+
+export function xbackendFindings(ctx: LintContext): Finding[] {
+  return [...tlsFindings(ctx), ...trafficPolicyFindings(ctx)];
+}
+
+function tlsFindings(ctx: LintContext): Finding[] {
+  const out: Finding[] = [];
+  for (const x of ctx.world.graph.xbackends ?? []) {
+    if (x.tls) continue;
+    const ref: LintObjectRef = { kind: "XBackend", namespace: x.namespace, name: x.name };
+    const spec = ctx.get("XBackend", x.namespace, x.name)?.spec as { tls?: { mode?: unknown } } | undefined;
+    // resolve leaves tls null for no spec.tls and for mode None; the object tells them apart.
+    const none = spec?.tls?.mode === "None";
+    const suggestion = `tls: {mode: ServerOnly, validation: {hostname: ${x.hostname}, wellKnownCACertificates: System}}`;
+    out.push(
+      ctx.finding({
+        rule: "xbackend-without-tls",
+        severity: none ? "info" : "warning",
+        object: ref,
+        path: none ? "spec.tls.mode" : "spec",
+        message:
+          `XBackend ${x.namespace}/${x.name} sends traffic to external hostname ${x.hostname}:${x.port} in cleartext (${none ? "tls.mode None" : "no spec.tls"}); ` +
+          `the XBackend API says ExternalHostname backends SHOULD have TLS, and a cleartext external hostname is a security risk (requests and credentials cross the network readable, and nothing proves the peer owns the hostname)`,
+        fix: none
+          ? `set tls.mode: ServerOnly with validation (hostname ${x.hostname}, a CA), unless the cleartext connection is intended`
+          : `add spec.${suggestion}${x.port === 80 ? ", and the port the service serves TLS on (usually 443)" : ""}`,
+      }),
+    );
+  }
+  return out;
+}
+
+interface TargetRefIn {
+  group?: string;
+  kind?: string;
+  name?: string;
+}
+
+const TARGET_KINDS: ReadonlyMap<string, string> = new Map([
+  ["", "Service"],
+  [XBACKEND_GROUP, "XBackend"],
+]);
+
+/**
+ * Reads the policy objects (the graph keeps only accepted policies), so without the objects
+ * nothing is reported, as for the grant rules. Which backend exists and which policy is older
+ * follow resolve: Services and XBackends of the policy's namespace, and the accepted policies.
+ */
+function trafficPolicyFindings(ctx: LintContext): Finding[] {
+  const { graph } = ctx.world;
+  const services = new Set(graph.services.map((s) => `|Service|${s.namespace}/${s.name}`));
+  const xbackends = new Set((graph.xbackends ?? []).map((x) => `${XBACKEND_GROUP}|XBackend|${x.namespace}/${x.name}`));
+  const exists = (group: string, kind: string, ns: string, name: string) => services.has(`${group}|${kind}|${ns}/${name}`) || xbackends.has(`${group}|${kind}|${ns}/${name}`);
+  const accepted = graph.backendTrafficPolicies ?? [];
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const obj of ctx.byKind("XBackendTrafficPolicy")) {
+    const ns = namespaceOfObject(obj);
+    const name = obj.metadata.name;
+    if (seen.has(`${ns}/${name}`)) continue; // a duplicate: resolve kept the first
+    seen.add(`${ns}/${name}`);
+    const ref: LintObjectRef = { kind: "XBackendTrafficPolicy", namespace: ns, name };
+    const targetRefs = ((obj.spec as { targetRefs?: unknown } | undefined)?.targetRefs ?? []) as TargetRefIn[];
+    if (!Array.isArray(targetRefs)) continue;
+    const isAccepted = accepted.some((p) => p.namespace === ns && p.name === name);
+    const found = targetRefs.map((t) => {
+      const group = t.group ?? "";
+      return TARGET_KINDS.get(group) === t.kind && typeof t.name === "string" && exists(group, t.kind!, ns, t.name);
+    });
+    const noneLeft = !found.some(Boolean);
+    targetRefs.forEach((t, i) => {
+      if (found[i]) return;
+      const group = t.group ?? "";
+      const what = `${t.kind ?? "?"}${group ? `.${group}` : ""} ${ns}/${t.name ?? "?"}`;
+      const why =
+        TARGET_KINDS.get(group) === t.kind
+          ? `names ${what}, which is not in the manifests linted`
+          : `names ${what}, which is not a backend this policy can target (a Service, group "", or an XBackend, group ${XBACKEND_GROUP}, in ${ns})`;
+      out.push(
+        ctx.finding({
+          rule: "backend-traffic-policy-not-applied",
+          severity: "warning",
+          object: ref,
+          path: `spec.targetRefs[${i}]`,
+          message:
+            `targetRefs[${i}] of XBackendTrafficPolicy ${ns}/${name} ${why}; ` +
+            (noneLeft ? "no target is left, so the policy is Accepted=False, TargetNotFound and applies to nothing" : "the policy applies to its other targets only"),
+          fix: TARGET_KINDS.get(group) === t.kind ? `fix the name, or create the ${t.kind} in ${ns} (a policy targets backends of its own namespace only)` : `target a Service (group "") or an XBackend (group ${XBACKEND_GROUP}) by name`,
+        }),
+      );
+    });
+    if (isAccepted || noneLeft) continue;
+    // Not accepted though a target exists: an older policy holds one of them (Conflicted).
+    const conflict = olderHolder(accepted, ns, targetRefs, found);
+    if (!conflict) continue;
+    const { older, index } = conflict;
+    const t = targetRefs[index]!;
+    const olderRef: LintObjectRef = { kind: "XBackendTrafficPolicy", namespace: older.namespace, name: older.name };
+    const olderTargets = (ctx.get("XBackendTrafficPolicy", older.namespace, older.name)?.spec as { targetRefs?: TargetRefIn[] } | undefined)?.targetRefs;
+    const at = Array.isArray(olderTargets) ? olderTargets.findIndex((o) => (o.group ?? "") === (t.group ?? "") && o.kind === t.kind && o.name === t.name) : -1;
+    const olderPath = at >= 0 ? `spec.targetRefs[${at}]` : "";
+    out.push(
+      ctx.finding({
+        rule: "backend-traffic-policy-not-applied",
+        severity: "warning",
+        object: ref,
+        path: `spec.targetRefs[${index}]`,
+        message:
+          `XBackendTrafficPolicy ${ns}/${name} targets ${t.kind} ${ns}/${t.name}, which the older XBackendTrafficPolicy ${older.namespace}/${older.name} already targets; ` +
+          `the older policy wins (creationTimestamp, then namespace/name: GEP-713), so ${ns}/${name} is Accepted=False, Conflicted and applies to none of its targets (its sessionPersistence and retryConstraint take no effect)`,
+        fix: `merge its settings into ${older.namespace}/${older.name}, or drop ${t.kind} ${t.name} from one of the two policies' targetRefs`,
+        related: [ctx.related(olderRef, olderPath, `older XBackendTrafficPolicy ${older.namespace}/${older.name}, which takes ${t.kind} ${t.name}`)],
+      }),
+    );
+  }
+  return out;
+}
+
+/** The accepted policy that holds one of the existing targets, with that targetRef's index. */
+function olderHolder(
+  accepted: readonly ResolvedBackendTrafficPolicy[],
+  ns: string,
+  targetRefs: readonly TargetRefIn[],
+  found: readonly boolean[],
+): { older: ResolvedBackendTrafficPolicy; index: number } | null {
+  for (let i = 0; i < targetRefs.length; i++) {
+    if (!found[i]) continue;
+    const t = targetRefs[i]!;
+    for (const p of accepted) {
+      if (p.namespace !== ns) continue;
+      if (p.targets.some((x) => x.group === (t.group ?? "") && x.kind === t.kind && x.name === t.name)) return { older: p, index: i };
+    }
+  }
+  return null;
+}
