@@ -99,6 +99,8 @@ describe("serve: XBackendTrafficPolicy", () => {
     expect(setCookie).toHaveLength(1);
     // The policy's name, scoped to the rule (GEP-1619: rules do not share sessions).
     expect(setCookie[0]).toMatch(/^sticky-[0-9a-f]{12}=g2\./);
+    // GEP-1619 "Path": with the policy on a service "the Path attribute MUST be left unset".
+    expect(setCookie[0]).not.toMatch(/Path=/i);
     const cookie = setCookie[0]!.split(";")[0]!;
     const endpoint = first.json().endpoint;
     for (let i = 0; i < 5; i++) {

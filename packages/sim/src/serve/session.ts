@@ -23,6 +23,11 @@ export interface SessionPlan {
   maxAgeSeconds: number | null;
   /** Cookie attribute Secure: the client reached the gateway over TLS. */
   secure: boolean;
+  /**
+   * The session comes from an XBackendTrafficPolicy: no Path attribute (GEP-1619 "Path": with the
+   * policy on a service "the Path attribute MUST be left unset"). Absent for a rule's own session.
+   */
+  pathless?: true;
 }
 
 interface SessionConfig {
@@ -44,8 +49,12 @@ export function sessionOf(d: Decision, headers: HeaderRecord | undefined, addres
   let endpoint: string | null = null;
   if (s.pinned) endpoint = s.endpoint !== null && addresses.includes(s.endpoint) ? s.endpoint : null;
   else if (s.presented === "unknown") endpoint = legacyEndpoint(s, headers ?? {}, addresses, nowMs, absoluteMs);
-  const permanent = s.type === "Cookie" && sp.cookieConfig?.lifetimeType === "Permanent" && absoluteMs !== null;
-  return { kind: s.type === "Header" ? "header" : "cookie", name: s.name, endpoint, renew: !s.pinned, maxAgeSeconds: permanent ? Math.floor(absoluteMs! / 1000) : null, secure };
+  // Max-Age in whole seconds, rounded up: Max-Age=0 would delete the cookie at once (the token's
+  // issue time still ends the session at absoluteTimeout). 0s is no limit, as decide reads it.
+  const permanent = s.type === "Cookie" && sp.cookieConfig?.lifetimeType === "Permanent" && absoluteMs !== null && absoluteMs > 0;
+  const plan: SessionPlan = { kind: s.type === "Header" ? "header" : "cookie", name: s.name, endpoint, renew: !s.pinned, maxAgeSeconds: permanent ? Math.ceil(absoluteMs! / 1000) : null, secure };
+  if (d.sessionSource?.from === "policy") plan.pathless = true;
+  return plan;
 }
 
 /** The endpoint of a presented `g1.` token that is an endpoint of the backend and within absoluteTimeout. */
@@ -60,15 +69,16 @@ function legacyEndpoint(s: NonNullable<Decision["session"]>, headers: HeaderReco
 }
 
 /**
- * The response field that starts (or moves) a session: `set-cookie` with Path=/ (what later
- * GEP-1619 revisions make the default), HttpOnly and SameSite=Strict (the GEP's security-by-default), Secure over
+ * The response field that starts (or moves) a session: `set-cookie` with Path=/ for a rule's own
+ * session (GEP-1619: "for an xRoute that matches all paths, the Path should be set to /") and
+ * none for an XBackendTrafficPolicy's, HttpOnly and SameSite=Strict (the GEP's security-by-default), Secure over
  * TLS, Max-Age for a Permanent cookie; or the session header itself. The token names the
  * backend and the endpoint that served the request.
  */
 export function sessionField(plan: SessionPlan, backend: BackendId, endpoint: string, nowMs: number): [string, string] {
   const token = encodeSessionToken({ backend, endpoint, issuedAtMs: nowMs });
   if (plan.kind === "header") return [plan.name.toLowerCase(), token];
-  let cookie = `${plan.name}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+  let cookie = `${plan.name}=${token}${plan.pathless ? "" : "; Path=/"}; HttpOnly; SameSite=Strict`;
   if (plan.secure) cookie += "; Secure";
   if (plan.maxAgeSeconds !== null) cookie += `; Max-Age=${plan.maxAgeSeconds}`;
   return ["set-cookie", cookie];
