@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { wrap } from "../packages/sim/src/cli/render-decision.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "engineer");
 const canary = join(fixtures, "canary.yaml");
@@ -63,4 +64,55 @@ describe("status text: within 80 columns, and says where each problem is", () =>
     expect(block, head).toBeDefined();
     expect(block).toContain(` at ${at}`);
   });
+});
+
+describe("validate's inventory", () => {
+  const world = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: gc
+  listeners: [{name: db, port: 5432, protocol: TCP}, {name: web, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: red-extra, namespace: team-red}
+spec:
+  parentRef: {name: edge, namespace: infra}
+  listeners: [{name: admin, port: 8080, protocol: HTTP, hostname: admin.red.corp.test}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: pg, namespace: data}
+spec:
+  parentRefs: [{name: edge, namespace: infra, sectionName: db}]
+  rules: [{backendRefs: [{name: pg, port: 5432}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: admin, namespace: team-red}
+spec:
+  parentRefs: [{kind: ListenerSet, name: red-extra, sectionName: admin}]
+  rules: [{backendRefs: [{name: admin, port: 80}]}]
+`;
+  it("lists ListenerSets with their listeners, names a parent's kind when not a Gateway, and gives TCPRoutes no hosts", async () => {
+    const { code, stdout } = await runCli(["validate", "-f", "-"], { stdin: world });
+    expect(code).toBe(0);
+    expect(stdout).toContain("ListenerSet team-red/red-extra (on Gateway infra/edge)\n  listener admin HTTP :8080 admin.red.corp.test\n");
+    expect(stdout).toContain("TCPRoute data/pg → infra/edge/db 1 rule(s)\n");
+    // 81 columns: wrapped, continued 4 in.
+    expect(stdout).toContain("HTTPRoute team-red/admin → ListenerSet team-red/red-extra/admin hosts\n    *, 1 rule(s)\n");
+    expect(wide(stdout)).toEqual([]);
+  });
+});
+
+describe("wrapped text keeps a number with its words", () => {
+  it.each([
+    // Was `... rule 0 match` / `0`.
+    ["via HTTPRoute team-blue/billing rule 0 match 0", 46, ["  via HTTPRoute team-blue/billing", "      rule 0 match 0"]],
+    ["via HTTPRoute team-blue/billing rule 0 match 0", 48, ["  via HTTPRoute team-blue/billing rule 0 match 0"]],
+    ["a route hosts *, 1 rule(s)", 22, ["  a route hosts", "      *, 1 rule(s)"]],
+    // A run longer than a line by itself is split at its spaces.
+    ["x 1 2 3 4 5 6 7 8 9", 12, ["  x 1 2 3 4", "      5 6 7", "      8 9"]],
+  ] as const)("%s in %i columns", (text, width, want) => expect(wrap(text, "  ", "      ", width)).toEqual(want));
 });

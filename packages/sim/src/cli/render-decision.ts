@@ -175,13 +175,16 @@ const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, tls: 443 }
 
 /**
  * Words of `text` in lines of at most `width` columns: the first line after `first`, the others
- * after `rest` (a word longer than a line is kept whole).
+ * after `rest` (a word longer than a line is kept whole). A number stays on the line of the words
+ * around it (`match 0`, `1 rule(s)`) unless that run of words would not fit a line by itself.
  */
 export function wrap(text: string, first: string, rest: string, width = WIDTH): string[] {
+  const room = width - rest.length;
+  const words = text.split(/(?<![0-9]) (?![0-9])/).flatMap((run) => (run.length > room ? run.split(" ") : [run]));
   const lines: string[] = [];
   let line = first;
   let empty = true;
-  for (const word of text.split(" ")) {
+  for (const word of words) {
     if (!empty && line.length + 1 + word.length > width) {
       lines.push(line);
       line = rest + word;
