@@ -25,6 +25,8 @@ import { arr, generationOf, namespaceOf, nn, plain, specOf } from "./input.js";
 import { compareAge, type ObjectIndex } from "./objects.js";
 
 const X_GROUP = "gateway.networking.x-k8s.io";
+/** PolicyStatus.ancestors maxItems (policy_types.go, CRD). */
+const MAX_POLICY_ANCESTORS = 16;
 
 /** Backend kinds a policy may target: group → kind (an object of that kind must exist). */
 const TARGET_KINDS: ReadonlyMap<string, string> = new Map([
@@ -104,6 +106,8 @@ export function resolveBackendTrafficPolicies(
     const conditions = [accepted];
     let list: PolicyModel["ancestors"] = [...ancestors.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      // policy_types.go: at most 16 ancestors; when full, "implementations MUST NOT add further entries".
+      .slice(0, MAX_POLICY_ANCESTORS)
       .map(([, g]) => ({
         ancestorRef: { group: GATEWAY_GROUP, kind: "Gateway", namespace: g.gateway.namespace, name: g.gateway.name },
         controllerName: g.controllerName,

@@ -179,6 +179,8 @@ export function xBackendStatus(model: XBackendModel, outcomes: readonly ParentOu
   return {
     parents: [...parents.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      // "A maximum of 32 parents will be represented in this list" (xbackend_types.go; CRD maxItems 32).
+      .slice(0, 32)
       .map(([, p]) => ({ controllerName: p.controllerName, parentRef: p.parentRef, conditions: stamp([model.accepted], generation) })),
   };
 }
