@@ -176,7 +176,7 @@ function nowhereFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRu
   const total = rule.backends.reduce((s, b) => s + b.weight, 0);
   if (rule.backends.length > 0 && total > 0) return null;
   if (rule.filters.some((f) => f.requestRedirect || f.extensionRef)) return null;
-  if (rule.backends.length > 0 && (rule.sessionPersistence || policySessionOn(ctx, route, rule))) return null;
+  if (rule.backends.length > 0 && (keepsSessions(rule.sessionPersistence) || policySessionOn(ctx, route, rule))) return null;
   const stream = route.kind === "TLSRoute" || route.kind === "TCPRoute" || route.kind === "UDPRoute";
   const outcome = stream ? (route.kind === "UDPRoute" ? "its datagrams are dropped" : "every connection it takes is refused") : "every request it matches answers 500";
   const none = rule.backends.length === 0;
@@ -193,11 +193,20 @@ function nowhereFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRu
   });
 }
 
+/**
+ * Whether a sessionPersistence keeps sessions decide can pin: a Header session without
+ * sessionName keeps none (decide/session.ts: the client could not know the header), so it drains nothing.
+ */
+function keepsSessions(sp: Record<string, unknown> | null | undefined): boolean {
+  if (!sp) return false;
+  return sp.type !== "Header" || (typeof sp.sessionName === "string" && sp.sessionName !== "");
+}
+
 /** Whether an accepted XBackendTrafficPolicy gives one of the rule's backends session persistence. */
 function policySessionOn(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRule): boolean {
   if (route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") return false;
   return (ctx.world.graph.backendTrafficPolicies ?? []).some(
-    (p) => p.sessionPersistence && rule.backends.some((b) => b.namespace === p.namespace && p.targets.some((t) => t.group === b.group && t.kind === b.kind && t.name === b.name)),
+    (p) => keepsSessions(p.sessionPersistence) && rule.backends.some((b) => b.namespace === p.namespace && p.targets.some((t) => t.group === b.group && t.kind === b.kind && t.name === b.name)),
   );
 }
 

@@ -64,6 +64,13 @@ describe("rule-without-backend", () => {
       status: 500,
       want: [],
     },
+    {
+      // decide keeps no session for a Header session without a name: nothing to drain.
+      title: "weight 0 with a Header session without sessionName",
+      rule: "backendRefs: [{name: a, port: 80, weight: 0}]\n    sessionPersistence: {type: Header}",
+      status: 500,
+      want: ["error spec.rules[0].backendRefs"],
+    },
   ])("$title → $want", ({ rule, status, want }) => {
     const text = BASE + route("HTTPRoute", "ns", rule);
     expect(decide(worldFrom(text), { gateway: "infra/gw", host: "h", path: "/" }).status).toBe(status);
@@ -87,8 +94,12 @@ spec:
     { title: "an XBackendTrafficPolicy session on the drained backend (draining)", extra: policy("a"), want: [] },
     { title: "the policy on another Service", extra: policy("b"), want: ["error spec.rules[0].backendRefs"] },
     { title: "a policy with a retry budget only", extra: policy("a", "retryConstraint: {budget: {percent: 20}}"), want: ["error spec.rules[0].backendRefs"] },
+    { title: "a policy Header session without sessionName (decide keeps none)", extra: policy("a", "sessionPersistence: {type: Header}"), want: ["error spec.rules[0].backendRefs"] },
   ])("weight 0 everywhere, $title → $want", ({ extra, want }) => {
     const text = BASE + route("HTTPRoute", "ns", "backendRefs: [{name: a, port: 80, weight: 0}]") + extra;
+    // A session can drain the rule only where decide keeps one for a fresh request.
+    const d = decide(worldFrom(text), { gateway: "infra/gw", host: "h", path: "/" });
+    expect(d.session ? "session" : "none").toBe(want.length ? "none" : "session");
     expect(findings(text, "rule-without-backend")).toEqual(want);
   });
 });
