@@ -225,6 +225,55 @@ describe("CONTRACT: -f PATH, exit codes, errors on stderr", () => {
     expect(gatewayNames(r.stdout)).toEqual(["rep-a", "rep-b", "rep-c", "rep-stdin"]);
   });
 
+  // "Every command that takes manifests accepts -f PATH": the contract world given whole, split over a
+  // directory tree (.yaml, .yml, .json), as one List, on stdin and over repeated -f reads the same.
+  describe("every command that takes manifests accepts each -f form", () => {
+    const texts = WORLD_TEXT.split(/^---\n/m);
+    const asJson = (text: string) => {
+      const { objects } = parseManifests(text, { file: "doc.yaml" });
+      expect(objects).toHaveLength(1);
+      return JSON.parse(JSON.stringify(objects[0])) as object;
+    };
+    const ext = ["yaml", "yml", "json"] as const;
+    const dir = join(scratch, "split");
+    texts.forEach((text, i) => {
+      const e = ext[i % 3]!;
+      write(`split/${i % 2 ? "nested/deeper/" : ""}${String(i).padStart(2, "0")}.${e}`, e === "json" ? JSON.stringify(asJson(text)) : text);
+    });
+    const list = write("forms/world-list.json", JSON.stringify({ apiVersion: "v1", kind: "List", items: texts.map(asJson) }));
+    const half = Math.ceil(texts.length / 2);
+    const first = write("forms/first.yaml", texts.slice(0, half).join("---\n"));
+    const second = write("forms/second.yaml", texts.slice(half).join("---\n"));
+    const reqs = write("forms/requests.jsonl", jsonl([{ ...EDGE, path: "/shop" }, { ...EDGE, path: "/api?x=1" }, { gateway: "infra/edge", scheme: "tcp", port: 9000 }, { service: "shop/mesh-svc", port: 80, from: "client" }]));
+    const trace = write("forms/trace.jsonl", jsonl(Array.from({ length: 20 }, (_, i) => ({ ...EDGE, path: i % 4 ? `/shop/${i}` : "/zzz" }))));
+    const forms: { form: string; f: string[]; stdin?: string }[] = [
+      { form: "a directory read recursively", f: ["-f", dir] },
+      { form: "a Kubernetes List", f: ["-f", list] },
+      { form: "- for standard input", f: ["-f", "-"], stdin: WORLD_TEXT },
+      { form: "repeated -f", f: ["-f", first, "-f", second] },
+    ];
+    const commands: { name: string; argv: (f: string[]) => string[] }[] = [
+      { name: "status --json", argv: (f) => ["status", ...f, "--json"] },
+      { name: "route --json", argv: (f) => ["route", ...f, "--requests", reqs, "--json"] },
+      { name: "explain --json", argv: (f) => ["explain", ...f, "--gateway", "infra/edge", "--json", "GET http://www.example.com/api?x=1"] },
+      { name: "replay --json", argv: (f) => ["replay", ...f, "--trace", trace, "--json"] },
+      { name: "whatif --json", argv: (f) => ["whatif", ...f, "--set-weight", "shop/web/split/shop-v2=90", "--trace", trace, "--json"] },
+      { name: "lint --json", argv: (f) => ["lint", ...f, "--json"] },
+      // validate's text lists objects in the order files are read; its --json is order-free.
+      { name: "validate --json", argv: (f) => ["validate", ...f, "--json"] },
+    ];
+    const cases = commands.flatMap((c) => forms.map((form) => ({ ...c, ...form })));
+    it.each(cases)("$name: -f $form", async ({ name, argv, f, stdin }) => {
+      const baseline = await runCli(argv(["-f", WORLD_FILE]));
+      expect(baseline.code, baseline.stderr).toBe(0);
+      const r = await runCli(argv(f), stdin === undefined ? {} : { stdin });
+      expect(r.code, r.stderr).toBe(0);
+      // validate --json names the files it read; everything else is the same.
+      const withoutFiles = (t: string) => (name === "validate --json" ? JSON.stringify({ ...(JSON.parse(t) as object), files: null }) : t);
+      expect(withoutFiles(r.stdout)).toBe(withoutFiles(baseline.stdout));
+    });
+  });
+
   // Each command that takes manifests: success 0, bad usage 2, unreadable input 2.
   const trace = () => write("exit/trace.jsonl", jsonl([{ ...EDGE, path: "/shop" }]));
   const requests = () => write("exit/requests.jsonl", jsonl([{ ...EDGE, path: "/shop" }]));
