@@ -116,3 +116,15 @@ describe("wrapped text keeps a number with its words", () => {
     ["x 1 2 3 4 5 6 7 8 9", 12, ["  x 1 2 3 4", "      5 6 7", "      8 9"]],
   ] as const)("%s in %i columns", (text, width, want) => expect(wrap(text, "  ", "      ", width)).toEqual(want));
 });
+
+describe("replay text: the mirror table's expected column is a share, like the other tables'", () => {
+  it("a 10% mirror on a rule that takes every request expects 10.00%", async () => {
+    const trace = Array.from({ length: 400 }, (_, i) => JSON.stringify({ host: "pay.corp.test", method: "POST", path: `/checkout/${i}` })).join("\n");
+    const { code, stdout } = await runCli(["replay", "-f", canary, "--trace", "-"], { stdin: trace });
+    expect(code).toBe(0);
+    const row = stdout.split("\n").find((l) => l.startsWith("  prod/checkout-shadow:8080"))!;
+    expect(row).toMatch(/ \d+\.\d\d% +10\.00%$/);
+    const json = await runCli(["replay", "-f", canary, "--trace", "-", "--json"], { stdin: trace });
+    expect((JSON.parse(json.stdout) as { mirrors: { expected: number }[] }).mirrors[0]!.expected).toBeCloseTo(40, 6);
+  });
+});

@@ -174,7 +174,7 @@ describe("a replay worked out by hand", async () => {
     const missing = split.backends.find((b) => b.name === "missing-svc")!;
     expect(r.statuses["500"]).toBe(missing.count + 7);
     expect(r.mirrors).toEqual([expect.objectContaining({ name: "shadow", expected: 5 })]);
-    expect(lineOf(text, "ns/shadow:8080")).toMatch(/ns\/shadow:8080\s+\d+\s+[\d.]+%\s+5\.0$/);
+    expect(lineOf(text, "ns/shadow:8080")).toMatch(/ns\/shadow:8080\s+\d+\s+[\d.]+%\s+4\.00%$/); // 5 expected copies of 125
   });
 
   it("chi-square: df counts the invalid backend, not the zero-weight one; the statistic from the counts", () => {

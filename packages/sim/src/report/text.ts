@@ -157,7 +157,8 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     out.push("", say("Mirrored traffic (copies sent to each mirror; share of all requests)"));
     out.push(
       table(
-        [["mirror", "copies", "share", "expected"], ...report.mirrors.map((m) => [name(m) + (m.valid ? "" : " (invalid: nothing sent)"), int(m.count), pct(m.count / n), dec(m.expected, 1)])],
+        // `expected` is a share, as in every other table (the JSON keeps the expected number of copies).
+        [["mirror", "copies", "share", "expected"], ...report.mirrors.map((m) => [name(m) + (m.valid ? "" : " (invalid: nothing sent)"), int(m.count), pct(m.count / n), pct(m.expected / n)])],
         ["l", "r", "r", "r"],
         "  ",
         { maxWidth: width, shrink: 0, minShrink: NAME_MIN },
