@@ -23,6 +23,7 @@ export type LintRuleId =
   | "grant-target-not-found"
   | "regex-shadows-prefix"
   | "xbackend-without-tls"
+  | "xbackend-not-accepted"
   | "backend-traffic-policy-not-applied";
 
 /** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
@@ -221,6 +222,17 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "XBackend spec.tls: \"ExternalHostname backends SHOULD have TLS configured; the lack of TLS for external " +
       "hostnames should be considered insecure and a security risk\" (apisx/v1alpha1 xbackend_types.go, GEP-4894). " +
       "Reported for an XBackend without spec.tls (warning) and one whose tls.mode is None (info: cleartext on purpose).",
+  },
+  {
+    id: "xbackend-not-accepted",
+    severity: "error",
+    summary: "an XBackend gwsim cannot connect to as written: every request routed to it answers 500",
+    help:
+      "The XBackend is Accepted=False (an IP address as externalHostname.hostname, a CA ref of another kind, " +
+      "wellKnownCACertificates other than System, a client certificate Secret in another namespace without a " +
+      "ReferenceGrant, a CA or client certificate that does not parse). The route's reference resolves, so the " +
+      "route looks fine; the XBackend's share of its traffic answers 500. Warning when no route sends to it yet. " +
+      "A CA ConfigMap or Secret missing from the manifests is not reported (they are often kept out of git).",
   },
   {
     id: "backend-traffic-policy-not-applied",

@@ -524,6 +524,10 @@ describe("XBackend backendRefs: lint's errors are decide's 500s", () => {
         }
         seen[found.length > 0 ? "reported" : "quiet"]++;
         if (found.length > 0) expect(d.status, JSON.stringify(ref)).toBe(500);
+        // xbackend-not-accepted names the backendRefs that send to the XBackend: those answer 500 too.
+        const notAccepted = lint(world).filter((f) => f.rule === "xbackend-not-accepted" && f.related.some((r) => r.object.name === "r"));
+        if (notAccepted.length > 0) expect(d.status, JSON.stringify(ref)).toBe(500);
+        if (d.status === 500 && d.reason === "InvalidXBackend") expect(notAccepted.map((f) => f.severity)).toEqual(["error"]);
         const reportable = crossNamespace || (EXISTING.has(target) && target !== "ns/ip");
         if (d.status === 500 && reportable) expect(found.map((f) => f.severity), JSON.stringify(ref)).toEqual(["error"]);
       }),

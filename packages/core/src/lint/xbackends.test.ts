@@ -201,3 +201,23 @@ describe("backend-traffic-policy-not-applied", () => {
     expect(lint({ ...w, objects: [] }).filter((f) => f.rule === "backend-traffic-policy-not-applied")).toEqual([]);
   });
 });
+
+describe("xbackend-not-accepted", () => {
+  const use = route(`backendRefs: [{group: ${X}, kind: XBackend, name: x}]`);
+  const ca = (kind: string, name: string) => `  tls: {mode: ServerOnly, validation: {hostname: api.example.com, caCertificateRefs: [{group: '', kind: ${kind}, name: ${name}}]}}`;
+  const ipBackend = xbackend("x", "ns", TLS).replace("hostname: api.example.com}", "hostname: 192.0.2.10}");
+  it.each([
+    { title: "accepted", text: BASE + xbackend("x", "ns", TLS) + use, status: null, want: [] },
+    { title: "an IP address as hostname, routed to", text: BASE + ipBackend + use, status: 500, want: ["error spec.externalHostname.hostname"] },
+    { title: "an IP address as hostname, no route", text: BASE + ipBackend, status: 404, want: ["warning spec.externalHostname.hostname"] },
+    { title: "a CA ref of another kind", text: BASE + xbackend("x", "ns", ca("Pod", "ca")) + use, status: 500, want: ["error spec.tls.validation"] },
+    { title: "a CA ConfigMap missing from the manifests (kept elsewhere)", text: BASE + xbackend("x", "ns", ca("ConfigMap", "ca")) + use, status: 500, want: [] },
+  ])("$title → $want", ({ text, status, want }) => {
+    const w = worldFrom(text);
+    expect(w.problems).toEqual([]);
+    const d = decide(w, { gateway: "infra/gw", host: "h", path: "/" });
+    expect(d.status).toBe(status);
+    if (status === 500) expect(d.reason).toBe("InvalidXBackend");
+    expect(lint(w).filter((f) => f.rule === "xbackend-not-accepted").map((f) => `${f.severity} ${f.path}`)).toEqual(want);
+  });
+});

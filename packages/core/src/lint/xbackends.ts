@@ -12,7 +12,84 @@ import { namespaceOfObject, type LintContext } from "./context.js";
 import type { Finding, LintObjectRef } from "./finding.js";
 
 export function xbackendFindings(ctx: LintContext): Finding[] {
-  return [...tlsFindings(ctx), ...trafficPolicyFindings(ctx)];
+  return [...tlsFindings(ctx), ...notAcceptedFindings(ctx), ...trafficPolicyFindings(ctx)];
+}
+
+interface ObjectRefIn {
+  group?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+/**
+ * An XBackend resolve did not accept: the route's ref resolves (ResolvedRefs stays True), but its
+ * share answers 500 (decide reason InvalidXBackend). Skipped when a CA or client certificate
+ * object it names is missing from the manifests: those are often kept out of git.
+ */
+function notAcceptedFindings(ctx: LintContext): Finding[] {
+  const out: Finding[] = [];
+  const { graph } = ctx.world;
+  for (const x of graph.xbackends ?? []) {
+    if (x.accepted) continue;
+    const obj = ctx.get("XBackend", x.namespace, x.name);
+    const tls = (obj?.spec as { tls?: { clientCertificateRef?: ObjectRefIn; validation?: { caCertificateRefs?: ObjectRefIn[] } } } | undefined)?.tls;
+    const named = [
+      ...(Array.isArray(tls?.validation?.caCertificateRefs) ? tls!.validation!.caCertificateRefs!.map((r) => ({ kind: r.kind ?? "", namespace: x.namespace, name: r.name ?? "" })) : []),
+      ...(tls?.clientCertificateRef ? [{ kind: tls.clientCertificateRef.kind ?? "Secret", namespace: tls.clientCertificateRef.namespace ?? x.namespace, name: tls.clientCertificateRef.name ?? "" }] : []),
+    ];
+    if (ctx.objects && named.some((r) => (r.kind === "ConfigMap" || r.kind === "Secret") && !ctx.get(r.kind, r.namespace, r.name))) continue;
+    if (!ctx.objects && / not found/.test(x.message)) continue;
+    const users: { route: { kind: string; namespace: string; name: string }; path: string }[] = [];
+    for (const route of graph.routes) {
+      for (const rule of route.rules) {
+        rule.backends.forEach((b, j) => {
+          if (b.xbackend && b.namespace === x.namespace && b.name === x.name) users.push({ route, path: `spec.rules[${rule.index}].backendRefs[${j}]` });
+        });
+      }
+    }
+    const ref: LintObjectRef = { kind: "XBackend", namespace: x.namespace, name: x.name };
+    const routes = [...new Set(users.map((u) => `${u.route.kind} ${u.route.namespace}/${u.route.name}`))];
+    out.push(
+      ctx.finding({
+        rule: "xbackend-not-accepted",
+        severity: users.length ? "error" : "warning",
+        object: ref,
+        path: pathOfProblem(x.reason, x.hostname),
+        message:
+          `XBackend ${x.namespace}/${x.name} is not accepted (${x.reason}: ${x.message}); ` +
+          (users.length ? `the share of ${routes.join(", ")} routed to it answers 500, though the routes' references resolve` : "any request a route sends to it will answer 500"),
+        fix: fixOfProblem(x.reason, x.hostname),
+        related: users.map((u) => ctx.related({ kind: u.route.kind, namespace: u.route.namespace, name: u.route.name }, u.path, `${u.route.kind} ${u.route.namespace}/${u.route.name} sends to it`)),
+      }),
+    );
+  }
+  return out;
+}
+
+const DOTTED_QUAD = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+function pathOfProblem(reason: string, hostname: string): string {
+  // Invalid: an IP as the hostname, else wellKnownCACertificates other than System (resolve/xbackends.ts).
+  if (reason === "Invalid") return DOTTED_QUAD.test(hostname) ? "spec.externalHostname.hostname" : "spec.tls.validation.wellKnownCACertificates";
+  if (reason === "InvalidKind" || reason === "InvalidCACertificateRef") return "spec.tls.validation";
+  if (reason === "RefNotPermitted" || reason === "InvalidClientCertificateRef") return "spec.tls.clientCertificateRef";
+  return "spec";
+}
+
+function fixOfProblem(reason: string, hostname: string): string {
+  switch (reason) {
+    case "Invalid":
+      return DOTTED_QUAD.test(hostname) ? "use the DNS name of the destination as externalHostname.hostname (IP addresses are not allowed)" : "set validation.wellKnownCACertificates: System, or name the CA in caCertificateRefs";
+    case "InvalidKind":
+      return "reference the CA certificates as a ConfigMap (or Secret) with a ca.crt key, group \"\"";
+    case "InvalidCACertificateRef":
+      return "put a PEM CA certificate under the ca.crt key of the referenced ConfigMap";
+    case "RefNotPermitted":
+      return "add a ReferenceGrant in the Secret's namespace from XBackends (group gateway.networking.x-k8s.io) of this namespace to the Secret, or move the Secret here";
+    default:
+      return "give the client certificate Secret a tls.crt and tls.key that parse and match";
+  }
 }
 
 function tlsFindings(ctx: LintContext): Finding[] {
