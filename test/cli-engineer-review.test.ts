@@ -128,3 +128,28 @@ describe("replay text: the mirror table's expected column is a share, like the o
     expect((JSON.parse(json.stdout) as { mirrors: { expected: number }[] }).mirrors[0]!.expected).toBeCloseTo(40, 6);
   });
 });
+
+describe("help fits 80 columns", () => {
+  const commands = ["validate", "status", "route", "explain", "lint", "replay", "whatif", "synth", "serve"];
+  it.each(commands)("gwsim %s --help: every line but the examples (kept whole to copy) within 80", async (command) => {
+    const { code, stdout } = await runCli([command, "--help"]);
+    expect(code).toBe(0);
+    const beforeExamples = stdout.split("\nexamples:\n")[0]!;
+    expect(wide(beforeExamples)).toEqual([]);
+    // Options keep their column; a description continues under it.
+    for (const line of beforeExamples.split("\n").filter((l) => /^ {35}\S/.test(l))) expect(line.slice(0, 35).trim()).toBe("");
+  });
+
+  it("gwsim --help lists the commands within 80 columns", async () => {
+    const { stdout } = await runCli(["--help"]);
+    expect(wide(stdout)).toEqual([]);
+    expect(stdout).toContain("  validate  check manifests against the Gateway API schema (CRD OpenAPI and CEL\n            rules)\n");
+  });
+
+  it("the usage breaks between its words, never inside brackets", async () => {
+    const { stdout } = await runCli(["whatif", "--help"]);
+    expect(stdout).toContain(
+      "usage: gwsim whatif -f MANIFESTS\n             (--proposed MANIFESTS | --set-weight REF=W ... | --rollout FILE)\n             --trace FILE",
+    );
+  });
+});

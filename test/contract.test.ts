@@ -104,6 +104,66 @@ console.log(JSON.stringify({ objects: objects.length, diagnostics: diagnostics.l
     expect(decide(w, { ...EDGE, path: "/shop" }, { seed: 1, index: 0 }).outcome).toBe("forward");
   });
 
+  it("buildWorld: immutable; writing to what the world exposes (its options, diagnostics, graph, table) changes nothing it decides", () => {
+    const text = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ns}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: exact-host, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [www.example.com]
+  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: svc, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: wildcard-host, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: ["*.example.com"]
+  rules: [{matches: [{path: {type: PathPrefix, value: /b}}], backendRefs: [{name: svc, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: ns}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bad, namespace: ns}
+spec: {ports: [{port: 700000}]}
+`;
+    const w = buildWorld(parseManifests(text, { file: "w.yaml" }).objects, { controllerName: undefined });
+    const request = { gateway: "ns/gw", host: "www.example.com", path: "/b" };
+    const before = decide(w, request, { seed: 1, index: 0 });
+    const status = JSON.stringify(statusOf(w));
+    const diagnostics = JSON.stringify(w.diagnostics);
+    expect(w.diagnostics.length).toBeGreaterThan(0);
+    const attempts: (() => void)[] = [
+      () => ((w.options as { hostnameFallthrough?: boolean }).hostnameFallthrough = true),
+      () => ((w.options as { controllerName?: string }).controllerName = "someone.else/controller"),
+      () => (w.diagnostics as unknown[]).splice(0),
+      () => ((w.diagnostics[0] as { message: string }).message = "changed"),
+      () => (w.graph.listeners as unknown[]).splice(0),
+      () => ((w.graph.listeners[0] as { port: number }).port = 81),
+    ];
+    for (const attempt of attempts) {
+      try {
+        attempt();
+      } catch {
+        // Frozen: the write throws (ES modules are strict). Either way, nothing may change.
+      }
+    }
+    expect(decide(w, request, { seed: 1, index: 0 })).toEqual(before);
+    expect(JSON.stringify(statusOf(w))).toBe(status);
+    expect(JSON.stringify(w.diagnostics)).toBe(diagnostics);
+  });
+
   it("decide(world, request, { seed, index }) → the decision shape below", () => {
     const d = decide(world, { ...EDGE, path: "/shop" }, { seed: 1, index: 0 });
     expect(d).toMatchObject({ outcome: "forward", route: { kind: "HTTPRoute", namespace: "shop", name: "web", rule: 0 } });
@@ -1279,10 +1339,14 @@ describe("CONTRACT: gwsim replay / synth / whatif", () => {
 
 // ---------------------------------------------------------------------------------------------
 /** The `usage: ...` line of a command's --help. */
+/** The usage, its continuation lines (help wraps at 80 columns, continuing indented) joined back. */
 function usageLine(help: string): string {
-  const line = help.split("\n").find((l) => l.startsWith("usage: "));
-  expect(line, help).toBeDefined();
-  return line!.slice("usage: ".length);
+  const lines = help.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("usage: "));
+  expect(at, help).toBeGreaterThanOrEqual(0);
+  const rest = lines.slice(at + 1);
+  const more = rest.slice(0, Math.max(0, rest.findIndex((l) => !/^ +\S/.test(l)))).map((l) => l.trim());
+  return [lines[at]!.slice("usage: ".length), ...more].join(" ");
 }
 
 /**

@@ -1,3 +1,4 @@
+import { wrap } from "./render-decision.js";
 import { parseArgs } from "node:util";
 import { UsageError } from "./io.js";
 
@@ -79,16 +80,57 @@ export function listFlag(values: FlagValues, name: string): string[] {
   return Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : [];
 }
 
+/** The column option descriptions start at. */
+const OPTION_COLUMN = 35;
+
+/**
+ * Help in 80 columns, as the other text outputs: prose wrapped, option descriptions in a hanging
+ * column, the usage line broken only between its top-level words (never inside `[--seed N]`).
+ * Examples are kept whole so they can be copied.
+ */
 export function helpText(spec: CommandSpec): string {
-  const lines = [`gwsim ${spec.name}: ${spec.summary}`, "", `usage: ${spec.usage}`, ""];
-  if (spec.description) lines.push(spec.description, "");
+  const lines = [...wrap(`gwsim ${spec.name}: ${spec.summary}`, "", "  "), "", ...wrapUsage(spec.usage), ""];
+  if (spec.description) lines.push(...wrap(spec.description, "", ""), "");
   if (spec.flags.length) {
     lines.push("options:");
     for (const f of spec.flags) {
       const head = `  ${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`;
-      lines.push(`${head.padEnd(34)} ${f.description}${f.multiple ? " (repeatable)" : ""}`);
+      const text = `${f.description}${f.multiple ? " (repeatable)" : ""}`;
+      const indent = " ".repeat(OPTION_COLUMN);
+      // A head too long for the column puts its description on the next line.
+      if (head.length >= OPTION_COLUMN - 1) lines.push(head, ...wrap(text, indent, indent));
+      else lines.push(...wrap(text, head.padEnd(OPTION_COLUMN), indent));
     }
   }
   if (spec.examples?.length) lines.push("", "examples:", ...spec.examples.map((e) => `  ${e}`));
   return `${lines.join("\n")}\n`;
+}
+
+/** `usage: gwsim x ...` in lines of 80, broken at spaces outside brackets, continued under the command. */
+function wrapUsage(usage: string): string[] {
+  const words: string[] = [];
+  let depth = 0;
+  let word = "";
+  for (const ch of usage) {
+    if (ch === " " && depth === 0) {
+      words.push(word);
+      word = "";
+      continue;
+    }
+    if (ch === "[" || ch === "(") depth++;
+    if (ch === "]" || ch === ")") depth = Math.max(0, depth - 1);
+    word += ch;
+  }
+  words.push(word);
+  const indent = " ".repeat("usage: gwsim ".length);
+  const lines: string[] = [];
+  let line = "usage:";
+  for (const w of words) {
+    if (line.length + 1 + w.length > 80 && line.trim() !== "usage:" && line !== indent.trimEnd()) {
+      lines.push(line);
+      line = indent + w;
+    } else line += ` ${w}`;
+  }
+  lines.push(line);
+  return lines;
 }

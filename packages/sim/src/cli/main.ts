@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { explainCommand, explainSpec } from "./explain.js";
 import { helpText, type CommandSpec } from "./flags.js";
+import { wrap } from "./render-decision.js";
 import { PathError, UsageError, type ExitCode, type Io } from "./io.js";
 import { routeCommand, routeSpec } from "./route.js";
 import { statusCommand, statusSpec } from "./status.js";
@@ -37,7 +38,7 @@ export function usage(): string {
     "usage: gwsim <command> [options]   (gwsim <command> --help for its options)",
     "",
     "commands:",
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`),
+    ...COMMANDS.flatMap((c) => wrap(c.spec.summary, `  ${c.spec.name.padEnd(width)}  `, " ".repeat(width + 4))),
     "",
   ].join("\n");
 }
