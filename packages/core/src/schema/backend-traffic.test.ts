@@ -74,6 +74,19 @@ describe("XBackendTrafficPolicy schema", () => {
       severity: "warning",
     },
     {
+      // GEP-1619 "Alternatives: IdleTimeout": removed from the API, so v1.6.1's CRD prunes it.
+      what: "idleTimeout (not in the v1.6 API: pruned, with a warning)",
+      body: "  targetRefs: [{group: '', kind: Service, name: a}]\n  sessionPersistence:\n    idleTimeout: 5m #<\n",
+      path: "spec.sessionPersistence.idleTimeout",
+      severity: "warning",
+    },
+    {
+      what: "sessionName longer than 128",
+      body: `  targetRefs: [{group: '', kind: Service, name: a}]\n  sessionPersistence:\n    sessionName: ${"s".repeat(129)} #<\n`,
+      path: "spec.sessionPersistence.sessionName",
+      code: "schema.max-length",
+    },
+    {
       what: "Permanent cookie without absoluteTimeout (CEL)",
       body: "  targetRefs: [{group: '', kind: Service, name: a}]\n  sessionPersistence: #<\n    cookieConfig: {lifetimeType: Permanent}\n",
       path: "spec.sessionPersistence.absoluteTimeout",
