@@ -153,3 +153,18 @@ describe("help fits 80 columns", () => {
     );
   });
 });
+
+describe("lint text", () => {
+  it("keeps each finding's first line one record and wraps the lines under it to 80 columns", async () => {
+    const { code, stdout } = await runCli(["lint", "-f", tenants], { cwd: root });
+    expect(code).toBe(1);
+    const lines = stdout.split("\n");
+    const records = lines.filter((l) => /^test\/fixtures\/engineer\/tenants\.yaml:\d+:\d+: (error|warning|info): .* \[[a-z-]+\]$/.test(l));
+    expect(records.length).toBeGreaterThanOrEqual(4);
+    expect(wide(lines.filter((l) => l.startsWith("    ")).join("\n"))).toEqual([]);
+    // The missing grant's fix, wrapped, still reads whole.
+    expect(stdout.replace(/\n {8}/g, " ")).toContain(
+      "    fix: create a ReferenceGrant in namespace shared with from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: team-red}] and to: [{group: \"\", kind: Service, name: cdn-cache}]",
+    );
+  });
+});

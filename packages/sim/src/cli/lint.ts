@@ -5,6 +5,7 @@ import { formatDiagnostics } from "./diagnostics.js";
 import { listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { toSarif } from "./lint-sarif.js";
+import { wrap } from "./render-decision.js";
 import { loadManifests } from "../load/manifests.js";
 
 export const lintSpec: CommandSpec = {
@@ -18,7 +19,8 @@ export const lintSpec: CommandSpec = {
     "an HTTPRoute and a GRPCRoute on one hostname of a listener, " +
     "weights that data planes round to zero, rules with no backend to send to (500), backendRefs to missing Service ports or " +
     "not permitted by a ReferenceGrant, ReferenceGrants that grant nothing, " +
-    "regular expressions that shadow prefixes. Text by default; --json for the findings as data; --sarif for SARIF " +
+    "regular expressions that shadow prefixes. Text by default (a finding's first line is one file:line:col record; the lines " +
+    "under it wrap to 80 columns); --json for the findings as data; --sarif for SARIF " +
     `2.1.0 (code scanning). Exit 1 when a finding of severity error exists. Rules: ${LINT_RULE_IDS.join(", ")}.`,
   flags: [
     FILE_FLAG,
@@ -76,10 +78,12 @@ export function renderFindings(findings: readonly Finding[], objects: number): s
   if (findings.length === 0) return `no findings (${objects} object(s) checked)\n`;
   const lines: string[] = [];
   for (const f of findings) {
+    // The first line is one record (file:line:col: severity: message [rule]) for grep and editors'
+    // quickfix lists, as compilers print; the lines under it wrap to 80 columns.
     lines.push(`${where(f)}${f.severity}: ${f.message} [${f.rule}]`);
-    lines.push(`    in ${objectText(f)}`);
-    lines.push(`    fix: ${f.fix}`);
-    for (const r of f.related) lines.push(`    see ${where(r)}${r.message}`);
+    lines.push(...wrap(`in ${objectText(f)}`, "    ", "        "));
+    lines.push(...wrap(`fix: ${f.fix}`, "    ", "        "));
+    for (const r of f.related) lines.push(...wrap(`see ${where(r)}${r.message}`, "    ", "        "));
   }
   const c = countBySeverity(findings);
   lines.push("", `${findings.length} finding(s): ${c.error} error(s), ${c.warning} warning(s), ${c.info} info`);
