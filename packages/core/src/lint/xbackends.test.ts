@@ -196,6 +196,13 @@ describe("backend-traffic-policy-not-applied", () => {
     expect(found.map((f) => `${f.object.name}: ${f.message.includes("ns/a ") ? "names a" : "?"}`)).toEqual(["b: names a"]);
   });
 
+  it("a policy that fails validation is left out (validate reports it), as lint leaves out every such document", () => {
+    const text = BASE + policy("ok", "[{group: '', kind: Service, name: a}]") + policy("bad", "[{group: '', kind: Service, name: a}, {group: '', kind: Service, name: gone}]", "2026-02-01T00:00:00Z").replace("sessionPersistence: {sessionName: s}", "retryConstraint: {budget: {interval: 2h}}");
+    const w = worldFrom(text);
+    expect(w.problems.map((d) => d.code)).toEqual(["cel.retry-budget-interval"]);
+    expect(lint(w).filter((f) => f.rule === "backend-traffic-policy-not-applied")).toEqual([]);
+  });
+
   it("without the objects nothing is reported (the graph keeps only accepted policies)", () => {
     const w = worldFrom(BASE + policy("p", "[{group: '', kind: Service, name: gone}]"));
     expect(lint({ ...w, objects: [] }).filter((f) => f.rule === "backend-traffic-policy-not-applied")).toEqual([]);

@@ -141,12 +141,14 @@ function trafficPolicyFindings(ctx: LintContext): Finding[] {
   const xbackends = new Set((graph.xbackends ?? []).map((x) => `${XBACKEND_GROUP}|XBackend|${x.namespace}/${x.name}`));
   const exists = (group: string, kind: string, ns: string, name: string) => services.has(`${group}|${kind}|${ns}/${name}`) || xbackends.has(`${group}|${kind}|${ns}/${name}`);
   const accepted = graph.backendTrafficPolicies ?? [];
+  // resolve gives every policy it read a status item; one that failed validation has none (validate reports it).
+  const resolved = new Set(graph.status.filter((i) => i.kind === "XBackendTrafficPolicy").map((i) => `${i.metadata.namespace ?? ""}/${i.metadata.name}`));
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const obj of ctx.byKind("XBackendTrafficPolicy")) {
     const ns = namespaceOfObject(obj);
     const name = obj.metadata.name;
-    if (seen.has(`${ns}/${name}`)) continue; // a duplicate: resolve kept the first
+    if (seen.has(`${ns}/${name}`) || !resolved.has(`${ns}/${name}`)) continue; // a duplicate (resolve kept the first), or invalid
     seen.add(`${ns}/${name}`);
     const ref: LintObjectRef = { kind: "XBackendTrafficPolicy", namespace: ns, name };
     const targetRefs = ((obj.spec as { targetRefs?: unknown } | undefined)?.targetRefs ?? []) as TargetRefIn[];
