@@ -51,8 +51,10 @@ export function buildWorld(objects: readonly ManifestObject[], options: BuildOpt
   const validated = validateObjects(admitted.objects);
   const graph = resolve(validated.resources, options);
   const table = compile(graph);
-  const diagnostics = [...admitted.diagnostics, ...validated.diagnostics];
-  return Object.freeze({ graph, table, diagnostics, options: { ...options }, objects: Object.freeze(admitted.objects) });
+  // Immutable as CONTRACT.md says: decide reads options (hostnameFallthrough) at every call, so an
+  // unfrozen copy would let a write after buildWorld change the world's decisions.
+  const diagnostics = Object.freeze([...admitted.diagnostics, ...validated.diagnostics].map((d) => Object.freeze({ ...d })));
+  return Object.freeze({ graph, table, diagnostics, options: Object.freeze({ ...options }), objects: Object.freeze(admitted.objects) });
 }
 
 /** CONTRACT's decide: pure; the same world, request, seed and index always give the same decision. */
