@@ -6,7 +6,7 @@
  * under a second (Max-Age=0 would delete the cookie at once).
  */
 import { describe, expect, it } from "vitest";
-import type { Decision } from "@gwsim/core";
+import { decodeSessionToken, encodeSessionToken, type Decision } from "@gwsim/core";
 import { sessionField, sessionOf } from "./session.js";
 
 const backend = { group: "", kind: "Service", namespace: "app", name: "a", port: 8080 };
@@ -43,5 +43,34 @@ describe("Set-Cookie of a policy session", () => {
   it("a Session cookie carries neither Max-Age nor Expires, even with absoluteTimeout (the gateway tracks it in the token)", () => {
     const value = setCookie(decision("policy", { sessionName: "s", absoluteTimeout: "1h", cookieConfig: { lifetimeType: "Session" } }));
     expect(value).not.toMatch(/Max-Age|Expires/);
+  });
+});
+
+describe("a session that moves to another endpoint keeps its start", () => {
+  // The pinned endpoint is gone: the gateway sends a token for the new endpoint. absoluteTimeout
+  // counts from the session's start ("Once the AbsoluteTimeout duration has elapsed, the session
+  // becomes invalid"), so the new token keeps the old start, and a Permanent cookie's Max-Age is what is left.
+  const started = T - 60_000;
+  const presented = encodeSessionToken({ backend, endpoint: "127.0.0.1:9", issuedAtMs: started });
+  const pinned = (sp: unknown) => ({ backend, session: { ...session, presented: "valid", pinned: true, endpoint: "127.0.0.1:9" }, sessionPersistence: sp }) as unknown as Decision;
+
+  it.each([
+    { lifetime: "Session", maxAge: null },
+    { lifetime: "Permanent", maxAge: 3540 },
+  ])("$lifetime cookie: the new token starts when the session did; Max-Age $maxAge", ({ lifetime, maxAge }) => {
+    const d = pinned({ sessionName: "s", absoluteTimeout: "1h", cookieConfig: { lifetimeType: lifetime } });
+    const plan = sessionOf(d, { cookie: `s=${presented}` }, ["127.0.0.1:1"], T, false)!;
+    expect(plan.renew).toBe(false);
+    const value = sessionField(plan, backend, "127.0.0.1:1", T)[1];
+    const token = value.split(";")[0]!.slice("s=".length);
+    expect(decodeSessionToken(token)).toEqual({ backend, endpoint: "127.0.0.1:1", issuedAtMs: started });
+    if (maxAge === null) expect(value).not.toMatch(/Max-Age/);
+    else expect(value).toMatch(new RegExp(`; Max-Age=${maxAge}$`));
+  });
+
+  it("a new session (nothing pinned) starts now", () => {
+    const plan = sessionOf(decision("policy"), {}, ["127.0.0.1:1"], T, false)!;
+    const token = sessionField(plan, backend, "127.0.0.1:1", T + 5000)[1].split(";")[0]!.slice("s=".length);
+    expect(decodeSessionToken(token)!.issuedAtMs).toBe(T + 5000);
   });
 });

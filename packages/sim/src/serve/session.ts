@@ -28,6 +28,11 @@ export interface SessionPlan {
    * policy on a service "the Path attribute MUST be left unset"). Absent for a rule's own session.
    */
   pathless?: true;
+  /**
+   * When the pinned session began (from the presented token): a token sent because the session
+   * moved to another endpoint keeps it, so absoluteTimeout still counts from the session's start.
+   */
+  startedAtMs?: number;
 }
 
 interface SessionConfig {
@@ -52,9 +57,26 @@ export function sessionOf(d: Decision, headers: HeaderRecord | undefined, addres
   // Max-Age in whole seconds, rounded up: Max-Age=0 would delete the cookie at once (the token's
   // issue time still ends the session at absoluteTimeout). 0s is no limit, as decide reads it.
   const permanent = s.type === "Cookie" && sp.cookieConfig?.lifetimeType === "Permanent" && absoluteMs !== null && absoluteMs > 0;
-  const plan: SessionPlan = { kind: s.type === "Header" ? "header" : "cookie", name: s.name, endpoint, renew: !s.pinned, maxAgeSeconds: permanent ? Math.ceil(absoluteMs! / 1000) : null, secure };
+  const startedAtMs = s.pinned ? pinnedStart(s, d.backend, headers ?? {}, nowMs, absoluteMs) : null;
+  // A moved session's cookie lives for what is left of absoluteTimeout (at least a second).
+  const lifetimeMs = permanent ? (startedAtMs !== null ? Math.max(1, startedAtMs + absoluteMs! - nowMs) : absoluteMs!) : 0;
+  const plan: SessionPlan = { kind: s.type === "Header" ? "header" : "cookie", name: s.name, endpoint, renew: !s.pinned, maxAgeSeconds: permanent ? Math.ceil(lifetimeMs / 1000) : null, secure };
+  if (startedAtMs !== null) plan.startedAtMs = startedAtMs;
   if (d.sessionSource?.from === "policy") plan.pathless = true;
   return plan;
+}
+
+/** When the session the core pinned began: the first presented token that names the pinned backend and has not expired (as the core read it). */
+function pinnedStart(s: NonNullable<Decision["session"]>, backend: BackendId, headers: HeaderRecord, nowMs: number, absoluteMs: number | null): number | null {
+  for (const token of presentedSessionTokens(s, headers)) {
+    const t = decodeSessionToken(token);
+    const b = t?.backend;
+    if (!b || b.group !== backend.group || b.kind !== backend.kind || b.namespace !== backend.namespace || b.name !== backend.name || b.port !== backend.port) continue;
+    if ((t.endpoint ?? null) !== s.endpoint) continue;
+    if (absoluteMs !== null && absoluteMs > 0 && nowMs - t.issuedAtMs >= absoluteMs) continue;
+    return t.issuedAtMs;
+  }
+  return null;
 }
 
 /** The endpoint of a presented `g1.` token that is an endpoint of the backend and within absoluteTimeout. */
@@ -76,7 +98,7 @@ function legacyEndpoint(s: NonNullable<Decision["session"]>, headers: HeaderReco
  * backend and the endpoint that served the request.
  */
 export function sessionField(plan: SessionPlan, backend: BackendId, endpoint: string, nowMs: number): [string, string] {
-  const token = encodeSessionToken({ backend, endpoint, issuedAtMs: nowMs });
+  const token = encodeSessionToken({ backend, endpoint, issuedAtMs: plan.startedAtMs ?? nowMs });
   if (plan.kind === "header") return [plan.name.toLowerCase(), token];
   let cookie = `${plan.name}=${token}${plan.pathless ? "" : "; Path=/"}; HttpOnly; SameSite=Strict`;
   if (plan.secure) cookie += "; Secure";
