@@ -1,8 +1,11 @@
 // Findings from using gwsim as a platform engineer would, on manifests written for it
 // (test/fixtures/engineer/): each case is a problem the CLI output had, named after it.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { runServe } from "./helpers/serve-cli.js";
 import { wrap } from "../packages/sim/src/cli/render-decision.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "engineer");
@@ -166,5 +169,26 @@ describe("lint text", () => {
     expect(stdout.replace(/\n {8}/g, " ")).toContain(
       "    fix: create a ReferenceGrant in namespace shared with from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: team-red}] and to: [{group: \"\", kind: Service, name: cdn-cache}]",
     );
+  });
+});
+
+describe("serve warns at start about backends with no endpoints", () => {
+  it("names each backend of a served route that --endpoints and EndpointSlices leave without addresses, once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-engineer-"));
+    // checkout-v1 and the shadow have endpoints; v2 (two rules), orders and the gRPC stock Service do not.
+    writeFileSync(join(dir, "endpoints.yaml"), 'prod/checkout-v1:8080: ["127.0.0.1:9"]\nprod/checkout-shadow:8080: ["127.0.0.1:9"]\n');
+    const r = await runServe(["-f", canary, "--listen", "80=127.0.0.1:0", "--endpoints", "endpoints.yaml", "--no-access-log"], dir);
+    try {
+      const warnings = r.stderr().split("\n").filter((l) => l.startsWith("gwsim: warning: no endpoints"));
+      expect(warnings).toEqual([
+        "gwsim: warning: no endpoints for prod/checkout-v2:8080 (a backend of HTTPRoute prod/checkout rule 0 (beta-testers)): its requests will answer 503; list it in --endpoints or add an EndpointSlice",
+        "gwsim: warning: no endpoints for prod/orders:80 (a backend of HTTPRoute prod/checkout rule 2 (orders)): its requests will answer 503; list it in --endpoints or add an EndpointSlice",
+        "gwsim: warning: no endpoints for prod/stock:9090 (a backend of GRPCRoute prod/stock rule 0): its requests will answer 503; list it in --endpoints or add an EndpointSlice",
+      ]);
+    } finally {
+      r.signals.emit("SIGTERM");
+      await r.exit;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { resolve } from "node:path";
 import type { EventEmitter } from "node:events";
-import { buildWorld, decide, ENDPOINT_IP_RANGE, type Diagnostic, type ManifestObject, type World } from "@gwsim/core";
+import { buildWorld, decide, ENDPOINT_IP_RANGE, type CompiledRoute, type CompiledRule, type Diagnostic, type ManifestObject, type RouteTable, type World } from "@gwsim/core";
 import { buildOptionsFrom, FILE_FLAG, requireFiles, WORLD_FLAGS } from "./common.js";
 import { formatDiagnostics } from "./diagnostics.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
@@ -10,6 +10,7 @@ import { checkInput, checkOutput, ioReason } from "./paths.js";
 import { loadManifests } from "../load/manifests.js";
 import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, unknownListen, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
 import { watchPaths } from "../serve/reload.js";
+import { addressesOf, backendKey } from "../serve/endpoints.js";
 
 export const serveSpec: CommandSpec = {
   name: "serve",
@@ -20,7 +21,8 @@ export const serveSpec: CommandSpec = {
     "SNI selecting one and ALPN offering h2), decides every request with the same core as `gwsim route`, and " +
     "forwards it to an endpoint of the backend the decision picked. Endpoints come from EndpointSlices in the " +
     "manifests or --endpoints (a YAML/JSON map from namespace/service:port to a list of host:port). Prints " +
-    "`gwsim: ready` on stdout once every listener accepts connections. Reloads when a manifest file changes or " +
+    "`gwsim: ready` on stdout once every listener accepts connections, after a warning on stderr for each backend of a " +
+    "served route that has no endpoints (its requests would answer 503). Reloads when a manifest file changes or " +
     "on SIGHUP (a configuration that does not load, or whose listeners cannot all be opened, leaves the old one " +
     "in force, whole); SIGTERM drains and exits.",
   flags: [
@@ -196,6 +198,7 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   for (const b of bound) io.stderr(`gwsim: listening ${b.gateway} port ${b.port} (${b.kind}) on ${formatAddress(b.address)}\n`);
   const adminAddress = gw.adminAddress();
   if (adminAddress) io.stderr(`gwsim: admin on http://${formatAddress(adminAddress)}/\n`);
+  for (const w of endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, new Set(bound.map((b) => `${b.gateway}:${b.port}`)))) io.stderr(`gwsim: warning: ${w}\n`);
 
   // Reloads run one at a time; a trigger during a reload runs once more after it.
   let reloading: Promise<void> = Promise.resolve();
@@ -219,6 +222,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
         return;
       }
       io.stderr(`gwsim: reloaded (${why}): generation ${gw.snapshot().generation}\n`);
+      const open = new Set(gw.addresses().map((b) => `${b.gateway}:${b.port}`));
+      for (const w of endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, open)) io.stderr(`gwsim: warning: ${w}\n`);
     }).catch((e: unknown) => {
       gw.reloadFailed([(e as Error)?.message ?? String(e)]);
       io.stderr(`gwsim: reload (${why}) failed: ${(e as Error)?.message ?? String(e)}\n`);
@@ -255,4 +260,34 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
 
 function formatAddress(a: BindAddress): string {
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/**
+ * Backends that routes on a served listener send to but that have no endpoints (neither in
+ * --endpoints nor in an EndpointSlice): their requests will answer 503. Said once at start and
+ * after each reload, so a missing entry is not found only by the first 503. Valid Service backends
+ * with weight only (an invalid one answers 500 anyway, `gwsim status` says why; an XBackend needs none).
+ */
+export function endpointWarnings(table: RouteTable, endpoints: Parameters<typeof addressesOf>[0], served: ReadonlySet<string>): string[] {
+  const seen = new Map<string, string>();
+  const visit = (routes: readonly CompiledRoute[], rules: readonly CompiledRule[], indices: readonly number[]) => {
+    for (const ri of indices) {
+      const route = routes[ri]!;
+      for (const rule of route.rules.map((i) => rules[i]!)) {
+        if (rule.dropped !== null) continue;
+        for (const b of rule.backends) {
+          if (!b.valid || b.weight === 0 || b.kind === "XBackend" || addressesOf(endpoints, b).length > 0) continue;
+          const key = backendKey(b);
+          if (!seen.has(key)) seen.set(key, `${route.kind} ${route.namespace}/${route.name} rule ${rule.index}${rule.name ? ` (${rule.name})` : ""}`);
+        }
+      }
+    }
+  };
+  for (const l of table.listeners) {
+    if (!served.has(`${l.gateway}:${l.port}`)) continue;
+    visit(table.routes, table.rules, l.routes);
+    visit(table.grpcRoutes, table.grpcRules, l.grpc.routes);
+    visit(table.streamRoutes, table.streamRules, l.streams.routes);
+  }
+  return [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, where]) => `no endpoints for ${key} (a backend of ${where}): its requests will answer 503; list it in --endpoints or add an EndpointSlice`);
 }
