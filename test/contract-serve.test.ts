@@ -105,7 +105,7 @@ function connects(port: number): Promise<boolean> {
 describe("CONTRACT: gwsim serve", () => {
   it("usage: gwsim serve -f MANIFESTS [--listen PORT=ADDR:PORT ...] [--endpoints FILE] [--admin ADDR:PORT] [--record FILE]", async () => {
     const help = (await runCli(["serve", "--help"])).stdout;
-    const usage = help.split("\n").find((l) => l.startsWith("usage: "))!;
+    const usage = usageLine(help);
     // Every flag of the contract's line, with its argument form.
     for (const word of ["-f MANIFESTS", "[--listen PORT=ADDR:PORT ...]", "[--endpoints FILE]", "[--admin ADDR:PORT]", "[--record FILE]"]) expect(usage).toContain(word);
   });
@@ -240,6 +240,35 @@ endpoints: [{addresses: ["127.0.0.1"], conditions: {ready: true}}]
     expect(report.observed).toMatchObject({ records: 5, compared: 5, agree: 5, agreement: 1 });
   });
 
+  it("--controller-name NAME: Gateways of other classes are left alone (not served)", async () => {
+    const foreign = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: foreign}
+spec: {controllerName: foreign.example.com/controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: other, namespace: infra}
+spec:
+  gatewayClassName: foreign
+  listeners: [{name: http, port: 9090, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+`;
+    writeFileSync(join(dir, "world.yaml"), WORLD + foreign);
+    const all = await serve(["--endpoints", "endpoints.yaml", "--listen", "9090=127.0.0.1:0"]);
+    expect(all.stderr()).toMatch(/listening infra\/other port 9090/);
+    expect(await all.stop()).toBe(0);
+    running = [];
+    const mine = await serve(["--endpoints", "endpoints.yaml", "--controller-name", "contract.gwsim.dev/controller"]);
+    expect(mine.stderr()).not.toMatch(/listening infra\/other/);
+    expect([...mine.ports.keys()].sort((x, y) => x - y)).toEqual([80, 8080]);
+    expect((await get(mine.ports.get(80)!, "/a")).json().service).toBe("shop/svc-a");
+    // Asked to bind it anyway: there is no such listener to bind (bad usage).
+    const r = await runCli(["serve", "-f", join(dir, "world.yaml"), ...LISTEN, "--listen", "9090=127.0.0.1:0", "--endpoints", join(dir, "endpoints.yaml"), "--controller-name", "contract.gwsim.dev/controller"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no listener on port 9090/);
+  });
+
   it("reloads when a manifest file changes, keeping the old configuration if the new one does not load", async () => {
     const r = await serve(["--endpoints", "endpoints.yaml", "--admin", "127.0.0.1:0"]);
     const port = r.ports.get(80)!;
@@ -341,4 +370,34 @@ describe("CONTRACT: gwsim serve as a process (real signals)", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   }, 60_000);
+
+  it("-f - reads the manifests from standard input", async () => {
+    let out = "";
+    let err = "";
+    child = spawn(
+      process.execPath,
+      ["--conditions=development", "--import", TSX, join(ROOT, "packages/sim/src/cli.ts"), "serve", "-f", "-", ...LISTEN, "--endpoints", "endpoints.yaml", "--no-access-log", "--drain-timeout", "5s"],
+      { cwd: dir, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+    child.stdin!.end(WORLD);
+    const end = Date.now() + 20_000;
+    while (!out.includes("gwsim: ready\n")) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`no ready; stderr:\n${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const port = Number(/listening infra\/edge port 80 \(\w+\) on 127\.0\.0\.1:(\d+)/.exec(err)![1]);
+    expect((await get(port, "/b")).json().service).toBe("shop/svc-b");
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }, 60_000);
 });
+
+/** The `usage: ...` of a command's --help, its wrapped lines joined. */
+function usageLine(help: string): string {
+  const at = help.indexOf("usage: ");
+  expect(at, help).toBeGreaterThanOrEqual(0);
+  return help.slice(at + "usage: ".length).split("\n\n")[0]!.split("\n").map((l) => l.trim()).join(" ");
+}
