@@ -154,6 +154,21 @@ describe("CONTRACT: gwsim serve", () => {
     }
   });
 
+  it("exit codes: 2 for bad usage and for unreadable input, before anything is bound", async () => {
+    const cases = [
+      ["serve", "-f", join(dir, "world.yaml"), ...LISTEN, "--no-such-flag"],
+      ["serve", "-f", join(dir, "missing.yaml"), ...LISTEN],
+      ["serve", "-f", join(dir, "world.yaml"), ...LISTEN, "--endpoints", join(dir, "missing-endpoints.yaml")],
+      ["serve", ...LISTEN],
+    ];
+    for (const argv of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stdout, argv.join(" ")).toBe("");
+      expect(r.stderr, argv.join(" ")).toMatch(/^gwsim: /);
+    }
+  });
+
   it("--endpoints FILE: a YAML/JSON map from namespace/service:port to a list of host:port addresses (JSON)", async () => {
     const a2 = await startEcho({ service: "shop/svc-a", endpoint: "second" });
     try {

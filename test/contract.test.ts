@@ -498,6 +498,14 @@ describe("CONTRACT: GatewayClasses", () => {
       ["--controller-name", CONTROLLER],
     );
     expect(decisions.map((d) => d.outcome)).toEqual(["reject", "reject", "forward"]);
+    // Every command that routes leaves them alone too.
+    const explained = await runCli(["explain", "-f", WORLD_FILE, "--gateway", "infra/elsewhere", "--json", "--controller-name", CONTROLLER, "GET http://www.example.com/shop"]);
+    expect((JSON.parse(explained.stdout) as Decision).outcome).toBe("reject");
+    const trace = write("controller/trace.jsonl", jsonl([{ ...EDGE, gateway: "infra/orphan", path: "/shop" }, { ...EDGE, path: "/shop" }]));
+    const replayed = JSON.parse((await runCli(["replay", "-f", WORLD_FILE, "--trace", trace, "--json", "--controller-name", CONTROLLER])).stdout) as Report;
+    expect(replayed.backends.reduce((n, b) => n + b.count, 0)).toBe(1);
+    const unrestricted = JSON.parse((await runCli(["replay", "-f", WORLD_FILE, "--trace", trace, "--json"])).stdout) as Report;
+    expect(unrestricted.backends.reduce((n, b) => n + b.count, 0)).toBe(2);
     // The library takes the same option.
     const restricted = buildWorld(parsed.objects, { controllerName: CONTROLLER });
     expect(decide(restricted, { ...EDGE, gateway: "infra/elsewhere", path: "/shop" }, { seed: 1, index: 0 }).outcome).toBe("reject");
@@ -1338,7 +1346,6 @@ describe("CONTRACT: gwsim replay / synth / whatif", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-/** The `usage: ...` line of a command's --help. */
 /** The usage, its continuation lines (help wraps at 80 columns, continuing indented) joined back. */
 function usageLine(help: string): string {
   const lines = help.split("\n");
