@@ -1,4 +1,4 @@
-/** A gRPC call no GRPCRoute rule matches: which misses come first, and how patterns are shown. */
+/** Nearest misses of a 404: their order for gRPC calls, and how patterns are shown and explained. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -65,5 +65,45 @@ spec:
   it("shows the pattern as written and the value received as JSON", () => {
     const d = decide(w, { gateway: "ns/gw", host: "x", path: "/a?id=12", headers: { "x-build": "beta" } }, { seed: 1, index: 0, explain: true });
     expect(misses(d.explain)).toEqual(['HTTPRoute ns/r rule 0 match 0: header x-build ~ "v\\d+\\.\\d+" expected, got "beta"; query param id ~ "\\d{3}" expected, got "12"']);
+  });
+});
+
+describe("a RegularExpression path written without its leading /", () => {
+  const { objects } = parseManifests(
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: ns }
+spec:
+  gatewayClassName: gc
+  listeners: [{ name: http, port: 80, protocol: HTTP }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: svc, namespace: ns }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: r, namespace: ns }
+spec:
+  parentRefs: [{ name: gw }]
+  rules:
+  - matches: [{ path: { type: RegularExpression, value: "api/v[0-9]+/.*" } }]
+    backendRefs: [{ name: svc, port: 80 }]
+  - matches: [{ path: { type: RegularExpression, value: "/orders/[0-9]+" } }]
+    backendRefs: [{ name: svc, port: 80 }]
+`,
+    { file: "slash.yaml" },
+  );
+  const w = buildWorld(objects);
+  it.each([
+    ["/api/v2/users", "rule 0", true],
+    // A pattern with its / that misses for another reason gets no such hint.
+    ["/orders/abc", "rule 1", false],
+  ] as const)("%s: the %s miss says so: %s", (path, rule, hinted) => {
+    const d = decide(w, { gateway: "ns/gw", host: "x", path }, { seed: 1, index: 0, explain: true });
+    expect(d.status).toBe(404);
+    const miss = misses(d.explain).find((l) => l.includes(rule))!;
+    expect(miss.includes("it matches the path without its leading /")).toBe(hinted);
   });
 });

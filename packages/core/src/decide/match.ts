@@ -118,6 +118,16 @@ const show = (v: string): string => JSON.stringify(v);
  */
 export const showExpected = (v: string, regex: boolean): string => (regex ? `"${v}"` : show(v));
 
+/**
+ * A RegularExpression path that would match but for the leading `/`: every request path starts
+ * with one and the pattern must match the whole path (gwsim's full-match choice, decisions.md),
+ * so a pattern written without it (`api/v[0-9]+/.*`) can never match anything.
+ */
+function regexPathHint(m: CompiledMatch, rt: MatchRuntime, path: string): string {
+  if (m.path.type !== "RegularExpression" || rt.pathRegex === null || !path.startsWith("/")) return "";
+  return rt.pathRegex.test(path.slice(1)) ? " (it matches the path without its leading /, which every request path has: start the pattern with /)" : "";
+}
+
 /** Why a match did not match, condition by condition. */
 export function explainMiss(m: CompiledMatch, rt: MatchRuntime, input: MatchInput): MissReport {
   const failures: string[] = [];
@@ -127,7 +137,7 @@ export function explainMiss(m: CompiledMatch, rt: MatchRuntime, input: MatchInpu
   total++;
   const pathOk = m.never === null && pathMatches(m, rt, input.path);
   if (pathOk) passed++;
-  else failures.push(`path ${m.path.type} ${m.path.value} does not match ${input.path}`);
+  else failures.push(`path ${m.path.type} ${m.path.value} does not match ${input.path}${regexPathHint(m, rt, input.path)}`);
   if (m.method !== null) {
     total++;
     if (m.method === input.method) passed++;
