@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildWorld, parseManifests } from "../packages/core/src/index.js";
+import { parseListen, planFrontends } from "../packages/sim/src/index.js";
 import { runCli } from "./helpers/cli.js";
 import { request, startEcho, type EchoServer } from "./helpers/echo.js";
 import { runServe, type RunningServe } from "./helpers/serve-cli.js";
@@ -130,6 +131,17 @@ describe("CONTRACT: gwsim serve", () => {
     expect(r.stderr()).toMatch(/listening infra\/edge port 80 \(\w+\) on 127\.0\.0\.1:\d+/);
     expect(r.stderr()).toMatch(/listening infra\/edge port 8080 \(\w+\) on 127\.0\.0\.1:\d+/);
     expect((await get(r.ports.get(8080)!, "/a")).json().service).toBe("shop/svc-a");
+  });
+
+  it("(default: each listener's own port on 0.0.0.0): the bind plan, checked without binding", () => {
+    const world = buildWorld(parseManifests(WORLD, { file: "world.yaml" }).objects);
+    const bind = (listen: string[]) => {
+      const parsed = parseListen(listen);
+      expect(parsed.error).toBeNull();
+      return Object.fromEntries(planFrontends(world, parsed.map).plans.map((p) => [p.port, p.bind]));
+    };
+    expect(bind([])).toEqual({ 80: { host: "0.0.0.0", port: 80 }, 8080: { host: "0.0.0.0", port: 8080 } });
+    expect(bind(["80=127.0.0.1:18080"])).toEqual({ 80: { host: "127.0.0.1", port: 18080 }, 8080: { host: "0.0.0.0", port: 8080 } });
   });
 
   it("--listen with a fixed ADDR:PORT binds exactly there", async () => {

@@ -611,9 +611,11 @@ describe("CONTRACT: gwsim route, request fields", () => {
         { ...EDGE, scheme: "https", host: "other.example.com", sni: "secure.example.com", path: "/shop" },
         { gateway: "infra/edge", scheme: "tls", port: 8443, host: "pass.example.com" },
         { gateway: "infra/edge", scheme: "tls", port: 8443, sni: "nope.example.com" },
+        { ...EDGE, scheme: "https", host: "other.example.com:443", path: "/shop" },
       ],
-      check: ([byHost, misdirected, tlsByHost, noSni]) => {
+      check: ([byHost, misdirected, tlsByHost, noSni, byHostWithPort]) => {
         expect(byHost!.listener?.name).toBe("https-other");
+        expect(byHostWithPort!.listener?.name).toBe("https-other");
         expect([misdirected!.listener?.name, misdirected!.status]).toEqual(["https", 421]);
         expect(routeName(tlsByHost!)).toBe("TLSRoute shop/pass");
         expect(noSni!.outcome).toBe("reject");
