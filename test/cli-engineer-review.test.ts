@@ -192,3 +192,18 @@ describe("serve warns at start about backends with no endpoints", () => {
     }
   });
 });
+
+describe("whatif --set-weight says which backendRefs it changed", () => {
+  it("without a rule, every rule of the route that sends to the backend, with the old and new weight", async () => {
+    const trace = '{"host":"pay.corp.test","method":"POST","path":"/checkout/1"}\n';
+    const r = await runCli(["whatif", "-f", canary, "--set-weight", "prod/checkout/checkout-v2=50", "--trace", "-"], { stdin: trace });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("gwsim: --set-weight: "))).toEqual([
+      "gwsim: --set-weight: HTTPRoute prod/checkout rule 0 (beta-testers) backendRef 0 checkout-v2:8080: weight 1 → 50",
+      "gwsim: --set-weight: HTTPRoute prod/checkout rule 1 (split) backendRef 1 checkout-v2:8080: weight 5 → 50",
+    ]);
+    const named = await runCli(["whatif", "-f", canary, "--set-weight", "prod/checkout/split/checkout-v2=5", "--trace", "-"], { stdin: trace });
+    // The weight it already has: nothing changes, nothing said.
+    expect(named.stderr).not.toContain("--set-weight:");
+  });
+});

@@ -83,6 +83,8 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
       return 2;
     }
     after = buildWorld(changed.objects, current.world.options);
+    // Without a rule a spec changes every rule of the route that sends to the backend: say which.
+    for (const line of weightChanges(current.objects, changed.objects)) io.stderr(`gwsim: --set-weight: ${line}\n`);
   }
   const unknown = unknownRefLines(conditions, [current.world, after], "the current or the proposed manifests", "in both");
   if (unknown.length) {
@@ -144,3 +146,26 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
   return reportHeld(conditions, (e) => evaluateRolloutFailIf(e, report), (e) => evaluateRolloutFailIfValue(e, report), io) ? 1 : 0;
 }
 
+
+type RefWeights = { rules?: { name?: string; backendRefs?: { name?: string; port?: number; weight?: number }[] }[] };
+
+/** One line per changed backendRef: `HTTPRoute ns/r rule 1 (split) backendRef 1 checkout-v2:8080: weight 5 → 50`. */
+export function weightChanges(before: readonly ManifestObject[], after: readonly ManifestObject[]): string[] {
+  const out: string[] = [];
+  before.forEach((o, i) => {
+    const n = after[i];
+    if (!n || n === o) return;
+    const was = ((o.spec ?? {}) as RefWeights).rules ?? [];
+    const now = ((n.spec ?? {}) as RefWeights).rules ?? [];
+    now.forEach((rule, ri) =>
+      (rule.backendRefs ?? []).forEach((ref, bi) => {
+        const old = was[ri]?.backendRefs?.[bi]?.weight ?? 1;
+        const weight = ref.weight ?? 1;
+        if (old === weight) return;
+        const name = `${ref.name}${ref.port !== undefined ? `:${ref.port}` : ""}`;
+        out.push(`${o.kind} ${o.metadata.namespace ?? "default"}/${o.metadata.name} rule ${ri}${rule.name ? ` (${rule.name})` : ""} backendRef ${bi} ${name}: weight ${old} → ${weight}`);
+      }),
+    );
+  });
+  return out;
+}
