@@ -323,7 +323,8 @@ describe("CONTRACT: -f PATH, exit codes, errors on stderr", () => {
       { name: "validate --json", argv: (f) => ["validate", ...f, "--json"] },
     ];
     const cases = commands.flatMap((c) => forms.map((form) => ({ ...c, ...form })));
-    it.each(cases)("$name: -f $form", async ({ name, argv, f, stdin }) => {
+    // Titles built by hand: vitest cuts $-interpolated strings at 40 characters.
+    it.each(cases.map((c) => [`${c.name}: -f ${c.form}`, c] as const))("%s", async (_, { name, argv, f, stdin }) => {
       const baseline = await runCli(argv(["-f", WORLD_FILE]));
       expect(baseline.code, baseline.stderr).toBe(0);
       const r = await runCli(argv(f), stdin === undefined ? {} : { stdin });
@@ -349,19 +350,19 @@ describe("CONTRACT: -f PATH, exit codes, errors on stderr", () => {
     { name: "synth", ok: () => ["synth", "--profile", profile(), "--count", "3"] },
   ];
 
-  it.each(commands)("exit code 0 success: gwsim $name", async ({ ok }) => {
+  it.each(commands.map((c) => [c.name, c] as const))("exit code 0 success: gwsim %s", async (_, { ok }) => {
     const r = await runCli(ok());
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it.each(commands)("exit code 2 bad usage: gwsim $name with an unknown flag", async ({ ok }) => {
+  it.each(commands.map((c) => [c.name, c] as const))("exit code 2 bad usage: gwsim %s with an unknown flag", async (_, { ok }) => {
     const r = await runCli([...ok(), "--no-such-flag"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^gwsim: /);
   });
 
-  it.each(commands.filter((c) => c.name !== "synth"))("exit code 2 unreadable input: gwsim $name -f a path that does not exist", async ({ ok }) => {
+  it.each(commands.filter((c) => c.name !== "synth").map((c) => [c.name, c] as const))("exit code 2 unreadable input: gwsim %s -f a path that does not exist", async (_, { ok }) => {
     const argv = ok();
     argv[argv.indexOf("-f") + 1] = join(scratch, "does-not-exist.yaml");
     const r = await runCli(argv);
@@ -689,7 +690,7 @@ describe("CONTRACT: gwsim route, request fields", () => {
     },
   ];
 
-  it.each(rows)("request $field", async ({ requests, check }) => {
+  it.each(rows.map((r) => [r.field, r] as const))("request %s", async (_, { requests, check }) => {
     const { code, decisions, stderr } = await route(requests);
     expect(code, stderr).toBe(0);
     expect(decisions, stderr).toHaveLength(requests.length);
@@ -773,7 +774,7 @@ const OUTCOME_REQUESTS: { outcome: string; why: string; request: object; status:
 ];
 
 describe("CONTRACT: gwsim route, decision fields", () => {
-  it.each(OUTCOME_REQUESTS)("outcome: $outcome ($why), status $status", async ({ request, outcome, status }) => {
+  it.each(OUTCOME_REQUESTS.map((o) => [`${o.outcome} (${o.why}), status ${o.status}`, o] as const))("outcome: %s", async (_, { request, outcome, status }) => {
     const d = await routeOne(request);
     expect(d.outcome).toBe(outcome);
     expect(d.status).toBe(status);
@@ -869,7 +870,7 @@ describe("CONTRACT: gwsim route, decision fields", () => {
     { field: "UDP: route.kind is UDPRoute and forwarded is null", request: { gateway: "infra/edge", scheme: "udp", port: 5353 }, want: (d) => expect([d.route?.kind, d.forwarded]).toEqual(["UDPRoute", null]) },
   ];
 
-  it.each(decisionFieldRows)("decision $field", async ({ request, want }) => {
+  it.each(decisionFieldRows.map((r) => [r.field, r] as const))("decision %s", async (_, { request, want }) => {
     const d = await routeOne(request);
     want(d);
     want(JSON.parse(JSON.stringify(decide(world, request as GatewayRequest, { seed: 1, index: 0 }))) as Decision);
