@@ -207,3 +207,27 @@ describe("whatif --set-weight says which backendRefs it changed", () => {
     expect(named.stderr).not.toContain("--set-weight:");
   });
 });
+
+describe("validate with invalid objects says how many were read", () => {
+  it("does not print \"0 objects: none\" for a file whose only object is invalid", async () => {
+    const bad = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: a}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: api}}]
+    backendRefs: [{name: svc, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: a}
+spec: {ports: [{port: 80}]}
+`;
+    const r = await runCli(["validate", "-f", "-"], { stdin: bad });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n")[0]).toBe("1 of 2 objects valid: 1 Service");
+    expect(r.stdout).toMatch(/\n1 problem\(s\) in 1 file; 1 of 2 objects pass the schema\n$/);
+    expect(r.stderr).toMatch(/^gwsim: <stdin>:7:\d+: spec\.rules\[0\]\.matches\[0\]\.path\.value: /);
+  });
+});

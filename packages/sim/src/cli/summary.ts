@@ -19,11 +19,13 @@ function parentText(p: ParentRef, routeNamespace: string | undefined): string {
 }
 
 /** A short inventory of what the manifests declare: Gateways and ListenerSets with their listeners, and routes. */
-export function summarize(objects: readonly ManifestObject[]): string {
+export function summarize(objects: readonly ManifestObject[], read = objects.length): string {
   const lines: string[] = [];
   const byKind = new Map<string, number>();
   for (const o of objects) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
-  lines.push(...wrap(`${objects.length} objects: ${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`, "", "  "));
+  // `objects` are the valid ones: when some were left out, say of how many (not "0 objects").
+  const count = read > objects.length ? `${objects.length} of ${read} objects valid` : `${objects.length} objects`;
+  lines.push(...wrap(`${count}: ${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`, "", "  "));
   for (const gw of objects.filter((o) => o.kind === "Gateway")) {
     const spec = (gw.spec ?? {}) as { gatewayClassName?: string; listeners?: Listener[] };
     lines.push(`Gateway ${gw.metadata.namespace}/${gw.metadata.name} (class ${spec.gatewayClassName ?? "?"})`);

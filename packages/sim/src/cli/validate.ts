@@ -39,9 +39,10 @@ export async function validateCommand(argv: string[], io: Io): Promise<ExitCode>
     io.stdout(`${JSON.stringify({ files: loaded.files, objects: loaded.objects.length, valid: schema.resources.length, errors: errors.length, diagnostics: all }, null, 2)}\n`);
   } else {
     io.stderr(formatDiagnostics(all));
-    if (!values.quiet) io.stdout(summarize(schema.resources));
+    if (!values.quiet) io.stdout(summarize(schema.resources, loaded.objects.length));
     const docs = loaded.files.length === 1 ? "1 file" : `${loaded.files.length} files`;
-    io.stdout(errors.length ? `${errors.length} problem(s) in ${docs}\n` : `${docs}: all ${schema.resources.length} objects valid\n`);
+    const valid = `${schema.resources.length} of ${loaded.objects.length} objects pass the schema`;
+    io.stdout(errors.length ? `${errors.length} problem(s) in ${docs}; ${valid}\n` : `${docs}: all ${schema.resources.length} objects valid\n`);
   }
   return errors.length ? 1 : 0;
 }
