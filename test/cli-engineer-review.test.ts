@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { runServe } from "./helpers/serve-cli.js";
+import { elsewhereHints } from "../packages/sim/src/cli/status.js";
 import { wrap } from "../packages/sim/src/cli/render-decision.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "engineer");
@@ -229,5 +230,25 @@ spec: {ports: [{port: 80}]}
     expect(r.stdout.split("\n")[0]).toBe("1 of 2 objects valid: 1 Service");
     expect(r.stdout).toMatch(/\n1 problem\(s\) in 1 file; 1 of 2 objects pass the schema\n$/);
     expect(r.stderr).toMatch(/^gwsim: <stdin>:7:\d+: spec\.rules\[0\]\.matches\[0\]\.path\.value: /);
+  });
+});
+
+describe("status hints where a ref's missing object is", () => {
+  it("a cert Secret in another namespace: names that namespace, the namespace field and the grant", async () => {
+    const { stdout } = await runCli(["status", "-f", tenants], { cwd: root });
+    expect(stdout.replace(/\n {8}/g, " ")).toContain(
+      "      hint: a Secret blue-cert exists in infra: to use it, give the ref namespace: infra (a ref without namespace means the referrer's own) and add a ReferenceGrant in infra that allows it\n",
+    );
+    // Only there: no other condition names a missing object that exists elsewhere.
+    expect(stdout.match(/hint:/g)).toHaveLength(1);
+  });
+
+  it.each([
+    ["Service a/api not found", [{ kind: "Service", metadata: { name: "api", namespace: "b" } }], ["a Service api exists in b"]],
+    ["Service a/api not found", [{ kind: "Service", metadata: { name: "api", namespace: "a" } }], []],
+    ["Secret a/tls not found", [{ kind: "ConfigMap", metadata: { name: "tls", namespace: "b" } }], []],
+  ] as const)("%s with %j", (message, objects, want) => {
+    const hints = elsewhereHints(message, objects as never);
+    expect(hints.map((h) => h.split(":")[0])).toEqual(want);
   });
 });

@@ -68,6 +68,7 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
     for (const b of bad) {
       out.push(...wrap(`${b.object}${b.where}: ${b.condition.type}=${b.condition.status} (${b.condition.reason})`, "  ✗ ", "      "));
       if (b.condition.message) out.push(...wrap(b.condition.message, "      ", "      "));
+      for (const hint of elsewhereHints(b.condition.message, objects)) out.push(...wrap(`hint: ${hint}`, "      ", "        "));
       if (b.at && b.at !== lastAt) out.push(...wrap(`at ${b.at}`, "      ", "        "));
       lastAt = b.at;
     }
@@ -81,6 +82,24 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
   if (others.length) out.push(...(good.length ? [""] : []), "not acted on (another controller's, see --controller-name):", ...others);
   if (unreferenced.length) out.push(...(good.length || others.length ? [""] : []), "XBackends no accepted route references (no parents):", ...unreferenced);
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * For `Secret ns/name not found` (or a Service, ConfigMap): the namespaces that do have an object
+ * of that kind and name, the usual cause being a ref that left out `namespace:` (it then means
+ * the referrer's own namespace) or named the wrong one.
+ */
+export function elsewhereHints(message: string, objects: readonly ManifestObject[]): string[] {
+  const hints: string[] = [];
+  for (const m of message.matchAll(/\b(Secret|Service|ConfigMap) ([^/\s]+)\/([^\s,;:()]+) not found/g)) {
+    const [, kind, namespace, name] = m as unknown as [string, string, string, string];
+    const found = [...new Set(objects.filter((o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? "default") !== namespace).map((o) => o.metadata.namespace ?? "default"))].sort();
+    if (found.length === 0) continue;
+    hints.push(
+      `a ${kind} ${name} exists in ${found.join(", ")}: to use it, give the ref namespace: ${found[0]} (a ref without namespace means the referrer's own) and add a ReferenceGrant in ${found[0]} that allows it`,
+    );
+  }
+  return hints;
 }
 
 /** `file:line:col (field)`: where a field of an object was read, the object itself when `field` is empty. */
