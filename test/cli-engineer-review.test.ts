@@ -1,12 +1,13 @@
 // Findings from using gwsim as a platform engineer would, on manifests written for it
 // (test/fixtures/engineer/): each case is a problem the CLI output had, named after it.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { runServe } from "./helpers/serve-cli.js";
 import { elsewhereHints } from "../packages/sim/src/cli/status.js";
+import { versionsLine } from "../packages/sim/src/rollout/text.js";
 import { wrap } from "../packages/sim/src/cli/render-decision.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "engineer");
@@ -250,5 +251,45 @@ describe("status hints where a ref's missing object is", () => {
   ] as const)("%s with %j", (message, objects, want) => {
     const hints = elsewhereHints(message, objects as never);
     expect(hints.map((h) => h.split(":")[0])).toEqual(want);
+  });
+});
+
+describe("rollout text: a Service that carried both versions is said once", () => {
+  it.each([
+    [["ns/v2", "ns/v1"], ["ns/v1"], "  new version: ns/v2; ns/v1: the old version, then the new one once promoted"],
+    [["ns/canary"], ["ns/primary"], "  new version: ns/canary; old version: ns/primary"],
+    [["ns/a", "ns/b"], ["ns/b", "ns/c"], "  new version: ns/a; old version: ns/c; ns/b: the old version, then the new one once promoted"],
+    [[], [], "  new version: -; old version: -"],
+  ] as const)("new %j, old %j", (canary, stable, want) => expect(versionsLine(canary, stable)).toBe(want));
+
+  it("an Argo rollout that promotes names the stable Service once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-rollout-"));
+    writeFileSync(
+      join(dir, "rollout.yaml"),
+      `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: checkout, namespace: prod}
+spec:
+  strategy:
+    canary:
+      stableService: checkout-v1
+      canaryService: checkout-v2
+      trafficRouting:
+        plugins:
+          argoproj-labs/gatewayAPI: {httpRoute: checkout, namespace: prod}
+      steps:
+      - setWeight: 20
+      - pause: {duration: 1m}
+`,
+    );
+    const trace = Array.from({ length: 50 }, (_, i) => JSON.stringify({ time: 1_700_000_000_000 + i * 3000, host: "pay.corp.test", method: "POST", path: "/checkout/1", user: `u${i % 7}` })).join("\n");
+    try {
+      const r = await runCli(["whatif", "-f", canary, "--rollout", join(dir, "rollout.yaml"), "--trace", "-", "--html", join(dir, "r.html")], { stdin: trace });
+      expect(r.code).toBe(0);
+      expect(r.stdout.replace(/\n {4}/g, " ")).toContain("  new version: prod/checkout-v2; prod/checkout-v1: the old version, then the new one once promoted\n");
+      expect(readFileSync(join(dir, "r.html"), "utf8")).toContain("New version: prod/checkout-v2 · prod/checkout-v1: the old version, then the new one once promoted");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

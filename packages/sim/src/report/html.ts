@@ -9,6 +9,7 @@ import type { WhatifReport } from "../replay/whatif.js";
 import type { RolloutReport } from "../rollout/replay-rollout.js";
 import { barChart, dec, esc, int, legend, OTHER_COLOR, pairChart, palette, pct, plural, signedPct, stackChart, table, timeChart, truncate, type BarRow } from "./html-kit.js";
 import { formatDuration } from "../rollout/duration.js";
+import { versionsLine } from "../rollout/text.js";
 import { HTML_CSS, HTML_SCRIPT } from "./html-style.js";
 
 export interface HtmlOptions {
@@ -436,7 +437,7 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
     { head: "saw both", cell: (s) => `${dec(s.exposure.expectedUsersBoth, 1)} (${int(s.exposure.usersBoth)})`, num: true, sort: (s) => s.exposure.expectedUsersBoth },
     { head: "failed", cell: (s) => `${dec(s.exposure.failed.expected, 1)} (${int(s.exposure.failed.drawn)})`, num: true, sort: (s) => s.exposure.failed.expected },
   ]);
-  const versions = `<p class="muted small">${esc(`New version: ${e.canary.join(", ") || "–"} · old version: ${e.stable.join(", ") || "–"}${Object.keys(r.errorRates).length ? ` · error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}` : ""}`)}</p>`;
+  const versions = `<p class="muted small">${esc(`${versionsLine(e.canary, e.stable).trim().replace(/^n/, "N").replaceAll("; ", " · ")}${Object.keys(r.errorRates).length ? ` · error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}` : ""}`)}</p>`;
   const overall = replayBody(r.overall.report, o, "overall-");
   const body = [
     warningsSection(r.warnings),

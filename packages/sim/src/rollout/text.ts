@@ -78,7 +78,7 @@ export function renderRolloutText(r: RolloutReport, options: RolloutTextOptions 
     wrap(`  users exposed to the new version: ${dec(e.expectedUsersExposed)} expected of ${int(e.users)} (${int(e.usersExposed)} drawn)`, width, "  "),
     wrap(`  users who saw both versions: ${dec(e.expectedUsersBoth)} expected (${int(e.usersBoth)} drawn)`, width, "  "),
     wrap(`  failed requests: ${dec(e.failed.expected)} expected (${int(e.failed.drawn)} drawn, ${int(e.failed.gateway)} answered 5xx by the gateway)`, width, "  "),
-    wrap(`  new version: ${e.canary.join(", ") || "-"}; old version: ${e.stable.join(", ") || "-"}`, width, "  "),
+    wrap(versionsLine(e.canary, e.stable), width, "  "),
   );
   if (Object.keys(r.errorRates).length) out.push(wrap(`  error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}`, width, "  "));
   return `${out.join("\n")}\n`;
@@ -87,4 +87,18 @@ export function renderRolloutText(r: RolloutReport, options: RolloutTextOptions 
 /** One JSON object, two-space indented, ending in a newline; an endless step's end prints as null. */
 export function renderRolloutJson(r: RolloutReport | RolloutPlan): string {
   return `${JSON.stringify(r, (_k, v) => (v === Infinity ? null : v), 2)}\n`;
+}
+
+/**
+ * Which Services carried which version over the whole rollout. A Service in both lists (the stable
+ * Service after an Argo promotion, Flagger's primary) is said once, as what it is: it served the
+ * old version, then the new one; listing it under both read as a contradiction.
+ */
+export function versionsLine(canary: readonly string[], stable: readonly string[]): string {
+  const both = canary.filter((c) => stable.includes(c));
+  const only = (list: readonly string[]) => list.filter((x) => !both.includes(x));
+  const parts = [`new version: ${only(canary).join(", ") || "-"}`];
+  if (only(stable).length || !both.length) parts.push(`old version: ${only(stable).join(", ") || "-"}`);
+  if (both.length) parts.push(`${both.join(", ")}: the old version, then the new one once promoted`);
+  return `  ${parts.join("; ")}`;
 }
