@@ -8,5 +8,8 @@ it.each([
   [{ scheme: "tls", port: 8443 }, "TLS port 8443 (no SNI)"],
   [{ scheme: "tls" }, "TLS (no SNI)"],
   [{ scheme: "http", path: "/x" }, "GET http://(no host)/x"],
+  // A path without its leading / is set apart from the host, not run into it.
+  [{ host: "pay.example.com", path: "checkout" }, 'GET http://pay.example.com path "checkout"'],
+  [{ host: "pay.example.com", path: "" }, 'GET http://pay.example.com path ""'],
   [{ grpc: { service: "pkg.Svc", method: "Get" } }, "gRPC pkg.Svc/Get"],
 ] as const)("%o → %s", (r, want) => expect(requestLine(r as never)).toBe(want));

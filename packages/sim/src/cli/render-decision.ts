@@ -26,9 +26,12 @@ export function requestLine(r: GatewayRequest): string {
   const method = r.method ?? "GET";
   // Mesh: the Service (or address) addressed; the path apart, so it does not read as part of the name.
   if (mesh) return `${method} ${meshTarget} ${r.path ?? "/"}`;
-  if (!r.host) return `${method} ${scheme}://(no host)${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`;
+  // A path that is no absolute path would run into the host (`example.comcheckout`): set apart, quoted.
+  const raw = r.path ?? "/";
+  const path = raw.startsWith("/") ? raw : ` path ${JSON.stringify(raw)}`;
+  if (!r.host) return `${method} ${scheme}://(no host)${r.port ? `:${r.port}` : ""}${path}`;
   const { authority, note } = hostAndPort(r.host, r.port);
-  return `${method} ${scheme}://${authority}${r.path ?? "/"}${note}`;
+  return `${method} ${scheme}://${authority}${path}${note}`;
 }
 
 // gRPC status codes by number (grpc/grpc doc/statuscodes.md).
