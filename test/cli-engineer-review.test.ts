@@ -293,3 +293,12 @@ spec:
     }
   });
 });
+
+describe("validate on a file that does not parse", () => {
+  it("counts no objects it never read", async () => {
+    const r = await runCli(["validate", "-f", "-"], { stdin: "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n   namespace: y\n" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\n\d+ problem\(s\) in 1 file\n$/);
+    expect(r.stderr).toMatch(/^gwsim: <stdin>:\d+:\d+: /);
+  });
+});

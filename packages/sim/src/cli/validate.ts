@@ -41,8 +41,9 @@ export async function validateCommand(argv: string[], io: Io): Promise<ExitCode>
     io.stderr(formatDiagnostics(all));
     if (!values.quiet) io.stdout(summarize(schema.resources, loaded.objects.length));
     const docs = loaded.files.length === 1 ? "1 file" : `${loaded.files.length} files`;
-    const valid = `${schema.resources.length} of ${loaded.objects.length} objects pass the schema`;
-    io.stdout(errors.length ? `${errors.length} problem(s) in ${docs}; ${valid}\n` : `${docs}: all ${schema.resources.length} objects valid\n`);
+    // How many objects pass, when any was read (a file that does not parse has none to count).
+    const valid = loaded.objects.length ? `; ${schema.resources.length} of ${loaded.objects.length} objects pass the schema` : "";
+    io.stdout(errors.length ? `${errors.length} problem(s) in ${docs}${valid}\n` : `${docs}: all ${schema.resources.length} objects valid\n`);
   }
   return errors.length ? 1 : 0;
 }
