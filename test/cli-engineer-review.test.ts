@@ -302,3 +302,18 @@ describe("validate on a file that does not parse", () => {
     expect(r.stderr).toMatch(/^gwsim: <stdin>:\d+:\d+: /);
   });
 });
+
+describe("status names a parentRef in full", () => {
+  it("a parentRef without namespace is the route's own namespace; a port is shown", async () => {
+    const world = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  parentRefs: [{name: gw}, {name: other, port: 8080}]
+  rules: [{backendRefs: [{name: s, port: 80}]}]
+`;
+    const stdout = (await runCli(["status", "-f", "-"], { stdin: world })).stdout.replace(/\n {6}\(/g, " (");
+    expect(stdout).toContain("  ✗ HTTPRoute shop/r on Gateway shop/gw: Accepted=False (NoMatchingParent)\n");
+    expect(stdout).toContain("  ✗ HTTPRoute shop/r on Gateway shop/other:8080: Accepted=False (NoMatchingParent)\n");
+  });
+});

@@ -157,7 +157,9 @@ function conditionsOf(item: StatusItem, source: ManifestObject | undefined): { w
     for (const c of l.conditions ?? []) out.push({ where: ` listener ${l.name}`, condition: c, field: i >= 0 ? `spec.listeners[${i}]` : "" });
   }
   for (const p of status.parents ?? []) {
-    const ref = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ? `${p.parentRef.namespace}/` : ""}${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}`;
+    // A parentRef without namespace means the route's own: named in full, as everywhere else.
+    const ns = p.parentRef.namespace ?? item.metadata.namespace;
+    const ref = `${p.parentRef.kind ?? "Gateway"} ${ns ? `${ns}/` : ""}${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}${p.parentRef.port !== undefined ? `:${p.parentRef.port}` : ""}`;
     const i = source ? parentIndex(source, p.parentRef) : -1;
     for (const c of p.conditions ?? []) out.push({ where: ` on ${ref}`, condition: c, field: i >= 0 ? `spec.parentRefs[${i}]` : "" });
   }
