@@ -24,7 +24,8 @@ export type LintRuleId =
   | "regex-shadows-prefix"
   | "xbackend-without-tls"
   | "xbackend-not-accepted"
-  | "backend-traffic-policy-not-applied";
+  | "backend-traffic-policy-not-applied"
+  | "session-name-invalid";
 
 /** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
 export interface LintObjectRef {
@@ -243,6 +244,16 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "is left), or the policy loses a conflict: an older XBackendTrafficPolicy (creationTimestamp, then " +
       "namespace/name, GEP-713) already targets one of its backends, so this one is Accepted=False, Conflicted, and " +
       "its sessionPersistence and retryConstraint apply nowhere. The finding names the older policy.",
+  },
+  {
+    id: "session-name-invalid",
+    severity: "error",
+    summary: "a sessionPersistence sessionName that is not a cookie or header name",
+    help:
+      "The CRD takes any sessionName up to 128 characters, but a Cookie session's name must be an RFC 6265 cookie-name " +
+      "and a Header session's an RFC 9110 field-name (both a token: letters, digits and !#$%&'*+-.^_`|~, no spaces, " +
+      "no = or ;). With another name clients cannot send the session back, so no session persists; gwsim serve keeps " +
+      "no session for such a rule (it sends no Set-Cookie or header). Checked on route rules and XBackendTrafficPolicies.",
   },
 ];
 

@@ -309,3 +309,32 @@ spec:
     expect(lint(w).filter((f) => f.rule === "hostname-taken-by-other-listener").map((f) => `${f.severity} ${f.path}`)).toEqual(want);
   });
 });
+
+describe("session-name-invalid", () => {
+  const sessionRule = (session: string) => `backendRefs: [{name: a, port: 80}]\n    sessionPersistence: ${session}`;
+  it.each([
+    { session: "{sessionName: my-session, type: Cookie}", want: [] },
+    { session: "{sessionName: 'my session', type: Cookie}", want: ["error spec.rules[0].sessionPersistence.sessionName"] },
+    { session: "{sessionName: 'a=b', type: Cookie}", want: ["error spec.rules[0].sessionPersistence.sessionName"] },
+    { session: "{sessionName: 'x-session', type: Header}", want: [] },
+    { session: "{sessionName: 'x session', type: Header}", want: ["error spec.rules[0].sessionPersistence.sessionName"] },
+    { session: "{type: Cookie}", want: [] }, // no name: gwsim makes one
+  ])("$session → $want", ({ session, want }) => {
+    expect(findings(BASE + route("HTTPRoute", "ns", sessionRule(session)), "session-name-invalid")).toEqual(want);
+  });
+
+  it("an XBackendTrafficPolicy's name too, with what is wrong in the message", () => {
+    const text = `${BASE + route("HTTPRoute", "ns", "backendRefs: [{name: a, port: 80}]")}
+---
+apiVersion: gateway.networking.x-k8s.io/v1alpha1
+kind: XBackendTrafficPolicy
+metadata: {name: p, namespace: ns}
+spec:
+  targetRefs: [{group: "", kind: Service, name: a}]
+  sessionPersistence: {sessionName: "shop session", type: Cookie}`;
+    const w = worldFrom(text);
+    const got = lint(w).filter((f) => f.rule === "session-name-invalid");
+    expect(got.map((f) => `${f.object.kind} ${f.path}`)).toEqual(["XBackendTrafficPolicy spec.sessionPersistence.sessionName"]);
+    expect(got[0]!.message).toContain('sessionName "shop session" is not a cookie name (RFC 6265): it holds a space');
+  });
+});

@@ -74,3 +74,20 @@ describe("a session that moves to another endpoint keeps its start", () => {
     expect(decodeSessionToken(token)!.issuedAtMs).toBe(T + 5000);
   });
 });
+
+describe("a sessionName no cookie or header can carry (lint: session-name-invalid)", () => {
+  it.each([
+    ["Cookie", "my session"],
+    ["Cookie", "a;b"],
+    ["Header", "x y"],
+    ["Header", "x:y"],
+  ] as const)("%s %j keeps no session (no Set-Cookie or header that would fail the response)", (type, name) => {
+    const d = { ...decision("rule"), session: { ...session, type, name } } as unknown as Decision;
+    expect(sessionOf(d, {}, ["127.0.0.1:1"], T, false)).toBeNull();
+  });
+
+  it("a token name keeps its session", () => {
+    const d = { ...decision("rule"), session: { ...session, type: "Header", name: "x-session_1" } } as unknown as Decision;
+    expect(sessionOf(d, {}, ["127.0.0.1:1"], T, false)).toMatchObject({ kind: "header", name: "x-session_1" });
+  });
+});

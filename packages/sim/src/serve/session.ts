@@ -40,6 +40,8 @@ interface SessionConfig {
   cookieConfig?: { lifetimeType?: string };
 }
 
+const SESSION_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
  * The session of a forwarded request, or null when its rule keeps none. The core has decided
  * whether the presented token is valid (well formed, within absoluteTimeout at the request's
@@ -48,7 +50,9 @@ interface SessionConfig {
  */
 export function sessionOf(d: Decision, headers: HeaderRecord | undefined, addresses: readonly string[], nowMs: number, secure: boolean): SessionPlan | null {
   const s = d.session;
-  if (!s || !d.backend) return null;
+  // A name no cookie or header can carry (the CRD allows any text; lint: session-name-invalid)
+  // keeps no session rather than fail the response.
+  if (!s || !d.backend || !SESSION_NAME.test(s.name)) return null;
   const sp = (d.sessionPersistence ?? {}) as SessionConfig;
   const absoluteMs = parseDuration(sp.absoluteTimeout);
   let endpoint: string | null = null;
