@@ -72,6 +72,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (!current) return 2;
   if (rollout) return rolloutCommand(rollout, values, io, current, conditions, width);
   let after;
+  const weightChangeLines: string[] = [];
   if (proposedPaths.length > 0) {
     const proposed = await loadWorldAndObjects(values, io, "proposed");
     if (!proposed) return 2;
@@ -83,8 +84,9 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
       return 2;
     }
     after = buildWorld(changed.objects, current.world.options);
-    // Without a rule a spec changes every rule of the route that sends to the backend: say which.
-    for (const line of weightChanges(current.objects, changed.objects)) io.stderr(`gwsim: --set-weight: ${line}\n`);
+    // Without a rule a spec changes every rule of the route that sends to the backend: say which
+    // (with the report, once the run is known to go ahead, so usage errors still come first).
+    weightChangeLines.push(...weightChanges(current.objects, changed.objects));
   }
   const unknown = unknownRefLines(conditions, [current.world, after], "the current or the proposed manifests", "in both");
   if (unknown.length) {
@@ -97,6 +99,7 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (onProgress) io.stderr("\r\x1b[K");
   reportBadLines(trace, io);
   if (unreadableTrace(trace.reader.stats, trace.file, io)) return 2;
+  for (const line of weightChangeLines) io.stderr(`gwsim: --set-weight: ${line}\n`);
   io.stdout(values.json ? renderJson(report) : renderWhatifText(report, { width }));
   await writeHtml(values, io, () => renderHtml(report, { title: "gwsim whatif", subtitle: trace.file }));
   return reportHeld(conditions, (e) => evaluateFailIf(e, report), (e) => evaluateFailIfValue(e, report), io) ? 1 : 0;
