@@ -317,3 +317,44 @@ spec:
     expect(stdout).toContain("  ✗ HTTPRoute shop/r on Gateway shop/other:8080: Accepted=False (NoMatchingParent)\n");
   });
 });
+
+describe("status hints at the labels of a namespace an allowedRoutes selector refuses", () => {
+  it.each([
+    [[{ kind: "Namespace", metadata: { name: "team-blue", labels: { "gateway-acess": "true", tier: "web" } } }], ["namespace team-blue has labels gateway-acess=true, tier=web, kubernetes.io/metadata.name=team-blue"]],
+    [[{ kind: "Namespace", metadata: { name: "team-blue" } }], ["namespace team-blue has labels kubernetes.io/metadata.name=team-blue"]],
+    [[], ["the manifests have no Namespace team-blue: gwsim gives it only the label the API server adds, kubernetes.io/metadata.name=team-blue"]],
+  ] as const)("%j", (objects, want) => {
+    const message = "Gateway infra/public does not accept HTTPRoutes from namespace team-blue: listener secure: namespace team-blue does not match its allowedRoutes selector (gateway-access=true); listener plain: namespace team-blue does not match its allowedRoutes selector (gateway-access=true)";
+    expect(elsewhereHints(message, objects as never)).toEqual(want);
+  });
+});
+
+describe("status text shows the selector hint under the refusal", () => {
+  it("a label key typo is visible beside the selector it fails", async () => {
+    const world = `apiVersion: v1
+kind: Namespace
+metadata: {name: team-blue, labels: {gateway-acess: "true"}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: edge
+  listeners:
+  - name: web
+    port: 80
+    protocol: HTTP
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {gateway-access: "true"}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: billing, namespace: team-blue}
+spec:
+  parentRefs: [{name: public, namespace: infra}]
+  rules: [{backendRefs: [{name: billing, port: 80}]}]
+`;
+    const { stdout } = await runCli(["status", "-f", "-"], { stdin: world });
+    expect(stdout.replace(/\n {8}/g, " ")).toContain("      hint: namespace team-blue has labels gateway-acess=true, kubernetes.io/metadata.name=team-blue\n");
+    expect(wide(stdout)).toEqual([]);
+  });
+});

@@ -36,7 +36,7 @@ export type { ResolveOptions } from "./resolve/index.js";
 export { ConditionType, GatewayClassReason, GatewayReason, ListenerReason, ListenerSetReason, RouteReason, PolicyReason, NEGATIVE_POLARITY_CONDITIONS, DEFAULT_CONTROLLER_NAME } from "./model/conditions.js";
 export { compareGrpcPrecedence, grpcPrecedenceReason, GRPC_PRECEDENCE_STEPS, compareStreamPrecedence, streamPrecedenceReason, STREAM_PRECEDENCE_STEPS, MESH_KIND_ORDER } from "./compile/index.js";
 export type { GrpcPrecedenceKey, StreamPrecedenceKey, CompiledGrpcMatch, CompiledGrpcGroup, CompiledGrpcRoutes, CompiledStreamGroup, CompiledStreamRoutes, CompiledMesh, CompiledMeshService, CompiledMeshPort, CompiledMeshRoutes } from "./compile/index.js";
-export { selectorMatches } from "./resolve/selector.js";
+export { selectorMatches, NAMESPACE_NAME_LABEL } from "./resolve/selector.js";
 export type { LabelSelectorIn as LabelSelector } from "./resolve/input.js";
 export { encodeSessionToken, decodeSessionToken, sessionCookieName, presentedSessionTokens, SESSION_TOKEN_PREFIX } from "./decide/session.js";
 export type { SessionToken, SessionTokenInput } from "./decide/session.js";

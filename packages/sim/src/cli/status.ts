@@ -1,4 +1,4 @@
-import { positionOf, statusOf, type Condition, type ManifestObject, type StatusItem } from "@gwsim/core";
+import { NAMESPACE_NAME_LABEL, positionOf, statusOf, type Condition, type ManifestObject, type StatusItem } from "@gwsim/core";
 import { FILE_FLAG, loadWorld, WORLD_FLAGS } from "./common.js";
 import { parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
@@ -87,7 +87,8 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
 /**
  * For `Secret ns/name not found` (or a Service, ConfigMap): the namespaces that do have an object
  * of that kind and name, the usual cause being a ref that left out `namespace:` (it then means
- * the referrer's own namespace) or named the wrong one.
+ * the referrer's own namespace) or named the wrong one. For a namespace an allowedRoutes
+ * selector does not match: the labels it has.
  */
 export function elsewhereHints(message: string, objects: readonly ManifestObject[]): string[] {
   const hints: string[] = [];
@@ -98,6 +99,13 @@ export function elsewhereHints(message: string, objects: readonly ManifestObject
     hints.push(
       `a ${kind} ${name} exists in ${found.join(", ")}: to use it, give the ref namespace: ${found[0]} (a ref without namespace means the referrer's own) and add a ReferenceGrant in ${found[0]} that allows it`,
     );
+  }
+  // A selector that does not match: the labels the namespace has, where a typo in a key or value shows.
+  for (const m of new Set([...message.matchAll(/namespace (\S+) does not match its allowedRoutes selector/g)].map((x) => x[1]!))) {
+    const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === m);
+    // As resolve reads them: the API server adds kubernetes.io/metadata.name to every namespace.
+    const labels = Object.entries({ ...(ns?.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: m }).map(([k, v]) => `${k}=${v}`);
+    hints.push(ns ? `namespace ${m} has labels ${labels.join(", ")}` : `the manifests have no Namespace ${m}: gwsim gives it only the label the API server adds, ${labels.join(", ")}`);
   }
   return hints;
 }
