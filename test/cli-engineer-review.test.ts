@@ -358,3 +358,13 @@ spec:
     expect(wide(stdout)).toEqual([]);
   });
 });
+
+describe("a usage error's usage line fits 80 columns", () => {
+  it("wraps it as --help does", async () => {
+    const r = await runCli(["explain", "-f", canary, "GET http://pay.corp.test/", "-H", "bad"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "gwsim: header \"bad\" is not 'name: value'\nusage: gwsim explain -f MANIFESTS '[METHOD] URL' [-H 'name: value' ...]\n             [--gateway NS/NAME] [--json]\n",
+    );
+  });
+});

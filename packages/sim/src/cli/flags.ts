@@ -107,7 +107,7 @@ export function helpText(spec: CommandSpec): string {
 }
 
 /** `usage: gwsim x ...` in lines of 80, broken at spaces outside brackets, continued under the command. */
-function wrapUsage(usage: string): string[] {
+export function wrapUsage(usage: string): string[] {
   const words: string[] = [];
   let depth = 0;
   let word = "";

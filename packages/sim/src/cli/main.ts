@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { explainCommand, explainSpec } from "./explain.js";
-import { helpText, type CommandSpec } from "./flags.js";
+import { helpText, wrapUsage, type CommandSpec } from "./flags.js";
 import { wrap } from "./render-decision.js";
 import { PathError, UsageError, type ExitCode, type Io } from "./io.js";
 import { routeCommand, routeSpec } from "./route.js";
@@ -77,7 +77,7 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
       return 2;
     }
     if (e instanceof UsageError) {
-      io.stderr(`gwsim: ${e.message}\nusage: ${command.spec.usage}\n`);
+      io.stderr(`gwsim: ${e.message}\n${wrapUsage(command.spec.usage).join("\n")}\n`);
       return 2;
     }
     const err = e as Error;
