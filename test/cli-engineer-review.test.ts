@@ -368,3 +368,17 @@ describe("a usage error's usage line fits 80 columns", () => {
     );
   });
 });
+
+describe("explain says when an https request reaches its backend in cleartext", () => {
+  it.each([
+    // The example's payments Service names its port https, but no BackendTLSPolicy applies.
+    ["packages/examples/world", [], "GET https://store.example.com/pay/x", true],
+    ["test/fixtures/contract/world.yaml", ["--gateway", "infra/edge"], "GET https://secure.example.com/secure-backend", false],
+    ["test/fixtures/contract/world.yaml", ["--gateway", "infra/edge"], "GET http://secure.example.com/secure-backend", false],
+  ] as const)("%s %s", async (world, extra, request, cleartext) => {
+    const { code, stdout } = await runCli(["explain", "-f", world, ...extra, request], { cwd: root });
+    expect(code).toBe(0);
+    const line = stdout.replace(/\n {6}/g, " ").split("\n").find((l) => l.startsWith("  backend receives: "))!;
+    expect(line.endsWith(" (over cleartext: TLS ends at the gateway)")).toBe(cleartext);
+  });
+});

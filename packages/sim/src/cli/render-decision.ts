@@ -150,7 +150,10 @@ function effects(d: Decision): string[] {
   const out: string[] = [];
   const f = d.forwarded;
   if (d.outcome === "forward" && f) {
-    out.push(`backend receives: ${f.method} ${f.scheme}://${f.host || "(no host)"}${f.path}`);
+    // `https` is the scheme the client used (what x-forwarded-proto carries); the connection to the
+    // backend is TLS only with a BackendTLSPolicy or an XBackend's tls, so say when it is not.
+    const cleartext = f.scheme === "https" && !d.backendTLS && !d.backend?.tls;
+    out.push(`backend receives: ${f.method} ${f.scheme}://${f.host || "(no host)"}${f.path}${cleartext ? " (over cleartext: TLS ends at the gateway)" : ""}`);
     const headers = headerList(f.headers);
     if (headers.length) out.push(`  with headers: ${headers.join("; ")}`);
   }
