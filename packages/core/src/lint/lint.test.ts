@@ -46,6 +46,8 @@ describe("lint edges", () => {
         route("new", ["shop.example.com", "shop.example.org"], "  - backendRefs: [{name: b, port: 80}]", ", creationTimestamp: '2026-02-01T00:00:00Z'"),
     );
     expect(rulesOf(lint(w))).toEqual(["conflict-by-age new spec.rules[0].matches[0]"]);
+    // Said once, with both times (it read "older (older route (created ... vs ...))").
+    expect(lint(w)[0]!.message).toContain("wins only because it is older (created 2026-01-01T00:00:00Z vs 2026-02-01T00:00:00Z); re-creating it");
   });
 
   it("a rule covered on one hostname but alone on another is reachable", () => {

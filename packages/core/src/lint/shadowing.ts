@@ -226,7 +226,7 @@ function conflictFinding<M extends CompiledMatch | CompiledGrpcMatch>(ctx: LintC
     message:
       `${routeText(loser)} and ${routeText(winner)} both match ${view.describe(m)}${tie.hostname !== "*" ? ` on ${tie.hostname}` : ""}; ` +
       (byAge
-        ? `${routeText(winner)} wins only because it is older (${tie.because}); re-creating it would hand its requests to ${routeText(loser)}`
+        ? `${routeText(winner)} wins only because it is older (created ${winner.creationTimestamp ?? "never"} vs ${loser.creationTimestamp ?? "no creationTimestamp"}); re-creating it would hand its requests to ${routeText(loser)}`
         : `${routeText(winner)} wins only because ${winner.namespace}/${winner.name} sorts first (${loser.creationTimestamp === null && winner.creationTimestamp === null ? "neither has a creationTimestamp" : "same creationTimestamp"})`),
     fix: `keep the match in one route, or make one of them more specific (${loser.kind === "GRPCRoute" ? "a service, method or header condition" : "a header, query or method condition, or a longer path"}) so precedence does not depend on ${byAge ? "creation time" : "names"}`,
     related: [shadowRelated(ctx, view, tie)],
