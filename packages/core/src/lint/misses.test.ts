@@ -338,3 +338,34 @@ spec:
     expect(got[0]!.message).toContain('sessionName "shop session" is not a cookie name (RFC 6265): it holds a space');
   });
 });
+
+describe("a RegularExpression path that cannot start with /", () => {
+  const regexRule = (...patterns: string[]) => `matches: [${patterns.map((p) => `{path: {type: RegularExpression, value: '${p}'}}`).join(", ")}]\n    backendRefs: [{name: a, port: 80}]`;
+  const dead = (text: string) => {
+    const w = worldFrom(text);
+    expect(w.problems).toEqual([]);
+    return lint(w).filter((f) => f.rule === "unreachable-rule" || f.rule === "unreachable-match").map((f) => `${f.rule} ${f.severity} ${f.path}`);
+  };
+  it.each([
+    { patterns: ["api/v[0-9]+/.*"], path: "/api/v1/x", want: ["unreachable-rule error spec.rules[0].matches[0].path.value"] },
+    { patterns: ["^orders/.*"], path: "/orders/1", want: ["unreachable-rule error spec.rules[0].matches[0].path.value"] },
+    { patterns: ["/api/.*"], path: "/api/x", want: [] },
+    { patterns: ["^/api/.*"], path: "/api/x", want: [] },
+    { patterns: ["a?/x"], path: "/x", want: [] }, // may take no a
+    { patterns: ["api|/x"], path: "/x", want: [] }, // alternation: left alone
+    { patterns: [".*/x"], path: "/a/x", want: [] },
+    { patterns: ["api/.*", "/api/.*"], path: "/api/x", want: ["unreachable-match warning spec.rules[0].matches[0].path.value"] },
+  ])("$patterns → $want", ({ patterns, path, want }) => {
+    const text = BASE + route("HTTPRoute", "ns", regexRule(...patterns));
+    expect(dead(text)).toEqual(want);
+    // What decide does with a path the pattern was meant for: a dead rule never takes it.
+    const d = decide(worldFrom(text), { gateway: "infra/gw", host: "h", path });
+    expect(d.outcome === "forward").toBe(want[0]?.startsWith("unreachable-rule") !== true);
+  });
+
+  it("the fix starts the pattern with /", () => {
+    const f = lint(worldFrom(BASE + route("HTTPRoute", "ns", regexRule("^api/v[0-9]+/.*")))).find((x) => x.rule === "unreachable-rule")!;
+    expect(f.message).toContain('path RegularExpression "^api/v[0-9]+/.*" must match the whole path and starts with "a", but every request path starts with /');
+    expect(f.fix).toBe('start the pattern with / ("/api/v[0-9]+/.*")');
+  });
+});
