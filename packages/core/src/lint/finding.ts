@@ -25,7 +25,8 @@ export type LintRuleId =
   | "xbackend-without-tls"
   | "xbackend-not-accepted"
   | "backend-traffic-policy-not-applied"
-  | "session-name-invalid";
+  | "session-name-invalid"
+  | "https-redirect-bypassed";
 
 /** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
 export interface LintObjectRef {
@@ -254,6 +255,16 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "and a Header session's an RFC 9110 field-name (both a token: letters, digits and !#$%&'*+-.^_`|~, no spaces, " +
       "no = or ;). With another name clients cannot send the session back, so no session persists; gwsim serve keeps " +
       "no session for such a rule (it sends no Set-Cookie or header). Checked on route rules and XBackendTrafficPolicies.",
+  },
+  {
+    id: "https-redirect-bypassed",
+    severity: "warning",
+    summary: "a route served in cleartext on an HTTP listener whose catch-all route redirects to https",
+    help:
+      "An HTTP listener's catch-all HTTPRoute redirects every request to https, and a route meant for the HTTPS listener " +
+      "is attached to the HTTP listener too (a parentRef without sectionName attaches to every listener that admits it). " +
+      "Its hostname is more specific than the redirect's, and hostname precedence comes first, so plain-http requests for " +
+      "it are served in cleartext instead of redirected. Reported only when decide serves a witness request over http.",
   },
 ];
 

@@ -2,6 +2,7 @@
  * Mistakes lint missed before its QA pass, one table per rule added for them: each row a world,
  * what decide does with it, and what lint must say.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { worldFrom } from "../testing/world-from.js";
 import { decide } from "../world.js";
@@ -367,5 +368,65 @@ describe("a RegularExpression path that cannot start with /", () => {
     const f = lint(worldFrom(BASE + route("HTTPRoute", "ns", regexRule("^api/v[0-9]+/.*")))).find((x) => x.rule === "unreachable-rule")!;
     expect(f.message).toContain('path RegularExpression "^api/v[0-9]+/.*" must match the whole path and starts with "a", but every request path starts with /');
     expect(f.fix).toBe('start the pattern with / ("/api/v[0-9]+/.*")');
+  });
+});
+
+// The bundled example's self-signed certificate (store.example.com), so the HTTPS listener is programmed.
+const STORE_TLS = readFileSync(new URL("../../../examples/world/01-tls-secret.yaml", import.meta.url), "utf8");
+
+describe("https-redirect-bypassed", () => {
+  const world = (opts: { shopParent?: string; redirectRule?: string; redirectHosts?: string; httpsHost?: string } = {}) => `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
+  - {name: https, protocol: HTTPS, port: 443, hostname: "${opts.httpsHost ?? "*.example.com"}", tls: {certificateRefs: [{name: store-tls}]}, allowedRoutes: {namespaces: {from: All}}}
+---
+${STORE_TLS}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-https, namespace: infra}
+spec:
+  parentRefs: [{name: edge, sectionName: http}]
+  hostnames: [${opts.redirectHosts ?? ""}]
+  rules:
+  - ${opts.redirectRule ?? "filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: shop}
+spec:
+  parentRefs: [${opts.shopParent ?? "{name: edge, namespace: infra}"}]
+  hostnames: [store.example.com]
+  rules:
+  - backendRefs: [{name: web, port: 8080}]
+`;
+  const found = (text: string) => {
+    const w = worldFrom(text);
+    expect(w.problems).toEqual([]);
+    return lint(w).filter((f) => f.rule === "https-redirect-bypassed").map((f) => `${f.object.name} ${f.path}`);
+  };
+  const overHttp = (text: string) => decide(worldFrom(text), { gateway: "infra/edge", port: 80, scheme: "http", host: "store.example.com", path: "/" }).outcome;
+
+  it.each([
+    { title: "a route with no sectionName on both listeners", opts: {}, want: ["shop spec.parentRefs"], served: "forward" },
+    { title: "sectionName: https", opts: { shopParent: "{name: edge, namespace: infra, sectionName: https}" }, want: [], served: "redirect" },
+    { title: "the redirect covers only other hosts", opts: { redirectHosts: "'*.other.test'" }, want: [], served: "forward" },
+    { title: "a redirect of /admin only is no catch-all", opts: { redirectRule: "matches: [{path: {type: PathPrefix, value: /admin}}]\n    filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]" }, want: [], served: "forward" },
+    { title: "no HTTPS listener takes the host: the route is meant for http", opts: { httpsHost: "api.example.org" }, want: [], served: "forward" },
+  ])("$title → $want", ({ opts, want, served }) => {
+    const text = world(opts);
+    expect(found(text)).toEqual(want);
+    // Every finding is a request decide serves over http: and without one, the redirect or no catch-all.
+    expect(overHttp(text)).toBe(served);
   });
 });
