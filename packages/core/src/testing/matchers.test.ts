@@ -149,6 +149,14 @@ describe("flat matchers", () => {
     expect(() => expect(c).toHold()).toThrow(/neverRoutes fails for[\s\S]*reaches shop\/cart-v2:80/);
   });
 
+  // A helper that forgot its return, or the property itself instead of its result, must not pass.
+  it("toHold fails, both ways, on anything but a property result", () => {
+    for (const notAResult of [undefined, neverRoutes, Promise.resolve(null), {}, true]) {
+      expect(() => expect(notAResult).toHold()).toThrow(/toHold: expected a property result \(null or a Counterexample/);
+      expect(() => expect(notAResult).not.toHold()).toThrow(/toHold: expected a property result/);
+    }
+  });
+
   it("expect(world) needs a World", () => {
     expect(() => expect({}).toRouteTo(cart, "x/y")).toThrow(/not a gwsim World/);
   });

@@ -237,13 +237,30 @@ export const gwsimMatchers = {
     return checkCondition(asWorld(world), ref, type, status, reason, this.isNot);
   },
   toHold(this: MatcherState, result: unknown) {
-    const c = result as Counterexample | null;
+    // Anything else (undefined from a helper that forgot its return, the property function, a
+    // Promise) fails both ways, as an unroutable request does: it would otherwise pass unchecked.
+    if (result !== null && !isCounterexample(result)) {
+      return { pass: this.isNot, message: () => `toHold: expected a property result (null or a Counterexample from neverRoutes, alwaysRoutes, isolated, sameRouting), got ${describeValue(result)}` };
+    }
     return {
-      pass: c === null || c === undefined,
-      message: () => (c ? formatCounterexample(c) : "expected the property to fail, but no counterexample was found"),
+      pass: result === null,
+      message: () => (result ? formatCounterexample(result) : "expected the property to fail, but no counterexample was found"),
     };
   },
 };
+
+function isCounterexample(v: unknown): v is Counterexample {
+  if (!v || typeof v !== "object") return false;
+  const c = v as Partial<Counterexample>;
+  return typeof c.property === "string" && typeof c.reason === "string" && typeof c.request === "object" && typeof c.decision === "object";
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return "undefined (did the function return the property's result?)";
+  if (typeof v === "function") return `a function${v.name ? ` (${v.name})` : ""}: call it and pass its result`;
+  if (v instanceof Promise) return "a Promise: properties are synchronous";
+  return typeof v === "object" ? `an object with keys ${JSON.stringify(Object.keys(v as object))}` : `${typeof v} ${String(v)}`;
+}
 
 let installed = false;
 
