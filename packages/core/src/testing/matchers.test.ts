@@ -117,6 +117,11 @@ spec:
   });
 });
 
+// `expect(world).toRoute(r)` alone checks nothing: the test must fail, not pass silently.
+it.fails("a toRoute chain left without .to/.toRespond/.toRedirect/.toSplit fails its test", () => {
+  expect(world).toRoute(cart);
+});
+
 describe("flat matchers", () => {
   it("toRouteTo, toRespond, toRedirect, toSplit", () => {
     expect(world).toRouteTo(cart, "shop/cart");

@@ -267,20 +267,34 @@ let installed = false;
 /** Registers the matchers (and the chained `toRoute`) with vitest. Safe to call more than once. */
 export async function installMatchers(): Promise<void> {
   if (installed) return;
-  const { expect, chai } = await import("vitest");
+  const { expect, chai, onTestFinished } = await import("vitest");
   expect.extend(gwsimMatchers);
   chai.use((c, utils) => {
     utils.addMethod(c.Assertion.prototype, "toRoute", function (this: object, request: GatewayRequest): RouteChain {
       const world = asWorld(utils.flag(this, "object"));
       const negate = Boolean(utils.flag(this, "negate"));
+      // `expect(world).toRoute(r)` alone asserts nothing; fail the test rather than let it pass.
+      let ended = false;
+      const opened = new Error(`expect(world)${negate ? ".not" : ""}.toRoute(${requestText(request)}) was never finished with .to(), .toRespond(), .toRedirect() or .toSplit(), so it checked nothing`);
+      try {
+        onTestFinished(() => {
+          if (!ended) throw opened;
+        });
+      } catch {
+        // Outside a running test (module scope) there is no test to fail.
+      }
       const settle = (v: Verdict) => {
         if (v.pass === negate) throw new c.AssertionError(v.message());
       };
+      const end = <A extends unknown[]>(check: (...args: A) => void) => (...args: A) => {
+        ended = true;
+        check(...args);
+      };
       return {
-        to: (target) => settle(checkRouteTo(world, request, target, negate)),
-        toRespond: (status) => settle(checkRespond(world, request, status, negate)),
-        toRedirect: (location, status) => settle(checkRedirect(world, request, location, status, negate)),
-        toSplit: (shares, tolerance = 1e-9) => settle(checkSplit(world, request, shares, tolerance, negate)),
+        to: end((target: BackendTarget) => settle(checkRouteTo(world, request, target, negate))),
+        toRespond: end((status: number) => settle(checkRespond(world, request, status, negate))),
+        toRedirect: end((location: string | RegExp, status?: number) => settle(checkRedirect(world, request, location, status, negate))),
+        toSplit: end((shares: Record<string, number>, tolerance = 1e-9) => settle(checkSplit(world, request, shares, tolerance, negate))),
       };
     });
   });
