@@ -145,14 +145,14 @@ export class HttpFrontend implements Frontend {
     this.h1.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.lastResponse.set(req.socket, res);
       if (hooks.draining()) res.shouldKeepAlive = false;
-      const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme);
+      const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme, req.url);
       if (badHost) return this.refuseRequest(res, 400, badHost);
       handleHttp(ctx, this.info, req, res);
     });
     this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
     this.h1.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!/^websocket$/i.test(String(req.headers.upgrade ?? ""))) return this.withoutUpgrade(req, socket, head);
-      const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme);
+      const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme, req.url);
       if (badHost) return this.refuseRaw(socket, 400, badHost);
       handleWebSocket(ctx, this.info, req, socket, head);
     });

@@ -6,9 +6,10 @@
  * exactly the hosts `gwsim route` answers 400 BadRequest, and never decides them.
  */
 import { splitHostPort } from "@gwsim/core";
+import { absoluteTarget } from "./request.js";
 
 /** Why the request's Host / :authority must be answered 400, or null when the core may judge it. */
-export function hostRefusal(rawHeaders: readonly string[], h2: boolean, scheme: "http" | "https"): string | null {
+export function hostRefusal(rawHeaders: readonly string[], h2: boolean, scheme: "http" | "https", target?: string): string | null {
   let authority: string | undefined;
   let host: string | undefined;
   let hosts = 0;
@@ -23,6 +24,13 @@ export function hostRefusal(rawHeaders: readonly string[], h2: boolean, scheme: 
   // A field that is not a list is sent once (RFC 9110 §5.3); HTTP/1.1 makes it a MUST-400.
   if (hosts > 1) return `more than one Host header (${h2 ? "RFC 9110 §5.3" : "RFC 9112 §3.2"})`;
   const rfc = h2 ? "RFC 9113 §8.3.1" : "RFC 9112 §3.2";
+  // An absolute-form target's authority is what the request is routed by (RFC 9112 §3.2.2), so it
+  // is checked as a Host would be; the Host field beside it still must be one valid line.
+  const absolute = h2 ? null : absoluteTarget(target);
+  if (absolute) {
+    const fromTarget = splitHostPort(absolute.authority);
+    if (!fromTarget.ok) return `${fromTarget.reason ?? "invalid authority"} in the request target (RFC 9112 §3.2.2)`;
+  }
   const fromAuthority = authority === undefined ? null : splitHostPort(authority);
   if (fromAuthority && !fromAuthority.ok) return `${fromAuthority.reason ?? "invalid :authority"} (${rfc})`;
   const fromHost = host === undefined ? null : splitHostPort(host);

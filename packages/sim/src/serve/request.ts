@@ -38,8 +38,10 @@ const WEBSOCKET_KEEP: ReadonlySet<string> = new Set(["upgrade", "connection"]);
 export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options: { websocket?: boolean } = {}): GatewayRequest {
   const headers: HeaderRecord = requestHeaders(req.rawHeaders, options.websocket ? WEBSOCKET_KEEP : undefined);
   const h2 = req.httpVersion === "2.0";
-  // HTTP/2 carries the authority as a pseudo-header; the core reads it as the Host.
-  const authority = h2 ? (req.headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) : undefined;
+  const absolute = h2 ? null : absoluteTarget(req.url);
+  // HTTP/2 carries the authority as a pseudo-header; the core reads it as the Host. An HTTP/1.1
+  // absolute-form target's authority overrides Host (RFC 9112 §3.2.2: the server MUST use it).
+  const authority = h2 ? (req.headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) : absolute?.authority;
   const host = authority ?? (Array.isArray(headers.host) ? headers.host[0] : headers.host);
   delete headers.host;
   // HTTP/2 clients split Cookie into crumbs, one field each; they MUST be joined with "; "
@@ -53,7 +55,7 @@ export function toGatewayRequest(req: IncomingLike, facts: SocketFacts, options:
     headers["x-forwarded-for"] = prior === undefined ? client : `${Array.isArray(prior) ? prior.join(", ") : prior}, ${client}`;
   }
   headers["x-forwarded-proto"] = facts.scheme;
-  const path = req.url ?? "/";
+  const path = absolute?.path ?? req.url ?? "/";
   const request: GatewayRequest = {
     gateway: facts.gateway,
     port: facts.port,
@@ -79,4 +81,16 @@ function grpcCall(headers: HeaderRecord, path: string, method: string): { servic
   if (method !== "POST" || !/^application\/grpc(?:[+;]|$)/i.test(type)) return null;
   const m = /^\/([^/?]+)\/([^/?]+)$/.exec(path.split("?")[0]!);
   return m ? { service: m[1]!, method: m[2]! } : null;
+}
+
+/**
+ * An HTTP/1.1 request target in absolute-form (`http://host:port/path?query`, what a client sends
+ * to a proxy, e.g. `curl -x`) as its authority and origin-form path. RFC 9112 §3.2.2: a server
+ * MUST accept it, and routes by its authority, not the Host field. Null for any other form.
+ */
+export function absoluteTarget(url: string | undefined): { authority: string; path: string } | null {
+  const m = url === undefined ? null : /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(.*)$/s.exec(url);
+  if (!m) return null;
+  const rest = m[2]!;
+  return { authority: m[1]!, path: rest.startsWith("/") ? rest : `/${rest}` };
 }
