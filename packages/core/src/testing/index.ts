@@ -13,7 +13,7 @@ export { vocabularyOf } from "./vocabulary.js";
 export type { Vocabulary, EntryPoint } from "./vocabulary.js";
 export { neverRoutes, alwaysRoutes, isolated, sameRouting, formatCounterexample } from "./properties.js";
 export type { Counterexample, PropertyOptions, SameRoutingOptions, RoutingException } from "./properties.js";
-export { matchesPattern, backendMatcher, reachOf } from "./targets.js";
+export { matchesPattern, backendMatcher, reachOf, shareOf } from "./targets.js";
 export type { RequestPattern, BackendTarget, Reach } from "./targets.js";
 export { installMatchers, gwsimMatchers, withEntryPoint } from "./matchers.js";
 export type { GwsimMatchers, RouteChain, StatusRef, ConditionStatus } from "./matchers.js";

@@ -130,3 +130,14 @@ export function reachOf(d: Decision): Reach {
 
 const key = (b: BackendId) => `${b.group}/${b.kind}/${b.namespace}/${b.name}/${b.port}`;
 const idOf = (b: BackendId): BackendId => ({ group: b.group, kind: b.kind, namespace: b.namespace, name: b.name, port: b.port });
+
+/**
+ * The probability that a decision sends its request to backends matching `target`: the shares of
+ * its split that `reachOf` counts as reached (so 0 for an invalid backend, a redirect or a 404).
+ * For caps such as "the canary never gets more than 10%".
+ */
+export function shareOf(d: Decision, target: BackendTarget): number {
+  const hit = backendMatcher(target);
+  const reached = new Set(reachOf(d).backends.map(key));
+  return d.backends.filter((b) => reached.has(key(b)) && hit(b)).reduce((sum, b) => sum + b.probability, 0);
+}
