@@ -1,13 +1,16 @@
 /**
  * What an operator trying `gwsim serve` on 127.0.0.1 ran into, each pinned live with the real
  * core: requests in absolute-form (RFC 9112 §3.2.2: a server MUST accept them; `curl -x`, and
- * any client configured with the gateway as its HTTP proxy, sends them).
+ * any client configured with the gateway as its HTTP proxy, sends them); TLS connections refused
+ * in the handshake (no listener for the SNI, plain HTTP on a TLS port), which left no trace.
  */
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
+import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
+import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 import { edgeGateway } from "./helpers/gateway-yaml.js";
 
 const WORLD = `${edgeGateway("[{name: http, protocol: HTTP, port: 80}]")}
@@ -100,5 +103,100 @@ describe("serve: absolute-form request targets (RFC 9112 §3.2.2)", () => {
     const answer = await exchange("GET http://user@shop.lab.test/cart HTTP/1.1\r\nHost: shop.lab.test\r\n\r\n");
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(seen.length).toBe(before);
+  });
+});
+
+const TLS_WORLD = `${edgeGateway(`
+  - {name: web, protocol: HTTPS, port: 443, hostname: store.example.com, tls: {mode: Terminate, certificateRefs: [{name: store-cert}]}}
+  - {name: vault, protocol: TLS, port: 8443, hostname: vault.example.com, tls: {mode: Passthrough}}`)}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: store-cert, namespace: app}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${Buffer.from(EXAMPLE_CERT).toString("base64")}
+  tls.key: ${Buffer.from(EXAMPLE_KEY).toString("base64")}
+`;
+
+describe("serve: TLS connections refused in the handshake are logged and counted", () => {
+  let tgw: LiveGateway;
+  const log: Record<string, unknown>[] = [];
+  const portOf = (listenerPort: number) => tgw.addresses().find((a) => a.port === listenerPort)!.address.port;
+
+  beforeAll(async () => {
+    tgw = await startServe({
+      world: buildWorld(parseManifests(TLS_WORLD, { file: "tls.yaml" }).objects),
+      decide,
+      listen: new Map([
+        ["443", { host: "127.0.0.1", port: 0 }],
+        ["8443", { host: "127.0.0.1", port: 0 }],
+      ]),
+      accessLog: (line) => log.push(JSON.parse(line) as Record<string, unknown>),
+      log: () => undefined,
+      limits: { handshakeTimeoutMs: 1000 },
+    });
+  });
+  afterAll(async () => {
+    await tgw?.close({ drainMs: 0 });
+  });
+
+  /** A TLS handshake with this server name: whether it succeeded (bounded). */
+  function handshake(port: number, servername: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const c = tls.connect({ port, host: "127.0.0.1", servername, rejectUnauthorized: false });
+      const timer = setTimeout(() => (c.destroy(), resolve(false)), 3000);
+      c.on("secureConnect", () => (clearTimeout(timer), c.destroy(), resolve(true)));
+      c.on("error", () => (clearTimeout(timer), resolve(false)));
+    });
+  }
+
+  /** Raw bytes to a port, then wait for the server to close (bounded). */
+  function rawThenClose(port: number, text: string | null): Promise<void> {
+    return new Promise((resolve) => {
+      const c = net.connect(port, "127.0.0.1", () => (text === null ? c.end() : c.write(text)));
+      const timer = setTimeout(() => (c.destroy(), resolve()), 3000);
+      c.on("error", () => undefined);
+      c.on("close", () => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  async function waitForLog(n: number): Promise<void> {
+    for (let i = 0; i < 100 && log.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  async function rejected(frontend: string, reason: string): Promise<number> {
+    const v = (await tgw.metrics.tlsRejected.get()).values.find((s) => s.labels.frontend === frontend && s.labels.reason === reason);
+    return v?.value ?? 0;
+  }
+
+  it.each([
+    { port: 443, sni: "other.example.com", frontend: "app/edge:443/tls" },
+    { port: 8443, sni: "other.example.com", frontend: "app/edge:8443/tls" },
+  ])("port $port, SNI $sni: no listener takes it → access log line and counter", async ({ port, sni, frontend }) => {
+    const before = log.length;
+    const count = await rejected(frontend, "no_listener");
+    expect(await handshake(portOf(port), sni)).toBe(false);
+    await waitForLog(before + 1);
+    expect(log.slice(before)).toEqual([
+      expect.objectContaining({ frontend, outcome: "reject", sni, reason: expect.stringContaining(`no listener for server name "${sni}"`) }),
+    ]);
+    expect(await rejected(frontend, "no_listener")).toBe(count + 1);
+  });
+
+  it("plain HTTP sent to a TLS port is logged as such", async () => {
+    const before = log.length;
+    await rawThenClose(portOf(443), "GET / HTTP/1.1\r\nHost: store.example.com\r\n\r\n");
+    await waitForLog(before + 1);
+    expect(log.slice(before)).toEqual([expect.objectContaining({ frontend: "app/edge:443/tls", outcome: "reject", reason: expect.stringContaining("plain HTTP") })]);
+    expect(await rejected("app/edge:443/tls", "not_tls")).toBeGreaterThan(0);
+  });
+
+  it("a served handshake and a client that closes before its ClientHello log nothing", async () => {
+    const before = log.length;
+    expect(await handshake(portOf(443), "store.example.com")).toBe(true);
+    await rawThenClose(portOf(443), null);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(log.slice(before).filter((l) => l.outcome === "reject")).toEqual([]);
   });
 });

@@ -50,8 +50,36 @@ export interface FrontendHooks {
   connectionClosed(frontend: string): void;
   /** A request the HTTP parser refused (400, 408, 431), counted and logged. */
   refused(frontend: string, status: number, reason: string): void;
+  /** A TLS connection refused in the handshake (CONTRACT's `reject`), counted and logged. */
+  tlsRejected?(frontend: string, rejection: TlsRejection): void;
   /** True once draining: responses then close their connection. */
   draining(): boolean;
+}
+
+/** Why a TLS handshake was refused: `reason` is a metric label (few values), `detail` for the log. */
+export interface TlsRejection {
+  reason: "no_listener" | "no_certificate" | "not_tls" | "timeout" | "handshake_failed";
+  detail: string;
+  sni: string | null;
+}
+
+const NO_LISTENER = "GWSIM_NO_LISTENER";
+const NO_CERTIFICATE = "GWSIM_NO_CERTIFICATE";
+
+/**
+ * What a failed handshake is reported as, or null when the client just went away before its
+ * ClientHello (a port probe, a load balancer's TCP check): nothing was refused, and logging each
+ * would drown the log.
+ */
+export function tlsRejection(err: NodeJS.ErrnoException, sni: string | null): TlsRejection | null {
+  const code = err.code ?? "";
+  if (code === "ECONNRESET" || code === "EPIPE" || (!code && /socket hang up/i.test(err.message))) return null;
+  if (code === NO_LISTENER) return { reason: "no_listener", detail: err.message, sni };
+  if (code === NO_CERTIFICATE) return { reason: "no_certificate", detail: err.message, sni };
+  if (code === "ERR_SSL_HTTP_REQUEST") return { reason: "not_tls", detail: "plain HTTP sent to a TLS port (use https://)", sni };
+  if (code === "ERR_TLS_HANDSHAKE_TIMEOUT") return { reason: "timeout", detail: "no complete TLS handshake in time", sni };
+  const first = err.message.split("\n")[0]!.trim();
+  return { reason: "handshake_failed", detail: `TLS handshake failed: ${code ? `${code}: ` : ""}${first}`, sni };
 }
 
 /** What the gateway needs of any frontend, whatever its protocol. */
@@ -197,9 +225,13 @@ export class HttpFrontend implements Frontend {
       requestCert: needsClientCert,
       rejectUnauthorized: false,
       SNICallback: (serverName, cb) => {
-        const ctx = this.contextFor(serverName);
-        if (ctx) cb(null, ctx);
-        else cb(new Error(`no certificate for ${serverName}`));
+        const found = this.contextFor(serverName);
+        if (found.ctx) return cb(null, found.ctx);
+        // The reason travels to tlsClientError, which logs and counts the refusal.
+        const e: NodeJS.ErrnoException = found.listener
+          ? Object.assign(new Error(`listener ${found.listener} has no usable certificate for server name "${serverName}"`), { code: NO_CERTIFICATE })
+          : Object.assign(new Error(`no listener for server name "${serverName}" on this port`), { code: NO_LISTENER });
+        cb(e);
       },
     });
     this.refreshDefaultCertificate(server);
@@ -207,7 +239,11 @@ export class HttpFrontend implements Frontend {
       if (socket.alpnProtocol === "h2") this.h2.emit("connection", socket);
       else this.h1.emit("connection", socket);
     });
-    server.on("tlsClientError", (_err, socket) => socket.destroy());
+    server.on("tlsClientError", (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      const rejection = tlsRejection(err, typeof socket.servername === "string" && socket.servername ? socket.servername : null);
+      if (rejection) this.hooks.tlsRejected?.(this.plan.key, rejection);
+      socket.destroy();
+    });
     return server;
   }
 
@@ -215,10 +251,11 @@ export class HttpFrontend implements Frontend {
     return this.hooks.listeners().filter((l) => l.tls?.mode !== "Passthrough");
   }
 
-  private contextFor(serverName: string | null): tls.SecureContext | null {
+  private contextFor(serverName: string | null): { ctx: tls.SecureContext | null; listener: string | null } {
     const listener = listenerForServerName(this.terminating(), serverName);
     const cert = listener ? certificateFor(listener, serverName) : null;
-    return cert ? secureContextFor(cert) : null;
+    const name = listener ? `${listener.gateway.namespace}/${listener.gateway.name}/${listener.name}` : null;
+    return { ctx: cert ? secureContextFor(cert) : null, listener: name };
   }
 
   /** Clients that send no SNI get the certificate of the first terminating listener. */

@@ -193,6 +193,10 @@ export class LiveGateway {
         this.metrics.refused.inc({ frontend, status: String(status) });
         this.options.accessLog?.(`${JSON.stringify({ time: new Date().toISOString(), frontend, status, reason })}\n`);
       },
+      tlsRejected: (frontend, { reason, detail, sni }) => {
+        this.metrics.tlsRejected.inc({ frontend, reason });
+        this.options.accessLog?.(`${JSON.stringify({ time: new Date().toISOString(), frontend, status: 0, outcome: "reject", sni, reason: detail })}\n`);
+      },
       draining: () => this.draining,
       passthrough: (socket, serverName, head) => {
         const plan = this.current.plans.get(key);

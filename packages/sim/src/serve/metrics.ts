@@ -16,6 +16,7 @@ export interface ServeMetrics {
   reloadFailures: Counter;
   lastReloadSuccessful: Gauge;
   refused: Counter<"frontend" | "status">;
+  tlsRejected: Counter<"frontend" | "reason">;
   mirrors: Counter<"backend">;
   generation: Gauge;
 }
@@ -65,6 +66,12 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
       name: "gwsim_refused_requests_total",
       help: "Requests refused before routing: malformed, or a Host that is invalid, sent twice or differs from :authority (400), CONNECT (405), too slow (408), headers too large (431)",
       labelNames: ["frontend", "status"],
+      registers,
+    }),
+    tlsRejected: new Counter({
+      name: "gwsim_tls_handshake_failures_total",
+      help: "TLS connections refused in the handshake, by reason: no_listener (no listener takes the SNI), no_certificate, not_tls (e.g. plain HTTP), timeout, handshake_failed",
+      labelNames: ["frontend", "reason"],
       registers,
     }),
     mirrors: new Counter({ name: "gwsim_mirrored_requests_total", help: "Copies sent to mirror backends", labelNames: ["backend"], registers }),
