@@ -6,6 +6,7 @@ import { validateObjects } from "../schema/validate.js";
 import { lint } from "../lint/index.js";
 import { matchesPattern, type RequestPattern } from "./targets.js";
 import { mutatePath, PATH_MUTATIONS, requests } from "./requests.js";
+import { neverRoutes } from "./properties.js";
 import { worlds } from "./worlds.js";
 import { worldFrom } from "./world-from.js";
 
@@ -77,6 +78,14 @@ describe("requests(world)", () => {
     expect(rs.every((r) => matchesPattern(pattern, r))).toBe(true);
     // and they still vary below the prefix
     expect(new Set(rs.map((r) => normalizePath(r.path!).path)).size).toBeGreaterThan(5);
+  });
+
+  // A typo in the pattern's gateway made every request a GatewayNotFound, so neverRoutes held for it.
+  it("a pattern naming a Gateway the world does not have is a TypeError naming the world's Gateways", () => {
+    expect(() => requests(WORLD, { gateway: "infra/gateway" })).toThrow(TypeError);
+    expect(() => requests(WORLD, { gateway: "gw" })).toThrow(/request pattern gateway "gw" \(default\/gw\) is not a Gateway of the world: infra\/gw/);
+    expect(() => neverRoutes(WORLD, { gateway: "infra/gateway" }, "app/*")).toThrow(/not a Gateway of the world/);
+    expect(sample({ gateway: "infra/gw" }).every((r) => r.gateway === "infra/gw")).toBe(true);
   });
 
   it("a wildcard host pattern gives hosts under it, never the bare suffix", () => {

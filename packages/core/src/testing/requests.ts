@@ -42,6 +42,7 @@ export interface RequestArbitraryOptions {
  */
 export function requests(world: World | readonly World[], pattern: RequestPattern = {}, options: RequestArbitraryOptions = {}): fc.Arbitrary<GatewayRequest> {
   const worlds = Array.isArray(world) ? (world as readonly World[]) : [world as World];
+  checkPatternGateway(worlds, pattern);
   const vocab = vocabularyOf(worlds);
   const free = fc
     .record({
@@ -169,6 +170,19 @@ function entryArb(vocab: Vocabulary, p: RequestPattern): fc.Arbitrary<EntryPoint
   const base = vocab.entries[0];
   const scheme = p.scheme ?? base?.scheme ?? "http";
   return fc.constant({ gateway: qualified(p.gateway ?? base?.gateway ?? "default/gateway"), port: p.port ?? base?.port ?? (scheme === "https" ? 443 : 80), scheme });
+}
+
+/**
+ * A pattern on a Gateway the worlds lack gives only GatewayNotFound requests, for which
+ * neverRoutes holds whatever the routes say: a typo, refused as the matchers refuse such requests.
+ */
+function checkPatternGateway(worlds: readonly World[], pattern: RequestPattern): void {
+  if (pattern.gateway === undefined) return;
+  const gateway = qualified(pattern.gateway);
+  const known = [...new Set(worlds.flatMap((w) => w.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`)))].sort();
+  if (known.includes(gateway)) return;
+  const named = `${JSON.stringify(pattern.gateway)}${gateway === pattern.gateway ? "" : ` (${gateway})`}`;
+  throw new TypeError(`request pattern gateway ${named} is not a Gateway of the world: ${known.length ? known.join(", ") : "it has none"}`);
 }
 
 function qualified(ref: string): string {
