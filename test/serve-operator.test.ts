@@ -2,7 +2,8 @@
  * What an operator trying `gwsim serve` on 127.0.0.1 ran into, each pinned live with the real
  * core: requests in absolute-form (RFC 9112 §3.2.2: a server MUST accept them; `curl -x`, and
  * any client configured with the gateway as its HTTP proxy, sends them); TLS connections refused
- * in the handshake (no listener for the SNI, plain HTTP on a TLS port), which left no trace.
+ * in the handshake (no listener for the SNI, plain HTTP on a TLS port), which left no trace; a
+ * listener that is not programmed (a missing certificate Secret), silently left unbound.
  */
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
@@ -198,5 +199,31 @@ describe("serve: TLS connections refused in the handshake are logged and counted
     await rawThenClose(portOf(443), null);
     await new Promise((r) => setTimeout(r, 200));
     expect(log.slice(before).filter((l) => l.outcome === "reject")).toEqual([]);
+  });
+});
+
+describe("serve: a listener that is not programmed is said, with why and where", () => {
+  it("HTTPS listener whose certificate Secret is missing: no socket, and a note naming the Secret at the listener's line", async () => {
+    const text = TLS_WORLD.replace("certificateRefs: [{name: store-cert}]", "certificateRefs: [{name: lost-cert}]");
+    const lines: string[] = [];
+    const gw = await startServe({
+      world: buildWorld(parseManifests(text, { file: "tls.yaml" }).objects),
+      decide,
+      listen: new Map([
+        ["443", { host: "127.0.0.1", port: 0 }],
+        ["8443", { host: "127.0.0.1", port: 0 }],
+      ]),
+      accessLog: null,
+      log: (t) => void lines.push(t),
+    });
+    try {
+      expect(gw.addresses().map((a) => a.port)).toEqual([8443]);
+      const line = text.split("\n").findIndex((l) => l.includes("name: web, protocol: HTTPS")) + 1;
+      expect(lines.join("")).toContain(
+        `gwsim: tls.yaml:${line}:5: listener app/edge/web (HTTPS port 443) is not served: ResolvedRefs=False (InvalidCertificateRef): certificateRefs[0]: Secret app/lost-cert not found\n`,
+      );
+    } finally {
+      await gw.close({ drainMs: 0 });
+    }
   });
 });

@@ -18,7 +18,8 @@ export const serveSpec: CommandSpec = {
   usage: "gwsim serve -f MANIFESTS [--listen PORT=ADDR:PORT ...] [--endpoints FILE] [--admin ADDR:PORT] [--record FILE]",
   description:
     "Opens a socket for each ready listener (HTTP/1.1 and h2c; HTTPS with the certificates of its Secrets, " +
-    "SNI selecting one and ALPN offering h2), decides every request with the same core as `gwsim route`, and " +
+    "SNI selecting one and ALPN offering h2; a listener that is not programmed, e.g. for a missing Secret, is " +
+    "named on stderr with the condition that says why), decides every request with the same core as `gwsim route`, and " +
     "forwards it to an endpoint of the backend the decision picked. Endpoints come from EndpointSlices in the " +
     "manifests or --endpoints (a YAML/JSON map from namespace/service:port to a list of host:port). Prints " +
     "`gwsim: ready` on stdout once every listener accepts connections, after a warning on stderr for each backend of a " +

@@ -2,7 +2,7 @@
  * Which sockets to open: one frontend per Gateway, port and transport, holding the ready
  * listeners that share it. `--listen` moves a listener port to a local address.
  */
-import type { ResolvedListener, World } from "@gwsim/core";
+import { sourceOf, type ResolvedListener, type World } from "@gwsim/core";
 
 export interface BindAddress {
   host: string;
@@ -80,7 +80,10 @@ export function planFrontends(world: World, listen: ListenMap): { plans: Fronten
   const notes: string[] = [];
   const groups = new Map<string, FrontendPlan>();
   for (const l of world.graph.listeners) {
-    if (!l.ready) continue;
+    if (!l.ready) {
+      notes.push(notServed(world, l));
+      continue;
+    }
     const kind = KIND_BY_PROTOCOL[l.protocol];
     if (!kind) {
       notes.push(`listener ${l.id}: protocol ${l.protocol} is not served`);
@@ -102,4 +105,34 @@ export function planFrontends(world: World, listen: ListenMap): { plans: Fronten
   }
   const plans = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { plans, notes };
+}
+
+/** Condition types in the order that names the cause of a listener not being programmed. */
+const CAUSES: readonly [type: string, bad: string][] = [["Conflicted", "True"], ["Accepted", "False"], ["ResolvedRefs", "False"], ["Programmed", "False"]];
+
+/**
+ * Why a listener gets no socket, where it is written: its status conditions as `gwsim status` has
+ * them (the first of Conflicted, Accepted, ResolvedRefs, Programmed that is unhealthy). Without
+ * it, a listener with a missing certificate Secret was silently not bound, and its clients got
+ * "connection refused" with nothing said anywhere.
+ */
+export function notServed(world: World, l: ResolvedListener): string {
+  const owner = l.listenerSet ?? l.gateway;
+  const ownerKind = l.listenerSet ? "ListenerSet" : "Gateway";
+  const item = world.graph.status.find((s) => s.kind === ownerKind && s.metadata.name === owner.name && (s.metadata.namespace ?? "") === owner.namespace);
+  const listeners = (item?.status as { listeners?: { name: string; conditions?: { type: string; status: string; reason: string; message: string }[] }[] } | undefined)?.listeners;
+  const conditions = listeners?.find((x) => x.name === l.name)?.conditions ?? [];
+  const cause = CAUSES.map(([type, bad]) => conditions.find((c) => c.type === type && c.status === bad)).find((c) => c !== undefined);
+  const why = cause ? `${cause.type}=${cause.type === "Conflicted" ? "True" : "False"} (${cause.reason}): ${cause.message}` : "not programmed (see `gwsim status`)";
+  return `${where(world, ownerKind, owner, l.name)}listener ${owner.namespace}/${owner.name}/${l.name} (${l.protocol} port ${l.port}) is not served: ${why}`;
+}
+
+/** `file:line:col: ` of the listener in its manifest, or "" when not known. */
+function where(world: World, kind: string, owner: { namespace: string; name: string }, listener: string): string {
+  const obj = world.objects?.find((o) => o.kind === kind && o.metadata.name === owner.name && (o.metadata.namespace ?? "default") === owner.namespace);
+  const source = obj ? sourceOf(obj) : undefined;
+  if (!source) return "";
+  const index = ((obj!.spec as { listeners?: { name?: string }[] } | undefined)?.listeners ?? []).findIndex((x) => x?.name === listener);
+  const [line, column] = source.fields[`spec.listeners[${index}]`] ?? [source.line, source.column];
+  return `${source.file}:${line}:${column}: `;
 }
