@@ -3,16 +3,21 @@
  * core: requests in absolute-form (RFC 9112 §3.2.2: a server MUST accept them; `curl -x`, and
  * any client configured with the gateway as its HTTP proxy, sends them); TLS connections refused
  * in the handshake (no listener for the SNI, plain HTTP on a TLS port), which left no trace; a
- * listener that is not programmed (a missing certificate Secret), silently left unbound.
+ * listener that is not programmed (a missing certificate Secret), silently left unbound; a
+ * refused reload whose /config said only "2 problem(s)".
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 import { edgeGateway } from "./helpers/gateway-yaml.js";
+import { runServe } from "./helpers/serve-cli.js";
 
 const WORLD = `${edgeGateway("[{name: http, protocol: HTTP, port: 80}]")}
 ---
@@ -224,6 +229,35 @@ describe("serve: a listener that is not programmed is said, with why and where",
       );
     } finally {
       await gw.close({ drainMs: 0 });
+    }
+  });
+});
+
+describe("serve: /config says what a refused reload found wrong", () => {
+  it("lastReload.problems holds each problem as stderr printed it (file:line:col), not only a count", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-op-"));
+    const file = join(dir, "world.yaml");
+    writeFileSync(file, WORLD);
+    const running = await runServe(["-f", file, "--listen", "80=127.0.0.1:0", "--admin", "127.0.0.1:0", "--no-watch", "--no-access-log"]);
+    try {
+      expect(running.stdout()).toContain("gwsim: ready");
+      writeFileSync(file, WORLD.replace("value: /cart}}]", "value: /cart}]"));
+      running.signals.emit("SIGHUP");
+      await running.waitFor("refused");
+      const config = await new Promise<{ lastReload: { applied: boolean; problems: string[] } }>((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port: running.admin!, path: "/config" }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve(JSON.parse(body) as { lastReload: { applied: boolean; problems: string[] } }));
+        }).on("error", reject);
+      });
+      expect(config.lastReload.applied).toBe(false);
+      const printed = running.stderr().split("\n").filter((l) => l.startsWith(`gwsim: ${file}:`));
+      expect(printed.length).toBeGreaterThan(0);
+      expect(config.lastReload.problems).toEqual(printed.map((l) => l.slice("gwsim: ".length)));
+    } finally {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -213,7 +213,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
       if (next.errors.length) {
         io.stderr(formatDiagnostics(next.shown));
         io.stderr(`gwsim: reload (${why}) refused: ${next.errors.length} problem(s); generation ${gw.snapshot().generation} stays in force\n`);
-        gw.reloadFailed([`${next.errors.length} problem(s) in the manifests`]);
+        // /config's lastReload says what is wrong, as stderr did, not only how much.
+        gw.reloadFailed(formatDiagnostics(next.errors).split("\n").filter((l) => l !== "").map((l) => l.replace(/^gwsim: /, "")));
         return;
       }
       if (next.shown.length) io.stderr(formatDiagnostics(next.shown));
