@@ -4,10 +4,12 @@
  * any client configured with the gateway as its HTTP proxy, sends them); TLS connections refused
  * in the handshake (no listener for the SNI, plain HTTP on a TLS port), which left no trace; a
  * listener that is not programmed (a missing certificate Secret), silently left unbound; a
- * refused reload whose /config said only "2 problem(s)".
+ * refused reload whose /config said only "2 problem(s)"; a gRPC call the gateway answered itself
+ * (HTTP 200, grpc-status 12), recorded as a plain 200.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -258,6 +260,40 @@ describe("serve: /config says what a refused reload found wrong", () => {
     } finally {
       await running.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("serve: a gRPC call the gateway answers itself is logged and recorded with its grpc-status", () => {
+  it("no GRPCRoute for the call: Trailers-Only 200 with grpc-status 12; access log and --record carry grpcStatus 12", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const records: Record<string, unknown>[] = [];
+    const g = await startServe({
+      world: buildWorld(parseManifests(WORLD, { file: "world.yaml" }).objects),
+      decide,
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      accessLog: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      record: (line) => records.push(JSON.parse(line) as Record<string, unknown>),
+      log: () => undefined,
+    });
+    const session = http2.connect(`http://127.0.0.1:${g.addresses()[0]!.address.port}`);
+    session.on("error", () => undefined);
+    try {
+      const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": "/lab.Nothing/Call", ":authority": "shop.lab.test", "content-type": "application/grpc", te: "trailers" });
+        stream.on("response", (h) => resolve(h));
+        stream.on("error", reject);
+        stream.setTimeout(3000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+        stream.end();
+      });
+      expect(headers[":status"]).toBe(200);
+      expect(headers["grpc-status"]).toBe("12");
+      for (let i = 0; i < 100 && (lines.length === 0 || records.length === 0); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(lines.at(-1)).toMatchObject({ status: 200, grpcStatus: 12, path: "/lab.Nothing/Call" });
+      expect(records.at(-1)).toMatchObject({ decision: { grpcStatus: 12 }, observed: { status: 200, grpcStatus: 12 } });
+    } finally {
+      session.destroy();
+      await g.close({ drainMs: 0 });
     }
   });
 });

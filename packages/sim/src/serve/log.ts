@@ -29,6 +29,7 @@ export function accessLogRecord(x: Exchange): Record<string, unknown> {
     durationMs: round(x.durationMs),
     upstreamMs: x.upstreamMs === null ? null : round(x.upstreamMs),
     reason: x.reason,
+    grpcStatus: x.grpcStatus,
     aborted: x.aborted || undefined,
     generation: x.generation,
   };
@@ -52,7 +53,7 @@ export function accessLogLine(x: Exchange): string {
     `"status":${x.status},"outcome":${str(d?.outcome)},"route":${route},"rule":${rule === null ? "null" : JSON.stringify(rule)},` +
     `"backend":${str(x.backend)},"endpoint":${str(x.endpoint)},"attempts":${x.attempts},"mirrors":${x.mirrors},` +
     `"durationMs":${round(x.durationMs)},"upstreamMs":${x.upstreamMs === null ? "null" : round(x.upstreamMs)},"reason":${str(x.reason)},` +
-    `${x.aborted ? '"aborted":true,' : ""}"generation":${x.generation}}\n`
+    `${x.grpcStatus === undefined ? "" : `"grpcStatus":${x.grpcStatus},`}${x.aborted ? '"aborted":true,' : ""}"generation":${x.generation}}\n`
   );
 }
 
@@ -74,7 +75,9 @@ function isoTime(ms: number): string {
  * record-order.ts) has `pending: true` and no status.
  */
 export function recordLine(x: Exchange, options: { pending?: boolean } = {}): string {
-  const observed: { backend?: string; upstreamHost?: string; status?: number; pending?: true } = options.pending ? { pending: true } : { status: x.status };
+  const observed: { backend?: string; upstreamHost?: string; status?: number; grpcStatus?: number; pending?: true } = options.pending ? { pending: true } : { status: x.status };
+  // A gRPC call the gateway answered itself is HTTP 200 on the wire; its grpc-status is the answer.
+  if (!options.pending && x.grpcStatus !== undefined) observed.grpcStatus = x.grpcStatus;
   if (x.backend && x.endpoint) {
     observed.backend = x.backend;
     observed.upstreamHost = x.endpoint;

@@ -58,6 +58,7 @@ export function answerFields(x: Exchange, headers: HeaderRecord, body: string): 
 /** A gRPC call the gateway answers itself: HTTP 200 with the status in a trailers-only response. */
 export function answerGrpc(res: AnyResponse, x: Exchange, grpcStatus: number, reason: string): void {
   x.status = 200;
+  x.grpcStatus = grpcStatus;
   x.reason ??= `grpc-status ${grpcStatus} (${reason})`;
   if (res.headersSent) return abortResponse(res);
   // Headers set, then end() without writeHead: node's HTTP/2 response then sends them in one

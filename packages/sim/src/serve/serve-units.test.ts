@@ -203,6 +203,7 @@ describe("access log line", () => {
     upstreamMs: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
     reason: fc.option(text, { nil: null }),
     mirrors: fc.nat({ max: 3 }),
+    grpcStatus: fc.option(fc.nat({ max: 16 }), { nil: undefined }),
     aborted: fc.boolean(),
   });
 

@@ -39,6 +39,8 @@ export interface Exchange {
   /** Why the gateway answered itself or failed, e.g. `no endpoints`, `backend timeout`. */
   reason: string | null;
   mirrors: number;
+  /** grpc-status of a gRPC call the gateway answered itself (Trailers-Only; HTTP status 200). */
+  grpcStatus?: number;
   /** The client went away before the response was complete. */
   aborted: boolean;
 }
