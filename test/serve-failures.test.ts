@@ -76,21 +76,28 @@ describe("serve: failures are answered, never fatal", () => {
     expect(res.body).toMatch(/^gwsim: /);
   });
 
-  it("answers 500 naming the invalid backend the core picked", async () => {
+  // The client is told why in words, never the Service, namespace or rule behind the route; the
+  // access log keeps the whole reason for the operator.
+  it("answers 500 saying no valid backend, the invalid backend named only in the access log", async () => {
     const bad = backend("app", "gone", 8080);
+    const access: string[] = [];
     const { port } = await serve({
-      decide: (_w, r) => forwardTo(r, bad, { outcome: "error", status: 500, backends: [{ ...bad, weight: 1, probability: 1, valid: false, reason: "BackendNotFound" }] }),
+      decide: (_w, r) =>
+        forwardTo(r, bad, { outcome: "error", status: 500, message: "backend app/gone:8080 is invalid (BackendNotFound)", backends: [{ ...bad, weight: 1, probability: 1, valid: false, reason: "BackendNotFound" }] }),
+      accessLog: (line) => void access.push(line),
     });
     const res = await request(port);
     expect(res.status).toBe(500);
-    expect(res.body).toContain("app/gone:8080");
+    expect(res.body).toBe("gwsim: no valid backend for this request\n");
+    for (let i = 0; i < 50 && access.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(JSON.parse(access[0]!).reason).toContain("app/gone:8080");
   });
 
-  it("503 when the picked backend has no endpoints", async () => {
+  it("503 when the picked backend has no endpoints, without naming it", async () => {
     const { port } = await serve({ decide: (_w, r) => forwardTo(r, web) });
     const res = await request(port);
     expect(res.status).toBe(503);
-    expect(res.body).toContain("no endpoints for app/web:8080");
+    expect(res.body).toBe("gwsim: no endpoints for the backend\n");
   });
 
   it("503 on a connect error, 502 when the backend resets the connection", async () => {
@@ -106,8 +113,10 @@ describe("serve: failures are answered, never fatal", () => {
           ["app/reset:8080", [`127.0.0.1:${resetPort}`]],
         ]),
       });
-      expect((await request(port, { path: "/dead" })).status).toBe(503);
-      expect((await request(port, { path: "/reset" })).status).toBe(502);
+      const dead503 = await request(port, { path: "/dead" });
+      const reset502 = await request(port, { path: "/reset" });
+      expect([dead503.status, dead503.body]).toEqual([503, "gwsim: cannot connect to the backend: connection refused\n"]);
+      expect([reset502.status, reset502.body]).toEqual([502, "gwsim: the backend closed the connection before a complete response\n"]);
     } finally {
       resetter.close();
     }

@@ -5,7 +5,8 @@
  * in the handshake (no listener for the SNI, plain HTTP on a TLS port), which left no trace; a
  * listener that is not programmed (a missing certificate Secret), silently left unbound; a
  * refused reload whose /config said only "2 problem(s)"; a gRPC call the gateway answered itself
- * (HTTP 200, grpc-status 12), recorded as a plain 200.
+ * (HTTP 200, grpc-status 12), recorded as a plain 200; error bodies that named the Service,
+ * namespace, listener and rule behind a route, or undici's error codes, to any client.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -17,6 +18,7 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
+import { clientReason } from "../packages/sim/src/serve/respond.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 import { edgeGateway } from "./helpers/gateway-yaml.js";
 import { runServe } from "./helpers/serve-cli.js";
@@ -295,5 +297,37 @@ describe("serve: a gRPC call the gateway answers itself is logged and recorded w
       session.destroy();
       await g.close({ drainMs: 0 });
     }
+  });
+});
+
+describe("serve: what a client is told of a failure names no internals", () => {
+  it.each([
+    { status: 404, reason: "no rule of the routes on listener infra/edge/http matches GET a.test/x", outcome: "notFound", want: "no route matches this request" },
+    { status: 500, reason: "backend prod/payments:8080 is invalid (RefNotPermitted: rule 2 (pay) backendRef 0: ...)", outcome: "error", want: "no valid backend for this request" },
+    { status: 400, reason: 'path "/a%00b" is not valid: encoded NUL (%00) in path', outcome: "error", want: 'path "/a%00b" is not valid: encoded NUL (%00) in path' },
+    { status: 503, reason: "no endpoints for prod/payments:8080", outcome: "forward", want: "no endpoints for the backend" },
+    { status: 503, reason: "connect error ECONNREFUSED", outcome: "forward", want: "cannot connect to the backend: connection refused" },
+    { status: 503, reason: "connect error UND_ERR_CONNECT_TIMEOUT", outcome: "forward", want: "cannot connect to the backend: connect timeout" },
+    { status: 503, reason: "connect error", outcome: "forward", want: "cannot connect to the backend" },
+    { status: 502, reason: "upstream reset UND_ERR_SOCKET", outcome: "forward", want: "the backend closed the connection before a complete response" },
+    { status: 502, reason: "upstream reset ERR_HTTP2_ERROR", outcome: "forward", want: "the backend closed the connection before a complete response" },
+    { status: 502, reason: "invalid response from backend: invalid header value for x-a", outcome: "forward", want: "invalid response from the backend" },
+    { status: 502, reason: "malformed WebSocket handshake answer from backend (no status line)", outcome: "forward", want: "invalid response from the backend" },
+    { status: 504, reason: "backend timeout", outcome: "forward", want: "backend timeout" },
+    { status: 504, reason: "request timeout", outcome: "forward", want: "request timeout" },
+    { status: 503, reason: "retry budget exceeded", outcome: "forward", want: "retry budget exceeded" },
+    { status: 503, reason: "BackendTLSPolicy prod/p: CA ConfigMap prod/ca has no ca.crt", outcome: "forward", want: "backend unavailable" },
+    { status: 500, reason: "internal error", outcome: null, want: "internal error" },
+  ])("$status $reason → $want", ({ status, reason, outcome, want }) => {
+    expect(clientReason(status, reason, outcome)).toBe(want);
+  });
+
+  it("live: the 404 body says no route, the access log keeps the listener", async () => {
+    const before = access.length;
+    const answer = await exchange("GET /nothing HTTP/1.1\r\nHost: shop.lab.test\r\nConnection: close\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer.endsWith("\r\n\r\ngwsim: no route matches this request\n")).toBe(true);
+    for (let i = 0; i < 50 && access.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(String(access.at(-1)!.reason)).toContain("app/edge/http");
   });
 });

@@ -31,7 +31,7 @@ export function answer(res: AnyResponse, x: Exchange, status: number, reason: st
     abortResponse(res);
     return;
   }
-  const body = answerBody(status, reason);
+  const body = answerBody(status, reason, x);
   try {
     res.writeHead(status, answerFields(x, headers, body) as Record<string, string | string[]>);
     res.end(body);
@@ -41,9 +41,45 @@ export function answer(res: AnyResponse, x: Exchange, status: number, reason: st
 }
 
 /** The body of an answer the gateway gives itself: a short text for errors, nothing for redirects and 2xx. */
-export function answerBody(status: number, reason: string): string {
-  return status >= 400 ? `gwsim: ${reason}\n` : "";
+export function answerBody(status: number, reason: string, x?: Exchange): string {
+  return status >= 400 ? `gwsim: ${clientReason(status, reason, x?.decision?.outcome)}\n` : "";
 }
+
+/**
+ * What the client is told of a failure the gateway answers itself: why in a few words (no route,
+ * no valid backend, no endpoints, connect refused, reset, timeout), never the Gateway, listener,
+ * Service, namespace, rule or endpoint behind it, nor a library's error code (UND_ERR_SOCKET):
+ * those stay in the access log's `reason`, for the operator. Answers about the request itself
+ * (400 bad path, 431, ...) keep their reason: it names only what the client sent.
+ */
+export function clientReason(status: number, reason: string, outcome?: string | null): string {
+  if (outcome === "notFound") return "no route matches this request";
+  if (status < 500) return reason;
+  if (outcome === "error") return "no valid backend for this request";
+  for (const [pattern, text] of CLIENT_REASONS) {
+    const m = pattern.exec(reason);
+    if (m) return typeof text === "string" ? text : text(m);
+  }
+  return status === 504 ? "timeout" : status === 503 ? "backend unavailable" : status === 502 ? "bad answer from the backend" : "internal error";
+}
+
+const CONNECT_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ETIMEDOUT: "connect timeout",
+  UND_ERR_CONNECT_TIMEOUT: "connect timeout",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ECONNRESET: "connection reset",
+};
+
+/** Adapter reasons (forward.ts, websocket.ts) → the client's words; first match wins. */
+const CLIENT_REASONS: readonly [RegExp, string | ((m: RegExpExecArray) => string)][] = [
+  [/^(?:backend timeout|request timeout|handshake timeout|retry budget exceeded)$/, (m) => m[0]],
+  [/^no endpoints for /, "no endpoints for the backend"],
+  [/^connect error ?(\S*)/, (m) => `cannot connect to the backend${CONNECT_ERRORS[m[1]!] ? `: ${CONNECT_ERRORS[m[1]!]}` : ""}`],
+  [/^(?:upstream\b|backend closed before)/, "the backend closed the connection before a complete response"],
+  [/^(?:invalid response|malformed WebSocket handshake|backend WebSocket handshake)/, "invalid response from the backend"],
+];
 
 /**
  * The header fields of an answer the gateway gives itself, whatever writes it (a response object,
@@ -66,8 +102,13 @@ export function answerGrpc(res: AnyResponse, x: Exchange, grpcStatus: number, re
   res.statusCode = 200;
   res.setHeader("content-type", "application/grpc");
   res.setHeader("grpc-status", String(grpcStatus));
-  res.setHeader("grpc-message", encodeURIComponent(reason));
+  res.setHeader("grpc-message", encodeURIComponent(clientReason(status0(grpcStatus), reason, x.decision?.outcome)));
   res.end();
+}
+
+/** The HTTP status a gRPC status stands for here, to word its grpc-message as the answer's body would be. */
+function status0(grpcStatus: number): number {
+  return grpcStatus === GRPC_UNAVAILABLE ? 503 : 404;
 }
 
 /** Ends a response that cannot be completed: the client sees a reset, never a truncated success. */

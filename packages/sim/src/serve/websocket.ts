@@ -57,7 +57,7 @@ export function splitAddress(address: string): { host: string; port: number } {
 function rawAnswer(socket: Duplex, x: Exchange, status: number, reason: string, headers: HeaderRecord = {}): void {
   x.status = status;
   x.reason ??= reason;
-  const body = answerBody(status, reason);
+  const body = answerBody(status, reason, x);
   endSocket(socket, rawResponse(status, answerFields(x, headers, body), body));
 }
 
