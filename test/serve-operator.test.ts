@@ -6,7 +6,9 @@
  * listener that is not programmed (a missing certificate Secret), silently left unbound; a
  * refused reload whose /config said only "2 problem(s)"; a gRPC call the gateway answered itself
  * (HTTP 200, grpc-status 12), recorded as a plain 200; error bodies that named the Service,
- * namespace, listener and rule behind a route, or undici's error codes, to any client.
+ * namespace, listener and rule behind a route, or undici's error codes, to any client; startup and
+ * reload lines that did not say which listeners a socket serves, nor which sockets a reload
+ * opened or closed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -329,5 +331,37 @@ describe("serve: what a client is told of a failure names no internals", () => {
     expect(answer.endsWith("\r\n\r\ngwsim: no route matches this request\n")).toBe(true);
     for (let i = 0; i < 50 && access.length === before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(String(access.at(-1)!.reason)).toContain("app/edge/http");
+  });
+});
+
+describe("serve: startup and reload say what is served where", () => {
+  const two = (withAdmin: boolean) =>
+    WORLD.replace(
+      "[{name: http, protocol: HTTP, port: 80}]",
+      withAdmin ? "[{name: http, protocol: HTTP, port: 80}, {name: ops, protocol: HTTP, port: 8080, hostname: ops.lab.test}]" : "[{name: http, protocol: HTTP, port: 80}]",
+    );
+
+  it("each listening line names its listeners; a reload names the sockets it closed and opened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-op-"));
+    const file = join(dir, "world.yaml");
+    writeFileSync(file, two(true));
+    const running = await runServe(["-f", file, "--listen", "80=127.0.0.1:0", "--listen", "8080=127.0.0.1:0", "--no-watch", "--no-access-log"]);
+    try {
+      const p80 = running.ports.get(80)!;
+      const p8080 = running.ports.get(8080)!;
+      expect(running.stderr()).toContain(`gwsim: listening app/edge port 80 (http) on 127.0.0.1:${p80} for http (HTTP any host)\n`);
+      expect(running.stderr()).toContain(`gwsim: listening app/edge port 8080 (http) on 127.0.0.1:${p8080} for ops (HTTP ops.lab.test)\n`);
+      writeFileSync(file, two(false));
+      running.signals.emit("SIGHUP");
+      await running.waitFor("generation 2");
+      await running.waitFor(`gwsim: stopped listening app/edge port 8080 (http) on 127.0.0.1:${p8080}\n`);
+      writeFileSync(file, two(true));
+      running.signals.emit("SIGHUP");
+      await running.waitFor("generation 3");
+      await running.waitFor(/gwsim: reloaded \(SIGHUP\): generation 3\ngwsim: listening app\/edge port 8080 \(http\) on 127\.0\.0\.1:\d+ for ops \(HTTP ops\.lab\.test\)\n/);
+    } finally {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { checkInput, checkOutput, ioReason } from "./paths.js";
 import { loadManifests } from "../load/manifests.js";
-import { ListenError, parseDuration, parseEndpointsFile, parseListen, startServe, unknownListen, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
+import { ListenError, parseDuration, type BoundFrontend, parseEndpointsFile, parseListen, startServe, unknownListen, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
 import { watchPaths } from "../serve/reload.js";
 import { addressesOf, backendKey } from "../serve/endpoints.js";
 
@@ -196,7 +196,7 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   }
   const bound = gw.addresses();
   if (bound.length === 0) io.stderr("gwsim: no ready listener to serve (see `gwsim status`)\n");
-  for (const b of bound) io.stderr(`gwsim: listening ${b.gateway} port ${b.port} (${b.kind}) on ${formatAddress(b.address)}\n`);
+  for (const b of bound) io.stderr(`${listeningLine(b, gw.snapshot().world)}\n`);
   const adminAddress = gw.adminAddress();
   if (adminAddress) io.stderr(`gwsim: admin on http://${formatAddress(adminAddress)}/\n`);
   for (const w of endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, new Set(bound.map((b) => `${b.gateway}:${b.port}`)))) io.stderr(`gwsim: warning: ${w}\n`);
@@ -218,12 +218,14 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
         return;
       }
       if (next.shown.length) io.stderr(formatDiagnostics(next.shown));
+      const before = gw.addresses();
       const result = await gw.reload(next.world, next.objects, next.endpoints);
       if (!result.applied) {
         io.stderr(`gwsim: reload (${why}) failed: ${result.problems.length} listener(s) cannot be opened; generation ${gw.snapshot().generation} stays in force\n`);
         return;
       }
       io.stderr(`gwsim: reloaded (${why}): generation ${gw.snapshot().generation}\n`);
+      for (const line of frontendChanges(before, gw.addresses(), gw.snapshot().world)) io.stderr(`${line}\n`);
       const open = new Set(gw.addresses().map((b) => `${b.gateway}:${b.port}`));
       for (const w of endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, open)) io.stderr(`gwsim: warning: ${w}\n`);
     }).catch((e: unknown) => {
@@ -258,6 +260,35 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   stderrLog?.flush();
   io.stderr("gwsim: stopped\n");
   return 0;
+}
+
+/**
+ * `gwsim: listening ns/gw port 443 (tls) on 127.0.0.1:8443 for secure (HTTPS *.example.com), ...`:
+ * what is served where, down to the listeners a socket carries (the start of the line is what
+ * scripts read; the listener list follows it).
+ */
+export function listeningLine(b: BoundFrontend, world: World): string {
+  const listeners = world.graph.listeners.filter(
+    (l) => l.ready && `${l.gateway.namespace}/${l.gateway.name}` === b.gateway && l.port === b.port && (l.protocol === "UDP") === (b.kind === "udp"),
+  );
+  const described = listeners.map((l) => {
+    const name = l.listenerSet ? `${l.listenerSet.namespace}/${l.listenerSet.name}/${l.name}` : l.name;
+    const mode = l.tls?.mode === "Passthrough" ? " passthrough" : "";
+    const host = l.protocol === "TCP" || l.protocol === "UDP" ? "" : ` ${l.hostname ?? "any host"}`;
+    return `${name} (${l.protocol}${mode}${host})`;
+  });
+  return `gwsim: listening ${b.gateway} port ${b.port} (${b.kind}) on ${formatAddress(b.address)}${described.length ? ` for ${described.join(", ")}` : ""}`;
+}
+
+/** After a reload: the sockets it opened (with their listeners) and the ones it closed. */
+export function frontendChanges(before: readonly BoundFrontend[], after: readonly BoundFrontend[], world: World): string[] {
+  const id = (b: BoundFrontend) => `${b.key}@${formatAddress(b.address)}`;
+  const was = new Set(before.map(id));
+  const now = new Set(after.map(id));
+  return [
+    ...before.filter((b) => !now.has(id(b))).map((b) => `gwsim: stopped listening ${b.gateway} port ${b.port} (${b.kind}) on ${formatAddress(b.address)}`),
+    ...after.filter((b) => !was.has(id(b))).map((b) => listeningLine(b, world)),
+  ];
 }
 
 function formatAddress(a: BindAddress): string {
