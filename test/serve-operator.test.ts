@@ -8,7 +8,7 @@
  * (HTTP 200, grpc-status 12), recorded as a plain 200; error bodies that named the Service,
  * namespace, listener and rule behind a route, or undici's error codes, to any client; startup and
  * reload lines that did not say which listeners a socket serves, nor which sockets a reload
- * opened or closed.
+ * opened or closed; `--endpoints` problems all reported at line 1:1, a bad address not named.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { clientReason } from "../packages/sim/src/serve/respond.js";
+import { parseEndpointsFile } from "../packages/sim/src/serve/endpoints.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 import { edgeGateway } from "./helpers/gateway-yaml.js";
 import { runServe } from "./helpers/serve-cli.js";
@@ -361,6 +362,38 @@ describe("serve: startup and reload say what is served where", () => {
       await running.waitFor(/gwsim: reloaded \(SIGHUP\): generation 3\ngwsim: listening app\/edge port 8080 \(http\) on 127\.0\.0\.1:\d+ for ops \(HTTP ops\.lab\.test\)\n/);
     } finally {
       await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("serve: --endpoints problems say where and which address", () => {
+  const text = ['app/web:8080: ["127.0.0.1:9001"]', "app/api: [\"127.0.0.1:9002\"]", 'app/db:5432: ["127.0.0.1:5432", "db-host"]', "app/ok:80: [127.0.0.1:80]", "app/bad:80: [127.0.0.1:99999]"].join("\n");
+
+  it("each problem has the line and column of its entry, and names the address at fault", () => {
+    const { problems } = parseEndpointsFile(text, "eps.yaml");
+    expect(problems.map((p) => [p.line, p.column, p.message])).toEqual([
+      [2, 1, '"app/api": key must be namespace/service:port'],
+      [3, 33, 'app/db:5432: "db-host" is not host:port'],
+      [5, 14, 'app/bad:80: "127.0.0.1:99999": port must be 1-65535'],
+    ]);
+  });
+
+  it("a YAML syntax error has its line", () => {
+    const { problems } = parseEndpointsFile('app/web:8080: ["127.0.0.1:1"]\napp/x:80: [unclosed', "eps.yaml");
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.line).toBe(2);
+  });
+
+  it("gwsim serve prints them as file:line:col and exits 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-op-"));
+    writeFileSync(join(dir, "world.yaml"), WORLD);
+    writeFileSync(join(dir, "eps.yaml"), text);
+    try {
+      const running = await runServe(["-f", join(dir, "world.yaml"), "--listen", "80=127.0.0.1:0", "--endpoints", join(dir, "eps.yaml"), "--no-access-log"]);
+      expect(await running.exit).toBe(2);
+      expect(running.stderr()).toContain(`gwsim: ${join(dir, "eps.yaml")}:3:33: app/db:5432: "db-host" is not host:port\n`);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

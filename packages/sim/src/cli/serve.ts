@@ -80,7 +80,7 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
     try {
       const parsed = parseEndpointsFile(await io.readFile(resolve(io.cwd, endpointsFile)), endpointsFile);
       endpoints = parsed.table;
-      for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: 1, column: 1, path: "", message: p.message });
+      for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: p.line ?? 1, column: p.column ?? 1, path: "", message: p.message });
     } catch (e) {
       loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 0, column: 0, path: "", message: `cannot read ${endpointsFile}: ${ioReason(e)}` });
     }

@@ -4,7 +4,7 @@
  * an `--endpoints` file. The adapter sends traffic only to addresses listed here, for the
  * backend the core picked.
  */
-import { parse as parseYaml } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { BackendId, ManifestObject, ResolvedService } from "@gwsim/core";
 
 /** Addresses (`host:port`, IPv6 as `[::1]:80`) by backend key. */
@@ -27,6 +27,9 @@ export function addressesOf(endpoints: EndpointTable, b: Pick<BackendId, "kind" 
 export interface EndpointProblem {
   file?: string;
   message: string;
+  /** 1-based position of the entry (or address) at fault in an `--endpoints` file. */
+  line?: number;
+  column?: number;
 }
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -109,32 +112,60 @@ function add(table: Map<string, string[]>, key: string, addresses: string[]): vo
 const KEY = /^[^/\s]+\/[^/\s:]+:\d{1,5}$/;
 const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):\d{1,5}$/;
 
-/** Parses an `--endpoints` file: a YAML or JSON map `namespace/service:port` → ["host:port", ...]. */
+/**
+ * Parses an `--endpoints` file: a YAML or JSON map `namespace/service:port` → ["host:port", ...]
+ * (one string for one address). Each problem has the line and column of the key or address at
+ * fault, so the CLI prints `file:line:col` as for manifests.
+ */
 export function parseEndpointsFile(text: string, file: string): { table: Map<string, string[]>; problems: EndpointProblem[] } {
   const table = new Map<string, string[]>();
   const problems: EndpointProblem[] = [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    return { table, problems: [{ file, message: `not YAML or JSON: ${(e as Error).message.split("\n")[0]}` }] };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (node: Node | null | undefined): { line?: number; column?: number } => {
+    const offset = node?.range?.[0];
+    if (offset === undefined) return {};
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const { line, col } = lines.linePos(syntax.pos[0]);
+    return { table, problems: [{ file, line, column: col, message: `not YAML or JSON: ${syntax.message.split("\n")[0]}` }] };
   }
-  if (doc === null || doc === undefined) return { table, problems };
-  const map = asRecord(doc);
-  if (!map) return { table, problems: [{ file, message: "must be a map from namespace/service:port to a list of host:port" }] };
-  for (const [key, value] of Object.entries(map)) {
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return { table, problems };
+  if (!isMap(root)) return { table, problems: [{ file, ...at(root), message: "must be a map from namespace/service:port to a list of host:port" }] };
+  for (const pair of root.items) {
+    const keyNode = pair.key as Node | null;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
     if (!KEY.test(key)) {
-      problems.push({ file, message: `${JSON.stringify(key)}: key must be namespace/service:port` });
+      problems.push({ file, ...at(keyNode), message: `${JSON.stringify(key)}: key must be namespace/service:port` });
       continue;
     }
-    const list = typeof value === "string" ? [value] : Array.isArray(value) ? value : null;
-    if (!list || !list.every((a) => typeof a === "string" && ADDRESS.test(a) && validPort(a))) {
-      problems.push({ file, message: `${key}: must be a list of host:port addresses` });
+    const value = pair.value as Node | null;
+    const items: (Node | null)[] | null = isScalar(value) && typeof value.value === "string" ? [value] : isSeq(value) ? (value.items as (Node | null)[]) : null;
+    if (!items) {
+      problems.push({ file, ...at(value ?? keyNode), message: `${key}: must be a list of host:port addresses` });
       continue;
     }
-    table.set(key, [...new Set(list as string[])]);
+    const bad = items.map((n) => [n, addressProblem(n)] as const).find(([, p]) => p !== null);
+    if (bad) {
+      problems.push({ file, ...at(bad[0] ?? value), message: `${key}: ${bad[1]}` });
+      continue;
+    }
+    table.set(key, [...new Set(items.map((n) => String((n as { value: unknown }).value)))]);
   }
   return { table, problems };
+}
+
+/** Why one list item is no endpoint address, or null when it is one. */
+function addressProblem(node: Node | null): string | null {
+  const value = isScalar(node) ? node.value : undefined;
+  if (typeof value !== "string") return `${node === null ? "an empty item" : JSON.stringify(node.toJSON())} is not host:port`;
+  if (!ADDRESS.test(value)) return `${JSON.stringify(value)} is not host:port`;
+  if (!validPort(value)) return `${JSON.stringify(value)}: port must be 1-65535`;
+  return null;
 }
 
 function validPort(address: string): boolean {
