@@ -8,7 +8,8 @@
  * (HTTP 200, grpc-status 12), recorded as a plain 200; error bodies that named the Service,
  * namespace, listener and rule behind a route, or undici's error codes, to any client; startup and
  * reload lines that did not say which listeners a socket serves, nor which sockets a reload
- * opened or closed; `--endpoints` problems all reported at line 1:1, a bad address not named.
+ * opened or closed; `--endpoints` problems all reported at line 1:1, a bad address not named; a
+ * backend answering with invalid HTTP logged as "upstream reset".
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -395,6 +396,42 @@ describe("serve: --endpoints problems say where and which address", () => {
       expect(running.stderr()).toContain(`gwsim: ${join(dir, "eps.yaml")}:3:33: app/db:5432: "db-host" is not host:port\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("serve: a backend that answers with invalid HTTP", () => {
+  it.each([
+    { name: "a control character in a field value", answer: "HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\n\r\nok", log: "Invalid header value char" },
+    { name: "no status line", answer: "NOT HTTP AT ALL\r\n\r\n", log: "Expected HTTP/" },
+  ])("$name: 502 invalid response, the parser's words in the access log", async ({ answer, log }) => {
+    const bad = net.createServer((s) => s.once("data", () => s.end(answer)));
+    await new Promise<void>((r) => bad.listen(0, "127.0.0.1", () => r()));
+    const lines: Record<string, unknown>[] = [];
+    const g = await startServe({
+      world: buildWorld(parseManifests(WORLD, { file: "world.yaml" }).objects),
+      decide,
+      endpoints: new Map([["app/web:8080", [`127.0.0.1:${(bad.address() as AddressInfo).port}`]]]),
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      accessLog: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      log: () => undefined,
+    });
+    try {
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port: g.addresses()[0]!.address.port, path: "/cart", headers: { host: "shop.lab.test" }, agent: false }, (r) => {
+            let body = "";
+            r.on("data", (c: Buffer) => (body += c.toString()));
+            r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+          })
+          .on("error", reject);
+      });
+      expect(res).toEqual({ status: 502, body: "gwsim: invalid response from the backend\n" });
+      for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(String(lines[0]!.reason)).toContain(log);
+    } finally {
+      await g.close({ drainMs: 0 });
+      bad.close();
     }
   });
 });

@@ -493,6 +493,9 @@ class Flight implements ResponseHandler {
     const code = (error as NodeJS.ErrnoException).code ?? "";
     const causeCode = (error as { cause?: NodeJS.ErrnoException }).cause?.code ?? "";
     if (CONNECT_ERRORS.has(code) || CONNECT_ERRORS.has(causeCode)) return answer(this.res, this.x, 503, `connect error ${code || causeCode}`);
+    // undici's parser error carries no code: without this, a backend answering with a bad field or
+    // no HTTP at all was logged as "upstream reset".
+    if (error.name === "HTTPParserError") return answer(this.res, this.x, 502, `invalid response from backend: ${error.message}`);
     answer(this.res, this.x, 502, `upstream reset${code ? ` ${code}` : ""}`);
   }
 
