@@ -9,7 +9,8 @@
  * namespace, listener and rule behind a route, or undici's error codes, to any client; startup and
  * reload lines that did not say which listeners a socket serves, nor which sockets a reload
  * opened or closed; `--endpoints` problems all reported at line 1:1, a bad address not named; a
- * backend answering with invalid HTTP logged as "upstream reset".
+ * backend answering with invalid HTTP logged as "upstream reset"; an HTTP/2 backend that refuses
+ * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL".
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -432,6 +433,40 @@ describe("serve: a backend that answers with invalid HTTP", () => {
     } finally {
       await g.close({ drainMs: 0 });
       bad.close();
+    }
+  });
+});
+
+describe("serve: an HTTP/2 backend that refuses the connection", () => {
+  it("503 cannot connect: connection refused, ECONNREFUSED in the access log (not the stream's cancel code)", async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const lines: Record<string, unknown>[] = [];
+    const g = await startServe({
+      world: buildWorld(parseManifests(WORLD.replace("ports: [{name: http, port: 8080}]", "ports: [{name: http, port: 8080, appProtocol: kubernetes.io/h2c}]"), { file: "world.yaml" }).objects),
+      decide,
+      endpoints: new Map([["app/web:8080", [`127.0.0.1:${deadPort}`]]]),
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      accessLog: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      log: () => undefined,
+    });
+    try {
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port: g.addresses()[0]!.address.port, path: "/cart", headers: { host: "shop.lab.test" }, agent: false }, (r) => {
+            let body = "";
+            r.on("data", (c: Buffer) => (body += c.toString()));
+            r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+          })
+          .on("error", reject);
+      });
+      expect(res).toEqual({ status: 503, body: "gwsim: cannot connect to the backend: connection refused\n" });
+      for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(lines[0]!.reason).toBe("connect error ECONNREFUSED");
+    } finally {
+      await g.close({ drainMs: 0 });
     }
   });
 });

@@ -492,7 +492,9 @@ class Flight implements ResponseHandler {
     if (this.attemptTimedOut) return answer(this.res, this.x, 504, "backend timeout");
     const code = (error as NodeJS.ErrnoException).code ?? "";
     const causeCode = (error as { cause?: NodeJS.ErrnoException }).cause?.code ?? "";
-    if (CONNECT_ERRORS.has(code) || CONNECT_ERRORS.has(causeCode)) return answer(this.res, this.x, 503, `connect error ${code || causeCode}`);
+    // The code that says why the connect failed: an HTTP/2 stream's own (ERR_HTTP2_STREAM_CANCEL)
+    // wraps the session's ECONNREFUSED as its cause.
+    if (CONNECT_ERRORS.has(code) || CONNECT_ERRORS.has(causeCode)) return answer(this.res, this.x, 503, `connect error ${CONNECT_ERRORS.has(code) ? code : causeCode}`);
     // undici's parser error carries no code: without this, a backend answering with a bad field or
     // no HTTP at all was logged as "upstream reset".
     if (error.name === "HTTPParserError") return answer(this.res, this.x, 502, `invalid response from backend: ${error.message}`);
