@@ -10,7 +10,8 @@
  * reload lines that did not say which listeners a socket serves, nor which sockets a reload
  * opened or closed; `--endpoints` problems all reported at line 1:1, a bad address not named; a
  * backend answering with invalid HTTP logged as "upstream reset"; an HTTP/2 backend that refuses
- * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL".
+ * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL"; a backendRef that answers 500
+ * (its Service missing) not mentioned at start or reload.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -467,6 +468,37 @@ describe("serve: an HTTP/2 backend that refuses the connection", () => {
       expect(lines[0]!.reason).toBe("connect error ECONNREFUSED");
     } finally {
       await g.close({ drainMs: 0 });
+    }
+  });
+});
+
+describe("serve: invalid backendRefs of served routes are warned about at start, with their share", () => {
+  it("a missing Service (all of a rule) and a canary half whose port is wrong: one warning each", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-op-"));
+    const file = join(dir, "world.yaml");
+    writeFileSync(
+      file,
+      WORLD.replace(
+        "    backendRefs: [{name: web, port: 8080}]",
+        `    backendRefs: [{name: web, port: 8080}]
+  - name: gone
+    matches: [{path: {type: PathPrefix, value: /gone}}]
+    backendRefs: [{name: nope, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /canary}}]
+    backendRefs: [{name: web, port: 8080, weight: 3}, {name: web, port: 9999, weight: 1}]`,
+      ),
+    );
+    const running = await runServe(["-f", file, "--listen", "80=127.0.0.1:0", "--no-watch", "--no-access-log"]);
+    try {
+      expect(running.stdout()).toContain("gwsim: ready");
+      const warnings = running.stderr().split("\n").filter((l) => l.includes("will answer 500"));
+      expect(warnings).toEqual([
+        "gwsim: warning: HTTPRoute app/shop rule 1 (gone) backendRef 0: Service app/nope not found (BackendNotFound): its requests will answer 500",
+        expect.stringMatching(/^gwsim: warning: HTTPRoute app\/shop rule 2 backendRef 1: .*9999.* \(BackendNotFound\): 25% of its requests will answer 500$/),
+      ]);
+    } finally {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -22,8 +22,9 @@ export const serveSpec: CommandSpec = {
     "named on stderr with the condition that says why), decides every request with the same core as `gwsim route`, and " +
     "forwards it to an endpoint of the backend the decision picked. Endpoints come from EndpointSlices in the " +
     "manifests or --endpoints (a YAML/JSON map from namespace/service:port to a list of host:port). Prints " +
-    "`gwsim: ready` on stdout once every listener accepts connections, after a warning on stderr for each backend of a " +
-    "served route that has no endpoints (its requests would answer 503). Reloads when a manifest file changes or " +
+    "`gwsim: ready` on stdout once every listener accepts connections, after a warning on stderr for each invalid " +
+    "backendRef of a served route (its share of requests answers 500) and each backend that has no endpoints (its " +
+    "requests would answer 503). Reloads when a manifest file changes or " +
     "on SIGHUP (a configuration that does not load, or whose listeners cannot all be opened, leaves the old one " +
     "in force, whole); SIGTERM drains and exits.",
   flags: [
@@ -299,15 +300,26 @@ function formatAddress(a: BindAddress): string {
  * Backends that routes on a served listener send to but that have no endpoints (neither in
  * --endpoints nor in an EndpointSlice): their requests will answer 503. Said once at start and
  * after each reload, so a missing entry is not found only by the first 503. Valid Service backends
- * with weight only (an invalid one answers 500 anyway, `gwsim status` says why; an XBackend needs none).
+ * with weight only (an XBackend needs none). Invalid backendRefs with weight come first: their
+ * share answers 500, which a reload that broke a ref would otherwise show only in traffic.
  */
 export function endpointWarnings(table: RouteTable, endpoints: Parameters<typeof addressesOf>[0], served: ReadonlySet<string>): string[] {
   const seen = new Map<string, string>();
+  const invalid = new Map<string, string>();
   const visit = (routes: readonly CompiledRoute[], rules: readonly CompiledRule[], indices: readonly number[]) => {
     for (const ri of indices) {
       const route = routes[ri]!;
       for (const rule of route.rules.map((i) => rules[i]!)) {
         if (rule.dropped !== null) continue;
+        const where = `${route.kind} ${route.namespace}/${route.name} rule ${rule.index}${rule.name ? ` (${rule.name})` : ""}`;
+        rule.backends.forEach((b, i) => {
+          // The core answers 500 for an invalid backendRef's share: said once, as `gwsim status` would.
+          if (b.valid || b.weight === 0) return;
+          const share = b.probability === 1 ? "its requests" : `${formatShare(b.probability)} of its requests`;
+          // resolve's message already starts "rule N (name) backendRef M: ..."
+          const what = b.message?.startsWith("rule ") ? `${route.kind} ${route.namespace}/${route.name} ${b.message}` : `${where} backendRef ${i}: ${b.message ?? "invalid"}`;
+          invalid.set(`${where} backendRef ${i}`, `${what}${b.reason ? ` (${b.reason})` : ""}: ${share} will answer 500`);
+        });
         for (const b of rule.backends) {
           if (!b.valid || b.weight === 0 || b.kind === "XBackend" || addressesOf(endpoints, b).length > 0) continue;
           const key = backendKey(b);
@@ -322,5 +334,14 @@ export function endpointWarnings(table: RouteTable, endpoints: Parameters<typeof
     visit(table.grpcRoutes, table.grpcRules, l.grpc.routes);
     visit(table.streamRoutes, table.streamRules, l.streams.routes);
   }
-  return [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, where]) => `no endpoints for ${key} (a backend of ${where}): its requests will answer 503; list it in --endpoints or add an EndpointSlice`);
+  const byKey = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
+  return [
+    ...[...invalid].sort(byKey).map(([, text]) => text),
+    ...[...seen].sort(byKey).map(([key, where]) => `no endpoints for ${key} (a backend of ${where}): its requests will answer 503; list it in --endpoints or add an EndpointSlice`),
+  ];
+}
+
+function formatShare(p: number): string {
+  const pct = p * 100;
+  return `${pct >= 1 ? Number(pct.toFixed(1)) : Number(pct.toPrecision(2))}%`;
 }
