@@ -11,7 +11,8 @@
  * opened or closed; `--endpoints` problems all reported at line 1:1, a bad address not named; a
  * backend answering with invalid HTTP logged as "upstream reset"; an HTTP/2 backend that refuses
  * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL"; a backendRef that answers 500
- * (its Service missing) not mentioned at start or reload.
+ * (its Service missing) not mentioned at start or reload; a gRPC call to an HTTP/1.1-only backend
+ * logged as a bare "upstream reset ERR_HTTP2_ERROR".
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -499,6 +500,41 @@ describe("serve: invalid backendRefs of served routes are warned about at start,
     } finally {
       await running.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("serve: a gRPC call routed to a backend that speaks only HTTP/1.1", () => {
+  it("502 (grpc-status 14) and the access log says the hop was HTTP/2 and why", async () => {
+    const h1 = http.createServer((_q, r) => r.end("h1 only"));
+    await new Promise<void>((r) => h1.listen(0, "127.0.0.1", () => r()));
+    const lines: Record<string, unknown>[] = [];
+    const g = await startServe({
+      world: buildWorld(parseManifests(WORLD, { file: "world.yaml" }).objects),
+      decide,
+      endpoints: new Map([["app/web:8080", [`127.0.0.1:${(h1.address() as AddressInfo).port}`]]]),
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      accessLog: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      log: () => undefined,
+    });
+    const session = http2.connect(`http://127.0.0.1:${g.addresses()[0]!.address.port}`);
+    session.on("error", () => undefined);
+    try {
+      const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": "/cart/Get", ":authority": "shop.lab.test", "content-type": "application/grpc", te: "trailers" });
+        stream.on("response", (h) => resolve(h));
+        stream.on("error", reject);
+        stream.setTimeout(3000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+        stream.end();
+      });
+      expect(headers["grpc-status"]).toBe("14");
+      for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(String(lines[0]!.reason)).toMatch(/upstream reset ERR_HTTP2_\w+ \(sent as HTTP\/2: a gRPC call/);
+    } finally {
+      session.destroy();
+      await g.close({ drainMs: 0 });
+      h1.closeAllConnections();
+      h1.close();
     }
   });
 });

@@ -32,6 +32,8 @@ const DEFAULT_RETRY_ATTEMPTS = 1;
 const DEFAULT_BACKOFF_MS = 25;
 const MIRROR_TIMEOUT_MS = 30_000;
 
+const H2_HINT = " (sent as HTTP/2: a gRPC call, or the Service port's appProtocol asks for it; does the backend speak HTTP/2?)";
+
 const CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT"]);
 
 interface RetryPolicy {
@@ -498,7 +500,11 @@ class Flight implements ResponseHandler {
     // undici's parser error carries no code: without this, a backend answering with a bad field or
     // no HTTP at all was logged as "upstream reset".
     if (error.name === "HTTPParserError") return answer(this.res, this.x, 502, `invalid response from backend: ${error.message}`);
-    answer(this.res, this.x, 502, `upstream reset${code ? ` ${code}` : ""}`);
+    // An HTTP/1.1-only backend answers the HTTP/2 preface with an HTTP/1.1 400, which the session
+    // reads as a protocol error: say why the hop was HTTP/2, the usual cause being a gRPC call
+    // routed to an HTTP backend, or an appProtocol the backend does not speak.
+    const h2Hint = (this.target.protocol === "h2c" || this.target.protocol === "h2") && /^ERR_HTTP2_(?:ERROR|SESSION_ERROR|STREAM_ERROR)$/.test(code) ? H2_HINT : "";
+    answer(this.res, this.x, 502, `upstream reset${code ? ` ${code}` : ""}${h2Hint}`);
   }
 
   private retryLater(): void {
