@@ -12,7 +12,7 @@
  * backend answering with invalid HTTP logged as "upstream reset"; an HTTP/2 backend that refuses
  * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL"; a backendRef that answers 500
  * (its Service missing) not mentioned at start or reload; a gRPC call to an HTTP/1.1-only backend
- * logged as a bare "upstream reset ERR_HTTP2_ERROR".
+ * logged as a bare "upstream reset ERR_HTTP2_ERROR"; /config listeners without their routes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -536,5 +536,12 @@ describe("serve: a gRPC call routed to a backend that speaks only HTTP/1.1", () 
       h1.closeAllConnections();
       h1.close();
     }
+  });
+});
+
+describe("serve: /config says which routes each served listener carries", () => {
+  it("listeners carry their TLS mode and attached routes", () => {
+    const config = gw.config() as { listeners: { id: string; tls: string | null; routes: string[] }[] };
+    expect(config.listeners).toEqual([expect.objectContaining({ id: "gateway/app/edge/listener/http", tls: null, routes: ["HTTPRoute app/shop"] })]);
   });
 });

@@ -367,7 +367,7 @@ export class LiveGateway {
       generation: c.generation,
       loadedAt: c.loadedAt,
       frontends: this.addresses(),
-      listeners: [...c.plans.values()].flatMap((p) => p.listeners.map((l) => ({ id: l.id, port: l.port, protocol: l.protocol, hostname: l.hostname }))),
+      listeners: [...c.plans.values()].flatMap((p) => p.listeners.map((l) => ({ id: l.id, port: l.port, protocol: l.protocol, hostname: l.hostname, ...listenerInForce(c.world, l.id) }))),
       endpoints: Object.fromEntries(c.endpoints),
       notes: c.notes,
       lastReload: this.lastReload,
@@ -429,4 +429,21 @@ export async function startServe(options: ServeOptions): Promise<LiveGateway> {
   const gateway = new LiveGateway(options);
   await gateway.start();
   return gateway;
+}
+
+/**
+ * What `/config` adds to a served listener so that "what is in force" reads without the table:
+ * its TLS mode and the routes attached to it, as `Kind namespace/name`.
+ */
+export function listenerInForce(world: World, id: string): { tls: string | null; routes: string[] } {
+  const t = world.table;
+  const l = t.listeners?.find((x) => x.id === id);
+  if (!l) return { tls: null, routes: [] };
+  const name = (r: { kind: string; namespace: string; name: string }) => `${r.kind} ${r.namespace}/${r.name}`;
+  const routes = [
+    ...(l.routes ?? []).map((i) => name(t.routes[i]!)),
+    ...(l.grpc?.routes ?? []).map((i) => name(t.grpcRoutes[i]!)),
+    ...(l.streams?.routes ?? []).map((i) => name(t.streamRoutes[i]!)),
+  ];
+  return { tls: l.tls?.mode ?? null, routes: [...new Set(routes)] };
 }
