@@ -88,6 +88,21 @@ describe("requests(world)", () => {
     expect(sample({ gateway: "infra/gw" }).every((r) => r.gateway === "infra/gw")).toBe(true);
   });
 
+  // "For any value of x-version": the header once (no second copy in the other case), with the
+  // world's own values and arbitrary ones.
+  it("a pattern header given as true: present once, with the world's values and any other", () => {
+    const pattern: RequestPattern = { path: "/api", headers: { "x-version": true } };
+    const rs = sample(pattern);
+    expect(rs.every((r) => matchesPattern(pattern, r))).toBe(true);
+    const copies = rs.map((r) => Object.keys(r.headers ?? {}).filter((k) => k.toLowerCase() === "x-version"));
+    expect(copies.every((c) => c.length === 1)).toBe(true);
+    const values = new Set(rs.map((r) => r.headers!["x-version"]));
+    expect(values).toContain("2");
+    expect(values.size).toBeGreaterThan(20);
+    expect(matchesPattern(pattern, { path: "/api" })).toBe(false);
+    expect(matchesPattern(pattern, { path: "/api", headers: { "X-Version": "" } })).toBe(true);
+  });
+
   it("a wildcard host pattern gives hosts under it, never the bare suffix", () => {
     const rs = sample({ host: "*.example.com" });
     expect(rs.every((r) => r.host!.toLowerCase().replace(/:\d+$/, "").endsWith(".example.com"))).toBe(true);

@@ -62,7 +62,9 @@ export function requests(world: World | readonly World[], pattern: RequestPatter
   const arbs: { weight: number; arbitrary: fc.Arbitrary<GatewayRequest> }[] = [{ weight: 2, arbitrary: free }];
   if (targets.length) arbs.push({ weight: 1, arbitrary: targetedArb(vocab, targets, pattern) });
   if (grpcTargets.length) arbs.push({ weight: 1, arbitrary: grpcArb(vocab, grpcTargets, pattern) });
-  const arb = arbs.length > 1 ? fc.oneof(...arbs) : free;
+  const some = arbs.length > 1 ? fc.oneof(...arbs) : free;
+  const anyValue = Object.entries(pattern.headers ?? {}).filter(([, v]) => v === true).map(([name]) => name);
+  const arb = anyValue.length ? fc.tuple(some, fc.tuple(...anyValue.map((name) => anyHeaderValueArb(vocab, name)))).map(([r, values]) => withHeaders(r, anyValue, values)) : some;
   return isEmpty(pattern) ? arb : arb.filter((r) => matchesPattern(pattern, r));
 }
 
@@ -84,11 +86,30 @@ function assemble({ entry, host, path, query, method, headers }: Draw, pattern: 
     h[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
   }
   for (const [name, value] of Object.entries(pattern.headers ?? {})) {
+    if (value === true) continue; // drawn by anyHeaderValueArb
     for (const k of Object.keys(h)) if (k.toLowerCase() === name.toLowerCase()) delete h[k];
     h[name] = value;
   }
   if (Object.keys(h).length) r.headers = h;
   return r;
+}
+
+/** A pattern header `true`: the values the world names for it first (shrinking goes there), then any sendable value. */
+function anyHeaderValueArb(vocab: Vocabulary, name: string): fc.Arbitrary<string> {
+  const words = vocab.headers.filter((w) => w.name === name.toLowerCase());
+  const own = words.flatMap((w) => w.values).filter(headerValueSendable);
+  const fresh = words.flatMap((w) => w.patterns.map((re) => matchingArb(re, headerValueSendable, w.values[0] ?? "")));
+  return fc.oneof(...(own.length ? [fc.constantFrom(...own)] : []), ...fresh, fc.string({ maxLength: 24 }).filter(headerValueSendable));
+}
+
+/** The request with these headers set once each, replacing any copy in another case. */
+function withHeaders(r: GatewayRequest, names: readonly string[], values: readonly string[]): GatewayRequest {
+  const h: Record<string, string | string[]> = { ...(r.headers ?? {}) };
+  names.forEach((name, i) => {
+    for (const k of Object.keys(h)) if (k.toLowerCase() === name.toLowerCase()) delete h[k];
+    h[name] = values[i]!;
+  });
+  return { ...r, headers: h };
 }
 
 /** Requests built to take one match: every condition it has, satisfied. */

@@ -16,7 +16,7 @@ import type { GatewayRequest } from "../model/request.js";
  * - `path`: a path prefix, element-wise as PathPrefix matches (`/admin` takes `/admin` and
  *   `/admin/x`, not `/administrator`), on the path as the gateway normalizes it (so
  *   `/public/../admin` is under `/admin`);
- * - `headers`: exact values (names case-insensitive).
+ * - `headers`: exact values (names case-insensitive); `true` for present with any value.
  */
 export interface RequestPattern {
   gateway?: string;
@@ -25,7 +25,7 @@ export interface RequestPattern {
   host?: string;
   path?: string;
   method?: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | true>;
 }
 
 /**
@@ -84,7 +84,10 @@ export function matchesPattern(pattern: RequestPattern, r: GatewayRequest): bool
   }
   if (pattern.headers) {
     const headers = lowerCaseHeaders(r.headers);
-    for (const [name, value] of Object.entries(pattern.headers)) if (headerValue(headers, name) !== value) return false;
+    for (const [name, value] of Object.entries(pattern.headers)) {
+      const got = headerValue(headers, name);
+      if (value === true ? got === undefined : got !== value) return false;
+    }
   }
   return true;
 }
