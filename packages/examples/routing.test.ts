@@ -14,8 +14,11 @@
 // params, bent at the boundaries (trailing slashes, /cart vs /cartx, case, %-encoding, dot
 // segments); a failure prints the shrunk request and gwsim's explanation of its decision.
 import { readdirSync, readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alwaysRoutes, installMatchers, isolated, neverRoutes, sameRouting, worldFrom } from "@gwsim/core/testing";
+import { decide, lint } from "@gwsim/core";
+import { alwaysRoutes, installMatchers, isolated, neverRoutes, requests, sameRouting, shareOf, worldFrom } from "@gwsim/core/testing";
+import { parseSynthProfile, replay, setWeights, synthesize, whatif } from "@gwsim/sim";
 
 await installMatchers();
 
@@ -47,6 +50,39 @@ describe("the example world", () => {
   it("the canary: 90/10 by weight, x-canary: always forces v2", () => {
     expect(world).toRoute({ ...store, path: "/checkout" }).toSplit({ "store/checkout-v1": 0.9, "store/checkout-v2": 0.1 });
     expect(world).toRoute({ ...store, path: "/checkout", headers: { "x-canary": "always" } }).to("store/checkout-v2");
+  });
+
+  it("whatever x-canary says other than always, v2 gets at most 10% of checkout", () => {
+    fc.assert(fc.property(requests(world, { ...store, path: "/checkout", headers: { "x-canary": true } }), (r) => {
+      if (r.headers?.["x-canary"] !== "always") expect(shareOf(decide(world, r), "store/checkout-v2")).toBeLessThanOrEqual(0.1);
+    }));
+  });
+
+  it("lint: no rule is unreachable, nothing is left unattached", () => {
+    const findings = lint(world).filter((f) => f.severity === "error" || f.rule.startsWith("unreachable"));
+    expect(findings.map((f) => `${f.file}:${f.line}: ${f.rule}: ${f.message}`)).toEqual([]);
+  });
+
+  it("replay of a synthetic trace: the expected shares follow the weights", async () => {
+    const profile = parseSynthProfile(readFileSync(new URL("./profiles/store.yaml", import.meta.url), "utf8"));
+    if (!profile.ok) throw new Error(JSON.stringify(profile.diagnostics));
+    const report = await replay(world, synthesize(profile.profile, { count: 5000, seed: 1 }), { seed: 1 });
+    const expected = (name: string) => report.backends.find((b) => b.name === name)?.expectedShare ?? 0;
+    expect(report.requests).toBe(5000);
+    expect(expected("checkout-v2") / (expected("checkout-v1") + expected("checkout-v2"))).toBeLessThan(0.15); // 10% of the split, plus the x-canary: always traffic
+    expect(report.statuses["500"] ?? 0).toBe(0);
+  });
+
+  it("what-if: v2 at 50 moves checkout traffic only, and no request starts failing", async () => {
+    const proposed = setWeights(world.objects, ["store/checkout/split/checkout-v2=50"]);
+    expect(proposed.problems).toEqual([]);
+    const profile = parseSynthProfile(readFileSync(new URL("./profiles/store.yaml", import.meta.url), "utf8"));
+    if (!profile.ok) throw new Error(JSON.stringify(profile.diagnostics));
+    const report = await whatif(world, worldFrom(proposed.objects), synthesize(profile.profile, { count: 5000, seed: 1 }), { seed: 1 });
+    expect(report.new404 + report.new500).toBe(0);
+    expect(report.moves.every((m) => m.path.startsWith("/checkout"))).toBe(true);
+    const v2 = report.backends.find((b) => b.name === "checkout-v2")!;
+    expect(v2.after.expectedShare).toBeGreaterThan(v2.before.expectedShare);
   });
 
   it("near misses get a 404", () => {
