@@ -12,7 +12,8 @@
  * backend answering with invalid HTTP logged as "upstream reset"; an HTTP/2 backend that refuses
  * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL"; a backendRef that answers 500
  * (its Service missing) not mentioned at start or reload; a gRPC call to an HTTP/1.1-only backend
- * logged as a bare "upstream reset ERR_HTTP2_ERROR"; /config listeners without their routes.
+ * logged as a bare "upstream reset ERR_HTTP2_ERROR"; /config listeners without their routes;
+ * mirrored copies that fail (shadow backend down), counted as sent and never as failed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -543,5 +544,48 @@ describe("serve: /config says which routes each served listener carries", () => 
   it("listeners carry their TLS mode and attached routes", () => {
     const config = gw.config() as { listeners: { id: string; tls: string | null; routes: string[] }[] };
     expect(config.listeners).toEqual([expect.objectContaining({ id: "gateway/app/edge/listener/http", tls: null, routes: ["HTTPRoute app/shop"] })]);
+  });
+});
+
+describe("serve: mirrored copies that fail are counted", () => {
+  it("a mirror backend that refuses the connection: gwsim_mirror_failures_total{backend, reason=connect_error}; the client's answer is unaffected", async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const world = WORLD.replace(
+      "    backendRefs: [{name: web, port: 8080}]",
+      `    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: shadow, port: 8080}}
+    backendRefs: [{name: web, port: 8080}]`,
+    ) + "---\napiVersion: v1\nkind: Service\nmetadata: {name: shadow, namespace: app}\nspec: {ports: [{name: http, port: 8080}]}\n";
+    const g = await startServe({
+      world: buildWorld(parseManifests(world, { file: "world.yaml" }).objects),
+      decide,
+      endpoints: new Map([
+        ["app/web:8080", [`127.0.0.1:${(backend.address() as AddressInfo).port}`]],
+        ["app/shadow:8080", [`127.0.0.1:${deadPort}`]],
+      ]),
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      accessLog: null,
+      log: () => undefined,
+    });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port: g.addresses()[0]!.address.port, path: "/cart", headers: { host: "shop.lab.test" }, agent: false }, (r) => {
+            r.resume();
+            r.on("end", () => resolve(r.statusCode ?? 0));
+          })
+          .on("error", reject);
+      });
+      expect(status).toBe(200);
+      const failures = async () => (await g.metrics.mirrorFailures.get()).values.find((v) => v.labels.backend === "app/shadow:8080" && v.labels.reason === "connect_error")?.value ?? 0;
+      for (let i = 0; i < 100 && (await failures()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await failures()).toBe(1);
+    } finally {
+      await g.close({ drainMs: 0 });
+    }
   });
 });

@@ -265,6 +265,7 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   if (!address) {
     if (body && !Buffer.isBuffer(body)) body.destroy();
     ctx.log(`gwsim: mirror ${key}: no endpoints\n`);
+    ctx.mirrorFailed?.(key, "no_endpoints");
     return;
   }
   x.mirrors++;
@@ -277,7 +278,7 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
     ctx.log(`gwsim: mirror ${key}: ${target.problem}\n`);
     return;
   }
-  ctx.upstreams.get(address, target.protocol, target.tls, target.tlsId).dispatch({ method, path, headers, body }, new DiscardHandler(MIRROR_TIMEOUT_MS));
+  ctx.upstreams.get(address, target.protocol, target.tls, target.tlsId).dispatch({ method, path, headers, body }, new DiscardHandler(MIRROR_TIMEOUT_MS, (reason) => ctx.mirrorFailed?.(key, reason)));
 }
 
 function uncork(res: ServerResponse): void {

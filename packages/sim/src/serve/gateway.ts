@@ -137,6 +137,7 @@ export class LiveGateway {
       },
       log: this.log,
       mirrored: (backend) => this.metrics.mirrors.inc({ backend }),
+      mirrorFailed: (backend, reason) => this.metrics.mirrorFailures.inc({ backend, reason }),
     };
   }
 

@@ -18,6 +18,7 @@ export interface ServeMetrics {
   refused: Counter<"frontend" | "status">;
   tlsRejected: Counter<"frontend" | "reason">;
   mirrors: Counter<"backend">;
+  mirrorFailures: Counter<"backend" | "reason">;
   generation: Gauge;
 }
 
@@ -75,6 +76,12 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
       registers,
     }),
     mirrors: new Counter({ name: "gwsim_mirrored_requests_total", help: "Copies sent to mirror backends", labelNames: ["backend"], registers }),
+    mirrorFailures: new Counter({
+      name: "gwsim_mirror_failures_total",
+      help: "Mirrored copies that got no complete answer, by reason: connect_error, timeout (30 s), error (reset, invalid answer), no_endpoints (not sent)",
+      labelNames: ["backend", "reason"],
+      registers,
+    }),
     generation: new Gauge({ name: "gwsim_config_generation", help: "Generation of the configuration in force", registers }),
   };
 }

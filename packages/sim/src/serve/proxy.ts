@@ -41,6 +41,8 @@ export interface HttpContext {
   log(text: string): void;
   /** A copy of a request went to a mirror backend. */
   mirrored?(backend: string): void;
+  /** A mirrored copy that got no complete answer, or could not be sent. */
+  mirrorFailed?(backend: string, reason: string): void;
 }
 
 const certCache = new WeakMap<object, string | null>();

@@ -260,9 +260,17 @@ function h2Upstream(address: string, options: UpstreamOptions, tls?: UpstreamTls
 export class DiscardHandler implements ResponseHandler {
   private call: UpstreamCall | null = null;
   private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
 
-  constructor(timeoutMs: number) {
-    this.timer = setTimeout(() => this.call?.abort(new Error("mirror timeout")), timeoutMs);
+  /** `failed` hears why a copy did not get a complete answer (for the mirror failure counter). */
+  constructor(
+    timeoutMs: number,
+    private readonly failed?: (reason: "connect_error" | "timeout" | "error") => void,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.call?.abort(new Error("mirror timeout"));
+    }, timeoutMs);
     this.timer.unref();
   }
 
@@ -276,10 +284,14 @@ export class DiscardHandler implements ResponseHandler {
   onComplete(): void {
     clearTimeout(this.timer);
   }
-  onError(): void {
+  onError(error: Error): void {
     clearTimeout(this.timer);
+    const code = (error as NodeJS.ErrnoException).code ?? (error as { cause?: NodeJS.ErrnoException }).cause?.code ?? "";
+    this.failed?.(this.timedOut ? "timeout" : MIRROR_CONNECT_ERRORS.has(code) ? "connect_error" : "error");
   }
 }
+
+const MIRROR_CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT"]);
 
 export class Upstreams {
   private readonly upstreams = new Map<string, Upstream>();
