@@ -119,5 +119,9 @@ console.log(JSON.stringify({ n: objects.length, d: diagnostics.length, backend: 
       { cwd: app, encoding: "utf8" },
     );
     expect(dev.trim()).toBe("function function");
+    // CommonJS test setups (Jest, ts-jest) require() the packages: Node 20.19+ loads ESM that way when the exports map allows it.
+    // (The testing entry is only resolved: loading it needs fast-check, which this app does not install.)
+    writeFileSync(join(app, "cjs.cjs"), 'const c = require("@gwsim/core"), s = require("@gwsim/sim");\nconsole.log(typeof c.decide, typeof s.replay, require.resolve("@gwsim/core/testing").endsWith("dist/testing/index.js"));');
+    expect(execFileSync("node", ["cjs.cjs"], { cwd: app, encoding: "utf8" }).trim()).toBe("function function true");
   }, 180_000);
 });

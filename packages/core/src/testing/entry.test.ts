@@ -50,7 +50,7 @@ describe("@gwsim/core entry points", () => {
 
   it("package.json exports ./testing with fast-check and vitest as optional peers", () => {
     const pkg = JSON.parse(readFileSync(join(src, "../package.json"), "utf8"));
-    expect(pkg.exports["./testing"]).toEqual({ development: "./src/testing/index.ts", types: "./dist/testing/index.d.ts", import: "./dist/testing/index.js" });
+    expect(pkg.exports["./testing"]).toEqual({ development: "./src/testing/index.ts", types: "./dist/testing/index.d.ts", import: "./dist/testing/index.js", default: "./dist/testing/index.js" });
     expect(Object.keys(pkg.peerDependencies)).toEqual(expect.arrayContaining(["fast-check", "vitest"]));
     expect(pkg.peerDependenciesMeta["fast-check"].optional).toBe(true);
     expect(pkg.peerDependenciesMeta.vitest.optional).toBe(true);
