@@ -326,6 +326,12 @@ describe("serve: what a client is told of a failure names no internals", () => {
     { status: 503, reason: "retry budget exceeded", outcome: "forward", want: "retry budget exceeded" },
     { status: 503, reason: "BackendTLSPolicy prod/p: CA ConfigMap prod/ca has no ca.crt", outcome: "forward", want: "backend unavailable" },
     { status: 500, reason: "internal error", outcome: null, want: "internal error" },
+    {
+      status: 421,
+      reason: "Host a.test belongs to listener infra/edge/web (hostname *.test), not to infra/edge/api chosen by SNI api.test: 421 Misdirected Request",
+      outcome: "error",
+      want: "misdirected request: the TLS server name (SNI) of this connection does not cover this Host; connect again with the Host as the server name",
+    },
   ])("$status $reason → $want", ({ status, reason, outcome, want }) => {
     expect(clientReason(status, reason, outcome)).toBe(want);
   });

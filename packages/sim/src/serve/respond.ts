@@ -54,6 +54,8 @@ export function answerBody(status: number, reason: string, x?: Exchange): string
  */
 export function clientReason(status: number, reason: string, outcome?: string | null): string {
   if (outcome === "notFound") return "no route matches this request";
+  // The core's 421 names both listeners; the client needs only what to do (RFC 9110 §15.5.20).
+  if (status === 421) return "misdirected request: the TLS server name (SNI) of this connection does not cover this Host; connect again with the Host as the server name";
   if (status < 500) return reason;
   if (outcome === "error") return "no valid backend for this request";
   for (const [pattern, text] of CLIENT_REASONS) {
