@@ -18,4 +18,4 @@ export type { RequestPattern, BackendTarget, Reach } from "./targets.js";
 export { installMatchers, gwsimMatchers, withEntryPoint } from "./matchers.js";
 export type { GwsimMatchers, RouteChain, StatusRef, ConditionStatus } from "./matchers.js";
 export { worldFrom } from "./world-from.js";
-export type { TestWorld } from "./world-from.js";
+export type { TestWorld, WorldFromOptions } from "./world-from.js";

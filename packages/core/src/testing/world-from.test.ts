@@ -21,6 +21,14 @@ describe("worldFrom problems", () => {
     expect(w.notes.map((d) => d.code)).toEqual(["manifest.unknown-kind"]);
   });
 
+  // worldFrom(readFileSync("gateway.yaml", "utf8")) reported problems and lint findings in "manifests.yaml".
+  it("text names its file with options.file, for problems and lint findings", () => {
+    const text = `${GATEWAY}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {rules: [{matches: [{path: {type: Exact, value: nope}}]}]}\n`;
+    expect(worldFrom(text, { file: "k8s/gateway.yaml" }).problems.map((d) => d.file)).toEqual(expect.arrayContaining(["k8s/gateway.yaml"]));
+    expect(worldFrom(text, { file: "k8s/gateway.yaml" }).problems.every((d) => d.file === "k8s/gateway.yaml" || d.file == null)).toBe(true);
+    expect(worldFrom(text).problems.some((d) => d.file === "manifests.yaml")).toBe(true);
+  });
+
   it("keeps errors and warnings", () => {
     const w = worldFrom(`${GATEWAY}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {rules: [{matches: [{path: {type: Exact, value: nope}}]}]}\n`);
     expect(w.problems.length).toBeGreaterThan(0);

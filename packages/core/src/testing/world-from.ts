@@ -13,16 +13,24 @@ export type TestWorld = World & {
   readonly notes: readonly Diagnostic[];
 };
 
+export interface WorldFromOptions extends BuildOptions {
+  /** The file name problems and lint findings give manifest text passed as one string (default "manifests.yaml"). */
+  file?: string;
+}
+
 /**
  * A world from manifest text (one file's content, or `{ file, text }` per file) or objects, in
  * one call. `problems` lists parse and schema errors and warnings (`notes` the info ones, which
  * a correct file may have); invalid objects are left out, as buildWorld does. Pure: reading the files is the caller's (`readFileSync`).
  */
-export function worldFrom(input: string | readonly { file: string; text: string }[] | readonly ManifestObject[], options: BuildOptions = {}): TestWorld {
+export function worldFrom(
+  input: string | readonly { file: string; text: string }[] | readonly ManifestObject[],
+  { file = "manifests.yaml", ...options }: WorldFromOptions = {},
+): TestWorld {
   let objects: readonly ManifestObject[];
   let parseProblems: Diagnostic[] = [];
   if (typeof input === "string" || (input.length > 0 && "text" in (input[0] as object))) {
-    const files = typeof input === "string" ? [{ file: "manifests.yaml", text: input }] : (input as readonly { file: string; text: string }[]);
+    const files = typeof input === "string" ? [{ file, text: input }] : (input as readonly { file: string; text: string }[]);
     const parsed = parseManifestFiles([...files]);
     objects = parsed.objects;
     parseProblems = parsed.diagnostics;
