@@ -595,3 +595,41 @@ describe("serve: mirrored copies that fail are counted", () => {
     }
   });
 });
+
+describe("serve: a mirror without endpoints is said once per configuration, not per request", () => {
+  it("three requests: one stderr line, three no_endpoints failures", async () => {
+    const world = WORLD.replace(
+      "    backendRefs: [{name: web, port: 8080}]",
+      `    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: shadow, port: 8080}}
+    backendRefs: [{name: web, port: 8080}]`,
+    ) + "---\napiVersion: v1\nkind: Service\nmetadata: {name: shadow, namespace: app}\nspec: {ports: [{name: http, port: 8080}]}\n";
+    const said: string[] = [];
+    const g = await startServe({
+      world: buildWorld(parseManifests(world, { file: "world.yaml" }).objects),
+      decide,
+      endpoints: new Map([["app/web:8080", [`127.0.0.1:${(backend.address() as AddressInfo).port}`]]]),
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      accessLog: null,
+      log: (t) => void said.push(t),
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          http
+            .get({ host: "127.0.0.1", port: g.addresses()[0]!.address.port, path: "/cart", headers: { host: "shop.lab.test" }, agent: false }, (r) => {
+              r.resume();
+              r.on("end", () => resolve());
+            })
+            .on("error", reject);
+        });
+      }
+      expect(said.filter((l) => l.includes("mirror app/shadow:8080"))).toEqual(["gwsim: mirror app/shadow:8080: no endpoints (copies not sent; counted in gwsim_mirror_failures_total)\n"]);
+      const v = (await g.metrics.mirrorFailures.get()).values.find((x) => x.labels.backend === "app/shadow:8080" && x.labels.reason === "no_endpoints");
+      expect(v?.value).toBe(3);
+    } finally {
+      await g.close({ drainMs: 0 });
+    }
+  });
+});

@@ -259,12 +259,23 @@ export function mirrorFires(m: Decision["mirrors"][number], seed: number, index:
   return seedrandom.alea(`${seed}\u0000${index}\u0000mirror\u0000${position}`)() * 100 < m.percent;
 }
 
+/** Lines already said for a configuration: a mirror problem repeats on every request, said once (per reload). */
+const said = new WeakMap<Snapshot, Set<string>>();
+
+function logOnce(ctx: HttpContext, snap: Snapshot, line: string): void {
+  let lines = said.get(snap);
+  if (!lines) said.set(snap, (lines = new Set()));
+  if (lines.has(line)) return;
+  lines.add(line);
+  ctx.log(line);
+}
+
 function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method: string, path: string, headers: (string | string[])[], body: Buffer | Readable | null, x: Exchange): void {
   const key = backendKey(backend);
   const address = ctx.balancer.pick(key, addressesOf(snap.endpoints, backend));
   if (!address) {
     if (body && !Buffer.isBuffer(body)) body.destroy();
-    ctx.log(`gwsim: mirror ${key}: no endpoints\n`);
+    logOnce(ctx, snap, `gwsim: mirror ${key}: no endpoints (copies not sent; counted in gwsim_mirror_failures_total)\n`);
     ctx.mirrorFailed?.(key, "no_endpoints");
     return;
   }
@@ -275,7 +286,8 @@ function fireMirror(ctx: HttpContext, snap: Snapshot, backend: BackendId, method
   const target = upstreamTarget(snap, backend, { ...hintsOf(x, x.decision), backendTLS: null });
   if (target.problem) {
     if (body && !Buffer.isBuffer(body)) body.destroy();
-    ctx.log(`gwsim: mirror ${key}: ${target.problem}\n`);
+    logOnce(ctx, snap, `gwsim: mirror ${key}: ${target.problem}\n`);
+    ctx.mirrorFailed?.(key, "error");
     return;
   }
   ctx.upstreams.get(address, target.protocol, target.tls, target.tlsId).dispatch({ method, path, headers, body }, new DiscardHandler(MIRROR_TIMEOUT_MS, (reason) => ctx.mirrorFailed?.(key, reason)));
