@@ -13,7 +13,8 @@
  * the connection logged as "connect error ERR_HTTP2_STREAM_CANCEL"; a backendRef that answers 500
  * (its Service missing) not mentioned at start or reload; a gRPC call to an HTTP/1.1-only backend
  * logged as a bare "upstream reset ERR_HTTP2_ERROR"; /config listeners without their routes;
- * mirrored copies that fail (shadow backend down), counted as sent and never as failed.
+ * mirrored copies that fail (shadow backend down), counted as sent and never as failed; TCP
+ * connections relayed and refused by their backend, both status 0 in the metrics.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -630,6 +631,65 @@ describe("serve: a mirror without endpoints is said once per configuration, not 
       expect(v?.value).toBe(3);
     } finally {
       await g.close({ drainMs: 0 });
+    }
+  });
+});
+
+describe("serve: TCP connections say in the metrics whether they were relayed", () => {
+  it("relayed, connect_error and no_endpoints are told apart in gwsim_stream_connections_total", async () => {
+    const live = net.createServer((sock) => sock.end("hi"));
+    await new Promise<void>((r) => live.listen(0, "127.0.0.1", () => r()));
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const world = `${edgeGateway("[{name: live, protocol: TCP, port: 7001}, {name: dead, protocol: TCP, port: 7002}, {name: none, protocol: TCP, port: 7003}]")}
+${["live", "dead", "none"]
+  .map(
+    (n) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: ${n}, namespace: app}
+spec:
+  parentRefs: [{name: edge, sectionName: ${n}}]
+  rules: [{backendRefs: [{name: ${n}, port: 9000}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${n}, namespace: app}
+spec: {ports: [{name: tcp, port: 9000}]}`,
+  )
+  .join("\n")}
+`;
+    const g = await startServe({
+      world: buildWorld(parseManifests(world, { file: "tcp.yaml" }).objects),
+      decide,
+      endpoints: new Map([
+        ["app/live:9000", [`127.0.0.1:${(live.address() as AddressInfo).port}`]],
+        ["app/dead:9000", [`127.0.0.1:${deadPort}`]],
+      ]),
+      listen: new Map(["7001", "7002", "7003"].map((p) => [p, { host: "127.0.0.1", port: 0 }])),
+      accessLog: null,
+      log: () => undefined,
+    });
+    try {
+      for (const port of [7001, 7002, 7003]) {
+        const local = g.addresses().find((a) => a.port === port)!.address.port;
+        await new Promise<void>((resolve) => {
+          const c = net.connect(local, "127.0.0.1");
+          c.on("data", () => undefined);
+          c.on("error", () => undefined);
+          c.on("close", () => resolve());
+          setTimeout(() => c.destroy(), 2000);
+        });
+      }
+      const want = { "app/live:9000": "relayed", "app/dead:9000": "connect_error", "app/none:9000": "no_endpoints" };
+      const got = async () => Object.fromEntries((await g.metrics.streams.get()).values.map((v) => [v.labels.backend, v.labels.result]));
+      for (let i = 0; i < 100 && Object.keys(await got()).length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await got()).toEqual(want);
+    } finally {
+      await g.close({ drainMs: 0 });
+      live.close();
     }
   });
 });

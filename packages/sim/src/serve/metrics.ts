@@ -18,6 +18,7 @@ export interface ServeMetrics {
   refused: Counter<"frontend" | "status">;
   tlsRejected: Counter<"frontend" | "reason">;
   mirrors: Counter<"backend">;
+  streams: Counter<"listener" | "route" | "backend" | "result">;
   mirrorFailures: Counter<"backend" | "reason">;
   generation: Gauge;
 }
@@ -75,6 +76,12 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
       labelNames: ["frontend", "reason"],
       registers,
     }),
+    streams: new Counter({
+      name: "gwsim_stream_connections_total",
+      help: "TLS passthrough, TCP and UDP connections (UDP: flows), by listener, route, backend and result: relayed, rejected (no route), no_endpoints, connect_error, error",
+      labelNames: ["listener", "route", "backend", "result"],
+      registers,
+    }),
     mirrors: new Counter({ name: "gwsim_mirrored_requests_total", help: "Copies sent to mirror backends", labelNames: ["backend"], registers }),
     mirrorFailures: new Counter({
       name: "gwsim_mirror_failures_total",
@@ -100,9 +107,24 @@ export function exchangeLabels(x: Exchange): { listener: string; route: string; 
   return { listener, route, rule, backend: x.backend ?? "", status: String(x.status) };
 }
 
+/**
+ * What became of a TLS passthrough, TCP or UDP connection. Their `status` is 0 whatever happened
+ * (no HTTP status exists), so in gwsim_requests_total a connection relayed and one whose backend
+ * refused it looked the same; this tells them apart.
+ */
+export function streamResult(x: Exchange): "relayed" | "rejected" | "no_endpoints" | "connect_error" | "error" {
+  if (!x.decision || x.decision.outcome !== "forward") return "rejected";
+  const reason = x.reason ?? "";
+  if (reason.startsWith("no endpoints")) return "no_endpoints";
+  if (reason.startsWith("upstream ") && x.upstreamMs === null && x.request.scheme !== "udp") return "connect_error";
+  if (x.attempts === 0) return "error";
+  return "relayed";
+}
+
 export function observeExchange(m: ServeMetrics, x: Exchange): void {
   const labels = exchangeLabels(x);
   m.requests.inc(labels);
+  if (x.request.protocol === undefined) m.streams.inc({ listener: labels.listener, route: labels.route, backend: labels.backend, result: streamResult(x) });
   m.duration.observe({ listener: labels.listener, route: labels.route }, x.durationMs / 1000);
   if (x.upstreamMs !== null && x.backend) m.upstreamDuration.observe({ backend: x.backend }, x.upstreamMs / 1000);
 }
