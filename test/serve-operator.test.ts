@@ -190,15 +190,15 @@ describe("serve: TLS connections refused in the handshake are logged and counted
   }
 
   it.each([
-    { port: 443, sni: "other.example.com", frontend: "app/edge:443/tls" },
-    { port: 8443, sni: "other.example.com", frontend: "app/edge:8443/tls" },
-  ])("port $port, SNI $sni: no listener takes it → access log line and counter", async ({ port, sni, frontend }) => {
+    { port: 443, sni: "other.example.com", frontend: "app/edge:443/tls", takes: "store.example.com" },
+    { port: 8443, sni: "other.example.com", frontend: "app/edge:8443/tls", takes: "vault.example.com" },
+  ])("port $port, SNI $sni: no listener takes it → access log line (saying what the port takes) and counter", async ({ port, sni, frontend, takes }) => {
     const before = log.length;
     const count = await rejected(frontend, "no_listener");
     expect(await handshake(portOf(port), sni)).toBe(false);
     await waitForLog(before + 1);
     expect(log.slice(before)).toEqual([
-      expect.objectContaining({ frontend, outcome: "reject", sni, reason: expect.stringContaining(`no listener for server name "${sni}"`) }),
+      expect.objectContaining({ frontend, outcome: "reject", sni, reason: `no listener for server name "${sni}" on this port (its listeners take ${takes})` }),
     ]);
     expect(await rejected(frontend, "no_listener")).toBe(count + 1);
   });

@@ -230,7 +230,7 @@ export class HttpFrontend implements Frontend {
         // The reason travels to tlsClientError, which logs and counts the refusal.
         const e: NodeJS.ErrnoException = found.listener
           ? Object.assign(new Error(`listener ${found.listener} has no usable certificate for server name "${serverName}"`), { code: NO_CERTIFICATE })
-          : Object.assign(new Error(`no listener for server name "${serverName}" on this port`), { code: NO_LISTENER });
+          : Object.assign(new Error(`no listener for server name "${serverName}" on this port (its listeners take ${this.hostnamesHere()})`), { code: NO_LISTENER });
         cb(e);
       },
     });
@@ -245,6 +245,12 @@ export class HttpFrontend implements Frontend {
       socket.destroy();
     });
     return server;
+  }
+
+  /** The hostnames this port's listeners take, for a refusal that says what would have been served. */
+  private hostnamesHere(): string {
+    const names = [...new Set(this.hooks.listeners().map((l) => l.hostname ?? "any name"))];
+    return names.length ? names.join(", ") : "nothing";
   }
 
   private terminating(): ResolvedListener[] {
