@@ -5,6 +5,14 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 
+// npm pack ignores publishConfig (its exports would send the `development` condition to src/,
+// which is not shipped) and keeps `workspace:*` versions: only pnpm packs these packages right.
+const agent = process.env.npm_config_user_agent ?? "";
+if (agent !== "" && !agent.startsWith("pnpm/")) {
+  console.error(`prune-dist: pack with pnpm (pnpm pack), not ${agent.split(" ")[0]}: it ignores publishConfig.exports and workspace:* versions, and the tarball would not load`);
+  process.exit(1);
+}
+
 const dist = join(process.cwd(), "dist");
 const src = join(process.cwd(), "src");
 const removed = [];
