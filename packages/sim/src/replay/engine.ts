@@ -542,7 +542,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   }
 
   const observed = record.observed;
-  if (observed) compareObserved(s, index, record, outcome, status, backend);
+  if (observed) compareObserved(s, index, record, outcome, status, backend, observed.grpcStatus != null ? simulatedGrpcStatus(decision, outcome, status) : null);
   addToTimeline(s.timeline, record.time, labelId, engine.lastBucket);
 
   return { outcome, status, backend, probabilities };
@@ -559,7 +559,18 @@ function simulatedLabel(outcome: Outcome, status: number | null, backend: Observ
   return outcome;
 }
 
-function compareObserved(s: AggState, index: number, record: TraceRecord, outcome: Outcome, status: number | null, backend: Observation["backend"]): void {
+/**
+ * The grpc-status the simulated gateway answers itself with: decide's, unless the split mode drew
+ * another backend (an invalid one answers 500, UNAVAILABLE to a gRPC client; a valid one forwards).
+ */
+function simulatedGrpcStatus(decision: Decision, outcome: Outcome, status: number | null): number | null {
+  if (outcome === decision.outcome && status === decision.status) return decision.grpcStatus ?? null;
+  return outcome === "error" && status === 500 ? GRPC_UNAVAILABLE : null;
+}
+
+const GRPC_UNAVAILABLE = 14;
+
+function compareObserved(s: AggState, index: number, record: TraceRecord, outcome: Outcome, status: number | null, backend: Observation["backend"], grpcStatus: number | null): void {
   const obs = record.observed!;
   const o = s.observed;
   o.records++;
@@ -571,6 +582,10 @@ function compareObserved(s: AggState, index: number, record: TraceRecord, outcom
     if (!parsed) return; // a name from outside Kubernetes (HAProxy backend/server, ...): nothing to compare
     observedLabel = formatObservedBackend(parsed);
     agree = sent !== null && sameBackend(parsed, sent);
+  } else if (obs.grpcStatus !== undefined && obs.grpcStatus !== null) {
+    // The gateway answered the gRPC call itself (HTTP 200, Trailers-Only): its grpc-status says why.
+    observedLabel = `grpc-status ${obs.grpcStatus}`;
+    agree = grpcStatus === obs.grpcStatus;
   } else if (obs.status !== undefined && obs.status !== null && status !== null) {
     // Only a status the gateway itself would answer can be compared without a backend name.
     observedLabel = `status ${obs.status}`;
@@ -583,7 +598,7 @@ function compareObserved(s: AggState, index: number, record: TraceRecord, outcom
     o.agree++;
     return;
   }
-  const simulated = simulatedLabel(outcome, status, backend);
+  const simulated = grpcStatus !== null ? `grpc-status ${grpcStatus}` : simulatedLabel(outcome, status, backend);
   const key = `${observedLabel}\u0000${simulated}`;
   const d = o.diffs.get(key);
   if (d) {

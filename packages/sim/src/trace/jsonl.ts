@@ -83,6 +83,8 @@ function checkObserved(v: unknown): string | null {
   for (const k of ["backend", "upstreamHost", "cluster"] as const)
     if (v[k] !== undefined && v[k] !== null && typeof v[k] !== "string") return `observed.${k}: must be a string`;
   if (v.status !== undefined && v.status !== null && !Number.isInteger(v.status)) return "observed.status: must be an integer";
+  if (v.grpcStatus !== undefined && v.grpcStatus !== null && !(Number.isInteger(v.grpcStatus) && (v.grpcStatus as number) >= 0 && (v.grpcStatus as number) <= 16))
+    return "observed.grpcStatus: must be a gRPC status code (0 to 16)";
   return null;
 }
 

@@ -10,6 +10,8 @@ export interface TraceObserved {
   status?: number;
   /** Raw upstream cluster name (Envoy), kept because its meaning differs by control plane. */
   cluster?: string;
+  /** The grpc-status of a gRPC call the gateway answered itself (HTTP 200, Trailers-Only), as `gwsim serve --record` writes it. */
+  grpcStatus?: number;
 }
 
 /** One request of a trace: the CONTRACT request shape plus what the log observed. */
