@@ -192,3 +192,41 @@ describe("worlds()", () => {
     expect(forwarded).toBeGreaterThan(50);
   });
 });
+
+describe("query params in a pattern", () => {
+  const firstValue = (path: string | undefined, name: string): string | undefined => {
+    const q = (path ?? "").split("?")[1] ?? "";
+    for (const pair of q.split("&")) {
+      const [n, v = ""] = pair.split("=");
+      if (decodeURIComponent(n!) === name) return decodeURIComponent(v);
+    }
+    return undefined;
+  };
+
+  it("an exact value: every request carries it first, once, and the rule that asks for it is reached", () => {
+    const got = sample({ query: { debug: "1" }, path: "/api", headers: { "x-version": "2" }, host: "shop.example.com" });
+    expect(got.length).toBeGreaterThan(100);
+    for (const r of got) {
+      expect(firstValue(r.path, "debug"), r.path).toBe("1");
+      expect((r.path!.match(/(^|[?&])debug=/g) ?? []).length).toBe(1);
+      expect(matchesPattern({ query: { debug: "1" } }, r)).toBe(true);
+    }
+    // With the path, header and param the rule asks for, some requests reach its backend.
+    expect(got.some((r) => decide(WORLD, r).backend?.name === "svc")).toBe(true);
+  });
+
+  it("true: any value, the world's own among them", () => {
+    const got = sample({ query: { debug: true } });
+    for (const r of got) expect(firstValue(r.path, "debug"), r.path).not.toBeUndefined();
+    const values = new Set(got.map((r) => firstValue(r.path, "debug")));
+    expect(values.has("1")).toBe(true);
+    expect(values.size).toBeGreaterThan(3);
+  });
+
+  it("matchesPattern reads the first occurrence, case-sensitive names", () => {
+    expect(matchesPattern({ query: { a: "1" } }, { path: "/x?a=1&a=2" })).toBe(true);
+    expect(matchesPattern({ query: { a: "2" } }, { path: "/x?a=1&a=2" })).toBe(false);
+    expect(matchesPattern({ query: { A: true } }, { path: "/x?a=1" })).toBe(false);
+    expect(matchesPattern({ query: { a: true } }, { path: "/x" })).toBe(false);
+  });
+});

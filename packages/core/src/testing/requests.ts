@@ -64,7 +64,11 @@ export function requests(world: World | readonly World[], pattern: RequestPatter
   if (grpcTargets.length) arbs.push({ weight: 1, arbitrary: grpcArb(vocab, grpcTargets, pattern) });
   const some = arbs.length > 1 ? fc.oneof(...arbs) : free;
   const anyValue = Object.entries(pattern.headers ?? {}).filter(([, v]) => v === true).map(([name]) => name);
-  const arb = anyValue.length ? fc.tuple(some, fc.tuple(...anyValue.map((name) => anyHeaderValueArb(vocab, name)))).map(([r, values]) => withHeaders(r, anyValue, values)) : some;
+  const withAnyHeaders = anyValue.length ? fc.tuple(some, fc.tuple(...anyValue.map((name) => anyHeaderValueArb(vocab, name)))).map(([r, values]) => withHeaders(r, anyValue, values)) : some;
+  const queryNames = Object.keys(pattern.query ?? {});
+  const arb = queryNames.length
+    ? fc.tuple(withAnyHeaders, fc.tuple(...queryNames.map((name) => (pattern.query![name] === true ? anyQueryValueArb(vocab, name) : fc.constant(pattern.query![name] as string))))).map(([r, values]) => withQuery(r, queryNames, values))
+    : withAnyHeaders;
   return isEmpty(pattern) ? arb : arb.filter((r) => matchesPattern(pattern, r));
 }
 
@@ -101,6 +105,33 @@ function anyHeaderValueArb(vocab: Vocabulary, name: string): fc.Arbitrary<string
   const fresh = words.flatMap((w) => w.patterns.map((re) => matchingArb(re, headerValueSendable, w.values[0] ?? "")));
   return fc.oneof(...(own.length ? [fc.constantFrom(...own)] : []), ...fresh, fc.string({ maxLength: 24 }).filter(headerValueSendable));
 }
+
+/** A pattern query param `true`: the values the world names for it first, then any sendable value. */
+function anyQueryValueArb(vocab: Vocabulary, name: string): fc.Arbitrary<string> {
+  const words = vocab.queries.filter((w) => w.name === name);
+  const own = words.flatMap((w) => w.values).filter(queryValueSendable);
+  const fresh = words.flatMap((w) => w.patterns.map((re) => matchingArb(re, queryValueSendable, w.values[0] ?? "")));
+  return fc.oneof(...(own.length ? [fc.constantFrom(...own)] : []), ...fresh, fc.string({ maxLength: 16 }).filter(queryValueSendable));
+}
+
+/** The request with these query params first, once each (decide reads the first occurrence), and the others' copies dropped. */
+function withQuery(r: GatewayRequest, names: readonly string[], values: readonly string[]): GatewayRequest {
+  const raw = r.path ?? "/";
+  const at = raw.indexOf("?");
+  const path = at < 0 ? raw : raw.slice(0, at);
+  const kept = at < 0 ? [] : raw.slice(at + 1).split("&").filter((pair) => pair !== "" && !names.some((n) => decodedName(pair) === n));
+  const set = names.map((n, i) => `${encodeQuery(n)}=${encodeQuery(values[i]!)}`);
+  return { ...r, path: `${path}?${[...set, ...kept].join("&")}` };
+}
+
+const decodedName = (pair: string): string => {
+  const name = pair.split("=")[0]!;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+};
 
 /** The request with these headers set once each, replacing any copy in another case. */
 function withHeaders(r: GatewayRequest, names: readonly string[], values: readonly string[]): GatewayRequest {

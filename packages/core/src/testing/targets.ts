@@ -3,7 +3,7 @@
  * (a BackendTarget), and what "a request reaches a backend" means for a Decision.
  */
 import { hostMatches } from "../compile/hostname.js";
-import { headerValue, lowerCaseHeaders, normalizePath } from "../decide/normalize.js";
+import { headerValue, lowerCaseHeaders, normalizePath, parseQuery, queryValue } from "../decide/normalize.js";
 import { splitHostPort } from "../decide/normalize.js";
 import type { BackendId, Decision } from "../model/decision.js";
 import type { GatewayRequest } from "../model/request.js";
@@ -26,6 +26,11 @@ export interface RequestPattern {
   path?: string;
   method?: string;
   headers?: Record<string, string | true>;
+  /**
+   * Query parameters every request carries: an exact value, or `true` for any value. Names are
+   * case-sensitive and the first occurrence counts, as decide reads them.
+   */
+  query?: Record<string, string | true>;
 }
 
 /**
@@ -86,6 +91,15 @@ export function matchesPattern(pattern: RequestPattern, r: GatewayRequest): bool
     const headers = lowerCaseHeaders(r.headers);
     for (const [name, value] of Object.entries(pattern.headers)) {
       const got = headerValue(headers, name);
+      if (value === true ? got === undefined : got !== value) return false;
+    }
+  }
+  if (pattern.query) {
+    const raw = r.path ?? "/";
+    const at = raw.indexOf("?");
+    const params = parseQuery(at < 0 ? "" : raw.slice(at + 1));
+    for (const [name, value] of Object.entries(pattern.query)) {
+      const got = queryValue(params, name);
       if (value === true ? got === undefined : got !== value) return false;
     }
   }
