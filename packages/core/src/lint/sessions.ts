@@ -4,7 +4,8 @@
  * RFC 9110 field-name). A session under any other name cannot be sent back: none persists.
  */
 import type { LintContext } from "./context.js";
-import type { Finding } from "./finding.js";
+import type { Finding, LintObjectRef } from "./finding.js";
+import type { SourcePosition } from "../model/diagnostic.js";
 import { refOf } from "./shadowing.js";
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -29,36 +30,18 @@ const EFFECT = "clients cannot send the session back, so no session persists (gw
 export function sessionFindings(ctx: LintContext): Finding[] {
   const { graph } = ctx.world;
   const findings: Finding[] = [];
+  const check = (config: Record<string, unknown> | null, object: LintObjectRef, path: string, owner: string, fallback: SourcePosition | null = null): void => {
+    const problem = nameProblem(config);
+    if (problem) findings.push(ctx.finding({ rule: "session-name-invalid", severity: "error", object, path, fallback, message: `${owner}: ${problem}; ${EFFECT}`, fix: fixFor(config) }));
+  };
   for (const route of graph.routes) {
     for (const rule of route.rules) {
-      const problem = nameProblem(rule.sessionPersistence);
-      if (!problem) continue;
-      findings.push(
-        ctx.finding({
-          rule: "session-name-invalid",
-          severity: "error",
-          object: refOf(route),
-          path: `spec.rules[${rule.index}].sessionPersistence.sessionName`,
-          fallback: route.source,
-          message: `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""} of ${route.kind} ${route.namespace}/${route.name}: ${problem}; ${EFFECT}`,
-          fix: fixFor(rule.sessionPersistence),
-        }),
-      );
+      const owner = `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""} of ${route.kind} ${route.namespace}/${route.name}`;
+      check(rule.sessionPersistence, refOf(route), `spec.rules[${rule.index}].sessionPersistence.sessionName`, owner, route.source);
     }
   }
   for (const p of graph.backendTrafficPolicies ?? []) {
-    const problem = nameProblem(p.sessionPersistence);
-    if (!problem) continue;
-    findings.push(
-      ctx.finding({
-        rule: "session-name-invalid",
-        severity: "error",
-        object: { kind: "XBackendTrafficPolicy", namespace: p.namespace, name: p.name },
-        path: "spec.sessionPersistence.sessionName",
-        message: `XBackendTrafficPolicy ${p.namespace}/${p.name}: ${problem}; ${EFFECT}`,
-        fix: fixFor(p.sessionPersistence),
-      }),
-    );
+    check(p.sessionPersistence, { kind: "XBackendTrafficPolicy", namespace: p.namespace, name: p.name }, "spec.sessionPersistence.sessionName", `XBackendTrafficPolicy ${p.namespace}/${p.name}`);
   }
   return findings;
 }

@@ -168,6 +168,9 @@ const ROLLOUT: Table<RolloutReport> = {
 
 const TABLES: Record<FailIfMode, Table<never>> = { whatif: WHATIF as Table<never>, replay: REPLAY as Table<never>, rollout: ROLLOUT as Table<never> };
 
+/** Every command's functions: each takes a raw argument, so `shareBefore(a/b)` in replay is named, not mis-tokenised. */
+const ALL_FUNCTIONS: Record<string, { arg: ArgKind }> = { ...WHATIF.functions, ...REPLAY.functions, ...ROLLOUT.functions };
+
 const MODE_HINT: Record<FailIfMode, string> = {
   whatif: "gwsim whatif with --proposed or --set-weight",
   replay: "gwsim replay",
@@ -251,10 +254,8 @@ function otherModeHint(mode: FailIfMode, name: string): string {
 
 export function parseFailIf(src: string, mode: FailIfMode = "whatif"): FailIfParse {
   const { names, functions } = TABLES[mode];
-  // Any command's function takes a raw argument, so `shareBefore(a/b)` in replay is named, not mis-tokenised.
-  const allFunctions = { ...WHATIF.functions, ...REPLAY.functions, ...ROLLOUT.functions };
   try {
-    const tokens = tokenize(src, allFunctions);
+    const tokens = tokenize(src, ALL_FUNCTIONS);
     let pos = 0;
     const peek = (): Token => tokens[pos]!;
     const isOp = (...ops: string[]): boolean => peek().kind === "op" && ops.includes(peek().text);
@@ -281,7 +282,7 @@ export function parseFailIf(src: string, mode: FailIfMode = "whatif"): FailIfPar
         pos++;
         // Own keys only: `constructor` and friends must not reach the prototype.
         const fn = Object.hasOwn(functions, t.text) ? functions[t.text] : undefined;
-        if (!fn && Object.hasOwn(allFunctions, t.text)) throw new ParseError(`unknown function ${t.text}()${otherModeHint(mode, t.text)} (known: ${known(mode)})`, t.at + 1);
+        if (!fn && Object.hasOwn(ALL_FUNCTIONS, t.text)) throw new ParseError(`unknown function ${t.text}()${otherModeHint(mode, t.text)} (known: ${known(mode)})`, t.at + 1);
         if (fn) {
           if (!isOp("(")) fail(`expected ( after ${t.text}`);
           pos++;
@@ -390,7 +391,7 @@ function walk(e: FailIfExpr, visit: (e: FailIfExpr) => void): void {
   if (e.type === "binary") (walk(e.left, visit), walk(e.right, visit));
 }
 
-const argKind = (name: string): ArgKind | undefined => (WHATIF.functions[name] ?? REPLAY.functions[name] ?? ROLLOUT.functions[name])?.arg;
+const argKind = (name: string): ArgKind | undefined => (Object.hasOwn(ALL_FUNCTIONS, name) ? ALL_FUNCTIONS[name]!.arg : undefined);
 
 function callArgs(expr: FailIfExpr, kind: ArgKind): string[] {
   const out = new Set<string>();
