@@ -8,7 +8,7 @@ const items: StatusItem[] = [
   {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
-    metadata: { namespace: "edge", name: "gw" },
+    metadata: { namespace: "edge", name: "gw", generation: 1 },
     status: {
       conditions: [cond("Accepted", "True", "Accepted", "accepted by x")],
       listeners: [{ name: "http", attachedRoutes: 2, supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], conditions: [cond("Programmed", "True", "Programmed")] }],
@@ -22,6 +22,13 @@ const items: StatusItem[] = [
     status: { parents: [{ parentRef: { kind: "Gateway", name: "gw" }, controllerName: "c/x", conditions: [cond("Accepted", "False", "NoMatchingParent", "no listener")] }] },
   },
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "other" }, status: {} },
+  // generation 3, but its parent's conditions still report 1
+  {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { namespace: "edge", name: "stale", generation: 3 },
+    status: { parents: [{ parentRef: { kind: "Gateway", name: "gw" }, controllerName: "c/x", conditions: [cond("Accepted", "True", "Accepted")] }] },
+  },
 ];
 const gw = { kind: "Gateway", namespace: "edge", name: "gw" };
 const route = { kind: "HTTPRoute", namespace: "edge", name: "r" };
@@ -34,6 +41,7 @@ describe("compareStatus", () => {
         { ...route, parents: [{ parentRef: { name: "gw" }, conditions: [{ type: "Accepted", reason: "NoMatchingParent" }] }] },
         { kind: "GatewayClass", name: "other", emptyStatus: true },
         { kind: "GatewayClass", name: "absent", absent: true },
+        { ...gw, observedGeneration: 1 },
       ]),
     ).toEqual([]);
   });
@@ -58,6 +66,10 @@ describe("compareStatus", () => {
     { name: "controllerName", e: { ...route, parents: [{ parentRef: { name: "gw" }, controllerName: "c/y" }] } },
     { name: "parent condition", e: { ...route, parents: [{ parentRef: { name: "gw" }, conditions: [{ type: "Accepted", status: "True" }] }] } },
     { name: "empty status", e: { ...gw, emptyStatus: true } },
+    { name: "generation", e: { ...gw, observedGeneration: 2 } },
+    { name: "observedGeneration (metadata without generation)", e: { ...route, observedGeneration: 1 } },
+    { name: "stale parent condition", e: { kind: "HTTPRoute", namespace: "edge", name: "stale", observedGeneration: 3 } },
+    { name: "observedGeneration with no conditions", e: { kind: "GatewayClass", name: "other", observedGeneration: 1 } },
   ])("reports a wrong $name", ({ e }) => {
     expect(compareStatus(items, [e])).not.toEqual([]);
   });

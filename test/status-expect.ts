@@ -54,6 +54,12 @@ export interface ExpectedObject {
   emptyStatus?: boolean;
   /** The object must not be listed at all. */
   absent?: boolean;
+  /**
+   * metadata.generation, which every condition of the status (the object's, its listeners',
+   * parents' and ancestors') must report as observedGeneration (the conformance suite's
+   * "latest conditions" check).
+   */
+  observedGeneration?: number;
 }
 
 export interface Expectation {
@@ -93,6 +99,24 @@ function absentMismatch(where: string, absent: readonly string[] | undefined, ac
   return (absent ?? []).filter((t) => (actual ?? []).some((c) => c.type === t)).map((t) => `${where}: condition ${t} must not be present`);
 }
 
+/** Every condition of a status, where it sits and its observedGeneration, against the generation expected. */
+function generationMismatch(id: string, want: number, generation: number | undefined, status: Record<string, unknown>): string[] {
+  const out = generation === want ? [] : [`${id}: metadata.generation ${generation}, want ${want}`];
+  const lists: [string, unknown][] = [["", status.conditions]];
+  for (const [field, label] of [["listeners", "name"], ["parents", "parentRef"], ["ancestors", "ancestorRef"]] as const) {
+    for (const x of (status[field] ?? []) as Record<string, unknown>[]) lists.push([` ${field.slice(0, -1)} ${JSON.stringify(x[label])}`, x.conditions]);
+  }
+  let seen = 0;
+  for (const [where, conds] of lists) {
+    for (const c of (conds ?? []) as Cond[]) {
+      seen++;
+      if (c.observedGeneration !== want) out.push(`${id}${where}: condition ${c.type} observedGeneration ${c.observedGeneration}, want ${want}`);
+    }
+  }
+  if (seen === 0) out.push(`${id}: no conditions to carry observedGeneration ${want}`);
+  return out;
+}
+
 function refMatches(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
   return Object.entries(expected).every(([k, v]) => actual[k] === v);
 }
@@ -119,6 +143,7 @@ export function compareStatus(items: readonly StatusItem[], expected: readonly E
       parents?: { parentRef: Record<string, unknown>; controllerName: string; conditions: Cond[] }[];
       ancestors?: { ancestorRef: Record<string, unknown>; conditions: Cond[] }[];
     };
+    if (e.observedGeneration !== undefined) out.push(...generationMismatch(id, e.observedGeneration, it.metadata.generation, status));
     if (e.emptyStatus && Object.keys(status).length > 0) out.push(`${id}: expected an empty status, got ${JSON.stringify(status)}`);
     out.push(...conditionMismatch(id, e.conditions, status.conditions));
     out.push(...absentMismatch(id, e.absentConditions, status.conditions));
