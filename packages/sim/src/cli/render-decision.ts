@@ -98,6 +98,8 @@ export function decisionSummary(d: Decision): string {
       }
       return `✗ ${statusText(d, 404)} no matching route${listener}${!d.listener && mesh?.service ? ` for Service ${mesh.service}` : ""}`;
     case "error": {
+      // route's answer to an input line that is no request (its message names the line and why).
+      if (d.reason === "UnreadableRequest") return `✗ not read as a request: ${typeof d.message === "string" ? d.message : "unreadable"}`;
       if (d.status === 421 || d.reason === "MisdirectedRequest") return `✗ ${statusText(d, 421)} misdirected request${listener}${why(d) ? `: ${why(d)}` : ""}`;
       // The invalid backend this request drew (others in the split may be valid, or invalid too).
       const drawn = d.backend ? d.backends.find((x) => !x.valid && sameBackend(x, d.backend!)) : undefined;

@@ -1,9 +1,9 @@
-import { decide } from "@gwsim/core";
+import { decide, type Decision, type GatewayRequest } from "@gwsim/core";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { decisionSummary, renderExplained, requestLine } from "./render-decision.js";
-import { readTrace } from "../trace/index.js";
+import { readTrace, type BadSample } from "../trace/index.js";
 import { checkInput, openInput } from "./paths.js";
 import { middleTruncate } from "../report/table.js";
 
@@ -14,7 +14,8 @@ export const routeSpec: CommandSpec = {
   description:
     "Reads requests as JSON Lines (CONTRACT's request shape) and writes one decision per request. A request without " +
     "an entry point goes to --gateway, or to the only Gateway when there is one. Lines that are not requests are " +
-    "reported on stderr with their line number and skipped. Without --json, each request is the id (its line " +
+    "reported on stderr with their line number and answered, in their place, with an error decision (reason " +
+    "UnreadableRequest, or decide's own 400 BadRequest for a request with a wrongly typed field). Without --json, each request is the id (its line " +
     "number when it has none) and the request line, with the decision under it, in 80 columns (long ids and request " +
     "lines cut in the middle); --explain adds the explanation's steps under each.",
   flags: [
@@ -41,26 +42,82 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   if (!world) return 2;
   const defaults = entryDefaults(world, typeof values.gateway === "string" ? values.gateway : undefined);
   const input: AsyncIterable<string | Uint8Array> = values.requests === "-" ? io.stdin : await openInput(io, values.requests);
-  const reader = readTrace(input, { format: "jsonl", file: values.requests === "-" ? "<stdin>" : values.requests });
+  const file = values.requests === "-" ? "<stdin>" : values.requests;
+  // Lines that cannot be read still get their answer, in their place: tools pair requests and
+  // decisions by position.
+  const unread: BadSample[] = [];
+  const reader = readTrace(input, { format: "jsonl", file, onBadLine: (bad) => void unread.push(bad) });
+  const explain = Boolean(values.explain);
   let index = 0;
-  for await (const record of reader) {
-    const request = withDefaults(record, defaults);
-    const d = decide(world, request, { seed, index: index++, explain: Boolean(values.explain) });
+  let written = 0;
+  const write = async (request: GatewayRequest | null, text: string, d: Decision, line: number): Promise<void> => {
     if (values.json) io.stdout(`${JSON.stringify(d)}\n`);
-    else if (values.explain) io.stdout(renderExplained(request, d, middleTruncate(idText(d.id, index), ID_WIDTH)));
-    else io.stdout(`${tableRow(idText(d.id, index), requestLine(request), decisionSummary(d))}\n`);
+    else if (explain && request) io.stdout(renderExplained(request, d, middleTruncate(idText(d.id, line), ID_WIDTH)));
+    else io.stdout(`${tableRow(idText(d.id, line), request ? requestLine(request) : text, decisionSummary(d))}\n`);
     // A slow reader (a pipe into less) must not make the whole output pile up in memory.
-    if (index % DRAIN_EVERY === 0 && io.stdoutDrained) await io.stdoutDrained();
+    if (++written % DRAIN_EVERY === 0 && io.stdoutDrained) await io.stdoutDrained();
+  };
+  const answerUnread = async (): Promise<void> => {
+    for (const bad of unread.splice(0)) {
+      const object = jsonObject(bad.text);
+      // What decide answers itself (a wrongly typed field: 400) is the answer; else the reader's reason.
+      const decided = object ? decide(world, withDefaults(object as GatewayRequest, defaults), { seed, index, explain }) : null;
+      if (decided && decided.reason === "BadRequest") await write(null, bad.text, decided, bad.line);
+      else await write(null, bad.text, unreadDecision(object?.id, bad), bad.line);
+    }
+  };
+  for await (const record of reader) {
+    if (unread.length) await answerUnread();
+    const request = withDefaults(record, defaults);
+    const d = decide(world, request, { seed, index: index++, explain });
+    await write(request, "", d, reader.stats.lines);
   }
+  await answerUnread();
   const { stats } = reader;
   if (stats.bad > 0) {
-    const file = values.requests === "-" ? "<stdin>" : values.requests;
-    for (const s of stats.badSamples) io.stderr(`gwsim: ${file}:${s.line}:1: skipped: ${s.reason}\n`);
-    io.stderr(`gwsim: ${file}: ${stats.bad} line(s) skipped, ${stats.records} request(s) routed\n`);
+    for (const s of stats.badSamples) io.stderr(`gwsim: ${file}:${s.line}:1: not read as a request: ${s.reason}\n`);
+    io.stderr(`gwsim: ${file}: ${stats.bad} line(s) could not be read (each answered with an error decision), ${stats.records} request(s) routed\n`);
   }
   return 0;
 }
 
+
+/** The line as a JSON object, or null. */
+function jsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The answer to a line that is no request gwsim can read: outcome error, no status (no gateway
+ * saw it), reason UnreadableRequest, the reader's reason as the message and the line number.
+ */
+export function unreadDecision(id: unknown, bad: BadSample): Decision {
+  return {
+    ...(id === undefined ? {} : { id }),
+    outcome: "error",
+    status: null,
+    listener: null,
+    route: null,
+    backend: null,
+    backends: [],
+    forwarded: null,
+    redirect: null,
+    responseHeaders: null,
+    mirrors: [],
+    timeouts: null,
+    retry: null,
+    sessionPersistence: null,
+    backendTLS: null,
+    reason: "UnreadableRequest",
+    message: `line ${bad.line}: ${bad.reason}`,
+    line: bad.line,
+  } as Decision;
+}
 
 /** A request's id as the table shows it: a string as is, anything else as JSON; the line number when it has none. */
 export function idText(id: unknown, line: number): string {

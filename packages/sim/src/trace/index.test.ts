@@ -301,3 +301,26 @@ describe("recorded traces in ../shared/traces", () => {
     expect(haproxy.records[1]).toMatchObject({ method: "OPTIONS", host: "site.domain.com", scheme: "https", path: "/api/v2/app/" });
   });
 });
+
+describe("readTrace: onBadLine", () => {
+  it("tells each bad line, whole, after the records of the lines before it and before those after it", async () => {
+    const long = `{"path":"/${"x".repeat(5000)}",}`;
+    const text = ['{"path":"/a"}', "oops", long, "", '{"path":"/b"}', '{"path":7}', '{"path":"/c"}'].join("\n");
+    const events: string[] = [];
+    const reader = readTrace(Readable.from([text.slice(0, 20), text.slice(20)]), {
+      format: "jsonl",
+      onBadLine: (b) => events.push(`bad ${b.line} ${b.text.length} ${b.reason.split(":")[0]}`),
+    });
+    for await (const r of reader) events.push(`record ${r.path}`);
+    expect(events).toEqual([
+      "record /a",
+      "bad 2 4 invalid JSON",
+      `bad 3 ${long.length} invalid JSON`,
+      "record /b",
+      "bad 6 10 path",
+      "record /c",
+    ]);
+    // The samples are cut; the hook got the whole line.
+    expect(reader.stats.badSamples[1]!.text.length).toBeLessThan(long.length);
+  });
+});

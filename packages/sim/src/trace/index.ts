@@ -13,7 +13,7 @@ import { jsonlParser } from "./jsonl.js";
 import { nginxParser } from "./nginx.js";
 import {
   MAX_BAD_SAMPLES, MAX_SAMPLE_CHARS,
-  type LineParser, type LineResult, type ReadTraceOptions, type TraceFormat, type TraceReader, type TraceRecord, type TraceStats,
+  type BadSample, type LineParser, type LineResult, type ReadTraceOptions, type TraceFormat, type TraceReader, type TraceRecord, type TraceStats,
 } from "./types.js";
 
 export type {
@@ -107,9 +107,13 @@ async function* decodeText(input: TraceInput, onProblem: (reason: string) => voi
   if (tail) yield tail;
 }
 
-/** Whether a line has a non-whitespace character; one that starts with printable ASCII has. */
+/** ReadTraceOptions.onBadLine of the reader that owns the stats (bad lines are rare: a lookup each is nothing). */
+const badLineHooks = new WeakMap<TraceStats, (bad: BadSample) => void>();
+
+/** Counts a line that cannot be read, keeps the first few as samples, and tells the reader's onBadLine. */
 export function recordBad(stats: TraceStats, line: number, text: string, reason: string): void {
   stats.bad++;
+  badLineHooks.get(stats)?.({ line, text, reason });
   if (stats.badSamples.length < MAX_BAD_SAMPLES)
     stats.badSamples.push({ line, text: text.length > MAX_SAMPLE_CHARS ? `${text.slice(0, MAX_SAMPLE_CHARS)}…` : text, reason });
 }
@@ -443,6 +447,7 @@ export function traceBatches(source: unknown): AsyncIterable<TraceRecord[]> | nu
 export function readTrace(input: TraceInput, options: ReadTraceOptions = {}): TraceReader {
   const stats: TraceStats = { format: undefined, lines: 0, records: 0, bad: 0, badSamples: [] };
   if (options.file !== undefined) stats.file = options.file;
+  if (options.onBadLine) badLineHooks.set(stats, options.onBadLine);
   let started = false;
   const start = (): void => {
     if (started) throw new Error("readTrace: a trace stream can be iterated only once");

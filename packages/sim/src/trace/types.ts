@@ -33,6 +33,12 @@ export interface ReadTraceOptions {
   csvColumns?: Record<string, string>;
   /** Name of the input, echoed in stats; its extension is a last-resort format hint. */
   file?: string;
+  /**
+   * Called for each line that cannot be read, as it is counted, with its whole text (samples are
+   * cut). Read one record at a time, the call comes after every earlier line's record was handed
+   * over and before any later one, so a caller can answer every line in order.
+   */
+  onBadLine?: (bad: BadSample) => void;
 }
 
 export interface BadSample {
