@@ -276,10 +276,16 @@ export async function installMatchers(): Promise<void> {
       // `expect(world).toRoute(r)` alone asserts nothing; fail the test rather than let it pass.
       let ended = false;
       const opened = new Error(`expect(world)${negate ? ".not" : ""}.toRoute(${requestText(request)}) was never finished with .to(), .toRespond(), .toRedirect() or .toSplit(), so it checked nothing`);
+      const check = () => {
+        if (!ended) throw opened;
+      };
+      // The test this assertion belongs to: vitest flags it on every assertion (the test context's
+      // expect names its own test, so it.concurrent tests each get their check); the global
+      // onTestFinished names whichever test ran last.
+      const own = (utils.flag(this, "vitest-test") as { context?: { onTestFinished?: (fn: () => void) => void } } | undefined)?.context?.onTestFinished;
       try {
-        onTestFinished(() => {
-          if (!ended) throw opened;
-        });
+        if (typeof own === "function") own(check);
+        else onTestFinished(check);
       } catch {
         // Outside a running test (module scope) there is no test to fail.
       }
