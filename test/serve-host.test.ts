@@ -167,12 +167,16 @@ describe("serve HTTP/2: :authority and host (RFC 9113 §8.3.1)", () => {
     expect(log).toEqual([expect.objectContaining({ status: 400, reason: `${coreProblem(authority)} (RFC 9113 §8.3.1)` })]);
   });
 
-  it("an :authority with a space is reset by nghttp2 itself (PROTOCOL_ERROR): never decided; the session serves on", async () => {
-    const { port, seen } = await serve();
+  it("an :authority with a space is reset by nghttp2 itself (PROTOCOL_ERROR): never decided, but counted and logged once the session ends", async () => {
+    const { gw, port, seen, log } = await serve();
     const res = await h2(port, { ":authority": "a b" });
     expect(res.status).toBeNull();
     expect(res.rst).toBe(http2.constants.NGHTTP2_PROTOCOL_ERROR);
     expect(seen).toHaveLength(0);
+    for (const s of open.sessions.splice(0)) s.close();
+    for (let i = 0; i < 100 && log.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual([expect.objectContaining({ status: 0, reason: expect.stringMatching(/^HTTP\/2 stream 1 reset before its request reached serve: .*malformed/) })]);
+    expect((await gw.metrics.refused.get()).values.find((v) => v.labels.status === "0")?.value).toBe(1);
   });
 
   it("host and :authority naming different origins: 400, never decided, counted and logged", async () => {

@@ -15,6 +15,7 @@ import { handleHttp, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { endSocket, rawResponse } from "./raw.js";
 import { handleWebSocket, handleWebSocketH2 } from "./websocket.js";
 import { certificateFor, listenerForServerName, parseClientHello, secureContextFor } from "./tls.js";
+import { headerListSize, watchRefusedStreams } from "./h2-limits.js";
 
 export interface Limits {
   /** Time a client has to send complete request headers (slow clients get 408). */
@@ -23,7 +24,10 @@ export interface Limits {
   requestTimeoutMs: number;
   /** Idle time before a kept-alive client connection is closed. */
   keepAliveTimeoutMs: number;
-  /** Largest request head accepted; larger gets 431. */
+  /**
+   * Largest request head accepted; larger gets 431. Over HTTP/2 the header list as RFC 9113
+   * §6.5.2 counts it (each field's name and value plus 32 octets).
+   */
   maxHeaderSize: number;
   /** Time for a TLS handshake or a ClientHello to arrive. */
   handshakeTimeoutMs: number;
@@ -126,6 +130,9 @@ const TEXT_PLAIN = "text/plain; charset=utf-8";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** Header fields an HTTP/2 request may have before node resets its stream (node's HTTP/1.1 maxHeadersCount). */
+const H2_MAX_FIELDS = 2000;
+
 const CLIENT_ERROR_STATUS: Record<string, number> = {
   HPE_HEADER_OVERFLOW: 431,
   ERR_HTTP_REQUEST_TIMEOUT: 408,
@@ -188,13 +195,16 @@ export class HttpFrontend implements Frontend {
     // close the connection without a word when nothing listens for it).
     this.h1.on("connect", (_req: IncomingMessage, socket: Duplex) => this.refuseRaw(socket, 405, NO_TUNNEL, { allow: ALLOWED_METHODS }));
     // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets over HTTP/2 (RFC 8441).
-    this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { enableConnectProtocol: true } });
+    // More fields than maxHeaderListPairs get the stream reset before serve sees it (see
+    // h2-limits.ts): node's HTTP/1.1 field limit (maxHeadersCount 2000) keeps that rare; the size
+    // limit is serve's own check, answered 431 as over HTTP/1.1.
+    this.h2 = http2.createServer({ maxSessionMemory: 64, maxHeaderListPairs: H2_MAX_FIELDS, settings: { enableConnectProtocol: true } });
     this.h2.on("request", (req, res) => {
-      if (!this.refusedHost(req, res)) handleHttp(ctx, this.info, req, res);
+      if (!this.refusedHead(req, res)) handleHttp(ctx, this.info, req, res);
     });
     this.h2.on("connect", (req, res) => {
       if (req.headers[":protocol"] === "websocket") {
-        if (!this.refusedHost(req, res)) handleWebSocketH2(ctx, this.info, req, res);
+        if (!this.refusedHead(req, res)) handleWebSocketH2(ctx, this.info, req, res);
         return;
       }
       // A plain CONNECT asks for a tunnel to anywhere: a gateway is no forward proxy.
@@ -206,8 +216,11 @@ export class HttpFrontend implements Frontend {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
       session.on("error", () => undefined);
+      watchRefusedStreams(session, H2_MAX_FIELDS, (reason) => hooks.refused(this.plan.key, 0, reason));
       if (hooks.draining()) session.close();
     });
+    // Session errors (a header block in too many CONTINUATION frames among them) are reported by
+    // watchRefusedStreams.
     this.h2.on("sessionError", () => undefined);
     this.h2.setTimeout(Math.max(limits.keepAliveTimeoutMs, 60_000));
 
@@ -392,12 +405,19 @@ export class HttpFrontend implements Frontend {
   }
 
   /**
-   * An HTTP/2 request whose Host or :authority the core cannot read, or whose two differ: 400 on
+   * An HTTP/2 request whose header list is larger than maxHeaderSize: 431 on its stream, as the
+   * same request gets over HTTP/1.1 (node's http2 would take up to its CONTINUATION limit, ~144
+   * KiB). One whose Host or :authority the core cannot read, or whose two differ: 400 on
    * its stream (RFC 9113 §8.1.1 lets a server answer a malformed request before ending the stream;
    * the client learns why, as over HTTP/1.1), the connection's other streams unaffected.
    * nghttp2 itself resets (PROTOCOL_ERROR) an :authority with characters it refuses (a space).
    */
-  private refusedHost(req: Http2ServerRequest, res: Http2ServerResponse): boolean {
+  private refusedHead(req: Http2ServerRequest, res: Http2ServerResponse): boolean {
+    const size = headerListSize(req.rawHeaders);
+    if (size > this.limits.maxHeaderSize) {
+      this.refuseRequest(res, 431, `header list of ${size} bytes exceeds ${this.limits.maxHeaderSize} (RFC 9113 §6.5.2 size)`);
+      return true;
+    }
     const badHost = hostRefusal(req.rawHeaders, true, this.info.scheme);
     if (badHost) this.refuseRequest(res, 400, badHost);
     return badHost !== null;

@@ -66,7 +66,7 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
     lastReloadSuccessful: new Gauge({ name: "gwsim_config_last_reload_successful", help: "1 when the latest reload (or the start) put its configuration in force, 0 when it was refused", registers }),
     refused: new Counter({
       name: "gwsim_refused_requests_total",
-      help: "Requests refused before routing: malformed, or a Host that is invalid, sent twice or differs from :authority (400), CONNECT (405), too slow (408), headers too large (431)",
+      help: "Requests refused before routing: malformed, or a Host that is invalid, sent twice or differs from :authority (400), CONNECT (405), too slow (408), headers too large (431, HTTP/1.1 and HTTP/2 alike), and 0 for HTTP/2 header blocks the http2 layer refused before serve saw them (a stream reset for too many fields or a malformed block, a connection closed for too many CONTINUATION frames)",
       labelNames: ["frontend", "status"],
       registers,
     }),
