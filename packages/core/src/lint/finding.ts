@@ -23,6 +23,7 @@ export type LintRuleId =
   | "grant-target-not-found"
   | "regex-shadows-prefix"
   | "xbackend-without-tls"
+  | "tls-backend-without-policy"
   | "xbackend-not-accepted"
   | "backend-traffic-policy-not-applied"
   | "session-name-invalid"
@@ -224,6 +225,18 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "XBackend spec.tls: \"ExternalHostname backends SHOULD have TLS configured; the lack of TLS for external " +
       "hostnames should be considered insecure and a security risk\" (apisx/v1alpha1 xbackend_types.go, GEP-4894). " +
       "Reported for an XBackend without spec.tls (warning) and one whose tls.mode is None (info: cleartext on purpose).",
+  },
+  {
+    id: "tls-backend-without-policy",
+    severity: "warning",
+    summary: "a backendRef to a Service port that serves TLS, which the gateway reaches in cleartext (no BackendTLSPolicy)",
+    help:
+      "The Service port says it serves TLS (appProtocol https, wss or kubernetes.io/wss, else a port named https or https-*), " +
+      "and no BackendTLSPolicy applies to it (none targets the Service, or each names another port in sectionName). " +
+      "The gateway then sends its requests in cleartext to a TLS server, which rejects them (GEP-1911: kubernetes.io/wss " +
+      "behind an HTTPRoute needs a BackendTLSPolicy). Port 443 with no appProtocol or name is a weaker sign (info). " +
+      "Checked for HTTPRoutes and GRPCRoutes (Gateway and mesh) and TLSRoutes on a Terminate listener; a BackendTLSPolicy " +
+      "that applies but is not accepted fails the requests another way (500) and is not reported here.",
   },
   {
     id: "xbackend-not-accepted",

@@ -7,6 +7,7 @@ import type { ManifestObject } from "../manifest/object.js";
 import type { World } from "../world.js";
 import { attachmentFindings } from "./attachment.js";
 import { backendFindings } from "./backends.js";
+import { backendTLSFindings } from "./backend-tls.js";
 import { lintContext } from "./context.js";
 import type { Finding, LintRuleId } from "./finding.js";
 import { grantFindings } from "./grants.js";
@@ -38,7 +39,7 @@ export function lint(world: World, options: LintOptions = {}): Finding[] {
   const objects = options.objects ?? (world as World & { objects?: readonly ManifestObject[] }).objects ?? null;
   const ctx = lintContext(world, objects);
   const disabled = new Set(options.disable ?? []);
-  const all = [...precedenceFindings(ctx), ...attachmentFindings(ctx), ...listenerFindings(ctx), ...hostnameTakenFindings(ctx), ...kindClashFindings(ctx), ...backendFindings(ctx), ...xbackendFindings(ctx), ...sessionFindings(ctx), ...regexPathFindings(ctx), ...redirectBypassFindings(ctx), ...grantFindings(ctx)];
+  const all = [...precedenceFindings(ctx), ...attachmentFindings(ctx), ...listenerFindings(ctx), ...hostnameTakenFindings(ctx), ...kindClashFindings(ctx), ...backendFindings(ctx), ...xbackendFindings(ctx), ...backendTLSFindings(ctx), ...sessionFindings(ctx), ...regexPathFindings(ctx), ...redirectBypassFindings(ctx), ...grantFindings(ctx)];
   return all.filter((f) => !disabled.has(f.rule)).sort(compareFindings);
 }
 
