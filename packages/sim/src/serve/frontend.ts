@@ -52,12 +52,29 @@ export interface FrontendHooks {
   passthrough?(socket: Socket, serverName: string | null, head: Buffer): void;
   connectionOpened(frontend: string): void;
   connectionClosed(frontend: string): void;
+  /** A request the gateway answered itself without routing it (`OPTIONS *`), counted and logged. */
+  answered(frontend: string, answer: SelfAnswer): void;
   /** A request the HTTP parser refused (400, 408, 431), counted and logged. */
   refused(frontend: string, status: number, reason: string): void;
   /** A TLS connection refused in the handshake (CONTRACT's `reject`), counted and logged. */
   tlsRejected?(frontend: string, rejection: TlsRejection): void;
   /** True once draining: responses then close their connection. */
   draining(): boolean;
+}
+
+/** A request the gateway answered for itself, as the access log says it. */
+export interface SelfAnswer {
+  method: string;
+  host: string | null;
+  path: string;
+  protocol: "HTTP/1.1" | "HTTP/2";
+  status: number;
+  reason: string;
+}
+
+/** Whether a request is `OPTIONS *` (asterisk-form; over HTTP/2, `:path` "*"). */
+function isAsteriskOptions(req: IncomingMessage | Http2ServerRequest): boolean {
+  return req.method === "OPTIONS" && req.url === "*";
 }
 
 /** Why a TLS handshake was refused: `reason` is a metric label (few values), `detail` for the log. */
@@ -182,6 +199,7 @@ export class HttpFrontend implements Frontend {
       if (hooks.draining()) res.shouldKeepAlive = false;
       const badHost = hostRefusal(req.rawHeaders, false, this.info.scheme, req.url);
       if (badHost) return this.refuseRequest(res, 400, badHost);
+      if (isAsteriskOptions(req)) return this.answerAsteriskOptions(req, res);
       handleHttp(ctx, this.info, req, res);
     });
     this.h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
@@ -200,7 +218,9 @@ export class HttpFrontend implements Frontend {
     // limit is serve's own check, answered 431 as over HTTP/1.1.
     this.h2 = http2.createServer({ maxSessionMemory: 64, maxHeaderListPairs: H2_MAX_FIELDS, settings: { enableConnectProtocol: true } });
     this.h2.on("request", (req, res) => {
-      if (!this.refusedHead(req, res)) handleHttp(ctx, this.info, req, res);
+      if (this.refusedHead(req, res)) return;
+      if (isAsteriskOptions(req)) return this.answerAsteriskOptions(req, res);
+      handleHttp(ctx, this.info, req, res);
     });
     this.h2.on("connect", (req, res) => {
       if (req.headers[":protocol"] === "websocket") {
@@ -433,6 +453,29 @@ export class HttpFrontend implements Frontend {
     if (res instanceof http.ServerResponse) res.shouldKeepAlive = false;
     res.writeHead(status, { "content-type": TEXT_PLAIN, "content-length": String(Buffer.byteLength(body)) });
     res.end(body);
+  }
+
+  /**
+   * `OPTIONS *` asks about the server, not a resource (RFC 9110 §9.3.7; asterisk-form, RFC 9112
+   * §3.2.4; over HTTP/2 `:path` "*"). No route can take it (Gateway API paths start with "/"), so
+   * the gateway answers for itself, 200 with the methods it serves in Allow, as Go's net/http (and
+   * so Traefik) does; not routed, not recorded (no decision to replay), counted and logged. Envoy
+   * answers 404 and nginx 400: a ping such as `curl -X OPTIONS --request-target '*'` would then
+   * read as a broken gateway.
+   */
+  private answerAsteriskOptions(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const h2 = req.httpVersion === "2.0";
+    const host = h2 ? req.headers[":authority"] ?? req.headers.host : req.headers.host;
+    this.hooks.answered(this.plan.key, {
+      method: "OPTIONS",
+      host: typeof host === "string" ? host : null,
+      path: "*",
+      protocol: h2 ? "HTTP/2" : "HTTP/1.1",
+      status: 200,
+      reason: "OPTIONS * answered by the gateway (RFC 9110 §9.3.7)",
+    });
+    res.writeHead(200, { allow: ALLOWED_METHODS, "content-length": "0" });
+    res.end();
   }
 
   /** The same on a socket the HTTP server has let go of (upgrade, CONNECT). */

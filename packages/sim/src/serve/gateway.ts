@@ -190,6 +190,10 @@ export class LiveGateway {
       listeners: () => this.current.plans.get(key)?.listeners ?? [],
       connectionOpened: (frontend) => this.metrics.openConnections.inc({ frontend }),
       connectionClosed: (frontend) => this.metrics.openConnections.dec({ frontend }),
+      answered: (frontend, a) => {
+        this.metrics.requests.inc({ listener: "", route: "", rule: "", backend: "", status: String(a.status) });
+        this.options.accessLog?.(`${JSON.stringify({ time: new Date().toISOString(), frontend, method: a.method, host: a.host, path: a.path, protocol: a.protocol, status: a.status, outcome: "respond", reason: a.reason })}\n`);
+      },
       refused: (frontend, status, reason) => {
         this.metrics.refused.inc({ frontend, status: String(status) });
         this.options.accessLog?.(`${JSON.stringify({ time: new Date().toISOString(), frontend, status, reason })}\n`);
