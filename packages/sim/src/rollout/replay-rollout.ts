@@ -3,7 +3,8 @@
  * routes it meets; it is decided against that step's world with its index in the whole trace,
  * so draws are the same as in a plain replay. Per step and overall: the replay report, the share
  * of the canary, users exposed to it (drawn, and expected from the decision probabilities) and
- * users who saw both versions, and failed requests expected from per-backend error rates.
+ * users who saw both versions, and failed requests expected from per-backend error rates, after
+ * the route rules' retries (retry.ts) and the backends' retry budgets.
  *
  * Schedule (a choice; see docs/decisions.md): the rollout starts at `start` (default: the first
  * timed request). A timed step lasts its duration, the last (promoted) state until the end. A
@@ -13,14 +14,16 @@
  * pause holds until the end of the trace and a warning says so. Requests before the start meet
  * the world as it was; requests without a time are counted and skipped.
  */
-import { buildWorld as coreBuildWorld, type BackendId, type BuildOptions, type ManifestObject } from "@gwsim/core";
+import { buildWorld as coreBuildWorld, type BackendId, type BuildOptions, type Decision, type ManifestObject, type RouteRef } from "@gwsim/core";
 import { buildReport, newEngine, observe, timeOf, type AggState, type Engine, type Observation } from "../replay/engine.js";
 import { coreDecide, engineConfig } from "../replay/replay.js";
 import { requestOf } from "../replay/request-class.js";
 import { seededUniform } from "../replay/split.js";
+import { RetryBudget } from "../serve/retry-budget.js";
 import type { DecideFn, Precision, Report, SplitMode, TraceRecord } from "../replay/types.js";
 import { cookieJar, keepCookies, withCookies } from "./cookie-jar.js";
 import { formatDuration } from "./duration.js";
+import { allowedShare, budgetAllows, budgetLookup, DEFAULT_ERROR_CODE, DEFAULT_RETRY_ATTEMPTS, retriesFor, retryLookup, retryOutcome, type BudgetConfig, type ErrorCode, type RetryPolicy } from "./retry.js";
 import type { RolloutPlan, RolloutStep, StepHold } from "./types.js";
 
 export interface RolloutReplayOptions<W> {
@@ -33,6 +36,11 @@ export interface RolloutReplayOptions<W> {
    * the Services of the new and the old version at the request's step). A Service's own rate wins.
    */
   errorRates?: Record<string, number>;
+  /**
+   * The status a failure of `errorRates[key]` answers (400–999), or `reset` for a connection error;
+   * default 503. It decides which route rule retries apply (retry.ts).
+   */
+  errorCodes?: Record<string, ErrorCode>;
   /** When the rollout starts (RFC 3339 or epoch ms); default the first timed request. */
   start?: string | number;
   /** When the trace ends, if known without reading it (to share out manual pauses). */
@@ -48,12 +56,24 @@ export interface RolloutReplayOptions<W> {
 }
 
 export interface FailedRequests {
-  /** Σ over requests of the probability to fail: a gateway 5xx, or the chosen backend's error rate. */
+  /**
+   * Σ over requests of the probability to fail as the user sees it: a gateway 5xx, or the chosen
+   * backend's error rate after the route rule's retries (and the backend's retry budget).
+   */
   expected: number;
-  /** In the seeded replay: gateway 5xx plus a seeded draw against the error rate of the backend used. */
+  /** In the seeded replay: gateway 5xx plus seeded draws (one per attempt) against the error rate of the backend used. */
   drawn: number;
   /** 5xx the gateway answered itself (no valid backend), in the seeded replay. */
   gateway: number;
+  /** As `expected` and `drawn` without retries: Σ p·rate, and the first attempts' draws. */
+  expectedWithoutRetries: number;
+  drawnWithoutRetries: number;
+  /** Attempts beyond the first that retries send (extra load on the backends): expected, and in the seeded replay. */
+  expectedRetries: number;
+  retries: number;
+  /** Retries a backend's retry budget refused (each answers 503, GEP-3388): expected, and in the seeded replay. */
+  expectedRetriesRefused: number;
+  retriesRefused: number;
 }
 
 export interface CanaryExposure {
@@ -118,6 +138,8 @@ export interface RolloutReport {
   steps: RolloutStepReport[];
   overall: { report: Report; exposure: CanaryExposure };
   errorRates: Record<string, number>;
+  /** The code each error rate fails with (503 unless given): route rules retry the codes they list. */
+  errorCodes: Record<string, ErrorCode>;
   warnings: string[];
 }
 
@@ -154,7 +176,7 @@ function newExposure(canary: readonly string[], stable: readonly string[]): Expo
     stableRequests: 0,
     expectedStable: 0,
     users: new Map(),
-    failed: { expected: 0, drawn: 0, gateway: 0 },
+    failed: { expected: 0, drawn: 0, gateway: 0, expectedWithoutRetries: 0, drawnWithoutRetries: 0, expectedRetries: 0, retries: 0, expectedRetriesRefused: 0, retriesRefused: 0 },
   };
 }
 
@@ -162,71 +184,163 @@ function serviceOf(b: BackendId): string {
   return `${b.namespace}/${b.name}`;
 }
 
-/** Parse `ns/svc=0.02`, `ns/svc:8080=2%`, `new=1%`: a CLI `--error-rate`. */
-export function parseErrorRate(spec: string): { ok: true; key: string; rate: number } | { ok: false; message: string } {
+/**
+ * Parse `ns/svc=0.02`, `ns/svc:8080=2%`, `new=1%`, with an optional failure code after the rate:
+ * `ns/svc=0.02:503`, `new=1%:reset` (a connection error): a CLI `--error-rate`.
+ */
+export function parseErrorRate(spec: string): { ok: true; key: string; rate: number; code: ErrorCode | null } | { ok: false; message: string } {
   const eq = spec.lastIndexOf("=");
-  if (eq < 0) return { ok: false, message: "expected namespace/service[:port]=RATE, new=RATE or old=RATE (RATE: 0.02 or 2%)" };
+  if (eq < 0) return { ok: false, message: "expected namespace/service[:port]=RATE[:CODE], new=RATE or old=RATE (RATE: 0.02 or 2%; CODE: an HTTP status 400-999 or reset, default 503)" };
   const key = spec.slice(0, eq).trim();
   if (key !== "new" && key !== "old" && !/^[^/\s]+\/[^/:\s]+(:\d+)?$/.test(key)) {
     return { ok: false, message: `${JSON.stringify(key)}: expected namespace/service[:port], new or old` };
   }
-  const text = spec.slice(eq + 1).trim();
+  let text = spec.slice(eq + 1).trim();
+  let code: ErrorCode | null = null;
+  const colon = text.indexOf(":");
+  if (colon >= 0) {
+    const c = text.slice(colon + 1).trim();
+    text = text.slice(0, colon).trim();
+    // HTTPRouteRetryStatusCode spans 100–999; a success or redirect is no failure.
+    if (c.toLowerCase() === "reset") code = "reset";
+    else if (/^\d{3}$/.test(c) && Number(c) >= 400) code = Number(c);
+    else return { ok: false, message: `code ${JSON.stringify(c)}: expected an HTTP status from 400 to 999, or reset (a connection error)` };
+  }
   const pct = text.endsWith("%");
   const value = Number(pct ? text.slice(0, -1) : text);
   const rate = pct ? value / 100 : value;
   if (text === "" || !Number.isFinite(rate) || rate < 0 || rate > 1) return { ok: false, message: `rate ${JSON.stringify(text)}: expected a number from 0 to 1, or a percentage` };
-  return { ok: true, key, rate };
+  return { ok: true, key, rate, code };
 }
 
-function rateOf(rates: Record<string, number>, b: BackendId, versions: ExposureAgg): number {
+interface ErrorSpec {
+  rate: number;
+  code: ErrorCode;
+}
+
+const NO_ERROR: ErrorSpec = { rate: 0, code: DEFAULT_ERROR_CODE };
+
+function errorOf(errors: ReadonlyMap<string, ErrorSpec>, b: BackendId, versions: ExposureAgg): ErrorSpec {
+  if (errors.size === 0) return NO_ERROR;
   const svc = serviceOf(b);
-  const own = rates[`${svc}:${b.port ?? ""}`] ?? rates[svc];
+  const own = errors.get(`${svc}:${b.port ?? ""}`) ?? errors.get(svc);
   if (own !== undefined) return own;
-  if (versions.canary.has(svc)) return rates.new ?? 0;
-  if (versions.stable.has(svc)) return rates.old ?? 0;
-  return 0;
+  if (versions.canary.has(svc)) return errors.get("new") ?? NO_ERROR;
+  if (versions.stable.has(svc)) return errors.get("old") ?? NO_ERROR;
+  return NO_ERROR;
 }
 
-/** Count one request; `versions` says which Services are the new and the old version at its time. */
-function account(agg: ExposureAgg, versions: ExposureAgg, user: string | undefined, o: Observation, rates: Record<string, number>, seed: number, index: number): void {
-  agg.requests++;
-  let pNew = 0;
-  let pOld = 0;
-  let pFail = 0;
+/** One request's figures, worked out once and added to its step and to the whole. */
+interface Assessed {
+  pNew: number;
+  pOld: number;
+  fail: number;
+  failWithoutRetries: number;
+  retries: number;
+  /** Bit 1: met the new version in the seeded replay; bit 2: the old one. */
+  seen: number;
+  gateway: boolean;
+  drawnFail: boolean;
+  drawnFailWithoutRetries: boolean;
+  drawnRetries: number;
+  drawnRefused: number;
+}
+
+/** What the request's step knows: its versions, its world's retry policies and budgets. */
+interface RequestContext {
+  versions: ExposureAgg;
+  errors: ReadonlyMap<string, ErrorSpec>;
+  retry: RetryPolicy | null;
+  budgetOf: (b: BackendId) => BudgetConfig | null;
+  /** The seeded replay's budget for a backend (per gateway, as each proxy keeps its own). */
+  drawnBudget: (b: BackendId, c: BudgetConfig) => RetryBudget;
+  /** Expected first attempts and retry groups of a budget in the request's interval. */
+  expectBudget: (b: BackendId, c: BudgetConfig, p: number, rate: number, n: number) => void;
+  seed: number;
+  index: number;
+}
+
+function assess(a: Assessed, o: Observation, cx: RequestContext): void {
+  const { versions, errors, retry } = cx;
+  a.pNew = a.pOld = a.fail = a.failWithoutRetries = a.retries = 0;
+  a.seen = 0;
+  a.gateway = a.drawnFail = a.drawnFailWithoutRetries = false;
+  a.drawnRetries = a.drawnRefused = 0;
   if (o.probabilities.length) {
     for (const { backend, p } of o.probabilities) {
       const svc = serviceOf(backend);
-      if (versions.canary.has(svc)) pNew += p;
-      else if (versions.stable.has(svc)) pOld += p;
-      pFail += backend.valid ? p * rateOf(rates, backend, versions) : p;
+      if (versions.canary.has(svc)) a.pNew += p;
+      else if (versions.stable.has(svc)) a.pOld += p;
+      if (!backend.valid) {
+        // The gateway answers 500 itself: no backend request, nothing to retry.
+        a.fail += p;
+        a.failWithoutRetries += p;
+        continue;
+      }
+      const e = errorOf(errors, backend, versions);
+      const n = e.rate > 0 ? retriesFor(retry, e.code) : 0;
+      a.failWithoutRetries += p * e.rate;
+      if (n === 0) a.fail += p * e.rate;
+      else {
+        const r = retryOutcome(e.rate, n);
+        a.fail += p * r.fail;
+        a.retries += p * r.retries;
+      }
+      const budget = cx.budgetOf(backend);
+      if (budget) cx.expectBudget(backend, budget, p, e.rate, n);
     }
-  } else if (o.status !== null && o.status >= 500) pFail = 1;
-  agg.expectedCanary += pNew;
-  agg.expectedStable += pOld;
-  agg.failed.expected += pFail;
-  let seen = 0;
+  } else if (o.status !== null && o.status >= 500) a.fail = a.failWithoutRetries = 1;
   if (o.status !== null && o.status >= 500) {
-    agg.failed.gateway++;
-    agg.failed.drawn++;
-  } else if (o.backend && o.backend.valid && o.outcome === "forward") {
-    const svc = serviceOf(o.backend);
-    if (versions.canary.has(svc)) {
-      seen = 1;
-      agg.canaryRequests++;
-    } else if (versions.stable.has(svc)) {
-      seen = 2;
-      agg.stableRequests++;
-    }
-    const rate = rateOf(rates, o.backend, versions);
-    if (rate > 0 && seededUniform(seed, index, "error-rate") < rate) agg.failed.drawn++;
+    a.gateway = a.drawnFail = a.drawnFailWithoutRetries = true;
+    return;
   }
+  if (!o.backend || !o.backend.valid || o.outcome !== "forward") return;
+  const svc = serviceOf(o.backend);
+  if (versions.canary.has(svc)) a.seen = 1;
+  else if (versions.stable.has(svc)) a.seen = 2;
+  const e = errorOf(errors, o.backend, versions);
+  const config = cx.budgetOf(o.backend);
+  const budget = config ? cx.drawnBudget(o.backend, config) : null;
+  budget?.request();
+  if (!(e.rate > 0)) return;
+  let failed = seededUniform(cx.seed, cx.index, "error-rate") < e.rate;
+  a.drawnFailWithoutRetries = failed;
+  // Retries stay on the backend of the first attempt (retry.ts); each attempt draws on its own.
+  const n = failed ? retriesFor(retry, e.code) : 0;
+  for (let k = 1; failed && k <= n; k++) {
+    if (budget && !budget.tryRetry()) {
+      a.drawnRefused++;
+      break;
+    }
+    a.drawnRetries++;
+    failed = seededUniform(cx.seed, cx.index, "error-rate/retry", k) < e.rate;
+  }
+  a.drawnFail = failed;
+}
+
+/** Count one assessed request. */
+function account(agg: ExposureAgg, user: string | undefined, a: Assessed): void {
+  agg.requests++;
+  agg.expectedCanary += a.pNew;
+  agg.expectedStable += a.pOld;
+  const f = agg.failed;
+  f.expected += a.fail;
+  f.expectedWithoutRetries += a.failWithoutRetries;
+  f.expectedRetries += a.retries;
+  if (a.gateway) f.gateway++;
+  if (a.drawnFail) f.drawn++;
+  if (a.drawnFailWithoutRetries) f.drawnWithoutRetries++;
+  f.retries += a.drawnRetries;
+  f.retriesRefused += a.drawnRefused;
+  if (a.seen === 1) agg.canaryRequests++;
+  else if (a.seen === 2) agg.stableRequests++;
   if (!user) return;
   let u = agg.users.get(user);
   if (!u) agg.users.set(user, (u = { qNew: 1, qOld: 1, qNone: 1, seen: 0 }));
-  u.qNew *= 1 - pNew;
-  u.qOld *= 1 - pOld;
-  u.qNone *= Math.max(0, 1 - pNew - pOld);
-  u.seen |= seen;
+  u.qNew *= 1 - a.pNew;
+  u.qOld *= 1 - a.pOld;
+  u.qNone *= Math.max(0, 1 - a.pNew - a.pOld);
+  u.seen |= a.seen;
 }
 
 function exposureOf(agg: ExposureAgg): CanaryExposure {
@@ -332,8 +446,15 @@ export async function replayRollout<W = unknown>(
   const decide = options.decide ?? coreDecide<W>();
   const build = options.buildWorld ?? ((objects: ManifestObject[]) => coreBuildWorld(objects, options.buildOptions ?? {}) as unknown as W);
   const rates = options.errorRates ?? {};
+  const codes: Record<string, ErrorCode> = {};
+  const errors = new Map<string, ErrorSpec>();
   const warnings: string[] = [];
-  for (const [k, r] of Object.entries(rates)) if (!(r >= 0 && r <= 1)) warnings.push(`error rate ${k}=${r} is outside [0, 1]`);
+  for (const [k, r] of Object.entries(rates)) {
+    if (!(r >= 0 && r <= 1)) warnings.push(`error rate ${k}=${r} is outside [0, 1]`);
+    codes[k] = options.errorCodes?.[k] ?? DEFAULT_ERROR_CODE;
+    errors.set(k, { rate: r, code: codes[k]! });
+  }
+  for (const k of Object.keys(options.errorCodes ?? {})) if (!(k in rates)) warnings.push(`error code for ${k} without an error rate: ignored`);
 
   let start = toMs(options.start);
   let end = toMs(options.end);
@@ -353,7 +474,15 @@ export async function replayRollout<W = unknown>(
   }
 
   let windows: Window[] | null = null;
-  const lanes = new Map<number, { engine: Engine; world: W | null; exposure: ExposureAgg; window: Window }>();
+  interface Lane {
+    engine: Engine;
+    world: W | null;
+    exposure: ExposureAgg;
+    window: Window;
+    retryOf: (d: Decision) => RetryPolicy | null;
+    budgetOf: (b: BackendId) => BudgetConfig | null;
+  }
+  const lanes = new Map<number, Lane>();
   // Sticky sessions outlive a step: one cookie jar for all of them.
   const sessions = config.split === "cookie" ? new Map<string, string>() : undefined;
   const overall = newExposure([], []);
@@ -370,10 +499,10 @@ export async function replayRollout<W = unknown>(
     if (!lane) {
       const canary = w.step ? w.step.canary : [];
       const stable = w.step ? w.step.stable : plan.steps[0]?.stable ?? [];
-      lane = { engine: newEngine(config, { probabilities: true, sessions }), world: null, exposure: newExposure(canary, stable), window: w };
+      const world = build([...(w.step ? w.step.objects : plan.before)]);
+      lane = { engine: newEngine(config, { probabilities: true, sessions }), world, exposure: newExposure(canary, stable), window: w, retryOf: retryLookup(world), budgetOf: budgetLookup(world) };
       lanes.set(w.index, lane);
     }
-    lane.world ??= build([...(w.step ? w.step.objects : plan.before)]);
     return lane;
   };
   let cursor = 0;
@@ -385,6 +514,76 @@ export async function replayRollout<W = unknown>(
     if (cursor >= windows.length || t < windows[cursor]!.start) cursor = 0;
     while (cursor < windows.length - 1 && t >= windows[cursor]!.end) cursor++;
     return windows[cursor]!;
+  };
+
+  // Retry budgets, in the seeded replay: one per gateway and budget, on the requests' clock.
+  let clock = 0;
+  const drawnBudgets = new Map<string, RetryBudget>();
+  // In expectation: per gateway, budget and interval, the expected first attempts and the
+  // requests whose retries the budget may cut (by step, rate and retries allowed).
+  const expectedBudgets = new Map<string, { config: BudgetConfig; first: number; groups: Map<string, { lane: number; weight: number; rate: number; n: number }> }>();
+  const defaultAttempts = new Set<string>();
+  const unretried = new Map<string, Set<string>>();
+  const assessed: Assessed = { pNew: 0, pOld: 0, fail: 0, failWithoutRetries: 0, retries: 0, seen: 0, gateway: false, drawnFail: false, drawnFailWithoutRetries: false, drawnRetries: 0, drawnRefused: 0 };
+  let gatewayOf = "";
+  let laneIndex = 0;
+  const cx: RequestContext = {
+    versions: overall,
+    errors,
+    retry: null,
+    budgetOf: () => null,
+    drawnBudget: (b, c) => {
+      const key = `${gatewayOf}|${c.key}`;
+      let budget = drawnBudgets.get(key);
+      if (!budget) drawnBudgets.set(key, (budget = new RetryBudget(c, () => clock)));
+      return budget;
+    },
+    expectBudget: (_b, c, p, rate, n) => {
+      const key = `${gatewayOf}|${c.key}|${Math.floor(clock / c.intervalMs)}`;
+      let bucket = expectedBudgets.get(key);
+      if (!bucket) expectedBudgets.set(key, (bucket = { config: c, first: 0, groups: new Map() }));
+      bucket.first += p;
+      if (n === 0 || !(rate > 0)) return;
+      const gk = `${laneIndex}|${rate}|${n}`;
+      const g = bucket.groups.get(gk);
+      if (g) g.weight += p;
+      else bucket.groups.set(gk, { lane: laneIndex, weight: p, rate, n });
+    },
+    seed: config.seed,
+    index: 0,
+  };
+
+  const ruleLabel = (r: RouteRef) => `${r.kind} ${r.namespace}/${r.name} rule ${r.ruleName ?? r.rule}`;
+  /** What the report should say about a rule's retry: an attempts default taken, error codes it does not retry. */
+  const noteRetry = (retry: RetryPolicy, route: RouteRef, o: Observation): void => {
+    if (retry.attempts === undefined) defaultAttempts.add(ruleLabel(route));
+    for (const { backend } of o.probabilities) {
+      if (!backend.valid) continue;
+      const e = errorOf(errors, backend, cx.versions);
+      if (!(e.rate > 0) || retriesFor(retry, e.code) > 0) continue;
+      const label = `${ruleLabel(route)} retries ${retry.codes?.length ? `codes ${retry.codes.join(", ")}` : "no status codes (connection errors only)"}`;
+      let set = unretried.get(label);
+      if (!set) unretried.set(label, (set = new Set()));
+      set.add(String(e.code));
+    }
+  };
+  /** Apply the expected retry budgets: where an interval's retries exceed one, each retry goes with the share it allows. */
+  const cutByBudgets = (): void => {
+    for (const bucket of expectedBudgets.values()) {
+      const groups = [...bucket.groups.values()];
+      if (!groups.length) continue;
+      const share = allowedShare(groups, budgetAllows(bucket.config, bucket.first));
+      if (share >= 1) continue;
+      for (const g of groups) {
+        const full = retryOutcome(g.rate, g.n);
+        const cut = retryOutcome(g.rate, g.n, share);
+        for (const agg of [lanes.get(g.lane)!.exposure, overall]) {
+          agg.failed.expected += g.weight * (cut.fail - full.fail);
+          agg.failed.expectedRetries += g.weight * (cut.retries - full.retries);
+          agg.failed.expectedRetriesRefused += g.weight * cut.refused;
+        }
+      }
+    }
   };
 
   const step = (record: TraceRecord): void => {
@@ -402,15 +601,29 @@ export async function replayRollout<W = unknown>(
     const decision = decide(lane.world!, request, { seed: config.seed, index, lean: true });
     if (jar && user) keepCookies(jar, user, request, decision, t);
     const o = observe(lane.engine, index, record, decision);
-    account(lane.exposure, lane.exposure, record.user, o, rates, config.seed, index);
+    cx.versions = lane.exposure;
+    if (errors.size) {
+      cx.retry = lane.retryOf(decision);
+      cx.budgetOf = lane.budgetOf;
+      if (cx.retry) noteRetry(cx.retry, decision.route!, o);
+    } else cx.retry = null;
+    cx.index = index;
+    clock = t;
+    gatewayOf = decision.listener?.gateway ?? "";
+    laneIndex = lane.window.index;
+    assess(assessed, o, cx);
+    account(lane.exposure, record.user, assessed);
     // The overall view counts each request against its own step's versions.
-    account(overall, lane.exposure, record.user, o, rates, config.seed, index);
+    account(overall, record.user, assessed);
     index++;
     if (options.onProgress && index % every === 0) options.onProgress(index);
   };
   if (Symbol.asyncIterator in input) for await (const r of input) step(r);
   else for (const r of input) step(r);
 
+  cutByBudgets();
+  if (defaultAttempts.size) warnings.push(`retry without attempts (${[...defaultAttempts].sort().join(", ")}): taken as ${DEFAULT_RETRY_ATTEMPTS} retry, Envoy's default (the spec leaves it to implementations)`);
+  for (const [rule, missing] of unretried) warnings.push(`${rule}: failures with ${[...missing].sort().join(", ")} are not retried`);
   if (jar) {
     warnings.push(
       `the routes set the cookie${jar.names.size > 1 ? "s" : ""} ${[...jar.names].join(", ")} to keep users on one version: each user's requests carry the ones they were given (expected figures are conditional on those seeded draws)`,
@@ -464,6 +677,7 @@ export async function replayRollout<W = unknown>(
     steps,
     overall: { report: overallReport, exposure },
     errorRates: { ...rates },
+    errorCodes: codes,
     warnings: [...warnings, ...overallReport.warnings.filter((w) => !warnings.includes(w))],
   };
 }
