@@ -143,6 +143,11 @@ function replaying(socket: Socket, head: Buffer): Duplex {
   return stream;
 }
 
+/** `10s`, `1.5s`, `200ms`: a limit as a person reads it. */
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(3))}s` : `${ms}ms`;
+}
+
 const TEXT_PLAIN = "text/plain; charset=utf-8";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -355,7 +360,13 @@ export class HttpFrontend implements Frontend {
   /** TLS with Passthrough listeners: read the ClientHello's SNI, then terminate or pass through. */
   private sniff(socket: Socket): void {
     let head = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), this.limits.handshakeTimeoutMs);
+    // A client that opens the connection and sends no (whole) ClientHello: refused as a stalled
+    // handshake is on a terminating port (tlsClientError's ERR_TLS_HANDSHAKE_TIMEOUT).
+    const timer = setTimeout(() => {
+      const what = head.length ? `an incomplete ClientHello (${head.length} bytes)` : "no ClientHello";
+      this.hooks.tlsRejected?.(this.plan.key, { reason: "timeout", detail: `${what} within ${formatMs(this.limits.handshakeTimeoutMs)}`, sni: null });
+      socket.destroy();
+    }, this.limits.handshakeTimeoutMs);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const hello = parseClientHello(head);

@@ -72,7 +72,7 @@ export function createMetrics(inflight?: () => number): ServeMetrics {
     }),
     tlsRejected: new Counter({
       name: "gwsim_tls_handshake_failures_total",
-      help: "TLS connections refused in the handshake, by reason: no_listener (no listener takes the SNI), no_certificate, not_tls (e.g. plain HTTP), timeout, handshake_failed",
+      help: "TLS connections refused in the handshake, by reason: no_listener (no listener takes the SNI), no_certificate, not_tls (e.g. plain HTTP), timeout (no complete handshake in time; on a port with a Passthrough listener, no ClientHello in time), handshake_failed",
       labelNames: ["frontend", "reason"],
       registers,
     }),
