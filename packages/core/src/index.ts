@@ -45,3 +45,5 @@ export type { WeightPrecision, EffectiveWeights } from "./model/weight-precision
 // How decide reads a Host / :authority (serve refuses before routing what it cannot: sim serve/host.ts).
 export { splitHostPort } from "./decide/normalize.js";
 export type { HostPort } from "./decide/normalize.js";
+// The grpc-status a client gets for a gRPC call the gateway answers itself (replay compares observed ones).
+export { grpcStatusOf, GRPC_STATUS } from "./decide/grpc.js";

@@ -5,6 +5,7 @@
  * with the number of requests.
  */
 import type { BackendId, BackendShare, Decision, Outcome, RouteRef } from "@gwsim/core";
+import { grpcStatusOf } from "@gwsim/core";
 import { addShare, expectedCounts, mergeShareGroups, newShareGroups, shareGroupId, type ShareGroup, type ShareGroups } from "../stats/exact-share.js";
 import { chiSquareTest } from "../stats/chi-square.js";
 import { wilson } from "../stats/wilson.js";
@@ -542,7 +543,7 @@ export function observe(engine: Engine, index: number, record: TraceRecord, deci
   }
 
   const observed = record.observed;
-  if (observed) compareObserved(s, index, record, outcome, status, backend, observed.grpcStatus != null ? simulatedGrpcStatus(decision, outcome, status) : null);
+  if (observed) compareObserved(s, index, record, outcome, status, backend, observed.grpcStatus != null ? simulatedGrpcStatus(decision, outcome, status, backend) : null);
   addToTimeline(s.timeline, record.time, labelId, engine.lastBucket);
 
   return { outcome, status, backend, probabilities };
@@ -561,14 +562,14 @@ function simulatedLabel(outcome: Outcome, status: number | null, backend: Observ
 
 /**
  * The grpc-status the simulated gateway answers itself with: decide's, unless the split mode drew
- * another backend (an invalid one answers 500, UNAVAILABLE to a gRPC client; a valid one forwards).
+ * another backend; then core's grpcStatusOf for the decision with that backend (an invalid one
+ * answers 500, UNAVAILABLE; a valid one forwards, no status), so the two mappings cannot drift.
  */
-function simulatedGrpcStatus(decision: Decision, outcome: Outcome, status: number | null): number | null {
+function simulatedGrpcStatus(decision: Decision, outcome: Outcome, status: number | null, backend: Observation["backend"]): number | null {
   if (outcome === decision.outcome && status === decision.status) return decision.grpcStatus ?? null;
-  return outcome === "error" && status === 500 ? GRPC_UNAVAILABLE : null;
+  const picked = backend && { group: backend.group, kind: backend.kind, namespace: backend.namespace, name: backend.name, port: backend.port };
+  return grpcStatusOf({ ...decision, outcome, status, backend: picked });
 }
-
-const GRPC_UNAVAILABLE = 14;
 
 function compareObserved(s: AggState, index: number, record: TraceRecord, outcome: Outcome, status: number | null, backend: Observation["backend"], grpcStatus: number | null): void {
   const obs = record.observed!;
