@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { EventEmitter } from "node:events";
 import { buildWorld, decide, ENDPOINT_IP_RANGE, type CompiledRoute, type CompiledRule, type Diagnostic, type ManifestObject, type RouteTable, type World } from "@gwsim/core";
 import { buildOptionsFrom, FILE_FLAG, requireFiles, WORLD_FLAGS } from "./common.js";
-import { formatDiagnostics } from "./diagnostics.js";
+import { formatDiagnostic, formatDiagnostics, sortDiagnostics } from "./diagnostics.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec, type FlagValues } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
 import { checkInput, checkOutput, ioReason } from "./paths.js";
@@ -11,6 +11,7 @@ import { loadManifests } from "../load/manifests.js";
 import { ListenError, parseDuration, type BoundFrontend, parseEndpointsFile, parseListen, startServe, unknownListen, type BindAddress, type EndpointTable, type LiveGateway } from "../serve/index.js";
 import { watchPaths } from "../serve/reload.js";
 import { addressesOf, backendKey } from "../serve/endpoints.js";
+import { fixedLine, warningChanges } from "../serve/warnings.js";
 
 export const serveSpec: CommandSpec = {
   name: "serve",
@@ -200,7 +201,15 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   for (const b of bound) io.stderr(`${listeningLine(b, gw.snapshot().world)}\n`);
   const adminAddress = gw.adminAddress();
   if (adminAddress) io.stderr(`gwsim: admin on http://${formatAddress(adminAddress)}/\n`);
-  for (const w of endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, new Set(bound.map((b) => `${b.gateway}:${b.port}`)))) io.stderr(`gwsim: warning: ${w}\n`);
+  const servedWarnings = () => {
+    const open = new Set(gw.addresses().map((b) => `${b.gateway}:${b.port}`));
+    return endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, open).map((w) => `gwsim: warning: ${w}\n`);
+  };
+  // The warnings of the configuration in force, as printed: a reload prints only what it adds
+  // (and what it fixed), not every warning again on each save.
+  const startWarnings = servedWarnings();
+  for (const line of startWarnings) io.stderr(line);
+  let said = [...warningLines(first.shown), ...startWarnings];
 
   // Reloads run one at a time; a trigger during a reload runs once more after it.
   let reloading: Promise<void> = Promise.resolve();
@@ -211,14 +220,15 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
     reloading = reloading.then(async () => {
       pending = false;
       const next = await load(files, endpointsFile, values, io);
+      const newWarnings = (d: Diagnostic) => d.severity === "error" || warningChanges(said, [`${formatDiagnostic(d)}\n`]).added.length > 0;
       if (next.errors.length) {
-        io.stderr(formatDiagnostics(next.shown));
+        io.stderr(formatDiagnostics(next.shown.filter(newWarnings)));
         io.stderr(`gwsim: reload (${why}) refused: ${next.errors.length} problem(s); generation ${gw.snapshot().generation} stays in force\n`);
         // /config's lastReload says what is wrong, as stderr did, not only how much.
         gw.reloadFailed(formatDiagnostics(next.errors).split("\n").filter((l) => l !== "").map((l) => l.replace(/^gwsim: /, "")));
         return;
       }
-      if (next.shown.length) io.stderr(formatDiagnostics(next.shown));
+      io.stderr(formatDiagnostics(next.shown.filter(newWarnings)));
       const before = gw.addresses();
       const result = await gw.reload(next.world, next.objects, next.endpoints);
       if (!result.applied) {
@@ -227,8 +237,12 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
       }
       io.stderr(`gwsim: reloaded (${why}): generation ${gw.snapshot().generation}\n`);
       for (const line of frontendChanges(before, gw.addresses(), gw.snapshot().world)) io.stderr(`${line}\n`);
-      const open = new Set(gw.addresses().map((b) => `${b.gateway}:${b.port}`));
-      for (const w of endpointWarnings(gw.snapshot().world.table, gw.snapshot().endpoints, open)) io.stderr(`gwsim: warning: ${w}\n`);
+      const diagnostics = warningLines(next.shown);
+      const served = servedWarnings();
+      const changes = warningChanges(said, [...diagnostics, ...served]);
+      for (const line of warningChanges(said, served).added) io.stderr(line);
+      for (const line of changes.fixed) io.stderr(fixedLine(line));
+      said = [...diagnostics, ...served];
     }).catch((e: unknown) => {
       gw.reloadFailed([(e as Error)?.message ?? String(e)]);
       io.stderr(`gwsim: reload (${why}) failed: ${(e as Error)?.message ?? String(e)}\n`);
@@ -261,6 +275,11 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   stderrLog?.flush();
   io.stderr("gwsim: stopped\n");
   return 0;
+}
+
+/** The printed lines of the warnings (not errors, not notes) among `shown`. */
+function warningLines(shown: readonly Diagnostic[]): string[] {
+  return sortDiagnostics(shown.filter((d) => d.severity === "warning")).map((d) => `${formatDiagnostic(d)}\n`);
 }
 
 /**
@@ -298,8 +317,9 @@ function formatAddress(a: BindAddress): string {
 
 /**
  * Backends that routes on a served listener send to but that have no endpoints (neither in
- * --endpoints nor in an EndpointSlice): their requests will answer 503. Said once at start and
- * after each reload, so a missing entry is not found only by the first 503. Valid Service backends
+ * --endpoints nor in an EndpointSlice): their requests will answer 503. Said at start and after
+ * a reload that brings them (not again while they stand), so a missing entry is not found only by
+ * the first 503. Valid Service backends
  * with weight only (an XBackend needs none). Invalid backendRefs with weight come first: their
  * share answers 500, which a reload that broke a ref would otherwise show only in traffic.
  */

@@ -16,6 +16,7 @@ import type { HttpContext } from "./proxy.js";
 import { RecordOrder, type RecordOrderOptions } from "./record-order.js";
 import type { DecideFn, Exchange, Snapshot } from "./types.js";
 import { Upstreams, type UpstreamOptions } from "./upstream.js";
+import { fixedLine, warningChanges } from "./warnings.js";
 
 export interface ServeOptions {
   world: World;
@@ -58,6 +59,8 @@ export class ListenError extends Error {
 interface Installed extends Snapshot {
   readonly plans: ReadonlyMap<string, FrontendPlan>;
   readonly notes: readonly string[];
+  /** The lines this configuration logs (EndpointSlice problems, listeners not served). */
+  readonly warnings: readonly string[];
 }
 
 /** The outcome of the latest reload, as `/config` reports it. */
@@ -123,6 +126,7 @@ export class LiveGateway {
     this.limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
     this.upstreams = new Upstreams(options.upstream);
     this.current = this.install(options.world, options.objects ?? [], options.endpoints ?? new Map(), 1);
+    for (const line of this.current.warnings) this.log(line);
     this.ctx = {
       snapshot: () => this.current,
       decide: options.decide,
@@ -143,9 +147,7 @@ export class LiveGateway {
 
   private install(world: World, objects: readonly ManifestObject[], fileEndpoints: EndpointTable, generation: number): Installed {
     const fromSlices = endpointsFromManifests(objects, world.graph.services);
-    for (const p of fromSlices.problems) this.log(`gwsim: ${describe(p)}\n`);
     const { plans, notes } = planFrontends(world, this.options.listen ?? new Map());
-    for (const n of notes) this.log(`gwsim: ${n}\n`);
     return Object.freeze({
       world,
       endpoints: mergeEndpoints(fromSlices.table, fileEndpoints),
@@ -154,6 +156,7 @@ export class LiveGateway {
       loadedAt: new Date().toISOString(),
       plans: new Map(plans.map((p) => [p.key, p])),
       notes,
+      warnings: [...fromSlices.problems.map((p) => `gwsim: ${describe(p)}\n`), ...notes.map((n) => `gwsim: ${n}\n`)],
     });
   }
 
@@ -318,8 +321,13 @@ export class LiveGateway {
    * and `applied` is false.
    */
   async reload(world: World, objects: readonly ManifestObject[], endpoints: EndpointTable = new Map()): Promise<ReloadResult> {
-    const next = this.install(world, objects, endpoints, this.current.generation + 1);
+    const before = this.current;
+    const next = this.install(world, objects, endpoints, before.generation + 1);
     const problems = await this.reconcile(next);
+    // Said once while they stand: only what this configuration adds, and what it fixed.
+    const changes = warningChanges(before.warnings, next.warnings);
+    for (const line of changes.added) this.log(line);
+    if (problems.length === 0) for (const line of changes.fixed) this.log(fixedLine(line));
     if (problems.length > 0) {
       for (const p of problems) this.log(`gwsim: reload: ${p}\n`);
       this.reloadFailed(problems);
