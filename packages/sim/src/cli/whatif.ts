@@ -2,6 +2,7 @@ import { buildWorld, type ManifestObject, type World } from "@gwsim/core";
 import { renderHtml } from "../report/html.js";
 import { parseRolloutFile } from "../rollout/parse.js";
 import { parseErrorRate, replayRollout } from "../rollout/replay-rollout.js";
+import type { ErrorCode } from "../rollout/retry.js";
 import { rolloutSteps } from "../rollout/steps.js";
 import { renderRolloutJson, renderRolloutText } from "../rollout/text.js";
 import { formatDiagnostics } from "./diagnostics.js";
@@ -29,14 +30,23 @@ export const whatifSpec: CommandSpec = {
     "'share(store/checkout-v2) > 0.15', 'expectedShare(store/checkout-v2) > 0.12', 'new404 > 0', joined with && and ||; " +
     "exit 1 when one holds, for CI gates (a backend neither configuration has is a usage error, exit 2). --rollout takes an Argo Rollouts Rollout (canary steps, Gateway API plugin) or a " +
     "Flagger Canary and replays a timed trace across its steps: per step and overall shares, users exposed to the " +
-    "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate; " +
+    "canary (expected and drawn), users who saw both versions, and failed requests expected from --error-rate, after the " +
+    "route rules' retries (a failure whose code a rule's retry lists is retried on the same backend) and retry budgets; " +
     "its --fail-if gates read them, e.g. 'usersExposedAt(1) > 100', 'expectedNewVersionShareAt(1) > 6%', 'expectedFailed > 50'.",
   flags: [
     FILE_FLAG,
     { name: "proposed", type: "string", multiple: true, value: "PATH", description: "the proposed manifests (replace the current ones)", stdin: true },
     { name: "set-weight", type: "string", multiple: true, value: "REF=W", description: "change one backendRef weight of the current manifests" },
     { name: "rollout", type: "string", value: "FILE", description: "an Argo Rollouts Rollout or Flagger Canary: replay the trace across its steps" },
-    { name: "error-rate", type: "string", multiple: true, value: "REF=RATE", description: "rollout: a backend's error rate (ns/svc=0.02, ns/svc:8080=2%, new=1%, old=0.5%)" },
+    {
+      name: "error-rate",
+      type: "string",
+      multiple: true,
+      value: "REF=RATE[:CODE]",
+      description:
+        "rollout: a backend's error rate (ns/svc=0.02, ns/svc:8080=2%, new=1%, old=0.5%) and the status its failures answer " +
+        "(default 503; ns/svc=2%:500, or reset for a connection error): route rules retry the codes they list",
+    },
     ...TRACE_FLAGS,
     ...SPLIT_FLAGS,
     { name: "json", type: "boolean", description: "print the comparison as JSON" },
@@ -107,10 +117,14 @@ export async function whatifCommand(argv: string[], io: Io): Promise<ExitCode> {
 
 async function rolloutCommand(path: string, values: FlagValues, io: Io, current: { world: World; objects: ManifestObject[] }, conditions: Condition[], width: number): Promise<ExitCode> {
   const errorRates: Record<string, number> = {};
+  const errorCodes: Record<string, ErrorCode> = {};
   for (const spec of listFlag(values, "error-rate")) {
     const parsed = parseErrorRate(spec);
     if (!parsed.ok) throw new UsageError(`--error-rate ${spec}: ${parsed.message}`);
     errorRates[parsed.key] = parsed.rate;
+    // A later rate for the same key replaces the code too (default 503).
+    if (parsed.code !== null) errorCodes[parsed.key] = parsed.code;
+    else delete errorCodes[parsed.key];
   }
   const text = await readInput(io, path);
   const file = parseRolloutFile(text, { file: path });
@@ -132,6 +146,7 @@ async function rolloutCommand(path: string, values: FlagValues, io: Io, current:
   const report = await replayRollout(plan, source.rereadable ? () => (reads++ === 0 ? first.reader : source.reader()) : first.reader, {
     ...splitOptions(values),
     errorRates,
+    errorCodes,
     buildOptions: current.world.options,
     ...(onProgress ? { onProgress, progressEvery: 50_000 } : {}),
   });

@@ -9,7 +9,7 @@ import type { WhatifReport } from "../replay/whatif.js";
 import type { RolloutReport } from "../rollout/replay-rollout.js";
 import { barChart, dec, esc, int, legend, OTHER_COLOR, pairChart, palette, pct, plural, signedPct, stackChart, table, timeChart, truncate, type BarRow } from "./html-kit.js";
 import { formatDuration } from "../rollout/duration.js";
-import { versionsLine } from "../rollout/text.js";
+import { errorRatesText, retriesMatter, versionsLine } from "../rollout/text.js";
 import { HTML_CSS, HTML_SCRIPT } from "./html-style.js";
 
 export interface HtmlOptions {
@@ -398,12 +398,26 @@ function renderWhatif(w: WhatifReport, o: HtmlOptions): string {
 function renderRollout(r: RolloutReport, o: HtmlOptions): string {
   const e = r.overall.exposure;
   const steps = r.steps;
+  // Retry figures only when a route rule's retries (or a budget) did something, as the text does.
+  const retried = retriesMatter(r);
+  const f = e.failed;
   const cards = `<div class="cards">${[
     card("Requests", int(r.requests), `${r.untimed ? `${int(r.untimed)} untimed skipped · ` : ""}seed ${r.seed}`),
     card("On the new version", r.requests ? pct(e.expectedCanaryShare) : "–", `of all requests · ${int(e.canaryRequests)} in the seeded replay`),
     card("Users exposed", dec(e.expectedUsersExposed, 1), `of ${int(e.users)} · ${int(e.usersExposed)} in the seeded replay`),
     card("Users who saw both", dec(e.expectedUsersBoth, 1), `${int(e.usersBoth)} in the seeded replay`),
-    card("Failed requests", dec(e.failed.expected, 1), `expected · ${int(e.failed.drawn)} drawn · ${int(e.failed.gateway)} gateway 5xx`, e.failed.expected > 0 ? "warn" : ""),
+    card("Failed requests", dec(f.expected, 1), `expected${retried ? " after retries" : ""} · ${int(f.drawn)} drawn · ${int(f.gateway)} gateway 5xx`, f.expected > 0 ? "warn" : ""),
+    ...(retried
+      ? [
+          card("Without retries", dec(f.expectedWithoutRetries, 1), `failed requests expected · ${int(f.drawnWithoutRetries)} drawn`),
+          card(
+            "Retries sent",
+            dec(f.expectedRetries, 1),
+            `expected extra attempts · ${int(f.retries)} drawn${f.expectedRetriesRefused + f.retriesRefused > 0 ? ` · budgets refused ${dec(f.expectedRetriesRefused, 1)} (${int(f.retriesRefused)} drawn)` : ""}`,
+            f.expectedRetriesRefused + f.retriesRefused > 0 ? "warn" : "",
+          ),
+        ]
+      : []),
   ].join("")}</div>`;
   const share = barChart(
     steps.map((s, i) => ({
@@ -436,8 +450,14 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
     { head: "users exposed", cell: (s) => `${dec(s.exposure.expectedUsersExposed, 1)} (${int(s.exposure.usersExposed)})`, num: true, sort: (s) => s.exposure.expectedUsersExposed },
     { head: "saw both", cell: (s) => `${dec(s.exposure.expectedUsersBoth, 1)} (${int(s.exposure.usersBoth)})`, num: true, sort: (s) => s.exposure.expectedUsersBoth },
     { head: "failed", cell: (s) => `${dec(s.exposure.failed.expected, 1)} (${int(s.exposure.failed.drawn)})`, num: true, sort: (s) => s.exposure.failed.expected },
+    ...(retried
+      ? [
+          { head: "without retries", cell: (s: RolloutReport["steps"][number]) => `${dec(s.exposure.failed.expectedWithoutRetries, 1)} (${int(s.exposure.failed.drawnWithoutRetries)})`, num: true, sort: (s: RolloutReport["steps"][number]) => s.exposure.failed.expectedWithoutRetries },
+          { head: "retries", cell: (s: RolloutReport["steps"][number]) => `${dec(s.exposure.failed.expectedRetries, 1)} (${int(s.exposure.failed.retries)})`, num: true, sort: (s: RolloutReport["steps"][number]) => s.exposure.failed.expectedRetries },
+        ]
+      : []),
   ]);
-  const versions = `<p class="muted small">${esc(`${versionsLine(e.canary, e.stable).trim().replace(/^n/, "N").replaceAll("; ", " · ")}${Object.keys(r.errorRates).length ? ` · error rates: ${Object.entries(r.errorRates).map(([k, v]) => `${k} ${pct(v, 2)}`).join(", ")}` : ""}`)}</p>`;
+  const versions = `<p class="muted small">${esc(`${versionsLine(e.canary, e.stable).trim().replace(/^n/, "N").replaceAll("; ", " · ")}${Object.keys(r.errorRates).length ? ` · error rates: ${errorRatesText(r)}` : ""}`)}</p>`;
   const overall = replayBody(r.overall.report, o, "overall-");
   const body = [
     warningsSection(r.warnings),
@@ -446,7 +466,7 @@ function renderRollout(r: RolloutReport, o: HtmlOptions): string {
       "steps",
       "Steps",
       share + users + tbl + versions,
-      "Each step's routes held while its requests arrived. Expected figures come from the weights; figures in brackets are the seeded replay. The share on the new version counts only requests that reached one of the two versions.",
+      `Each step's routes held while its requests arrived. Expected figures come from the weights; figures in brackets are the seeded replay. The share on the new version counts only requests that reached one of the two versions.${retried ? " Failed requests are counted after the route rules' retries; retries are the attempts beyond the first." : ""}`,
     ),
     `<details open><summary>All requests, every step together</summary>${overall.body}</details>`,
   ].join("\n");

@@ -254,3 +254,42 @@ describe("rollout replay: retry budgets (XBackendTrafficPolicy retryConstraint)"
     expect(loose.overall.exposure.failed).toMatchObject({ drawn: none.overall.exposure.failed.drawn, retries: none.overall.exposure.failed.retries, retriesRefused: 0 });
   });
 });
+
+describe("rollout report: retries in text, JSON and HTML", () => {
+  it("shows failures without and with retries and the retries sent, only when retries did something", async () => {
+    const { renderRolloutText, renderRolloutJson } = await import("./text.js");
+    const { renderHtml } = await import("../report/html.js");
+    const retried = await run(BASE + routeWith("{attempts: 2, codes: [503]}"), { new: 0.1 });
+    const f = retried.overall.exposure.failed;
+    for (const width of [80, 60]) {
+      const text = renderRolloutText(retried, { width });
+      for (const line of text.split("\n")) expect([...line].length, line).toBeLessThanOrEqual(width);
+      expect(text).toContain("retries");
+    }
+    const text = renderRolloutText(retried);
+    expect(text).toMatch(/#\s+failed\s+without retries\s+retries sent\n\s+1\s+0\.1 \(\d+\)\s+10\.0 \(\d+\)\s+11\.0 \(\d+\)\n/);
+    const flat = text.replace(/\n\s+/g, " ");
+    expect(flat).toContain(`failed requests after retries: ${f.expected.toFixed(1)} expected (${f.drawn} drawn, 0 answered 5xx by the gateway)`);
+    expect(flat).toContain(`failed requests without retries: ${f.expectedWithoutRetries.toFixed(1)} expected (${f.drawnWithoutRetries} drawn)`);
+    expect(flat).toContain(`retries sent (attempts beyond the first): ${f.expectedRetries.toFixed(1)} expected (${f.retries} drawn)`);
+    expect(text).toContain("error rates: new 10.00% (503)");
+    const json = JSON.parse(renderRolloutJson(retried));
+    expect(json.overall.exposure.failed).toEqual(f);
+    expect(json.errorCodes).toEqual({ new: 503 });
+    const html = renderHtml(retried);
+    expect(html).toContain("Without retries");
+    expect(html).toContain("Retries sent");
+    expect(html).toContain(`${f.expectedRetries.toFixed(1)}`);
+
+    const plain = await run(BASE + routeWith(null), { new: 0.1 });
+    expect(renderRolloutText(plain)).not.toContain("retries");
+    expect(renderHtml(plain)).not.toContain("Retries sent");
+  });
+
+  it("says what a retry budget refused", async () => {
+    const { renderRolloutText } = await import("./text.js");
+    const world = BASE + routeWith("{attempts: 2, codes: [503]}") + budgetPolicy("{budget: {percent: 20, interval: 10s}, minRetryRate: {count: 1, interval: 10s}}");
+    const r = await run(world, { "ns/v2": 0.5 });
+    expect(renderRolloutText(r).replace(/\n\s+/g, " ")).toContain(`retries refused by retry budgets (each answered 503): 35.4 expected (${r.overall.exposure.failed.retriesRefused} drawn)`);
+  });
+});
