@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,7 +56,7 @@ describe("published packages", () => {
 
   it.each(["core", "sim"])("@gwsim/%s: the published exports map names only files the tarball holds (no development condition pointing at src/)", (pkg) => {
     const files = new Set(listing(pkg).map((f) => f.replace(/^package\//, "")));
-    const manifest = JSON.parse(packed(pkg, "package.json")) as { exports: Record<string, unknown>; main: string; types: string };
+    const manifest = JSON.parse(packed(pkg, "package.json")) as { exports: Record<string, unknown>; main: string; types: string; typesVersions?: Record<string, unknown> };
     expect(JSON.stringify(manifest.exports)).not.toContain("development");
     const targets: string[] = [manifest.main, manifest.types];
     const walk = (v: unknown): void => {
@@ -63,6 +64,7 @@ describe("published packages", () => {
       else if (v && typeof v === "object") Object.values(v).forEach(walk);
     };
     walk(manifest.exports);
+    walk(manifest.typesVersions ?? {});
     for (const t of targets) expect(files, `${pkg} exports ${t}`).toContain(t.replace(/^\.\//, ""));
     expect([...files].filter((f) => f.startsWith("src/"))).toEqual([]);
   });
@@ -87,10 +89,17 @@ describe("published packages", () => {
     expect(withMapComment).toEqual([]);
   });
 
-  it("install into an unrelated project; the library imports and the bin runs", () => {
+  let installed = false;
+  const install = () => {
+    if (installed) return;
     const tarballs = readdirSync(scratch).filter((f) => f.endsWith(".tgz"));
     expect(tarballs).toHaveLength(2);
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs.map((t) => join(scratch, t))], { cwd: app, stdio: "pipe" });
+    installed = true;
+  };
+
+  it("install into an unrelated project; the library imports and the bin runs", () => {
+    install();
     writeFileSync(join(app, "world.yaml"), WORLD);
     writeFileSync(
       join(app, "main.js"),
@@ -124,4 +133,57 @@ console.log(JSON.stringify({ n: objects.length, d: diagnostics.length, backend: 
     writeFileSync(join(app, "cjs.cjs"), 'const c = require("@gwsim/core"), s = require("@gwsim/sim");\nconsole.log(typeof c.decide, typeof s.replay, require.resolve("@gwsim/core/testing").endsWith("dist/testing/index.js"));');
     expect(execFileSync("node", ["cjs.cjs"], { cwd: app, encoding: "utf8" }).trim()).toBe("function function true");
   }, 180_000);
+  // moduleResolution node10 ("node") ignores exports maps: without typesVersions it finds no types for
+  // @gwsim/core/testing (TS2307). TypeScript 7 dropped node10, so this uses the TypeScript 5 that
+  // tools/apidocs installs; the consumer's own tsc would be a 5.x too.
+  it("a consumer on moduleResolution node10 gets the types of @gwsim/core and @gwsim/core/testing (typesVersions)", () => {
+    install();
+    const tsc = createRequire(join(root, "tools/apidocs/package.json")).resolve("typescript/bin/tsc");
+    expect(execFileSync("node", [tsc, "-v"], { encoding: "utf8" })).toMatch(/^Version 5\./);
+    const dir = join(app, "node10");
+    mkdirSync(dir, { recursive: true });
+    // fast-check and vitest are optional peers the app does not install: skipLibCheck, as such a consumer would.
+    const options = { target: "es2022", strict: true, noEmit: true, skipLibCheck: true, types: [] };
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...options, module: "commonjs", moduleResolution: "node10" }, files: ["consumer.ts"] }));
+    writeFileSync(join(dir, "tsconfig.bundler.json"), JSON.stringify({ compilerOptions: { ...options, module: "esnext", moduleResolution: "bundler" }, files: ["consumer.ts"] }));
+    writeFileSync(
+      join(dir, "consumer.ts"),
+      `import { buildWorld, type World } from "@gwsim/core";
+import { worldFrom, type TestWorld } from "@gwsim/core/testing";
+const w: TestWorld = worldFrom("kind: Service");
+const world: World = buildWorld(w.objects);
+const problems: number = w.problems.length;
+// @ts-expect-error problems is a Diagnostic[]: the types are real, not any
+const wrong: string = w.problems;
+export { world, problems, wrong };
+`,
+    );
+    const check = (project: string) => {
+      try {
+        return { code: 0, out: execFileSync("node", [tsc, "-p", join(dir, project), "--listFiles"], { cwd: dir, encoding: "utf8" }) };
+      } catch (e) {
+        const err = e as { status: number; stdout: string };
+        return { code: err.status, out: err.stdout };
+      }
+    };
+    const testingTypes = join(app, "node_modules/@gwsim/core/dist/testing/index.d.ts");
+    for (const project of ["tsconfig.json", "tsconfig.bundler.json"]) {
+      const r = check(project);
+      expect(r.out.split("\n").filter((l) => l.includes("error TS")), project).toEqual([]);
+      expect(r.code, project).toBe(0);
+      expect(r.out.split("\n"), project).toContain(testingTypes);
+    }
+    // Without typesVersions, node10 finds no types for the subpath: what the field fixes.
+    const manifestPath = join(app, "node_modules/@gwsim/core/package.json");
+    const manifest = readFileSync(manifestPath, "utf8");
+    try {
+      const { typesVersions: _dropped, ...rest } = JSON.parse(manifest) as Record<string, unknown>;
+      writeFileSync(manifestPath, JSON.stringify(rest));
+      const r = check("tsconfig.json");
+      expect(r.code).not.toBe(0);
+      expect(r.out).toContain("TS2307: Cannot find module '@gwsim/core/testing'");
+    } finally {
+      writeFileSync(manifestPath, manifest);
+    }
+  }, 120_000);
 });
