@@ -18,10 +18,11 @@
  *   share(REF) expectedShare(REF) count(REF) users(REF) hits(ROUTE) status(CODE)
  *   requests usersMultiBackend steps canaryShare expectedCanaryShare newVersionShare
  *   expectedNewVersionShare usersExposed expectedUsersExposed usersBoth expectedUsersBoth
- *   failed expectedFailed gatewayFailed
+ *   failed expectedFailed gatewayFailed (failed: after the route rules' retries)
+ *   failedWithoutRetries expectedFailedWithoutRetries retries expectedRetries
  *   and per step N (numbered as the report lists them): requestsAt(N) newVersionShareAt(N)
  *   expectedNewVersionShareAt(N) usersExposedAt(N) expectedUsersExposedAt(N) usersBothAt(N)
- *   expectedUsersBothAt(N) failedAt(N) expectedFailedAt(N)
+ *   expectedUsersBothAt(N) failedAt(N) expectedFailedAt(N) retriesAt(N) ...
  * ROUTE: name, ns/name or ns/name/rule (rule by index or name).
  * Numbers may end in `%` (15% = 0.15).
  */
@@ -146,6 +147,10 @@ const EXPOSURE: Record<string, (e: CanaryExposure) => number> = {
   expectedUsersBoth: (e) => e.expectedUsersBoth,
   failed: (e) => e.failed.drawn,
   expectedFailed: (e) => e.failed.expected,
+  failedWithoutRetries: (e) => e.failed.drawnWithoutRetries,
+  expectedFailedWithoutRetries: (e) => e.failed.expectedWithoutRetries,
+  retries: (e) => e.failed.retries,
+  expectedRetries: (e) => e.failed.expectedRetries,
 };
 
 const ROLLOUT: Table<RolloutReport> = {
@@ -511,8 +516,12 @@ export const FAIL_IF_DOCS: Record<string, string> = {
   expectedUsersExposed: "users expected to meet the new version",
   usersBoth: "users who met both versions in the seeded replay",
   expectedUsersBoth: "users expected to meet both versions",
-  failed: "failed requests in the seeded replay (gateway 5xx, and draws against --error-rate)",
-  expectedFailed: "failed requests expected",
+  failed: "failed requests in the seeded replay (gateway 5xx, and draws against --error-rate), after the route rules' retries",
+  expectedFailed: "failed requests expected, after the route rules' retries",
+  failedWithoutRetries: "failed in the seeded replay had no request been retried (first attempts' draws)",
+  expectedFailedWithoutRetries: "failed requests expected had no request been retried",
+  retries: "retries the seeded replay sent (attempts beyond the first: extra load on the backends)",
+  expectedRetries: "retries expected (attempts beyond the first)",
   gatewayFailed: "5xx the gateway answered itself",
 };
 
