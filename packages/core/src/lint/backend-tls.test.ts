@@ -3,6 +3,7 @@
  * sends to it, and what lint must say. Where a request can be made, the claim is checked against
  * decide: lint reports exactly the backends decide connects to without TLS (backendTLS null).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { worldFrom } from "../testing/world-from.js";
 import type { GatewayRequest } from "../model/request.js";
@@ -227,5 +228,40 @@ spec:
     const findings = lint(w).filter((f) => f.rule === RULE);
     expect(findings.map((f) => `${f.object.kind}/${f.object.name}`)).toEqual(want ? ["TLSRoute/t"] : []);
     if (want) expect(findings[0]!.message).toContain("terminates TLS and opens a cleartext connection");
+  });
+});
+
+describe("tls-backend-without-policy: property", () => {
+  const APP = [undefined, "https", "HTTPS", "wss", "kubernetes.io/wss", "http", "kubernetes.io/h2c", "kubernetes.io/ws"];
+  const NAMES = [undefined, "https", "https-web", "http", "web", "httpsweb"];
+  const PORTS = [443, 8443, 80];
+  const POLICIES = ["none", "whole", "this-port", "other-port"] as const;
+
+  /** What the docs say, written out independently of the rule. */
+  const expected = (app: string | undefined, name: string | undefined, port: number): string | null => {
+    if (app !== undefined) return ["https", "wss", "kubernetes.io/wss"].includes(app.toLowerCase()) ? "warning" : null;
+    if (name !== undefined && /^https(-|$)/i.test(name)) return "warning";
+    return port === 443 ? "info" : null;
+  };
+
+  it("a finding exactly when the port signals TLS and decide connects without TLS; decide's policy is the one the docs describe", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...APP), fc.constantFrom(...NAMES), fc.constantFrom(...PORTS), fc.constantFrom(...POLICIES), (app, name, port, pol) => {
+        // The named port has a sibling (Kubernetes wants names when there are two); an unnamed one is alone.
+        const target = `{${name ? `name: ${name}, ` : ""}port: ${port}${app ? `, appProtocol: ${app}` : ""}}`;
+        const ports = name ? `${target}, {name: other, port: 9999}` : target;
+        const section = pol === "this-port" ? name : pol === "other-port" ? "other" : undefined;
+        const policies = pol === "none" || (pol === "this-port" && !name) ? "" : policy(`{group: "", kind: Service, name: s${section ? `, sectionName: ${section}` : ""}}`);
+        const w = worldFrom(GATEWAY + service(ports) + policies + httpRoute(`{name: s, port: ${port}}`));
+        expect(w.problems).toEqual([]);
+        const d = decide(w, GW_REQUEST);
+        expect(d.outcome).toBe("forward");
+        const covered = pol === "whole" || (pol === "this-port" && name !== undefined);
+        expect(d.backendTLS !== null).toBe(covered);
+        const want = covered ? null : expected(app, name, port);
+        expect(lint(w).filter((f) => f.rule === RULE).map((f) => f.severity)).toEqual(want ? [want] : []);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

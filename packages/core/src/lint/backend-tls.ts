@@ -38,7 +38,8 @@ interface TlsSignal {
 export function tlsSignalOf(port: ServicePort): TlsSignal | null {
   const app = port.appProtocol?.toLowerCase() ?? "";
   if (app !== "") return TLS_APP_PROTOCOLS.has(app) ? { severity: "warning", because: `its appProtocol is ${port.appProtocol}` } : null;
-  if (port.name !== null && (port.name.toLowerCase() === "https" || port.name.toLowerCase().startsWith("https-"))) return { severity: "warning", because: `it is named ${port.name}` };
+  // Port names are lower-case DNS labels (the Service schema checks), so no case folding here.
+  if (port.name !== null && (port.name === "https" || port.name.startsWith("https-"))) return { severity: "warning", because: `it is named ${port.name}` };
   if (port.port === 443) return { severity: "info", because: "it is port 443 (no appProtocol or name says what it speaks)" };
   return null;
 }
