@@ -12,6 +12,7 @@ import { ListenError, parseDuration, type BoundFrontend, parseEndpointsFile, par
 import { watchPaths } from "../serve/reload.js";
 import { addressesOf, backendKey } from "../serve/endpoints.js";
 import { fixedLine, warningChanges } from "../serve/warnings.js";
+import { unusedEndpoints } from "../serve/endpoint-usage.js";
 
 export const serveSpec: CommandSpec = {
   name: "serve",
@@ -24,10 +25,11 @@ export const serveSpec: CommandSpec = {
     "forwards it to an endpoint of the backend the decision picked. Endpoints come from EndpointSlices in the " +
     "manifests or --endpoints (a YAML/JSON map from namespace/service:port to a list of host:port). Prints " +
     "`gwsim: ready` on stdout once every listener accepts connections, after a warning on stderr for each invalid " +
-    "backendRef of a served route (its share of requests answers 500) and each backend that has no endpoints (its " +
-    "requests would answer 503). Reloads when a manifest file changes or " +
+    "backendRef of a served route (its share of requests answers 500), each backend that has no endpoints (its " +
+    "requests would answer 503) and each --endpoints entry no route uses (with the backend it likely meant). " +
+    "Reloads when a manifest file changes or " +
     "on SIGHUP (a configuration that does not load, or whose listeners cannot all be opened, leaves the old one " +
-    "in force, whole); SIGTERM drains and exits.",
+    "in force, whole), printing only the warnings it adds and those it fixed; SIGTERM drains and exits.",
   flags: [
     FILE_FLAG,
     { name: "listen", short: "l", type: "string", multiple: true, value: "PORT=ADDR:PORT", description: "bind the listeners of PORT (or NS/GATEWAY:PORT) to ADDR:PORT instead of 0.0.0.0:PORT; an entry that names no listener is a usage error" },
@@ -83,6 +85,10 @@ async function load(files: string[], endpointsFile: string | null, values: FlagV
       const parsed = parseEndpointsFile(await io.readFile(resolve(io.cwd, endpointsFile)), endpointsFile);
       endpoints = parsed.table;
       for (const p of parsed.problems) endpointProblems.push({ code: "serve.endpoints", severity: "error", file: endpointsFile, line: p.line ?? 1, column: p.column ?? 1, path: "", message: p.message });
+      // A key no route names is most likely a typo (its backend then has no endpoints): said, not refused.
+      for (const p of unusedEndpoints(world.table, parsed.table, endpointsFile, parsed.positions)) {
+        endpointProblems.push({ code: "serve.endpoints-unused", severity: "warning", file: endpointsFile, line: p.line ?? 1, column: p.column ?? 1, path: "", message: p.message });
+      }
     } catch (e) {
       loaded.unreadable.push({ code: "io.unreadable", severity: "error", file: endpointsFile, line: 0, column: 0, path: "", message: `cannot read ${endpointsFile}: ${ioReason(e)}` });
     }

@@ -115,11 +115,16 @@ const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):\d{1,5}$/;
 /**
  * Parses an `--endpoints` file: a YAML or JSON map `namespace/service:port` → ["host:port", ...]
  * (one string for one address). Each problem has the line and column of the key or address at
- * fault, so the CLI prints `file:line:col` as for manifests.
+ * fault, so the CLI prints `file:line:col` as for manifests. `positions` has where each entry's
+ * key is, for warnings about an entry (one no route uses).
  */
-export function parseEndpointsFile(text: string, file: string): { table: Map<string, string[]>; problems: EndpointProblem[] } {
+export function parseEndpointsFile(
+  text: string,
+  file: string,
+): { table: Map<string, string[]>; problems: EndpointProblem[]; positions: Map<string, { line: number; column: number }> } {
   const table = new Map<string, string[]>();
   const problems: EndpointProblem[] = [];
+  const positions = new Map<string, { line: number; column: number }>();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const at = (node: Node | null | undefined): { line?: number; column?: number } => {
@@ -131,11 +136,11 @@ export function parseEndpointsFile(text: string, file: string): { table: Map<str
   const syntax = doc.errors[0];
   if (syntax) {
     const { line, col } = lines.linePos(syntax.pos[0]);
-    return { table, problems: [{ file, line, column: col, message: `not YAML or JSON: ${syntax.message.split("\n")[0]}` }] };
+    return { table, problems: [{ file, line, column: col, message: `not YAML or JSON: ${syntax.message.split("\n")[0]}` }], positions };
   }
   const root = doc.contents;
-  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return { table, problems };
-  if (!isMap(root)) return { table, problems: [{ file, ...at(root), message: "must be a map from namespace/service:port to a list of host:port" }] };
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return { table, problems, positions };
+  if (!isMap(root)) return { table, problems: [{ file, ...at(root), message: "must be a map from namespace/service:port to a list of host:port" }], positions };
   for (const pair of root.items) {
     const keyNode = pair.key as Node | null;
     const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
@@ -155,8 +160,10 @@ export function parseEndpointsFile(text: string, file: string): { table: Map<str
       continue;
     }
     table.set(key, [...new Set(items.map((n) => String((n as { value: unknown }).value)))]);
+    const where = at(keyNode);
+    if (where.line !== undefined && where.column !== undefined) positions.set(key, { line: where.line, column: where.column });
   }
-  return { table, problems };
+  return { table, problems, positions };
 }
 
 /** Why one list item is no endpoint address, or null when it is one. */
