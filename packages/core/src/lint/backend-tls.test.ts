@@ -77,6 +77,8 @@ describe("tls-backend-without-policy: what says a port serves TLS", () => {
     const number = Number(/port: (\d+)/.exec(port)![1]);
     const { w, findings } = found(GATEWAY + service(port) + httpRoute(`{name: s, port: ${number}}`));
     expect(findings.map((f) => f.severity)).toEqual(want);
+    // Only port 443 is a guess, and the message says so.
+    for (const f of findings) expect(f.message).toContain(f.severity === "info" ? "which likely serves TLS" : "which serves TLS");
     // The claim: decide connects to that backend without TLS (explain's "over cleartext" hop).
     const d = decide(w, GW_REQUEST);
     expect(d.outcome).toBe("forward");

@@ -40,7 +40,7 @@ export function tlsSignalOf(port: ServicePort): TlsSignal | null {
   if (app !== "") return TLS_APP_PROTOCOLS.has(app) ? { severity: "warning", because: `its appProtocol is ${port.appProtocol}` } : null;
   // Port names are lower-case DNS labels (the Service schema checks), so no case folding here.
   if (port.name !== null && (port.name === "https" || port.name.startsWith("https-"))) return { severity: "warning", because: `it is named ${port.name}` };
-  if (port.port === 443) return { severity: "info", because: "it is port 443 (no appProtocol or name says what it speaks)" };
+  if (port.port === 443) return { severity: "info", because: "port 443 is HTTPS's, and no appProtocol or name says what it speaks" };
   return null;
 }
 
@@ -95,6 +95,7 @@ function finding(ctx: LintContext, table: RouteTable, route: CompiledRoute, rule
   const port = svc.ports[portIndex]!;
   const svcRef: LintObjectRef = { kind: "Service", namespace: svc.namespace, name: svc.name };
   const portLabel = `port ${port.port}${port.name ? ` (${port.name})` : ""}`;
+  const sure = signal.severity !== "info";
   // Policies for the Service that name another port: the usual near miss.
   const elsewhere = table.backendTLSPolicies.filter((p) => p.namespace === svc.namespace && p.service === svc.name && p.sectionName !== null);
   const related: RelatedLocation[] = [ctx.related(svcRef, `spec.ports[${portIndex}]`, `Service ${svc.namespace}/${svc.name} ${portLabel}: ${signal.because}`)];
@@ -114,9 +115,9 @@ function finding(ctx: LintContext, table: RouteTable, route: CompiledRoute, rule
     path: `spec.rules[${rule.index}].backendRefs[${j}]`,
     fallback: route.source,
     message:
-      `backendRef ${j} of rule ${rule.index} of ${route.kind} ${route.namespace}/${route.name} sends to ${portLabel} of Service ${svc.namespace}/${svc.name}, which serves TLS (${signal.because}); ` +
+      `backendRef ${j} of rule ${rule.index} of ${route.kind} ${route.namespace}/${route.name} sends to ${portLabel} of Service ${svc.namespace}/${svc.name}, which ${sure ? "serves" : "likely serves"} TLS (${signal.because}); ` +
       `no BackendTLSPolicy applies to that port${elsewhere.length ? ` (${elsewhere.map((p) => `${p.policy} targets sectionName ${p.sectionName}`).join(", ")})` : ""}, ` +
-      `so ${hop} and the backend's TLS server rejects ${route.kind === "TLSRoute" ? "the stream" : "the requests"}`,
+      `so ${hop} and ${sure ? "the backend's TLS server rejects" : "a TLS server there would reject"} ${route.kind === "TLSRoute" ? "the stream" : "the requests"}`,
     fix:
       `create ${policyYaml}` +
       (cleartext.length ? `, or send to a cleartext port of the Service (${cleartext.join(", ")})` : "") +
