@@ -555,12 +555,21 @@ export async function replayRollout<W = unknown>(
 
   const ruleLabel = (r: RouteRef) => `${r.kind} ${r.namespace}/${r.name} rule ${r.ruleName ?? r.rule}`;
   /** What the report should say about a rule's retry: an attempts default taken, error codes it does not retry. */
+  // A shared (frozen) route ref is one rule match of one step's world: looked at once.
+  const noted = new WeakSet<object>();
   const noteRetry = (retry: RetryPolicy, route: RouteRef, o: Observation): void => {
-    if (retry.attempts === undefined) defaultAttempts.add(ruleLabel(route));
+    if (Object.isFrozen(route)) {
+      if (noted.has(route)) return;
+      noted.add(route);
+    }
     for (const { backend } of o.probabilities) {
       if (!backend.valid) continue;
       const e = errorOf(errors, backend, cx.versions);
-      if (!(e.rate > 0) || retriesFor(retry, e.code) > 0) continue;
+      if (!(e.rate > 0)) continue;
+      if (retriesFor(retry, e.code) > 0) {
+        if (retry.attempts === undefined) defaultAttempts.add(ruleLabel(route));
+        continue;
+      }
       const label = `${ruleLabel(route)} retries ${retry.codes?.length ? `codes ${retry.codes.join(", ")}` : "no status codes (connection errors only)"}`;
       let set = unretried.get(label);
       if (!set) unretried.set(label, (set = new Set()));
