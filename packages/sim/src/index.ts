@@ -57,6 +57,8 @@ export type { RolloutFile } from "./rollout/parse.js";
 export { replayRollout, parseErrorRate, schedule as rolloutSchedule } from "./rollout/replay-rollout.js";
 export type { RolloutReplayOptions, RolloutReport, RolloutStepReport, CanaryExposure, FailedRequests } from "./rollout/replay-rollout.js";
 export type { RolloutPlan, RolloutStep, RolloutOptions, StepHold } from "./rollout/types.js";
+export { retryOutcome, retriesFor, DEFAULT_ERROR_CODE, DEFAULT_RETRY_ATTEMPTS } from "./rollout/retry.js";
+export type { ErrorCode } from "./rollout/retry.js";
 export { parseGoDuration, formatDuration } from "./rollout/duration.js";
 export { renderHtml } from "./report/html.js";
 export type { HtmlOptions } from "./report/html.js";
