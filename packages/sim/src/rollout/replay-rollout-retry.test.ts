@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests, type ManifestObject } from "@gwsim/core";
 import type { TraceRecord } from "../replay/types.js";
 import { seededUniform } from "../replay/split.js";
-import { replayRollout, type RolloutReplayOptions } from "./replay-rollout.js";
+import { parseErrorRate, replayRollout, type RolloutReplayOptions } from "./replay-rollout.js";
 import type { RolloutPlan } from "./types.js";
 import type { ErrorCode } from "./retry.js";
 
@@ -86,6 +86,23 @@ async function run(world: string, errorRates: Record<string, number>, errorCodes
   expect(r.steps[0]!.exposure.requests).toBe(N);
   return r;
 }
+
+describe("parseErrorRate: an optional code after the rate", () => {
+  it.each([
+    ["ns/v2=0.02", { ok: true, key: "ns/v2", rate: 0.02, code: null }],
+    ["ns/v2=0.02:503", { ok: true, key: "ns/v2", rate: 0.02, code: 503 }],
+    ["ns/v2:8080=2%:500", { ok: true, key: "ns/v2:8080", rate: 0.02, code: 500 }],
+    ["new=1%:reset", { ok: true, key: "new", rate: 0.01, code: "reset" }],
+    ["old=1%:RESET", { ok: true, key: "old", rate: 0.01, code: "reset" }],
+    ["new=1%:429", { ok: true, key: "new", rate: 0.01, code: 429 }],
+    ["new=1%:200", { ok: false }],
+    ["new=1%:5030", { ok: false }],
+    ["new=1%:", { ok: false }],
+    ["new=:503", { ok: false }],
+  ])("%s", (spec, want) => {
+    expect(parseErrorRate(spec)).toEqual(want.ok ? want : { ok: false, message: expect.any(String) });
+  });
+});
 
 describe("rollout replay: route rule retries", () => {
   it.each<{ what: string; retry: string | null; rates: Record<string, number>; codes: Record<string, ErrorCode>; failed: number; retries: number }>([
