@@ -97,9 +97,17 @@ describe("warningChanges", () => {
     { before: ["gwsim: a.yaml:3:5: warning: x\n"], after: ["gwsim: a.yaml:9:5: warning: x\n"], added: 0, fixed: 0 },
     { before: ["gwsim: a.yaml:3:5: warning: x\n"], after: ["gwsim: b.yaml:3:5: warning: x\n"], added: 1, fixed: 1 },
     { before: ["gwsim: warning: y\n"], after: [], added: 0, fixed: 1 },
+    // The same text at two places: one more of it is new, one fewer is fixed.
+    { before: ["gwsim: a.yaml:3:5: warning: x\n"], after: ["gwsim: a.yaml:3:5: warning: x\n", "gwsim: a.yaml:9:5: warning: x\n"], added: 1, fixed: 0 },
+    { before: ["gwsim: a.yaml:3:5: warning: x\n", "gwsim: a.yaml:9:5: warning: x\n"], after: ["gwsim: a.yaml:3:5: warning: x\n"], added: 0, fixed: 1 },
   ])("$before → $after", ({ before, after, added, fixed }) => {
     const changes = warningChanges(before, after);
     expect([changes.added.length, changes.fixed.length]).toEqual([added, fixed]);
+  });
+
+  it("of several lines of one warning, the one at a new place is named", () => {
+    const changes = warningChanges(["gwsim: a.yaml:3:5: warning: x\n"], ["gwsim: a.yaml:3:5: warning: x\n", "gwsim: a.yaml:9:5: warning: x\n"]);
+    expect(changes.added).toEqual(["gwsim: a.yaml:9:5: warning: x\n"]);
   });
 
   it("the key keeps the file and drops only the position", () => {

@@ -226,7 +226,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
     reloading = reloading.then(async () => {
       pending = false;
       const next = await load(files, endpointsFile, values, io);
-      const newWarnings = (d: Diagnostic) => d.severity === "error" || warningChanges(said, [`${formatDiagnostic(d)}\n`]).added.length > 0;
+      const added = new Set(warningChanges(said, warningLines(next.shown)).added);
+      const newWarnings = (d: Diagnostic) => d.severity !== "warning" || added.has(`${formatDiagnostic(d)}\n`);
       if (next.errors.length) {
         io.stderr(formatDiagnostics(next.shown.filter(newWarnings)));
         io.stderr(`gwsim: reload (${why}) refused: ${next.errors.length} problem(s); generation ${gw.snapshot().generation} stays in force\n`);

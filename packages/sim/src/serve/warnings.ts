@@ -23,10 +23,34 @@ export interface WarningChanges {
   fixed: string[];
 }
 
+/**
+ * Compared as multisets of keys: the same text may stand at several places (two EndpointSlices
+ * with the same bad address), and one more, or one fewer, of them is a change. Of the lines of a
+ * key, those whose exact text (position included) the other side lacks are the ones named.
+ */
 export function warningChanges(before: readonly string[], after: readonly string[]): WarningChanges {
-  const had = new Set(before.map(warningKey));
-  const has = new Set(after.map(warningKey));
-  return { added: after.filter((l) => !had.has(warningKey(l))), fixed: before.filter((l) => !has.has(warningKey(l))) };
+  return { added: surplus(after, before), fixed: surplus(before, after) };
+}
+
+/** The lines of `these` beyond what `those` has of the same warning. */
+function surplus(these: readonly string[], those: readonly string[]): string[] {
+  const theirs = new Map<string, number>();
+  for (const l of those) theirs.set(warningKey(l), (theirs.get(warningKey(l)) ?? 0) + 1);
+  const exact = new Set(those);
+  const byKey = new Map<string, string[]>();
+  for (const l of these) {
+    const k = warningKey(l);
+    byKey.set(k, [...(byKey.get(k) ?? []), l]);
+  }
+  const out = new Set<string>();
+  for (const [k, lines] of byKey) {
+    const extra = lines.length - (theirs.get(k) ?? 0);
+    if (extra <= 0) continue;
+    const ordered = [...lines.filter((l) => !exact.has(l)), ...lines.filter((l) => exact.has(l))];
+    for (const l of ordered.slice(0, extra)) out.add(l);
+  }
+  // In the order of `these`.
+  return these.filter((l) => out.has(l));
 }
 
 /** `gwsim: fixed: ...` for a warning line a reload made go away. */
