@@ -4,6 +4,7 @@
  * lean decisions, which carry no `retry`: replay-rollout reads it from the route table).
  */
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { buildWorld, decide, parseManifests, type ManifestObject } from "@gwsim/core";
 import type { TraceRecord } from "../replay/types.js";
 import { seededUniform } from "../replay/split.js";
@@ -232,6 +233,35 @@ describe("rollout replay: route rule retries", () => {
     // 2000 on v2 at 50%, once retried: 500 fail; 18000 on v1 at 2% (503 too), once retried: 7.2.
     expect(f.expected).toBeCloseTo(2000 * 0.5 ** 2 + 18000 * 0.02 ** 2, 6);
   });
+});
+
+describe("rollout replay: retries, property over splits, rates and policies", () => {
+  const weightedRoute = (w1: number, w2: number, retry: string | null) => routeWith(retry).replace("weight: 90", `weight: ${w1}`).replace("weight: 10", `weight: ${w2}`);
+  it("expected failed = N·Σ p·rate^(1+n), n the retries the rule gives the code; never above the figure without retries", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom<ErrorCode>(500, 503, "reset"),
+        fc.option(fc.record({ attempts: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }), codes: fc.subarray([500, 502, 503]) }), { nil: null }),
+        async (w1, w2, r1, r2, code, retry) => {
+          const text = retry === null ? null : JSON.stringify({ ...(retry.attempts !== undefined ? { attempts: retry.attempts } : {}), codes: retry.codes });
+          const r = await replayRollout(planOf(objectsOf(BASE + weightedRoute(w1, w2, text))), trace.slice(0, 50), { seed: 1, errorRates: { old: r1, new: r2 }, errorCodes: { old: code, new: code } });
+          const n = retry === null ? 0 : code === "reset" || retry.codes.includes(code) ? (retry.attempts ?? 1) : 0;
+          const p1 = w1 / (w1 + w2);
+          const f = r.overall.exposure.failed;
+          expect(f.expected).toBeCloseTo(50 * (p1 * r1 ** (1 + n) + (1 - p1) * r2 ** (1 + n)), 9);
+          expect(f.expectedWithoutRetries).toBeCloseTo(50 * (p1 * r1 + (1 - p1) * r2), 9);
+          expect(f.expected).toBeLessThanOrEqual(f.expectedWithoutRetries + 1e-9);
+          expect(f.drawn).toBeLessThanOrEqual(f.drawnWithoutRetries);
+          expect(f.retries).toBeLessThanOrEqual(n * f.drawnWithoutRetries);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 60_000);
 });
 
 describe("rollout replay: retry budgets (XBackendTrafficPolicy retryConstraint)", () => {
