@@ -9,16 +9,17 @@ const world = "packages/examples/world";
 const trace = "test/fixtures/traces/small.jsonl";
 
 describe("gwsim route", () => {
-  it("writes one JSON decision per request, in order, and reports a bad line with its number", async () => {
+  it("writes one JSON decision per line, in order, answering a bad line in its place and reporting its number", async () => {
     const r = await runCli(["route", "-f", world, "--requests", trace, "--json"], { cwd: root });
     expect(r.code).toBe(0);
     const decisions = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(decisions.map((d) => d.outcome)).toEqual(["forward", "forward", "forward", "forward", "notFound", "forward"]);
+    expect(decisions.map((d) => d.outcome)).toEqual(["forward", "forward", "error", "forward", "forward", "notFound", "forward"]);
     expect(decisions[0].backend).toMatchObject({ namespace: "store", name: "catalog-svc", port: 8080 });
-    expect(decisions[3].backend.name).toBe("checkout-v2");
-    expect(decisions[4].status).toBe(404);
-    expect(decisions[5].backend).toMatchObject({ namespace: "payments", name: "payments-api" });
-    expect(r.stderr).toMatch(/^gwsim: test\/fixtures\/traces\/small\.jsonl:3:1: skipped/m);
+    expect(decisions[2]).toMatchObject({ reason: "UnreadableRequest", status: null, line: 3 });
+    expect(decisions[4].backend.name).toBe("checkout-v2");
+    expect(decisions[5].status).toBe(404);
+    expect(decisions[6].backend).toMatchObject({ namespace: "payments", name: "payments-api" });
+    expect(r.stderr).toMatch(/^gwsim: test\/fixtures\/traces\/small\.jsonl:3:1: not read as a request: invalid JSON/m);
   });
 
   it("reads requests from stdin and explains each", async () => {
