@@ -44,18 +44,21 @@ export function watchRefusedStreams(session: ServerHttp2Session, maxFields: numb
     unseenUpTo(stream.id - 2);
     seen = Math.max(seen, stream.id);
   });
-  session.on("goaway", () => unseenUpTo(lastProcessed()));
+  // The state is read now, compared once any 'stream' event still queued for it has been emitted.
+  const later = (last: number, cut = false) =>
+    setImmediate(() => {
+      unseenUpTo(cut ? last - 2 : last);
+      seen = Math.max(seen, last);
+    });
+  session.on("goaway", () => later(lastProcessed()));
   // Every end of a session goes through destroy(), which clears its state: looked at first.
   const destroy = session.destroy.bind(session);
   session.destroy = ((...args: Parameters<ServerHttp2Session["destroy"]>) => {
     if (!session.destroyed) {
       const error = args[0];
-      const last = lastProcessed();
-      if (error && /CONTINUATION/i.test(error.message)) {
-        unseenUpTo(last - 2);
-        seen = Math.max(seen, last);
-        report(`HTTP/2 connection closed: ${error.message} (a header block in more than 8 CONTINUATION frames, over ~144 KiB)`);
-      } else unseenUpTo(last);
+      const cut = error !== undefined && /CONTINUATION/i.test(error.message);
+      if (cut) report(`HTTP/2 connection closed: ${error.message} (a header block in more than 8 CONTINUATION frames, over ~144 KiB)`);
+      later(lastProcessed(), cut);
     }
     return destroy(...args);
   }) as ServerHttp2Session["destroy"];
