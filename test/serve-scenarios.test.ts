@@ -5,16 +5,24 @@
  * case: the live decision meets the case's expectations (so the socket request describes the
  * same request), and what the client and the echo backend saw agrees with that decision.
  *
+ * Each Service port gets its own echo backend, speaking what the port's appProtocol asks of the
+ * gateway: HTTP/2 over cleartext with prior knowledge for `kubernetes.io/h2c` (GEP-1911), else
+ * HTTP/1.1; the echo says which protocol it was spoken to, and that is checked. A case's request
+ * goes out as its `protocol` says: `h2c` (or `HTTP/2` over http) with prior knowledge, `HTTP/2`
+ * over https by ALPN, else HTTP/1.1.
+ *
  * Not run live (no test is made for them; the offline runner checks them): cases that decide in
  * a world with objects removed, that present a client certificate (the case has no private key
  * to handshake with), over another scheme than http(s), or that forward through a
  * BackendTLSPolicy (the echo backends speak plain HTTP), or to an XBackend's external hostname
- * (test/serve-xbackend.test.ts covers those live). A case with a `time` is decided at
- * that time, not at serve's clock. A case whose connection has no listener to reach checks that
- * the decision refuses it.
+ * (test/serve-xbackend.test.ts covers those live). A folder none of whose cases can run live
+ * gets one test that says so and checks each case's reason still holds. A case with a `time` is
+ * decided at that time, not at serve's clock. A case whose connection has no listener to reach
+ * checks that the decision refuses it.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -51,7 +59,47 @@ interface Live {
   body: string;
 }
 
+/** HTTP/2 with prior knowledge (h2c) over http, by ALPN over https. */
+const overHttp2 = (r: GatewayRequest) => r.protocol === "h2c" || (r.protocol === "HTTP/2" && (r.scheme === "http" || r.scheme === "https"));
+
+function sendHttp2(port: number, r: GatewayRequest): Promise<Live> {
+  return new Promise((resolve, reject) => {
+    const secure = r.scheme === "https";
+    const servername = r.sni ?? (r.host ?? "").replace(/:\d+$/, "");
+    const client = secure
+      ? http2.connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false, ...(servername && !/^[\d.]+$/.test(servername) ? { servername } : {}) })
+      : http2.connect(`http://127.0.0.1:${port}`);
+    const fail = (e: Error) => {
+      client.destroy();
+      reject(e);
+    };
+    client.on("error", fail);
+    client.setTimeout(5000, () => fail(new Error("timeout")));
+    // No Host field: HTTP/2 carries it as :authority (RFC 9113 §8.3.1).
+    const headers: http2.OutgoingHttpHeaders = { ":method": r.method ?? "GET", ":path": r.path ?? "/", ":scheme": secure ? "https" : "http" };
+    if (r.host !== undefined) headers[":authority"] = r.host;
+    for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = value;
+    const req = client.request(headers);
+    let status = 0;
+    let resHeaders: http.IncomingHttpHeaders = {};
+    let body = "";
+    req.on("response", (h) => {
+      status = Number(h[":status"]);
+      resHeaders = Object.fromEntries(Object.entries(h).filter(([name]) => !name.startsWith(":"))) as http.IncomingHttpHeaders;
+    });
+    req.setEncoding("utf8");
+    req.on("data", (c: string) => (body += c));
+    req.on("end", () => {
+      client.close();
+      resolve({ status, headers: resHeaders, body });
+    });
+    req.on("error", fail);
+    req.end();
+  });
+}
+
 function send(port: number, r: GatewayRequest): Promise<Live> {
+  if (overHttp2(r)) return sendHttp2(port, r);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | string[]> = { ...(r.headers ?? {}) };
     if (r.host !== undefined) headers.host = r.host;
@@ -71,6 +119,9 @@ function send(port: number, r: GatewayRequest): Promise<Live> {
     req.end();
   });
 }
+
+/** GEP-1911: the Service port's appProtocol for HTTP/2 over cleartext, with prior knowledge. */
+const H2C = "kubernetes.io/h2c";
 
 /** An XBackend is reached at its external hostname, which no echo backend answers for. */
 const forwardsToXBackend = (d: Decision) => d.outcome === "forward" && d.backend?.kind === "XBackend";
@@ -94,7 +145,7 @@ describe.each(folders)("%s (live)", (folder) => {
     const endpoints = new Map<string, string[]>();
     for (const s of world.graph.services) {
       for (const p of s.ports) {
-        const e = await startEcho({ service: `${s.namespace}/${s.name}` });
+        const e = await startEcho({ service: `${s.namespace}/${s.name}`, h2c: p.appProtocol === H2C });
         echoes.push(e);
         endpoints.set(`${s.namespace}/${s.name}:${p.port}`, [e.address]);
       }
@@ -140,7 +191,20 @@ describe.each(folders)("%s (live)", (folder) => {
   });
   const live = rows.filter((r) => r.skip === null);
 
-  it.each(live.map((r) => [`#${r.i} ${r.request.method ?? "GET"} ${r.request.scheme}://${r.request.host ?? ""}:${r.request.port}${r.request.path ?? "/"}`, r] as const))("%s", async (_t, row) => {
+  if (live.length === 0) {
+    // vitest fails a suite with no test; say instead why nothing here runs live, and check it.
+    const reasons = [...new Set(rows.map((r) => r.skip))].join("; ");
+    it(`runs no case live (${rows.length} cases: ${reasons}); test/http-scenarios.test.ts checks them offline`, () => {
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { i, c, request, skip } of rows) {
+        const d = decide(world, request, { seed: 0, index: 0, ...spec.options, ...(c.options ?? {}) });
+        const holds = c.remove ? c.remove.length > 0 : request.clientCertificate ? true : request.scheme !== "http" && request.scheme !== "https" ? true : d.outcome === "forward" && (d.backendTLS !== null || forwardsToXBackend(d));
+        expect(holds, `case #${i} (${skip}) could run live`).toBe(true);
+      }
+    });
+  }
+
+  it.each(live.map((r) => [`#${r.i} ${r.request.method ?? "GET"} ${r.request.scheme}://${r.request.host ?? ""}:${r.request.port}${r.request.path ?? "/"}${overHttp2(r.request) ? ` (${r.request.protocol})` : ""}`, r] as const))("%s", async (_t, row) => {
     const { c, request } = row;
     const local = ports.get(`${request.gateway}:${request.port}`);
     if (local === undefined) {
@@ -181,6 +245,9 @@ describe.each(folders)("%s (live)", (folder) => {
       expect(res.status, `${context}\n${res.body}`).toBe(200);
       const echo = JSON.parse(res.body) as EchoReply;
       expect(echo.service).toBe(`${d.backend!.namespace}/${d.backend!.name}`);
+      // The gateway speaks to the backend what its Service port's appProtocol asks for.
+      const appProtocol = world.graph.services.find((s) => s.namespace === d.backend!.namespace && s.name === d.backend!.name)?.ports.find((p) => p.port === d.backend!.port)?.appProtocol;
+      expect(echo.protocol, "protocol the backend was spoken to").toBe(appProtocol === H2C ? "HTTP/2.0" : "HTTP/1.1");
       expect(echo.method).toBe(d.forwarded!.method);
       expect(echo.path).toBe(d.forwarded!.path);
       // A request sent without Host reaches the backend with the endpoint's address as Host.

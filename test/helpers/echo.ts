@@ -1,8 +1,12 @@
 /**
  * Echo backends for live tests: each answers with the request it saw (method, path, host,
  * headers, body size) and who it is (service and endpoint name), as JSON. Bound to 127.0.0.1:0.
+ * HTTP/1.1 by default; `h2c: true` makes one speak only HTTP/2 over cleartext with prior
+ * knowledge (a Service port with appProtocol kubernetes.io/h2c), answering the same JSON.
  */
+import { createHash } from "node:crypto";
 import http from "node:http";
+import http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 
 export interface EchoReply {
@@ -14,6 +18,10 @@ export interface EchoReply {
   headers: Record<string, string | string[] | undefined>;
   bodyBytes: number;
   protocol: string;
+  /** h2c echoes only: the request's pseudo-header fields (`:method`, `:path`, `:authority`, `:scheme`). */
+  pseudo?: Record<string, string>;
+  /** h2c echoes only: a hash of the body received (sha256, hex), to check it arrived intact. */
+  bodySha256?: string;
 }
 
 export interface EchoOptions {
@@ -25,6 +33,8 @@ export interface EchoOptions {
   status?: number | ((n: number) => number);
   /** Never answer (a stalled backend). */
   stall?: boolean;
+  /** Speak HTTP/2 over cleartext with prior knowledge only (node:http2, no TLS, no HTTP/1.1). */
+  h2c?: boolean;
 }
 
 export interface EchoServer {
@@ -40,6 +50,7 @@ export interface EchoServer {
 }
 
 export async function startEcho(options: EchoOptions): Promise<EchoServer> {
+  if (options.h2c) return startH2cEcho(options);
   const sockets = new Set<Socket>();
   const seen: EchoReply[] = [];
   const echo: EchoServer = {
@@ -83,6 +94,76 @@ export async function startEcho(options: EchoOptions): Promise<EchoServer> {
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as AddressInfo).port;
+  echo.port = port;
+  echo.address = `127.0.0.1:${port}`;
+  if (!echo.endpoint) echo.endpoint = echo.address;
+  return echo;
+}
+
+/**
+ * The h2c echo: the same reply as the HTTP/1.1 echo, read off an HTTP/2 stream. `headers` holds
+ * the regular fields only (the pseudo-headers go to `pseudo`), `host` is `:authority` (or a Host
+ * field if one was sent instead), `protocol` is "HTTP/2.0".
+ */
+async function startH2cEcho(options: EchoOptions): Promise<EchoServer> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const seen: EchoReply[] = [];
+  const server = http2.createServer();
+  const echo: EchoServer = {
+    address: "",
+    port: 0,
+    service: options.service,
+    endpoint: options.endpoint ?? "",
+    seen,
+    close: async () => {
+      for (const s of sessions) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+    kill: async () => {
+      server.close();
+      for (const s of sessions) s.destroy();
+    },
+  };
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const hash = createHash("sha256");
+    let bytes = 0;
+    req.on("data", (c: Buffer) => {
+      bytes += c.length;
+      hash.update(c);
+    });
+    req.on("end", () => {
+      const headers: Record<string, string | string[] | undefined> = {};
+      const pseudo: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (name.startsWith(":")) pseudo[name] = String(value);
+        else headers[name] = value;
+      }
+      const reply: EchoReply = {
+        service: options.service,
+        endpoint: echo.endpoint,
+        method: req.method,
+        path: req.url,
+        host: pseudo[":authority"] ?? (headers.host as string | undefined) ?? "",
+        headers,
+        bodyBytes: bytes,
+        protocol: `HTTP/${req.httpVersion}`,
+        pseudo,
+        bodySha256: hash.digest("hex"),
+      };
+      seen.push(reply);
+      if (options.stall) return;
+      const status = typeof options.status === "function" ? options.status(seen.length) : options.status ?? 200;
+      const body = JSON.stringify(reply);
+      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-echo-service": options.service });
+      res.end(body);
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as AddressInfo).port;
