@@ -8,7 +8,7 @@ import type { Decision } from "../model/decision.js";
 import type { GatewayRequest } from "../model/request.js";
 import type { StatusItem } from "../resolve/graph.js";
 import { decideGateway } from "./gateway.js";
-import { grpcStatusOf } from "./grpc.js";
+import { GRPC_STATUS, grpcStatusOf } from "./grpc.js";
 import { decideMesh } from "./mesh.js";
 import { emptyDecision } from "./decision.js";
 import { readRequestView, type RequestView } from "./request.js";
@@ -116,4 +116,4 @@ function finish(d: Decision, notes: string[] | null, req?: RequestView): Decisio
   return d;
 }
 
-const GRPC_NAMES: Record<number, string> = { 2: "UNKNOWN", 7: "PERMISSION_DENIED", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE", 16: "UNAUTHENTICATED" };
+const GRPC_NAMES: Record<number, string> = Object.fromEntries(Object.entries(GRPC_STATUS).map(([name, code]) => [code, name]));

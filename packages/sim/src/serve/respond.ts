@@ -4,12 +4,13 @@
  */
 import type { ServerResponse } from "node:http";
 import { constants as h2, type Http2ServerResponse } from "node:http2";
+import { GRPC_STATUS } from "@gwsim/core";
 import { applyHeaderEdits, type HeaderRecord } from "./headers.js";
 import type { AnyResponse } from "./proxy.js";
 import type { Exchange } from "./types.js";
 
-/** gRPC's HTTP-to-status mapping (grpc/doc/http-grpc-status-mapping.md) for the adapter's own failures. */
-const GRPC_UNAVAILABLE = 14;
+/** gRPC's HTTP-to-status mapping (grpc/doc/http-grpc-status-mapping.md) for the adapter's own failures: core's table. */
+const GRPC_UNAVAILABLE = GRPC_STATUS.UNAVAILABLE;
 const GATEWAY_FAILURES = new Set([502, 503, 504]);
 const TEXT_PLAIN = "text/plain; charset=utf-8";
 
