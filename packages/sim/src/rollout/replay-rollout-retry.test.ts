@@ -236,7 +236,7 @@ describe("rollout replay: route rule retries", () => {
 });
 
 describe("rollout replay: retries, property over splits, rates and policies", () => {
-  const weightedRoute = (w1: number, w2: number, retry: string | null) => routeWith(retry).replace("weight: 90", `weight: ${w1}`).replace("weight: 10", `weight: ${w2}`);
+  const weightedRoute = (w1: number, w2: number, retry: string | null) => routeWith(retry).replace("weight: 90}, {name: v2, port: 8080, weight: 10}", `weight: ${w1}}, {name: v2, port: 8080, weight: ${w2}}`);
   it("expected failed = N·Σ p·rate^(1+n), n the retries the rule gives the code; never above the figure without retries", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -251,6 +251,7 @@ describe("rollout replay: retries, property over splits, rates and policies", ()
           const r = await replayRollout(planOf(objectsOf(BASE + weightedRoute(w1, w2, text))), trace.slice(0, 50), { seed: 1, errorRates: { old: r1, new: r2 }, errorCodes: { old: code, new: code } });
           const n = retry === null ? 0 : code === "reset" || retry.codes.includes(code) ? (retry.attempts ?? 1) : 0;
           const p1 = w1 / (w1 + w2);
+          expect(r.overall.exposure.expectedStableRequests).toBeCloseTo(50 * p1, 9);
           const f = r.overall.exposure.failed;
           expect(f.expected).toBeCloseTo(50 * (p1 * r1 ** (1 + n) + (1 - p1) * r2 ** (1 + n)), 9);
           expect(f.expectedWithoutRetries).toBeCloseTo(50 * (p1 * r1 + (1 - p1) * r2), 9);
@@ -280,6 +281,7 @@ describe("rollout replay: retry budgets (XBackendTrafficPolicy retryConstraint)"
     // Refused: retry 1 of a failed first attempt, or retry 2 after an allowed, failed retry 1.
     expect(f.expectedRetriesRefused).toBeCloseTo(100 * (0.5 * (1 - s) + 0.5 * s * 0.5 * (1 - s)), 6);
     expect(r.steps[0]!.exposure.failed).toEqual(f);
+    expect(r.warnings.some((w) => w.startsWith("retry budgets applied (ns/budget on ns/v2)"))).toBe(true);
     // The seeded replay runs the budget request by request (serve's sliding windows, on the
     // requests' clock): it refuses retries, keeps them within 20% of the attempts (plus the floor),
     // and every refused retry is a failed request. With the same draws, a budget only adds failures.

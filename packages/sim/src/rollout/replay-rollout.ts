@@ -554,9 +554,9 @@ export async function replayRollout<W = unknown>(
   };
 
   const ruleLabel = (r: RouteRef) => `${r.kind} ${r.namespace}/${r.name} rule ${r.ruleName ?? r.rule}`;
-  /** What the report should say about a rule's retry: an attempts default taken, error codes it does not retry. */
   // A shared (frozen) route ref is one rule match of one step's world: looked at once.
   const noted = new WeakSet<object>();
+  /** What the report should say about a rule's retry: an attempts default taken, error codes it does not retry. */
   const noteRetry = (retry: RetryPolicy, route: RouteRef, o: Observation): void => {
     if (Object.isFrozen(route)) {
       if (noted.has(route)) return;
@@ -631,6 +631,12 @@ export async function replayRollout<W = unknown>(
   else for (const r of input) step(r);
 
   cutByBudgets();
+  const budgeted = [...new Set([...expectedBudgets.values()].filter((b) => b.groups.size > 0).map((b) => `${b.config.policy} on ${b.config.backend}`))].sort();
+  if (budgeted.length) {
+    warnings.push(
+      `retry budgets applied (${budgeted.join(", ")}): in expectation per fixed interval of the budget, in the seeded replay request by request on the trace's clock as serve does; a refused retry answers 503`,
+    );
+  }
   if (defaultAttempts.size) warnings.push(`retry without attempts (${[...defaultAttempts].sort().join(", ")}): taken as ${DEFAULT_RETRY_ATTEMPTS} retry, Envoy's default (the spec leaves it to implementations)`);
   for (const [rule, missing] of unretried) warnings.push(`${rule}: failures with ${[...missing].sort().join(", ")} are not retried`);
   if (jar) {

@@ -113,6 +113,9 @@ export function retryLookup(world: unknown): (d: Decision) => RetryPolicy | null
 export interface BudgetConfig {
   /** Policy, backend and numbers: budgets with the same key are one budget (across steps too). */
   key: string;
+  /** `namespace/name` of the XBackendTrafficPolicy, and the backend (`namespace/name`). */
+  policy: string;
+  backend: string;
   percent: number;
   intervalMs: number;
   /** Retries always allowed per minIntervalMs; 0: no floor. */
@@ -130,7 +133,15 @@ export function budgetLookup(world: unknown): (b: BackendId) => BudgetConfig | n
     const minIntervalMs = parseDuration(rc.minInterval) ?? 1000;
     const minCount = rc.minCount ?? 0;
     const backend = `${p.group}|${p.kind}|${p.namespace}|${p.name}`;
-    byBackend.set(backend, { key: `${p.policy}|${backend}|${rc.percent}|${intervalMs}|${minCount}|${minIntervalMs}`, percent: rc.percent, intervalMs, minCount, minIntervalMs });
+    byBackend.set(backend, {
+      key: `${p.policy}|${backend}|${rc.percent}|${intervalMs}|${minCount}|${minIntervalMs}`,
+      policy: p.policy,
+      backend: `${p.namespace}/${p.name}`,
+      percent: rc.percent,
+      intervalMs,
+      minCount,
+      minIntervalMs,
+    });
   }
   if (byBackend.size === 0) return () => null;
   return (b) => byBackend.get(`${b.group}|${b.kind}|${b.namespace}|${b.name}`) ?? null;
