@@ -51,6 +51,21 @@ export interface BoundFrontend {
   address: BindAddress;
 }
 
+/** Counts of what a running adapter holds (LiveGateway.usage). */
+export interface ServeUsage {
+  /** Frontends listening. */
+  frontends: number;
+  /** Frontends a reload replaced, still finishing their connections. */
+  retiring: number;
+  /** Client connections open, on every frontend. */
+  connections: number;
+  inflight: number;
+  /** Backend connection pools / HTTP/2 sessions kept (one per endpoint, protocol and TLS settings). */
+  upstreams: number;
+  /** `--record` lines held back for ordering. */
+  recordHeld: number;
+}
+
 /** A listener that could not be opened (start fails; a reload is refused whole and logs it). */
 export class ListenError extends Error {
   readonly code = "serve.listen";
@@ -371,6 +386,23 @@ export class LiveGateway {
 
   get requestsInFlight(): number {
     return this.inflight;
+  }
+
+  /**
+   * What the adapter holds right now, as counts: a long-running serve must come back to the same
+   * numbers once its traffic stops, however many requests and reloads went by (the soak tests
+   * read these).
+   */
+  usage(): ServeUsage {
+    const frontends = [...this.frontends.values()].map((e) => e.frontend);
+    return {
+      frontends: frontends.length,
+      retiring: this.retiring.size,
+      connections: [...frontends, ...this.retiring].reduce((n, f) => n + f.openConnections, 0),
+      inflight: this.inflight,
+      upstreams: this.upstreams.size,
+      recordHeld: this.recordOrder?.pending ?? 0,
+    };
   }
 
   /** The `/config` document: the route table in force and where it is served. */

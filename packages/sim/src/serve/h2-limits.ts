@@ -55,7 +55,8 @@ export function watchRefusedStreams(session: ServerHttp2Session, maxFields: numb
   const destroy = session.destroy.bind(session);
   session.destroy = ((...args: Parameters<ServerHttp2Session["destroy"]>) => {
     if (!session.destroyed) {
-      const error = args[0];
+      // node's own paths (a session that closed gracefully) call destroy(null).
+      const error = args[0] instanceof Error ? args[0] : undefined;
       const cut = error !== undefined && /CONTINUATION/i.test(error.message);
       if (cut) report(`HTTP/2 connection closed: ${error.message} (a header block in more than 8 CONTINUATION frames, over ~144 KiB)`);
       later(lastProcessed(), cut);

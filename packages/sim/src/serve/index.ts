@@ -1,5 +1,5 @@
 export { startServe, LiveGateway, ListenError } from "./gateway.js";
-export type { ServeOptions, BoundFrontend, ReloadResult, ReloadState } from "./gateway.js";
+export type { ServeOptions, BoundFrontend, ReloadResult, ReloadState, ServeUsage } from "./gateway.js";
 export { parseListen, planFrontends, unknownListen } from "./listen.js";
 export type { BindAddress, ListenMap, FrontendPlan, FrontendKind } from "./listen.js";
 export { endpointsFromManifests, parseEndpointsFile, backendKey } from "./endpoints.js";

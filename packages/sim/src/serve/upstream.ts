@@ -298,6 +298,11 @@ export class Upstreams {
 
   constructor(private readonly options: UpstreamOptions = {}) {}
 
+  /** Upstreams kept (pools and sessions, open or not). */
+  get size(): number {
+    return this.upstreams.size;
+  }
+
   /** `tlsId` names the TLS settings (the same id for the same settings); "" without TLS. */
   get(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls, tlsId = tls ? JSON.stringify(tls) : ""): Upstream {
     const id = `${protocol}|${address}|${tlsId}`;
