@@ -1,3 +1,4 @@
+import { sourceOf } from "../manifest/object.js";
 import { ConditionType, DEFAULT_CONTROLLER_NAME, GATEWAY_GROUP, RouteReason } from "../model/conditions.js";
 import { condFalse, condTrue, listWords, type Cond } from "./conditions.js";
 import type { GatewayResolution } from "./gateways.js";
@@ -181,7 +182,7 @@ function attachToListeners(ctx: AttachContext, o: ParentOutcome, ref: ParentRefI
     o.rejection = {
       reason: RouteReason.NotAllowedByListeners,
       message: `no ${pool.length > 1 ? "listener" : `listener (${pool[0]?.name})`} of ${o.parentText} allows ${route.kind}s: ${pool
-        .map((l) => `${l.name} takes ${l.supportedKinds.map((k) => k.kind).join(", ") || "nothing"}`)
+        .map((l) => `${l.name} takes ${l.supportedKinds.map((k) => k.kind).join(", ") || "nothing"}${l.spec.allowedRoutes?.kinds?.length ? " (allowedRoutes.kinds)" : ""}`)
         .join("; ")}`,
     };
     return;
@@ -222,7 +223,12 @@ function namespaceRefusal(ctx: AttachContext, l: ListenerModel, routeNamespace: 
     case "All":
       return null;
     case "Same":
-      return routeNamespace === l.owner.namespace ? null : `allows routes only from its own namespace ${l.owner.namespace} (allowedRoutes.namespaces.from: Same)`;
+      // Most users meet Same as the default, never having written it: say so.
+      return routeNamespace === l.owner.namespace
+        ? null
+        : `allows routes only from its own namespace ${l.owner.namespace} (allowedRoutes.namespaces.from: Same${
+            fromWritten(ctx, l) === false ? ", the default when it is not set; set from: All or Selector to admit other namespaces" : ""
+          })`;
     case "Selector":
       if (!ns?.selector) return "allowedRoutes.namespaces.from is Selector but no selector is set, so no namespace is allowed";
       return selectorMatches(ns.selector, ctx.index.namespaceLabels(routeNamespace))
@@ -231,6 +237,18 @@ function namespaceRefusal(ctx: AttachContext, l: ListenerModel, routeNamespace: 
     default:
       return `allowedRoutes.namespaces.from ${JSON.stringify(from)} allows no namespace`;
   }
+}
+
+/**
+ * Whether the listener's allowedRoutes.namespaces.from is written in its manifest (the schema
+ * fills in Same when it is not); null when the object carries no source to tell.
+ */
+function fromWritten(ctx: AttachContext, l: ListenerModel): boolean | null {
+  const owner = ctx.index.get(l.owner.kind, l.owner.namespace, l.owner.name);
+  const fields = owner ? sourceOf(owner)?.fields : undefined;
+  if (!owner || !fields) return null;
+  const i = arr(specOf<{ listeners?: { name?: string }[] }>(owner).listeners).findIndex((x) => x.name === l.name);
+  return i >= 0 && `spec.listeners[${i}].allowedRoutes.namespaces.from` in fields;
 }
 
 function attachToService(ctx: AttachContext, o: ParentOutcome, route: RouteModel, ref: ParentRefIn, namespace: string): ParentOutcome {
