@@ -5,6 +5,7 @@ import type { BackendRefIn, InputObject, ServiceSpecIn } from "./input.js";
 import { arr, namespaceOf, specOf } from "./input.js";
 import type { ObjectIndex } from "./objects.js";
 import { isXBackendRef, resolveXBackendRef } from "./xbackends.js";
+import { likelyMeant } from "./typo.js";
 
 /**
  * Service port appProtocols each route kind can send traffic with (compared lower-case).
@@ -93,7 +94,11 @@ export function resolveBackendRef(ctx: BackendContext, ref: BackendRefIn, where:
     );
   }
   const svc = ctx.index.get("Service", namespace, ref.name);
-  if (!svc) return fail(RouteReason.BackendNotFound, `Service ${namespace}/${ref.name} not found`);
+  if (!svc) {
+    // Only Services of the namespace the reference is already permitted into are named.
+    const meant = likelyMeant(ref.name, ctx.index.byKind("Service").filter((s) => namespaceOf(s) === namespace).map((s) => s.metadata.name));
+    return fail(RouteReason.BackendNotFound, `Service ${namespace}/${ref.name} not found${meant ? ` (did you mean ${meant}?)` : ""}`);
+  }
   const spec = specOf<ServiceSpecIn>(svc);
   if (port === null) return fail(RouteReason.BackendNotFound, `a backendRef to Service ${namespace}/${ref.name} needs a port`);
   if (spec.type === "ExternalName") {
