@@ -8,7 +8,7 @@
 export type { GatewayRequest } from "./model/request.js";
 export type * from "./model/decision.js";
 export type * from "./model/diagnostic.js";
-export type { ManifestObject, SourceInfo } from "./manifest/object.js";
+export type { ManifestObject, SourceInfo, ForeignObject } from "./manifest/object.js";
 export { sourceOf, withSource, positionOf } from "./manifest/object.js";
 export type * from "./resolve/graph.js";
 export { parseManifests, parseManifestFiles, admitObjects } from "./manifest/parse.js";

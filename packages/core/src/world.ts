@@ -1,7 +1,7 @@
 import type { Diagnostic } from "./model/diagnostic.js";
 import type { GatewayRequest } from "./model/request.js";
 import type { Decision } from "./model/decision.js";
-import type { ManifestObject } from "./manifest/object.js";
+import type { ForeignObject, ManifestObject } from "./manifest/object.js";
 import type { Graph, StatusItem } from "./resolve/graph.js";
 import { admitObjects } from "./manifest/parse.js";
 import { validateObjects } from "./schema/validate.js";
@@ -24,6 +24,11 @@ export interface BuildOptions {
    * a port (told apart by SNI). Off by default: they conflict. See docs/decisions.md.
    */
   tlsRouteModeMixed?: boolean;
+  /**
+   * Objects of kinds gwsim does not read that came with the manifests (parseManifests'
+   * `skipped`); objects given to buildWorld itself are added. A parametersRef to one is accepted.
+   */
+  foreignObjects?: readonly ForeignObject[];
 }
 
 /** Everything gwsim knows about one set of manifests: resolved, compiled, immutable. */
@@ -49,7 +54,8 @@ export interface World {
 export function buildWorld(objects: readonly ManifestObject[], options: BuildOptions = {}): World {
   const admitted = admitObjects(objects);
   const validated = validateObjects(admitted.objects);
-  const graph = resolve(validated.resources, options);
+  const foreignObjects = [...(options.foreignObjects ?? []), ...admitted.skipped];
+  const graph = resolve(validated.resources, { ...options, foreignObjects });
   const table = compile(graph);
   // Immutable as CONTRACT.md says: decide reads options (hostnameFallthrough) at every call, so an
   // unfrozen copy would let a write after buildWorld change the world's decisions.

@@ -16,6 +16,18 @@ export interface ManifestObject {
   [key: string]: unknown;
 }
 
+/**
+ * The identity of an object of a kind gwsim does not read (an implementation's parameters or
+ * policies): kept so that references to it can tell "exists, not simulated" from "missing".
+ * `namespace` as written (absent for a cluster-scoped object, or one left to kubectl's default).
+ */
+export interface ForeignObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
 /** Where an object was read from, with the position of every field for diagnostics. */
 export interface SourceInfo extends SourcePosition {
   /** 0-based index of the YAML document in its file. */

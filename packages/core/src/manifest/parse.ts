@@ -2,7 +2,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type No
 import type { Diagnostic } from "../model/diagnostic.js";
 import { blankDocuments, findTooDeep, MAX_NESTING } from "./depth.js";
 import { CLUSTER_SCOPED_KINDS, groupOf, identityKey, KIND_GROUPS, KNOWN_KINDS, objectKey, readsGroup } from "./kinds.js";
-import { sourceOf, withSource, type ManifestObject, type SourceInfo } from "./object.js";
+import { sourceOf, withSource, type ForeignObject, type ManifestObject, type SourceInfo } from "./object.js";
 
 export interface ParseOptions {
   /** The name diagnostics and sources use for this text (a path, or `<stdin>`). */
@@ -14,6 +14,11 @@ export interface ParseOptions {
 export interface ParseResult {
   objects: ManifestObject[];
   diagnostics: Diagnostic[];
+  /**
+   * Objects of kinds gwsim does not read (each also has a manifest.unknown-kind note): resolve
+   * needs to know they exist, e.g. an implementation's parameters a GatewayClass names.
+   */
+  skipped: ForeignObject[];
 }
 
 /**
@@ -24,26 +29,29 @@ export function parseManifests(text: string, options: ParseOptions = {}): ParseR
   const file = options.file ?? "<input>";
   const diagnostics: Diagnostic[] = [];
   const objects: ManifestObject[] = [];
+  const skipped: ForeignObject[] = [];
   try {
-    parseInto(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, options.kinds ?? KNOWN_KINDS, objects, diagnostics);
+    parseInto(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, options.kinds ?? KNOWN_KINDS, { objects, diagnostics, skipped });
   } catch (e) {
     diagnostics.push(diag("yaml.syntax", file, 1, 1, "", `cannot parse: ${(e as Error).message}`));
   }
-  return dedupe(objects, diagnostics);
+  return dedupe(objects, diagnostics, skipped);
 }
 
 /** Parses several files as one set: duplicates across files are reported with both locations. */
 export function parseManifestFiles(files: { file: string; text: string }[]): ParseResult {
-  const all: ParseResult = { objects: [], diagnostics: [] };
+  const all: ParseResult = { objects: [], diagnostics: [], skipped: [] };
   for (const f of files) {
     const r = parseManifests(f.text, { file: f.file });
     all.objects.push(...r.objects);
     all.diagnostics.push(...r.diagnostics);
+    all.skipped.push(...r.skipped);
   }
-  return dedupe(all.objects, all.diagnostics);
+  return dedupe(all.objects, all.diagnostics, all.skipped);
 }
 
-function parseInto(text: string, file: string, kinds: ReadonlySet<string>, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
+function parseInto(text: string, file: string, kinds: ReadonlySet<string>, out: Sink): void {
+  const { diagnostics } = out;
   const tooDeep = findTooDeep(text);
   for (const d of tooDeep) {
     diagnostics.push(diag("manifest.too-deep", file, d.line, d.column, "",
@@ -78,7 +86,7 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, objec
     if (value === null || value === undefined) return;
     const fields: Record<string, [number, number]> = {};
     collectPositions(root, "", fields, pos);
-    readDocument(value, { file, line, column: col, doc: docIndex, fields }, kinds, objects, diagnostics);
+    readDocument(value, { file, line, column: col, doc: docIndex, fields }, kinds, out);
   });
 }
 
@@ -91,26 +99,27 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, objec
 export function admitObjects(values: readonly unknown[], options: { kinds?: ReadonlySet<string> } = {}): ParseResult {
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
+  const skipped: ForeignObject[] = [];
   const indexOf = new Map<object, number>();
   values.forEach((value, i) => {
     const known = value !== null && typeof value === "object" ? sourceOf(value) : undefined;
     // Objects built in code have no file: diagnostics name `<objects>` and the index, at line 0 (no place in a file).
     const source = known ?? { file: "<objects>", line: 0, column: 0, doc: i, fields: {} };
     const before = objects.length;
-    readDocument(value, source, options.kinds ?? KNOWN_KINDS, objects, diagnostics, false);
+    readDocument(value, source, options.kinds ?? KNOWN_KINDS, { objects, diagnostics, skipped }, false);
     for (const o of objects.slice(before)) indexOf.set(o, i);
   });
-  return dedupe(objects, diagnostics, indexOf);
+  return dedupe(objects, diagnostics, skipped, indexOf);
 }
 
 function readDocument(
   value: unknown,
   source: SourceInfo,
   kinds: ReadonlySet<string>,
-  objects: ManifestObject[],
-  diagnostics: Diagnostic[],
+  out: Sink,
   attachSource = true,
 ): void {
+  const { objects, diagnostics } = out;
   const { file, line, column, doc } = source;
   if (!isPlainObject(value)) {
     const what = Array.isArray(value) ? "a list" : `a ${typeof value}`;
@@ -134,7 +143,7 @@ function readDocument(
         else if (k.startsWith(`${prefix}.`)) fields[k.slice(prefix.length + 1)] = v;
       }
       const known = attachSource ? undefined : item !== null && typeof item === "object" ? sourceOf(item) : undefined;
-      readDocument(item, known ?? { file, line: at[0], column: at[1], doc, item: i, fields }, kinds, objects, diagnostics, attachSource);
+      readDocument(item, known ?? { file, line: at[0], column: at[1], doc, item: i, fields }, kinds, out, attachSource);
     });
     return;
   }
@@ -166,6 +175,7 @@ function readDocument(
       ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${ns}${name} (${value.apiVersion}): ${why}`, doc),
       severity: "info",
     });
+    out.skipped.push({ apiVersion: value.apiVersion, kind, ...(ns ? { namespace: metadata.namespace as string } : {}), name });
     return;
   }
   let obj = value as ManifestObject;
@@ -178,7 +188,13 @@ function readDocument(
   objects.push(attachSource ? withSource(obj, source) : obj);
 }
 
-function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[], indexOf?: ReadonlyMap<object, number>): ParseResult {
+interface Sink {
+  objects: ManifestObject[];
+  diagnostics: Diagnostic[];
+  skipped: ForeignObject[];
+}
+
+function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[], skipped: ForeignObject[], indexOf?: ReadonlyMap<object, number>): ParseResult {
   const seen = new Map<string, ManifestObject>();
   const kept: ManifestObject[] = [];
   for (const obj of objects) {
@@ -199,7 +215,7 @@ function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[], indexOf?: 
       object: key,
     });
   }
-  return { objects: kept, diagnostics };
+  return { objects: kept, diagnostics, skipped };
 }
 
 /** Records the [line, column] of every value under its field path (`spec.rules[0].matches`). */

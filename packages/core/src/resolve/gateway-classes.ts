@@ -2,6 +2,7 @@ import { ConditionType, DEFAULT_CONTROLLER_NAME, GatewayClassReason } from "../m
 import { condFalse, condTrue, type Cond } from "./conditions.js";
 import type { GatewayClassSpecIn, GatewaySpecIn, InputObject } from "./input.js";
 import { specOf } from "./input.js";
+import { KNOWN_KINDS, readsGroup } from "../manifest/kinds.js";
 import type { ObjectIndex } from "./objects.js";
 
 /** The Gateway API version gwsim implements; reported in SupportedVersion. */
@@ -32,8 +33,10 @@ export function resolveGatewayClasses(index: ObjectIndex, controllerName: string
     if (out.has(name)) continue;
     const controller = spec.controllerName ?? "";
     if (controllerName !== undefined && controller !== controllerName) continue;
-    const problem = parametersProblem(index, spec.parametersRef, "GatewayClass");
+    const params = checkParameters(index, spec.parametersRef, "GatewayClass");
+    const problem = params.problem ?? null;
     const accepted = problem === null;
+    const note = params.note ? `; ${params.note}` : "";
     out.set(name, {
       name,
       object: obj,
@@ -41,7 +44,7 @@ export function resolveGatewayClasses(index: ObjectIndex, controllerName: string
       accepted,
       conditions: [
         accepted
-          ? condTrue(ConditionType.Accepted, GatewayClassReason.Accepted, `gwsim acts as controller ${controller} for this class`)
+          ? condTrue(ConditionType.Accepted, GatewayClassReason.Accepted, `gwsim acts as controller ${controller} for this class${note}`)
           : condFalse(ConditionType.Accepted, GatewayClassReason.InvalidParameters, problem),
         // gwsim reads no CRDs, so it can only state the version it implements.
         condTrue(
@@ -62,25 +65,44 @@ export function resolveGatewayClasses(index: ObjectIndex, controllerName: string
   return out;
 }
 
+/** What a parametersRef comes to: a problem (InvalidParameters), or a note for the Accepted message. */
+export interface ParametersCheck {
+  problem?: string;
+  note?: string;
+}
+
 /**
- * A parametersRef must name an object gwsim can read and that exists. gwsim has no parameter
- * CRDs of its own, so any other kind is reported as InvalidParameters, as the spec asks of a
- * controller that does not support the referenced kind.
+ * A parametersRef must name an object that exists. ConfigMap and Secret are read (and ignored).
+ * Parameters of a kind gwsim does not read (Envoy Gateway's EnvoyProxy, NGINX Gateway Fabric's
+ * NginxProxy, ...) are the implementation's own: when the manifests hold the object, the reference
+ * is accepted and what it configures is not simulated (implementation-specific; a controller
+ * that did not support the kind would reject it, but gwsim stands in for the implementation the
+ * manifests were written for). One the manifests lack is InvalidParameters, as the spec asks of a
+ * referent that cannot be found. A kind gwsim reads that is not a parameters kind is unsupported.
  */
-export function parametersProblem(
+export function checkParameters(
   index: ObjectIndex,
   ref: { group?: string; kind: string; name: string; namespace?: string } | undefined,
   owner: string,
   ownerNamespace?: string,
-): string | null {
-  if (!ref) return null;
+): ParametersCheck {
+  if (!ref) return {};
   const group = ref.group ?? "";
   const what = `${group ? `${group}/` : ""}${ref.kind} ${ref.name}`;
-  if (group !== "" || !PARAMETER_KINDS.has(ref.kind)) {
-    return `parametersRef ${what}: gwsim supports only ConfigMap or Secret parameters; remove the parametersRef or point it at a ConfigMap`;
-  }
   const namespace = ref.namespace ?? ownerNamespace;
-  if (!namespace) return `parametersRef ${what}: a ${ref.kind} is namespaced, so the ${owner} parametersRef needs a namespace`;
-  if (!index.get(ref.kind, namespace, ref.name)) return `parametersRef ${what}: ${ref.kind} ${namespace}/${ref.name} not found`;
-  return null;
+  if (group === "" && PARAMETER_KINDS.has(ref.kind)) {
+    if (!namespace) return { problem: `parametersRef ${what}: a ${ref.kind} is namespaced, so the ${owner} parametersRef needs a namespace` };
+    if (!index.get(ref.kind, namespace, ref.name)) return { problem: `parametersRef ${what}: ${ref.kind} ${namespace}/${ref.name} not found` };
+    return {};
+  }
+  if (KNOWN_KINDS.has(ref.kind) && readsGroup(ref.kind, group)) {
+    return { problem: `parametersRef ${what}: a ${ref.kind} cannot hold parameters; remove the parametersRef or point it at a ConfigMap or the implementation's parameters object` };
+  }
+  const where = namespace ? `${namespace}/${ref.name}` : ref.name;
+  if (!index.foreign(group, ref.kind, namespace, ref.name)) {
+    return {
+      problem: `parametersRef ${what}: ${ref.kind} ${where} is not in the manifests; add it (gwsim does not read ${ref.kind} objects, but the parametersRef must name one that exists) or remove the parametersRef`,
+    };
+  }
+  return { note: `parametersRef ${what}: the ${ref.kind} is the implementation's own parameters; gwsim does not read it, so what it configures is not simulated` };
 }

@@ -1,7 +1,7 @@
 import { ConditionType, GATEWAY_GROUP, GatewayReason, ListenerSetReason } from "../model/conditions.js";
 import { condFalse, condTrue, listWords, type Cond, type Problem } from "./conditions.js";
 import type { ClassModel } from "./gateway-classes.js";
-import { parametersProblem } from "./gateway-classes.js";
+import { checkParameters } from "./gateway-classes.js";
 import type { GatewaySpecIn, InputObject, ListenerSetSpecIn } from "./input.js";
 import { arr, generationOf, namespaceOf, nn, specOf } from "./input.js";
 import { buildListeners, detectConflicts, detectOverlappingTLS, ownerOf, settleValidity, type ListenerModel } from "./listeners.js";
@@ -156,7 +156,8 @@ function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
   const spec = gw.spec;
   resolveClientCertificate(index, gw);
   const badAddress = arr(spec.addresses).find((a) => !SUPPORTED_ADDRESS_TYPES.has(a.type ?? "IPAddress"));
-  const paramsProblem = parametersProblem(index, spec.infrastructure?.parametersRef, "Gateway", gw.namespace);
+  const params = checkParameters(index, spec.infrastructure?.parametersRef, "Gateway", gw.namespace);
+  const paramsProblem = params.problem;
   const valid = gw.listeners.filter((l) => l.valid);
   const invalid = gw.listeners.filter((l) => !l.valid);
   let accepted: Cond;
@@ -184,6 +185,7 @@ function acceptGateway(index: ObjectIndex, gw: GatewayModel): void {
   } else {
     accepted = condTrue(ConditionType.Accepted, GatewayReason.Accepted, `accepted by ${gw.cls.controllerName}`);
   }
+  if (accepted.status === "True" && params.note) accepted = { ...accepted, message: `${accepted.message}; spec.infrastructure.${params.note}` };
   gw.accepted = accepted.status === "True";
   gw.problem = gw.accepted ? null : accepted.message;
   // status.addresses lists what is bound: nothing for a Gateway that is not accepted (conformance

@@ -11,6 +11,7 @@ import { resolveGatewayClasses, type ClassModel } from "./gateway-classes.js";
 import { resolveGateways, type GatewayModel, type GatewayResolution, type ListenerSetModel } from "./gateways.js";
 import type { Attachment, Graph, MeshAttachment, ResolvedGateway, ResolvedListener, StatusItem } from "./graph.js";
 import type { Resource } from "../schema/index.js";
+import type { ForeignObject } from "../manifest/object.js";
 import type { InputObject } from "./input.js";
 import { generationOf, namespaceOf } from "./input.js";
 import { listenerConditions, toResolvedListener, type ListenerModel } from "./listeners.js";
@@ -28,6 +29,11 @@ export interface ResolveOptions {
    * share a port, told apart by SNI. Off by default (such listeners have a ProtocolConflict).
    */
   tlsRouteModeMixed?: boolean;
+  /**
+   * Objects of kinds gwsim does not read that the manifests hold (ParseResult.skipped): a
+   * parametersRef to one of them is an implementation's parameters, accepted and not simulated.
+   */
+  foreignObjects?: readonly ForeignObject[];
 }
 
 /**
@@ -38,7 +44,7 @@ export interface ResolveOptions {
 export function resolve(resources: readonly Resource[], options: ResolveOptions = {}): Graph {
   // resolve reads objects through the looser InputObject shapes (input.ts), which re-apply API
   // defaults; input-compat.ts proves at compile time that every Resource fits them.
-  const index = indexObjects(resources as readonly InputObject[]);
+  const index = indexObjects(resources as readonly InputObject[], options.foreignObjects);
   const restricted = options.controllerName !== undefined;
   const classes = resolveGatewayClasses(index, options.controllerName);
   const gateways = resolveGateways(index, classes, restricted, { tlsMixed: options.tlsRouteModeMixed === true });

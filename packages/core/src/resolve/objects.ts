@@ -1,3 +1,5 @@
+import type { ForeignObject } from "../manifest/object.js";
+import { groupOf } from "../manifest/kinds.js";
 import type { InputObject } from "./input.js";
 import { namespaceOf, nn } from "./input.js";
 import { indexReferenceGrants, type ReferenceGrants } from "./reference-grants.js";
@@ -15,6 +17,12 @@ export interface ObjectIndex {
   get(kind: string, namespace: string, name: string): InputObject | undefined;
   namespaceLabels(name: string): Record<string, string>;
   grants: ReferenceGrants;
+  /**
+   * An object of a kind gwsim does not read that the manifests hold (group, kind, name; with
+   * `namespace` for a namespaced reference, where one written without a namespace counts as
+   * `default`, as for every other object).
+   */
+  foreign(group: string, kind: string, namespace: string | undefined, name: string): ForeignObject | undefined;
 }
 
 export function compareObjects(a: InputObject, b: InputObject): number {
@@ -24,7 +32,7 @@ export function compareObjects(a: InputObject, b: InputObject): number {
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
-export function indexObjects(objects: readonly InputObject[]): ObjectIndex {
+export function indexObjects(objects: readonly InputObject[], foreignObjects: readonly ForeignObject[] = []): ObjectIndex {
   const all = [...objects].filter((o) => o && typeof o.kind === "string" && o.metadata && typeof o.metadata.name === "string").sort(compareObjects);
   const byKind = new Map<string, InputObject[]>();
   const byKey = new Map<string, InputObject>();
@@ -38,8 +46,19 @@ export function indexObjects(objects: readonly InputObject[]): ObjectIndex {
   }
   const nsLabels = new Map<string, Record<string, string>>();
   for (const ns of byKind.get("Namespace") ?? []) nsLabels.set(ns.metadata.name, { ...(ns.metadata.labels ?? {}) });
+  const foreign = new Map<string, ForeignObject>();
+  for (const f of foreignObjects) {
+    const group = groupOf(f.apiVersion);
+    // A reference without a namespace names a cluster-scoped object; with one, a namespaced object
+    // (written without a namespace, kubectl puts it in `default`). gwsim cannot tell the kind's
+    // scope, so an object without a namespace answers both.
+    if (f.namespace === undefined) foreign.set(`${group}|${f.kind}||${f.name}`, f);
+    const key = `${group}|${f.kind}|${f.namespace ?? "default"}|${f.name}`;
+    if (!foreign.has(key)) foreign.set(key, f);
+  }
   return {
     all,
+    foreign: (group, kind, namespace, name) => foreign.get(`${group}|${kind}|${namespace ?? ""}|${name}`),
     byKind: (kind) => byKind.get(kind) ?? [],
     get: (kind, namespace, name) => byKey.get(`${kind}/${namespace}/${name}`),
     namespaceLabels: (name) => namespaceLabels(nsLabels, name),

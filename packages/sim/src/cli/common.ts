@@ -1,4 +1,4 @@
-import { buildWorld, type BuildOptions, type GatewayRequest, type ManifestObject, type World } from "@gwsim/core";
+import { buildWorld, type BuildOptions, type ForeignObject, type GatewayRequest, type ManifestObject, type World } from "@gwsim/core";
 import { formatDiagnostics } from "./diagnostics.js";
 import type { FlagSpec, FlagValues } from "./flags.js";
 import { listFlag } from "./flags.js";
@@ -37,9 +37,10 @@ export const TLS_MIXED_FLAG: FlagSpec = {
 /** The flags that change how the world is built; every command that builds one takes them all. */
 export const WORLD_FLAGS: FlagSpec[] = [CONTROLLER_FLAG, FALLTHROUGH_FLAG, TLS_MIXED_FLAG];
 
-/** BuildOptions from WORLD_FLAGS. */
-export function buildOptionsFrom(values: FlagValues): BuildOptions {
+/** BuildOptions from WORLD_FLAGS, and the objects of kinds gwsim skipped when `loaded` is given. */
+export function buildOptionsFrom(values: FlagValues, loaded?: { skipped?: readonly ForeignObject[] }): BuildOptions {
   const options: BuildOptions = {};
+  if (loaded?.skipped?.length) options.foreignObjects = loaded.skipped;
   if (typeof values["controller-name"] === "string") options.controllerName = values["controller-name"];
   if (values["hostname-fallthrough"]) options.hostnameFallthrough = true;
   if (values["tls-route-mode-mixed"]) options.tlsRouteModeMixed = true;
@@ -71,7 +72,7 @@ export async function loadWorldAndObjects(
     io.stderr(formatDiagnostics(loaded.unreadable));
     return null;
   }
-  const world = buildWorld(loaded.objects, buildOptionsFrom(values));
+  const world = buildWorld(loaded.objects, buildOptionsFrom(values, loaded));
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));
   return { world, objects: loaded.objects };

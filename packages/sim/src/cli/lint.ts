@@ -45,7 +45,7 @@ export async function lintCommand(argv: string[], io: Io): Promise<ExitCode> {
     io.stderr(formatDiagnostics(loaded.unreadable));
     return 2;
   }
-  const world = buildWorld(loaded.objects, buildOptionsFrom(values));
+  const world = buildWorld(loaded.objects, buildOptionsFrom(values, loaded));
   // Invalid documents are validate's business: reported here, left out of the world, not findings.
   const problems = [...loaded.diagnostics, ...world.diagnostics].filter((d) => d.severity !== "info");
   if (problems.length) io.stderr(formatDiagnostics(problems));

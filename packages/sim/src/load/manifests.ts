@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { parseManifestFiles, type Diagnostic, type ManifestObject } from "@gwsim/core";
+import { parseManifestFiles, type Diagnostic, type ForeignObject, type ManifestObject } from "@gwsim/core";
 
 export interface LoadedManifests {
   objects: ManifestObject[];
@@ -9,6 +9,8 @@ export interface LoadedManifests {
   /** Paths that could not be read at all (exit code 2). */
   unreadable: Diagnostic[];
   files: string[];
+  /** Objects of kinds gwsim does not read (pass them as BuildOptions.foreignObjects). */
+  skipped: ForeignObject[];
 }
 
 export interface ReadSource {
@@ -56,8 +58,8 @@ export async function loadManifests(paths: string[], source: ReadSource = nodeSo
       unreadable.push(ioDiagnostic(p, e));
     }
   }
-  const { objects, diagnostics } = parseManifestFiles(texts);
-  return { objects, diagnostics: [...emptyDirs, ...diagnostics], unreadable, files: texts.map((t) => t.file) };
+  const { objects, diagnostics, skipped } = parseManifestFiles(texts);
+  return { objects, diagnostics: [...emptyDirs, ...diagnostics], unreadable, files: texts.map((t) => t.file), skipped };
 }
 
 async function expand(path: string): Promise<string[]> {
