@@ -340,13 +340,21 @@ function conflictProblem(a: ListenerModel, b: ListenerModel, kind: "protocol" | 
   if (kind === "protocol") {
     return {
       reason: ListenerReason.ProtocolConflict,
-      message: `port ${a.port}: ${describeProtocol(a)} cannot share the port with ${other}; move one of them to another port`,
+      message: `port ${a.port}: ${describeProtocol(a)} cannot share the port with ${other}; move one of them to another port${mixedTLSNote(a, b)}`,
     };
   }
   return {
     reason: ListenerReason.HostnameConflict,
     message: `port ${a.port}: ${a.hostname ? `hostname ${a.hostname}` : "no hostname"} is also used by ${other}; give this listener another hostname or port`,
   };
+}
+
+/** Terminate next to Passthrough: what would let them share the port, and what would not. */
+function mixedTLSNote(a: ListenerModel, b: ListenerModel): string {
+  const modes = new Set([familyOf(a), familyOf(b)]);
+  if (!modes.has("tls-terminate") || !modes.has("tls-passthrough")) return "";
+  const note = " (TLS Terminate and Passthrough listeners share a port only with the Extended feature TLSRouteModeMixed, off unless enabled";
+  return (a.hostname ?? "") === (b.hostname ?? "") ? `${note}, and not even then with the same hostname: SNI could not tell them apart)` : `${note})`;
 }
 
 /**
