@@ -4,21 +4,66 @@
  * once traffic stops, however many requests, aborts and reloads went by. Counts only, never
  * time or memory; a few hundred requests at most, on 127.0.0.1.
  */
-import http2 from "node:http2";
+import { EventEmitter } from "node:events";
+import http from "node:http";
+import http2, { type ServerHttp2Session } from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
+import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
 import { watchRefusedStreams } from "../packages/sim/src/serve/h2-limits.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
+import { request, startEcho, type EchoServer } from "./helpers/echo.js";
+import { edgeGateway } from "./helpers/gateway-yaml.js";
 import { decision, fakeWorld, httpListener } from "./helpers/serve-world.js";
-import { EventEmitter } from "node:events";
-import type { ServerHttp2Session } from "node:http2";
 
 const gateways: LiveGateway[] = [];
 const clients: http2.ClientHttp2Session[] = [];
+const echoes: EchoServer[] = [];
+const agents: http.Agent[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
+  for (const a of agents.splice(0)) a.destroy();
   await Promise.all(gateways.splice(0).map((g) => g.close({ drainMs: 0 })));
+  await Promise.all(echoes.splice(0).map((e) => e.close()));
 });
+
+async function echo(service: string): Promise<EchoServer> {
+  const e = await startEcho({ service });
+  echoes.push(e);
+  return e;
+}
+
+/** Gateway `edge` (HTTP port 80), Service `app/<service>` and one HTTPRoute `app/<route>` to it. */
+function routedWorld(route: string, service: string) {
+  const yaml = `${edgeGateway("[{name: http, protocol: HTTP, port: 80}]")}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${service}, namespace: app}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${route}, namespace: app}
+spec:
+  parentRefs: [{name: edge}]
+  rules:
+  - backendRefs: [{name: ${service}, port: 8080}]
+`;
+  const { objects } = parseManifests(yaml, { file: "world.yaml" });
+  return { world: buildWorld(objects), objects };
+}
+
+/** Label sets of every metric in the adapter's registry. */
+async function seriesCount(gw: LiveGateway): Promise<number> {
+  return (await gw.metrics.registry.getMetricsAsJSON()).reduce((n, m) => n + m.values.length, 0);
+}
+
+async function labelValues(gw: LiveGateway, label: string): Promise<string[]> {
+  const values = new Set<string>();
+  for (const m of await gw.metrics.registry.getMetricsAsJSON()) for (const v of m.values) if (typeof v.labels[label] === "string") values.add(v.labels[label] as string);
+  return [...values].sort();
+}
 
 /** Resolves once `read()` is true (checked every 10 ms); the test's own timeout bounds the wait. */
 async function until(read: () => boolean): Promise<void> {
@@ -78,5 +123,31 @@ describe("serve soak: HTTP/2 sessions", () => {
     expect(() => (session.destroy as unknown as (e: null) => void)(null)).not.toThrow();
     expect(calls).toEqual([[null]]);
     expect(reports).toEqual([]);
+  });
+});
+
+describe("serve soak: reloads", () => {
+  it("metric series of routes and backends a reload took away are dropped: 30 reloads renaming the route keep one route's worth", async () => {
+    const backend = await echo("app/web");
+    const endpoints = (service: string) => new Map([[`app/${service}:8080`, [backend.address]]]);
+    const first = routedWorld("r0", "web0");
+    const gw = await startServe({ ...first, endpoints: endpoints("web0"), decide, listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]), log: () => undefined });
+    gateways.push(gw);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    const port = gw.addresses()[0]!.address.port;
+    expect((await request(port, { host: "x", agent })).status).toBe(200);
+    const counts: number[] = [];
+    for (let i = 1; i <= 30; i++) {
+      const next = routedWorld(`r${i}`, `web${i % 3}`);
+      expect((await gw.reload(next.world, next.objects, endpoints(`web${i % 3}`))).applied).toBe(true);
+      expect((await request(port, { host: "x", agent })).status).toBe(200);
+      counts.push(await seriesCount(gw));
+    }
+    // One route, one backend, one listener in force: the same series after every reload.
+    expect(new Set(counts).size).toBe(1);
+    expect(await labelValues(gw, "route")).toEqual(["HTTPRoute/app/r30"]);
+    expect(await labelValues(gw, "backend")).toEqual(["app/web0:8080"]);
+    expect(gw.usage()).toMatchObject({ frontends: 1, retiring: 0, upstreams: 1, balanced: 1, inflight: 0 });
   });
 });

@@ -197,4 +197,14 @@ export class RoundRobin {
     this.next.set(key, (i + 1) % 1_000_000_007);
     return addresses[i % addresses.length]!;
   }
+
+  /** Backends with a turn kept. */
+  get size(): number {
+    return this.next.size;
+  }
+
+  /** Forgets the backends not in `keys` (after a reload), so the map holds those in force only. */
+  retainOnly(keys: ReadonlySet<string>): void {
+    for (const key of this.next.keys()) if (!keys.has(key)) this.next.delete(key);
+  }
 }

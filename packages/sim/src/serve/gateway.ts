@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS, HttpFrontend, type Frontend, type FrontendHooks, type L
 import { relayStream, TcpFrontend, UdpFrontend } from "./l4.js";
 import { planFrontends, type BindAddress, type FrontendPlan, type ListenMap } from "./listen.js";
 import { accessLogLine } from "./log.js";
-import { createMetrics, observeExchange, type ServeMetrics } from "./metrics.js";
+import { createMetrics, labelsInForce, observeExchange, pruneMetrics, type ServeMetrics } from "./metrics.js";
 import type { HttpContext } from "./proxy.js";
 import { RecordOrder, type RecordOrderOptions } from "./record-order.js";
 import type { DecideFn, Exchange, Snapshot } from "./types.js";
@@ -62,6 +62,8 @@ export interface ServeUsage {
   inflight: number;
   /** Backend connection pools / HTTP/2 sessions kept (one per endpoint, protocol and TLS settings). */
   upstreams: number;
+  /** Backends whose round-robin turn is kept. */
+  balanced: number;
   /** `--record` lines held back for ordering. */
   recordHeld: number;
 }
@@ -353,6 +355,11 @@ export class LiveGateway {
     // XBackends are reached at hostname:port, outside the endpoint table: keep their connections too.
     for (const x of this.current.world.graph.xbackends ?? []) for (const a of addressesOf(this.current.endpoints, { kind: "XBackend", ...x })) live.add(a);
     this.upstreams.retainOnly(live);
+    const inForce = labelsInForce(this.current.world.table);
+    if (inForce) {
+      this.balancer.retainOnly(inForce.backends);
+      await pruneMetrics(this.metrics, inForce);
+    }
     this.metrics.reloads.inc();
     this.metrics.generation.set(this.current.generation);
     this.metrics.lastReloadSuccessful.set(1);
@@ -401,6 +408,7 @@ export class LiveGateway {
       connections: [...frontends, ...this.retiring].reduce((n, f) => n + f.openConnections, 0),
       inflight: this.inflight,
       upstreams: this.upstreams.size,
+      balanced: this.balancer.size,
       recordHeld: this.recordOrder?.pending ?? 0,
     };
   }
