@@ -182,6 +182,6 @@ function check(c: Case, d: Decision): void {
 
 /** What a lean decision (DecideOptions.lean) keeps of a full one. */
 export function leanPart(d: Decision): Partial<Decision> {
-  const { forwarded: _f, timeouts: _t, retry: _r, backendTLS: _b, explain: _e, ...kept } = d;
+  const { forwarded: _f, timeouts: _t, retry: _r, backendTLS: _b, backendProtocol: _p, explain: _e, ...kept } = d;
   return kept;
 }

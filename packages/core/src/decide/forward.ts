@@ -4,6 +4,7 @@
  * GRPCRoute); or the stream forwarded to the drawn backend (TLSRoute, TCPRoute, UDPRoute).
  */
 import { setHeader } from "./normalize.js";
+import { backendProtocolOf } from "./backend-protocol.js";
 import type { CompiledBackend, CompiledBackendTLSPolicy, CompiledRoute, CompiledRule } from "../compile/table.js";
 import type { BackendId, BackendShare, BackendTLS, Decision } from "../model/decision.js";
 import type { HTTPPathMatch, RouteFilter } from "../resolve/graph.js";
@@ -135,6 +136,9 @@ export function applyRule(
   out.forwarded = forwarded;
   out.backendTLS = r.anyTLS ? backendTLSFor(ctx.rt, r, index, out.listener?.gateway) : null;
   if (notes && out.backendTLS) notes.push(`BackendTLSPolicy ${out.backendTLS.policy} applies: TLS to the backend with SNI ${out.backendTLS.sni}`);
+  const protocol = backendProtocolOf(backend, r.kind, { grpc: req.grpc !== null, websocket: req.protocol === "websocket" }, out.backendTLS !== null);
+  out.backendProtocol = protocol.protocol;
+  if (notes && protocol.note) notes.push(protocol.note);
   return out;
 }
 

@@ -31,6 +31,13 @@ export interface XBackendTLS {
   clientCertificate: string | null;
 }
 
+/**
+ * The protocol the gateway speaks to the picked backend (GEP-1911): `http` HTTP/1.1 and `h2c`
+ * HTTP/2 with prior knowledge, over cleartext; `https` HTTP/1.1 and `h2` HTTP/2 (ALPN), over TLS.
+ * WebSocket upgrades travel over `http` (or `https`).
+ */
+export type BackendProtocol = "http" | "h2c" | "https" | "h2";
+
 export interface BackendShare extends BackendId {
   weight: number;
   probability: number;
@@ -155,6 +162,12 @@ export interface Decision {
   /** Where the session persistence comes from, when the decision has `session`. */
   sessionSource?: SessionSource;
   backendTLS: BackendTLS | null;
+  /**
+   * How the gateway speaks to `backend` (decide/backend-protocol.ts): from the Service port's
+   * appProtocol (an XBackend's spec.protocol), the route kind or a gRPC call, and `backendTLS`.
+   * Set on forwarded HTTP and gRPC decisions; absent otherwise and in lean decisions.
+   */
+  backendProtocol?: BackendProtocol;
   /** Filled only when asked for (`explain: true`). */
   explain?: string[];
   [extra: string]: unknown;
