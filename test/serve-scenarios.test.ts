@@ -6,10 +6,10 @@
  * same request), and what the client and the echo backend saw agrees with that decision.
  *
  * Each Service port gets its own echo backend, speaking what the port's appProtocol asks of the
- * gateway: HTTP/2 over cleartext with prior knowledge for `kubernetes.io/h2c` (GEP-1911), else
- * HTTP/1.1; the echo says which protocol it was spoken to, and that is checked. A case's request
- * goes out as its `protocol` says: `h2c` (or `HTTP/2` over http) with prior knowledge, `HTTP/2`
- * over https by ALPN, else HTTP/1.1.
+ * gateway: HTTP/2 over cleartext with prior knowledge for `kubernetes.io/h2c` (GEP-1911) and the
+ * other HTTP/2 names, else HTTP/1.1; the echo says which protocol it was spoken to, which must be
+ * the decision's `backendProtocol`. A case's request goes out as its `protocol` says: `h2c` (or
+ * `HTTP/2` over http) with prior knowledge, `HTTP/2` over https by ALPN, else HTTP/1.1.
  *
  * Not run live (no test is made for them; the offline runner checks them): cases that decide in
  * a world with objects removed, that present a client certificate (the case has no private key
@@ -120,8 +120,11 @@ function send(port: number, r: GatewayRequest): Promise<Live> {
   });
 }
 
-/** GEP-1911: the Service port's appProtocol for HTTP/2 over cleartext, with prior knowledge. */
-const H2C = "kubernetes.io/h2c";
+/**
+ * Service port appProtocols the gateway speaks HTTP/2 over cleartext to, with prior knowledge:
+ * GEP-1911's `kubernetes.io/h2c` and the other names decide reads as HTTP/2 (backend-protocol.ts).
+ */
+const H2C = new Set(["kubernetes.io/h2c", "h2c", "http2", "grpc"]);
 
 /** An XBackend is reached at its external hostname, which no echo backend answers for. */
 const forwardsToXBackend = (d: Decision) => d.outcome === "forward" && d.backend?.kind === "XBackend";
@@ -145,7 +148,7 @@ describe.each(folders)("%s (live)", (folder) => {
     const endpoints = new Map<string, string[]>();
     for (const s of world.graph.services) {
       for (const p of s.ports) {
-        const e = await startEcho({ service: `${s.namespace}/${s.name}`, h2c: p.appProtocol === H2C });
+        const e = await startEcho({ service: `${s.namespace}/${s.name}`, h2c: H2C.has(p.appProtocol?.toLowerCase() ?? "") });
         echoes.push(e);
         endpoints.set(`${s.namespace}/${s.name}:${p.port}`, [e.address]);
       }
