@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
+import { buildWorld, decide, parseManifests, type Decision } from "../packages/core/src/index.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { request, startEcho, type EchoReply, type EchoServer } from "./helpers/echo.js";
 
@@ -83,6 +83,7 @@ let gw: LiveGateway;
 let echo: EchoServer;
 let flaky: EchoServer;
 let port: number;
+const decisions: Decision[] = [];
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -107,7 +108,11 @@ beforeAll(async () => {
       ["app/gone-plain:8080", [`127.0.0.1:${down}`]],
     ]),
     listen: new Map([["app/edge:80", { host: "127.0.0.1", port: 0 }]]),
-    decide: (w, r, o) => decide(w, r, o),
+    decide: (w, r, o) => {
+      const d = decide(w, r, o);
+      decisions.push(d);
+      return d;
+    },
     upstream: { connectTimeoutMs: 2000 },
   });
   port = gw.addresses()[0]!.address.port;
@@ -173,6 +178,7 @@ describe("serve to an h2c backend (Service appProtocol kubernetes.io/h2c)", () =
   it("an HTTP/1.1 request reaches the backend as an HTTP/2 stream, path, host and headers as the filters made them", { timeout: 10_000 }, async () => {
     const res = await request(port, { host: "h2c.example.com", path: "/edit/items?page=2", headers: { "x-gone": "1", "x-kept": "kept" }, timeoutMs: 5000 });
     expect(res.status, res.body).toBe(200);
+    expect(decisions.at(-1)?.backendProtocol, "what the decision says serve speaks").toBe("h2c");
     const seen = lastSeen();
     expect(res.json<EchoReply>()).toEqual(seen);
     expect(seen.pseudo).toEqual({ ":method": "GET", ":path": "/api/items?page=2", ":scheme": "http", ":authority": "inner.example.com" });
@@ -182,6 +188,17 @@ describe("serve to an h2c backend (Service appProtocol kubernetes.io/h2c)", () =
     expect(seen.headers).not.toHaveProperty("x-gone");
     // HTTP/2 carries the host as :authority; a Host field beside it would have to agree (RFC 9113 §8.3.1).
     if (seen.headers.host !== undefined) expect(seen.headers.host).toBe("inner.example.com");
+  });
+
+  it("an HTTP/2 request (prior knowledge) reaches the backend on a stream of its own, as the filters made it", { timeout: 10_000 }, async () => {
+    const res = await h2Request({ ":method": "PUT", ":path": "/edit/one", "x-gone": "1", "x-kept": "kept" }, Buffer.from("{}"));
+    expect(res.status, res.body).toBe(200);
+    const seen = lastSeen();
+    expect(JSON.parse(res.body)).toEqual(seen);
+    expect(seen.pseudo).toEqual({ ":method": "PUT", ":path": "/api/one", ":scheme": "http", ":authority": "inner.example.com" });
+    expect(seen.headers).toMatchObject({ "x-added": "yes", "x-kept": "kept" });
+    expect(seen.headers).not.toHaveProperty("x-gone");
+    expect(seen.bodyBytes).toBe(2);
   });
 
   it("hop-by-hop fields of an HTTP/1.1 request (and those its Connection names) are not forwarded; a chunked body arrives whole", { timeout: 10_000 }, async () => {
