@@ -12,7 +12,8 @@ import { buildWorld, decide, parseManifests } from "../packages/core/src/index.j
 import { watchRefusedStreams } from "../packages/sim/src/serve/h2-limits.js";
 import { startServe, type LiveGateway } from "../packages/sim/src/serve/index.js";
 import { request, startEcho, type EchoServer } from "./helpers/echo.js";
-import { edgeGateway } from "./helpers/gateway-yaml.js";
+import { EXAMPLE_CERT } from "./helpers/example-cert.js";
+import { backendTLS, edgeGateway } from "./helpers/gateway-yaml.js";
 import { decision, fakeWorld, httpListener } from "./helpers/serve-world.js";
 
 const gateways: LiveGateway[] = [];
@@ -33,8 +34,11 @@ async function echo(service: string): Promise<EchoServer> {
   return e;
 }
 
-/** Gateway `edge` (HTTP port 80), Service `app/<service>` and one HTTPRoute `app/<route>` to it. */
-function routedWorld(route: string, service: string) {
+/**
+ * Gateway `edge` (HTTP port 80), Service `app/<service>` and one HTTPRoute `app/<route>` to it;
+ * `extra` is more YAML documents.
+ */
+function routedWorld(route: string, service: string, extra = "") {
   const yaml = `${edgeGateway("[{name: http, protocol: HTTP, port: 80}]")}
 ---
 apiVersion: v1
@@ -49,7 +53,7 @@ spec:
   parentRefs: [{name: edge}]
   rules:
   - backendRefs: [{name: ${service}, port: 8080}]
-`;
+${extra ? `---\n${extra}` : ""}`;
   const { objects } = parseManifests(yaml, { file: "world.yaml" });
   return { world: buildWorld(objects), objects };
 }
@@ -149,5 +153,24 @@ describe("serve soak: reloads", () => {
     expect(await labelValues(gw, "route")).toEqual(["HTTPRoute/app/r30"]);
     expect(await labelValues(gw, "backend")).toEqual(["app/web0:8080"]);
     expect(gw.usage()).toMatchObject({ frontends: 1, retiring: 0, upstreams: 1, balanced: 1, inflight: 0 });
+  });
+
+  it("a BackendTLSPolicy whose hostname changes on every reload leaves no upstream pool of the old settings behind", async () => {
+    // A plain-HTTP backend: the TLS handshakes fail (502), but each setting gets its pool.
+    const backend = await echo("app/web");
+    const endpoints = new Map([["app/web:8080", [backend.address]]]);
+    const world = (i: number) => routedWorld("r", "web", backendTLS("web", `web-${i}.example.com`, EXAMPLE_CERT));
+    const gw = await startServe({ ...world(0), endpoints, decide, listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]), log: () => undefined });
+    gateways.push(gw);
+    const port = gw.addresses()[0]!.address.port;
+    const upstreams: number[] = [];
+    for (let i = 1; i <= 20; i++) {
+      const next = world(i);
+      expect((await gw.reload(next.world, next.objects, endpoints)).applied).toBe(true);
+      expect((await request(port, { host: "x" })).status).toBe(502);
+      upstreams.push(gw.usage().upstreams);
+    }
+    // The pool of this configuration's settings, and at most the previous one's (its requests may still run).
+    expect(Math.max(...upstreams)).toBeLessThanOrEqual(2);
   });
 });

@@ -295,6 +295,9 @@ const MIRROR_CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREAC
 
 export class Upstreams {
   private readonly upstreams = new Map<string, Upstream>();
+  /** The generation (count of retainOnly calls) in which each upstream was last asked for. */
+  private readonly used = new Map<string, number>();
+  private generation = 0;
 
   constructor(private readonly options: UpstreamOptions = {}) {}
 
@@ -306,6 +309,7 @@ export class Upstreams {
   /** `tlsId` names the TLS settings (the same id for the same settings); "" without TLS. */
   get(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls, tlsId = tls ? JSON.stringify(tls) : ""): Upstream {
     const id = `${protocol}|${address}|${tlsId}`;
+    this.used.set(id, this.generation);
     let u = this.upstreams.get(id);
     if (!u) {
       u = this.create(address, protocol, tls);
@@ -331,11 +335,22 @@ export class Upstreams {
     return undiciUpstream(new Pool(`http://${address}`, common));
   }
 
-  /** Closes upstreams of addresses no longer in use, after their in-flight requests end. */
+  /**
+   * On a reload: closes, after their in-flight requests end, the upstreams of addresses no longer
+   * in use, and those nobody asked for during the whole configuration that just ended. The
+   * second kind are above all upstreams of an address whose wire settings changed (a
+   * BackendTLSPolicy's hostname or CA bundle, a port's appProtocol): requests now go to another
+   * upstream of the same address, and the old one stayed in the map for good, one more per
+   * certificate rotation. An idle upstream of a backend still in force is closed too; the next
+   * request opens it again.
+   */
   retainOnly(addresses: ReadonlySet<string>): void {
+    const previous = this.generation;
+    this.generation++;
     for (const [id, u] of this.upstreams) {
-      if (addresses.has(id.split("|")[1]!)) continue;
+      if (addresses.has(id.split("|")[1]!) && (this.used.get(id) ?? -1) >= previous) continue;
       this.upstreams.delete(id);
+      this.used.delete(id);
       u.close().catch(() => undefined);
     }
   }
@@ -343,12 +358,14 @@ export class Upstreams {
   async close(): Promise<void> {
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
+    this.used.clear();
     await Promise.all(all.map((u) => u.close().catch(() => undefined)));
   }
 
   async destroy(): Promise<void> {
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
+    this.used.clear();
     await Promise.all(all.map((u) => u.destroy().catch(() => undefined)));
   }
 }
