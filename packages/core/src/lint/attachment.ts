@@ -147,7 +147,19 @@ function listenerSetFix(statusByKey: Map<string, StatusItem>, ref: { kind: strin
   const conditions = (statusByKey.get(`ListenerSet/${ref.namespace}/${ref.name}`)?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
   const accepted = conditions.find((c) => c.type === "Accepted");
   if (accepted?.status !== "False") return null;
-  return `the parentRef is fine but ListenerSet ${ref.namespace}/${ref.name} is not accepted by its Gateway (${accepted.reason}: ${accepted.message}): let the Gateway's spec.allowedListeners admit its namespace, or fix the ListenerSet's parentRef`;
+  return `the parentRef is fine but ListenerSet ${ref.namespace}/${ref.name} is not accepted${accepted.reason === "ListenersNotValid" ? "" : " by its Gateway"} (${accepted.reason}: ${accepted.message}): ${listenerSetRemedy(accepted.reason, accepted.message)}`;
+}
+
+/** What to change for each reason resolve rejects a ListenerSet with (allowedListeners only helps NotAllowed). */
+function listenerSetRemedy(reason: string, message: string): string {
+  if (reason === "NotAllowed") return "let the Gateway's spec.allowedListeners admit its namespace, or fix the ListenerSet's parentRef";
+  if (reason === "ParentNotAccepted") {
+    return /^parent Gateway \S+ not found$/.test(message)
+      ? "add the Gateway to the manifests (or lint it together with them), or fix the ListenerSet's spec.parentRef"
+      : "fix the Gateway (see its conditions in `gwsim status`), or point the ListenerSet's spec.parentRef at an accepted Gateway";
+  }
+  if (reason === "ListenersNotValid") return "fix the ListenerSet's listeners (see their conditions in `gwsim status`)";
+  return "fix the ListenerSet's spec.parentRef";
 }
 
 /**
