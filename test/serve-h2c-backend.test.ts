@@ -47,6 +47,12 @@ spec:
 ---
 apiVersion: v1
 kind: Service
+metadata: {name: upper, namespace: app}
+spec:
+  ports: [{name: h2c, port: 9090, appProtocol: kubernetes.io/H2C}]
+---
+apiVersion: v1
+kind: Service
 metadata: {name: gone-plain, namespace: app}
 spec:
   ports: [{name: http, port: 8080}]
@@ -74,6 +80,8 @@ spec:
     backendRefs: [{name: gone-plain, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /flaky}}]
     backendRefs: [{name: flaky, port: 9090}]
+  - matches: [{path: {type: PathPrefix, value: /upper}}]
+    backendRefs: [{name: upper, port: 9090}]
 `;
 
 /** Fields that belong to one connection: none may reach an HTTP/2 backend (RFC 9113 §8.2.2). */
@@ -106,6 +114,7 @@ beforeAll(async () => {
       ["app/gone-h2c:9090", [`127.0.0.1:${down}`]],
       ["app/flaky:9090", [flaky.address]],
       ["app/gone-plain:8080", [`127.0.0.1:${down}`]],
+      ["app/upper:9090", [echo.address]],
     ]),
     listen: new Map([["app/edge:80", { host: "127.0.0.1", port: 0 }]]),
     decide: (w, r, o) => {
@@ -188,6 +197,13 @@ describe("serve to an h2c backend (Service appProtocol kubernetes.io/h2c)", () =
     expect(seen.headers).not.toHaveProperty("x-gone");
     // HTTP/2 carries the host as :authority; a Host field beside it would have to agree (RFC 9113 §8.3.1).
     if (seen.headers.host !== undefined) expect(seen.headers.host).toBe("inner.example.com");
+  });
+
+  it("an appProtocol written in another case (kubernetes.io/H2C) is h2c too, as decide reads it", { timeout: 10_000 }, async () => {
+    const res = await request(port, { host: "h2c.example.com", path: "/upper", timeoutMs: 5000 });
+    expect(res.status, res.body).toBe(200);
+    expect(decisions.at(-1)?.backendProtocol).toBe("h2c");
+    expect(lastSeen().pseudo?.[":path"]).toBe("/upper");
   });
 
   it("an HTTP/2 request (prior knowledge) reaches the backend on a stream of its own, as the filters made it", { timeout: 10_000 }, async () => {

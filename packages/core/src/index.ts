@@ -47,3 +47,4 @@ export { splitHostPort } from "./decide/normalize.js";
 export type { HostPort } from "./decide/normalize.js";
 // The grpc-status a client gets for a gRPC call the gateway answers itself (replay compares observed ones).
 export { grpcStatusOf, GRPC_STATUS } from "./decide/grpc.js";
+export { appProtocolMeansHttp2 } from "./decide/backend-protocol.js";

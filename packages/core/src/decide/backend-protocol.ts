@@ -13,6 +13,11 @@ import type { BackendProtocol } from "../model/decision.js";
  */
 const HTTP2_APP_PROTOCOLS = new Set(["kubernetes.io/h2c", "h2c", "http2", "grpc"]);
 
+/** Whether a Service port's appProtocol means HTTP/2 to the backend (serve reads it too). */
+export function appProtocolMeansHttp2(appProtocol: string): boolean {
+  return HTTP2_APP_PROTOCOLS.has(appProtocol.toLowerCase());
+}
+
 /** XBackend spec.protocol values that mean HTTP/2 (H2C in cleartext, HTTP2 over its TLS). */
 const XBACKEND_HTTP2 = new Set(["HTTP2", "H2C"]);
 
@@ -59,7 +64,7 @@ export function backendProtocolOf(b: CompiledBackend, routeKind: string, request
     why = `XBackend ${b.namespace}/${b.name} ${p === null ? "sets no protocol" : `has protocol ${p}`}${open && grpcish ? `, HTTP/2 for ${inferred}` : ""}${tls ? ", and its spec.tls applies" : ""}`;
   } else {
     const a = b.appProtocol;
-    http2 = a !== null ? HTTP2_APP_PROTOCOLS.has(a.toLowerCase()) : grpcish;
+    http2 = a !== null ? appProtocolMeansHttp2(a) : grpcish;
     tls = backendTLS;
     said = a !== null;
     why = `${b.kind} port ${b.namespace}/${b.name}:${b.port} ${a === null ? "sets no appProtocol" : `has appProtocol ${a}`}${a === null && grpcish ? `, HTTP/2 for ${inferred}` : ""}${tls ? ", and a BackendTLSPolicy applies" : ""}`;

@@ -12,6 +12,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { PassThrough, type Readable } from "node:stream";
 import seedrandom from "seedrandom";
 import type { BackendId, BackendTLS, Decision } from "@gwsim/core";
+import { appProtocolMeansHttp2 } from "@gwsim/core";
 import { upstreamTls } from "./backend-tls.js";
 import { parseDuration, timeoutMs } from "./duration.js";
 import { addressesOf, backendKey } from "./endpoints.js";
@@ -68,9 +69,6 @@ export interface UpstreamTarget {
 /** Per configuration: the same backend (and BackendTLSPolicy) always gets the same target. */
 const targetCache = new WeakMap<Snapshot, Map<string, UpstreamTarget>>();
 
-/** Service port appProtocols that mean HTTP/2 (cleartext, or over TLS with a BackendTLSPolicy). */
-const HTTP2_APP_PROTOCOLS = new Set(["kubernetes.io/h2c", "h2c", "grpc", "http2"]);
-
 /** What decides how a backend is reached, besides the backend itself. */
 export interface TargetHints {
   backendTLS: Decision["backendTLS"];
@@ -97,7 +95,7 @@ export function upstreamTarget(snap: Snapshot, backend: BackendId, hints: Target
   if (cached) return cached;
   const service = snap.world.graph.services.find((s) => s.namespace === backend.namespace && s.name === backend.name);
   const appProtocol = service?.ports.find((p) => p.port === backend.port)?.appProtocol ?? null;
-  const http2 = appProtocol === null ? grpcish : HTTP2_APP_PROTOCOLS.has(appProtocol);
+  const http2 = appProtocol === null ? grpcish : appProtocolMeansHttp2(appProtocol);
   let target: UpstreamTarget;
   if (btls) {
     const r = upstreamTls(btls, snap.tls);
