@@ -173,4 +173,35 @@ describe("serve soak: reloads", () => {
     // The pool of this configuration's settings, and at most the previous one's (its requests may still run).
     expect(Math.max(...upstreams)).toBeLessThanOrEqual(2);
   });
+
+  it("retry budgets of policy numbers a reload replaced are forgotten: 20 reloads changing the percent keep one budget", async () => {
+    const backend = await echo("app/web");
+    const endpoints = new Map([["app/web:8080", [backend.address]]]);
+    const world = (percent: number) =>
+      routedWorld(
+        "r",
+        "web",
+        `apiVersion: gateway.networking.x-k8s.io/v1alpha1
+kind: XBackendTrafficPolicy
+metadata: {name: budget, namespace: app}
+spec:
+  targetRefs: [{group: "", kind: Service, name: web}]
+  retryConstraint:
+    budget: {percent: ${percent}, interval: 1h}
+`,
+      );
+    const gw = await startServe({ ...world(10), endpoints, decide, listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]), log: () => undefined });
+    gateways.push(gw);
+    const port = gw.addresses()[0]!.address.port;
+    expect((await request(port, { host: "x" })).status).toBe(200);
+    expect(gw.usage().retryBudgets).toBe(1);
+    const budgets: number[] = [];
+    for (let i = 1; i <= 20; i++) {
+      const next = world(10 + i);
+      expect((await gw.reload(next.world, next.objects, endpoints)).applied).toBe(true);
+      expect((await request(port, { host: "x" })).status).toBe(200);
+      budgets.push(gw.usage().retryBudgets);
+    }
+    expect(budgets).toEqual(Array(20).fill(1));
+  });
 });

@@ -14,6 +14,7 @@ import { accessLogLine } from "./log.js";
 import { createMetrics, labelsInForce, observeExchange, pruneMetrics, type ServeMetrics } from "./metrics.js";
 import type { HttpContext } from "./proxy.js";
 import { RecordOrder, type RecordOrderOptions } from "./record-order.js";
+import { retainRetryBudgets, retryBudgetCount } from "./retry-budget.js";
 import type { DecideFn, Exchange, Snapshot } from "./types.js";
 import { Upstreams, type UpstreamOptions } from "./upstream.js";
 import { fixedLine, warningChanges } from "./warnings.js";
@@ -64,6 +65,8 @@ export interface ServeUsage {
   upstreams: number;
   /** Backends whose round-robin turn is kept. */
   balanced: number;
+  /** Retry budgets (XBackendTrafficPolicy retryConstraint) with state kept. */
+  retryBudgets: number;
   /** `--record` lines held back for ordering. */
   recordHeld: number;
 }
@@ -355,6 +358,7 @@ export class LiveGateway {
     // XBackends are reached at hostname:port, outside the endpoint table: keep their connections too.
     for (const x of this.current.world.graph.xbackends ?? []) for (const a of addressesOf(this.current.endpoints, { kind: "XBackend", ...x })) live.add(a);
     this.upstreams.retainOnly(live);
+    retainRetryBudgets(this.ctx, this.current.world);
     const inForce = labelsInForce(this.current.world.table);
     if (inForce) {
       this.balancer.retainOnly(inForce.backends);
@@ -409,6 +413,7 @@ export class LiveGateway {
       inflight: this.inflight,
       upstreams: this.upstreams.size,
       balanced: this.balancer.size,
+      retryBudgets: retryBudgetCount(this.ctx),
       recordHeld: this.recordOrder?.pending ?? 0,
     };
   }

@@ -124,13 +124,34 @@ export function retryBudgetFor(owner: object, world: World, backend: BackendId, 
   if (!world.table.backendTrafficPolicies) return null; // the common case: no policy at all
   const found = configsOf(world).get(`${backend.group}|${backend.kind}|${backend.namespace}|${backend.name}`);
   if (!found) return null;
-  const c = found.config;
-  const key = `${found.policy}|${backend.group}|${backend.kind}|${backend.namespace}|${backend.name}|${c.percent}|${c.intervalMs}|${c.minCount}|${c.minIntervalMs}`;
+  const key = budgetKey(found.policy, `${backend.group}|${backend.kind}|${backend.namespace}|${backend.name}`, found.config);
   let mine = budgets.get(owner);
   if (!mine) budgets.set(owner, (mine = new Map()));
   let b = mine.get(key);
-  if (!b) mine.set(key, (b = new RetryBudget(c, now)));
+  if (!b) mine.set(key, (b = new RetryBudget(found.config, now)));
   return b;
+}
+
+function budgetKey(policy: string, backend: string, c: RetryBudgetConfig): string {
+  return `${policy}|${backend}|${c.percent}|${c.intervalMs}|${c.minCount}|${c.minIntervalMs}`;
+}
+
+/**
+ * After a reload: forgets the budgets `world` no longer has (a policy removed, retargeted or
+ * given other numbers). Each kept its window of timestamps for the life of the process, one
+ * more per change of a policy's numbers. Requests under way keep the budget they started with.
+ */
+export function retainRetryBudgets(owner: object, world: World): void {
+  const mine = budgets.get(owner);
+  if (!mine) return;
+  const keep = new Set<string>();
+  if (world.table.backendTrafficPolicies) for (const [backend, { policy, config }] of configsOf(world)) keep.add(budgetKey(policy, backend, config));
+  for (const key of mine.keys()) if (!keep.has(key)) mine.delete(key);
+}
+
+/** How many budgets `owner` keeps state for. */
+export function retryBudgetCount(owner: object): number {
+  return budgets.get(owner)?.size ?? 0;
 }
 
 /** Milliseconds that never go back (a wall-clock step would skew the windows). */
