@@ -88,6 +88,7 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
       const parentText = `${f.parent.ref.kind} ${f.parent.ref.namespace}/${f.parent.ref.name}${f.parent.ref.sectionName ? `/${f.parent.ref.sectionName}` : ""}${f.parent.ref.port !== undefined ? `:${f.parent.ref.port}` : ""}`;
       const path = f.index === null ? "spec.parentRefs" : `spec.parentRefs[${f.index}]`;
       const missing = reason === RouteReason.NoMatchingParent && !parentDeclared(ctx, statusByKey, f.parent.ref);
+      const foreignParent = reason === RouteReason.UnsupportedValue && implementationParent(f.parent.ref);
       if (reason === RouteReason.NoMatchingListenerHostname) {
         findings.push(
           ctx.finding({
@@ -106,14 +107,19 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
       findings.push(
         ctx.finding({
           rule: attached ? "parent-ref-not-attached" : "route-not-attached",
-          severity: attached || missing ? "warning" : "error",
+          severity: attached || missing || foreignParent ? "warning" : "error",
           object: ref,
           path,
           fallback: route.source,
           message:
             `${attached ? `parentRef to ${parentText} of ${routeText(route)} attaches to nothing` : `${routeText(route)} attaches to nothing: its parentRef to ${parentText} is not accepted`} (${reason}: ${why})` +
-            (missing ? `; ${parentText} is not in the manifests linted` : ""),
-          fix: listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? fixFor(reason, parentText, missing),
+            (missing ? `; ${parentText} is not in the manifests linted` : "") +
+            (foreignParent ? `; a ${f.parent.ref.group}/${f.parent.ref.kind} parent is the implementation's own (e.g. route delegation, a mesh or multicluster parent), which gwsim does not simulate` : ""),
+          fix: foreignParent
+            ? `if the implementation supports ${f.parent.ref.kind} parents, this route's traffic is not simulated (gwsim routes through Gateways, ListenerSets and Services only); otherwise fix the parentRef's group and kind`
+            : why.startsWith("parentRef kind ")
+              ? `point the parentRef at a Gateway (group ${GATEWAY_GROUP}, kind Gateway, the default), a ListenerSet (same group) or, for mesh routing, a Service (group "")`
+              : (listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? fixFor(reason, parentText, missing)),
         }),
       );
     }
@@ -171,6 +177,19 @@ function kindSharingFix(route: ResolvedRoute, why: string): string | null {
   const other = route.kind === "GRPCRoute" ? "HTTPRoute" : "GRPCRoute";
   return `give this ${route.kind} and the ${other} named above distinct hostnames (GEP-1016: they may not share one on a listener), or attach them to different listeners${route.kind === "GRPCRoute" ? "; an HTTPRoute can also serve the gRPC calls" : ""}`;
 }
+
+/**
+ * A parent kind no Gateway API parent is spelled like: another API group (a multicluster
+ * ServiceImport, an implementation's Mesh), or a route kind (kgateway's route delegation).
+ * Implementation-specific, so a warning; any other kind of a Gateway API group or the core group
+ * (a typo such as Gatway, an old XListenerSet) stays an error.
+ */
+function implementationParent(ref: { group: string; kind: string }): boolean {
+  if (ref.group !== GATEWAY_GROUP && ref.group !== "" && ref.group !== "gateway.networking.x-k8s.io") return true;
+  return ref.group === GATEWAY_GROUP && ROUTE_KINDS.has(ref.kind);
+}
+
+const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
 function fixFor(reason: string, parentText: string, missing: boolean): string {
   if (missing) return `lint the manifests of ${parentText} together with the route, or fix the parentRef's name and namespace`;
