@@ -48,3 +48,5 @@ export type { HostPort } from "./decide/normalize.js";
 // The grpc-status a client gets for a gRPC call the gateway answers itself (replay compares observed ones).
 export { grpcStatusOf, GRPC_STATUS } from "./decide/grpc.js";
 export { appProtocolMeansHttp2 } from "./decide/backend-protocol.js";
+// A redirect that leads back to where it started (lint redirect-loop; explain follows it too).
+export { redirectLoopFrom, cleartextListenerOf } from "./lint/redirect-loop.js";

@@ -8,6 +8,7 @@ import { namespaceOfObject } from "./context.js";
 import type { LintContext } from "./context.js";
 import type { Finding } from "./finding.js";
 import { refOf } from "./shadowing.js";
+import { likelyMeant } from "../resolve/typo.js";
 import { effectiveWeights, minimumSurvivingWeight } from "../model/weight-precision.js";
 
 export function backendFindings(ctx: LintContext): Finding[] {
@@ -22,6 +23,8 @@ export function backendFindings(ctx: LintContext): Finding[] {
         if (f) findings.push(f);
         const g = permitFinding(ctx, route, services, xbackends, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
         if (g) findings.push(g);
+        const t = typoFinding(ctx, route, services, b, `spec.rules[${rule.index}].backendRefs[${j}]`, `backendRef ${j} of rule ${rule.index}`);
+        if (t) findings.push(t);
         b.filters.forEach((filter, k) => {
           const mirror = filter.requestMirror?.backendRef;
           if (!mirror) return;
@@ -106,6 +109,28 @@ function xbackendPortFinding(ctx: LintContext, route: ResolvedRoute, xbackends: 
  * that is missing, or written for another kind or namespace, is a mistake rather than a file kept
  * elsewhere (a Service missing from the manifests is never reported).
  */
+/**
+ * A Service missing from the manifests, reported only when one of its namespace is a typo away
+ * (resolve's likelyMeant): the rest may well be deployed from elsewhere.
+ */
+function typoFinding(ctx: LintContext, route: ResolvedRoute, services: Map<string, ResolvedService>, b: ResolvedBackend, path: string, where: string): Finding | null {
+  if (b.valid || b.reason !== "BackendNotFound" || b.group !== "" || b.kind !== "Service" || services.has(`${b.namespace}/${b.name}`)) return null;
+  const meant = likelyMeant(b.name, [...services.values()].filter((s) => s.namespace === b.namespace).map((s) => s.name));
+  if (!meant) return null;
+  return ctx.finding({
+    rule: "backend-not-found",
+    severity: "warning",
+    object: refOf(route),
+    path: `${path}.name`,
+    fallback: route.source,
+    message:
+      `${where} of ${route.kind} ${route.namespace}/${route.name} sends to Service ${b.namespace}/${b.name}, which is not in the manifests, ` +
+      `but Service ${b.namespace}/${meant} is: a typo? Its share of requests answers 500`,
+    fix: `set name: ${meant}`,
+    related: [ctx.related({ kind: "Service", namespace: b.namespace, name: meant }, "", `Service ${b.namespace}/${meant}`)],
+  });
+}
+
 function permitFinding(
   ctx: LintContext,
   route: ResolvedRoute,

@@ -27,7 +27,9 @@ export type LintRuleId =
   | "xbackend-not-accepted"
   | "backend-traffic-policy-not-applied"
   | "session-name-invalid"
-  | "https-redirect-bypassed";
+  | "https-redirect-bypassed"
+  | "redirect-loop"
+  | "backend-not-found";
 
 /** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
 export interface LintObjectRef {
@@ -278,6 +280,26 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "is attached to the HTTP listener too (a parentRef without sectionName attaches to every listener that admits it). " +
       "Its hostname is more specific than the redirect's, and hostname precedence comes first, so plain-http requests for " +
       "it are served in cleartext instead of redirected. Reported only when decide serves a witness request over http.",
+  },
+  {
+    id: "redirect-loop",
+    severity: "error",
+    summary: "a RequestRedirect that leads back to a URL it already redirected: clients loop",
+    help:
+      "Followed with decide: a witness request reaches the rule, and each Location is requested again on the same Gateway " +
+      "(its scheme, host, port and path; method and headers as before) until a URL comes back. The usual cause is an " +
+      "http-to-https redirect route attached without sectionName, so it also answers on the HTTPS listener and sends " +
+      "https://host/x to itself. Reported at the redirect filter, once per rule and listener.",
+  },
+  {
+    id: "backend-not-found",
+    severity: "warning",
+    summary: "a backendRef to a Service missing from the manifests while one a typo away exists in its namespace",
+    help:
+      "The Service is not in the manifests, so the ref is BackendNotFound and its share of the rule's traffic answers 500. " +
+      "A Service missing from the manifests alone is not reported (it may be deployed from elsewhere); this rule speaks only " +
+      "when the namespace has a Service whose name is one or two edits away (a letter changed, added, dropped or two swapped) " +
+      "and no other is as close, which is most likely what was meant.",
   },
 ];
 

@@ -15,6 +15,7 @@ import { kindClashFindings } from "./kind-clash.js";
 import { hostnameTakenFindings, listenerFindings } from "./listeners.js";
 import { precedenceFindings } from "./shadowing.js";
 import { redirectBypassFindings } from "./redirect-bypass.js";
+import { redirectLoopFindings } from "./redirect-loop.js";
 import { regexPathFindings } from "./regex-paths.js";
 import { sessionFindings } from "./sessions.js";
 import { xbackendFindings } from "./xbackends.js";
@@ -39,7 +40,7 @@ export function lint(world: World, options: LintOptions = {}): Finding[] {
   const objects = options.objects ?? (world as World & { objects?: readonly ManifestObject[] }).objects ?? null;
   const ctx = lintContext(world, objects);
   const disabled = new Set(options.disable ?? []);
-  const all = [...precedenceFindings(ctx), ...attachmentFindings(ctx), ...listenerFindings(ctx), ...hostnameTakenFindings(ctx), ...kindClashFindings(ctx), ...backendFindings(ctx), ...xbackendFindings(ctx), ...backendTLSFindings(ctx), ...sessionFindings(ctx), ...regexPathFindings(ctx), ...redirectBypassFindings(ctx), ...grantFindings(ctx)];
+  const all = [...precedenceFindings(ctx), ...attachmentFindings(ctx), ...listenerFindings(ctx), ...hostnameTakenFindings(ctx), ...kindClashFindings(ctx), ...backendFindings(ctx), ...xbackendFindings(ctx), ...backendTLSFindings(ctx), ...sessionFindings(ctx), ...regexPathFindings(ctx), ...redirectBypassFindings(ctx), ...redirectLoopFindings(ctx), ...grantFindings(ctx)];
   return all.filter((f) => !disabled.has(f.rule)).sort(compareFindings);
 }
 

@@ -1,4 +1,4 @@
-import { decide, type GatewayRequest } from "@gwsim/core";
+import { cleartextListenerOf, decide, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -48,9 +48,31 @@ export async function explainCommand(argv: string[], io: Io): Promise<ExitCode> 
     const gateways = [...new Set(world.graph.listeners.map((l) => `${l.gateway.namespace}/${l.gateway.name}`))];
     throw new UsageError(`the manifests have ${gateways.length} Gateways; say which with --gateway (${gateways.join(", ") || "none"})`);
   }
-  const d = decide(world, full, { seed: intFlag(values, "seed", 1), index: 0, explain: true });
+  const decided = decide(world, full, { seed: intFlag(values, "seed", 1), index: 0, explain: true });
+  const loop = redirectLoopNotes(world, full, decided);
+  const d = loop.length ? { ...decided, explain: [...(decided.explain ?? []), ...loop] } : decided;
   io.stdout(values.json ? `${JSON.stringify(d, null, 2)}\n` : renderExplained(full, d));
   return 0;
+}
+
+/**
+ * A redirect the client would be sent round in: each Location followed on the same Gateway, as
+ * lint's redirect-loop does, and the loop named, with the sectionName that ends the usual one
+ * (an http → https redirect that answers on the HTTPS listener too).
+ */
+export function redirectLoopNotes(world: World, request: GatewayRequest, d: Decision): string[] {
+  if (d.outcome !== "redirect" || !d.route || !d.listener || !request.gateway) return [];
+  const urls = redirectLoopFrom(world, request);
+  if (!urls) return [];
+  const route = `${d.route.kind} ${d.route.namespace}/${d.route.name}`;
+  const notes = [
+    urls.length === 2
+      ? `redirect loop: the Location is the same URL as the request, so the client is sent back to it by the same redirect (${route} rule ${d.route.rule}) until it gives up`
+      : `redirect loop: following the Locations ${urls.join(" → ")} comes back to this URL; the client is redirected until it gives up`,
+  ];
+  const cleartext = request.scheme === "https" ? cleartextListenerOf(world.table, d.listener.gateway, `${d.route.kind.toLowerCase()}/${d.route.namespace}/${d.route.name}`) : null;
+  if (cleartext) notes.push(`${route} is attached to the HTTPS listener ${d.listener.name} as well as to ${cleartext.name}; keep it to the cleartext one: parentRef sectionName: ${cleartext.name}`);
+  return notes;
 }
 
 interface RequestExtras {
