@@ -643,6 +643,80 @@ spec:
       { request: { gateway: "bin/gw", host: "bin.corp.test", path: "/status/200" }, outcome: "forward", backend: "bin/bin" },
     ],
   },
+  {
+    // Listener isolation: the more specific listener on the port takes the host, so the route on
+    // the catch-all listener never sees its requests (conformance GatewayHTTPListenerIsolation).
+    source: "https://github.com/kubernetes-sigs/gateway-api/issues/2416",
+    title: "a route on the catch-all listener for a host a wildcard listener on the same port also takes: 404 there",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: iso}
+spec:
+  gatewayClassName: cls
+  listeners:
+  - {name: any, port: 80, protocol: HTTP}
+  - {name: wild, port: 80, protocol: HTTP, hostname: "*.example.com"}
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: first, namespace: iso}
+spec:
+  parentRefs: [{name: gw, sectionName: any}]
+  hostnames: [a.b.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /one}}]
+    backendRefs: [{name: one, port: 80}]
+`,
+      service("iso", "one"),
+    ],
+    conditions: [{ on: "HTTPRoute iso/first", at: "gw/any", type: "Accepted", status: "True", reason: "Accepted" }],
+    requests: [
+      {
+        request: { gateway: "iso/gw", host: "a.b.example.com", path: "/one" },
+        outcome: "notFound",
+        status: 404,
+        explain: [/listener iso\/gw\/wild .* accepts host a\.b\.example\.com: the most specific of 2 HTTP listeners/, /no HTTPRoute is attached to listener iso\/gw\/wild/],
+      },
+      { request: { gateway: "iso/gw", host: "other.test", path: "/one" }, outcome: "notFound", status: 404 },
+    ],
+    findings: [{ rule: "hostname-taken-by-other-listener", message: /requests for a\.b\.example\.com on port 80 go to listener wild .* they never reach it/ }],
+  },
+  {
+    // A Gateway without spec.allowedListeners admits no ListenerSet (default None).
+    source: "https://github.com/lexfrei/cloudflare-tunnel-gateway-controller/issues/821",
+    title: "a ListenerSet on a Gateway that does not set allowedListeners: NotAllowed, and its routes attach nowhere",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: shared, namespace: infra}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: base, port: 80, protocol: HTTP, hostname: base.corp.test}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: team-ls, namespace: infra}
+spec:
+  parentRef: {name: shared, kind: Gateway, group: gateway.networking.k8s.io}
+  listeners: [{name: team, port: 80, protocol: HTTP, hostname: team.corp.test}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: infra}
+spec:
+  parentRefs: [{name: team-ls, kind: ListenerSet, group: gateway.networking.k8s.io}]
+  rules: [{backendRefs: [{name: app, port: 80}]}]
+`,
+      service("infra", "app"),
+    ],
+    conditions: [
+      { on: "ListenerSet infra/team-ls", type: "Accepted", status: "False", reason: "NotAllowed", message: /does not allow ListenerSets \(set spec\.allowedListeners\.namespaces\.from/ },
+      { on: "HTTPRoute infra/app", at: "team-ls", type: "Accepted", status: "False", reason: "NoMatchingParent", message: /ListenerSet infra\/team-ls is not attached to a Gateway/ },
+    ],
+    requests: [{ request: { gateway: "infra/shared", host: "team.corp.test", path: "/" }, outcome: "notFound", status: 404 }],
+    findings: [{ rule: "route-not-attached", message: /allowedListeners/ }],
+  },
 ];
 
 function grpcGrantWorld(grantFromKind: string): string[] {
