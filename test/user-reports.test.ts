@@ -717,6 +717,80 @@ spec:
     requests: [{ request: { gateway: "infra/shared", host: "team.corp.test", path: "/" }, outcome: "notFound", status: 404 }],
     findings: [{ rule: "route-not-attached", message: /allowedListeners/ }],
   },
+  {
+    // Regex precedence is implementation-specific; gwsim ranks a RegularExpression path above every
+    // PathPrefix (docs/decisions.md), so a catch-all / does not swallow it, and explain says why.
+    source: "https://github.com/haproxytech/haproxy-unified-gateway/issues/16",
+    title: "a PathPrefix / default rule next to a RegularExpression rule: the regex rule still gets its requests",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: hello}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: web, port: 80, protocol: HTTP}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: hello, namespace: hello}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{name: fallback, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: "/api/v[0-9]+/.*"}}]
+    backendRefs: [{name: api, port: 80}]
+`,
+      service("hello", "fallback"),
+      service("hello", "api"),
+    ],
+    requests: [
+      { request: { gateway: "hello/gw", host: "a.test", path: "/api/v1/users" }, outcome: "forward", backend: "hello/api", explain: [/RegularExpression path \/api\/v\[0-9\]\+\/\.\* ranks above PathPrefix path \//] },
+      { request: { gateway: "hello/gw", host: "a.test", path: "/api/vx/users" }, outcome: "forward", backend: "hello/fallback" },
+    ],
+    findings: [],
+  },
+  {
+    // Istio let a handshake for a name outside the listener's hostname through a broader TLSRoute;
+    // the listener hostname bounds what any route on it can take.
+    source: "https://github.com/istio/istio/issues/59229",
+    title: "a TLSRoute for *.com on a *.example.com passthrough listener: SNI outside the listener's hostname is refused",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: tls}
+spec:
+  gatewayClassName: cls
+  listeners:
+  - {name: pass, port: 443, protocol: TLS, hostname: "*.example.com", tls: {mode: Passthrough}, allowedRoutes: {kinds: [{kind: TLSRoute}]}}
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: narrow, namespace: tls}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [abc.example.com]
+  rules: [{backendRefs: [{name: one, port: 443}]}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: broad, namespace: tls}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: ["*.com"]
+  rules: [{backendRefs: [{name: two, port: 443}]}]
+`,
+      service("tls", "one", "[{port: 443}]"),
+      service("tls", "two", "[{port: 443}]"),
+    ],
+    conditions: [{ on: "TLSRoute tls/broad", at: "gw", type: "Accepted", status: "True", reason: "Accepted" }],
+    requests: [
+      { request: { gateway: "tls/gw", scheme: "tls", port: 443, host: "abc.example.com" }, outcome: "forward", backend: "tls/one" },
+      { request: { gateway: "tls/gw", scheme: "tls", port: 443, host: "x.example.com" }, outcome: "forward", backend: "tls/two", explain: [/selects TLSRoute hostname \*\.example\.com/] },
+      { request: { gateway: "tls/gw", scheme: "tls", port: 443, host: "non.matching.com" }, outcome: "reject", explain: [/no TLS listener on port 443 of tls\/gw accepts SNI non\.matching\.com/] },
+    ],
+    findings: [],
+  },
 ];
 
 function grpcGrantWorld(grantFromKind: string): string[] {
