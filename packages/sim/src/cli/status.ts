@@ -56,7 +56,7 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
     const source = objects.find((o) => o.kind === item.kind && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "") === (item.metadata.namespace ?? ""));
     const found = conditionsOf(item, source);
     const unhealthy = found.filter((f) => !healthy(f.condition));
-    if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, ...f, at: source ? locate(source, refField(f.field, f.condition.message)) : null })));
+    if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, ...f, at: source ? (locate(source, refField(f.field, f.condition.message)) ?? locate(source, f.field)) : null })));
     else good.push(...wrap(`${object}${summaryOf(item)}`, "  ok  ", "        "));
   }
   const out: string[] = [];
@@ -124,10 +124,32 @@ type ParentRef = { name: string; namespace?: string; sectionName?: string; port?
  * `certificateRefs[0]: ...` (a listener's).
  */
 function refField(field: string, message: string): string {
-  const backend = /^rule (\d+) backendRef (\d+):/.exec(message);
-  if (backend && field.startsWith("spec.parentRefs[")) return `spec.rules[${backend[1]}].backendRefs[${backend[2]}]`;
+  if (field.startsWith("spec.parentRefs[")) {
+    const inRule = ruleField(message);
+    if (inRule) return inRule;
+  }
   const cert = /^certificateRefs\[(\d+)\]:/.exec(message);
   if (cert && field.startsWith("spec.listeners[")) return `${field}.tls.certificateRefs[${cert[1]}]`;
+  return field;
+}
+
+/**
+ * The route field a message from resolve names: `rule 0 (name) backendRef 1: ...`,
+ * `rule 0 filter 2 (ExtensionRef): ...`, `rule 0 backendRef 1 filter 0 (RequestMirror) backendRef: ...`,
+ * `rule 0: match 1: ...`. Null when it names none.
+ */
+export function ruleField(message: string): string | null {
+  const m = /^rule (\d+)(?: \([a-z0-9-]+\))?(?: backendRef (\d+))?(?: filter (\d+) \(([A-Za-z]+)\)( backendRef)?)?(?:: match (\d+))?:/.exec(message);
+  if (!m) return null;
+  const [, rule, backend, filter, type, filterBackend, match] = m;
+  if (backend === undefined && filter === undefined && match === undefined) return null;
+  let field = `spec.rules[${rule}]`;
+  if (backend !== undefined) field += `.backendRefs[${backend}]`;
+  if (filter !== undefined) {
+    field += `.filters[${filter}]`;
+    if (filterBackend) field += `.${type![0]!.toLowerCase()}${type!.slice(1)}.backendRef`;
+  }
+  if (match !== undefined) field += `.matches[${match}]`;
   return field;
 }
 
