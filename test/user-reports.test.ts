@@ -6,6 +6,7 @@
 // the case follows the spec and says so.
 import { describe, expect, it } from "vitest";
 import { buildWorld, decide, lint, parseManifests, statusOf, type Decision, type GatewayRequest, type LintRuleId, type World } from "../packages/core/src/index.js";
+import { isolationNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain.js";
 import { runCli } from "./helpers/cli.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
@@ -681,6 +682,17 @@ spec:
       { request: { gateway: "iso/gw", host: "other.test", path: "/one" }, outcome: "notFound", status: 404 },
     ],
     findings: [{ rule: "hostname-taken-by-other-listener", message: /requests for a\.b\.example\.com on port 80 go to listener wild .* they never reach it/ }],
+    explainCli: {
+      line: "GET http://a.b.example.com/one",
+      says: [/HTTPRoute iso\/first serves host a\.b\.example\.com on listener any \(hostname any\) of this port, but the more specific listener wild .* attach it to wild too/],
+    },
+    more: (world) => {
+      // Nothing to say for a host the wildcard listener does not take, or a host no route names.
+      for (const host of ["other.test", "c.example.com"]) {
+        const request = { gateway: "iso/gw", scheme: "http", host, path: "/one" } as const;
+        expect(isolationNotes(world, request, decide(world, request))).toEqual([]);
+      }
+    },
   },
   {
     // A Gateway without spec.allowedListeners admits no ListenerSet (default None).
@@ -716,6 +728,19 @@ spec:
     ],
     requests: [{ request: { gateway: "infra/shared", host: "team.corp.test", path: "/" }, outcome: "notFound", status: 404 }],
     findings: [{ rule: "route-not-attached", message: /allowedListeners/ }],
+    explainCli: {
+      line: "GET http://team.corp.test/",
+      says: [/404/, /ListenerSet infra\/team-ls has listener team \(port 80, hostname team\.corp\.test\) for this request, but it is not accepted: Accepted=False \(NotAllowed\): Gateway infra\/shared does not allow ListenerSets/],
+    },
+    more: (world) => {
+      // Another host, or another port: the ListenerSet's listener would not have taken it either.
+      for (const request of [
+        { gateway: "infra/shared", scheme: "http", host: "base.corp.test", path: "/" },
+        { gateway: "infra/shared", scheme: "http", port: 8080, host: "team.corp.test", path: "/" },
+      ] as const) {
+        expect(unattachedListenerSetNotes(world, request, decide(world, request))).toEqual([]);
+      }
+    },
   },
   {
     // Regex precedence is implementation-specific; gwsim ranks a RegularExpression path above every

@@ -1,4 +1,4 @@
-import { cleartextListenerOf, decide, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
+import { cleartextListenerOf, decide, hostMatches, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -49,8 +49,8 @@ export async function explainCommand(argv: string[], io: Io): Promise<ExitCode> 
     throw new UsageError(`the manifests have ${gateways.length} Gateways; say which with --gateway (${gateways.join(", ") || "none"})`);
   }
   const decided = decide(world, full, { seed: intFlag(values, "seed", 1), index: 0, explain: true });
-  const loop = redirectLoopNotes(world, full, decided);
-  const d = loop.length ? { ...decided, explain: [...(decided.explain ?? []), ...loop] } : decided;
+  const notes = [...redirectLoopNotes(world, full, decided), ...isolationNotes(world, full, decided), ...unattachedListenerSetNotes(world, full, decided)];
+  const d = notes.length ? { ...decided, explain: [...(decided.explain ?? []), ...notes] } : decided;
   io.stdout(values.json ? `${JSON.stringify(d, null, 2)}\n` : renderExplained(full, d));
   return 0;
 }
@@ -151,4 +151,63 @@ export function requestFromArgs(line: string, headerArgs: string[], extras: Requ
     request.protocol = "HTTP/2";
   }
   return request;
+}
+
+/**
+ * A 404 on a listener while a less specific listener of the same port has a route for the host:
+ * the most specific listener takes the host (listener isolation), so that route never sees it.
+ */
+export function isolationNotes(world: World, request: GatewayRequest, d: Decision): string[] {
+  if (d.outcome !== "notFound" || !d.listener) return [];
+  const listeners = world.table.listeners;
+  const here = listeners.find((l) => l.gateway === d.listener!.gateway && l.name === d.listener!.name && l.port === d.listener!.port);
+  const host = hostOf(request);
+  if (!here || !host) return [];
+  const notes: string[] = [];
+  for (const other of listeners) {
+    if (other === here || other.gateway !== here.gateway || other.port !== here.port || other.protocol !== here.protocol || !other.ready) continue;
+    if (!hostMatches(other.hostname ?? "*", host)) continue;
+    const routes = [...new Set(other.groups.filter((g) => hostMatches(g.hostname, host)).flatMap((g) => g.routes))].map((ri) => world.table.routes[ri]!);
+    for (const r of routes) {
+      notes.push(
+        `${r.kind} ${r.namespace}/${r.name} serves host ${host} on listener ${other.name} (hostname ${other.hostname ?? "any"}) of this port, but the more specific listener ${here.name} ` +
+          `(hostname ${here.hostname ?? "any"}) takes the host, and a route only sees requests of the listeners it is attached to: attach it to ${here.name} too (parentRef sectionName: ${here.name}, or none)`,
+      );
+    }
+  }
+  return notes;
+}
+
+/**
+ * No listener took the request while a ListenerSet that is not accepted has one for its port and
+ * host: its listeners are not part of the Gateway, so its routes cannot be reached.
+ */
+export function unattachedListenerSetNotes(world: World, request: GatewayRequest, d: Decision): string[] {
+  if ((d.outcome !== "notFound" && d.outcome !== "reject") || !request.gateway) return [];
+  const host = hostOf(request);
+  const port = request.port ?? (request.scheme === "https" || request.scheme === "tls" ? 443 : 80);
+  const notes: string[] = [];
+  for (const item of world.graph.status) {
+    if (item.kind !== "ListenerSet") continue;
+    const accepted = (item.status.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === "Accepted");
+    if (!accepted || accepted.status === "True") continue;
+    const obj = world.objects.find((o) => o.kind === "ListenerSet" && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "default") === item.metadata.namespace);
+    const spec = (obj as { spec?: { parentRef?: { name?: string; namespace?: string }; listeners?: { name: string; port: number; hostname?: string }[] } } | undefined)?.spec;
+    const parent = `${spec?.parentRef?.namespace ?? item.metadata.namespace}/${spec?.parentRef?.name}`;
+    if (parent !== request.gateway) continue;
+    for (const l of spec?.listeners ?? []) {
+      if (l.port !== port || (host && !hostMatches(l.hostname ?? "*", host))) continue;
+      notes.push(
+        `ListenerSet ${item.metadata.namespace}/${item.metadata.name} has listener ${l.name} (port ${l.port}, hostname ${l.hostname ?? "any"}) for this request, but it is not accepted: Accepted=False (${accepted.reason}): ${accepted.message}`,
+      );
+    }
+  }
+  return notes;
+}
+
+/** The host a request names, without a port; null when it names none. */
+function hostOf(request: GatewayRequest): string | null {
+  const host = request.scheme === "tls" ? (request.sni ?? request.host) : request.host;
+  if (!host) return null;
+  return host.startsWith("[") ? host : host.replace(/:\d+$/, "").toLowerCase();
 }
