@@ -69,7 +69,7 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, out: 
     if (errors.length > 0) {
       for (const err of errors) {
         const [line, col] = pos(err.pos?.[0] ?? 0);
-        diagnostics.push(diag("yaml.syntax", file, line, col, "", yamlMessage(err.message), docIndex));
+        diagnostics.push(diag("yaml.syntax", file, line, col, "", err.code === "DUPLICATE_KEY" ? duplicateKeyMessage(text, err.pos) : yamlMessage(err.message), docIndex));
       }
       return;
     }
@@ -245,6 +245,15 @@ function collectPositions(
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => collectPositions(item, `${path}[${i}]`, out, pos));
   }
+}
+
+/** Names the repeated key (yaml says only "Map keys must be unique"), at its second occurrence. */
+function duplicateKeyMessage(text: string, pos: readonly [number, number] | undefined): string {
+  // yaml's range covers only the key's first character: read the key token from there.
+  const token = pos ? /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:,{}[\]\n]+?)\s*:/.exec(text.slice(pos[0], pos[0] + 200)) : null;
+  const key = token ? token[1]!.trim().replace(/^"(.*)"$|^'(.*)'$/, "$1$2") : "";
+  const shown = key ? ` ${JSON.stringify(key)}` : "";
+  return `duplicate key${shown}: a key may appear once in a mapping; this document is skipped (kubectl refuses it too)`;
 }
 
 function yamlMessage(message: string): string {
