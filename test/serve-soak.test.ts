@@ -7,6 +7,7 @@
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import http2, { type ServerHttp2Session } from "node:http2";
+import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
 import { watchRefusedStreams } from "../packages/sim/src/serve/h2-limits.js";
@@ -20,10 +21,17 @@ const gateways: LiveGateway[] = [];
 const clients: http2.ClientHttp2Session[] = [];
 const echoes: EchoServer[] = [];
 const agents: http.Agent[] = [];
+const servers: http.Server[] = [];
+const sockets: net.Socket[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   for (const a of agents.splice(0)) a.destroy();
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
   await Promise.all(gateways.splice(0).map((g) => g.close({ drainMs: 0 })));
   await Promise.all(echoes.splice(0).map((e) => e.close()));
 });
@@ -203,5 +211,56 @@ spec:
       budgets.push(gw.usage().retryBudgets);
     }
     expect(budgets).toEqual(Array(20).fill(1));
+  });
+});
+
+describe("serve soak: slow clients", () => {
+  /** A backend answering /big with 16 MiB (more than any socket buffer holds) and anything else with "ok". */
+  async function bigBackend(): Promise<string> {
+    const big = Buffer.alloc(16 << 20);
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.end(req.url === "/big" ? big : "ok");
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
+
+  it("clients that read none of their answer are cut after clientStallTimeoutMs and free the backend connection they held", async () => {
+    const address = await bigBackend();
+    const endpoints = new Map([["app/web:8080", [address]]]);
+    // One backend connection per endpoint: a single stuck client used to block every later request.
+    const gw = await startServe({
+      ...routedWorld("r", "web"),
+      endpoints,
+      decide,
+      listen: new Map([["80", { host: "127.0.0.1", port: 0 }]]),
+      log: () => undefined,
+      upstream: { connections: 1 },
+      limits: { clientStallTimeoutMs: 200 },
+    });
+    gateways.push(gw);
+    const port = gw.addresses()[0]!.address.port;
+    for (let round = 0; round < 3; round++) {
+      // HTTP/1.1: the request goes out, nothing is ever read.
+      const h1 = net.connect(port, "127.0.0.1");
+      sockets.push(h1);
+      h1.on("error", () => undefined);
+      h1.pause();
+      h1.write("GET /big HTTP/1.1\r\nhost: x\r\n\r\n");
+      // HTTP/2: a stream whose data is never read (its flow-control window closes).
+      const c = http2.connect(`http://127.0.0.1:${port}`);
+      c.on("error", () => undefined);
+      clients.push(c);
+      const stream = c.request({ ":path": "/big" });
+      stream.on("error", () => undefined);
+      stream.pause();
+      stream.end();
+      await until(() => gw.usage().inflight === 2);
+      await until(() => gw.usage().inflight === 0);
+      expect((await request(port, { host: "x" })).status).toBe(200);
+    }
+    expect(gw.usage()).toMatchObject({ inflight: 0, upstreams: 1 });
   });
 });

@@ -305,6 +305,8 @@ class Flight implements ResponseHandler {
   private attemptTimer: NodeJS.Timeout | null = null;
   private requestTimer: NodeJS.Timeout | null = null;
   private attemptTimedOut = false;
+  /** Armed while the client's buffers are full (see onData). */
+  private stallTimer: NodeJS.Timeout | null = null;
   private sentAt = 0;
   private body: Buffer | Readable | null = null;
   private replayable = true;
@@ -468,9 +470,28 @@ class Flight implements ResponseHandler {
     if (this.phase !== "relaying") return true;
     if ((this.res as { write(c: Buffer): boolean }).write(chunk)) return true;
     // The client reads slower than the backend sends: pause the backend until it catches up.
-    this.res.once("drain", () => this.call?.resume());
+    // A client that reads nothing at all (alive, its window closed) would hold the backend
+    // connection for good, one of the pool's per endpoint each: it gets clientStallMs.
+    this.res.once("drain", this.drained);
+    const stallMs = this.ctx.clientStallMs;
+    if (stallMs !== undefined && stallMs > 0 && !this.stallTimer) this.stallTimer = setTimeout(this.stalled, stallMs);
     return false;
   }
+
+  private readonly drained = (): void => {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    this.call?.resume();
+  };
+
+  private readonly stalled = (): void => {
+    this.stallTimer = null;
+    if (this.phase === "done") return;
+    this.phase = "done";
+    this.x.reason ??= "client stalled";
+    this.stopUpstream(new Error("client stalled"));
+    abortResponse(this.res);
+  };
 
   onComplete(trailers: string[]): void {
     if (this.phase !== "discarding" && this.phase !== "relaying") return;
@@ -478,7 +499,7 @@ class Flight implements ResponseHandler {
     this.attemptTimer = null;
     if (this.phase === "discarding") return this.retryLater();
     this.phase = "done";
-    if (this.requestTimer) clearTimeout(this.requestTimer);
+    this.clearTimers();
     if (trailers.length && this.req.httpVersion === "2.0") {
       const t = trailerRecord(trailers);
       if (t) (this.res as Http2ServerResponse).addTrailers(t);
@@ -563,8 +584,10 @@ class Flight implements ResponseHandler {
   private clearTimers(): void {
     if (this.attemptTimer) clearTimeout(this.attemptTimer);
     if (this.requestTimer) clearTimeout(this.requestTimer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     this.attemptTimer = null;
     this.requestTimer = null;
+    this.stallTimer = null;
   }
 }
 

@@ -33,6 +33,11 @@ export interface Limits {
   handshakeTimeoutMs: number;
   /** How often slow clients are looked for. */
   checkIntervalMs: number;
+  /**
+   * How long a response may wait for a client that reads none of it (its buffers full) before the
+   * gateway gives up on the client: the response is cut and the backend connection freed.
+   */
+  clientStallTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -42,6 +47,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxHeaderSize: 16 * 1024,
   handshakeTimeoutMs: 10_000,
   checkIntervalMs: 1_000,
+  // Implementation-specific: nginx's send_timeout (60 s between two writes the client takes).
+  clientStallTimeoutMs: 60_000,
 };
 
 /** Hooks a frontend needs besides the HTTP context. */

@@ -155,6 +155,7 @@ export class LiveGateway {
       began: (x) => this.recordOrder?.began(x),
       upstreams: this.upstreams,
       balancer: this.balancer,
+      clientStallMs: this.limits.clientStallTimeoutMs,
       done: (x) => this.finished(x),
       track: (delta) => {
         this.inflight += delta;

@@ -36,6 +36,8 @@ export interface HttpContext {
   balancer: RoundRobin;
   /** Called once per request when its response is complete or abandoned. */
   done(exchange: Exchange): void;
+  /** How long a response waits for a client that reads none of it (Limits.clientStallTimeoutMs). */
+  clientStallMs?: number;
   /** Counts requests in flight (drain on SIGTERM waits for zero). */
   track(delta: 1 | -1): void;
   log(text: string): void;
