@@ -6,7 +6,7 @@
 // the case follows the spec and says so.
 import { describe, expect, it } from "vitest";
 import { buildWorld, decide, lint, parseManifests, statusOf, type Decision, type GatewayRequest, type LintRuleId, type World } from "../packages/core/src/index.js";
-import { isolationNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain.js";
+import { isolationNotes, passedOverRouteNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain.js";
 import { runCli } from "./helpers/cli.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
@@ -815,6 +815,55 @@ spec:
       { request: { gateway: "tls/gw", scheme: "tls", port: 443, host: "non.matching.com" }, outcome: "reject", explain: [/no TLS listener on port 443 of tls\/gw accepts SNI non\.matching\.com/] },
     ],
     findings: [],
+  },
+  {
+    // The API (GRPCRoute spec.hostnames, v1.6) still says MUST accept exactly one of the two; the
+    // site guide now says "may", and Istio, Envoy Gateway and kgateway serve both. gwsim follows the API.
+    source: "https://github.com/istio/istio/issues/57172",
+    title: "an HTTPRoute and a GRPCRoute for one hostname on one listener: the newer GRPCRoute is not accepted, its calls go to the HTTPRoute",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: svc}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: web, port: 80, protocol: HTTP}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: rest, namespace: svc, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [api.corp.test]
+  rules: [{backendRefs: [{name: rest, port: 8080}]}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: rpc, namespace: svc, creationTimestamp: "2026-02-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [api.corp.test]
+  rules: [{backendRefs: [{name: rpc, port: 9090}]}]
+`,
+      service("svc", "rest", "[{port: 8080}]"),
+      service("svc", "rpc", "[{port: 9090, appProtocol: kubernetes.io/h2c}]"),
+    ],
+    conditions: [
+      { on: "GRPCRoute svc/rpc", at: "gw", type: "Accepted", status: "False", reason: "NotAllowedByListeners", message: /already serves HTTPRoute svc\/rest on an overlapping hostname/ },
+      { on: "HTTPRoute svc/rest", at: "gw", type: "Accepted", status: "True", reason: "Accepted" },
+    ],
+    requests: [{ request: { gateway: "svc/gw", host: "api.corp.test", grpc: { service: "pkg.Orders", method: "Get" } }, outcome: "forward", backend: "svc/rest" }],
+    findings: [{ rule: "route-not-attached", message: /GEP-1016/ }],
+    explainCli: {
+      line: "http://api.corp.test/",
+      args: ["--grpc", "pkg.Orders/Get"],
+      says: [/via HTTPRoute svc\/rest/, /GRPCRoute svc\/rpc \(parentRef Gateway svc\/gw\) names host api\.corp\.test but is not attached, so it was not considered: Accepted=False \(NotAllowedByListeners\)/],
+    },
+    more: (world) => {
+      // A plain HTTP request is the HTTPRoute's anyway: the GRPCRoute is not mentioned.
+      const request = { gateway: "svc/gw", host: "api.corp.test", path: "/orders" } as const;
+      expect(passedOverRouteNotes(world, request, decide(world, request))).toEqual([]);
+    },
   },
 ];
 

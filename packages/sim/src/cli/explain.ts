@@ -49,7 +49,12 @@ export async function explainCommand(argv: string[], io: Io): Promise<ExitCode> 
     throw new UsageError(`the manifests have ${gateways.length} Gateways; say which with --gateway (${gateways.join(", ") || "none"})`);
   }
   const decided = decide(world, full, { seed: intFlag(values, "seed", 1), index: 0, explain: true });
-  const notes = [...redirectLoopNotes(world, full, decided), ...isolationNotes(world, full, decided), ...unattachedListenerSetNotes(world, full, decided)];
+  const notes = [
+    ...redirectLoopNotes(world, full, decided),
+    ...isolationNotes(world, full, decided),
+    ...unattachedListenerSetNotes(world, full, decided),
+    ...passedOverRouteNotes(world, full, decided),
+  ];
   const d = notes.length ? { ...decided, explain: [...(decided.explain ?? []), ...notes] } : decided;
   io.stdout(values.json ? `${JSON.stringify(d, null, 2)}\n` : renderExplained(full, d));
   return 0;
@@ -210,4 +215,41 @@ function hostOf(request: GatewayRequest): string | null {
   const host = request.scheme === "tls" ? (request.sni ?? request.host) : request.host;
   if (!host) return null;
   return host.startsWith("[") ? host : host.replace(/:\d+$/, "").toLowerCase();
+}
+
+interface ParentStatus {
+  parentRef: { kind?: string; namespace?: string; name: string; sectionName?: string };
+  conditions: { type: string; status: string; reason: string; message: string }[];
+}
+
+/**
+ * A request another route answered (or a redirect, an error) while a route that names its host
+ * on this Gateway is not attached there: the user most likely expected that one. (A 404 says so
+ * already, from decide.) GRPCRoutes count for gRPC calls, HTTPRoutes for every HTTP request.
+ */
+export function passedOverRouteNotes(world: World, request: GatewayRequest, d: Decision): string[] {
+  if (d.outcome === "notFound" || d.outcome === "reject" || !request.gateway || (request.scheme !== undefined && request.scheme !== "http" && request.scheme !== "https")) return [];
+  const host = hostOf(request);
+  if (!host) return [];
+  const kinds = request.grpc ? ["GRPCRoute", "HTTPRoute"] : ["HTTPRoute"];
+  const notes: string[] = [];
+  for (const item of world.graph.status) {
+    if (!kinds.includes(item.kind)) continue;
+    const ns = item.metadata.namespace ?? "default";
+    if (d.route && d.route.kind === item.kind && d.route.namespace === ns && d.route.name === item.metadata.name) continue;
+    const obj = world.objects.find((o) => o.kind === item.kind && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "default") === ns);
+    const hostnames = ((obj as { spec?: { hostnames?: string[] } } | undefined)?.spec?.hostnames ?? []).map((h) => h.toLowerCase());
+    if (hostnames.length && !hostnames.some((h) => hostMatches(h, host))) continue;
+    for (const parent of (item.status.parents as ParentStatus[] | undefined) ?? []) {
+      const ref = parent.parentRef;
+      if ((ref.kind ?? "Gateway") !== "Gateway" || `${ref.namespace ?? ns}/${ref.name}` !== request.gateway) continue;
+      const accepted = parent.conditions.find((c) => c.type === "Accepted");
+      if (!accepted || accepted.status === "True") continue;
+      notes.push(
+        `${item.kind} ${ns}/${item.metadata.name} (parentRef Gateway ${request.gateway}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ""}) ` +
+          `${hostnames.length ? `names host ${host}` : "takes any host"} but is not attached, so it was not considered: Accepted=False (${accepted.reason}): ${accepted.message}`,
+      );
+    }
+  }
+  return notes;
 }
