@@ -51,16 +51,29 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
 
     const specRefs = obj ? arrayOf<ParentRefLike>((obj.spec as { parentRefs?: unknown } | undefined)?.parentRefs) : null;
     if (specRefs !== null && specRefs.length === 0) {
+      const delegator = delegatingRoute(ctx, route);
       findings.push(
-        ctx.finding({
-          rule: "route-not-attached",
-          severity: "error",
-          object: ref,
-          path: "spec",
-          fallback: route.source,
-          message: `${routeText(route)} has no parentRefs, so it attaches to nothing and serves no traffic`,
-          fix: "add a parentRef naming the Gateway (or ListenerSet, or Service for mesh routing) the route is meant for",
-        }),
+        ctx.finding(
+          delegator
+            ? {
+                rule: "route-not-attached",
+                severity: "warning",
+                object: ref,
+                path: "spec",
+                fallback: route.source,
+                message: `${routeText(route)} has no parentRefs; ${delegator} names it in a backendRef (route delegation, implementation-specific), which gwsim does not simulate: the delegating rule answers 500 in gwsim`,
+                fix: "nothing, if the implementation delegates routes (kgateway does); otherwise add a parentRef naming the Gateway the route is meant for",
+              }
+            : {
+                rule: "route-not-attached",
+                severity: "error",
+                object: ref,
+                path: "spec",
+                fallback: route.source,
+                message: `${routeText(route)} has no parentRefs, so it attaches to nothing and serves no traffic`,
+                fix: "add a parentRef naming the Gateway (or ListenerSet, or Service for mesh routing) the route is meant for",
+              },
+        ),
       );
       return;
     }
@@ -190,6 +203,27 @@ function implementationParent(ref: { group: string; kind: string }): boolean {
 }
 
 const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
+
+/**
+ * A route that names this one in a backendRef (kind HTTPRoute or GRPCRoute of the Gateway API
+ * group; name "*" for every route of the namespace): kgateway's route delegation, where a child
+ * route needs no parentRefs. `kind namespace/name` of the first such route, or null.
+ */
+function delegatingRoute(ctx: LintContext, route: ResolvedRoute): string | null {
+  for (const o of ctx.objects ?? []) {
+    if (!ROUTE_KINDS.has(o.kind)) continue;
+    const rules = arrayOf<{ backendRefs?: unknown }>((o.spec as { rules?: unknown } | undefined)?.rules);
+    const from = o.metadata.namespace ?? "default";
+    for (const rule of rules) {
+      for (const b of arrayOf<{ group?: string; kind?: string; name?: string; namespace?: string }>(rule.backendRefs)) {
+        if (b.group !== GATEWAY_GROUP || b.kind !== route.kind) continue;
+        if ((b.namespace ?? from) !== route.namespace || (b.name !== "*" && b.name !== route.name)) continue;
+        return `${o.kind} ${from}/${o.metadata.name}`;
+      }
+    }
+  }
+  return null;
+}
 
 function fixFor(reason: string, parentText: string, missing: boolean): string {
   if (missing) return `lint the manifests of ${parentText} together with the route, or fix the parentRef's name and namespace`;

@@ -49,3 +49,35 @@ describe("parentRef of a kind gwsim does not route through", () => {
     expect(findings).toMatchObject([{ rule: "parent-ref-not-attached", severity: "warning", path: "spec.parentRefs[1]" }]);
   });
 });
+
+describe("a route without parentRefs that another route delegates to (kgateway route delegation)", () => {
+  const parent = (backendRef: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: root, namespace: front}
+spec:
+  parentRefs: [{name: door}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /shop}}]
+    backendRefs: [${backendRef}]
+`;
+  const child = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: orders, namespace: shop}
+spec:
+  rules: [{backendRefs: [{name: orders, port: 8080}]}]
+`;
+  it.each([
+    { case: "by name", ref: "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: orders, namespace: shop}", severity: "warning" },
+    { case: "by * in its namespace", ref: "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: '*', namespace: shop}", severity: "warning" },
+    { case: "a * in another namespace", ref: "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: '*', namespace: other}", severity: "error" },
+    { case: "another name", ref: "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: payments, namespace: shop}", severity: "error" },
+    { case: "a GRPCRoute kind", ref: "{group: gateway.networking.k8s.io, kind: GRPCRoute, name: orders, namespace: shop}", severity: "error" },
+    { case: "a Service of that name", ref: "{name: orders, namespace: shop, port: 8080}", severity: "error" },
+  ])("named $case: $severity", ({ ref, severity }) => {
+    const findings = lint(worldFrom([GATEWAY, parent(ref), child].join("---\n"))).filter((f) => f.rule === "route-not-attached" && f.object.name === "orders");
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity, path: "spec" });
+    if (severity === "warning") expect(findings[0]!.message).toBe("HTTPRoute shop/orders has no parentRefs; HTTPRoute front/root names it in a backendRef (route delegation, implementation-specific), which gwsim does not simulate: the delegating rule answers 500 in gwsim");
+    else expect(findings[0]!.message).toBe("HTTPRoute shop/orders has no parentRefs, so it attaches to nothing and serves no traffic");
+  });
+});
