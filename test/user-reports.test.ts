@@ -865,6 +865,101 @@ spec:
       expect(passedOverRouteNotes(world, request, decide(world, request))).toEqual([]);
     },
   },
+  {
+    // Envoy Gateway set the ListenerSet and its HTTPS listener Accepted=False for a certificate not
+    // yet issued, so cert-manager's HTTP-01 solver route could not attach: a deadlock. A missing
+    // certificate is ResolvedRefs=False only; the listener is Accepted, just not Programmed, and
+    // the ListenerSet's HTTP listener serves the challenge (fixed in envoyproxy/gateway#8871).
+    source: "https://github.com/envoyproxy/gateway/issues/9012",
+    title: "a ListenerSet whose HTTPS certificate does not exist yet: its HTTP listener still serves the ACME challenge",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: shared, namespace: infra}
+spec:
+  gatewayClassName: cls
+  allowedListeners: {namespaces: {from: All}}
+  listeners: [{name: base, port: 80, protocol: HTTP, hostname: base.corp.test}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: shop, namespace: shop}
+spec:
+  parentRef: {name: shared, namespace: infra, kind: Gateway, group: gateway.networking.k8s.io}
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: shop.corp.test}
+  - {name: https, port: 443, protocol: HTTPS, hostname: shop.corp.test, tls: {certificateRefs: [{name: shop-tls}]}}
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: acme-solver, namespace: shop}
+spec:
+  parentRefs: [{name: shop, kind: ListenerSet, group: gateway.networking.k8s.io, sectionName: http}]
+  hostnames: [shop.corp.test]
+  rules:
+  - matches: [{path: {type: Exact, value: /.well-known/acme-challenge/tok}}]
+    backendRefs: [{name: solver, port: 8089}]
+`,
+      service("shop", "solver", "[{port: 8089}]"),
+    ],
+    conditions: [
+      { on: "ListenerSet shop/shop", type: "Accepted", status: "True", reason: "ListenersNotValid", message: /https \(no usable TLS certificate\)/ },
+      { on: "ListenerSet shop/shop", at: "https", type: "Accepted", status: "True", reason: "Accepted" },
+      { on: "ListenerSet shop/shop", at: "https", type: "ResolvedRefs", status: "False", reason: "InvalidCertificateRef", message: /Secret shop\/shop-tls not found/ },
+      { on: "ListenerSet shop/shop", at: "https", type: "Programmed", status: "False", reason: "Invalid" },
+      { on: "HTTPRoute shop/acme-solver", at: "shop/http", type: "Accepted", status: "True", reason: "Accepted" },
+    ],
+    requests: [
+      { request: { gateway: "infra/shared", host: "shop.corp.test", path: "/.well-known/acme-challenge/tok" }, outcome: "forward", backend: "shop/solver" },
+      { request: { gateway: "infra/shared", scheme: "https", host: "shop.corp.test", path: "/" }, outcome: "reject", explain: [/InvalidCertificateRef/] },
+    ],
+  },
+  {
+    // Weights do not add up across routes: identical matches in two routes are a conflict, and the
+    // older route takes every request (HTTPRouteRule precedence).
+    source: "https://github.com/kubernetes-sigs/gateway-api/issues/573",
+    title: "two HTTPRoutes for one hostname, weight 3 in one and 7 in the other: no 30/70 split, the older route takes all",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: split}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: web, port: 80, protocol: HTTP}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: part-1, namespace: split, creationTimestamp: "2026-05-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [split.corp.test]
+  rules: [{backendRefs: [{name: svc1, port: 8080, weight: 3}]}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: part-2, namespace: split, creationTimestamp: "2026-05-02T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [split.corp.test]
+  rules: [{backendRefs: [{name: svc2, port: 8080, weight: 7}]}]
+`,
+      service("split", "svc1", "[{port: 8080}]"),
+      service("split", "svc2", "[{port: 8080}]"),
+    ],
+    requests: [
+      {
+        request: { gateway: "split/gw", host: "split.corp.test", path: "/" },
+        outcome: "forward",
+        backend: "split/svc1",
+        explain: [/beat HTTPRoute split\/part-2 rule 0 match 0: older route/, /weight 3 of 3, probability 1/],
+      },
+    ],
+    findings: [{ rule: "conflict-by-age", message: /split\/part-1 wins only because it is older/ }],
+    more: (world) => {
+      const d = decide(world, { gateway: "split/gw", host: "split.corp.test", path: "/" }, { seed: 1, index: 0 });
+      expect(d.backends.map((b) => [b.name, b.probability])).toEqual([["svc1", 1]]);
+    },
+  },
 ];
 
 function grpcGrantWorld(grantFromKind: string): string[] {
