@@ -960,6 +960,46 @@ spec:
       expect(d.backends.map((b) => [b.name, b.probability])).toEqual([["svc1", 1]]);
     },
   },
+  {
+    // The spec says implementations SHOULD NOT forward to ExternalName Services (CVE-2021-25740);
+    // Envoy Gateway's maintainers: "there should be a status highlighting that ExternalName is not
+    // supported", and the ways to reach an outside host.
+    source: "https://github.com/envoyproxy/gateway/issues/5617",
+    title: "a backendRef to an ExternalName Service: InvalidKind, 500, and the message says how to reach the outside host",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ext}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: web, port: 80, protocol: HTTP}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: outside, namespace: ext}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [unifi.corp.test]
+  rules: [{backendRefs: [{name: unifi-proxy, port: 443}]}]
+`,
+      `apiVersion: v1
+kind: Service
+metadata: {name: unifi-proxy, namespace: ext}
+spec: {type: ExternalName, externalName: unifi.lan.test, ports: [{port: 443}]}
+`,
+    ],
+    conditions: [
+      {
+        on: "HTTPRoute ext/outside",
+        at: "gw",
+        type: "ResolvedRefs",
+        status: "False",
+        reason: "InvalidKind",
+        message: /Service ext\/unifi-proxy is of type ExternalName, .* to reach unifi\.lan\.test an XBackend .*ExternalHostname.* or a Service without a selector and its own EndpointSlice/,
+      },
+    ],
+    requests: [{ request: { gateway: "ext/gw", host: "unifi.corp.test", path: "/" }, outcome: "error", status: 500, explain: [/InvalidKind/] }],
+  },
 ];
 
 function grpcGrantWorld(grantFromKind: string): string[] {

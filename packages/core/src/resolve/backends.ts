@@ -103,7 +103,12 @@ export function resolveBackendRef(ctx: BackendContext, ref: BackendRefIn, where:
   if (port === null) return fail(RouteReason.BackendNotFound, `a backendRef to Service ${namespace}/${ref.name} needs a port`);
   if (spec.type === "ExternalName") {
     // The spec says implementations SHOULD NOT support ExternalName (CVE-2021-25740).
-    return fail(RouteReason.InvalidKind, `Service ${namespace}/${ref.name} is of type ExternalName, which gwsim does not forward to; use a ClusterIP Service`);
+    const target = spec.externalName ? ` ${spec.externalName}` : "";
+    return fail(
+      RouteReason.InvalidKind,
+      `Service ${namespace}/${ref.name} is of type ExternalName, which gwsim does not forward to; use a ClusterIP Service, or to reach${target || " an outside host"} ` +
+        `an XBackend (gateway.networking.x-k8s.io, type ExternalHostname) or a Service without a selector and its own EndpointSlice`,
+    );
   }
   const ports = arr(spec.ports);
   const sp = ports.find((p) => Number(p.port) === port);
