@@ -61,6 +61,8 @@ interface Case {
   findings?: { rule: LintRuleId; message?: RegExp }[];
   /** Text `gwsim explain` must print for a request line. */
   explainCli?: { line: string; args?: string[]; says: RegExp[] };
+  /** Text `gwsim status` must print (its hints come from the CLI). */
+  statusCli?: RegExp[];
   more?: (world: World) => void;
 }
 
@@ -1000,7 +1002,56 @@ spec: {type: ExternalName, externalName: unifi.lan.test, ports: [{port: 443}]}
     ],
     requests: [{ request: { gateway: "ext/gw", host: "unifi.corp.test", path: "/" }, outcome: "error", status: 500, explain: [/InvalidKind/] }],
   },
+  {
+    // Cilium left the route unaccepted although its namespace carried the selector's label (a
+    // controller bug). Per spec it attaches; without the Namespace object in the manifests gwsim
+    // cannot know the labels, and says so.
+    source: "https://github.com/cilium/cilium/issues/28186",
+    title: "allowedRoutes from: Selector and a namespace with the label: accepted; without the Namespace object: a hint",
+    yaml: selectorWorld(true),
+    conditions: [{ on: "HTTPRoute team-a/app", at: "gw", type: "Accepted", status: "True", reason: "Accepted" }],
+    requests: [{ request: { gateway: "infra/gw", host: "app.corp.test", path: "/" }, outcome: "forward", backend: "team-a/app" }],
+    findings: [],
+    more: () => {
+      const bare = worldOf({ source: "", title: "", yaml: selectorWorld(false) });
+      const cond = conditionsAt(bare, { on: "HTTPRoute team-a/app", at: "gw", type: "Accepted", status: "False", reason: "" }).find((x) => x.type === "Accepted");
+      expect(cond).toMatchObject({ status: "False", reason: "NotAllowedByListeners" });
+      expect(cond?.message).toMatch(/namespace team-a does not match its allowedRoutes selector \(shared-gateway-access=true\)/);
+    },
+  },
+  {
+    source: "https://github.com/cilium/cilium/issues/28186",
+    title: "the same route when the manifests leave the Namespace out: status says which labels gwsim gave it",
+    yaml: selectorWorld(false),
+    conditions: [{ on: "HTTPRoute team-a/app", at: "gw", type: "Accepted", status: "False", reason: "NotAllowedByListeners" }],
+    statusCli: [/hint: the manifests have no Namespace team-a: gwsim gives it only the label the API server adds, kubernetes\.io\/metadata\.name=team-a/],
+  },
 ];
+
+function selectorWorld(withNamespace: boolean): string[] {
+  return [
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: cls
+  listeners:
+  - name: web
+    port: 80
+    protocol: HTTP
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {shared-gateway-access: "true"}}}}
+`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: team-a}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules: [{backendRefs: [{name: app, port: 80}]}]
+`,
+    service("team-a", "app"),
+    ...(withNamespace ? [`apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {shared-gateway-access: "true"}}\n`] : []),
+  ];
+}
 
 function grpcGrantWorld(grantFromKind: string): string[] {
   return [
@@ -1107,6 +1158,14 @@ describe.each(CASES)("$title", (c) => {
       expect(code).toBe(0);
       const flat = stdout.replace(/\n\s+/g, " ");
       for (const pattern of says) expect(flat).toMatch(pattern);
+    });
+  }
+
+  if (c.statusCli) {
+    it(`gwsim status names the cause [${c.source}]`, async () => {
+      const { stdout } = await runCli(["status", "-f", "-"], { stdin: c.yaml.join("---\n") });
+      const flat = stdout.replace(/\n\s+/g, " ");
+      for (const pattern of c.statusCli!) expect(flat).toMatch(pattern);
     });
   }
 
