@@ -1026,6 +1026,55 @@ spec: {type: ExternalName, externalName: unifi.lan.test, ports: [{port: 443}]}
     conditions: [{ on: "HTTPRoute team-a/app", at: "gw", type: "Accepted", status: "False", reason: "NotAllowedByListeners" }],
     statusCli: [/hint: the manifests have no Namespace team-a: gwsim gives it only the label the API server adds, kubernetes\.io\/metadata\.name=team-a/],
   },
+  {
+    // The guide's redirect example left out the HTTPS side; users attached their site route to the
+    // HTTP listener (next to the redirect), so the redirect led to a 404.
+    source: "https://github.com/kubernetes-sigs/gateway-api/issues/2622",
+    title: "an http → https redirect whose site route is attached to the HTTP listener only: the https URL answers 404",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: prod, namespace: web}
+spec:
+  gatewayClassName: cls
+  listeners:
+  - {name: plain, port: 80, protocol: HTTP}
+  - {name: secure, port: 443, protocol: HTTPS, hostname: "*.store.example.com", tls: {certificateRefs: [{name: store-cert}]}}
+`,
+      tlsSecret("web", "store-cert"),
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-https, namespace: web}
+spec:
+  parentRefs: [{name: prod, sectionName: plain}]
+  hostnames: [www.store.example.com]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: site, namespace: web}
+spec:
+  parentRefs: [{name: prod, sectionName: plain}]
+  hostnames: [www.store.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /shop}}]
+    backendRefs: [{name: site, port: 80}]
+`,
+      service("web", "site"),
+    ],
+    requests: [
+      // On http the site's longer path wins over the redirect's /: served in cleartext.
+      { request: { gateway: "web/prod", scheme: "http", host: "www.store.example.com", path: "/shop" }, outcome: "forward", backend: "web/site" },
+      { request: { gateway: "web/prod", scheme: "http", host: "www.store.example.com", path: "/" }, outcome: "redirect", location: "https://www.store.example.com/" },
+      { request: { gateway: "web/prod", scheme: "https", host: "www.store.example.com", path: "/shop" }, outcome: "notFound", status: 404 },
+    ],
+    findings: [],
+    explainCli: {
+      line: "GET http://www.store.example.com/",
+      says: [/301 https:\/\/www\.store\.example\.com\//, /following the redirect: https:\/\/www\.store\.example\.com\/ is answered 404 by this Gateway \(listener secure\): .*no HTTPRoute is attached to listener web\/prod\/secure/],
+    },
+  },
 ];
 
 function selectorWorld(withNamespace: boolean): string[] {

@@ -49,6 +49,6 @@ export type { HostPort } from "./decide/normalize.js";
 export { grpcStatusOf, GRPC_STATUS } from "./decide/grpc.js";
 export { appProtocolMeansHttp2 } from "./decide/backend-protocol.js";
 // A redirect that leads back to where it started (lint redirect-loop; explain follows it too).
-export { redirectLoopFrom, cleartextListenerOf } from "./lint/redirect-loop.js";
+export { redirectLoopFrom, cleartextListenerOf, followRedirect } from "./lint/redirect-loop.js";
 // Whether a listener or route hostname (exact, `*.suffix`, `*`) takes a host: explain's notes on listener isolation.
 export { hostMatches } from "./compile/hostname.js";

@@ -34,7 +34,7 @@ const urlOf = (r: GatewayRequest): string => {
 };
 
 /** The request a client sends after a redirect: the Location's scheme, host, port and path, the rest as before. */
-function follow(r: GatewayRequest, location: string): GatewayRequest | null {
+export function followRedirect(r: GatewayRequest, location: string): GatewayRequest | null {
   let url: URL;
   try {
     url = new URL(location);
@@ -60,7 +60,7 @@ export function redirectLoopFrom(world: DecideWorld, request: GatewayRequest): s
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const d = decide(world, r);
     if (d.outcome !== "redirect" || !d.redirect) return null;
-    const next = follow(r, d.redirect.location);
+    const next = followRedirect(r, d.redirect.location);
     if (!next) return null;
     const url = urlOf(next);
     seen.push(url);

@@ -1,4 +1,4 @@
-import { cleartextListenerOf, decide, hostMatches, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
+import { cleartextListenerOf, decide, followRedirect, hostMatches, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -68,7 +68,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<ExitCode> 
 export function redirectLoopNotes(world: World, request: GatewayRequest, d: Decision): string[] {
   if (d.outcome !== "redirect" || !d.route || !d.listener || !request.gateway) return [];
   const urls = redirectLoopFrom(world, request);
-  if (!urls) return [];
+  if (!urls) return redirectTargetNotes(world, request, d);
   const route = `${d.route.kind} ${d.route.namespace}/${d.route.name}`;
   const notes = [
     urls.length === 2
@@ -252,4 +252,21 @@ export function passedOverRouteNotes(world: World, request: GatewayRequest, d: D
     }
   }
   return notes;
+}
+
+/**
+ * A redirect to the same host that this Gateway then refuses or answers 404 (an http → https
+ * redirect whose site route is attached to the HTTP listener only, or no HTTPS listener at all).
+ * A redirect to another host is left alone: it is usually served elsewhere.
+ */
+function redirectTargetNotes(world: World, request: GatewayRequest, d: Decision): string[] {
+  const next = d.redirect ? followRedirect({ ...request, scheme: request.scheme ?? "http" }, d.redirect.location) : null;
+  if (!next || hostOf(next) !== hostOf(request)) return [];
+  const after = decide(world, next, { explain: true });
+  if (after.outcome !== "notFound" && after.outcome !== "reject") return [];
+  const why = after.explain?.find((line) => !line.startsWith("listener ") || line.includes("no ")) ?? after.explain?.[0] ?? "";
+  return [
+    `following the redirect: ${d.redirect!.location} is ${after.outcome === "reject" ? "refused" : `answered ${after.status ?? 404}`} by this Gateway` +
+      `${after.listener ? ` (listener ${after.listener.name})` : ""}${why ? `: ${why}` : ""}`,
+  ];
 }
