@@ -7,6 +7,8 @@
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import http2, { type ServerHttp2Session } from "node:http2";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";
@@ -262,5 +264,106 @@ describe("serve soak: slow clients", () => {
       expect((await request(port, { host: "x" })).status).toBe(200);
     }
     expect(gw.usage()).toMatchObject({ inflight: 0, upstreams: 1 });
+  });
+});
+
+/**
+ * The kernel's timer of each IPv4 TCP socket (/proc/net/tcp), by `localPort>remotePort`: "02"
+ * while keep-alive is armed on an idle connection, "00" when no timer runs.
+ */
+function tcpTimers(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[3] !== "01") continue; // established only
+    const port = (address: string) => parseInt(address.split(":")[1]!, 16);
+    out.set(`${port(f[1]!)}>${port(f[2]!)}`, f[5]!.split(":")[0]!);
+  }
+  return out;
+}
+
+describe.runIf(existsSync("/proc/net/tcp"))("serve soak: idle tunnels", () => {
+  it("client connections and the backend side of WebSocket tunnels and TCP relays have TCP keep-alive, so a peer that vanished is found", async () => {
+    // A WebSocket backend that answers 101 and echoes, and a TCP echo.
+    const ws = http.createServer((_req, res) => res.end());
+    ws.on("upgrade", (req: http.IncomingMessage, socket: net.Socket) => {
+      const accept = createHash("sha1").update(`${String(req.headers["sec-websocket-key"])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`);
+      socket.on("data", (d) => socket.write(d));
+      socket.on("error", () => undefined);
+      sockets.push(socket);
+    });
+    servers.push(ws);
+    const tcp = net.createServer((socket) => {
+      socket.on("error", () => undefined);
+      socket.pipe(socket);
+      sockets.push(socket);
+    });
+    await Promise.all([ws, tcp].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()))));
+    const wsPort = (ws.address() as net.AddressInfo).port;
+    const tcpPort = (tcp.address() as net.AddressInfo).port;
+    const yaml = `${edgeGateway("[{name: http, protocol: HTTP, port: 80}, {name: db, protocol: TCP, port: 5432}]")}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ws, namespace: app}
+spec: {ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: app}
+spec: {ports: [{name: db, port: 5432}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ws, namespace: app}
+spec:
+  parentRefs: [{name: edge, sectionName: http}]
+  rules: [{backendRefs: [{name: ws, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: app}
+spec:
+  parentRefs: [{name: edge, sectionName: db}]
+  rules: [{backendRefs: [{name: db, port: 5432}]}]
+`;
+    const { objects } = parseManifests(yaml, { file: "world.yaml" });
+    const gw = await startServe({
+      world: buildWorld(objects),
+      objects,
+      endpoints: new Map([
+        ["app/ws:8080", [`127.0.0.1:${wsPort}`]],
+        ["app/db:5432", [`127.0.0.1:${tcpPort}`]],
+      ]),
+      decide,
+      listen: new Map([
+        ["80", { host: "127.0.0.1", port: 0 }],
+        ["5432", { host: "127.0.0.1", port: 0 }],
+      ]),
+      log: () => undefined,
+    });
+    gateways.push(gw);
+    const port = (p: number) => gw.addresses().find((a) => a.port === p)!.address.port;
+    const talk = async (socket: net.Socket, send: string, want: string) => {
+      sockets.push(socket);
+      socket.on("error", () => undefined);
+      let got = "";
+      socket.on("data", (d: Buffer) => (got += d.toString("latin1")));
+      socket.write(send);
+      await until(() => got.includes(want));
+    };
+    const wsClient = net.connect(port(80), "127.0.0.1");
+    await talk(wsClient, "GET / HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n", " 101 ");
+    const tcpClient = net.connect(port(5432), "127.0.0.1");
+    await talk(tcpClient, "ping", "ping");
+    const timers = tcpTimers();
+    // The gateway's own sockets: toward each client, and toward each backend.
+    const gatewaySide = [
+      timers.get(`${port(80)}>${wsClient.localPort}`),
+      timers.get(`${port(5432)}>${tcpClient.localPort}`),
+      ...[...timers].filter(([k]) => k.endsWith(`>${wsPort}`) || k.endsWith(`>${tcpPort}`)).map(([, t]) => t),
+    ];
+    expect(gatewaySide).toEqual(["02", "02", "02", "02"]);
   });
 });

@@ -16,6 +16,7 @@ import { endSocket, rawResponse } from "./raw.js";
 import { handleWebSocket, handleWebSocketH2 } from "./websocket.js";
 import { certificateFor, listenerForServerName, parseClientHello, secureContextFor } from "./tls.js";
 import { headerListSize, watchRefusedStreams } from "./h2-limits.js";
+import { keepAlive } from "./keepalive.js";
 
 export interface Limits {
   /** Time a client has to send complete request headers (slow clients get 408). */
@@ -332,6 +333,7 @@ export class HttpFrontend implements Frontend {
     });
     socket.on("error", () => undefined);
     socket.setNoDelay(true);
+    keepAlive(socket);
     if (this.tlsServer) {
       const passthrough = this.hooks.listeners().some((l) => l.tls?.mode === "Passthrough");
       if (!passthrough) return void this.tlsServer.emit("connection", socket);

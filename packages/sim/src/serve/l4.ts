@@ -9,6 +9,7 @@ import type { Decision, GatewayRequest } from "@gwsim/core";
 import { addressesOf, backendKey } from "./endpoints.js";
 import type { Frontend, FrontendHooks } from "./frontend.js";
 import type { BindAddress, FrontendPlan } from "./listen.js";
+import { keepAlive } from "./keepalive.js";
 import type { HttpContext } from "./proxy.js";
 import type { Exchange } from "./types.js";
 import { splitAddress } from "./websocket.js";
@@ -74,6 +75,7 @@ export function relayStream(ctx: HttpContext, frontend: string, socket: Socket, 
   const { host, port } = splitAddress(address);
   const upstream = net.connect({ host, port });
   upstream.setNoDelay(true);
+  keepAlive(upstream);
   upstream.once("connect", () => {
     x.upstreamMs = performance.now() - t0;
     if (head.length) upstream.write(head);
@@ -101,6 +103,7 @@ export class TcpFrontend implements Frontend {
   ) {
     this.server = net.createServer({ pauseOnConnect: true }, (socket) => {
       this.sockets.add(socket);
+      keepAlive(socket);
       hooks.connectionOpened(plan.key);
       socket.once("close", () => {
         this.sockets.delete(socket);

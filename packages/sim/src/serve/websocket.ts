@@ -24,6 +24,7 @@ import { applyHeaderEdits, firstValue, responseHeaders, type HeaderRecord } from
 import { socketFacts, type FrontendInfo, type HttpContext } from "./proxy.js";
 import { endSocket, rawResponse } from "./raw.js";
 import { toGatewayRequest } from "./request.js";
+import { keepAlive } from "./keepalive.js";
 import { abortResponse, answer, answerBody, answerFields } from "./respond.js";
 import { sessionField, sessionOf, type SessionPlan } from "./session.js";
 import type { Exchange, Snapshot } from "./types.js";
@@ -224,9 +225,12 @@ function connectUpstream(address: string, target: UpstreamTarget): { socket: Soc
   const { host, port } = splitAddress(address);
   if (target.tls) {
     const socket = tls.connect({ host, port, ...tlsConnectOptions(target.tls), ALPNProtocols: ["http/1.1"] });
+    keepAlive(socket);
     return { socket, ready: "secureConnect" };
   }
-  return { socket: net.connect({ host, port }), ready: "connect" };
+  const socket = net.connect({ host, port });
+  keepAlive(socket);
+  return { socket, ready: "connect" };
 }
 
 /** RFC 9110 §5.6.2: the characters of a token (a field name). */
