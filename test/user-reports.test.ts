@@ -1069,7 +1069,7 @@ spec:
       { request: { gateway: "web/prod", scheme: "http", host: "www.store.example.com", path: "/" }, outcome: "redirect", location: "https://www.store.example.com/" },
       { request: { gateway: "web/prod", scheme: "https", host: "www.store.example.com", path: "/shop" }, outcome: "notFound", status: 404 },
     ],
-    findings: [],
+    findings: [{ rule: "redirect-not-served", message: /HTTPRoute web\/to-https, on listener plain .*redirects http:\/\/www\.store\.example\.com\/ to https:\/\/www\.store\.example\.com\/, and the Gateway answers 404 on listener secure/ }],
     explainCli: {
       line: "GET http://www.store.example.com/",
       says: [/301 https:\/\/www\.store\.example\.com\//, /following the redirect: https:\/\/www\.store\.example\.com\/ is answered 404 by this Gateway \(listener secure\): .*no HTTPRoute is attached to listener web\/prod\/secure/],

@@ -29,6 +29,7 @@ export type LintRuleId =
   | "session-name-invalid"
   | "https-redirect-bypassed"
   | "redirect-loop"
+  | "redirect-not-served"
   | "backend-not-found";
 
 /** The object a finding is about, as Kubernetes names it (namespace absent for cluster-scoped kinds). */
@@ -290,6 +291,17 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
       "(its scheme, host, port and path; method and headers as before) until a URL comes back. The usual cause is an " +
       "http-to-https redirect route attached without sectionName, so it also answers on the HTTPS listener and sends " +
       "https://host/x to itself. Reported at the redirect filter, once per rule and listener.",
+  },
+  {
+    id: "redirect-not-served",
+    severity: "warning",
+    summary: "a RequestRedirect to a URL of the same host that the Gateway answers 404 or refuses",
+    help:
+      "As redirect-loop, the Location is requested again on the same Gateway; when it keeps the host (a scheme, port or " +
+      "path change) and the Gateway answers it 404 or refuses the connection, clients are redirected to a URL that does " +
+      "not work. The usual cause is an http-to-https redirect whose site route is attached to the HTTP listener only. " +
+      "Checked for redirect rules of routes that name the host exactly (a wildcard or catch-all redirect is left alone: " +
+      "the hosts it serves over https are not known).",
   },
   {
     id: "backend-not-found",

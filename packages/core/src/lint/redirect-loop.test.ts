@@ -26,10 +26,12 @@ spec:
   rules: ${rules}
 `;
 
-const loops = (text: string) =>
+const findingsOf = (rule: string) => (text: string) =>
   lint(buildWorld(parseManifests(text, { file: "w.yaml" }).objects))
-    .filter((f) => f.rule === "redirect-loop")
+    .filter((f) => f.rule === rule)
     .map((f) => `${f.object.name} ${f.path}: ${f.message}`);
+const loops = findingsOf("redirect-loop");
+const unserved = findingsOf("redirect-not-served");
 
 describe("redirect-loop", () => {
   it.each([
@@ -77,6 +79,54 @@ describe("redirect-loop", () => {
     },
   ])("$title", ({ routes, want }) => {
     const got = loops(gateway + routes);
+    expect(got).toHaveLength(want.length);
+    want.forEach((pattern, i) => expect(got[i]).toMatch(pattern));
+  });
+});
+
+describe("redirect-not-served", () => {
+  const secure = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ns}
+spec:
+  gatewayClassName: cls
+  listeners:
+  - {name: web, port: 80, protocol: HTTP}
+  - {name: alt, port: 8080, protocol: HTTP}
+`;
+  const base = gateway.replace(/apiVersion: gateway.networking.k8s.io\/v1\nkind: Gateway[\s\S]*?---\n/, "") + secure;
+  it.each([
+    {
+      title: "a host's redirect to a port where nothing serves it",
+      routes: route("move", "[a.test]", "[{filters: [{type: RequestRedirect, requestRedirect: {port: 8080}}]}]"),
+      want: [/^move .*redirects http:\/\/a\.test\/ to http:\/\/a\.test:8080\/, and the Gateway answers 404 on listener alt/],
+    },
+    {
+      title: "the same redirect when a route serves the host there",
+      routes:
+        route("move", "[a.test]", "[{filters: [{type: RequestRedirect, requestRedirect: {port: 8080}}]}]") +
+        route("there", "[a.test]", "[{backendRefs: [{name: app, port: 80}]}]").replace("parentRefs: [{name: gw}]", "parentRefs: [{name: gw, sectionName: alt}]"),
+      want: [],
+    },
+    {
+      title: "a redirect to another host",
+      routes: route("away", "[a.test]", "[{filters: [{type: RequestRedirect, requestRedirect: {hostname: b.test, port: 8080}}]}]"),
+      want: [],
+    },
+    {
+      title: "a catch-all redirect (the hosts served at the target are not known)",
+      routes: route("all", "[]", "[{filters: [{type: RequestRedirect, requestRedirect: {port: 8080}}]}]").replace("hostnames: []\n", ""),
+      want: [],
+    },
+    {
+      title: "a redirect to a port with no listener: refused",
+      routes: route("nowhere", "[a.test]", "[{filters: [{type: RequestRedirect, requestRedirect: {port: 9090}}]}]"),
+      want: [/^nowhere .*to http:\/\/a\.test:9090\/, and the Gateway refuses it/],
+    },
+  ])("$title", ({ routes, want }) => {
+    // Redirect routes sit on listener web only; on alt they would redirect to themselves.
+    const got = unserved(base + routes.replace(/parentRefs: \[\{name: gw\}\]/g, "parentRefs: [{name: gw, sectionName: web}]"));
     expect(got).toHaveLength(want.length);
     want.forEach((pattern, i) => expect(got[i]).toMatch(pattern));
   });

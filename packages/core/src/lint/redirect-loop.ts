@@ -97,9 +97,10 @@ export function redirectLoopFindings(ctx: LintContext): Finding[] {
             // Only a request this very rule answers counts: another may win the witness.
             if (first.route?.namespace !== route.namespace || first.route.name !== route.name || first.route.rule !== rule.index) continue;
             const loop = redirectLoopFrom(ctx.world, start);
-            if (!loop) continue;
+            const lost = loop || !first.redirect || g.hostname.includes("*") ? null : unservedTarget(ctx, start, first.redirect.location);
+            if (!loop && !lost) continue;
             seen.add(key);
-            findings.push(loopFinding(ctx, route, rule, k, l, loop));
+            findings.push(loop ? loopFinding(ctx, route, rule, k, l, loop) : notServedFinding(ctx, route, rule, k, l, urlOf(start), lost!));
             break;
           }
         }
@@ -107,6 +108,33 @@ export function redirectLoopFindings(ctx: LintContext): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * The followed request when this Gateway answers it 404 or refuses it, for a redirect that keeps
+ * the host (one to another host is usually served elsewhere); null otherwise.
+ */
+function unservedTarget(ctx: LintContext, start: GatewayRequest, location: string): { url: string; answer: string } | null {
+  const next = followRedirect(start, location);
+  if (!next || (next.host ?? "").replace(/:\d+$/, "") !== (start.host ?? "").replace(/:\d+$/, "")) return null;
+  const d = decide(ctx.world, next, { explain: true });
+  if (d.outcome !== "notFound" && d.outcome !== "reject") return null;
+  const why = d.explain?.find((line) => !line.startsWith("listener ") || line.includes("no ")) ?? "";
+  return { url: urlOf(next), answer: `${d.outcome === "reject" ? "refuses it" : `answers ${d.status ?? 404}`}${d.listener ? ` on listener ${d.listener.name}` : ""}${why ? ` (${why})` : ""}` };
+}
+
+function notServedFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRule, k: number, l: CompiledListener, from: string, lost: { url: string; answer: string }): Finding {
+  return ctx.finding({
+    rule: "redirect-not-served",
+    severity: "warning",
+    object: { kind: "HTTPRoute", namespace: route.namespace, name: route.name },
+    path: `spec.rules[${rule.index}].filters[${k}]`,
+    fallback: route.source ?? null,
+    message:
+      `rule ${rule.index} of HTTPRoute ${route.namespace}/${route.name}, on listener ${l.name} (${l.protocol} port ${l.port}) of Gateway ${l.gateway}, ` +
+      `redirects ${from} to ${lost.url}, and the Gateway ${lost.answer}: clients are sent to a URL that does not work`,
+    fix: "attach the routes that serve this host to the listener the redirect leads to (parentRef sectionName, or none), or fix the redirect's scheme, port or path",
+  });
 }
 
 function loopFinding(ctx: LintContext, route: ResolvedRoute, rule: ResolvedRule, k: number, l: CompiledListener, loop: string[]): Finding {

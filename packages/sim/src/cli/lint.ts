@@ -21,7 +21,7 @@ export const lintSpec: CommandSpec = {
     "(or to a Service name a typo away from one that exists), or " +
     "not permitted by a ReferenceGrant, ReferenceGrants that grant nothing, " +
     "regular expressions that shadow prefixes, Service ports that speak TLS reached in cleartext (no BackendTLSPolicy), " +
-    "session names and regex paths the data plane refuses, https redirects bypassed, redirects that loop, XBackend and backend-traffic " +
+    "session names and regex paths the data plane refuses, https redirects bypassed, redirects that loop or lead to a 404, XBackend and backend-traffic " +
     "policies that do not apply. Text by default (a finding's first line is one file:line:col record; the lines " +
     "under it wrap to 80 columns); --json for the findings as data; --sarif for SARIF " +
     `2.1.0 (code scanning). Exit 1 when a finding of severity error exists. Rules: ${LINT_RULE_IDS.join(", ")}.`,
