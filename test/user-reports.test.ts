@@ -1075,6 +1075,33 @@ spec:
       says: [/301 https:\/\/www\.store\.example\.com\//, /following the redirect: https:\/\/www\.store\.example\.com\/ is answered 404 by this Gateway \(listener secure\): .*no HTTPRoute is attached to listener web\/prod\/secure/],
     },
   },
+  {
+    // Kuma set RefNotPermitted on a mesh consumer route's cross-namespace backendRef; GEP-1294:
+    // mesh routes augment Services rather than expose them, so they need no ReferenceGrant.
+    source: "https://github.com/kumahq/kuma/issues/7764",
+    title: "a GAMMA consumer route sending to a Service in another namespace without a ReferenceGrant: resolved, and only its namespace's callers use it",
+    yaml: [
+      service("books", "reviews", "[{name: http, port: 9080}]").replace("spec: {", "spec: {clusterIP: 10.96.0.20, "),
+      service("books", "reviews-v2", "[{name: http, port: 9080}]"),
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews-canary, namespace: shoppers}
+spec:
+  parentRefs: [{group: "", kind: Service, name: reviews, namespace: books, port: 9080}]
+  rules:
+  - backendRefs: [{name: reviews-v2, namespace: books, port: 9080}]
+`,
+    ],
+    conditions: [
+      { on: "HTTPRoute shoppers/reviews-canary", at: "reviews", type: "Accepted", status: "True", reason: "Accepted" },
+      { on: "HTTPRoute shoppers/reviews-canary", at: "reviews", type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
+    ],
+    requests: [
+      { request: { service: "books/reviews", from: "shoppers", port: 9080, path: "/r" }, outcome: "forward", backend: "books/reviews-v2", explain: [/consumer routes of namespace shoppers apply/] },
+      { request: { service: "books/reviews", from: "elsewhere", port: 9080, path: "/r" }, outcome: "forward", backend: "books/reviews", explain: [/no mesh route is bound to Service books\/reviews port 9080 for callers in elsewhere/] },
+    ],
+    findings: [],
+  },
 ];
 
 function selectorWorld(withNamespace: boolean): string[] {
