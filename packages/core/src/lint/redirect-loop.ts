@@ -30,11 +30,15 @@ function witnessOf(match: HTTPRouteMatch): { path: string; method: string; heade
 
 const urlOf = (r: GatewayRequest): string => {
   const port = r.port === (r.scheme === "https" ? 443 : 80) ? "" : `:${r.port}`;
-  return `${r.scheme}://${(r.host ?? "").replace(/:\d+$/, "")}${port}${r.path}`;
+  return `${r.scheme}://${(r.host ?? "").replace(/:\d+$/, "")}${port}${r.path ?? "/"}`;
 };
 
-/** The request a client sends after a redirect: the Location's scheme, host, port and path, the rest as before. */
-export function followRedirect(r: GatewayRequest, location: string): GatewayRequest | null {
+/**
+ * The request a client sends after a redirect: the Location's scheme, host, port and path, the
+ * rest as before, on a new connection (so the SNI, if any, is the new host's).
+ */
+export function followRedirect(request: GatewayRequest, location: string): GatewayRequest | null {
+  const { sni: _sni, ...r } = request;
   let url: URL;
   try {
     url = new URL(location);
