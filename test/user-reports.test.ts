@@ -6,7 +6,7 @@
 // the case follows the spec and says so.
 import { describe, expect, it } from "vitest";
 import { buildWorld, decide, lint, parseManifests, statusOf, type Decision, type GatewayRequest, type LintRuleId, type World } from "../packages/core/src/index.js";
-import { isolationNotes, passedOverRouteNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain.js";
+import { isolationNotes, passedOverRouteNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain-notes.js";
 import { runCli } from "./helpers/cli.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 

@@ -1,7 +1,8 @@
-import { cleartextListenerOf, decide, followRedirect, hostMatches, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
+import { decide, type GatewayRequest } from "@gwsim/core";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, listFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
+import { explainNotes } from "./explain-notes.js";
 import { renderExplained } from "./render-decision.js";
 
 export const explainSpec: CommandSpec = {
@@ -49,35 +50,10 @@ export async function explainCommand(argv: string[], io: Io): Promise<ExitCode> 
     throw new UsageError(`the manifests have ${gateways.length} Gateways; say which with --gateway (${gateways.join(", ") || "none"})`);
   }
   const decided = decide(world, full, { seed: intFlag(values, "seed", 1), index: 0, explain: true });
-  const notes = [
-    ...redirectLoopNotes(world, full, decided),
-    ...isolationNotes(world, full, decided),
-    ...unattachedListenerSetNotes(world, full, decided),
-    ...passedOverRouteNotes(world, full, decided),
-  ];
+  const notes = explainNotes(world, full, decided);
   const d = notes.length ? { ...decided, explain: [...(decided.explain ?? []), ...notes] } : decided;
   io.stdout(values.json ? `${JSON.stringify(d, null, 2)}\n` : renderExplained(full, d));
   return 0;
-}
-
-/**
- * A redirect the client would be sent round in: each Location followed on the same Gateway, as
- * lint's redirect-loop does, and the loop named, with the sectionName that ends the usual one
- * (an http → https redirect that answers on the HTTPS listener too).
- */
-export function redirectLoopNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  if (d.outcome !== "redirect" || !d.route || !d.listener || !request.gateway) return [];
-  const urls = redirectLoopFrom(world, request);
-  if (!urls) return redirectTargetNotes(world, request, d);
-  const route = `${d.route.kind} ${d.route.namespace}/${d.route.name}`;
-  const notes = [
-    urls.length === 2
-      ? `redirect loop: the Location is the same URL as the request, so the client is sent back to it by the same redirect (${route} rule ${d.route.rule}) until it gives up`
-      : `redirect loop: following the Locations ${urls.join(" → ")} comes back to this URL; the client is redirected until it gives up`,
-  ];
-  const cleartext = request.scheme === "https" ? cleartextListenerOf(world.table, d.listener.gateway, `${d.route.kind.toLowerCase()}/${d.route.namespace}/${d.route.name}`) : null;
-  if (cleartext) notes.push(`${route} is attached to the HTTPS listener ${d.listener.name} as well as to ${cleartext.name}; keep it to the cleartext one: parentRef sectionName: ${cleartext.name}`);
-  return notes;
 }
 
 interface RequestExtras {
@@ -156,117 +132,4 @@ export function requestFromArgs(line: string, headerArgs: string[], extras: Requ
     request.protocol = "HTTP/2";
   }
   return request;
-}
-
-/**
- * A 404 on a listener while a less specific listener of the same port has a route for the host:
- * the most specific listener takes the host (listener isolation), so that route never sees it.
- */
-export function isolationNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  if (d.outcome !== "notFound" || !d.listener) return [];
-  const listeners = world.table.listeners;
-  const here = listeners.find((l) => l.gateway === d.listener!.gateway && l.name === d.listener!.name && l.port === d.listener!.port);
-  const host = hostOf(request);
-  if (!here || !host) return [];
-  const notes: string[] = [];
-  for (const other of listeners) {
-    if (other === here || other.gateway !== here.gateway || other.port !== here.port || other.protocol !== here.protocol || !other.ready) continue;
-    if (!hostMatches(other.hostname ?? "*", host)) continue;
-    const routes = [...new Set(other.groups.filter((g) => hostMatches(g.hostname, host)).flatMap((g) => g.routes))].map((ri) => world.table.routes[ri]!);
-    for (const r of routes) {
-      notes.push(
-        `${r.kind} ${r.namespace}/${r.name} serves host ${host} on listener ${other.name} (hostname ${other.hostname ?? "any"}) of this port, but the more specific listener ${here.name} ` +
-          `(hostname ${here.hostname ?? "any"}) takes the host, and a route only sees requests of the listeners it is attached to: attach it to ${here.name} too (parentRef sectionName: ${here.name}, or none)`,
-      );
-    }
-  }
-  return notes;
-}
-
-/**
- * No listener took the request while a ListenerSet that is not accepted has one for its port and
- * host: its listeners are not part of the Gateway, so its routes cannot be reached.
- */
-export function unattachedListenerSetNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  if ((d.outcome !== "notFound" && d.outcome !== "reject") || !request.gateway) return [];
-  const host = hostOf(request);
-  const port = request.port ?? (request.scheme === "https" || request.scheme === "tls" ? 443 : 80);
-  const notes: string[] = [];
-  for (const item of world.graph.status) {
-    if (item.kind !== "ListenerSet") continue;
-    const accepted = (item.status.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === "Accepted");
-    if (!accepted || accepted.status === "True") continue;
-    const obj = world.objects.find((o) => o.kind === "ListenerSet" && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "default") === item.metadata.namespace);
-    const spec = (obj as { spec?: { parentRef?: { name?: string; namespace?: string }; listeners?: { name: string; port: number; hostname?: string }[] } } | undefined)?.spec;
-    const parent = `${spec?.parentRef?.namespace ?? item.metadata.namespace}/${spec?.parentRef?.name}`;
-    if (parent !== request.gateway) continue;
-    for (const l of spec?.listeners ?? []) {
-      if (l.port !== port || (host && !hostMatches(l.hostname ?? "*", host))) continue;
-      notes.push(
-        `ListenerSet ${item.metadata.namespace}/${item.metadata.name} has listener ${l.name} (port ${l.port}, hostname ${l.hostname ?? "any"}) for this request, but it is not accepted: Accepted=False (${accepted.reason}): ${accepted.message}`,
-      );
-    }
-  }
-  return notes;
-}
-
-/** The host a request names, without a port; null when it names none. */
-function hostOf(request: GatewayRequest): string | null {
-  const host = request.scheme === "tls" ? (request.sni ?? request.host) : request.host;
-  if (!host) return null;
-  return host.startsWith("[") ? host : host.replace(/:\d+$/, "").toLowerCase();
-}
-
-interface ParentStatus {
-  parentRef: { kind?: string; namespace?: string; name: string; sectionName?: string };
-  conditions: { type: string; status: string; reason: string; message: string }[];
-}
-
-/**
- * A request another route answered (or a redirect, an error) while a route that names its host
- * on this Gateway is not attached there: the user most likely expected that one. (A 404 says so
- * already, from decide.) GRPCRoutes count for gRPC calls, HTTPRoutes for every HTTP request.
- */
-export function passedOverRouteNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  if (d.outcome === "notFound" || d.outcome === "reject" || !request.gateway || (request.scheme !== undefined && request.scheme !== "http" && request.scheme !== "https")) return [];
-  const host = hostOf(request);
-  if (!host) return [];
-  const kinds = request.grpc ? ["GRPCRoute", "HTTPRoute"] : ["HTTPRoute"];
-  const notes: string[] = [];
-  for (const item of world.graph.status) {
-    if (!kinds.includes(item.kind)) continue;
-    const ns = item.metadata.namespace ?? "default";
-    if (d.route && d.route.kind === item.kind && d.route.namespace === ns && d.route.name === item.metadata.name) continue;
-    const obj = world.objects.find((o) => o.kind === item.kind && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "default") === ns);
-    const hostnames = ((obj as { spec?: { hostnames?: string[] } } | undefined)?.spec?.hostnames ?? []).map((h) => h.toLowerCase());
-    if (hostnames.length && !hostnames.some((h) => hostMatches(h, host))) continue;
-    for (const parent of (item.status.parents as ParentStatus[] | undefined) ?? []) {
-      const ref = parent.parentRef;
-      if ((ref.kind ?? "Gateway") !== "Gateway" || `${ref.namespace ?? ns}/${ref.name}` !== request.gateway) continue;
-      const accepted = parent.conditions.find((c) => c.type === "Accepted");
-      if (!accepted || accepted.status === "True") continue;
-      notes.push(
-        `${item.kind} ${ns}/${item.metadata.name} (parentRef Gateway ${request.gateway}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ""}) ` +
-          `${hostnames.length ? `names host ${host}` : "takes any host"} but is not attached, so it was not considered: Accepted=False (${accepted.reason}): ${accepted.message}`,
-      );
-    }
-  }
-  return notes;
-}
-
-/**
- * A redirect to the same host that this Gateway then refuses or answers 404 (an http → https
- * redirect whose site route is attached to the HTTP listener only, or no HTTPS listener at all).
- * A redirect to another host is left alone: it is usually served elsewhere.
- */
-function redirectTargetNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  const next = d.redirect ? followRedirect({ ...request, scheme: request.scheme ?? "http" }, d.redirect.location) : null;
-  if (!next || hostOf(next) !== hostOf(request)) return [];
-  const after = decide(world, next, { explain: true });
-  if (after.outcome !== "notFound" && after.outcome !== "reject") return [];
-  const why = after.explain?.find((line) => !line.startsWith("listener ") || line.includes("no ")) ?? after.explain?.[0] ?? "";
-  return [
-    `following the redirect: ${d.redirect!.location} is ${after.outcome === "reject" ? "refused" : `answered ${after.status ?? 404}`} by this Gateway` +
-      `${after.listener ? ` (listener ${after.listener.name})` : ""}${why ? `: ${why}` : ""}`,
-  ];
 }
