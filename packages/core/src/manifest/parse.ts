@@ -172,7 +172,7 @@ function readDocument(
       ? `gwsim reads ${kind} from ${KIND_GROUPS[kind]!.map((g) => g || "the core group").join(" or ")}, not ${group}`
       : "gwsim does not read this kind";
     diagnostics.push({
-      ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${ns}${name} (${value.apiVersion}): ${why}`, doc),
+      ...diag("manifest.unknown-kind", file, line, column, "kind", `skipped ${kind} ${ns}${name} (${value.apiVersion}): ${why}${policyNote(value.spec)}`, doc),
       severity: "info",
     });
     out.skipped.push({ apiVersion: value.apiVersion, kind, ...(ns ? { namespace: metadata.namespace as string } : {}), name });
@@ -186,6 +186,22 @@ function readDocument(
     if (src) withSource(obj, src);
   }
   objects.push(attachSource ? withSource(obj, source) : obj);
+}
+
+/**
+ * An implementation's policy (Envoy Gateway's SecurityPolicy, NGINX Gateway Fabric's
+ * ClientSettingsPolicy, ...) names what it attaches to in spec.targetRefs (or the older
+ * spec.targetRef): say which objects' traffic may differ from what gwsim simulates.
+ */
+function policyNote(spec: unknown): string {
+  if (!isPlainObject(spec)) return "";
+  const refs = Array.isArray(spec.targetRefs) ? spec.targetRefs : isPlainObject(spec.targetRef) ? [spec.targetRef] : [];
+  const named = refs
+    .filter(isPlainObject)
+    .map((r) => `${typeof r.kind === "string" ? r.kind : "?"} ${typeof r.name === "string" ? r.name : "?"}${typeof r.sectionName === "string" ? `/${r.sectionName}` : ""}`);
+  if (named.length === 0) return "";
+  const shown = named.length > 3 ? `${named.slice(0, 3).join(", ")} and ${named.length - 3} more` : named.join(", ");
+  return `; it is a policy attached to ${shown}, and what it does to their traffic is not simulated`;
 }
 
 interface Sink {
