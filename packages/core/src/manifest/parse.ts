@@ -64,9 +64,22 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, out: 
     const p = lineCounter.linePos(offset);
     return [p.line, p.col];
   };
+  let templated = false;
   list.forEach((doc, docIndex) => {
     const errors = doc.errors ?? [];
     if (errors.length > 0) {
+      // A Helm/Go template is not YAML until rendered: one diagnostic for the document, not the
+      // parser's cascade (five or more per file of a chart's templates/ directory).
+      const template = templateStart(text, doc.range);
+      if (template !== null) {
+        // Said once per file, at its first template document: a chart file has several.
+        if (templated) return;
+        templated = true;
+        const [line, col] = pos(template);
+        diagnostics.push(diag("manifest.template", file, line, col, "",
+          "this file is a Go/Helm template ({{ ... }}), not YAML yet; render it first (helm template, or the tool that fills it) and give gwsim the output; its documents that do not parse are skipped", docIndex));
+        return;
+      }
       for (const err of errors) {
         const [line, col] = pos(err.pos?.[0] ?? 0);
         diagnostics.push(diag("yaml.syntax", file, line, col, "", err.code === "DUPLICATE_KEY" ? duplicateKeyMessage(text, err.pos) : yamlMessage(err.message), docIndex));
@@ -261,6 +274,13 @@ function collectPositions(
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => collectPositions(item, `${path}[${i}]`, out, pos));
   }
+}
+
+/** The offset of the first `{{` of a document (its [start, end] range), or null when it has none. */
+function templateStart(text: string, range: readonly number[] | undefined): number | null {
+  if (!range) return null;
+  const at = text.indexOf("{{", range[0]);
+  return at >= 0 && at < (range[2] ?? range[1] ?? text.length) ? at : null;
 }
 
 /** Names the repeated key (yaml says only "Map keys must be unique"), at its second occurrence. */
