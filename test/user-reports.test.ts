@@ -1102,6 +1102,55 @@ spec:
     ],
     findings: [],
   },
+  {
+    // A chart rendered parentRefs without namespace, so the route looked for the Gateway in its
+    // own namespace: NoMatchingParent, and 404 on the Gateway it was meant for.
+    source: "https://github.com/authelia/chartrepo/issues/376",
+    title: "a parentRef without namespace to a Gateway in another namespace: not found where it looks, and every message says where it is",
+    yaml: [
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: ingress}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: web, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: auth, namespace: sso}
+spec:
+  parentRefs: [{name: edge}]
+  hostnames: [auth.corp.test]
+  rules: [{backendRefs: [{name: auth, port: 80}]}]
+`,
+      service("sso", "auth"),
+    ],
+    conditions: [
+      {
+        on: "HTTPRoute sso/auth",
+        at: "edge",
+        type: "Accepted",
+        status: "False",
+        reason: "NoMatchingParent",
+        message: /Gateway sso\/edge not found \(a parentRef without namespace means the route's own, sso; Gateway edge is in namespace ingress: set namespace: ingress\)/,
+      },
+    ],
+    requests: [{ request: { gateway: "ingress/edge", host: "auth.corp.test", path: "/" }, outcome: "notFound", status: 404 }],
+    findings: [{ rule: "route-not-attached", message: /set namespace: ingress/ }],
+    explainCli: {
+      line: "GET http://auth.corp.test/",
+      says: [/404/, /HTTPRoute sso\/auth \(parentRef Gateway sso\/edge\) names host auth\.corp\.test but is not attached to ingress\/edge or anywhere, so it was not considered: Accepted=False \(NoMatchingParent\)/],
+    },
+    more: (world) => {
+      const f = lint(world).find((x) => x.rule === "route-not-attached");
+      expect(f).toMatchObject({ severity: "error", fix: "set the parentRef's namespace: ingress (without one it means the route's own namespace, sso)" });
+      // A typo in the name, namespace given: the nearest name there.
+      const typo = worldOf({ source: "", title: "", yaml: CASES.find((c) => c.source.endsWith("/376"))!.yaml.map((doc) => doc.replace("parentRefs: [{name: edge}]", "parentRefs: [{name: egde, namespace: ingress}]")) });
+      const cond = conditionsAt(typo, { on: "HTTPRoute sso/auth", at: "egde", type: "", status: "False", reason: "" }).find((x) => x.type === "Accepted");
+      expect(cond?.message).toBe("Gateway ingress/egde not found (did you mean edge?)");
+      expect(lint(typo).find((x) => x.rule === "route-not-attached")).toMatchObject({ severity: "error", fix: "set the parentRef's name: edge" });
+    },
+  },
 ];
 
 function selectorWorld(withNamespace: boolean): string[] {

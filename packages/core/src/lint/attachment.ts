@@ -6,7 +6,8 @@
 import { intersectHostname } from "../compile/index.js";
 import { RouteReason } from "../model/conditions.js";
 import type { Condition, ResolvedListener, ResolvedRoute, StatusItem } from "../resolve/graph.js";
-import type { LintContext } from "./context.js";
+import { likelyMeant } from "../resolve/typo.js";
+import { namespaceOfObject, type LintContext } from "./context.js";
 import type { Finding } from "./finding.js";
 import { refOf } from "./shadowing.js";
 
@@ -100,7 +101,8 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
       const why = f.accepted?.message ?? "not accepted";
       const parentText = `${f.parent.ref.kind} ${f.parent.ref.namespace}/${f.parent.ref.name}${f.parent.ref.sectionName ? `/${f.parent.ref.sectionName}` : ""}${f.parent.ref.port !== undefined ? `:${f.parent.ref.port}` : ""}`;
       const path = f.index === null ? "spec.parentRefs" : `spec.parentRefs[${f.index}]`;
-      const missing = reason === RouteReason.NoMatchingParent && !parentDeclared(ctx, statusByKey, f.parent.ref);
+      const near = reason === RouteReason.NoMatchingParent && !parentDeclared(ctx, statusByKey, f.parent.ref) ? nearParentFix(ctx, f.parent.ref, specRefs !== null && f.index !== null && specRefs[f.index]?.namespace === undefined) : null;
+      const missing = reason === RouteReason.NoMatchingParent && !near && !parentDeclared(ctx, statusByKey, f.parent.ref);
       const foreignParent = reason === RouteReason.UnsupportedValue && implementationParent(f.parent.ref);
       if (reason === RouteReason.NoMatchingListenerHostname) {
         findings.push(
@@ -132,7 +134,7 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
             ? `if the implementation supports ${f.parent.ref.kind} parents, this route's traffic is not simulated (gwsim routes through Gateways, ListenerSets and Services only); otherwise fix the parentRef's group and kind`
             : why.startsWith("parentRef kind ")
               ? `point the parentRef at a Gateway (group ${GATEWAY_GROUP}, kind Gateway, the default), a ListenerSet (same group) or, for mesh routing, a Service (group "")`
-              : (listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? fixFor(reason, parentText, missing)),
+              : (near ?? listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? fixFor(reason, parentText, missing)),
         }),
       );
     }
@@ -237,6 +239,21 @@ function fixFor(reason: string, parentText: string, missing: boolean): string {
     default:
       return `see the route's status for ${parentText} (gwsim status) and fix what the Accepted condition names`;
   }
+}
+
+/**
+ * A parent missing where the parentRef looks, with one of its name in another namespace or one a
+ * typo away in that namespace: the parentRef is wrong, not the manifests incomplete.
+ */
+function nearParentFix(ctx: LintContext, ref: Required<Pick<ParentRefLike, "kind" | "namespace" | "name">>, namespaceOmitted: boolean): string | null {
+  if (ref.kind !== "Gateway" && ref.kind !== "ListenerSet") return null;
+  const all = ctx.byKind(ref.kind);
+  const elsewhere = [...new Set(all.filter((o) => o.metadata.name === ref.name && namespaceOfObject(o) !== ref.namespace).map((o) => namespaceOfObject(o)))].sort();
+  if (elsewhere.length) {
+    return `set the parentRef's namespace: ${elsewhere[0]}${namespaceOmitted ? ` (without one it means the route's own namespace, ${ref.namespace})` : ""}`;
+  }
+  const meant = likelyMeant(ref.name, all.filter((o) => namespaceOfObject(o) === ref.namespace).map((o) => o.metadata.name));
+  return meant ? `set the parentRef's name: ${meant}` : null;
 }
 
 /** Whether the parent object is among the objects given (a Gateway/ListenerSet in status, a Service in the graph). */

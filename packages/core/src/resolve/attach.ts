@@ -4,11 +4,12 @@ import { condFalse, condTrue, listWords, type Cond } from "./conditions.js";
 import type { GatewayResolution } from "./gateways.js";
 import { routeHostnamesOnListener } from "./hostnames.js";
 import type { ParentRefIn, ServiceSpecIn } from "./input.js";
-import { arr, nn, specOf } from "./input.js";
+import { arr, namespaceOf, nn, specOf } from "./input.js";
 import type { ListenerModel } from "./listeners.js";
 import { compareAge, type ObjectIndex } from "./objects.js";
 import type { RouteModel } from "./routes.js";
 import { describeSelector, selectorMatches } from "./selector.js";
+import { likelyMeant } from "./typo.js";
 
 /** Route kinds gwsim routes for a Service parent (GAMMA mesh). */
 const MESH_ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute"]);
@@ -116,7 +117,7 @@ function resolveParentRef(ctx: AttachContext, route: RouteModel, ref: ParentRefI
     const gw = ctx.gateways.gatewayByKey.get(key);
     if (!gw) {
       if (ctx.index.get("Gateway", namespace, ref.name) || ctx.restricted) return null; // not ours
-      return reject(outcome(fallbackController, text), RouteReason.NoMatchingParent, `${text} not found`);
+      return reject(outcome(fallbackController, text), RouteReason.NoMatchingParent, `${text} not found${elsewhereHint(ctx, "Gateway", ref, route.namespace)}`);
     }
     const o = outcome(gw.cls.controllerName, text);
     attachToListeners(ctx, o, ref, gw.listeners);
@@ -128,7 +129,7 @@ function resolveParentRef(ctx: AttachContext, route: RouteModel, ref: ParentRefI
     const ls = ctx.gateways.listenerSetByKey.get(key);
     if (!ls) {
       if (ctx.index.get("ListenerSet", namespace, ref.name) || ctx.restricted) return null;
-      return reject(outcome(fallbackController, text), RouteReason.NoMatchingParent, `${text} not found`);
+      return reject(outcome(fallbackController, text), RouteReason.NoMatchingParent, `${text} not found${elsewhereHint(ctx, "ListenerSet", ref, route.namespace)}`);
     }
     const o = outcome(ls.gateway?.cls.controllerName ?? fallbackController, text);
     if (!ls.attached) {
@@ -237,6 +238,24 @@ function namespaceRefusal(ctx: AttachContext, l: ListenerModel, routeNamespace: 
     default:
       return `allowedRoutes.namespaces.from ${JSON.stringify(from)} allows no namespace`;
   }
+}
+
+/**
+ * Where a missing parent probably is: one of that name in another namespace (a parentRef without
+ * namespace means the route's own), else a name a typo away in the namespace looked in.
+ */
+function elsewhereHint(ctx: AttachContext, kind: "Gateway" | "ListenerSet", ref: ParentRefIn, routeNamespace: string): string {
+  const namespace = ref.namespace ?? routeNamespace;
+  const all = ctx.index.byKind(kind);
+  const others = [...new Set(all.filter((o) => o.metadata.name === ref.name && namespaceOf(o) !== namespace).map((o) => namespaceOf(o)))].sort();
+  if (others.length) {
+    const where = `${kind} ${ref.name} is in namespace ${others.join(", ")}`;
+    return ref.namespace === undefined
+      ? ` (a parentRef without namespace means the route's own, ${routeNamespace}; ${where}: set namespace: ${others[0]})`
+      : ` (${where})`;
+  }
+  const meant = likelyMeant(ref.name, all.filter((o) => namespaceOf(o) === namespace).map((o) => o.metadata.name));
+  return meant ? ` (did you mean ${meant}?)` : "";
 }
 
 /**

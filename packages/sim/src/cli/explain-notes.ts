@@ -96,11 +96,14 @@ interface ParentStatus {
 
 /**
  * A request another route answered (or a redirect, an error) while a route that names its host
- * on this Gateway is not attached there: the user most likely expected that one. (A 404 says so
- * already, from decide.) GRPCRoutes count for gRPC calls, HTTPRoutes for every HTTP request.
+ * on this Gateway is not attached there: the user most likely expected that one (a 404 says so
+ * already, from decide). And, whatever the outcome, a route whose parentRef names a Gateway of
+ * this name that is not where it looks (a parentRef without namespace). GRPCRoutes count for
+ * gRPC calls, HTTPRoutes for every HTTP request.
  */
 export function passedOverRouteNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  if (d.outcome === "notFound" || d.outcome === "reject" || !request.gateway || (request.scheme !== undefined && request.scheme !== "http" && request.scheme !== "https")) return [];
+  if (d.outcome === "reject" || !request.gateway || (request.scheme !== undefined && request.scheme !== "http" && request.scheme !== "https")) return [];
+  const [gwNamespace, gwName] = request.gateway.split("/") as [string, string];
   const host = hostOf(request);
   if (!host) return [];
   const kinds = request.grpc ? ["GRPCRoute", "HTTPRoute"] : ["HTTPRoute"];
@@ -114,12 +117,18 @@ export function passedOverRouteNotes(world: World, request: GatewayRequest, d: D
     if (hostnames.length && !hostnames.some((h) => hostMatches(h, host))) continue;
     for (const parent of (item.status.parents as ParentStatus[] | undefined) ?? []) {
       const ref = parent.parentRef;
-      if ((ref.kind ?? "Gateway") !== "Gateway" || `${ref.namespace ?? ns}/${ref.name}` !== request.gateway) continue;
+      if ((ref.kind ?? "Gateway") !== "Gateway") continue;
       const accepted = parent.conditions.find((c) => c.type === "Accepted");
       if (!accepted || accepted.status === "True") continue;
+      const target = `${ref.namespace ?? ns}/${ref.name}`;
+      // A parentRef to a Gateway of this name that does not exist where it looks (its namespace
+      // left out, most often): decide's 404 cannot know the route meant this Gateway.
+      const meantHere = target !== request.gateway && ref.name === gwName && accepted.reason === "NoMatchingParent";
+      if (!meantHere && (target !== request.gateway || d.outcome === "notFound")) continue;
       notes.push(
-        `${item.kind} ${ns}/${item.metadata.name} (parentRef Gateway ${request.gateway}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ""}) ` +
-          `${hostnames.length ? `names host ${host}` : "takes any host"} but is not attached, so it was not considered: Accepted=False (${accepted.reason}): ${accepted.message}`,
+        `${item.kind} ${ns}/${item.metadata.name} (parentRef Gateway ${target}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ""}) ` +
+          `${hostnames.length ? `names host ${host}` : "takes any host"} but is not attached${meantHere ? ` to ${gwNamespace}/${gwName} or anywhere` : ""}, so it was not considered: ` +
+          `Accepted=False (${accepted.reason}): ${accepted.message}`,
       );
     }
   }
