@@ -4,11 +4,11 @@
  * once traffic stops, however many requests, aborts and reloads went by. Counts only, never
  * time or memory; a few hundred requests at most, on 127.0.0.1.
  */
+import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import http2, { type ServerHttp2Session } from "node:http2";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildWorld, decide, parseManifests } from "../packages/core/src/index.js";

@@ -294,9 +294,8 @@ export class DiscardHandler implements ResponseHandler {
 const MIRROR_CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT"]);
 
 export class Upstreams {
-  private readonly upstreams = new Map<string, Upstream>();
-  /** The generation (count of retainOnly calls) in which each upstream was last asked for. */
-  private readonly used = new Map<string, number>();
+  /** Each upstream with the generation (count of retainOnly calls) in which it was last asked for. */
+  private readonly upstreams = new Map<string, { upstream: Upstream; used: number }>();
   private generation = 0;
 
   constructor(private readonly options: UpstreamOptions = {}) {}
@@ -309,13 +308,12 @@ export class Upstreams {
   /** `tlsId` names the TLS settings (the same id for the same settings); "" without TLS. */
   get(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls, tlsId = tls ? JSON.stringify(tls) : ""): Upstream {
     const id = `${protocol}|${address}|${tlsId}`;
-    this.used.set(id, this.generation);
-    let u = this.upstreams.get(id);
-    if (!u) {
-      u = this.create(address, protocol, tls);
-      this.upstreams.set(id, u);
-    }
-    return u;
+    let entry = this.upstreams.get(id);
+    if (!entry) {
+      entry = { upstream: this.create(address, protocol, tls), used: this.generation };
+      this.upstreams.set(id, entry);
+    } else entry.used = this.generation;
+    return entry.upstream;
   }
 
   private create(address: string, protocol: UpstreamProtocol, tls?: UpstreamTls): Upstream {
@@ -347,25 +345,22 @@ export class Upstreams {
   retainOnly(addresses: ReadonlySet<string>): void {
     const previous = this.generation;
     this.generation++;
-    for (const [id, u] of this.upstreams) {
-      if (addresses.has(id.split("|")[1]!) && (this.used.get(id) ?? -1) >= previous) continue;
+    for (const [id, entry] of this.upstreams) {
+      if (addresses.has(id.split("|")[1]!) && entry.used >= previous) continue;
       this.upstreams.delete(id);
-      this.used.delete(id);
-      u.close().catch(() => undefined);
+      entry.upstream.close().catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
-    this.used.clear();
-    await Promise.all(all.map((u) => u.close().catch(() => undefined)));
+    await Promise.all(all.map((e) => e.upstream.close().catch(() => undefined)));
   }
 
   async destroy(): Promise<void> {
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
-    this.used.clear();
-    await Promise.all(all.map((u) => u.destroy().catch(() => undefined)));
+    await Promise.all(all.map((e) => e.upstream.destroy().catch(() => undefined)));
   }
 }
