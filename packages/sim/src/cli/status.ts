@@ -1,4 +1,4 @@
-import { NAMESPACE_NAME_LABEL, positionOf, statusOf, type Condition, type ManifestObject, type StatusItem } from "@gwsim/core";
+import { NAMESPACE_NAME_LABEL, positionOf, statusOf, type Condition, type ForeignObject, type ManifestObject, type StatusItem } from "@gwsim/core";
 import { FILE_FLAG, loadWorld, WORLD_FLAGS } from "./common.js";
 import { parseFlags, type CommandSpec } from "./flags.js";
 import type { ExitCode, Io } from "./io.js";
@@ -26,12 +26,14 @@ export async function statusCommand(argv: string[], io: Io): Promise<ExitCode> {
   const world = await loadWorld(values, io);
   if (!world) return 2;
   const list = statusOf(world);
-  io.stdout(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderStatus(list.items, world.objects));
+  io.stdout(values.json ? `${JSON.stringify(list, null, 2)}\n` : renderStatus(list.items, world.objects, world.options.foreignObjects ?? []));
   return 0;
 }
 
 interface Finding {
   object: string;
+  /** The manifest object the condition is on, when the manifests hold it. */
+  source?: ManifestObject | undefined;
   where: string;
   condition: Condition;
   /** `file:line:col (field)` of what the condition is about, when the manifests say. */
@@ -39,7 +41,7 @@ interface Finding {
 }
 
 /** Unhealthy conditions first, each with its reason, message and source; then a line per healthy object. */
-export function renderStatus(items: readonly StatusItem[], objects: readonly ManifestObject[] = []): string {
+export function renderStatus(items: readonly StatusItem[], objects: readonly ManifestObject[] = [], foreign: readonly ForeignObject[] = []): string {
   const bad: Finding[] = [];
   const good: string[] = [];
   const others: string[] = [];
@@ -56,7 +58,7 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
     const source = objects.find((o) => o.kind === item.kind && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "") === (item.metadata.namespace ?? ""));
     const found = conditionsOf(item, source);
     const unhealthy = found.filter((f) => !healthy(f.condition));
-    if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, ...f, at: source ? (locate(source, refField(f.field, f.condition.message)) ?? locate(source, f.field)) : null })));
+    if (unhealthy.length) bad.push(...unhealthy.map((f) => ({ object, source, ...f, at: source ? (locate(source, refField(f.field, f.condition.message)) ?? locate(source, f.field)) : null })));
     else good.push(...wrap(`${object}${summaryOf(item)}`, "  ok  ", "        "));
   }
   const out: string[] = [];
@@ -68,7 +70,7 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
     for (const b of bad) {
       out.push(...wrap(`${b.object}${b.where}: ${b.condition.type}=${b.condition.status} (${b.condition.reason})`, "  ✗ ", "      "));
       if (b.condition.message) out.push(...wrap(b.condition.message, "      ", "      "));
-      for (const hint of elsewhereHints(b.condition.message, objects)) out.push(...wrap(`hint: ${hint}`, "      ", "        "));
+      for (const hint of [...elsewhereHints(b.condition.message, objects), ...issuedHints(b.condition.message, b.source, foreign)]) out.push(...wrap(`hint: ${hint}`, "      ", "        "));
       if (b.at && b.at !== lastAt) out.push(...wrap(`at ${b.at}`, "      ", "        "));
       lastAt = b.at;
     }
@@ -82,6 +84,36 @@ export function renderStatus(items: readonly StatusItem[], objects: readonly Man
   if (others.length) out.push(...(good.length ? [""] : []), "not acted on (another controller's, see --controller-name):", ...others);
   if (unreferenced.length) out.push(...(good.length || others.length ? [""] : []), "XBackends no accepted route references (no parents):", ...unreferenced);
   return `${out.join("\n")}\n`;
+}
+
+const CERT_MANAGER_GROUP = "cert-manager.io";
+const ISSUER_ANNOTATIONS = ["cert-manager.io/cluster-issuer", "cert-manager.io/issuer"];
+
+/**
+ * For a certificate `Secret ns/name not found`: Secrets cert-manager issues are rarely in the
+ * manifests. Said when the Gateway (or ListenerSet) carries cert-manager's issuer annotation (its
+ * gateway-shim creates the Secret of every listener's certificateRefs), or when the manifests
+ * hold cert-manager Certificates in that namespace (gwsim reads neither).
+ */
+export function issuedHints(message: string, source: ManifestObject | undefined, foreign: readonly ForeignObject[]): string[] {
+  const hints: string[] = [];
+  for (const m of message.matchAll(/\bSecret ([^/\s]+)\/([^\s,;:()]+) not found/g)) {
+    const [, namespace, name] = m as unknown as [string, string, string];
+    const add = `add a kubernetes.io/tls Secret ${namespace}/${name} to the manifests to simulate the listeners that use it`;
+    const annotation = ISSUER_ANNOTATIONS.find((a) => source?.metadata.annotations?.[a] !== undefined);
+    if (annotation) {
+      hints.push(`${source!.kind} ${source!.metadata.name} has the ${annotation} annotation: cert-manager creates this Secret in the cluster, which gwsim does not simulate; ${add}`);
+      continue;
+    }
+    const certificates = foreign
+      .filter((f) => f.kind === "Certificate" && f.apiVersion.split("/")[0] === CERT_MANAGER_GROUP && (f.namespace ?? "default") === namespace)
+      .map((f) => f.name)
+      .sort();
+    if (certificates.length) {
+      hints.push(`the manifests hold cert-manager Certificate(s) ${certificates.join(", ")} in ${namespace}: the one whose secretName is ${name} creates it in the cluster, which gwsim does not simulate; ${add}`);
+    }
+  }
+  return hints;
 }
 
 /**
