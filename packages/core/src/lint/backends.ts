@@ -110,11 +110,29 @@ function xbackendPortFinding(ctx: LintContext, route: ResolvedRoute, xbackends: 
  * elsewhere (a Service missing from the manifests is never reported).
  */
 /**
- * A Service missing from the manifests, reported only when one of its namespace is a typo away
- * (resolve's likelyMeant): the rest may well be deployed from elsewhere.
+ * A Service missing from the manifests, reported only when one of that name is in another
+ * namespace (for a ref in the route's own), or one of its namespace is a typo away (resolve's
+ * likelyMeant): the rest may well be deployed from elsewhere.
  */
 function typoFinding(ctx: LintContext, route: ResolvedRoute, services: Map<string, ResolvedService>, b: ResolvedBackend, path: string, where: string): Finding | null {
   if (b.valid || b.reason !== "BackendNotFound" || b.group !== "" || b.kind !== "Service" || services.has(`${b.namespace}/${b.name}`)) return null;
+  // A Service of that name in another namespace, for a ref in the route's own: the namespace was left out.
+  const elsewhere = b.namespace === route.namespace ? [...services.values()].filter((s) => s.name === b.name).map((s) => s.namespace).sort() : [];
+  if (elsewhere.length) {
+    const ns = elsewhere[0]!;
+    return ctx.finding({
+      rule: "backend-not-found",
+      severity: "warning",
+      object: refOf(route),
+      path: `${path}.name`,
+      fallback: route.source,
+      message:
+        `${where} of ${route.kind} ${route.namespace}/${route.name} sends to Service ${b.namespace}/${b.name}, which is not in the manifests, ` +
+        `but a Service ${b.name} is in namespace ${elsewhere.join(", ")} (a backendRef without namespace means the route's own); its share of requests answers 500`,
+      fix: `set namespace: ${ns}, and let ${route.kind}s from ${route.namespace} refer to it with a ReferenceGrant in ${ns}`,
+      related: [ctx.related({ kind: "Service", namespace: ns, name: b.name }, "", `Service ${ns}/${b.name}`)],
+    });
+  }
   const meant = likelyMeant(b.name, [...services.values()].filter((s) => s.namespace === b.namespace).map((s) => s.name));
   if (!meant) return null;
   return ctx.finding({

@@ -306,12 +306,13 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
   {
     id: "backend-not-found",
     severity: "warning",
-    summary: "a backendRef to a Service missing from the manifests while one a typo away exists in its namespace",
+    summary: "a backendRef to a Service missing from the manifests while one of that name is in another namespace, or one a typo away in its own",
     help:
       "The Service is not in the manifests, so the ref is BackendNotFound and its share of the rule's traffic answers 500. " +
       "A Service missing from the manifests alone is not reported (it may be deployed from elsewhere); this rule speaks only " +
       "when the namespace has a Service whose name is one or two edits away (a letter changed, added, dropped or two swapped) " +
-      "and no other is as close, which is most likely what was meant.",
+      "and no other is as close, which is most likely what was meant, or when a ref in the route's own namespace names a " +
+      "Service that is in another namespace (the namespace left out).",
   },
 ];
 
