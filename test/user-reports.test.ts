@@ -6,7 +6,7 @@
 // the case follows the spec and says so.
 import { describe, expect, it } from "vitest";
 import { buildWorld, decide, lint, parseManifests, statusOf, type Decision, type GatewayRequest, type LintRuleId, type World } from "../packages/core/src/index.js";
-import { isolationNotes, passedOverRouteNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain-notes.js";
+import { inheritedHostnameNotes, isolationNotes, passedOverRouteNotes, unattachedListenerSetNotes } from "../packages/sim/src/cli/explain-notes.js";
 import { runCli } from "./helpers/cli.js";
 import { EXAMPLE_CERT, EXAMPLE_KEY } from "./helpers/example-cert.js";
 
@@ -265,6 +265,10 @@ spec:
       },
     ],
     findings: [{ rule: "conflict-by-age", message: /demo\/catch-all wins only because it is older/ }],
+    explainCli: {
+      line: "GET http://demo.corp.test/x",
+      says: [/HTTPRoute demo\/catch-all has no hostnames, so it takes the listener's demo\.corp\.test and is as specific as HTTPRoute demo\/specific, which names the host: the tie went by age or name/],
+    },
   },
   {
     // Envoy Gateway answered 500 to every request once one backendRef of a rule was invalid; the
@@ -958,8 +962,10 @@ spec:
     ],
     findings: [{ rule: "conflict-by-age", message: /split\/part-1 wins only because it is older/ }],
     more: (world) => {
-      const d = decide(world, { gateway: "split/gw", host: "split.corp.test", path: "/" }, { seed: 1, index: 0 });
+      const d = decide(world, { gateway: "split/gw", host: "split.corp.test", path: "/" }, { seed: 1, index: 0, explain: true });
       expect(d.backends.map((b) => [b.name, b.probability])).toEqual([["svc1", 1]]);
+      // Both routes name the host: no note about an inherited hostname.
+      expect(inheritedHostnameNotes(world, d)).toEqual([]);
     },
   },
   {

@@ -7,7 +7,13 @@
 import { cleartextListenerOf, decide, followRedirect, hostMatches, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
 
 export function explainNotes(world: World, request: GatewayRequest, d: Decision): string[] {
-  return [...redirectLoopNotes(world, request, d), ...isolationNotes(world, request, d), ...unattachedListenerSetNotes(world, request, d), ...passedOverRouteNotes(world, request, d)];
+  return [
+    ...redirectLoopNotes(world, request, d),
+    ...isolationNotes(world, request, d),
+    ...unattachedListenerSetNotes(world, request, d),
+    ...passedOverRouteNotes(world, request, d),
+    ...inheritedHostnameNotes(world, d),
+  ];
 }
 
 /**
@@ -150,4 +156,35 @@ function redirectTargetNotes(world: World, request: GatewayRequest, d: Decision)
     `following the redirect: ${d.redirect!.location} is ${after.outcome === "reject" ? "refused" : `answered ${after.status ?? 404}`} by this Gateway` +
       `${after.listener ? ` (listener ${after.listener.name})` : ""}${why ? `: ${why}` : ""}`,
   ];
+}
+
+/** decide's line for a tie broken by age or name: `<winner> beat <loser>: older route ...` or `... sorts before ...`. */
+const TIE_BREAK = /^(?:HTTPRoute|GRPCRoute) (\S+) rule \d+ match \d+ beat (HTTPRoute|GRPCRoute) (\S+) rule \d+ match \d+: (?:older route|\S+ sorts before )/;
+
+/**
+ * A tie between a route without hostnames and one that names the listener's hostname: the first
+ * takes the listener's hostname, so both are as specific, and age or name decided. Users expect
+ * the route that names the host to win (traefik/traefik#12795); say why it did not.
+ */
+export function inheritedHostnameNotes(world: World, d: Decision): string[] {
+  if (!d.route || !d.listener) return [];
+  const listener = world.table.listeners.find((l) => l.gateway === d.listener!.gateway && l.name === d.listener!.name);
+  if (!listener?.hostname) return [];
+  const hostnamesOf = (kind: string, key: string) => {
+    const [ns, name] = key.split("/");
+    const obj = world.objects.find((o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? "default") === ns);
+    return (obj as { spec?: { hostnames?: string[] } } | undefined)?.spec?.hostnames ?? [];
+  };
+  const notes: string[] = [];
+  for (const line of d.explain ?? []) {
+    const m = TIE_BREAK.exec(line);
+    if (!m) continue;
+    const [, winner, loserKind, loser] = m as unknown as [string, string, string, string];
+    if (hostnamesOf(d.route.kind, winner).length || !hostnamesOf(loserKind, loser).length) continue;
+    notes.push(
+      `${d.route.kind} ${winner} has no hostnames, so it takes the listener's ${listener.hostname} and is as specific as ${loserKind} ${loser}, which names the host: ` +
+        `the tie went by age or name, not by which route names the host; give the routes different matches, or keep one`,
+    );
+  }
+  return notes;
 }
