@@ -14,7 +14,8 @@ export const explainSpec: CommandSpec = {
     "host is the Host header and, for https, the SNI unless --sni says otherwise. For mesh requests give --service " +
     "NS/NAME (and --from NAMESPACE) and a URL such as http://svc/path. Under the decision it names causes that lie " +
     "outside it: a redirect that loops or that this Gateway answers 404, a route a more specific listener keeps the " +
-    "request from, a ListenerSet that is not accepted, a route for the host that is not attached.",
+    "request from, a ListenerSet that is not accepted, a route for the host that is not attached, a tie that a route " +
+    "without hostnames won over one naming the host.",
   positionals: {
     name: "REQUEST",
     description: "'GET http://store.example.com/cart' (method defaults to GET; store.example.com/cart, without a scheme, means http)",
