@@ -2,7 +2,8 @@
  * What `gwsim explain` adds under decide's own explanation: causes that lie outside the one
  * decision, found by asking decide again or reading the status (a redirect that loops or leads to
  * a 404, a route the more specific listener keeps from the request, a ListenerSet that is not
- * accepted, a route for the host that is not attached). Each note is a sentence naming the cause.
+ * accepted, a route for the host that is not attached, a tie a route without hostnames won).
+ * Each note is a sentence naming the cause.
  */
 import { cleartextListenerOf, decide, followRedirect, hostMatches, redirectLoopFrom, type Decision, type GatewayRequest, type World } from "@gwsim/core";
 
