@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { blankDocuments, findTooDeep, MAX_NESTING } from "./depth.js";
 import { CLUSTER_SCOPED_KINDS, groupOf, identityKey, KIND_GROUPS, KNOWN_KINDS, objectKey, readsGroup } from "./kinds.js";
@@ -76,8 +76,7 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, out: 
         if (templated) return;
         templated = true;
         const [line, col] = pos(template);
-        diagnostics.push(diag("manifest.template", file, line, col, "",
-          "this file is a Go/Helm template ({{ ... }}), not YAML yet; render it first (helm template, or the tool that fills it) and give gwsim the output; its documents that do not parse are skipped", docIndex));
+        diagnostics.push(diag("manifest.template", file, line, col, "", TEMPLATE_MESSAGE, docIndex));
         return;
       }
       for (const err of errors) {
@@ -89,6 +88,30 @@ function parseInto(text: string, file: string, kinds: ReadonlySet<string>, out: 
     const root = doc.contents as YamlNode | null;
     if (root === null || root === undefined) return; // an empty document, e.g. a trailing `---`
     const [line, col] = pos(root.range?.[0] ?? 0);
+    // A key that is a mapping or list (`{{ include "x" . }}` on a line of its own parses as one):
+    // JSON has none, kubectl refuses it, and yaml would warn on the process's stderr.
+    const badKey = collectionKey(root, doc);
+    if (badKey) {
+      const at = badKey.range?.[0] ?? 0;
+      const [kl, kc] = pos(at);
+      const source = text.slice(at, badKey.range?.[1] ?? at).replace(/\s+/g, " ").trim();
+      // The key of `{{ include "x" . }}` is its inner `{ ... }`: look at the whole line.
+      const lineStart = text.lastIndexOf("\n", at) + 1;
+      const lineEnd = text.indexOf("\n", at);
+      const braces = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).indexOf("{{");
+      if (braces >= 0) {
+        if (!templated) {
+          templated = true;
+          const [tl, tc] = pos(lineStart + braces);
+          diagnostics.push(diag("manifest.template", file, tl, tc, "", TEMPLATE_MESSAGE, docIndex));
+        }
+        return;
+      }
+      const shown = source.length > 60 ? `${source.slice(0, 57)}...` : source;
+      diagnostics.push(diag("yaml.syntax", file, kl, kc, "",
+        `a mapping key is itself a ${isSeq(badKey) ? "list" : "mapping"} (${shown}); Kubernetes objects have only string keys (kubectl refuses this document); the document is skipped`, docIndex));
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
@@ -274,6 +297,28 @@ function collectPositions(
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => collectPositions(item, `${path}[${i}]`, out, pos));
   }
+}
+
+const TEMPLATE_MESSAGE =
+  "this file is a Go/Helm template ({{ ... }}), not YAML yet; render it first (helm template, or the tool that fills it) and give gwsim the output; its documents that do not parse are skipped";
+
+/** The first mapping key that is a collection (directly or through an alias), depth first; null when none. */
+function collectionKey(node: unknown, doc: Document.Parsed): YamlNode | null {
+  if (isMap(node)) {
+    for (const item of node.items) {
+      const key = item.key as YamlNode | null;
+      const target = isAlias(key) ? key.resolve(doc) : key;
+      if (isCollection(target)) return key;
+      const inner = collectionKey(item.value, doc);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const inner = collectionKey(item, doc);
+      if (inner) return inner;
+    }
+  }
+  return null;
 }
 
 /** The offset of the first `{{` of a document (its [start, end] range), or null when it has none. */

@@ -49,3 +49,24 @@ describe("a Go/Helm template", () => {
     expect(r.diagnostics).toMatchObject([{ code: "manifest.template", line: 6 }]);
   });
 });
+
+describe("a mapping key that is a mapping or list", () => {
+  it.each([
+    { case: "a template line inside valid YAML", text: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    {{ include "x" . }}\nspec: {ports: [{port: 80}]}\n', code: "manifest.template", at: [6, 5], message: /^this file is a Go\/Helm template/ },
+    { case: "an explicit list key", text: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\ndata:\n  ? [a, b]\n  : x\n", code: "yaml.syntax", at: [5, 5], message: /^a mapping key is itself a list \(\[a, b\]\); Kubernetes objects have only string keys \(kubectl refuses this document\); the document is skipped$/ },
+    { case: "an alias to a mapping as key", text: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\nx: &k {a: 1}\ndata:\n  *k : y\n", code: "yaml.syntax", at: [6, 3], message: /^a mapping key is itself a mapping \(\*k\)/ },
+  ])("$case: $code at its place, the document skipped, nothing on the process's stderr", ({ text, code, at, message }) => {
+    const warnings: unknown[] = [];
+    const listener = (w: unknown) => warnings.push(w);
+    process.on("warning", listener);
+    try {
+      const r = parseManifests(text, { file: "k.yaml" });
+      expect(r.objects).toEqual([]);
+      expect(r.diagnostics).toMatchObject([{ code, severity: "error", line: at[0], column: at[1] }]);
+      expect(r.diagnostics[0]!.message).toMatch(message);
+    } finally {
+      process.off("warning", listener);
+    }
+    expect(warnings).toEqual([]);
+  });
+});
