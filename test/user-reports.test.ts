@@ -115,6 +115,11 @@ spec:
       const cond = conditionsAt(explicit, { on: "HTTPRoute shop/shop", at: "edge", type: "Accepted", status: "False", reason: "NotAllowedByListeners" }).find((x) => x.type === "Accepted");
       expect(cond?.message).toMatch(/\(allowedRoutes\.namespaces\.from: Same\)$/);
       expect(conditionsAt(world, { on: "HTTPRoute shop/shop", at: "edge", type: "Accepted", status: "False", reason: "" })[0]?.message).toMatch(/default/);
+      // decide names the route on the 404 already: explain adds no second line for it.
+      const request = { gateway: "ingress/edge", host: "shop.corp.test", path: "/" } as const;
+      const d = decide(world, request, { explain: true });
+      expect(d.explain?.filter((l) => l.startsWith("HTTPRoute shop/shop (parentRef"))).toHaveLength(1);
+      expect(passedOverRouteNotes(world, request, d)).toEqual([]);
     },
   },
   {
@@ -537,6 +542,10 @@ spec:
     ],
     requests: [{ request: { gateway: "team/shared", host: "bin.corp1.test", path: "/" }, outcome: "notFound", status: 404, explain: [/listener hostnames: \*\.corp\.test/] }],
     findings: [{ rule: "hostname-matches-no-listener" }],
+    explainCli: {
+      line: "GET http://bin.corp1.test/",
+      says: [/HTTPRoute team\/bin \(parentRef ListenerSet team\/extra sectionName more\) names host bin\.corp1\.test but is not attached, so it was not considered: Accepted=False \(NoMatchingListenerHostname\)/],
+    },
   },
   {
     // Envoy Gateway matched the parentRef by name alone; a parentRef without namespace means the

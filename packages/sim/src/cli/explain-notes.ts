@@ -102,11 +102,11 @@ interface ParentStatus {
 }
 
 /**
- * A request another route answered (or a redirect, an error) while a route that names its host
- * on this Gateway is not attached there: the user most likely expected that one (a 404 says so
- * already, from decide). And, whatever the outcome, a route whose parentRef names a Gateway of
- * this name that is not where it looks (a parentRef without namespace). GRPCRoutes count for
- * gRPC calls, HTTPRoutes for every HTTP request.
+ * A route that names the request's host on this Gateway (or one of its ListenerSets) but is not
+ * attached there: the user most likely expected that one. Also a route whose parentRef names a
+ * Gateway of this name that is not where it looks (a parentRef without namespace). Routes decide
+ * already names (on a 404 with a listener) are left to it. GRPCRoutes count for gRPC calls,
+ * HTTPRoutes for every HTTP request.
  */
 export function passedOverRouteNotes(world: World, request: GatewayRequest, d: Decision): string[] {
   if (d.outcome === "reject" || !request.gateway || (request.scheme !== undefined && request.scheme !== "http" && request.scheme !== "https")) return [];
@@ -122,24 +122,37 @@ export function passedOverRouteNotes(world: World, request: GatewayRequest, d: D
     const obj = world.objects.find((o) => o.kind === item.kind && o.metadata.name === item.metadata.name && (o.metadata.namespace ?? "default") === ns);
     const hostnames = ((obj as { spec?: { hostnames?: string[] } } | undefined)?.spec?.hostnames ?? []).map((h) => h.toLowerCase());
     if (hostnames.length && !hostnames.some((h) => hostMatches(h, host))) continue;
+    const label = `${item.kind} ${ns}/${item.metadata.name}`;
+    // decide names rejected routes on a 404 itself: no second line for them.
+    if (d.explain?.some((line) => line.startsWith(`${label} (parentRef`) && line.includes("is not attached"))) continue;
     for (const parent of (item.status.parents as ParentStatus[] | undefined) ?? []) {
       const ref = parent.parentRef;
-      if ((ref.kind ?? "Gateway") !== "Gateway") continue;
+      const kind = ref.kind ?? "Gateway";
+      if (kind !== "Gateway" && kind !== "ListenerSet") continue;
       const accepted = parent.conditions.find((c) => c.type === "Accepted");
       if (!accepted || accepted.status === "True") continue;
       const target = `${ref.namespace ?? ns}/${ref.name}`;
+      const gateway = kind === "Gateway" ? target : listenerSetGateway(world, target);
       // A parentRef to a Gateway of this name that does not exist where it looks (its namespace
       // left out, most often): decide's 404 cannot know the route meant this Gateway.
-      const meantHere = target !== request.gateway && ref.name === gwName && accepted.reason === "NoMatchingParent";
-      if (!meantHere && (target !== request.gateway || d.outcome === "notFound")) continue;
+      const meantHere = kind === "Gateway" && target !== request.gateway && ref.name === gwName && accepted.reason === "NoMatchingParent";
+      if (!meantHere && gateway !== request.gateway) continue;
       notes.push(
-        `${item.kind} ${ns}/${item.metadata.name} (parentRef Gateway ${target}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ""}) ` +
+        `${label} (parentRef ${kind} ${target}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ""}) ` +
           `${hostnames.length ? `names host ${host}` : "takes any host"} but is not attached${meantHere ? ` to ${gwNamespace}/${gwName} or anywhere` : ""}, so it was not considered: ` +
           `Accepted=False (${accepted.reason}): ${accepted.message}`,
       );
     }
   }
   return notes;
+}
+
+/** The "namespace/name" of the Gateway a ListenerSet names as parent, if it is in the manifests. */
+function listenerSetGateway(world: World, key: string): string | null {
+  const [ns, name] = key.split("/");
+  const obj = world.objects.find((o) => o.kind === "ListenerSet" && o.metadata.name === name && (o.metadata.namespace ?? "default") === ns);
+  const parent = (obj as { spec?: { parentRef?: { name?: string; namespace?: string } } } | undefined)?.spec?.parentRef;
+  return parent?.name ? `${parent.namespace ?? ns}/${parent.name}` : null;
 }
 
 /**
