@@ -138,3 +138,42 @@ spec: {ports: [{port: 8080}]}
     expect(explained).toMatch(/^6 {2}\[1, 2\]\n {2}✗ not read as a request: line 6:/m);
   });
 });
+
+describe("gwsim route --explain says what gwsim explain says", () => {
+  const redirecting = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: c
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: upgrade, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [a.example.com]
+  rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]}]
+`;
+  it("the notes explain adds (a redirect followed to a Gateway that refuses it) come under route's steps too, in text and JSON", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gwsim-route-notes-"));
+    writeFileSync(join(dir, "w.yaml"), redirecting);
+    writeFileSync(join(dir, "r.jsonl"), `{"host":"a.example.com","path":"/x"}\n`);
+    const run = async (argv: string[]) => {
+      let out = "";
+      const io: Io = {
+        cwd: dir, readFile: (p) => readFile(p, "utf8"), readStdin: async () => "", stdout: (t) => void (out += t), stderr: () => {},
+        stdin: Readable.from([""]), stderrIsTTY: false, env: {},
+      };
+      expect(await main(argv, io)).toBe(0);
+      return out;
+    };
+    const explained = await run(["explain", "-f", "w.yaml", "--json", "http://a.example.com/x"]);
+    const note = (JSON.parse(explained).explain as string[]).find((l) => l.startsWith("following the redirect"));
+    expect(note).toMatch(/https:\/\/a\.example\.com\/x is refused by this Gateway/);
+    const routed = JSON.parse(await run(["route", "-f", "w.yaml", "--requests", "r.jsonl", "--json", "--explain"]));
+    expect(routed.explain).toContain(note);
+    const text = await run(["route", "-f", "w.yaml", "--requests", "r.jsonl", "--explain"]);
+    expect(text.replace(/\n {6}/g, " ")).toContain(`- ${note}`);
+  });
+});

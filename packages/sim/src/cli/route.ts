@@ -1,4 +1,5 @@
 import { decide, type Decision, type GatewayRequest } from "@gwsim/core";
+import { explainNotes } from "./explain-notes.js";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
 import { UsageError, type ExitCode, type Io } from "./io.js";
@@ -69,7 +70,10 @@ export async function routeCommand(argv: string[], io: Io): Promise<ExitCode> {
   for await (const record of reader) {
     if (unread.length) await answerUnread();
     const request = withDefaults(record, defaults);
-    const d = decide(world, request, { seed, index: index++, explain });
+    const decided = decide(world, request, { seed, index: index++, explain });
+    // What `gwsim explain` adds under decide's steps, so both commands say the same.
+    const notes = explain ? explainNotes(world, request, decided) : [];
+    const d = notes.length ? { ...decided, explain: [...(decided.explain ?? []), ...notes] } : decided;
     await write(request, "", d, reader.stats.lines);
   }
   await answerUnread();
