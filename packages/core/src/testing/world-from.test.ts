@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { worldFrom } from "./world-from.js";
+import { statusOf } from "../world.js";
 
 const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -49,5 +50,24 @@ describe("worldFrom problems", () => {
     expect(w.problems.map((d) => d.code)).toContain("manifest.duplicate");
     expect(w.notes.map((d) => d.code)).toEqual(["manifest.unknown-kind"]);
     expect(w.objects.map((o) => o.kind)).toEqual(["Gateway", "HTTPRoute"]);
+  });
+});
+
+describe("worldFrom and objects of kinds gwsim skips", () => {
+  it("a GatewayClass parametersRef to an implementation's object in the same text is accepted, as the CLI accepts it", () => {
+    const w = worldFrom(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lb}
+spec:
+  controllerName: lb.example.net/controller
+  parametersRef: {group: proxy.example.net, kind: ProxyTuning, name: tuned, namespace: infra}
+---
+apiVersion: proxy.example.net/v1beta2
+kind: ProxyTuning
+metadata: {name: tuned, namespace: infra}
+spec: {workers: 4}
+`);
+    const cls = statusOf(w).items.find((i) => i.kind === "GatewayClass")!;
+    expect(cls.status.conditions).toContainEqual(expect.objectContaining({ type: "Accepted", status: "True" }));
   });
 });

@@ -1,6 +1,6 @@
 import type { BuildOptions, World } from "../world.js";
 import { buildWorld } from "../world.js";
-import type { ManifestObject } from "../manifest/object.js";
+import type { ForeignObject, ManifestObject } from "../manifest/object.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { parseManifestFiles } from "../manifest/parse.js";
 
@@ -29,15 +29,18 @@ export function worldFrom(
 ): TestWorld {
   let objects: readonly ManifestObject[];
   let parseProblems: Diagnostic[] = [];
+  let skipped: readonly ForeignObject[] = [];
   if (typeof input === "string" || (input.length > 0 && "text" in (input[0] as object))) {
     const files = typeof input === "string" ? [{ file, text: input }] : (input as readonly { file: string; text: string }[]);
     const parsed = parseManifestFiles([...files]);
     objects = parsed.objects;
     parseProblems = parsed.diagnostics;
+    skipped = parsed.skipped;
   } else {
     objects = input as readonly ManifestObject[];
   }
-  const world = buildWorld(objects, options);
+  // Objects of kinds gwsim does not read still exist: a parametersRef to one is accepted.
+  const world = buildWorld(objects, skipped.length ? { ...options, foreignObjects: [...(options.foreignObjects ?? []), ...skipped] } : options);
   const all = [...parseProblems, ...world.diagnostics];
   // world.objects: as admitted (duplicates and unread kinds left out), what lint and isolated should read.
   return Object.freeze({ ...world, problems: all.filter((d) => d.severity !== "info"), notes: all.filter((d) => d.severity === "info") });

@@ -8,6 +8,9 @@ import { lintCommand } from "./lint.js";
 import { routeCommand } from "./route.js";
 import { statusCommand } from "./status.js";
 import { nodeSource } from "../load/manifests.js";
+import { createServer, get as httpGet } from "node:http";
+import type { AddressInfo } from "node:net";
+import { runServe } from "../../../../test/helpers/serve-cli.js";
 
 // A GatewayClass naming the implementation's own parameters object (a kind gwsim skips), in
 // another file than the object: every command that builds a world must know the object exists.
@@ -80,6 +83,29 @@ describe("CLI: a parametersRef to a skipped kind that the manifests hold", () =>
   it("route: the request is forwarded", async () => {
     const r = await run(routeCommand, ["-f", ".", "--json", "-r", "-"], `${JSON.stringify({ host: "shop.test", path: "/" })}\n`);
     expect(r.stdout).toContain('"outcome":"forward"');
+  });
+
+  it("serve: the Gateway's listener is served and the request reaches the backend's endpoint", async () => {
+    const backend = createServer((_, res) => res.end("shop"));
+    await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
+    const at = (backend.address() as AddressInfo).port;
+    writeFileSync(join(dir, "endpoints.yaml"), `edge/shop-svc:8080: [127.0.0.1:${at}]\n`);
+    const served = await runServe(["-f", "10-class.yaml", "-f", "20-tuning.yaml", "--endpoints", "endpoints.yaml", "--listen", "80=127.0.0.1:0", "--no-access-log"], dir);
+    try {
+      expect(served.stderr()).not.toContain("InvalidParameters");
+      const port = served.ports.get(80)!;
+      const body = await new Promise<string>((resolve, reject) => {
+        httpGet({ host: "127.0.0.1", port, path: "/", headers: { host: "shop.test" } }, (res) => {
+          let text = "";
+          res.on("data", (c) => (text += c));
+          res.on("end", () => resolve(text));
+        }).on("error", reject);
+      });
+      expect(body).toBe("shop");
+    } finally {
+      await served.stop();
+      backend.close();
+    }
   });
 
   it("without the parameters object, the class is InvalidParameters and says the object is missing", async () => {

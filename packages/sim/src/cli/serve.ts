@@ -77,7 +77,7 @@ function localEndpoint(d: Diagnostic): Diagnostic {
 
 async function load(files: string[], endpointsFile: string | null, values: FlagValues, io: Io): Promise<Loaded> {
   const loaded = await loadManifests(files, io);
-  const world = buildWorld(loaded.objects, buildOptionsFrom(values));
+  const world = buildWorld(loaded.objects, buildOptionsFrom(values, loaded));
   let endpoints: EndpointTable = new Map();
   const endpointProblems: Diagnostic[] = [];
   if (endpointsFile) {
@@ -139,14 +139,36 @@ function batched(write: (text: string) => void): { write: (line: string) => void
   };
 }
 
-function openLog(path: string, io: Io): { write: (line: string) => void; close: () => Promise<void> } {
+/**
+ * Bytes a log file may have waiting to be written. A file that does not keep up (a slow disk, a
+ * pipe nobody reads) must not grow serve's memory without bound: past this, an access log drops
+ * lines (counted), and a record stops for good, since its line n must be request n (replay
+ * pairs them by index) and a record with holes would pair every later line wrongly.
+ */
+export const LOG_BACKLOG_LIMIT = 64 * 1024 * 1024;
+
+export function openLog(path: string, io: Io, onBacklog: "drop" | "stop", limit = LOG_BACKLOG_LIMIT): { write: (line: string) => void; close: () => Promise<void> } {
   const stream: WriteStream = createWriteStream(resolve(io.cwd, path), { flags: "a" });
   stream.on("error", (e) => io.stderr(`gwsim: ${path}: ${e.message}\n`));
+  let dropped = 0;
+  let stopped = false;
   const lines = batched((text) => void stream.write(text));
+  const write = (line: string): void => {
+    if (stopped) return;
+    if (stream.writableLength <= limit) return lines.write(line);
+    if (onBacklog === "stop") {
+      stopped = true;
+      lines.flush();
+      io.stderr(`gwsim: ${path}: recording stopped: the file did not keep up (over ${limit} bytes waiting); it holds the requests before this one, in order\n`);
+      return;
+    }
+    if (dropped++ === 0) io.stderr(`gwsim: ${path}: the file does not keep up (over ${limit} bytes waiting): dropping access log lines until it does\n`);
+  };
   return {
-    write: lines.write,
+    write,
     close: () => {
       lines.flush();
+      if (dropped) io.stderr(`gwsim: ${path}: ${dropped} access log line(s) dropped while the file did not keep up\n`);
       return new Promise((r) => stream.end(() => r()));
     },
   };
@@ -176,8 +198,8 @@ export async function serveCommand(argv: string[], io: Io, options: { signals?: 
   const stray = unknownListen(first.world, listen.map);
   if (stray) throw new UsageError(stray);
 
-  const record = typeof values.record === "string" ? openLog(values.record, io) : null;
-  const accessFile = typeof values["access-log"] === "string" && !values["no-access-log"] ? openLog(values["access-log"], io) : null;
+  const record = typeof values.record === "string" ? openLog(values.record, io, "stop") : null;
+  const accessFile = typeof values["access-log"] === "string" && !values["no-access-log"] ? openLog(values["access-log"], io, "drop") : null;
   const stderrLog = values["no-access-log"] || accessFile ? null : batched((text) => io.stderr(text));
   const accessLog = values["no-access-log"] ? null : accessFile ? accessFile.write : stderrLog!.write;
 
