@@ -39,14 +39,14 @@ describe("buildWorld from objects checks what parseManifests checks", () => {
     expect(statusOf(w).items).toEqual([]);
   });
 
-  it("a duplicate is reported and left out; status lists it once and decide agrees with status", () => {
+  it("a duplicate is reported and the later one used (as kubectl apply leaves it); status lists it once and decide agrees with status", () => {
     const world = buildWorld(asObjects([gw, route("a"), route("b"), svc("a"), svc("b")]));
-    expect(codes(world.diagnostics)).toEqual(["error manifest.duplicate"]);
+    expect(codes(world.diagnostics)).toEqual(["warning manifest.duplicate"]);
     expect(world.diagnostics[0]!.message).toContain("objects[1]");
     expect(world.diagnostics[0]!.message).toContain("objects[2]");
     expect(world.diagnostics[0]).toMatchObject({ object: "HTTPRoute/default/r", doc: 2 });
     expect(statusOf(world).items.filter((i) => i.kind === "HTTPRoute")).toHaveLength(1);
-    expect(decide(world, { gateway: "default/gw", path: "/" }).backend?.name).toBe("a");
+    expect(decide(world, { gateway: "default/gw", path: "/" }).backend?.name).toBe("b");
   });
 
   it("the same objects as JSON text and as plain objects give the same codes, severities, paths and objects", () => {
@@ -57,7 +57,7 @@ describe("buildWorld from objects checks what parseManifests checks", () => {
     expect(shape(parsed.diagnostics)).toEqual([
       "info manifest.unknown-kind kind",
       "error manifest.missing-apiversion apiVersion",
-      "error manifest.duplicate metadata.name",
+      "warning manifest.duplicate metadata.name",
     ]);
     expect(shape(world.diagnostics)).toEqual(shape(parsed.diagnostics));
     const ids = (os: readonly ManifestObject[]) => os.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);

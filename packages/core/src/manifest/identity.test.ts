@@ -78,8 +78,8 @@ describe("object identity includes the API group", () => {
   it("the same group, kind, namespace and name is a duplicate across versions (the version is no part of identity)", () => {
     const route = (v: string) => `apiVersion: gateway.networking.k8s.io/${v}\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {}\n`;
     const r = parseManifests(`${route("v1")}---\n${route("v1beta1")}`, { file: "r.yaml" });
-    expect(r.objects.map((o) => o.apiVersion)).toEqual(["gateway.networking.k8s.io/v1"]);
-    expect(r.diagnostics).toMatchObject([{ code: "manifest.duplicate", severity: "error", line: 6, object: "HTTPRoute/default/r" }]);
+    expect(r.objects.map((o) => o.apiVersion)).toEqual(["gateway.networking.k8s.io/v1beta1"]);
+    expect(r.diagnostics).toMatchObject([{ code: "manifest.duplicate", severity: "warning", line: 6, object: "HTTPRoute/default/r" }]);
   });
 
   it("one kind and name in two groups gwsim reads are two objects", () => {

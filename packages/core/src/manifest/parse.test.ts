@@ -65,6 +65,10 @@ describe("parseManifests", () => {
     expect(r.diagnostics[0]).toMatchObject({ code: "manifest.duplicate", file: "b.yaml", line: 9 });
     expect(r.diagnostics[0]!.message).toContain("a.yaml:1:1");
     expect(r.diagnostics[0]!.message).toContain("b.yaml:9:1");
+    // The later definition is the one used, in the place of the first.
+    expect(r.diagnostics[0]).toMatchObject({ severity: "warning" });
+    expect(r.objects.map((o) => o.metadata.name)).toEqual(["web", "other"]);
+    expect(sourceOf(r.objects[0]!)?.file).toBe("b.yaml");
   });
 
   it("never throws on arbitrary text", () => {

@@ -246,24 +246,32 @@ interface Sink {
   skipped: ForeignObject[];
 }
 
+/**
+ * One object per identity: the last one given, as `kubectl apply -f a -f b` leaves b's version
+ * (overlays applied on top of a base, such as an example on top of a quickstart, rely on it).
+ * Each later definition is a warning naming both places.
+ */
 function dedupe(objects: ManifestObject[], diagnostics: Diagnostic[], skipped: ForeignObject[], indexOf?: ReadonlyMap<object, number>): ParseResult {
-  const seen = new Map<string, ManifestObject>();
+  const slot = new Map<string, number>();
   const kept: ManifestObject[] = [];
   for (const obj of objects) {
     const key = objectKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
     const identity = identityKey(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
-    const first = seen.get(identity);
-    if (!first) {
-      seen.set(identity, obj);
+    const at = slot.get(identity);
+    if (at === undefined) {
+      slot.set(identity, kept.length);
       kept.push(obj);
       continue;
     }
-    const a = sourceOf(first);
+    const earlier = kept[at]!;
+    kept[at] = obj;
+    const a = sourceOf(earlier);
     const b = sourceOf(obj);
     const where = (s: SourceInfo | undefined, o: object) => (s ? `${s.file}:${s.line}:${s.column}` : `objects[${indexOf?.get(o) ?? "?"}]`);
     diagnostics.push({
       ...diag("manifest.duplicate", b?.file ?? "<objects>", b?.line ?? 0, b?.column ?? 0, "metadata.name",
-        `duplicate ${key.replace(/\//, " ")}: defined at ${where(a, first)} and again at ${where(b, obj)}; the second is ignored`, b?.doc ?? indexOf?.get(obj)),
+        `duplicate ${key.replace(/\//, " ")}: defined at ${where(a, earlier)} and again at ${where(b, obj)}; the later one is used, as kubectl apply leaves the last one applied`, b?.doc ?? indexOf?.get(obj)),
+      severity: "warning",
       object: key,
     });
   }

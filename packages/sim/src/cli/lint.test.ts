@@ -68,7 +68,10 @@ describe("gwsim lint", () => {
     const all = await run(["-f", "test/fixtures/lint", "--sarif"]);
     const log = JSON.parse(all.stdout);
     expect(validateSarif(log)).toEqual([]);
-    const result = log.runs[0].results.find((x: { ruleId: string }) => x.ruleId === "backend-port-not-found");
+    // Fixtures reuse object names, so the directory as a whole keeps each one's last definition:
+    // a finding's location is checked on its own fixture.
+    const single = JSON.parse((await run(["-f", fixture("backend-port-not-found"), "--sarif"])).stdout);
+    const result = single.runs[0].results.find((x: { ruleId: string }) => x.ruleId === "backend-port-not-found");
     expect(result).toMatchObject({
       level: "error",
       locations: [{ physicalLocation: { artifactLocation: { uri: "test/fixtures/lint/backend-port-not-found/10-routes.yaml" }, region: { startLine: 16, startColumn: 13 } } }],
