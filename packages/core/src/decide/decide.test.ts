@@ -7,6 +7,8 @@ import type { Decision } from "../model/decision.js";
 import { readRequest } from "./request.js";
 import { grpcStatusOf } from "./grpc.js";
 import { emptyDecision } from "./decision.js";
+import { buildWorld } from "../world.js";
+import { parseManifests } from "../manifest/parse.js";
 
 const world = (spec: WorldSpec) => ({ table: compile(buildGraph(spec)) });
 const req = (r: Partial<GatewayRequest>): GatewayRequest => ({ gateway: "infra/gw", ...r });
@@ -369,6 +371,21 @@ describe("requests that are not routable", () => {
   });
   it("echoes the request id", () => {
     expect(decide(w, req({ id: 42 })).id).toBe(42);
+  });
+});
+
+describe("a mesh request naming its Service as ns/name:port", () => {
+  const mesh = buildWorld(parseManifests(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {clusterIP: 10.0.0.9, ports: [{port: 8080}]}
+`, { file: "svc.yaml" }).objects);
+  it("is not found, and the message says where the port goes when ns/name exists", () => {
+    expect(decide(mesh, { service: "shop/web", port: 8080, path: "/" }).outcome).toBe("forward");
+    const d = decide(mesh, { service: "shop/web:8080", path: "/" });
+    expect([d.outcome, d.reason]).toEqual(["reject", "ServiceNotFound"]);
+    expect(d.message).toContain("Service shop/web exists: give the port in the request's port field");
+    expect(decide(mesh, { service: "shop/none:8080", path: "/" }).message).not.toContain("exists");
   });
 });
 

@@ -40,7 +40,10 @@ export function decideMesh(ctx: DecideContext, req: RequestView, base: Decision)
   }
   const svc = rt.meshServices.get(key);
   if (!svc) {
-    return fail(base, ctx, { outcome: "reject", status: null, reason: "ServiceNotFound", message: `Service ${key} not found; the connection fails` });
+    // `ns/name:port` reads as a Service named `name:port`: say where the port goes.
+    const withPort = /^(.*):(\d+)$/.exec(key);
+    const hint = withPort && rt.meshServices.has(withPort[1]!) ? ` (Service ${withPort[1]} exists: give the port in the request's port field, not in service)` : "";
+    return fail(base, ctx, { outcome: "reject", status: null, reason: "ServiceNotFound", message: `Service ${key} not found; the connection fails${hint}` });
   }
   // A Service port is a port number and a transport: UDP datagrams need a UDP port.
   const transport = req.scheme === "udp" ? "UDP" : "TCP";
