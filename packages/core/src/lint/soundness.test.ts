@@ -192,6 +192,8 @@ function deadSets(findings: ReturnType<typeof lint>) {
 
 /** LINT_QA_RUNS=5000 for a longer hunt. */
 const RUNS = Number(process.env.LINT_QA_RUNS ?? 300);
+/** The seed of the coverage counts (properties themselves also run with the global seed). */
+const COVERAGE_SEED = 20261126;
 
 describe("lint soundness on rich worlds", () => {
   it("no request, through a Gateway or the mesh, is routed to a rule or match lint calls unreachable", () => {
@@ -217,8 +219,7 @@ describe("lint soundness on rich worlds", () => {
 
   it("hostname-taken-by-other-listener: no request for that hostname reaches the route on that listener", () => {
     let checked = 0;
-    fc.assert(
-      fc.property(worldArb, fc.nat(), (objects, seed) => {
+    const property = fc.property(worldArb, fc.nat(), (objects, seed) => {
         const world = worldFrom(objects);
         const taken = lint(world).filter((f) => f.rule === "hostname-taken-by-other-listener");
         if (taken.length === 0) return;
@@ -234,16 +235,18 @@ describe("lint soundness on rich worlds", () => {
           }
           checked++;
         }
-      }),
-      { numRuns: RUNS },
-    );
+    });
+    fc.assert(property, { numRuns: RUNS });
+    // How many findings get checked depends on the worlds drawn; counted on a fixed seed, the
+    // guard against a vacuous property cannot flake with CI's seed.
+    checked = 0;
+    fc.assert(property, { numRuns: RUNS, seed: COVERAGE_SEED });
     expect(checked).toBeGreaterThan(3);
   }, RUNS * 100);
 
   it("hostname-kind-clash: no request reaches the route through the listener it lost, and without the other routes one does", () => {
     let checked = 0;
-    fc.assert(
-      fc.property(worldArb, fc.nat(), (objects, seed) => {
+    const property = fc.property(worldArb, fc.nat(), (objects, seed) => {
         const world = worldFrom(objects);
         const clashes = lint(world).filter((f) => f.rule === "hostname-kind-clash");
         if (clashes.length === 0) return;
@@ -273,16 +276,18 @@ describe("lint soundness on rich worlds", () => {
           expect(targeted.some((r) => onLost(alone, r)), `${f.message}: alone, the route is not reached on ${lost} either`).toBe(true);
           checked++;
         }
-      }),
-      { numRuns: RUNS },
-    );
+    });
+    fc.assert(property, { numRuns: RUNS });
+    // How many findings get checked depends on the worlds drawn; counted on a fixed seed, the
+    // guard against a vacuous property cannot flake with CI's seed.
+    checked = 0;
+    fc.assert(property, { numRuns: RUNS, seed: COVERAGE_SEED });
     expect(checked).toBeGreaterThan(5);
   }, RUNS * 100);
 
   it("conflicts are real: making the losing route the oldest hands it requests the winner took", () => {
     let checked = 0;
-    fc.assert(
-      fc.property(worldArb, fc.nat(), (objects, seed) => {
+    const property = fc.property(worldArb, fc.nat(), (objects, seed) => {
         const world = worldFrom(objects);
         const conflicts = lint(world).filter((f) => f.rule === "conflict-by-age" || f.rule === "conflict-by-name");
         if (conflicts.length === 0) return;
@@ -322,9 +327,12 @@ describe("lint soundness on rich worlds", () => {
           expect(moved, `${c.message}`).toBe(true);
           checked++;
         }
-      }),
-      { numRuns: Math.max(100, RUNS / 3) },
-    );
+    });
+    fc.assert(property, { numRuns: Math.max(100, RUNS / 3) });
+    // How many findings get checked depends on the worlds drawn; counted on a fixed seed, the
+    // guard against a vacuous property cannot flake with CI's seed.
+    checked = 0;
+    fc.assert(property, { numRuns: Math.max(100, RUNS / 3), seed: COVERAGE_SEED });
     expect(checked).toBeGreaterThan(5);
   }, RUNS * 100);
 
