@@ -115,7 +115,12 @@ function compileListener(
 ): CompiledListener {
   const groups = byHostname(attachedHttp).map(({ hostname, routes }) => httpGroup(`${l.id}/host/${hostname}`, hostname, routes, http));
   const grpcGroups = byHostname(attachedGrpc).map(({ hostname, routes }) => grpcGroup(`${l.id}/grpc/host/${hostname}`, hostname, routes, grpc));
-  const streamGroups = byHostname(attachedStreams).map(({ hostname, routes }) => streamGroup(`${l.id}/streams/host/${hostname}`, hostname, routes, streams.routes));
+  // A TCPRoute on a TLS (Terminate) listener matches no SNI: it takes the connections no
+  // TLSRoute hostname serves, so it stays out of the SNI groups (decide/streams.ts).
+  const tcpOnTls = l.protocol === "TLS" ? [...attachedStreams.keys()].filter((ri) => streams.routes[ri]!.kind === "TCPRoute") : [];
+  const bySni = tcpOnTls.length ? new Map([...attachedStreams].filter(([ri]) => !tcpOnTls.includes(ri))) : attachedStreams;
+  const streamGroups = byHostname(bySni).map(({ hostname, routes }) => streamGroup(`${l.id}/streams/host/${hostname}`, hostname, routes, streams.routes));
+  const tcpRoutes = tcpOnTls.length ? { tcpRoutes: streamGroup(`${l.id}/streams/tcp`, ANY_HOST, tcpOnTls, streams.routes).routes } : {};
   return {
     id: l.id,
     gateway: `${l.gateway.namespace}/${l.gateway.name}`,
@@ -145,7 +150,7 @@ function compileListener(
     hosts: hostIndexOf(groups),
     routes: [...attachedHttp.keys()].sort((a, b) => a - b),
     grpc: { groups: grpcGroups, hosts: hostIndexOf(grpcGroups), routes: [...attachedGrpc.keys()].sort((a, b) => a - b) },
-    streams: { groups: streamGroups, hosts: hostIndexOf(streamGroups), routes: [...attachedStreams.keys()].sort((a, b) => a - b) },
+    streams: { groups: streamGroups, hosts: hostIndexOf(streamGroups), routes: [...attachedStreams.keys()].sort((a, b) => a - b), ...tcpRoutes },
     source: l.source ?? null,
   };
 }

@@ -113,6 +113,11 @@ export interface CompiledStreamRoutes {
   readonly hosts: HostIndex;
   /** Indices into RouteTable.streamRoutes. */
   readonly routes: readonly number[];
+  /**
+   * TLS listeners (Terminate): the TCPRoutes attached, in stream precedence order (not in
+   * `groups`). They take the connections whose SNI no TLSRoute hostname matches. Absent when none.
+   */
+  readonly tcpRoutes?: readonly number[];
 }
 
 export interface CompiledStreamGroup {

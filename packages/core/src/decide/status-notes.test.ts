@@ -1,10 +1,10 @@
 /** Explanation notes read from status: a route accepted elsewhere but refused by this listener. */
 import { describe, expect, it } from "vitest";
-import { KINDS_BY_PROTOCOL } from "../resolve/listeners.js";
+import { KINDS_BY_PROTOCOL, PASSTHROUGH_KINDS, routeKindsFor } from "../resolve/listeners.js";
 import { worldFrom } from "../testing/world-from.js";
 import { decide } from "../world.js";
 import { decide as decideOnTable } from "./index.js";
-import { PROTOCOL_KINDS } from "./status-notes.js";
+import { kindsOfListener, PROTOCOL_KINDS, PROTOCOL_PASSTHROUGH_KINDS } from "./status-notes.js";
 
 const WORLD = `
 apiVersion: gateway.networking.k8s.io/v1
@@ -39,6 +39,12 @@ const notes = (w: ReturnType<typeof worldFrom>, r: Record<string, unknown>) =>
 describe("refused by one listener while accepted through another", () => {
   it("the kinds each protocol carries are resolve's", () => {
     expect(PROTOCOL_KINDS).toEqual(KINDS_BY_PROTOCOL);
+    expect(PROTOCOL_PASSTHROUGH_KINDS).toEqual(PASSTHROUGH_KINDS);
+    for (const protocol of [...Object.keys(KINDS_BY_PROTOCOL), "SCTP"]) {
+      for (const mode of ["Terminate", "Passthrough", null]) expect(kindsOfListener(protocol, mode), `${protocol} ${mode}`).toEqual(routeKindsFor(protocol, mode));
+    }
+    expect(kindsOfListener("TLS", "Terminate")).toEqual(["TLSRoute", "TCPRoute"]);
+    expect(kindsOfListener("TLS", "Passthrough")).toEqual(["TLSRoute"]);
   });
 
   it("allowedRoutes.kinds and allowedRoutes.namespaces are named on a 404 there", () => {

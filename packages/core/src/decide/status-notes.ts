@@ -47,16 +47,23 @@ const suffix = (why: string | null): string => (why ? `: ${why}` : " (see gwsim 
 const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
 
 /**
- * The route kinds each listener protocol can carry: resolve's KINDS_BY_PROTOCOL, repeated so that
- * decide does not load resolve (status-notes.test.ts checks they agree).
+ * The route kinds each listener protocol can carry: resolve's KINDS_BY_PROTOCOL, PASSTHROUGH_KINDS
+ * and routeKindsFor, repeated so that decide does not load resolve (status-notes.test.ts checks
+ * they agree). TLS is its Terminate mode; Passthrough takes only TLSRoute.
  */
 export const PROTOCOL_KINDS: Readonly<Record<string, readonly string[]>> = {
   HTTP: ["HTTPRoute", "GRPCRoute"],
   HTTPS: ["HTTPRoute", "GRPCRoute"],
-  TLS: ["TLSRoute"],
+  TLS: ["TLSRoute", "TCPRoute"],
   TCP: ["TCPRoute"],
   UDP: ["UDPRoute"],
 };
+
+export const PROTOCOL_PASSTHROUGH_KINDS: readonly string[] = ["TLSRoute"];
+
+export function kindsOfListener(protocol: string, tlsMode: string | null): readonly string[] {
+  return protocol === "TLS" && tlsMode === "Passthrough" ? PROTOCOL_PASSTHROUGH_KINDS : (PROTOCOL_KINDS[protocol] ?? []);
+}
 
 /**
  * Routes of any kind whose parentRef targets this listener (its Gateway or ListenerSet, with no
@@ -83,7 +90,7 @@ export function rejectedRouteNotes(status: readonly StatusItem[] | null, l: Comp
       if (elsewhere) {
         // A sectionName or port naming no listener of the parent (a typo, a listener since removed)
         // attaches the route nowhere: worth saying on every listener that could carry its kind.
-        if (accepted.status !== "True" && accepted.reason === "NoMatchingParent" && namesNoListener(status, l, ref) && (PROTOCOL_KINDS[l.protocol] ?? []).includes(item.kind)) {
+        if (accepted.status !== "True" && accepted.reason === "NoMatchingParent" && namesNoListener(status, l, ref) && kindsOfListener(l.protocol, l.tls?.mode ?? null).includes(item.kind)) {
           out.push(`${item.kind} ${keyOf(item)} (parentRef ${refKind} ${refKey}${section}${typeof ref.port === "number" ? ` port ${ref.port}` : ""}) is attached nowhere: Accepted=False (NoMatchingParent): ${accepted.message}`);
         }
         continue;
@@ -119,7 +126,7 @@ function refusedHereNote(item: StatusItem, message: string, l: CompiledListener,
   if (attached.includes(l.name)) return null;
   const routeKind = item.kind;
   const head = `${routeKind} ${keyOf(item)} (parentRef ${parentText}) is attached to listener ${attached.join(", ")} but not to listener ${label(l)}`;
-  const protocolKinds = PROTOCOL_KINDS[l.protocol] ?? [];
+  const protocolKinds = kindsOfListener(l.protocol, l.tls?.mode ?? null);
   if (!protocolKinds.includes(routeKind)) return null;
   if (supported !== null && !supported.includes(routeKind)) {
     return `${head}: its allowedRoutes.kinds admits only ${supported.join(", ") || "no kind"}, not ${routeKind}`;

@@ -3,7 +3,10 @@
  * The routes that serve the most specific matching hostname are ordered oldest first, then by
  * namespace/name (compiled), and the first takes every connection: TCPRouteMultipleRoutesAttachment
  * and UDPRouteMultipleRoutesAttachment accept both routes and expect traffic only on the older.
+ * A TLS Terminate listener may also carry TCPRoutes: they take the connections whose SNI no
+ * TLSRoute hostname matches (gwsim choice, docs/decisions.md "TCPRoute on a TLS listener").
  */
+import { ANY_HOST } from "../compile/hostname.js";
 import { streamKeyOf, streamRuleOf } from "../compile/streams.js";
 import { streamPrecedenceReason } from "../compile/precedence.js";
 import type { Decision } from "../model/decision.js";
@@ -32,12 +35,27 @@ export function decideStreamListener(ctx: DecideContext, req: RequestView, d: De
   }
   const groups = hostGroups(rt.listeners[li]!.streamHosts, sni, !ctx.fallthrough);
   const kind = isTls ? "TLSRoute" : listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute";
+  const reencrypt = isTls && listener.tls?.mode === "Terminate";
+  const where = `on listener ${label(listener)}`;
+  // TLS Terminate listeners also take TCPRoutes (resolve/listeners.ts KINDS_BY_PROTOCOL).
+  const tcpRoutes = isTls ? (listener.streams.tcpRoutes ?? []) : [];
   if (listener.streams.routes.length === 0) {
-    const refused = fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `no ${kind} is attached to listener ${label(listener)}: ${refusal(kind)}` });
+    const what = reencrypt ? "TLSRoute or TCPRoute" : kind;
+    const refused = fail(d, ctx, { outcome: "reject", status: null, reason: "NoMatchingRoute", message: `no ${what} is attached to listener ${label(listener)}: ${refusal(kind)}` });
     for (const n of rejectedRouteNotes(ctx.status, listener)) notes?.push(n);
     return refused;
   }
   if (groups.length === 0) {
+    // gwsim choice: TLSRoutes match on the SNI, so one whose hostname matches is more specific
+    // than a TCPRoute, which takes every other connection of the listener (as a TLSRoute
+    // without hostnames would). Precedence among TCPRoutes: oldest, then namespace/name.
+    if (tcpRoutes.length > 0) {
+      if (notes) {
+        const served = listener.streams.groups.map((g) => hostnameText(g.hostname)).join(", ");
+        notes.push(`no TLSRoute on listener ${label(listener)} serves SNI ${sni || "(none)"}${served ? ` (hostnames served: ${served})` : ""}: the TCPRoute attached to it takes the connection`);
+      }
+      return forwardOrdered(ctx, d, tcpRoutes, ANY_HOST, reencrypt, where);
+    }
     const served = listener.streams.groups.map((g) => hostnameText(g.hostname)).join(", ");
     const refused = fail(d, ctx, {
       outcome: "reject",
@@ -50,7 +68,11 @@ export function decideStreamListener(ctx: DecideContext, req: RequestView, d: De
   }
   const group = listener.streams.groups[groups[0]!]!;
   if (notes && isTls) notes.push(`SNI ${sni || "(none)"} selects TLSRoute hostname ${group.hostname === "*" ? "any" : group.hostname}`);
-  return forwardOrdered(ctx, d, group.routes, group.hostname, listener.tls?.mode === "Terminate" && isTls, `on listener ${label(listener)}`);
+  if (notes && tcpRoutes.length > 0) {
+    const r = rt.table.streamRoutes[tcpRoutes[0]!]!;
+    notes.push(`TCPRoute ${r.namespace}/${r.name} is attached too but takes only connections whose SNI no TLSRoute serves: a TLSRoute matching the SNI comes first`);
+  }
+  return forwardOrdered(ctx, d, group.routes, group.hostname, reencrypt, where);
 }
 
 /**

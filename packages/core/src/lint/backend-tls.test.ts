@@ -231,6 +231,36 @@ spec:
     expect(findings.map((f) => `${f.object.kind}/${f.object.name}`)).toEqual(want ? ["TLSRoute/t"] : []);
     if (want) expect(findings[0]!.message).toContain("terminates TLS and opens a cleartext connection");
   });
+
+  it.each([
+    { protocol: "TLS", want: 1 },
+    { protocol: "TCP", want: 0 },
+  ])("a TCPRoute on a $protocol listener → $want (a TLS Terminate listener decrypts the stream)", ({ protocol, want }) => {
+    const text = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners:
+  - name: l
+    protocol: ${protocol}
+    port: 443
+${protocol === "TLS" ? "    tls: {mode: Terminate, certificateRefs: [{name: cert}]}\n" : ""}    allowedRoutes: {namespaces: {from: All}}
+${TLS_SVC}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: t, namespace: ns}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules:
+  - backendRefs: [{name: s, port: 443}]`;
+    const w = worldFrom(text);
+    expect(w.problems).toEqual([]);
+    const findings = lint(w).filter((f) => f.rule === RULE);
+    expect(findings.map((f) => `${f.object.kind}/${f.object.name}`)).toEqual(want ? ["TCPRoute/t"] : []);
+  });
 });
 
 describe("tls-backend-without-policy: property", () => {

@@ -55,15 +55,16 @@ interface RuleSet {
 
 function ruleSets(table: RouteTable): RuleSet[] {
   const rt = runtimeOf(table);
-  // TLSRoutes send a new connection only from a Terminate listener (decide/streams.ts reencrypt);
-  // passed-through TLS reaches the backend as the client sent it.
+  // TLS and TCP routes send a new connection only from a TLS Terminate listener (decide/streams.ts
+  // reencrypt; a TCPRoute there too); passed-through TLS and a TCP listener's stream reach the
+  // backend as the client sent them.
   const terminated = new Set<number>();
   for (const l of table.listeners) if (l.protocol === "TLS" && l.tls?.mode === "Terminate") for (const r of l.streams.routes) terminated.add(r);
   const streamRoutes = table.streamRoutes ?? [];
   return [
     { routes: table.routes, rules: table.rules, runtimes: rt.rules, reoriginates: () => true },
     { routes: table.grpcRoutes ?? [], rules: table.grpcRules ?? [], runtimes: rt.grpcRules, reoriginates: () => true },
-    { routes: streamRoutes, rules: table.streamRules ?? [], runtimes: rt.streamRules, reoriginates: (i) => streamRoutes[i]?.kind === "TLSRoute" && terminated.has(i) },
+    { routes: streamRoutes, rules: table.streamRules ?? [], runtimes: rt.streamRules, reoriginates: (i) => terminated.has(i) },
   ];
 }
 

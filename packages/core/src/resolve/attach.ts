@@ -184,7 +184,7 @@ function attachToListeners(ctx: AttachContext, o: ParentOutcome, ref: ParentRefI
       reason: RouteReason.NotAllowedByListeners,
       message: `no ${pool.length > 1 ? "listener" : `listener (${pool[0]?.name})`} of ${o.parentText} allows ${route.kind}s: ${pool
         .map((l) => `${l.name} takes ${l.supportedKinds.map((k) => k.kind).join(", ") || "nothing"}${l.spec.allowedRoutes?.kinds?.length ? " (allowedRoutes.kinds)" : ""}`)
-        .join("; ")}`,
+        .join("; ")}${route.kind === "TCPRoute" && pool.some((l) => l.tlsMode === "Passthrough") ? " (a TLS Passthrough listener takes only TLSRoutes; TCPRoutes attach to TLS listeners in Terminate mode)" : ""}`,
     };
     return;
   }

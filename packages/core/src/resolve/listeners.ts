@@ -7,15 +7,29 @@ import { intersectHostname } from "./hostnames.js";
 import type { ObjectIndex } from "./objects.js";
 import { readCaBundle, readTlsSecret } from "./tls-secret.js";
 
-/** Route kinds each listener protocol can carry (all in the gateway.networking.k8s.io group). */
+/**
+ * Route kinds each listener protocol can carry (all in the gateway.networking.k8s.io group);
+ * TLS is its Terminate mode (the default), routeKindsFor narrows Passthrough.
+ */
 export const KINDS_BY_PROTOCOL: Readonly<Record<string, readonly string[]>> = {
   HTTP: ["HTTPRoute", "GRPCRoute"],
   HTTPS: ["HTTPRoute", "GRPCRoute"],
-  // TLSRoute on a Terminate listener is the Extended feature TLSRouteModeTerminate, which gwsim supports.
-  TLS: ["TLSRoute"],
+  // TLSRoute on a Terminate listener is the Extended feature TLSRouteModeTerminate, which gwsim
+  // supports. TCPRoute too: gwsim choice, the spec leaves a TLS listener's kinds beyond TLSRoute to
+  // implementations and suggests it ("use a TCPRoute with a TLS listener", TLSRoute doc), as Envoy
+  // Gateway and Contour do. TLSRoutes by SNI come first, a TCPRoute takes the rest (decide/streams.ts).
+  TLS: ["TLSRoute", "TCPRoute"],
   TCP: ["TCPRoute"],
   UDP: ["UDPRoute"],
 };
+
+/** "SSL passthrough is only supported by TLSRoute" (TLSModePassthrough doc). */
+export const PASSTHROUGH_KINDS: readonly string[] = ["TLSRoute"];
+
+/** The route kinds a listener of this protocol and TLS mode can carry. */
+export function routeKindsFor(protocol: string, tlsMode: string | null): readonly string[] {
+  return protocol === "TLS" && tlsMode === "Passthrough" ? PASSTHROUGH_KINDS : (KINDS_BY_PROTOCOL[protocol] ?? []);
+}
 
 export const SUPPORTED_PROTOCOLS = Object.keys(KINDS_BY_PROTOCOL);
 
@@ -135,7 +149,7 @@ function buildListener(
 }
 
 function resolveRouteKinds(model: ListenerModel): void {
-  const allowed = KINDS_BY_PROTOCOL[model.protocol] ?? [];
+  const allowed = routeKindsFor(model.protocol, model.tlsMode);
   const kinds = arr(model.spec.allowedRoutes?.kinds);
   if (kinds.length === 0) {
     model.supportedKinds = allowed.map((kind) => ({ group: GATEWAY_GROUP, kind }));
@@ -153,7 +167,9 @@ function resolveRouteKinds(model: ListenerModel): void {
   if (invalid.length) {
     model.refProblems.push({
       reason: ListenerReason.InvalidRouteKinds,
-      message: `allowedRoutes.kinds ${listWords(invalid)} cannot attach to a ${model.protocol} listener; it takes ${listWords(allowed as string[])}`,
+      message: `allowedRoutes.kinds ${listWords(invalid)} cannot attach to a ${model.protocol === "TLS" ? `TLS ${model.tlsMode}` : model.protocol} listener; it takes ${listWords(allowed as string[])}${
+        model.tlsMode === "Passthrough" && invalid.includes("TCPRoute") ? " (SSL passthrough is only supported by TLSRoute)" : ""
+      }`,
     });
   }
 }
