@@ -58,6 +58,8 @@ export interface FrontendHooks {
   listeners(): ResolvedListener[];
   /** A TLS connection to a Passthrough listener: forwarded as bytes, never terminated. */
   passthrough?(socket: Socket, serverName: string | null, head: Buffer): void;
+  /** A TLS connection a TLS (not HTTPS) listener terminated: its plaintext is a stream, not HTTP. */
+  terminatedStream?(socket: TLSSocket): void;
   connectionOpened(frontend: string): void;
   connectionClosed(frontend: string): void;
   /** A request the gateway answered itself without routing it (`OPTIONS *`), counted and logged. */
@@ -282,6 +284,10 @@ export class HttpFrontend implements Frontend {
     });
     this.refreshDefaultCertificate(server);
     server.on("secureConnection", (socket: TLSSocket) => {
+      // The listener the handshake picked (contextFor's): a TLS listener routes the stream by
+      // TLSRoute or TCPRoute, an HTTPS one reads HTTP inside.
+      const serverName = typeof socket.servername === "string" && socket.servername ? socket.servername : null;
+      if (this.hooks.terminatedStream && listenerForServerName(this.terminating(), serverName)?.protocol === "TLS") return this.hooks.terminatedStream(socket);
       if (socket.alpnProtocol === "h2") this.h2.emit("connection", socket);
       else this.h1.emit("connection", socket);
     });

@@ -8,7 +8,7 @@ import { startAdmin } from "./admin.js";
 import { tlsMaterial } from "./backend-tls.js";
 import { addressesOf, endpointsFromManifests, mergeEndpoints, RoundRobin, type EndpointProblem, type EndpointTable } from "./endpoints.js";
 import { DEFAULT_LIMITS, HttpFrontend, type Frontend, type FrontendHooks, type Limits } from "./frontend.js";
-import { relayStream, TcpFrontend, UdpFrontend } from "./l4.js";
+import { relayStream, relayTerminated, TcpFrontend, UdpFrontend } from "./l4.js";
 import { planFrontends, type BindAddress, type FrontendPlan, type ListenMap } from "./listen.js";
 import { accessLogLine } from "./log.js";
 import { createMetrics, labelsInForce, observeExchange, pruneMetrics, type ServeMetrics } from "./metrics.js";
@@ -233,6 +233,11 @@ export class LiveGateway {
         const request: GatewayRequest = { gateway: plan.gateway, port: plan.port, scheme: "tls" };
         if (serverName) request.sni = serverName;
         relayStream(this.ctx, key, socket, head, request);
+      },
+      terminatedStream: (socket) => {
+        const plan = this.current.plans.get(key);
+        if (!plan) return void socket.destroy();
+        relayTerminated(this.ctx, key, socket, plan.gateway, plan.port);
       },
     };
   }

@@ -1,16 +1,19 @@
 /**
- * Connections the gateway does not terminate: TLS passthrough (routed by the ClientHello's SNI),
- * TCP and UDP. Each connection (for UDP: each client address and port) is decided once, then
- * bytes are relayed to an endpoint of the picked backend.
+ * Stream connections: TLS passthrough (routed by the ClientHello's SNI), TLS terminated by a TLS
+ * listener (TLSRoute, TCPRoute: the plaintext is relayed), TCP and UDP. Each connection (for
+ * UDP: each client address and port) is decided once, then bytes are relayed to an endpoint of
+ * the picked backend.
  */
 import dgram from "node:dgram";
 import net, { type AddressInfo, type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { Decision, GatewayRequest } from "@gwsim/core";
 import { addressesOf, backendKey } from "./endpoints.js";
 import type { Frontend, FrontendHooks } from "./frontend.js";
 import type { BindAddress, FrontendPlan } from "./listen.js";
 import { keepAlive } from "./keepalive.js";
 import type { HttpContext } from "./proxy.js";
+import { derToPem } from "./tls.js";
 import type { Exchange } from "./types.js";
 import { splitAddress } from "./websocket.js";
 
@@ -45,6 +48,11 @@ function endpointFor(ctx: HttpContext, x: Exchange, d: Decision | null): string 
   // The stream relay speaks no TLS to backends: an XBackend that asks for TLS is refused, not sent in cleartext.
   if (d.backend.tls) {
     x.reason = `XBackend ${d.backend.namespace}/${d.backend.name} asks for TLS (${d.backend.tls.mode}), which gwsim serve does not originate for streams`;
+    return null;
+  }
+  // Nor a stream a BackendTLSPolicy re-encrypts (TLS Terminate listeners): refused, not sent in cleartext.
+  if (d.backendTLS) {
+    x.reason = `BackendTLSPolicy ${d.backendTLS.policy} asks to re-encrypt the stream to ${key}, which gwsim serve does not originate for streams`;
     return null;
   }
   const address = ctx.balancer.pick(key, addressesOf(ctx.snapshot().endpoints, d.backend));
@@ -89,6 +97,18 @@ export function relayStream(ctx: HttpContext, frontend: string, socket: Socket, 
   });
   upstream.once("close", () => socket.destroy());
   socket.once("close", () => upstream.destroy());
+}
+
+/**
+ * A stream a TLS listener in Terminate mode decrypted (TLSRoute or TCPRoute): decided as a `tls`
+ * connection with the handshake's SNI and client certificate, then its plaintext is relayed.
+ */
+export function relayTerminated(ctx: HttpContext, frontend: string, socket: TLSSocket, gateway: string, port: number): void {
+  const request: GatewayRequest = { gateway, port, scheme: "tls" };
+  if (typeof socket.servername === "string" && socket.servername) request.sni = socket.servername;
+  const raw = socket.getPeerCertificate(false)?.raw;
+  if (raw && raw.length) request.clientCertificate = derToPem(raw);
+  relayStream(ctx, frontend, socket, Buffer.alloc(0), request);
 }
 
 export class TcpFrontend implements Frontend {
