@@ -134,7 +134,7 @@ export function attachmentFindings(ctx: LintContext): Finding[] {
             ? `if the implementation supports ${f.parent.ref.kind} parents, this route's traffic is not simulated (gwsim routes through Gateways, ListenerSets and Services only); otherwise fix the parentRef's group and kind`
             : why.startsWith("parentRef kind ")
               ? `point the parentRef at a Gateway (group ${GATEWAY_GROUP}, kind Gateway, the default), a ListenerSet (same group) or, for mesh routing, a Service (group "")`
-              : (near ?? listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? fixFor(reason, parentText, missing)),
+              : (near ?? listenerSetFix(statusByKey, f.parent.ref) ?? kindSharingFix(route, why) ?? passthroughFix(route, why) ?? fixFor(reason, parentText, missing)),
         }),
       );
     }
@@ -191,6 +191,12 @@ function kindSharingFix(route: ResolvedRoute, why: string): string | null {
   if (!why.includes("GEP-1016")) return null;
   const other = route.kind === "GRPCRoute" ? "HTTPRoute" : "GRPCRoute";
   return `give this ${route.kind} and the ${other} named above distinct hostnames (GEP-1016: they may not share one on a listener), or attach them to different listeners${route.kind === "GRPCRoute" ? "; an HTTPRoute can also serve the gRPC calls" : ""}`;
+}
+
+/** A TCPRoute refused by a TLS Passthrough listener: allowedRoutes cannot admit it there. */
+function passthroughFix(route: ResolvedRoute, why: string): string | null {
+  if (route.kind !== "TCPRoute" || !why.includes("Passthrough listener takes only TLSRoutes")) return null;
+  return "route the TLS connections with a TLSRoute (Passthrough), or attach this TCPRoute to a TLS listener in Terminate mode or to a TCP listener";
 }
 
 /**

@@ -167,3 +167,35 @@ function decideGrpc(w: ReturnType<typeof worldFrom>, service: string, method: st
   const d = decide(w, { gateway: "infra/gw", port: 80, scheme: "http", host: "grpc.example.com", grpc: { service, method } });
   return d.route ? `${d.route.name}${d.route.rule ? `/${d.route.rule}` : ""}` : undefined;
 }
+
+describe("route-not-attached: a TCPRoute on a TLS Passthrough listener", () => {
+  const world = (mode: "Passthrough" | "Terminate") => worldFrom(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: any
+  listeners: [{name: tls, protocol: TLS, port: 443, tls: {mode: ${mode}${mode === "Terminate" ? ", certificateRefs: [{name: cert}]" : ""}}}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: cert, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: "", tls.key: ""}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: infra}
+spec:
+  parentRefs: [{name: gw, sectionName: tls}]
+  rules: [{backendRefs: [{name: db, port: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: infra}
+spec: {ports: [{port: 5432}]}
+`);
+  it("the fix says what can carry it (allowedRoutes cannot admit a TCPRoute there)", () => {
+    const f = lint(world("Passthrough")).find((x) => x.rule === "route-not-attached")!;
+    expect(f.fix).toBe("route the TLS connections with a TLSRoute (Passthrough), or attach this TCPRoute to a TLS listener in Terminate mode or to a TCP listener");
+  });
+});
