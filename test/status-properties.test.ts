@@ -58,9 +58,12 @@ describe("status properties", () => {
   it("adding unrelated objects never changes any other object's status", () => {
     fc.assert(
       fc.property(worldArb, unrelatedArb, (docs, extra) => {
+        // A parent that is not found names where one of that name is (attach.ts elsewhereHint), which
+        // other namespaces change by design: that hint aside, nothing may move.
+        const unhinted = (item: unknown) => JSON.parse(JSON.stringify(item).replace(/ \((?:a parentRef without namespace[^)]*|[A-Za-z]+ [^ ()]+ is in namespace [^)]*|did you mean [^)]*\?)\)/g, ""));
         const before = statusList(graphOf(docs)).items;
         const after = new Map(statusList(graphOf([...docs, ...extra])).items.map((i) => [key(i), i]));
-        for (const item of before) expect(after.get(key(item))).toEqual(item);
+        for (const item of before) expect(unhinted(after.get(key(item)))).toEqual(unhinted(item));
       }),
     );
   });
