@@ -52,3 +52,7 @@ export { appProtocolMeansHttp2 } from "./decide/backend-protocol.js";
 export { redirectLoopFrom, cleartextListenerOf, followRedirect } from "./lint/redirect-loop.js";
 // Whether a listener or route hostname (exact, `*.suffix`, `*`) takes a host: explain's notes on listener isolation.
 export { hostMatches } from "./compile/hostname.js";
+// The distance behind every "did you mean" (status, lint, serve --endpoints, synth profiles).
+export { editDistance } from "./resolve/typo.js";
+// A decision with every CONTRACT field present and empty (for callers that answer a request themselves).
+export { emptyDecision } from "./decide/decision.js";

@@ -104,12 +104,6 @@ function xbackendPortFinding(ctx: LintContext, route: ResolvedRoute, xbackends: 
 }
 
 /**
- * A backendRef into another namespace that resolve refused for want of a ReferenceGrant, when the
- * Service is in the manifests: then its namespace's grants are expected there too, and a grant
- * that is missing, or written for another kind or namespace, is a mistake rather than a file kept
- * elsewhere (a Service missing from the manifests is never reported).
- */
-/**
  * A Service missing from the manifests, reported only when one of that name is in another
  * namespace (for a ref in the route's own), or one of its namespace is a typo away (resolve's
  * likelyMeant): the rest may well be deployed from elsewhere.
@@ -118,23 +112,9 @@ function typoFinding(ctx: LintContext, route: ResolvedRoute, services: Map<strin
   if (b.valid || b.reason !== "BackendNotFound" || b.group !== "" || b.kind !== "Service" || services.has(`${b.namespace}/${b.name}`)) return null;
   // A Service of that name in another namespace, for a ref in the route's own: the namespace was left out.
   const elsewhere = b.namespace === route.namespace ? [...services.values()].filter((s) => s.name === b.name).map((s) => s.namespace).sort() : [];
-  if (elsewhere.length) {
-    const ns = elsewhere[0]!;
-    return ctx.finding({
-      rule: "backend-not-found",
-      severity: "warning",
-      object: refOf(route),
-      path: `${path}.name`,
-      fallback: route.source,
-      message:
-        `${where} of ${route.kind} ${route.namespace}/${route.name} sends to Service ${b.namespace}/${b.name}, which is not in the manifests, ` +
-        `but a Service ${b.name} is in namespace ${elsewhere.join(", ")} (a backendRef without namespace means the route's own); its share of requests answers 500`,
-      fix: `set namespace: ${ns}, and let ${route.kind}s from ${route.namespace} refer to it with a ReferenceGrant in ${ns}`,
-      related: [ctx.related({ kind: "Service", namespace: ns, name: b.name }, "", `Service ${ns}/${b.name}`)],
-    });
-  }
-  const meant = likelyMeant(b.name, [...services.values()].filter((s) => s.namespace === b.namespace).map((s) => s.name));
-  if (!meant) return null;
+  const meant = elsewhere.length ? null : likelyMeant(b.name, [...services.values()].filter((s) => s.namespace === b.namespace).map((s) => s.name));
+  if (!elsewhere.length && !meant) return null;
+  const target = elsewhere.length ? { namespace: elsewhere[0]!, name: b.name } : { namespace: b.namespace, name: meant! };
   return ctx.finding({
     rule: "backend-not-found",
     severity: "warning",
@@ -143,12 +123,20 @@ function typoFinding(ctx: LintContext, route: ResolvedRoute, services: Map<strin
     fallback: route.source,
     message:
       `${where} of ${route.kind} ${route.namespace}/${route.name} sends to Service ${b.namespace}/${b.name}, which is not in the manifests, ` +
-      `but Service ${b.namespace}/${meant} is: a typo? Its share of requests answers 500`,
-    fix: `set name: ${meant}`,
-    related: [ctx.related({ kind: "Service", namespace: b.namespace, name: meant }, "", `Service ${b.namespace}/${meant}`)],
+      (elsewhere.length
+        ? `but a Service ${b.name} is in namespace ${elsewhere.join(", ")} (a backendRef without namespace means the route's own); its share of requests answers 500`
+        : `but Service ${b.namespace}/${meant} is: a typo? Its share of requests answers 500`),
+    fix: elsewhere.length ? `set namespace: ${target.namespace}, and let ${route.kind}s from ${route.namespace} refer to it with a ReferenceGrant in ${target.namespace}` : `set name: ${meant}`,
+    related: [ctx.related({ kind: "Service", ...target }, "", `Service ${target.namespace}/${target.name}`)],
   });
 }
 
+/**
+ * A backendRef into another namespace that resolve refused for want of a ReferenceGrant, when the
+ * Service is in the manifests: then its namespace's grants are expected there too, and a grant
+ * that is missing, or written for another kind or namespace, is a mistake rather than a file kept
+ * elsewhere (a Service missing from the manifests is never reported).
+ */
 function permitFinding(
   ctx: LintContext,
   route: ResolvedRoute,

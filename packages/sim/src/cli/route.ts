@@ -1,4 +1,4 @@
-import { decide, type Decision, type GatewayRequest } from "@gwsim/core";
+import { decide, emptyDecision, type Decision, type GatewayRequest } from "@gwsim/core";
 import { explainNotes } from "./explain-notes.js";
 import { entryDefaults, FILE_FLAG, loadWorld, withDefaults, WORLD_FLAGS } from "./common.js";
 import { intFlag, parseFlags, type CommandSpec } from "./flags.js";
@@ -101,26 +101,7 @@ function jsonObject(text: string): Record<string, unknown> | null {
  * saw it), reason UnreadableRequest, the reader's reason as the message and the line number.
  */
 export function unreadDecision(id: unknown, bad: BadSample): Decision {
-  return {
-    ...(id === undefined ? {} : { id }),
-    outcome: "error",
-    status: null,
-    listener: null,
-    route: null,
-    backend: null,
-    backends: [],
-    forwarded: null,
-    redirect: null,
-    responseHeaders: null,
-    mirrors: [],
-    timeouts: null,
-    retry: null,
-    sessionPersistence: null,
-    backendTLS: null,
-    reason: "UnreadableRequest",
-    message: `line ${bad.line}: ${bad.reason}`,
-    line: bad.line,
-  } as Decision;
+  return { ...emptyDecision(id), reason: "UnreadableRequest", message: `line ${bad.line}: ${bad.reason}`, line: bad.line };
 }
 
 /** A request's id as the table shows it: a string as is, anything else as JSON; the line number when it has none. */

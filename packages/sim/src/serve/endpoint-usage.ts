@@ -5,6 +5,7 @@
  * most likely meant.
  */
 import type { CompiledRule, RouteFilter, RouteTable } from "@gwsim/core";
+import { editDistance } from "@gwsim/core";
 import { backendKey, type EndpointProblem, type EndpointTable } from "./endpoints.js";
 
 /**
@@ -72,17 +73,3 @@ export function nearest(key: string, candidates: readonly string[]): string | nu
   return bestDistance <= Math.max(2, Math.floor(key.length / 5)) ? best : null;
 }
 
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}

@@ -2,6 +2,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import type { Diagnostic } from "@gwsim/core";
+import { editDistance } from "@gwsim/core";
 import { isIP } from "node:net";
 import { literalPathProblem } from "./encode.js";
 import { grpcNameProblem, hostTemplateProblem } from "./host.js";
@@ -248,16 +249,6 @@ const KNOWN_KEYS = [
     ...["count", "distribution", "anonymous", "prefix", "type", "exponent", "alpha"],
   ]),
 ];
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    row = next;
-  }
-  return row[b.length]!;
-}
 
 /** The profile field a misspelt key most likely meant (at most 2 edits away, or the same up to case). */
 function nearestKey(key: string): string | undefined {
